@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Builds dist/: the library with its type declarations (tsc), the templates precompiled for the Handlebars
+// runtime, and the CLI bundled into a few files so `gymnos --help` resolves almost no modules at start-up.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const dist = path.join(root, 'dist');
+
+rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
+
+// Templates: precompiled specs keyed by path, each with the hash of its source so that an edited template is
+// noticed at run time (and compiled with the full Handlebars compiler instead of served stale).
+const Handlebars = require('handlebars');
+const templatesDir = path.join(root, 'templates');
+const entries = [];
+for (const kind of readdirSync(templatesDir)) {
+  for (const file of readdirSync(path.join(templatesDir, kind)).filter((f) => f.endsWith('.hbs')).sort()) {
+    const source = readFileSync(path.join(templatesDir, kind, file), 'utf8');
+    const hash = createHash('sha256').update(source).digest('hex');
+    const spec = Handlebars.precompile(source, { strict: true, noEscape: true });
+    entries.push(`  ${JSON.stringify(`${kind}/${file}`)}: { hash: ${JSON.stringify(hash)}, spec: ${spec} },`);
+  }
+}
+writeFileSync(path.join(dist, 'templates.precompiled.js'), `export default {\n${entries.join('\n')}\n};\n`);
+
+// The CLI bundle. Heavy or lazily-needed packages stay external and are imported on the paths that use them.
+const esbuild = await import('esbuild');
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/cli/main.ts')],
+  outdir: path.join(dist, 'cli-bundle'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  target: 'node20.19',
+  minifyWhitespace: true,
+  external: [
+    'handlebars',
+    '@inquirer/prompts',
+    'eslint',
+    'prettier',
+    'typescript',
+    'typescript-eslint',
+    '@eslint/js',
+    '@stylistic/eslint-plugin',
+    'eslint-config-prettier',
+    'diff',
+  ],
+  banner: { js: "import { createRequire as __gymnosRequire } from 'node:module'; const require = __gymnosRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+mkdirSync(path.join(dist, 'cli-bundle'), { recursive: true });

@@ -1,0 +1,171 @@
+/**
+ * `gymnos create-new [kind] --name <name>`: plan the files and the registry update, show them, and commit
+ * them as one transaction. Inputs come from flags or, on a terminal, from prompts validated with the same
+ * checks; without a terminal nothing is ever prompted.
+ */
+import path from 'node:path';
+import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
+import { readRegistry } from '../registry/registry.js';
+import { commitPlan, CommitError } from '../scaffold/commit.js';
+import { planTracker, PlanError } from '../scaffold/plan.js';
+import type { PlannedChange } from '../scaffold/plan.js';
+import { KINDS } from '../scaffold/templates.js';
+import { CliError, EXIT } from './exit_codes.js';
+import type { ExitCode } from './exit_codes.js';
+import { chalk, findProjectRoot, printError, printJson, printLine } from './output.js';
+
+export interface CreateNewOptions {
+  name?: string;
+  dryRun?: boolean;
+  diff?: boolean;
+  force?: boolean;
+  json?: boolean;
+  cwd?: string;
+}
+
+interface Outcome {
+  inputs: { kind: string | null; name: string | null; requestedName: string | null; root: string | null };
+  changes: Pick<PlannedChange, 'action' | 'path'>[];
+  warnings: string[];
+  error: { code: string; message: string } | null;
+}
+
+function canPrompt(options: CreateNewOptions): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY && !options.json);
+}
+
+function missingInput(what: string, fix: string): CliError {
+  return new CliError(EXIT.usage, 'MISSING_INPUT', `missing ${what} and no terminal to ask on: ${fix}`);
+}
+
+/** Inline validation for the name prompt: the same checks as the flag, plus "is it free?". */
+function nameValidator(root: string) {
+  return (input: string): string | true => {
+    const name = normalizeTrackerName(input);
+    const problem = trackerNameProblem(name);
+    if (problem) return problem;
+    try {
+      const entry = readRegistry(root).entries.get(name);
+      if (entry) return `"${name}" is already registered as "${entry.target}"`;
+    } catch {
+      // A broken registry is reported, with its position, once the name is chosen.
+    }
+    return true;
+  };
+}
+
+async function promptKind(): Promise<string> {
+  const { select } = await import('@inquirer/prompts');
+  return select({
+    message: 'What do you want to create?',
+    choices: Object.entries(KINDS).map(([value, kind]) => ({ value, name: value, description: kind.description })),
+  });
+}
+
+async function promptName(root: string): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return input({ message: 'Tracker name (snake_case, e.g. my_tracker):', validate: nameValidator(root) });
+}
+
+const ACTION_COLOR: Record<PlannedChange['action'], (text: string) => string> = {
+  create: chalk.green,
+  overwrite: chalk.yellow,
+  update: chalk.cyan,
+  unchanged: chalk.dim,
+};
+
+async function printDiffs(changes: PlannedChange[]): Promise<void> {
+  const { createTwoFilesPatch } = await import('diff');
+  for (const change of changes.filter((c) => c.action !== 'unchanged')) {
+    const patch = createTwoFilesPatch(
+      change.before === undefined ? '/dev/null' : `a/${change.path}`,
+      `b/${change.path}`,
+      change.before ?? '',
+      change.content,
+      undefined,
+      undefined,
+      { context: 3 },
+    );
+    for (const line of patch.split('\n').slice(1)) {
+      if (line.startsWith('+') && !line.startsWith('+++')) printLine(chalk.green(line));
+      else if (line.startsWith('-') && !line.startsWith('---')) printLine(chalk.red(line));
+      else printLine(line);
+    }
+  }
+}
+
+export async function runCreateNew(kindArg: string | undefined, options: CreateNewOptions): Promise<ExitCode> {
+  const outcome: Outcome = {
+    inputs: { kind: kindArg ?? null, name: null, requestedName: options.name ?? null, root: null },
+    changes: [],
+    warnings: [],
+    error: null,
+  };
+  const fail = (exitCode: ExitCode, code: string, message: string): ExitCode => {
+    outcome.error = { code, message };
+    if (options.json) printJson({ ok: false, dryRun: Boolean(options.dryRun), ...outcome });
+    printError(message);
+    return exitCode;
+  };
+
+  try {
+    const root = findProjectRoot(options.cwd);
+    outcome.inputs.root = root;
+    let kind = kindArg;
+    if (kind === undefined) {
+      if (!canPrompt(options)) throw missingInput('the kind', 'run `gymnos create-new tracker --name <name>`');
+      kind = await promptKind();
+      outcome.inputs.kind = kind;
+    }
+    if (!Object.hasOwn(KINDS, kind)) {
+      throw new CliError(EXIT.usage, 'UNKNOWN_KIND', `unknown kind "${kind}"; available: ${Object.keys(KINDS).join(', ')}`);
+    }
+    let requested = options.name;
+    if (requested === undefined) {
+      if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
+      requested = await promptName(root);
+      outcome.inputs.requestedName = requested;
+    }
+    const name = normalizeTrackerName(requested);
+    outcome.inputs.name = name;
+    if (name !== requested.trim() && trackerNameProblem(name) === undefined) {
+      outcome.warnings.push(`normalized the name "${requested}" to "${name}"`);
+    }
+
+    const plan = await planTracker({ root, name, force: options.force, warnings: outcome.warnings });
+    let changes = plan.changes;
+    if (!options.json) {
+      for (const warning of outcome.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
+      if (options.diff) await printDiffs(changes);
+    }
+    if (!options.dryRun) changes = await commitPlan(plan);
+    outcome.changes = changes.map(({ action, path: file }) => ({ action, path: file }));
+
+    if (options.json) {
+      printJson({ ok: true, dryRun: Boolean(options.dryRun), ...outcome });
+      return EXIT.ok;
+    }
+    for (const change of changes) {
+      printLine(`${ACTION_COLOR[change.action](change.action.toUpperCase().padEnd(9))} ${change.path}`);
+    }
+    printLine();
+    if (options.dryRun) {
+      printLine(chalk.bold(`Dry run: nothing was written. Run without --dry-run to create tracker ${name}.`));
+      return EXIT.ok;
+    }
+    const where = path.relative(process.cwd(), root) || '.';
+    printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
+    printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
+    printLine(`  2. npm run build, then load('${name}') returns a ${plan.className}.`);
+    printLine(`  3. npm test runs test/trackers/${name}.test.ts (the conformance kit).`);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof PlanError) {
+      return fail(error.reason === 'conflict' ? EXIT.conflict : EXIT.usage, error.code, error.message);
+    }
+    if (error instanceof CliError) return fail(error.exitCode, error.code, error.message);
+    if (error instanceof CommitError) return fail(EXIT.failure, 'WRITE_FAILED', error.message);
+    if ((error as Error)?.name === 'ExitPromptError') return fail(EXIT.cancelled, 'CANCELLED', 'cancelled; nothing was written');
+    throw error;
+  }
+}

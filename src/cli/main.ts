@@ -1,0 +1,80 @@
+/**
+ * The gymnos CLI: commander and nothing else at start-up. Each command's work is imported when the command
+ * runs, so `gymnos --help` loads no template engine, prompt library or linter.
+ */
+import { Argument, Command, CommanderError } from 'commander';
+import { CliError, EXIT } from './exit_codes.js';
+import { GYMNOS_VERSION } from './version.js';
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('gymnos')
+    .description('Scaffold, register and lint machine-learning tracker plugins')
+    .version(GYMNOS_VERSION, '-v, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (message, write) => write(message.replace(/^error: /, 'gymnos: ')),
+    });
+
+  program
+    .command('create-new')
+    .description('Create a new plugin from templates and register it')
+    .argument('[kind]', 'what to create: tracker')
+    .option('--name <name>', 'snake_case id of the new tracker (e.g. my_tracker)')
+    .option('--dry-run', 'print the plan and write nothing')
+    .option('--diff', 'with --dry-run (or alone), show the diff of every change')
+    .option('--force', "replace this tracker's own existing files (nothing else)")
+    .option('--json', 'print one JSON document (inputs, changes, warnings, error) on stdout')
+    .option('--cwd <dir>', 'run in this project directory instead of the current one')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ gymnos create-new tracker --name my_tracker
+  $ gymnos create-new tracker --name my_tracker --dry-run --diff
+  $ gymnos create-new tracker --name my_tracker --json
+
+Exit codes: 0 ok, 1 failure (rolled back), 2 usage or validation error, 3 conflict (exists; use --force),
+130 cancelled prompt.`,
+    )
+    .action(async (kind: string | undefined, options: Record<string, unknown>) => {
+      const { runCreateNew } = await import('./create_new.js');
+      setExit(await runCreateNew(kind, options));
+    });
+
+  program
+    .command('list')
+    .description('List registered plugins and whether each resolves')
+    .addArgument(new Argument('[what]', 'what to list').choices(['trackers']).default('trackers'))
+    .option('--json', 'print one JSON document on stdout')
+    .option('--cwd <dir>', 'run in this project directory instead of the current one')
+    .addHelpText('after', '\nExamples:\n  $ gymnos list trackers\n  $ gymnos list trackers --json')
+    .action(async (_what: string, options: Record<string, unknown>) => {
+      const { runList } = await import('./list.js');
+      setExit(await runList(options));
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; any other commander error is a usage error, already printed.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`gymnos: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`gymnos: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write('gymnos: this is a bug; please report it with the command you ran\n');
+    return EXIT.usage;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Output helpers: human text on stdout, diagnostics on stderr, one JSON document with --json.
+ * chalk honours NO_COLOR and FORCE_COLOR and turns color off when stdout is not a terminal.
+ */
+import chalk from 'chalk';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CliError, EXIT } from './exit_codes.js';
+
+export { chalk };
+
+export function printLine(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export function printError(message: string): void {
+  process.stderr.write(`${chalk.red('gymnos:')} ${message}\n`);
+}
+
+export function printJson(document: unknown): void {
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+}
+
+/**
+ * The project a command works on: `--cwd` or the current directory, then up to the nearest package.json
+ * (as npm does), so commands work from any subdirectory.
+ */
+export function findProjectRoot(cwd: string | undefined): string {
+  const start = path.resolve(cwd ?? process.cwd());
+  if (!existsSync(start)) throw new CliError(EXIT.usage, 'CWD_MISSING', `--cwd ${start} does not exist`);
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) {
+      throw new CliError(
+        EXIT.usage,
+        'NO_PROJECT',
+        `no package.json in ${start} or above it; run gymnos inside your project or pass --cwd <dir>`,
+      );
+    }
+  }
+}

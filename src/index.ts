@@ -1,0 +1,23 @@
+/** The gymnos runtime: one Tracker interface, a fan-out list, and the registry loader. */
+export { Tracker, TRACKER_BRAND, isTrackerClass, describeFigure } from './trackers/tracker.js';
+export type {
+  BulkOptions,
+  DescribedFigure,
+  Figure,
+  ParamValue,
+  PlotlySpec,
+  TagValue,
+  TrackerOptions,
+  TrackerState,
+  VegaLiteSpec,
+} from './trackers/tracker.js';
+export { TrackerList } from './trackers/tracker_list.js';
+export type { TrackerErrorContext, TrackerListOptions, TrackerSpec } from './trackers/tracker_list.js';
+export { MemoryTracker } from './trackers/memory.js';
+export type { MemoryFigure, MemoryFile, MemoryMetric, MemoryTrackerParams } from './trackers/memory.js';
+export { load, loadTrackerClass } from './registry/load.js';
+export type { LoadOptions } from './registry/load.js';
+export { GymnosError } from './registry/errors.js';
+export { readRegistry, parseRegistry, REGISTRY_PATH } from './registry/registry.js';
+export type { Registry, RegistryEntry, RegistryProblem } from './registry/registry.js';
+export { nonZeroRank, RANK_VARIABLES } from './runtime/rank.js';

@@ -1,0 +1,53 @@
+/**
+ * Tracker names: the snake_case ids used as registry keys, module file names and `load()` arguments.
+ * One definition serves the CLI flag, the prompt's inline validation, the registry reader and the linter.
+ */
+import { pascalCase, snakeCase } from 'change-case';
+
+export const MAX_TRACKER_NAME_LENGTH = 64;
+
+const TRACKER_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+
+/** JavaScript reserved words, and names of the modules that sit beside the trackers in src/trackers/. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  ...'break case catch class const continue debugger default delete do else enum export extends false finally for'.split(' '),
+  ...'function if import in instanceof new null return super switch this throw true try typeof var void while with'.split(' '),
+  ...'yield let static implements interface package private protected public await arguments eval'.split(' '),
+  'constructor',
+  'prototype',
+  'tracker',
+  'tracker_list',
+  'trackers',
+  'index',
+  'testing',
+]);
+
+/** Why `name` is not a valid tracker name, or undefined when it is. */
+export function trackerNameProblem(name: string): string | undefined {
+  if (name === '') return 'the name is empty';
+  if (name.length > MAX_TRACKER_NAME_LENGTH) {
+    return `"${name.slice(0, 20)}…" is ${name.length} characters long; at most ${MAX_TRACKER_NAME_LENGTH} are allowed`;
+  }
+  if (!TRACKER_NAME.test(name)) {
+    return `"${name}" is not a snake_case name: use lowercase letters, digits and single underscores, starting with a letter (e.g. my_tracker)`;
+  }
+  if (RESERVED_NAMES.has(name)) return `"${name}" is a reserved word; choose another name`;
+  return undefined;
+}
+
+/**
+ * Turns `MyTracker` or `my-tracker` into `my_tracker`. Only unambiguous spellings are normalized: anything
+ * with doubled or edge separators, or characters other than letters, digits, `-` and `_`, is left as it is
+ * (and then fails validation with a message that says why).
+ */
+export function normalizeTrackerName(input: string): string {
+  const trimmed = input.trim();
+  if (!/^[A-Za-z][A-Za-z0-9]*(?:[-_]?[A-Za-z0-9]+)*$/.test(trimmed)) return trimmed;
+  return snakeCase(trimmed);
+}
+
+/** The class a tracker module exports: `my_tracker` -> `MyTracker`, `memory` -> `MemoryTracker`. */
+export function trackerClassName(name: string): string {
+  const base = pascalCase(name);
+  return base.endsWith('Tracker') ? base : `${base}Tracker`;
+}

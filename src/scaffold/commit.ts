@@ -1,0 +1,163 @@
+/**
+ * Commits a plan as one transaction: under a lock on the registry, every file is first written to a temp
+ * file beside its target, then renamed into place; if any step fails, what was already done is undone
+ * (created files removed, overwritten files restored, new directories removed) and the error is raised.
+ *
+ * The lock serializes concurrent `create-new` runs: each re-reads the registry under the lock and applies its
+ * own entry to what it finds, so no run loses another's entry.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { setRegistryEntry } from '../registry/edit.js';
+import { readRegistry, REGISTRY_PATH } from '../registry/registry.js';
+import { PlanError } from './plan.js';
+import type { PlannedChange, TrackerPlan } from './plan.js';
+
+/** The file operations a commit uses; tests pass a failing one to prove the rollback. */
+export interface CommitFs {
+  mkdir(dir: string): Promise<void>;
+  writeFile(file: string, content: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(file: string): Promise<void>;
+  rmdir(dir: string): Promise<void>;
+}
+
+export const nodeCommitFs: CommitFs = {
+  mkdir: async (dir) => void (await fsp.mkdir(dir)),
+  writeFile: (file, content) => fsp.writeFile(file, content, { flag: 'wx' }),
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (file) => fsp.unlink(file),
+  rmdir: (dir) => fsp.rmdir(dir),
+};
+
+/** A failure while writing; everything done before it has been rolled back. */
+export class CommitError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CommitError';
+  }
+}
+
+/** The directories between `root` and `dir` that do not exist yet, outermost first. */
+function missingDirectories(root: string, dir: string): string[] {
+  const missing: string[] = [];
+  for (let current = dir; current !== root && !existsSync(current); current = path.dirname(current)) {
+    missing.unshift(current);
+  }
+  return missing;
+}
+
+/** Under the registry lock: the plan's registry change recomputed against the registry as it is now. */
+function refreshRegistryChange(plan: TrackerPlan, change: PlannedChange): PlannedChange {
+  const registry = readRegistry(plan.root);
+  const current = registry.entries.get(plan.name);
+  if (current && current.target !== plan.target) {
+    throw new PlanError('conflict', 'NAME_TAKEN', `"${plan.name}" was registered as "${current.target}" meanwhile`);
+  }
+  const content = setRegistryEntry(registry.text, plan.name, plan.target);
+  const before = registry.text === '' ? undefined : registry.text;
+  return { ...change, content, before, action: content === registry.text ? 'unchanged' : before ? 'update' : 'create' };
+}
+
+/** Writes the plan; returns the changes as committed (the registry one re-read under the lock). */
+export async function commitPlan(plan: TrackerPlan, fs: CommitFs = nodeCommitFs): Promise<PlannedChange[]> {
+  const registryFile = path.join(plan.root, REGISTRY_PATH);
+  const createdDirs: string[] = [];
+  for (const dir of missingDirectories(plan.root, path.dirname(registryFile))) {
+    await fs.mkdir(dir);
+    createdDirs.push(dir);
+  }
+  let release: (() => Promise<void>) | undefined;
+  try {
+    release = await lockfile.lock(registryFile, {
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 100, minTimeout: 10, maxTimeout: 100, randomize: true },
+    });
+  } catch (error) {
+    await removeDirectories(createdDirs, fs);
+    throw new CommitError(`could not lock ${REGISTRY_PATH}: ${(error as Error).message}`, { cause: error });
+  }
+  let failure: unknown;
+  try {
+    const changes = plan.changes.map((change) =>
+      change.path === REGISTRY_PATH.split(path.sep).join('/') ? refreshRegistryChange(plan, change) : change,
+    );
+    for (const change of changes) {
+      if (change.action === 'create' && existsSync(path.join(plan.root, change.path))) {
+        throw new PlanError('conflict', 'FILE_EXISTS', `${change.path} was created meanwhile; nothing was written`);
+      }
+    }
+    await writeAll(plan.root, changes, createdDirs, fs);
+    return changes;
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    await release();
+    // After the lock is gone, so that a registry directory this run created can be removed too.
+    if (failure !== undefined) await removeDirectories(createdDirs, fs);
+  }
+}
+
+async function writeAll(root: string, changes: PlannedChange[], createdDirs: string[], fs: CommitFs): Promise<void> {
+  const pending = changes.filter((change) => change.action !== 'unchanged');
+  const temps = new Map<PlannedChange, string>();
+  const renamed: PlannedChange[] = [];
+  try {
+    for (const change of pending) {
+      const target = path.join(root, change.path);
+      for (const dir of missingDirectories(root, path.dirname(target))) {
+        await fs.mkdir(dir);
+        createdDirs.push(dir);
+      }
+      const temp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.gymnos-tmp`;
+      await fs.writeFile(temp, change.content);
+      temps.set(change, temp);
+    }
+    for (const change of pending) {
+      await fs.rename(temps.get(change)!, path.join(root, change.path));
+      temps.delete(change);
+      renamed.push(change);
+    }
+  } catch (error) {
+    await rollback(root, renamed, [...temps.values()], fs);
+    throw new CommitError(`${(error as Error).message}; nothing was changed (rolled back)`, { cause: error });
+  }
+}
+
+/** Undoes a partial commit. Best effort per step: one failing undo does not stop the others. */
+async function rollback(root: string, renamed: PlannedChange[], temps: string[], fs: CommitFs) {
+  const attempt = async (undo: () => Promise<void>) => {
+    try {
+      await undo();
+    } catch {
+      // Keep undoing the rest; the original error is the one reported.
+    }
+  };
+  for (const temp of temps) await attempt(() => fs.unlink(temp));
+  for (const change of renamed.reverse()) {
+    const target = path.join(root, change.path);
+    if (change.before === undefined) await attempt(() => fs.unlink(target));
+    else {
+      const temp = `${target}.${process.pid}-restore.gymnos-tmp`;
+      await attempt(async () => {
+        await fs.writeFile(temp, change.before!);
+        await fs.rename(temp, target);
+      });
+    }
+  }
+}
+
+async function removeDirectories(dirs: string[], fs: CommitFs): Promise<void> {
+  for (const dir of [...dirs].reverse()) {
+    try {
+      await fs.rmdir(dir);
+    } catch {
+      // Not empty (someone else wrote there) or already gone: leave it.
+    }
+  }
+}

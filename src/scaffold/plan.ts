@@ -1,0 +1,132 @@
+/**
+ * Plan, then commit: `planTracker` computes every change `create-new tracker` would make (the files and the
+ * registry update) and validates it in memory, touching nothing. The plan is what --dry-run and --json show,
+ * and what `commitPlan` writes.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setRegistryEntry } from '../registry/edit.js';
+import { GymnosError } from '../registry/errors.js';
+import { trackerClassName, trackerNameProblem } from '../registry/names.js';
+import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
+import { renderKind } from './templates.js';
+
+export type ChangeAction = 'create' | 'overwrite' | 'update' | 'unchanged';
+
+export interface PlannedChange {
+  action: ChangeAction;
+  /** Relative to the project root, with forward slashes. */
+  path: string;
+  /** The content after the change. */
+  content: string;
+  /** The content before the change (undefined for a new file). */
+  before: string | undefined;
+}
+
+export interface TrackerPlan {
+  kind: 'tracker';
+  root: string;
+  name: string;
+  className: string;
+  /** The registry value, `trackers/<name>.js#<ClassName>`. */
+  target: string;
+  changes: PlannedChange[];
+  warnings: string[];
+}
+
+/** Why a plan cannot be made; `reason` decides the exit code (usage 2, conflict 3). */
+export class PlanError extends GymnosError {
+  readonly reason: 'usage' | 'conflict';
+
+  constructor(reason: 'usage' | 'conflict', code: string, message: string) {
+    super(code, message);
+    this.reason = reason;
+  }
+}
+
+export interface PlanTrackerOptions {
+  root: string;
+  name: string;
+  force?: boolean;
+  warnings?: string[];
+}
+
+/** True when `root` is the gymnos repository itself (its trackers import the base class by relative path). */
+export function isGymnosRepository(root: string): boolean {
+  try {
+    return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).name === 'gymnos';
+  } catch {
+    return false;
+  }
+}
+
+function templateContext(root: string, name: string, className: string) {
+  const inRepo = isGymnosRepository(root);
+  return {
+    name,
+    className,
+    trackerImport: inRepo ? './tracker.js' : 'gymnos',
+    loadImport: inRepo ? '../../src/index.js' : 'gymnos',
+    testingImport: inRepo ? '../../src/testing/index.js' : 'gymnos/testing',
+    moduleImport: `../../src/trackers/${name}.js`,
+    loadOptions: inRepo ? '' : ', {}, { root: process.cwd() }',
+  };
+}
+
+export async function planTracker(options: PlanTrackerOptions): Promise<TrackerPlan> {
+  const { root, name } = options;
+  const problem = trackerNameProblem(name);
+  if (problem) throw new PlanError('usage', 'NAME_INVALID', `invalid tracker name: ${problem}`);
+
+  let registry;
+  try {
+    registry = readRegistry(root);
+  } catch (error) {
+    if (error instanceof GymnosError) throw new PlanError('usage', error.code, error.message);
+    throw error;
+  }
+  const className = trackerClassName(name);
+  const target = registryTarget(name, className);
+  const existing = registry.entries.get(name);
+  if (existing && existing.target !== target) {
+    throw new PlanError(
+      'usage',
+      'NAME_TAKEN',
+      `"${name}" is already registered in ${REGISTRY_PATH} (line ${existing.line}) as "${existing.target}"; choose another name`,
+    );
+  }
+
+  const rendered = await renderKind('tracker', templateContext(root, name, className));
+  const present = rendered.filter((file) => existsSync(path.join(root, file.path)));
+  if (present.length > 0 && !existing) {
+    // The files are not a registered tracker's own, so --force may not replace them.
+    throw new PlanError(
+      'usage',
+      'NAME_TAKEN_BY_FILE',
+      `${present[0]!.path} already exists and is not a registered tracker; choose another name or remove the file`,
+    );
+  }
+  if (existing && !options.force) {
+    throw new PlanError(
+      'conflict',
+      'TRACKER_EXISTS',
+      `tracker "${name}" already exists (${present.map((file) => file.path).join(', ') || REGISTRY_PATH}); ` +
+        'pass --force to replace its files',
+    );
+  }
+
+  const changes: PlannedChange[] = rendered.map((file) => {
+    const absolute = path.join(root, file.path);
+    const before = existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
+    const action = before === undefined ? 'create' : before === file.content ? 'unchanged' : 'overwrite';
+    return { action, path: file.path, content: file.content, before };
+  });
+  const registryAfter = setRegistryEntry(registry.text, name, target);
+  changes.push({
+    action: registryAfter === registry.text ? 'unchanged' : registry.text === '' ? 'create' : 'update',
+    path: REGISTRY_PATH.split(path.sep).join('/'),
+    content: registryAfter,
+    before: registry.text === '' ? undefined : registry.text,
+  });
+  return { kind: 'tracker', root, name, className, target, changes, warnings: options.warnings ?? [] };
+}

@@ -1,0 +1,280 @@
+/**
+ * The Tracker base class: one interface for every experiment tracker.
+ *
+ * A plugin subclasses `Tracker` and overrides the hooks it supports; every hook is optional and a no-op by
+ * default. The base class owns the contract so that no plugin has to re-implement it:
+ *
+ * - the lifecycle: `start` once, then `log*` calls, then `end` (idempotent, flushes first);
+ * - log calls before `start` or after `end` are ignored with a one-time `GymnosWarning` (training goes on);
+ * - argument checks (a metric that is not a number is a TypeError naming it; NaN and ±Infinity pass);
+ * - steps: an explicit step wins, otherwise a per-metric counter kept by each tracker supplies one;
+ * - rank zero only: on other ranks of a distributed job every hook is skipped unless `rankZeroOnly: false`.
+ *
+ * It does so by wrapping the subclass's hooks on the instance when the object is constructed, so a plugin
+ * writes plain `override logMetric(name, value, step)` methods and receives checked arguments.
+ */
+import { describeFigure } from '../runtime/figure.js';
+import type { Figure } from '../runtime/figure.js';
+import { nonZeroRank } from '../runtime/rank.js';
+
+export type { Figure, DescribedFigure, PlotlySpec, VegaLiteSpec } from '../runtime/figure.js';
+export { describeFigure } from '../runtime/figure.js';
+
+/** A parameter value: anything JSON can carry. */
+export type ParamValue = string | number | boolean | null | readonly ParamValue[] | { [key: string]: ParamValue };
+
+/** A tag value; numbers and booleans are converted to strings before they reach the hook. */
+export type TagValue = string | number | boolean;
+
+/** Options every tracker accepts (plugins extend this interface with their own parameters). */
+export interface TrackerOptions {
+  /** Skip every hook on ranks other than zero of a distributed job (RANK, LOCAL_RANK, SLURM_PROCID). Default true. */
+  rankZeroOnly?: boolean;
+}
+
+/** Options of the bulk helpers. */
+export interface BulkOptions {
+  /** Prepended to every name, joined with `/` (the separator TensorBoard groups by). */
+  prefix?: string;
+  /** Step for every scalar metric (lists are always logged at steps 0..n-1). */
+  step?: number;
+}
+
+export type TrackerState = 'idle' | 'started' | 'ended';
+
+/** Marks Tracker subclasses across copies of this module (a project and gymnos may each load one). */
+export const TRACKER_BRAND = Symbol.for('gymnos.Tracker');
+
+const LOG_HOOKS = ['logTag', 'logAsset', 'logImage', 'logFigure', 'logMetric', 'logParam'] as const;
+type LogHook = (typeof LOG_HOOKS)[number];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- hooks are called with their own checked arguments
+type AnyHook = (...args: any[]) => unknown;
+
+export class Tracker {
+  static readonly [TRACKER_BRAND] = true;
+
+  #state: TrackerState = 'idle';
+  #ending: Promise<void> | undefined;
+  readonly #active: boolean;
+  readonly #nextStep = new Map<string, number>();
+  readonly #warned = new Set<string>();
+
+  constructor(options: TrackerOptions = {}) {
+    this.#active = options.rankZeroOnly === false || nonZeroRank() === undefined;
+    this.#guardHooks();
+  }
+
+  /** Where the tracker is in its lifecycle. */
+  get state(): TrackerState {
+    return this.#state;
+  }
+
+  /** False on a non-zero rank with `rankZeroOnly` on: every hook is then skipped. */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** Called once before any log call; may be async. `logdir` is where file-based trackers write. */
+  start(runId: string, logdir: string): void | Promise<void> {
+    void runId;
+    void logdir;
+  }
+
+  /** Logs a key/value tag of the run. */
+  logTag(key: string, value: string): void {
+    void key;
+    void value;
+  }
+
+  /** Logs any file (a checkpoint, a config) under `name`. */
+  logAsset(name: string, filePath: string): void {
+    void name;
+    void filePath;
+  }
+
+  /** Logs an image file (PNG, JPEG...) under `name`. */
+  logImage(name: string, filePath: string): void {
+    void name;
+    void filePath;
+  }
+
+  /** Logs a figure: PNG or SVG bytes, SVG markup, or a Vega-Lite / Plotly spec (see `describeFigure`). */
+  logFigure(name: string, figure: Figure): void {
+    void name;
+    void figure;
+  }
+
+  /** Logs one scalar. The hook always receives a step: the caller's, or the tracker's next one for `name`. */
+  logMetric(name: string, value: number, step?: number): void {
+    void name;
+    void value;
+    void step;
+  }
+
+  /** Logs a hyper-parameter of the run. */
+  logParam(name: string, value: ParamValue): void {
+    void name;
+    void value;
+  }
+
+  /** Pushes buffered data to the backend; may be async. */
+  flush(): void | Promise<void> {}
+
+  /**
+   * Ends the run; may be async. `error`, when given, says the run failed (backends that record a status use
+   * it). Calling `end` again returns the same promise and does nothing more.
+   */
+  end(error?: unknown): void | Promise<void> {
+    void error;
+  }
+
+  /** Logs several metrics. An array (or typed array) value is logged at steps 0..n-1, as the original did. */
+  logMetrics(metrics: Readonly<Record<string, number | readonly number[] | ArrayLike<number>>>, options: BulkOptions = {}) {
+    for (const [key, value] of Object.entries(metrics)) {
+      const name = prefixed(options.prefix, key);
+      if (Array.isArray(value) || isNumericTypedArray(value)) {
+        Array.from(value as ArrayLike<number>).forEach((item, step) => this.logMetric(name, item, step));
+      } else {
+        this.logMetric(name, value as number, options.step);
+      }
+    }
+  }
+
+  /** Logs several parameters. */
+  logParams(params: Readonly<Record<string, ParamValue>>, options: Pick<BulkOptions, 'prefix'> = {}) {
+    for (const [key, value] of Object.entries(params)) this.logParam(prefixed(options.prefix, key), value);
+  }
+
+  /** Logs several tags. */
+  logTags(tags: Readonly<Record<string, TagValue>>, options: Pick<BulkOptions, 'prefix'> = {}) {
+    for (const [key, value] of Object.entries(tags)) this.logTag(prefixed(options.prefix, key), value as string);
+  }
+
+  /** Installs the contract around the most-derived hooks, as own properties of this instance. */
+  #guardHooks(): void {
+    const hooks = this as unknown as Record<string, AnyHook>;
+    const start = hooks.start!;
+    const flush = hooks.flush!;
+    const end = hooks.end!;
+
+    hooks.start = (runId: string, logdir: string) => {
+      requireString('start', 'runId', runId);
+      requireString('start', 'logdir', logdir);
+      if (this.#state !== 'idle') {
+        this.#warnOnce('restart', `start() was called on a tracker that is already ${this.#state}; ignored`);
+        return undefined;
+      }
+      this.#state = 'started';
+      return this.#active ? start.call(this, runId, logdir) : undefined;
+    };
+    hooks.flush = () => (this.#state === 'started' && this.#active ? flush.call(this) : undefined);
+    hooks.end = (error?: unknown) => {
+      if (this.#ending) return this.#ending;
+      const wasStarted = this.#state === 'started';
+      this.#state = 'ended';
+      this.#ending =
+        wasStarted && this.#active
+          ? (async () => {
+              await flush.call(this);
+              await end.call(this, error);
+            })()
+          : Promise.resolve();
+      return this.#ending;
+    };
+    for (const hook of LOG_HOOKS) {
+      const impl = hooks[hook]!;
+      const check = ARGUMENT_CHECKS[hook];
+      hooks[hook] = (...args: unknown[]) => {
+        if (this.#state !== 'started') {
+          const when = this.#state === 'idle' ? 'before start()' : 'after end()';
+          this.#warnOnce(this.#state, `${hook}() was called ${when}; the call is ignored`);
+          return;
+        }
+        const checked = check(args, this.#nextStep);
+        if (this.#active) impl.apply(this, checked);
+      };
+    }
+  }
+
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    process.emitWarning(`${this.constructor.name}: ${message} (warned once per tracker)`, {
+      type: 'GymnosWarning',
+      code: key === 'idle' ? 'GYMNOS_LOG_BEFORE_START' : key === 'ended' ? 'GYMNOS_LOG_AFTER_END' : 'GYMNOS_RESTART',
+    });
+  }
+}
+
+/** True when `value` is a class that extends Tracker (from this copy of gymnos or another). */
+export function isTrackerClass(value: unknown): value is new (params?: object) => Tracker {
+  return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[TRACKER_BRAND] === true;
+}
+
+function prefixed(prefix: string | undefined, name: string): string {
+  return prefix ? `${prefix}/${name}` : name;
+}
+
+function isNumericTypedArray(value: unknown): boolean {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array);
+}
+
+function requireString(hook: string, what: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`${hook}(): ${what} must be a non-empty string, got ${describe(value)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+type ArgumentCheck = (args: unknown[], nextStep: Map<string, number>) => unknown[];
+
+/** Per hook: validate the arguments and return what the plugin's hook receives. */
+const ARGUMENT_CHECKS: Record<LogHook, ArgumentCheck> = {
+  logTag([key, value]) {
+    requireString('logTag', 'key', key);
+    if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new TypeError(`logTag("${key}"): value must be a string, number or boolean, got ${describe(value)}`);
+    }
+    return [key, String(value)];
+  },
+  logAsset([name, filePath]) {
+    requireString('logAsset', 'name', name);
+    requireString(`logAsset("${name}")`, 'filePath', filePath);
+    return [name, filePath];
+  },
+  logImage([name, filePath]) {
+    requireString('logImage', 'name', name);
+    requireString(`logImage("${name}")`, 'filePath', filePath);
+    return [name, filePath];
+  },
+  logFigure([name, figure]) {
+    requireString('logFigure', 'name', name);
+    describeFigure(name, figure);
+    return [name, figure];
+  },
+  logMetric([name, value, step], nextStep) {
+    requireString('logMetric', 'name', name);
+    if (typeof value !== 'number') {
+      throw new TypeError(`logMetric("${name}"): value must be a number, got ${describe(value)}`);
+    }
+    if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) {
+      throw new TypeError(`logMetric("${name}"): step must be a non-negative integer, got ${describe(step)}`);
+    }
+    const resolved = step ?? nextStep.get(name) ?? 0;
+    nextStep.set(name, resolved + 1);
+    return [name, value, resolved];
+  },
+  logParam([name, value]) {
+    requireString('logParam', 'name', name);
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
+      throw new TypeError(`logParam("${name}"): value must be JSON-serializable, got ${describe(value)}`);
+    }
+    return [name, value];
+  },
+};

@@ -1,0 +1,126 @@
+/**
+ * TrackerList fans every call out to several trackers, so a pipeline logs once and reaches them all.
+ *
+ * Failure isolation: one tracker that throws (or whose async hook rejects) never stops the others. Each
+ * error is passed to `onError` when one is given; otherwise errors are collected and `end()` rejects with an
+ * AggregateError listing them, after every tracker has been ended. Steps are resolved once, by the list, so
+ * every tracker records the same step for the same call.
+ */
+import { Tracker } from './tracker.js';
+import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
+import { load } from '../registry/load.js';
+import type { LoadOptions } from '../registry/load.js';
+
+/** Where an error came from: the tracker and the hook that threw. */
+export interface TrackerErrorContext {
+  tracker: Tracker;
+  hook: string;
+}
+
+export interface TrackerListOptions extends TrackerOptions {
+  /** Called with each error a tracker raises; without it, errors are raised from `end()`. */
+  onError?: (error: unknown, context: TrackerErrorContext) => void;
+}
+
+/** `{ type: 'memory', ...params }`: a registered tracker's name and its parameters. */
+export type TrackerSpec = { type: string } & Record<string, unknown>;
+
+export class TrackerList extends Tracker {
+  readonly trackers: readonly Tracker[];
+  /** Errors collected so far (when no `onError` is set). */
+  readonly errors: { error: unknown; context: TrackerErrorContext }[] = [];
+  readonly #onError: TrackerListOptions['onError'];
+
+  constructor(trackers: Iterable<Tracker>, options: TrackerListOptions = {}) {
+    super(options);
+    this.trackers = [...trackers];
+    this.#onError = options.onError;
+  }
+
+  /** Builds each tracker with `load(type, params)`. */
+  static async fromSpecs(
+    specs: readonly TrackerSpec[],
+    options: TrackerListOptions & LoadOptions = {},
+  ): Promise<TrackerList> {
+    const trackers = [];
+    for (const { type, ...params } of specs) trackers.push(await load(type, params, options));
+    return new TrackerList(trackers, options);
+  }
+
+  override start(runId: string, logdir: string): Promise<void> {
+    return this.#all('start', (tracker) => tracker.start(runId, logdir));
+  }
+
+  override logTag(key: string, value: string): void {
+    this.#each('logTag', (tracker) => tracker.logTag(key, value));
+  }
+
+  override logAsset(name: string, filePath: string): void {
+    this.#each('logAsset', (tracker) => tracker.logAsset(name, filePath));
+  }
+
+  override logImage(name: string, filePath: string): void {
+    this.#each('logImage', (tracker) => tracker.logImage(name, filePath));
+  }
+
+  override logFigure(name: string, figure: Figure): void {
+    this.#each('logFigure', (tracker) => tracker.logFigure(name, figure));
+  }
+
+  override logMetric(name: string, value: number, step: number): void {
+    this.#each('logMetric', (tracker) => tracker.logMetric(name, value, step));
+  }
+
+  override logParam(name: string, value: ParamValue): void {
+    this.#each('logParam', (tracker) => tracker.logParam(name, value));
+  }
+
+  override flush(): Promise<void> {
+    return this.#all('flush', (tracker) => tracker.flush());
+  }
+
+  override async end(error?: unknown): Promise<void> {
+    await this.#all('end', (tracker) => tracker.end(error));
+    if (this.errors.length > 0) {
+      const summary = this.errors.map(({ error, context }) => `${describeTracker(context)}: ${message(error)}`);
+      throw new AggregateError(
+        this.errors.map(({ error }) => error),
+        `${this.errors.length} tracker error(s): ${summary.join('; ')}`,
+      );
+    }
+  }
+
+  #report(error: unknown, context: TrackerErrorContext): void {
+    if (this.#onError) this.#onError(error, context);
+    else this.errors.push({ error, context });
+  }
+
+  #each(hook: string, call: (tracker: Tracker) => void): void {
+    for (const tracker of this.trackers) {
+      try {
+        call(tracker);
+      } catch (error) {
+        this.#report(error, { tracker, hook });
+      }
+    }
+  }
+
+  async #all(hook: string, call: (tracker: Tracker) => void | Promise<void>): Promise<void> {
+    const results = await Promise.allSettled(
+      this.trackers.map(async (tracker) => {
+        await call(tracker);
+      }),
+    );
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') this.#report(result.reason, { tracker: this.trackers[i]!, hook });
+    });
+  }
+}
+
+function describeTracker({ tracker, hook }: TrackerErrorContext): string {
+  return `${tracker.constructor.name}.${hook}`;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
