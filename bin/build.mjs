@@ -23,7 +23,9 @@ const Handlebars = require('handlebars');
 const templatesDir = path.join(root, 'templates');
 const entries = [];
 for (const kind of readdirSync(templatesDir)) {
-  for (const file of readdirSync(path.join(templatesDir, kind)).filter((f) => f.endsWith('.hbs')).sort()) {
+  for (const file of readdirSync(path.join(templatesDir, kind))
+    .filter((f) => f.endsWith('.hbs'))
+    .sort()) {
     const source = readFileSync(path.join(templatesDir, kind, file), 'utf8');
     const hash = createHash('sha256').update(source).digest('hex');
     const spec = Handlebars.precompile(source, { strict: true, noEscape: true });
@@ -56,7 +58,9 @@ await esbuild.build({
     'eslint-config-prettier',
     'diff',
   ],
-  banner: { js: "import { createRequire as __gymnosRequire } from 'node:module'; const require = __gymnosRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __gymnosRequire } from 'node:module'; const require = __gymnosRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 mkdirSync(path.join(dist, 'cli-bundle'), { recursive: true });

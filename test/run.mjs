@@ -22,9 +22,8 @@ function collect(entry) {
 }
 
 const files = (targets.length ? targets : [path.join(root, 'test')]).flatMap((target) => collect(target)).sort();
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files],
-  { stdio: 'inherit', cwd: root },
-);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files], {
+  stdio: 'inherit',
+  cwd: root,
+});
 process.exit(result.status ?? 1);

@@ -118,7 +118,11 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
       outcome.inputs.kind = kind;
     }
     if (!Object.hasOwn(KINDS, kind)) {
-      throw new CliError(EXIT.usage, 'UNKNOWN_KIND', `unknown kind "${kind}"; available: ${Object.keys(KINDS).join(', ')}`);
+      throw new CliError(
+        EXIT.usage,
+        'UNKNOWN_KIND',
+        `unknown kind "${kind}"; available: ${Object.keys(KINDS).join(', ')}`,
+      );
     }
     let requested = options.name;
     if (requested === undefined) {
@@ -165,7 +169,8 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
     }
     if (error instanceof CliError) return fail(error.exitCode, error.code, error.message);
     if (error instanceof CommitError) return fail(EXIT.failure, 'WRITE_FAILED', error.message);
-    if ((error as Error)?.name === 'ExitPromptError') return fail(EXIT.cancelled, 'CANCELLED', 'cancelled; nothing was written');
+    if ((error as Error)?.name === 'ExitPromptError')
+      return fail(EXIT.cancelled, 'CANCELLED', 'cancelled; nothing was written');
     throw error;
   }
 }

@@ -27,9 +27,21 @@ export async function listTrackers(root: string): Promise<{ registry: string; tr
   for (const entry of registry.entries.values()) {
     try {
       const { file } = await loadTrackerClass(entry.name, { root });
-      trackers.push({ name: entry.name, target: entry.target, file: path.relative(root, file), resolves: true, error: null });
+      trackers.push({
+        name: entry.name,
+        target: entry.target,
+        file: path.relative(root, file),
+        resolves: true,
+        error: null,
+      });
     } catch (error) {
-      trackers.push({ name: entry.name, target: entry.target, file: null, resolves: false, error: (error as Error).message });
+      trackers.push({
+        name: entry.name,
+        target: entry.target,
+        file: null,
+        resolves: false,
+        error: (error as Error).message,
+      });
     }
   }
   for (const problem of registry.problems) {

@@ -10,8 +10,12 @@ const TRACKER_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 
 /** JavaScript reserved words, and names of the modules that sit beside the trackers in src/trackers/. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
-  ...'break case catch class const continue debugger default delete do else enum export extends false finally for'.split(' '),
-  ...'function if import in instanceof new null return super switch this throw true try typeof var void while with'.split(' '),
+  ...'break case catch class const continue debugger default delete do else enum export extends false finally for'.split(
+    ' ',
+  ),
+  ...'function if import in instanceof new null return super switch this throw true try typeof var void while with'.split(
+    ' ',
+  ),
   ...'yield let static implements interface package private protected public await arguments eval'.split(' '),
   'constructor',
   'prototype',

@@ -62,7 +62,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function describeFigure(name: string, figure: unknown): DescribedFigure {
   if (figure instanceof Uint8Array) {
-    if (isPng(figure)) return { kind: 'png', bytes: figure, ...pngSize(figure), extension: 'png', mediaType: 'image/png' };
+    if (isPng(figure))
+      return { kind: 'png', bytes: figure, ...pngSize(figure), extension: 'png', mediaType: 'image/png' };
     if (looksLikeSvg(new TextDecoder().decode(figure.subarray(0, 4096)))) {
       return { kind: 'svg', bytes: figure, extension: 'svg', mediaType: 'image/svg+xml' };
     }

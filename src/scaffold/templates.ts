@@ -53,7 +53,8 @@ async function compileTemplate(key: string, source: string, precompiled: Precomp
   const entry = precompiled[key];
   if (entry && entry.hash === createHash('sha256').update(source).digest('hex')) {
     // handlebars/runtime.js is CommonJS: its module.exports (the runtime) arrives as the default export.
-    const runtime = ((await import('handlebars/runtime.js')) as unknown as { default: typeof import('handlebars') }).default;
+    const runtime = ((await import('handlebars/runtime.js')) as unknown as { default: typeof import('handlebars') })
+      .default;
     return runtime.template(entry.spec as never) as TemplateFunction;
   }
   const Handlebars = (await import('handlebars')).default;

@@ -22,7 +22,8 @@ export const TINY_PNG = Buffer.from(
   'base64',
 );
 
-export const TINY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>';
+export const TINY_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>';
 
 export const VEGA_LITE_SPEC = {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -147,7 +148,10 @@ export function describeTrackerConformance<T extends Tracker>(
     it('rejects a metric that is not a number with a TypeError naming it', { timeout }, async () => {
       const tracker = await factory();
       await tracker.start('conformance-run', path.join(dir, 'logs'));
-      assert.throws(() => tracker.logMetric('loss', '0.5' as unknown as number), { name: 'TypeError', message: /"loss"/ });
+      assert.throws(() => tracker.logMetric('loss', '0.5' as unknown as number), {
+        name: 'TypeError',
+        message: /"loss"/,
+      });
       assert.throws(() => tracker.logMetrics({ text: 'abc' as unknown as number }), {
         name: 'TypeError',
         message: /"text"/,

@@ -129,7 +129,10 @@ export class Tracker {
   }
 
   /** Logs several metrics. An array (or typed array) value is logged at steps 0..n-1, as the original did. */
-  logMetrics(metrics: Readonly<Record<string, number | readonly number[] | ArrayLike<number>>>, options: BulkOptions = {}) {
+  logMetrics(
+    metrics: Readonly<Record<string, number | readonly number[] | ArrayLike<number>>>,
+    options: BulkOptions = {},
+  ) {
     for (const [key, value] of Object.entries(metrics)) {
       const name = prefixed(options.prefix, key);
       if (Array.isArray(value) || isNumericTypedArray(value)) {
@@ -226,7 +229,8 @@ function requireString(hook: string, what: string, value: unknown): asserts valu
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
