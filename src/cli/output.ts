@@ -1,11 +1,14 @@
 /**
  * Output helpers: human text on stdout, diagnostics on stderr, one JSON document with --json.
- * chalk honours NO_COLOR and FORCE_COLOR and turns color off when stdout is not a terminal.
+ * Color is on for terminals, off for pipes; NO_COLOR turns it off and FORCE_COLOR on.
  */
 import chalk from 'chalk';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, EXIT } from './exit_codes.js';
+
+// chalk honours FORCE_COLOR but not NO_COLOR (https://no-color.org); FORCE_COLOR wins when both are set.
+if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) chalk.level = 0;
 
 export { chalk };
 

@@ -62,7 +62,7 @@ export class MemoryTracker extends Tracker {
     this.figures.push({ name, figure });
   }
 
-  override logMetric(name: string, value: number, step: number): void {
+  override logMetric(name: string, value: number, step = 0): void {
     this.metrics.push({ name, value, step });
   }
 

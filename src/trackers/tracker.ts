@@ -11,7 +11,8 @@
  * - rank zero only: on other ranks of a distributed job every hook is skipped unless `rankZeroOnly: false`.
  *
  * It does so by wrapping the subclass's hooks on the instance when the object is constructed, so a plugin
- * writes plain `override logMetric(name, value, step)` methods and receives checked arguments.
+ * writes plain `override logMetric(name, value, step = 0)` methods and receives checked arguments (the
+ * default keeps `step` optional for callers; the base class always passes the resolved one).
  */
 import { describeFigure } from '../runtime/figure.js';
 import type { Figure } from '../runtime/figure.js';

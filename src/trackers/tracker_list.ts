@@ -67,7 +67,7 @@ export class TrackerList extends Tracker {
     this.#each('logFigure', (tracker) => tracker.logFigure(name, figure));
   }
 
-  override logMetric(name: string, value: number, step: number): void {
+  override logMetric(name: string, value: number, step = 0): void {
     this.#each('logMetric', (tracker) => tracker.logMetric(name, value, step));
   }
 

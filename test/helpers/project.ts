@@ -1,0 +1,83 @@
+/**
+ * Temporary copies of a project for CLI tests, and a runner for the real bin/gymnos.js.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(REPO, 'bin', 'gymnos.js');
+
+const made: string[] = [];
+
+/** A copy of this repository's project files (not dist, not tests) with node_modules linked in. */
+export function copyOfRepository(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-project-'));
+  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', '.prettierrc.json', 'src', 'var']) {
+    cpSync(path.join(REPO, entry), path.join(dir, entry), { recursive: true });
+  }
+  symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  made.push(dir);
+  return dir;
+}
+
+/** An empty npm project of someone else's (not the gymnos repository). */
+export function emptyProject(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-empty-'));
+  cpSync(path.join(REPO, '.prettierrc.json'), path.join(dir, '.prettierrc.json'));
+  made.push(dir);
+  return dir;
+}
+
+export function removeProjects(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI without a terminal and without color, as CI does. */
+export function gymnos(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): RunResult {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd, env, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same, asynchronously, to run several at once. */
+export function gymnosAsync(args: string[], options: { cwd: string }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Every file under `dir` (but node_modules) with its content: compare two to prove nothing changed. */
+export function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (current: string) => {
+    for (const name of readdirSync(current)) {
+      if (name === 'node_modules') continue;
+      const full = path.join(current, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else files[path.relative(dir, full)] = readFileSync(full, 'utf8');
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** Runs a command in `cwd`, returning its status and output. */
+export function run(command: string, args: string[], cwd: string): RunResult {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { GymnosError, load, MemoryTracker, parseRegistry, readRegistry } from '../../src/index.js';
+
+const trackerModule = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+
+/** A throwaway package with its own registry and tracker modules. */
+function project(registry: string, modules: Record<string, string> = {}): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'gymnos-load-'));
+  mkdirSync(path.join(root, 'var'));
+  writeFileSync(path.join(root, 'var/trackers.json'), registry);
+  for (const [file, source] of Object.entries(modules)) {
+    mkdirSync(path.dirname(path.join(root, 'src', file)), { recursive: true });
+    writeFileSync(path.join(root, 'src', file), source);
+  }
+  roots.push(root);
+  return root;
+}
+const roots: string[] = [];
+after(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+
+describe('load', () => {
+  test('returns a new instance of the registered class each time', async () => {
+    const a = await load('memory');
+    const b = await load('memory');
+    assert.ok(a instanceof MemoryTracker);
+    assert.notEqual(a, b);
+  });
+
+  test('an unknown name lists the registered names and the closest match', async () => {
+    await assert.rejects(load('memroy'), (error: GymnosError) => {
+      assert.equal(error.code, 'TRACKER_NOT_FOUND');
+      assert.match(error.message, /unknown tracker "memroy"\. Did you mean "memory"\? Registered: .*memory/);
+      return true;
+    });
+    await assert.rejects(load('zzzzzzzzzz'), (error: Error) => !/Did you mean/.test(error.message));
+  });
+
+  test('loads a tracker from another package root, from its TypeScript sources', async () => {
+    const root = project('{ "mine": "trackers/mine.js#MineTracker" }\n', {
+      'trackers/mine.ts': `import { Tracker } from ${JSON.stringify(trackerModule)};\nexport class MineTracker extends Tracker {}\n`,
+    });
+    const tracker = await load('mine', {}, { root });
+    assert.equal(tracker.constructor.name, 'MineTracker');
+  });
+
+  test('an entry whose module is missing names the entry and the file', async () => {
+    const root = project('{\n  "ghost": "trackers/ghost.js#GhostTracker"\n}\n');
+    await assert.rejects(load('ghost', {}, { root }), (error: GymnosError) => {
+      assert.equal(error.code, 'TRACKER_MODULE_MISSING');
+      assert.match(error.message, /tracker "ghost" \(var\/trackers\.json:2\) points to src\/trackers\/ghost\.ts/);
+      return true;
+    });
+  });
+
+  test('a module that does not export the class, or exports something else, is an error naming both', async () => {
+    const root = project('{ "a": "trackers/a.js#ATracker", "b": "trackers/b.js#BTracker" }', {
+      'trackers/a.ts': 'export const nothing = 1;\n',
+      'trackers/b.ts': 'export class BTracker {}\n',
+    });
+    await assert.rejects(load('a', {}, { root }), /src\/trackers\/a\.ts does not export "ATracker"/);
+    await assert.rejects(
+      load('b', {}, { root }),
+      /src\/trackers\/b\.ts exports something other than a Tracker subclass as "BTracker"/,
+    );
+  });
+
+  test('an entry that points outside the package is refused', async () => {
+    const root = project('{ "up": "../../etc/passwd.js#X", "abs": "/etc/x.js#X", "url": "file:///etc/x.js#X" }');
+    for (const name of ['up', 'abs', 'url']) {
+      await assert.rejects(load(name, {}, { root }), (error: GymnosError) => error.code === 'TRACKER_OUTSIDE_PACKAGE');
+    }
+  });
+
+  test('a registry that is not valid JSON is an error with its file, line and column', async () => {
+    const root = project('{\n  "a": "trackers/a.js#A",\n  "b": "trackers/b.js#B"\n  "c": 1\n}\n');
+    await assert.rejects(load('a', {}, { root }), (error: GymnosError) => {
+      assert.equal(error.code, 'REGISTRY_INVALID_JSON');
+      assert.match(error.message, /var\/trackers\.json:4:3: invalid JSON \(comma expected\)/);
+      return true;
+    });
+  });
+
+  test('an entry with a bad name or value is reported when it is asked for', async () => {
+    const root = project('{ "Bad-Name": "trackers/x.js#X", "novalue": 3 }');
+    const registry = readRegistry(root);
+    assert.deepEqual(
+      registry.problems.map((problem) => problem.name),
+      ['Bad-Name', 'novalue'],
+    );
+    await assert.rejects(load('novalue', {}, { root }), /must map to a string "<module>#<ExportName>"/);
+  });
+});
+
+describe('parseRegistry', () => {
+  test('keeps entries in file order with their positions', () => {
+    const registry = parseRegistry('{\n  "b": "trackers/b.js#B",\n  "a": "trackers/a.js#A"\n}\n', 'reg.json');
+    assert.deepEqual([...registry.entries.keys()], ['b', 'a']);
+    assert.deepEqual(
+      [registry.entries.get('a')!.line, registry.entries.get('a')!.column, registry.entries.get('a')!.exportName],
+      [3, 3, 'A'],
+    );
+  });
+
+  test('rejects comments, trailing commas, non-objects and duplicate keys', () => {
+    assert.throws(() => parseRegistry('{ // c\n}', 'r.json'), /r\.json:1:3/);
+    assert.throws(() => parseRegistry('{ "a": "x.js#A", }', 'r.json'), /invalid JSON/);
+    assert.throws(() => parseRegistry('[]', 'r.json'), /must be a JSON object/);
+    assert.throws(() => parseRegistry('', 'r.json'), /invalid JSON/);
+    const registry = parseRegistry('{ "a": "x.js#A", "a": "y.js#A" }', 'r.json');
+    assert.match(registry.problems[0]!.message, /registered twice/);
+  });
+});

@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { Tracker } from '../../src/index.js';
+import type { Figure } from '../../src/index.js';
+import { TINY_PNG, TINY_SVG, PLOTLY_FIGURE, VEGA_LITE_SPEC } from '../../src/testing/index.js';
+
+/** Records every hook call, in order. */
+class Recorder extends Tracker {
+  calls: unknown[][] = [];
+
+  override start(runId: string, logdir: string) {
+    this.calls.push(['start', runId, logdir]);
+  }
+  override logTag(key: string, value: string) {
+    this.calls.push(['logTag', key, value]);
+  }
+  override logFigure(name: string, figure: Figure) {
+    this.calls.push(['logFigure', name, figure]);
+  }
+  override logMetric(name: string, value: number, step = 0) {
+    this.calls.push(['logMetric', name, value, step]);
+  }
+  override logParam(name: string, value: unknown) {
+    this.calls.push(['logParam', name, value]);
+  }
+  override async flush() {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.calls.push(['flush']);
+  }
+  override async end(error?: unknown) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.calls.push(['end', error]);
+  }
+  metricCalls() {
+    return this.calls.filter((call) => call[0] === 'logMetric').map((call) => call.slice(1));
+  }
+}
+
+async function started(options = {}) {
+  const tracker = new Recorder(options);
+  await tracker.start('run-1', '/tmp/logs');
+  tracker.calls.length = 0;
+  return tracker;
+}
+
+/** Collects the process warnings emitted while `run` runs. */
+async function warningsDuring(run: () => unknown): Promise<(Error & { code?: string })[]> {
+  const seen: (Error & { code?: string })[] = [];
+  const listener = (warning: Error) => seen.push(warning);
+  process.on('warning', listener);
+  try {
+    await run();
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  } finally {
+    process.off('warning', listener);
+  }
+  return seen;
+}
+
+describe('Tracker base class', () => {
+  test('every hook is optional: the bare base class runs the whole lifecycle', async () => {
+    const tracker = new Tracker();
+    await tracker.start('run', '/tmp/x');
+    tracker.logTag('a', 'b');
+    tracker.logAsset('a', '/tmp/file');
+    tracker.logImage('a', '/tmp/file.png');
+    tracker.logFigure('a', TINY_PNG);
+    tracker.logMetric('a', 1);
+    tracker.logParam('a', 1);
+    await tracker.flush();
+    await tracker.end();
+    assert.equal(tracker.state, 'ended');
+  });
+
+  test('start, flush and end may be async and are awaited; end flushes first', async () => {
+    const tracker = await started();
+    tracker.logMetric('loss', 1);
+    await tracker.end();
+    assert.deepEqual(tracker.calls, [['logMetric', 'loss', 1, 0], ['flush'], ['end', undefined]]);
+  });
+
+  test('log calls return at once (undefined, not a promise)', async () => {
+    const tracker = await started();
+    assert.equal(tracker.logMetric('loss', 1), undefined);
+    assert.equal(tracker.logParam('lr', 1), undefined);
+    assert.equal(tracker.logTag('k', 'v'), undefined);
+  });
+
+  test('end is idempotent: the second call returns the same promise and calls no hook', async () => {
+    const tracker = await started();
+    const first = tracker.end(new Error('boom'));
+    const second = tracker.end();
+    assert.equal(first, second);
+    await first;
+    await tracker.end();
+    assert.equal(tracker.calls.filter((call) => call[0] === 'end').length, 1);
+    assert.equal(tracker.calls.filter((call) => call[0] === 'flush').length, 1);
+    assert.equal((tracker.calls.at(-1)![1] as Error).message, 'boom');
+  });
+
+  test('log calls before start are ignored, with one GymnosWarning per tracker', async () => {
+    const tracker = new Recorder();
+    const warnings = await warningsDuring(() => {
+      tracker.logMetric('early', 1);
+      tracker.logParam('early', 1);
+    });
+    assert.deepEqual(tracker.calls, []);
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!.name, 'GymnosWarning');
+    assert.equal(warnings[0]!.code, 'GYMNOS_LOG_BEFORE_START');
+    assert.match(warnings[0]!.message, /logMetric\(\) was called before start\(\)/);
+  });
+
+  test('log calls after end are ignored, with one GymnosWarning per tracker; flush after end does nothing', async () => {
+    const tracker = await started();
+    await tracker.end();
+    tracker.calls.length = 0;
+    const warnings = await warningsDuring(async () => {
+      tracker.logMetric('late', 1);
+      tracker.logTag('late', 'x');
+      await tracker.flush();
+    });
+    assert.deepEqual(tracker.calls, []);
+    assert.deepEqual(
+      warnings.map((w) => w.code),
+      ['GYMNOS_LOG_AFTER_END'],
+    );
+  });
+
+  test('end before start calls no hook', async () => {
+    const tracker = new Recorder();
+    await tracker.end();
+    assert.deepEqual(tracker.calls, []);
+    assert.equal(tracker.state, 'ended');
+  });
+
+  test('a second start is ignored with a warning', async () => {
+    const tracker = await started();
+    const warnings = await warningsDuring(() => tracker.start('run-2', '/tmp/other'));
+    assert.deepEqual(tracker.calls, []);
+    assert.equal(warnings[0]!.code, 'GYMNOS_RESTART');
+  });
+
+  test('start checks its arguments', () => {
+    assert.throws(() => new Recorder().start('', '/tmp'), { name: 'TypeError', message: /runId/ });
+    assert.throws(() => new Recorder().start('run', 42 as unknown as string), { name: 'TypeError', message: /logdir/ });
+  });
+
+  test('an explicit step wins; otherwise a per-metric counter supplies the next step', async () => {
+    const tracker = await started();
+    tracker.logMetric('loss', 1);
+    tracker.logMetric('loss', 2);
+    tracker.logMetric('acc', 3);
+    tracker.logMetric('loss', 4, 10);
+    tracker.logMetric('loss', 5);
+    tracker.logMetric('loss', 6, 0);
+    assert.deepEqual(tracker.metricCalls(), [
+      ['loss', 1, 0],
+      ['loss', 2, 1],
+      ['acc', 3, 0],
+      ['loss', 4, 10],
+      ['loss', 5, 11],
+      ['loss', 6, 0],
+    ]);
+  });
+
+  test('each tracker keeps its own step counters', async () => {
+    const a = await started();
+    const b = await started();
+    a.logMetric('loss', 1);
+    a.logMetric('loss', 1);
+    b.logMetric('loss', 1);
+    assert.deepEqual(b.metricCalls(), [['loss', 1, 0]]);
+  });
+
+  test('a metric that is not a number is a TypeError naming it; NaN and ±Infinity pass through', async () => {
+    const tracker = await started();
+    for (const bad of ['0.5', null, undefined, 1n, [1], { v: 1 }, true]) {
+      assert.throws(() => tracker.logMetric('loss', bad as unknown as number), {
+        name: 'TypeError',
+        message: /logMetric\("loss"\): value must be a number/,
+      });
+    }
+    tracker.logMetric('nan', Number.NaN);
+    tracker.logMetric('inf', Infinity);
+    tracker.logMetric('ninf', -Infinity);
+    const values = tracker.metricCalls().map((call) => call[1]);
+    assert.ok(Number.isNaN(values[0]));
+    assert.deepEqual(values.slice(1), [Infinity, -Infinity]);
+  });
+
+  test('a step that is not a non-negative integer is a TypeError', async () => {
+    const tracker = await started();
+    for (const bad of [-1, 1.5, Number.NaN, '3']) {
+      assert.throws(() => tracker.logMetric('loss', 1, bad as number), { name: 'TypeError', message: /step/ });
+    }
+  });
+
+  test('logMetrics logs a list at steps 0..n-1 and a scalar at the given step, with a prefix', async () => {
+    const tracker = await started();
+    tracker.logMetrics({ curve: [0.5, 0.25, 0.125], acc: 0.9, typed: new Float32Array([1, 2]) }, { prefix: 'val', step: 7 });
+    assert.deepEqual(tracker.metricCalls(), [
+      ['val/curve', 0.5, 0],
+      ['val/curve', 0.25, 1],
+      ['val/curve', 0.125, 2],
+      ['val/acc', 0.9, 7],
+      ['val/typed', 1, 0],
+      ['val/typed', 2, 1],
+    ]);
+  });
+
+  test('logMetrics never treats a string as a list', async () => {
+    const tracker = await started();
+    assert.throws(() => tracker.logMetrics({ loss: '123' as unknown as number }), {
+      name: 'TypeError',
+      message: /"loss"/,
+    });
+    assert.deepEqual(tracker.metricCalls(), []);
+  });
+
+  test('logParams and logTags log each entry with the prefix; tag values become strings', async () => {
+    const tracker = await started();
+    tracker.logParams({ lr: 0.1, layers: [1, 2] }, { prefix: 'opt' });
+    tracker.logTags({ seed: 42, debug: true, owner: 'me' });
+    assert.deepEqual(tracker.calls, [
+      ['logParam', 'opt/lr', 0.1],
+      ['logParam', 'opt/layers', [1, 2]],
+      ['logTag', 'seed', '42'],
+      ['logTag', 'debug', 'true'],
+      ['logTag', 'owner', 'me'],
+    ]);
+  });
+
+  test('logParam rejects values JSON cannot carry', async () => {
+    const tracker = await started();
+    assert.throws(() => tracker.logParam('fn', (() => 1) as never), { name: 'TypeError', message: /"fn"/ });
+    assert.throws(() => tracker.logParam('u', undefined as never), { name: 'TypeError', message: /"u"/ });
+  });
+
+  test('logFigure accepts PNG and SVG bytes, SVG markup, Vega-Lite and Plotly specs; rejects anything else', async () => {
+    const tracker = await started();
+    for (const figure of [TINY_PNG, new TextEncoder().encode(TINY_SVG), TINY_SVG, VEGA_LITE_SPEC, PLOTLY_FIGURE]) {
+      tracker.logFigure('fig', figure);
+    }
+    assert.equal(tracker.calls.length, 5);
+    for (const bad of [new Uint8Array([1, 2, 3]), 'not svg', { foo: 1 }, 42]) {
+      assert.throws(() => tracker.logFigure('fig', bad as Figure), { name: 'TypeError', message: /logFigure\("fig"\)/ });
+    }
+  });
+});
+
+describe('rank zero only', () => {
+  const saved = { ...process.env };
+  beforeEach(() => {
+    for (const variable of ['RANK', 'LOCAL_RANK', 'SLURM_PROCID']) delete process.env[variable];
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  for (const variable of ['RANK', 'LOCAL_RANK', 'SLURM_PROCID']) {
+    test(`with ${variable}=1 every hook is a no-op`, async () => {
+      process.env[variable] = '1';
+      const tracker = new Recorder();
+      await tracker.start('run', '/tmp/x');
+      tracker.logMetric('loss', 1);
+      await tracker.end();
+      assert.deepEqual(tracker.calls, []);
+      assert.equal(tracker.active, false);
+    });
+  }
+
+  test('rank 0 logs', async () => {
+    process.env.RANK = '0';
+    process.env.LOCAL_RANK = '0';
+    const tracker = new Recorder();
+    await tracker.start('run', '/tmp/x');
+    assert.equal(tracker.calls.length, 1);
+  });
+
+  test('rankZeroOnly: false logs on every rank', async () => {
+    process.env.RANK = '3';
+    const tracker = new Recorder({ rankZeroOnly: false });
+    await tracker.start('run', '/tmp/x');
+    tracker.logMetric('loss', 1);
+    assert.equal(tracker.calls.length, 2);
+  });
+});
