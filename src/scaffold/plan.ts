@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setRegistryEntry } from '../registry/edit.js';
+import { BUILTIN_TRACKERS } from '../registry/builtins.js';
 import { GymnosError } from '../registry/errors.js';
 import { trackerClassName, trackerNameProblem } from '../registry/names.js';
 import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
@@ -68,7 +69,6 @@ function templateContext(root: string, name: string, className: string) {
     trackerImport: inRepo ? './tracker.js' : 'gymnos',
     loadImport: inRepo ? '../../src/index.js' : 'gymnos',
     testingImport: inRepo ? '../../src/testing/index.js' : 'gymnos/testing',
-    moduleImport: `../../src/trackers/${name}.js`,
     loadOptions: inRepo ? '' : ', {}, { root: process.cwd() }',
   };
 }
@@ -84,6 +84,13 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
   } catch (error) {
     if (error instanceof GymnosError) throw new PlanError('usage', error.code, error.message);
     throw error;
+  }
+  if (BUILTIN_TRACKERS.has(name)) {
+    throw new PlanError(
+      'usage',
+      'NAME_TAKEN',
+      `"${name}" is taken by the built-in ${name} tracker; choose another name`,
+    );
   }
   const className = trackerClassName(name);
   const target = registryTarget(name, className);

@@ -78,6 +78,9 @@ export function snapshot(dir: string): Record<string, string> {
 
 /** Runs a command in `cwd`, returning its status and output. */
 export function run(command: string, args: string[], cwd: string): RunResult {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  // Without NODE_TEST_CONTEXT, a nested `node --test` prints its own report instead of feeding ours.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.NODE_TEST_CONTEXT;
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

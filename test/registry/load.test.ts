@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GymnosError, load, MemoryTracker, parseRegistry, readRegistry } from '../../src/index.js';
+import { BUILTIN_TRACKERS } from '../../src/registry/builtins.js';
 
 const trackerModule = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
@@ -114,4 +115,9 @@ describe('parseRegistry', () => {
     const registry = parseRegistry('{ "a": "x.js#A", "a": "y.js#A" }', 'r.json');
     assert.match(registry.problems[0]!.message, /registered twice/);
   });
+});
+
+test('every built-in tracker is registered in var/trackers.json', () => {
+  const registered = readRegistry(fileURLToPath(new URL('../..', import.meta.url))).entries;
+  for (const name of BUILTIN_TRACKERS) assert.ok(registered.has(name), `${name} is registered`);
 });

@@ -198,7 +198,10 @@ describe('Tracker base class', () => {
 
   test('logMetrics logs a list at steps 0..n-1 and a scalar at the given step, with a prefix', async () => {
     const tracker = await started();
-    tracker.logMetrics({ curve: [0.5, 0.25, 0.125], acc: 0.9, typed: new Float32Array([1, 2]) }, { prefix: 'val', step: 7 });
+    tracker.logMetrics(
+      { curve: [0.5, 0.25, 0.125], acc: 0.9, typed: new Float32Array([1, 2]) },
+      { prefix: 'val', step: 7 },
+    );
     assert.deepEqual(tracker.metricCalls(), [
       ['val/curve', 0.5, 0],
       ['val/curve', 0.25, 1],
@@ -244,7 +247,10 @@ describe('Tracker base class', () => {
     }
     assert.equal(tracker.calls.length, 5);
     for (const bad of [new Uint8Array([1, 2, 3]), 'not svg', { foo: 1 }, 42]) {
-      assert.throws(() => tracker.logFigure('fig', bad as Figure), { name: 'TypeError', message: /logFigure\("fig"\)/ });
+      assert.throws(() => tracker.logFigure('fig', bad as Figure), {
+        name: 'TypeError',
+        message: /logFigure\("fig"\)/,
+      });
     }
   });
 });

@@ -85,6 +85,9 @@ describe('TrackerList', () => {
   });
 
   test('fromSpecs with an unknown type fails naming it', async () => {
-    await assert.rejects(TrackerList.fromSpecs([{ type: 'memroy' }]), /unknown tracker "memroy"\. Did you mean "memory"\?/);
+    await assert.rejects(
+      TrackerList.fromSpecs([{ type: 'memroy' }]),
+      /unknown tracker "memroy"\. Did you mean "memory"\?/,
+    );
   });
 });
