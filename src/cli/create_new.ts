@@ -5,9 +5,8 @@
  */
 import path from 'node:path';
 import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
-import { readRegistry } from '../registry/registry.js';
 import { commitPlan, CommitError } from '../scaffold/commit.js';
-import { planTracker, PlanError } from '../scaffold/plan.js';
+import { checkTrackerName, planTracker, PlanError } from '../scaffold/plan.js';
 import type { PlannedChange } from '../scaffold/plan.js';
 import { KINDS } from '../scaffold/templates.js';
 import { CliError, EXIT } from './exit_codes.js';
@@ -38,19 +37,16 @@ function missingInput(what: string, fix: string): CliError {
   return new CliError(EXIT.usage, 'MISSING_INPUT', `missing ${what} and no terminal to ask on: ${fix}`);
 }
 
-/** Inline validation for the name prompt: the same checks as the flag, plus "is it free?". */
-function nameValidator(root: string) {
+/** Inline validation for the name prompt: the same checks as the flag, so a bad name is fixed in place. */
+function nameValidator(root: string, force: boolean) {
   return (input: string): string | true => {
-    const name = normalizeTrackerName(input);
-    const problem = trackerNameProblem(name);
-    if (problem) return problem;
     try {
-      const entry = readRegistry(root).entries.get(name);
-      if (entry) return `"${name}" is already registered as "${entry.target}"`;
-    } catch {
-      // A broken registry is reported, with its position, once the name is chosen.
+      checkTrackerName(root, normalizeTrackerName(input), force);
+      return true;
+    } catch (error) {
+      if (error instanceof PlanError) return error.message;
+      throw error;
     }
-    return true;
   };
 }
 
@@ -62,9 +58,9 @@ async function promptKind(): Promise<string> {
   });
 }
 
-async function promptName(root: string): Promise<string> {
+async function promptName(root: string, force: boolean): Promise<string> {
   const { input } = await import('@inquirer/prompts');
-  return input({ message: 'Tracker name (snake_case, e.g. my_tracker):', validate: nameValidator(root) });
+  return input({ message: 'Tracker name (snake_case, e.g. my_tracker):', validate: nameValidator(root, force) });
 }
 
 const ACTION_COLOR: Record<PlannedChange['action'], (text: string) => string> = {
@@ -127,7 +123,7 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
     let requested = options.name;
     if (requested === undefined) {
       if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
-      requested = await promptName(root);
+      requested = await promptName(root, Boolean(options.force));
       outcome.inputs.requestedName = requested;
     }
     const name = normalizeTrackerName(requested);

@@ -10,7 +10,8 @@ import { BUILTIN_TRACKERS } from '../registry/builtins.js';
 import { GymnosError } from '../registry/errors.js';
 import { trackerClassName, trackerNameProblem } from '../registry/names.js';
 import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
-import { renderKind } from './templates.js';
+import type { Registry } from '../registry/registry.js';
+import { KINDS, renderKind } from './templates.js';
 
 export type ChangeAction = 'create' | 'overwrite' | 'update' | 'unchanged';
 
@@ -73,18 +74,19 @@ function templateContext(root: string, name: string, className: string) {
   };
 }
 
-export async function planTracker(options: PlanTrackerOptions): Promise<TrackerPlan> {
-  const { root, name } = options;
+/** The project files a tracker named `name` owns (what create-new writes besides the registry). */
+export function trackerFiles(name: string): string[] {
+  return KINDS.tracker!.files.map((file) => file.target(name));
+}
+
+/**
+ * Every check on a name before anything is rendered: its shape, the built-ins, the registry and the files
+ * already on disk. Shared by the --name flag and the prompt's inline validation. Returns the registry read
+ * and whether the name is an existing tracker of this project (which only --force may replace).
+ */
+export function checkTrackerName(root: string, name: string, force = false): { registry: Registry; existing: boolean } {
   const problem = trackerNameProblem(name);
   if (problem) throw new PlanError('usage', 'NAME_INVALID', `invalid tracker name: ${problem}`);
-
-  let registry;
-  try {
-    registry = readRegistry(root);
-  } catch (error) {
-    if (error instanceof GymnosError) throw new PlanError('usage', error.code, error.message);
-    throw error;
-  }
   if (BUILTIN_TRACKERS.has(name)) {
     throw new PlanError(
       'usage',
@@ -92,35 +94,47 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
       `"${name}" is taken by the built-in ${name} tracker; choose another name`,
     );
   }
-  const className = trackerClassName(name);
-  const target = registryTarget(name, className);
-  const existing = registry.entries.get(name);
-  if (existing && existing.target !== target) {
+  let registry: Registry;
+  try {
+    registry = readRegistry(root);
+  } catch (error) {
+    if (error instanceof GymnosError) throw new PlanError('usage', error.code, error.message);
+    throw error;
+  }
+  const entry = registry.entries.get(name);
+  const target = registryTarget(name, trackerClassName(name));
+  if (entry && entry.target !== target) {
     throw new PlanError(
       'usage',
       'NAME_TAKEN',
-      `"${name}" is already registered in ${REGISTRY_PATH} (line ${existing.line}) as "${existing.target}"; choose another name`,
+      `"${name}" is already registered in ${REGISTRY_PATH} (line ${entry.line}) as "${entry.target}"; choose another name`,
     );
   }
-
-  const rendered = await renderKind('tracker', templateContext(root, name, className));
-  const present = rendered.filter((file) => existsSync(path.join(root, file.path)));
-  if (present.length > 0 && !existing) {
-    // The files are not a registered tracker's own, so --force may not replace them.
+  const present = trackerFiles(name).filter((file) => existsSync(path.join(root, file)));
+  if (present.length > 0 && !entry) {
+    // These files are not a registered tracker's own, so --force may not replace them.
     throw new PlanError(
       'usage',
       'NAME_TAKEN_BY_FILE',
-      `${present[0]!.path} already exists and is not a registered tracker; choose another name or remove the file`,
+      `${present[0]} already exists and is not a registered tracker; choose another name or remove the file`,
     );
   }
-  if (existing && !options.force) {
+  if (entry && !force) {
     throw new PlanError(
       'conflict',
       'TRACKER_EXISTS',
-      `tracker "${name}" already exists (${present.map((file) => file.path).join(', ') || REGISTRY_PATH}); ` +
-        'pass --force to replace its files',
+      `tracker "${name}" already exists (${present.join(', ') || REGISTRY_PATH}); pass --force to replace its files`,
     );
   }
+  return { registry, existing: entry !== undefined };
+}
+
+export async function planTracker(options: PlanTrackerOptions): Promise<TrackerPlan> {
+  const { root, name } = options;
+  const { registry } = checkTrackerName(root, name, options.force);
+  const className = trackerClassName(name);
+  const target = registryTarget(name, className);
+  const rendered = await renderKind('tracker', templateContext(root, name, className));
 
   const changes: PlannedChange[] = rendered.map((file) => {
     const absolute = path.join(root, file.path);

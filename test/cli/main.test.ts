@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { copyOfRepository, gymnos, removeProjects } from '../helpers/project.js';
+
+after(removeProjects);
+
+describe('gymnos', () => {
+  test('--help lists the commands and exits 0; --version prints the version', () => {
+    const root = copyOfRepository();
+    const help = gymnos(['--help'], { cwd: root });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /create-new \[options\] \[kind\]/);
+    assert.match(help.stdout, /list \[options\] \[what\]/);
+    const version = gymnos(['--version'], { cwd: root });
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+    assert.match(gymnos(['create-new', '--help'], { cwd: root }).stdout, /Examples:[\s\S]*Exit codes: 0 ok/);
+  });
+
+  test('an unknown command or option is a usage error: exit 2 with one line', () => {
+    const root = copyOfRepository();
+    for (const args of [['frobnicate'], ['create-new', '--nmae', 'x'], ['list', 'widgets']]) {
+      const result = gymnos(args, { cwd: root });
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /^gymnos: /);
+      assert.equal(result.stdout, '');
+    }
+  });
+});
+
+describe('gymnos list trackers', () => {
+  test('lists each tracker and whether it resolves; unresolved ones make it exit 1', () => {
+    const root = copyOfRepository(); // no dist/: nothing is built in the copy
+    assert.equal(gymnos(['create-new', 'tracker', '--name', 'fresh'], { cwd: root }).status, 0);
+    const result = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    assert.equal(result.status, 1);
+    const listed = JSON.parse(result.stdout) as {
+      registry: string;
+      trackers: { name: string; resolves: boolean; error: string }[];
+    };
+    assert.equal(listed.registry, 'var/trackers.json');
+    const fresh = listed.trackers.find((tracker) => tracker.name === 'fresh')!;
+    assert.equal(fresh.resolves, false);
+    assert.match(fresh.error, /src\/trackers\/fresh\.ts exists but is not built: run `npm run build`/);
+
+    const human = gymnos(['list', 'trackers'], { cwd: root });
+    assert.equal(human.status, 1);
+    assert.match(human.stdout, /^fresh +unresolved +tracker "fresh"/m);
+  });
+
+  test('an entry pointing to a missing module or a bad name is reported, not thrown', () => {
+    const root = copyOfRepository();
+    writeFileSync(
+      path.join(root, 'var/trackers.json'),
+      '{\n  "ghost": "trackers/ghost.js#GhostTracker",\n  "Bad": "x.js#X"\n}\n',
+    );
+    const result = gymnos(['list', 'trackers'], { cwd: root });
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stdout,
+      /^ghost +unresolved +tracker "ghost" \(var\/trackers\.json:2\) points to dist\/trackers\/ghost\.js/m,
+    );
+    assert.match(result.stdout, /^Bad +unresolved +invalid tracker name/m);
+  });
+
+  test('an invalid registry is exit 2 with its position', () => {
+    const root = copyOfRepository();
+    writeFileSync(path.join(root, 'var/trackers.json'), '{ "a": }');
+    const result = gymnos(['list', 'trackers'], { cwd: root });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /var\/trackers\.json:1:8: invalid JSON/);
+  });
+});

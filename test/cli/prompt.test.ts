@@ -1,0 +1,76 @@
+/**
+ * The prompts, on a real terminal: `script` (util-linux) gives the CLI a pseudo-terminal, and the test types
+ * into it when the prompt shows, as a person would.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { BIN, copyOfRepository, removeProjects, snapshot } from '../helpers/project.js';
+
+after(removeProjects);
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/** Runs `gymnos args` on a pseudo-terminal; each step waits for `prompt` on screen, then types `keys`. */
+function onTerminal(args: string[], cwd: string, steps: { prompt: string; keys: string }[]) {
+  return new Promise<{ status: number | null; screen: string }>((resolve, reject) => {
+    const command = [process.execPath, BIN, ...args].map((word) => `'${word}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let screen = '';
+    const pending = [...steps];
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`timed out waiting for ${JSON.stringify(pending[0]?.prompt)}; screen:\n${screen}`));
+    }, 15_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString();
+      while (pending.length > 0 && screen.includes(pending[0]!.prompt)) {
+        screen += '\n'; // consume: the next step waits for fresh output
+        child.stdin.write(pending.shift()!.keys);
+      }
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, screen });
+    });
+  });
+}
+
+describe('create-new on a terminal', { skip: hasScript ? false : 'script(1) is not installed' }, () => {
+  test('asks for the kind and the name, validating the name inline', async () => {
+    const root = copyOfRepository();
+    const { status, screen } = await onTerminal(['create-new'], root, [
+      { prompt: 'What do you want to create?', keys: '\r' },
+      { prompt: 'Tracker name', keys: 'my__tracker\r' },
+      { prompt: 'not a snake_case name', keys: '\x7f'.repeat(11) + 'MyTracker\r' },
+    ]);
+    assert.equal(status, 0, screen);
+    assert.match(screen, /CREATE +src\/trackers\/my_tracker\.ts/);
+    assert.match(screen, /normalized the name "MyTracker" to "my_tracker"/);
+    assert.ok(existsSync(path.join(root, 'src/trackers/my_tracker.ts')));
+    assert.match(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), /"my_tracker"/);
+  });
+
+  test('a name already registered is refused inline', async () => {
+    const root = copyOfRepository();
+    const { status, screen } = await onTerminal(['create-new', 'tracker'], root, [
+      { prompt: 'Tracker name', keys: 'memory\r' },
+      { prompt: 'taken by the built-in memory tracker', keys: '\x7f'.repeat(6) + 'other\r' },
+    ]);
+    assert.equal(status, 0, screen);
+    assert.ok(existsSync(path.join(root, 'src/trackers/other.ts')));
+  });
+
+  test('Ctrl-C at a prompt exits 130 and writes nothing', async () => {
+    const root = copyOfRepository();
+    const before = snapshot(root);
+    const { status, screen } = await onTerminal(['create-new', 'tracker'], root, [
+      { prompt: 'Tracker name', keys: 'half\x03' },
+    ]);
+    assert.equal(status, 130, screen);
+    assert.match(screen, /cancelled; nothing was written/);
+    assert.deepEqual(snapshot(root), before);
+  });
+});
