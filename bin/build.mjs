@@ -46,8 +46,17 @@ await esbuild.build({
   mainFields: ['module', 'main'],
   target: 'node20.19',
   minifyWhitespace: true,
+  plugins: [
+    {
+      // The full Handlebars compiler stays external (loaded only for templates edited since the build);
+      // its small runtime, which renders the precompiled templates, is bundled.
+      name: 'handlebars-compiler-external',
+      setup(build) {
+        build.onResolve({ filter: /^handlebars$/ }, () => ({ path: 'handlebars', external: true }));
+      },
+    },
+  ],
   external: [
-    'handlebars',
     '@inquirer/prompts',
     'eslint',
     'prettier',
