@@ -21,3 +21,4 @@ export { GymnosError } from './registry/errors.js';
 export { readRegistry, parseRegistry, REGISTRY_PATH } from './registry/registry.js';
 export type { Registry, RegistryEntry, RegistryProblem } from './registry/registry.js';
 export { nonZeroRank, RANK_VARIABLES } from './runtime/rank.js';
+export type { TensorboardTrackerParams } from './trackers/tensorboard.js';

@@ -1,0 +1,97 @@
+/**
+ * TFRecord framing, the container of TensorBoard event files:
+ *
+ *   uint64 length (little-endian) · uint32 masked_crc32c(length bytes) · data · uint32 masked_crc32c(data)
+ *
+ * The CRC32C itself comes from `@node-rs/crc32` (native, SSE4.2); only the masking is TensorFlow's own:
+ * `((crc >>> 15) | (crc << 17)) + 0xa282ead8`, so that a CRC of data that embeds CRCs stays well spread.
+ */
+import { crc32c } from '@node-rs/crc32';
+
+const MASK_DELTA = 0xa282ead8;
+
+/** Bytes of framing around each record: 8 (length) + 4 (length CRC) before, 4 (data CRC) after. */
+export const TFRECORD_HEADER_BYTES = 12;
+export const TFRECORD_FOOTER_BYTES = 4;
+
+/** TensorFlow's masking of a CRC32C value (crc32c.h `Mask`). */
+export function maskCrc32c(crc: number): number {
+  return (((crc >>> 15) | (crc << 17)) + MASK_DELTA) >>> 0;
+}
+
+/** The masked CRC32C of `bytes`, as stored in a TFRecord. */
+export function maskedCrc32c(bytes: Uint8Array): number {
+  return maskCrc32c(crc32c(bytes));
+}
+
+/**
+ * Masked CRCs of the 8-byte little-endian length header, by length. Event records of one tag mostly share
+ * a length, so the hot path computes each header CRC once.
+ */
+const lengthCrcCache = new Map<number, number>();
+const lengthScratch = Buffer.alloc(8);
+
+/** The masked CRC32C of the 8-byte length header for a record of `length` bytes (cached). */
+export function maskedLengthCrc(length: number): number {
+  let crc = lengthCrcCache.get(length);
+  if (crc === undefined) {
+    lengthScratch.writeBigUInt64LE(BigInt(length));
+    crc = maskedCrc32c(lengthScratch);
+    if (lengthCrcCache.size < 4096) lengthCrcCache.set(length, crc);
+  }
+  return crc;
+}
+
+/** One framed record: header, `data`, footer. */
+export function frameTfRecord(data: Uint8Array): Buffer {
+  const record = Buffer.allocUnsafe(TFRECORD_HEADER_BYTES + data.length + TFRECORD_FOOTER_BYTES);
+  record.writeBigUInt64LE(BigInt(data.length), 0);
+  record.writeUInt32LE(maskedLengthCrc(data.length), 8);
+  record.set(data, TFRECORD_HEADER_BYTES);
+  record.writeUInt32LE(maskedCrc32c(data), TFRECORD_HEADER_BYTES + data.length);
+  return record;
+}
+
+/** A TFRecord file that is truncated or whose CRCs do not match its bytes. */
+export class TfRecordCorruptionError extends Error {
+  /** Byte offset of the record that failed. */
+  readonly offset: number;
+  /** Zero-based index of the record that failed. */
+  readonly index: number;
+
+  constructor(message: string, offset: number, index: number) {
+    super(message);
+    this.name = 'TfRecordCorruptionError';
+    this.offset = offset;
+    this.index = index;
+  }
+}
+
+/**
+ * Splits TFRecord bytes into the records' data, verifying both CRCs of every record. Throws a
+ * `TfRecordCorruptionError` naming the record on a CRC mismatch or a truncated record: corruption is
+ * reported, never skipped. The returned arrays are views into `bytes`.
+ */
+export function readTfRecords(bytes: Uint8Array): Uint8Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const records: Uint8Array[] = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const index = records.length;
+    const fail = (what: string) => {
+      throw new TfRecordCorruptionError(`TFRecord ${index} at byte ${offset}: ${what}`, offset, index);
+    };
+    if (bytes.length - offset < TFRECORD_HEADER_BYTES) fail('truncated header');
+    const header = bytes.subarray(offset, offset + 8);
+    if (maskedCrc32c(header) !== view.getUint32(offset + 8, true)) fail('length CRC mismatch');
+    const length = Number(view.getBigUint64(offset, true));
+    const start = offset + TFRECORD_HEADER_BYTES;
+    const end = start + length;
+    if (end + TFRECORD_FOOTER_BYTES > bytes.length) fail(`truncated data (${length} bytes announced)`);
+    const data = bytes.subarray(start, end);
+    if (maskedCrc32c(data) !== view.getUint32(end, true)) fail('data CRC mismatch');
+    records.push(data);
+    offset = end + TFRECORD_FOOTER_BYTES;
+  }
+  return records;
+}
