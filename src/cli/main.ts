@@ -54,6 +54,39 @@ Exit codes: 0 ok, 1 failure (rolled back), 2 usage or validation error, 3 confli
       setExit(await runList(options));
     });
 
+  program
+    .command('lint')
+    .description('Check style (ESLint and Prettier at 120 columns) and the plugin contract')
+    .argument('[paths...]', 'files, directories or globs to lint (default: the whole project)')
+    .option('--format <format>', 'output format: stylish, json, github or sarif', 'stylish')
+    .option('--output-file <path>', 'write the report to this file instead of stdout')
+    .option('--quiet', 'report errors only, not warnings')
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings')
+    .option('--fix', 'write ESLint fixes, then Prettier formatting')
+    .option('--type-aware', "add typescript-eslint's type-checked rules (slower; needs a tsconfig)")
+    .option('--no-cache', 'neither use nor write the project fingerprint and the ESLint cache')
+    .option('--print-config <file>', 'print the ESLint config and Prettier options for a file, and exit')
+    .option('--cwd <dir>', 'run in this project directory instead of the current one')
+    .addHelpText(
+      'after',
+      `
+Files: inside git, those git tracks plus untracked ones it does not ignore; elsewhere, all of them.
+ESLint: .ts .mts .cts .js .mjs .cjs; Prettier: those and .json .md. Never dist/, coverage/, node_modules/.
+
+Examples:
+  $ gymnos lint
+  $ gymnos lint src/trackers --fix
+  $ gymnos lint --format sarif --output-file lint.sarif
+  $ gymnos lint --print-config src/index.ts
+
+Exit codes: 0 clean, 1 problems found (or more warnings than --max-warnings), 2 usage or configuration
+error, or gymnos itself failed.`,
+    )
+    .action(async (paths: string[], options: Record<string, unknown>) => {
+      const { runLint } = await import('./lint.js');
+      setExit(await runLint(paths, options));
+    });
+
   return program;
 }
 

@@ -1,0 +1,147 @@
+/**
+ * `gymnos lint [paths...]`: parse the options, run `lintProject`, print the report. Exit codes: 0 clean,
+ * 1 findings (or more warnings than --max-warnings), 2 a usage or configuration error, or gymnos itself broke.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { lintProject, printConfigFor } from '../lint/engine.js';
+import { formatGithub, formatGithubSummary } from '../lint/formatters/github.js';
+import { formatJson } from '../lint/formatters/json.js';
+import { formatSarif } from '../lint/formatters/sarif.js';
+import { formatStylish } from '../lint/formatters/stylish.js';
+import { createProgressLine } from '../lint/progress.js';
+import { LintUsageError, onlyErrors } from '../lint/types.js';
+import type { LintReport } from '../lint/types.js';
+import { CliError, EXIT } from './exit_codes.js';
+import { findProjectRoot, printError, printJson } from './output.js';
+import { GYMNOS_VERSION } from './version.js';
+
+export const LINT_FORMATS = ['stylish', 'json', 'github', 'sarif'] as const;
+export type LintFormat = (typeof LINT_FORMATS)[number];
+
+export interface LintCliOptions {
+  format?: string;
+  outputFile?: string;
+  quiet?: boolean;
+  maxWarnings?: string;
+  fix?: boolean;
+  typeAware?: boolean;
+  /** False with --no-cache. */
+  cache?: boolean;
+  printConfig?: string;
+  cwd?: string;
+}
+
+function parseMaxWarnings(value: string | undefined): number {
+  if (value === undefined) return -1;
+  if (!/^-?\d+$/.test(value.trim()) || Number(value) < -1) {
+    throw new CliError(EXIT.usage, 'BAD_OPTION', `--max-warnings takes a whole number (0 or more), got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parseFormat(value: string | undefined): LintFormat {
+  const format = value ?? 'stylish';
+  if (!(LINT_FORMATS as readonly string[]).includes(format)) {
+    throw new CliError(EXIT.usage, 'BAD_OPTION', `--format must be one of ${LINT_FORMATS.join(', ')}; got "${format}"`);
+  }
+  return format as LintFormat;
+}
+
+/** The directory annotation and SARIF paths are relative to: the GitHub checkout, or the project root. */
+function repositoryBase(root: string): string {
+  const workspace = process.env.GITHUB_WORKSPACE;
+  if (workspace) {
+    const relative = path.relative(path.resolve(workspace), root);
+    if (!relative.startsWith('..') && !path.isAbsolute(relative)) return path.resolve(workspace);
+  }
+  return root;
+}
+
+function render(report: LintReport, format: LintFormat, base: string, cwd: string): string {
+  switch (format) {
+    case 'json':
+      return formatJson(report);
+    case 'sarif':
+      return formatSarif(report, { base, version: GYMNOS_VERSION });
+    case 'github':
+      return formatGithub(report, { base, listOverflow: true });
+    default:
+      return formatStylish(report, { cwd });
+  }
+}
+
+export async function runLint(paths: string[], options: LintCliOptions): Promise<number> {
+  const format = parseFormat(options.format);
+  const maxWarnings = parseMaxWarnings(options.maxWarnings);
+  const root = findProjectRoot(options.cwd);
+  const cwd = options.cwd ? path.resolve(options.cwd) : process.cwd();
+
+  if (options.printConfig !== undefined) {
+    try {
+      printJson(await printConfigFor(root, path.resolve(cwd, options.printConfig), { typeAware: options.typeAware }));
+    } catch (error) {
+      if (error instanceof LintUsageError) throw new CliError(EXIT.usage, error.code, error.message);
+      throw error;
+    }
+    return EXIT.ok;
+  }
+
+  const progress = createProgressLine();
+  let report: LintReport;
+  try {
+    report = await lintProject({
+      root,
+      paths,
+      base: cwd,
+      fix: options.fix ?? false,
+      typeAware: options.typeAware ?? false,
+      cache: options.cache !== false,
+      gymnosVersion: GYMNOS_VERSION,
+      ...(progress ? { onProgress: (update) => progress.update(update) } : {}),
+    });
+  } catch (error) {
+    if (error instanceof LintUsageError) throw new CliError(EXIT.usage, error.code, error.message);
+    throw error;
+  } finally {
+    progress?.stop();
+  }
+
+  const shown = options.quiet ? onlyErrors(report) : report;
+  const base = repositoryBase(root);
+  const output = render(shown, format, base, cwd);
+  if (options.outputFile) {
+    const file = path.resolve(cwd, options.outputFile);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, output);
+  } else {
+    process.stdout.write(output);
+  }
+
+  const onGithub = process.env.GITHUB_ACTIONS === 'true';
+  if (onGithub && format !== 'github') {
+    // The log shows the full report; the annotations put the first problems on the diff.
+    process.stdout.write(formatGithub(shown, { base, listOverflow: false }));
+  }
+  const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+  if (onGithub && summaryFile) {
+    try {
+      appendFileSync(summaryFile, formatGithubSummary(shown, { base }));
+    } catch (error) {
+      printError(`could not write the job summary to ${summaryFile}: ${(error as Error).message}`);
+    }
+  }
+  if (report.fixedFiles.length > 0) {
+    process.stderr.write(
+      `gymnos: fixed ${report.fixedFiles.length} file${report.fixedFiles.length === 1 ? '' : 's'}: ` +
+        `${report.fixedFiles.join(', ')}\n`,
+    );
+  }
+
+  if (shown.errorCount > 0) return EXIT.failure;
+  if (maxWarnings >= 0 && shown.warningCount > maxWarnings) {
+    printError(`${shown.warningCount} warnings, more than --max-warnings ${maxWarnings}`);
+    return EXIT.failure;
+  }
+  return EXIT.ok;
+}

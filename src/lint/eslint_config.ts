@@ -1,0 +1,110 @@
+/**
+ * The ESLint flat config `gymnos lint` applies, exported as `gymnos/eslint-config` so that editors show the
+ * same diagnostics:
+ *
+ * ```js
+ * // eslint.config.js
+ * export { default } from 'gymnos/eslint-config';
+ * ```
+ *
+ * Order matters: `@eslint/js` recommended, typescript-eslint recommended, `eslint-config-prettier` (which turns
+ * off every rule Prettier makes redundant, `max-len` and `@stylistic/max-len` included), then the gymnos block
+ * last, which turns `@stylistic/max-len` back on at 120 columns: lines are wrapped by Prettier where it can, and
+ * what it cannot wrap (long strings, comments) is still held to the limit. Core `max-len` is deprecated.
+ */
+import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
+import type { Linter } from 'eslint';
+import prettierConfig from 'eslint-config-prettier/flat';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+import { MAX_LINE_LENGTH_COLUMNS, TAB_WIDTH_COLUMNS } from './limits.js';
+
+export { MAX_LINE_LENGTH_COLUMNS, TAB_WIDTH_COLUMNS } from './limits.js';
+
+/** The files ESLint lints. */
+export const LINTED_FILES = ['**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx}'];
+const JS_FILES = ['**/*.{js,mjs,cjs,jsx}'];
+
+export interface GymnosConfigOptions {
+  /**
+   * Add typescript-eslint's type-checked rules (`recommendedTypeChecked`), which need the TypeScript program:
+   * slower, and the project's tsconfig must include the files linted.
+   */
+  typeAware?: boolean;
+  /** Where the tsconfig files are looked up from, for type-aware rules. Default: the current directory. */
+  tsconfigRootDir?: string;
+}
+
+/** The gymnos block: the one place where gymnos's own choices live. It comes last so nothing overrides it. */
+export const gymnosRules: Linter.Config = {
+  name: 'gymnos/rules',
+  files: LINTED_FILES,
+  plugins: { '@stylistic': stylistic },
+  rules: {
+    '@stylistic/max-len': [
+      'error',
+      {
+        code: MAX_LINE_LENGTH_COLUMNS,
+        tabWidth: TAB_WIDTH_COLUMNS,
+        ignoreUrls: true,
+        ignoreComments: false,
+        ignoreTrailingComments: false,
+        ignoreStrings: false,
+        ignoreTemplateLiterals: false,
+        ignoreRegExpLiterals: false,
+      },
+    ],
+    // Parameters a subclass must accept but does not use (as in generated trackers) are written `_name`.
+    '@typescript-eslint/no-unused-vars': [
+      'error',
+      {
+        args: 'after-used',
+        argsIgnorePattern: '^_',
+        varsIgnorePattern: '^_',
+        caughtErrors: 'all',
+        caughtErrorsIgnorePattern: '^_',
+        destructuredArrayIgnorePattern: '^_',
+        ignoreRestSiblings: true,
+      },
+    ],
+  },
+};
+
+/** The gymnos ESLint config, as a flat config array. */
+export function createGymnosConfig(options: GymnosConfigOptions = {}): Linter.Config[] {
+  const typescript = (options.typeAware ? tseslint.configs.recommendedTypeChecked : tseslint.configs.recommended) as
+    Linter.Config[] | undefined;
+  const typeAware: Linter.Config[] = options.typeAware
+    ? [
+        {
+          name: 'gymnos/type-aware',
+          languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: options.tsconfigRootDir ?? process.cwd() },
+          },
+        },
+        {
+          ...(tseslint.configs.disableTypeChecked as Linter.Config),
+          name: 'gymnos/js-not-type-aware',
+          files: JS_FILES,
+        },
+      ]
+    : [];
+  return [
+    { name: 'gymnos/ignores', ignores: ['**/dist/', '**/coverage/', '**/node_modules/'] },
+    {
+      name: 'gymnos/files',
+      files: LINTED_FILES,
+      languageOptions: { globals: { ...globals.nodeBuiltin } },
+    },
+    { name: 'gymnos/commonjs', files: ['**/*.cjs'], languageOptions: { globals: { ...globals.commonjs } } },
+    { name: '@eslint/js/recommended', ...js.configs.recommended },
+    ...(typescript ?? []),
+    ...typeAware,
+    prettierConfig as Linter.Config,
+    gymnosRules,
+  ];
+}
+
+const config: Linter.Config[] = createGymnosConfig();
+export default config;

@@ -1,0 +1,147 @@
+/**
+ * Which files `gymnos lint` checks. Inside a git checkout: the files git tracks plus the untracked ones it
+ * does not ignore (`git ls-files -co --exclude-standard`), so `.gitignore`, `.git/info/exclude` and the global
+ * excludes work exactly as in git. Elsewhere (or when git lists nothing, as in a directory the enclosing
+ * repository ignores): a glob of the tree. Either way dist/, coverage/ and node_modules/ are never linted.
+ */
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { LintUsageError } from './types.js';
+
+/** Linted by ESLint (and checked by Prettier). */
+export const ESLINT_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+/** Checked by Prettier only. */
+export const PRETTIER_ONLY_EXTENSIONS: ReadonlySet<string> = new Set(['.json', '.md']);
+/** Directories never linted, wherever they are in the tree. */
+export const NEVER_LINTED_DIRECTORIES: readonly string[] = ['dist', 'coverage', 'node_modules'];
+/** Generated files that no one formats by hand. */
+const NEVER_LINTED_FILES: ReadonlySet<string> = new Set(['package-lock.json', 'npm-shrinkwrap.json']);
+
+const GLOB_MAGIC = /[*?[\]{}!]/;
+
+export interface ProjectFiles {
+  /** Every file of the project as git (or the glob) sees it, minus the never-linted directories; sorted. */
+  all: string[];
+  /** The files to lint: the lintable ones among `all`, narrowed by the paths given; sorted. */
+  lint: string[];
+  via: 'git' | 'glob';
+}
+
+export function isEslintFile(file: string): boolean {
+  return ESLINT_EXTENSIONS.has(path.posix.extname(file));
+}
+
+export function isLintable(file: string): boolean {
+  const extension = path.posix.extname(file);
+  return (
+    (ESLINT_EXTENSIONS.has(extension) || PRETTIER_ONLY_EXTENSIONS.has(extension)) &&
+    !NEVER_LINTED_FILES.has(path.posix.basename(file))
+  );
+}
+
+function inNeverLintedDirectory(file: string): boolean {
+  const segments = file.split('/');
+  segments.pop();
+  return segments.some((segment) => NEVER_LINTED_DIRECTORIES.includes(segment) || segment === '.git');
+}
+
+async function gitFiles(root: string): Promise<string[] | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)('git', ['ls-files', '-z', '-c', '-o', '--exclude-standard'], {
+      cwd: root,
+      maxBuffer: 256 * 1024 * 1024,
+      encoding: 'utf8',
+    });
+    return stdout.split('\0').filter(Boolean);
+  } catch {
+    return undefined; // not a git checkout, or no git
+  }
+}
+
+async function globFiles(root: string): Promise<string[]> {
+  const { glob } = await import('tinyglobby');
+  return glob(['**/*'], {
+    cwd: root,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    ignore: [...NEVER_LINTED_DIRECTORIES, '.git'].map((directory) => `**/${directory}/**`),
+  });
+}
+
+function isFile(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/**
+ * The project's files under `root`, and the lintable ones among them narrowed by `paths` (files, directories or
+ * globs, relative to `base`). A path that matches no lintable file is a LintUsageError.
+ */
+export async function listProjectFiles(
+  root: string,
+  paths: readonly string[] = [],
+  base = root,
+): Promise<ProjectFiles> {
+  let listed = await gitFiles(root);
+  let via: ProjectFiles['via'] = 'git';
+  // git lists files deleted from the work tree until the deletion is staged; and lists nothing inside a
+  // directory the enclosing repository ignores, which is still a project of its own to lint.
+  listed = listed?.filter((file) => isFile(path.join(root, file)));
+  if (!listed || listed.length === 0) {
+    listed = await globFiles(root);
+    via = 'glob';
+  }
+  const all = [...new Set(listed.map((file) => file.split(path.sep).join('/')))]
+    .filter((file) => !inNeverLintedDirectory(file))
+    .sort();
+  const lintable = all.filter(isLintable);
+  const lint = paths.length === 0 ? lintable : await narrow(root, lintable, paths, base);
+  return { all, lint, via };
+}
+
+async function narrow(root: string, lintable: string[], paths: readonly string[], base: string): Promise<string[]> {
+  const chosen = new Set<string>();
+  const available = new Set(lintable);
+  for (const given of paths) {
+    const matched: string[] = [];
+    if (GLOB_MAGIC.test(given) && !isFile(path.resolve(base, given))) {
+      const { glob } = await import('tinyglobby');
+      for (const file of await glob([given], { cwd: base, dot: true, absolute: true })) {
+        const relative = toProjectPath(root, file);
+        if (relative !== undefined && available.has(relative)) matched.push(relative);
+      }
+    } else {
+      const absolute = path.resolve(base, given);
+      const relative = toProjectPath(root, absolute);
+      if (relative === undefined) {
+        throw new LintUsageError('PATH_OUTSIDE_PROJECT', `${given} is outside the project (${root})`);
+      }
+      const stat = statSync(absolute, { throwIfNoEntry: false });
+      if (!stat) throw new LintUsageError('PATH_MISSING', `${given}: no such file or directory`);
+      if (stat.isDirectory()) {
+        const prefix = relative === '' ? '' : `${relative}/`;
+        matched.push(...lintable.filter((file) => file.startsWith(prefix)));
+      } else if (available.has(relative)) {
+        matched.push(relative);
+      }
+    }
+    if (matched.length === 0) {
+      throw new LintUsageError(
+        'PATH_MATCHES_NOTHING',
+        `${given} matches no file to lint (linted: ${[...ESLINT_EXTENSIONS, ...PRETTIER_ONLY_EXTENSIONS].join(' ')}; ` +
+          `never ${NEVER_LINTED_DIRECTORIES.map((directory) => `${directory}/`).join(', ')} nor files git ignores)`,
+      );
+    }
+    for (const file of matched) chosen.add(file);
+  }
+  return [...chosen].sort();
+}
+
+/** `file` relative to `root` with forward slashes, or undefined when it is outside. */
+function toProjectPath(root: string, file: string): string | undefined {
+  const relative = path.relative(root, file);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return undefined;
+  return relative.split(path.sep).join('/');
+}

@@ -1,0 +1,62 @@
+/**
+ * The human format, after ESLint's `stylish`: the problems grouped by file (paths relative to where gymnos
+ * runs, so a terminal can open them), aligned, then a total. chalk turns color off when stdout is no terminal.
+ */
+import path from 'node:path';
+import chalk from 'chalk';
+import type { LintReport } from '../types.js';
+
+export interface StylishContext {
+  /** Paths are shown relative to this directory. */
+  cwd: string;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+export function formatStylish(report: LintReport, context: StylishContext): string {
+  const lines: string[] = [];
+  for (const file of report.files) {
+    if (file.diagnostics.length === 0) continue;
+    const shown = path.relative(context.cwd, path.join(report.root, file.path)) || file.path;
+    const rows = file.diagnostics.map((diagnostic) => ({
+      position: `${diagnostic.line}:${diagnostic.column}`,
+      severity: diagnostic.severity,
+      message: diagnostic.message.replace(/\s+$/, '').replace(/\r?\n/g, ' '),
+      rule: diagnostic.ruleId ?? '',
+    }));
+    const positionWidth = Math.max(...rows.map((row) => row.position.length));
+    const messageWidth = Math.max(...rows.map((row) => row.message.length));
+    const severityWidth = rows.some((row) => row.severity === 'warning') ? 'warning'.length : 'error'.length;
+    lines.push('', chalk.underline(shown));
+    for (const row of rows) {
+      const label = row.severity.padEnd(severityWidth);
+      const severity = row.severity === 'error' ? chalk.red(label) : chalk.yellow(label);
+      const message = row.rule ? row.message.padEnd(messageWidth) : row.message;
+      lines.push(
+        `  ${chalk.dim(row.position.padEnd(positionWidth))}  ${severity}  ${message}  ${chalk.dim(row.rule)}`.trimEnd(),
+      );
+    }
+  }
+  const total = report.errorCount + report.warningCount;
+  const checked = plural(report.files.length, 'file');
+  const cached = report.cache === 'hit' ? chalk.dim(' (unchanged since the last run)') : '';
+  if (total === 0) {
+    lines.push(`${chalk.green('✔')} No problems in ${checked}${cached}`);
+    return `${lines.join('\n')}\n`;
+  }
+  const color = report.errorCount > 0 ? chalk.red : chalk.yellow;
+  const counts = `${plural(report.errorCount, 'error')}, ${plural(report.warningCount, 'warning')}`;
+  lines.push('', color.bold(`✖ ${plural(total, 'problem')} (${counts})`) + chalk.dim(` in ${checked}`) + cached);
+  const fixable = report.fixableErrorCount + report.fixableWarningCount;
+  if (fixable > 0) {
+    lines.push(
+      color.bold(
+        `  ${plural(report.fixableErrorCount, 'error')} and ${plural(report.fixableWarningCount, 'warning')} ` +
+          'potentially fixable with `gymnos lint --fix`.',
+      ),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
