@@ -22,3 +22,10 @@ export { readRegistry, parseRegistry, REGISTRY_PATH } from './registry/registry.
 export type { Registry, RegistryEntry, RegistryProblem } from './registry/registry.js';
 export { nonZeroRank, RANK_VARIABLES } from './runtime/rank.js';
 export type { TensorboardTrackerParams } from './trackers/tensorboard.js';
+export type {
+  DeliverSpoolOptions,
+  MlflowConnectionParams,
+  MlflowDeliveryReport,
+  MlflowTracker,
+  MlflowTrackerParams,
+} from './trackers/mlflow.js';

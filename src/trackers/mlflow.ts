@@ -1,0 +1,444 @@
+/**
+ * The `mlflow` tracker: logs to an MLflow tracking server over its REST API 2.0.
+ *
+ * Training must never die because tracking did. Log calls only queue (they never wait and never throw for
+ * a server problem); a background sender batches the queue into `runs/log-batch` requests within MLflow's
+ * limits and uploads artifacts through the server's `mlflow-artifacts` endpoints. When the server is down,
+ * slow or answering 5xx, requests are retried with exponential backoff and jitter and what cannot be sent
+ * yet is spooled on disk (bounded), then delivered when the server answers again, by this process or a
+ * later one (`MlflowTracker.deliverSpool`). `start` does not fail either: the MLflow run is created as soon
+ * as the server can be reached. `end` sends the run status (FINISHED, or FAILED when given an error), waits
+ * at most `endTimeoutMs`, then warns about (and reports in `endReport`) what it could not deliver.
+ * See docs/trackers/mlflow.md.
+ */
+import path from 'node:path';
+import { GymnosError } from '../registry/errors.js';
+import { describeFigure } from '../runtime/figure.js';
+import { displayUri, MlflowRestClient } from './mlflow/client.js';
+import { MlflowDelivery, SpoolUnavailableError } from './mlflow/delivery.js';
+import type { MlflowDeliveryReport } from './mlflow/delivery.js';
+import {
+  MAX_KEY_LENGTH,
+  MAX_PARAM_VALUE_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  codePointLength,
+  paramToString,
+  sanitizeKey,
+  truncateCodePoints,
+  wireDouble,
+} from './mlflow/limits.js';
+import { Spool } from './mlflow/spool.js';
+import type { SpoolMeta } from './mlflow/spool.js';
+import { Tracker } from './tracker.js';
+import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
+
+export type { MlflowDeliveryReport, DeliveryCounts, RejectedItem } from './mlflow/delivery.js';
+
+/** How to reach the server (shared by the tracker and `deliverSpool`). */
+export interface MlflowConnectionParams {
+  /** `http(s)://host:port[/prefix]` of the tracking server. Default: the MLFLOW_TRACKING_URI environment variable. */
+  trackingUri?: string;
+  /** Sent as `Authorization: Bearer <token>`. Default: MLFLOW_TRACKING_TOKEN. */
+  token?: string;
+  /** Basic auth when there is no token. Default: MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD. */
+  username?: string;
+  password?: string;
+  /** Upper bound of one HTTP request. Default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** First retry delay after a failure; doubles each failure (with jitter). Default 500 ms. */
+  retryBaseMs?: number;
+  /** Longest retry delay. Default 30 000 ms. */
+  retryMaxMs?: number;
+}
+
+export interface MlflowTrackerParams extends TrackerOptions, MlflowConnectionParams {
+  /** Experiment to log into, created when missing. Default: MLFLOW_EXPERIMENT_NAME, else `Default`. */
+  experimentName?: string;
+  /** The MLflow run name. Default: the run id given to `start`. */
+  runName?: string;
+  /** Where undelivered data waits. Default: `<logdir>/<runId>/mlflow-spool`. */
+  spoolDir?: string;
+  /** Bound of the spool (queued records plus spooled figure files). Default 256 MiB. */
+  maxSpoolBytes?: number;
+  /** Bound of the memory queue; beyond it log calls drop data (and say so). Default 100 000 items. */
+  maxQueueItems?: number;
+  /** How often the background sender sends what is queued. Default 1 000 ms. */
+  flushIntervalMs?: number;
+  /** How long `start` waits for the server before going on without it. Default 5 000 ms. */
+  startTimeoutMs?: number;
+  /** How long `flush` waits for delivery. Default 30 000 ms. */
+  flushTimeoutMs?: number;
+  /** How long `end` waits for delivery before reporting what is left. Default 30 000 ms. */
+  endTimeoutMs?: number;
+  /** Param values are truncated to this many characters (with a warning). Default 6000 (MLflow >= 2; 500 before). */
+  maxParamValueLength?: number;
+  /** Tag values are truncated to this many characters (with a warning). Default 8000. */
+  maxTagValueLength?: number;
+}
+
+export interface DeliverSpoolOptions extends MlflowConnectionParams {
+  /** How long to try before giving up (what is left stays in the spool). Default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+const DEFAULTS = {
+  requestTimeoutMs: 10_000,
+  retryBaseMs: 500,
+  retryMaxMs: 30_000,
+  maxSpoolBytes: 256 * 1024 * 1024,
+  maxQueueItems: 100_000,
+  flushIntervalMs: 1_000,
+  startTimeoutMs: 5_000,
+  flushTimeoutMs: 30_000,
+  endTimeoutMs: 30_000,
+  maxParamValueLength: MAX_PARAM_VALUE_LENGTH,
+  maxTagValueLength: MAX_TAG_VALUE_LENGTH,
+};
+
+type NumericParam = keyof typeof DEFAULTS;
+
+const MAX_RENAME_WARNINGS = 10;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.yaml': 'application/yaml',
+  '.yml': 'application/yaml',
+  '.txt': 'text/plain',
+  '.log': 'text/plain',
+  '.md': 'text/markdown',
+  '.csv': 'text/csv',
+  '.html': 'text/html',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.svg': 'image/svg+xml',
+};
+
+function warn(code: string, message: string): void {
+  process.emitWarning(`MlflowTracker: ${message}`, { type: 'GymnosWarning', code });
+}
+
+function numeric(params: Record<string, unknown>, name: NumericParam): number {
+  const value = params[name] ?? DEFAULTS[name];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`MlflowTracker: ${name} must be a positive number of ${name.endsWith('Ms') ? 'ms' : 'units'}`);
+  }
+  return value;
+}
+
+function connection(params: MlflowConnectionParams): { client: MlflowRestClient; trackingUri: string } {
+  const env = process.env;
+  const trackingUri = params.trackingUri ?? env.MLFLOW_TRACKING_URI;
+  if (!trackingUri) {
+    throw new GymnosError(
+      'MLFLOW_NO_TRACKING_URI',
+      'MlflowTracker: no tracking server: pass trackingUri (e.g. http://127.0.0.1:5000) or set MLFLOW_TRACKING_URI',
+    );
+  }
+  let client: MlflowRestClient;
+  try {
+    client = new MlflowRestClient({
+      trackingUri,
+      token: params.token ?? env.MLFLOW_TRACKING_TOKEN,
+      username: params.username ?? env.MLFLOW_TRACKING_USERNAME,
+      password: params.password ?? env.MLFLOW_TRACKING_PASSWORD,
+      requestTimeoutMs: numeric(params as Record<string, unknown>, 'requestTimeoutMs'),
+    });
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith('MlflowTracker')) throw error;
+    throw new GymnosError(
+      'MLFLOW_BAD_TRACKING_URI',
+      `MlflowTracker: trackingUri ${JSON.stringify(trackingUri)} is not usable: ${(error as Error).message}; ` +
+        'give the http(s) URL of an MLflow tracking server',
+    );
+  }
+  return { client, trackingUri: displayUri(trackingUri) };
+}
+
+/** A `/`-separated artifact path from a user-given name: no empty, `.` or `..` segments, safe characters. */
+function artifactPath(prefix: string, name: string, extension: string): string {
+  const clean =
+    name
+      .split(/[\\/]+/)
+      .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
+      .map((segment) => segment.replace(/[^\p{L}\p{N}_.\- ]/gu, '_'))
+      .join('/') || 'artifact';
+  const withExtension = extension && !clean.toLowerCase().endsWith(extension.toLowerCase()) ? clean + extension : clean;
+  return prefix ? `${prefix}/${withExtension}` : withExtension;
+}
+
+export class MlflowTracker extends Tracker {
+  readonly #params: MlflowTrackerParams;
+  readonly #client: MlflowRestClient;
+  readonly #trackingUri: string;
+  readonly #numbers: Record<NumericParam, number>;
+  #delivery: MlflowDelivery | undefined;
+  readonly #loggedParams = new Map<string, string>();
+  readonly #renamed = new Set<string>();
+  /** What `end` could and could not deliver; set once `end` has settled. */
+  endReport: MlflowDeliveryReport | undefined;
+
+  constructor(params: MlflowTrackerParams = {}) {
+    super(params);
+    this.#params = { ...params };
+    const { client, trackingUri } = connection(params);
+    this.#client = client;
+    this.#trackingUri = trackingUri;
+    this.#numbers = Object.fromEntries(
+      (Object.keys(DEFAULTS) as NumericParam[]).map((name) => [name, numeric(params as Record<string, unknown>, name)]),
+    ) as Record<NumericParam, number>;
+  }
+
+  /** The MLflow run id, once the run exists on the server. */
+  get mlflowRunId(): string | undefined {
+    return this.#delivery?.runId;
+  }
+
+  /** Where undelivered data is spooled (known after `start`). */
+  get spoolDir(): string | undefined {
+    return this.#delivery?.spoolDir;
+  }
+
+  /** Where delivery stands now (undefined before `start`). */
+  async deliveryReport(): Promise<MlflowDeliveryReport | undefined> {
+    return this.#delivery?.report();
+  }
+
+  /**
+   * `MlflowTracker.deliverSpool` with this tracker's connection parameters, for trackers obtained with
+   * `load('mlflow', params)`; the tracker does not need to be started.
+   */
+  deliverSpool(spoolDir: string, options: Pick<DeliverSpoolOptions, 'timeoutMs'> = {}): Promise<MlflowDeliveryReport> {
+    const connectionParams: DeliverSpoolOptions = {};
+    for (const name of [
+      'trackingUri',
+      'token',
+      'username',
+      'password',
+      'requestTimeoutMs',
+      'retryBaseMs',
+      'retryMaxMs',
+    ] as const) {
+      if (this.#params[name] !== undefined) Object.assign(connectionParams, { [name]: this.#params[name] });
+    }
+    return MlflowTracker.deliverSpool(spoolDir, { ...connectionParams, ...options });
+  }
+
+  override async start(runId: string, logdir: string): Promise<void> {
+    const startTime = Date.now();
+    const meta: SpoolMeta = {
+      version: 1,
+      trackingUri: this.#trackingUri,
+      experimentName: this.#params.experimentName ?? process.env.MLFLOW_EXPERIMENT_NAME ?? 'Default',
+      runName: this.#params.runName ?? runId,
+      gymnosRunId: runId,
+      startTime,
+    };
+    const delivery = new MlflowDelivery({
+      client: this.#client,
+      spoolDir: path.resolve(this.#params.spoolDir ?? path.join(logdir, runId, 'mlflow-spool')),
+      maxSpoolBytes: this.#numbers.maxSpoolBytes,
+      meta,
+      mode: 'session',
+      retryBaseMs: this.#numbers.retryBaseMs,
+      retryMaxMs: this.#numbers.retryMaxMs,
+      maxQueueItems: this.#numbers.maxQueueItems,
+      runTags: { 'gymnos.run_id': runId },
+      warn,
+    });
+    this.#delivery = delivery;
+    delivery.startTimer(this.#numbers.flushIntervalMs);
+    // One attempt to create the run now, so that the run exists when start settles; if the server does not
+    // answer in time, the run is created by the background sender when it does.
+    await delivery.connect(Date.now() + this.#numbers.startTimeoutMs);
+  }
+
+  /** Sanitizes a metric, param or tag key, warning (for the first few) when it changes. */
+  #key(kind: string, name: string): string {
+    const key = sanitizeKey(name, MAX_KEY_LENGTH);
+    if (key !== name && !this.#renamed.has(name) && this.#renamed.size < MAX_RENAME_WARNINGS) {
+      this.#renamed.add(name);
+      warn(
+        'GYMNOS_MLFLOW_KEY_RENAMED',
+        `${kind} "${name}" is logged as "${key}": MLflow keys are at most ${MAX_KEY_LENGTH} characters of ` +
+          'letters, digits, _ - . : space and /, with no empty, . or .. segments',
+      );
+    }
+    return key;
+  }
+
+  #truncate(kind: string, key: string, value: string, limit: number): string {
+    if (value.length <= limit || codePointLength(value) <= limit) return value;
+    warn(
+      'GYMNOS_MLFLOW_TRUNCATED',
+      `${kind} "${key}" is ${codePointLength(value)} characters long; MLflow keeps at most ${limit}, ` +
+        'so it is truncated',
+    );
+    return truncateCodePoints(value, limit);
+  }
+
+  override logMetric(name: string, value: number, step = 0): void {
+    const key = this.#key('metric', name);
+    this.#delivery?.enqueue({ t: 'metric', key, value: wireDouble(value), timestamp: Date.now(), step });
+  }
+
+  override logParam(name: string, value: ParamValue): void {
+    const key = this.#key('param', name);
+    const text = this.#truncate('param', key, paramToString(value), this.#numbers.maxParamValueLength);
+    const previous = this.#loggedParams.get(key);
+    if (previous === text) return; // MLflow accepts an identical param again; there is nothing to send
+    if (previous !== undefined) {
+      this.#delivery?.reject(
+        'param',
+        key,
+        `MLflow params cannot change: it was logged as ${JSON.stringify(previous)}, ` +
+          `the new value ${JSON.stringify(text.slice(0, 100))} is not sent (log it as a metric or a tag)`,
+      );
+      return;
+    }
+    this.#loggedParams.set(key, text);
+    this.#delivery?.enqueue({ t: 'param', key, value: text });
+  }
+
+  override logTag(name: string, value: string): void {
+    const key = this.#key('tag', name);
+    this.#delivery?.enqueue({
+      t: 'tag',
+      key,
+      value: this.#truncate('tag', key, value, this.#numbers.maxTagValueLength),
+    });
+  }
+
+  #logFile(prefix: string, name: string, filePath: string): void {
+    const extension = path.extname(filePath);
+    this.#delivery?.enqueue({
+      t: 'artifact',
+      path: artifactPath(prefix, name, extension),
+      file: path.resolve(filePath),
+      contentType: CONTENT_TYPES[extension.toLowerCase()] ?? 'application/octet-stream',
+    });
+  }
+
+  /** Uploaded as `<name><ext>` from the file's path when the sender gets to it: keep the file until `end`. */
+  override logAsset(name: string, filePath: string): void {
+    this.#logFile('', name, filePath);
+  }
+
+  /** Uploaded as `images/<name><ext>`. */
+  override logImage(name: string, filePath: string): void {
+    this.#logFile('images', name, filePath);
+  }
+
+  /** Uploaded as `figures/<name>.png|.svg|.vl.json|.plotly.json`; the bytes are taken now. */
+  override logFigure(name: string, figure: Figure): void {
+    const described = describeFigure(name, figure);
+    const bytes =
+      'bytes' in described ? described.bytes : new TextEncoder().encode(JSON.stringify(described.spec, null, 2));
+    this.#delivery?.enqueue({
+      t: 'artifact',
+      path: artifactPath('figures', name, `.${described.extension}`),
+      bytes: Uint8Array.from(bytes),
+      contentType: described.mediaType,
+    });
+  }
+
+  /** Sends what is queued and waits for it, at most `flushTimeoutMs`; never throws for a server problem. */
+  override async flush(): Promise<void> {
+    // Within `end`, the base class flushes first: `end` does its own bounded wait.
+    if (this.state === 'ended' || !this.#delivery) return;
+    await this.#delivery.drain(Date.now() + this.#numbers.flushTimeoutMs);
+  }
+
+  override async end(error?: unknown): Promise<void> {
+    const delivery = this.#delivery;
+    if (!delivery) return;
+    const failed = error !== undefined && error !== null;
+    delivery.setStatus(failed ? 'FAILED' : 'FINISHED', Date.now());
+    const deadline = Date.now() + this.#numbers.endTimeoutMs;
+    await delivery.drain(deadline);
+    await delivery.close();
+    const report = await delivery.report();
+    this.endReport = report;
+    const problem = describeProblems(report, this.#numbers.endTimeoutMs);
+    if (problem) warn(report.complete ? 'GYMNOS_MLFLOW_LOST' : 'GYMNOS_MLFLOW_UNDELIVERED', problem);
+  }
+
+  /**
+   * Delivers a spool left by an earlier session (the server was down when it ended): creates the run if it
+   * never was, sends the records in order and the final status. Resolves with the report; what could not be
+   * delivered within `timeoutMs` stays in the spool. Throws a GymnosError when `spoolDir` holds no spool or
+   * another process is using it.
+   */
+  static async deliverSpool(spoolDir: string, options: DeliverSpoolOptions = {}): Promise<MlflowDeliveryReport> {
+    // Without a URI (parameter or MLFLOW_TRACKING_URI), use the one the spool was written for.
+    const recorded =
+      options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? (await readSpoolMeta(spoolDir))?.trackingUri;
+    const { client, trackingUri } = connection({ ...options, ...(recorded ? { trackingUri: recorded } : {}) });
+    const numbers = Object.fromEntries(
+      (['retryBaseMs', 'retryMaxMs'] as const).map((name) => [name, numeric(options as Record<string, unknown>, name)]),
+    ) as Record<'retryBaseMs' | 'retryMaxMs', number>;
+    const timeoutMs = options.timeoutMs ?? DEFAULTS.endTimeoutMs;
+    const delivery = new MlflowDelivery({
+      client,
+      spoolDir: path.resolve(spoolDir),
+      maxSpoolBytes: Number.MAX_SAFE_INTEGER,
+      meta: { version: 1, trackingUri, experimentName: '', runName: '', gymnosRunId: '', startTime: Date.now() },
+      mode: 'redeliver',
+      retryBaseMs: numbers.retryBaseMs,
+      retryMaxMs: numbers.retryMaxMs,
+      maxQueueItems: DEFAULTS.maxQueueItems,
+      runTags: {},
+      warn,
+    });
+    try {
+      await delivery.ready;
+    } catch (error) {
+      await delivery.close();
+      if (error instanceof SpoolUnavailableError) throw new GymnosError(error.code, `MlflowTracker: ${error.message}`);
+      throw error;
+    }
+    await delivery.drain(Date.now() + timeoutMs);
+    await delivery.close();
+    return delivery.report();
+  }
+}
+
+function readSpoolMeta(spoolDir: string): Promise<SpoolMeta | undefined> {
+  return new Spool(path.resolve(spoolDir), 0).readMeta();
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function countsText(counts: { metrics: number; params: number; tags: number; artifacts: number }): string[] {
+  return [
+    counts.metrics ? plural(counts.metrics, 'metric') : '',
+    counts.params ? plural(counts.params, 'param') : '',
+    counts.tags ? plural(counts.tags, 'tag') : '',
+    counts.artifacts ? plural(counts.artifacts, 'artifact') : '',
+  ].filter(Boolean);
+}
+
+/** One sentence on what `end` could not deliver, or undefined when everything went through. */
+function describeProblems(report: MlflowDeliveryReport, endTimeoutMs: number): string | undefined {
+  const parts: string[] = [];
+  const left = countsText(report.undelivered);
+  if (report.undelivered.status) left.push(`the ${report.undelivered.status} status`);
+  if (!report.runId) left.unshift('the run itself');
+  if (left.length > 0) {
+    parts.push(
+      `could not deliver ${left.join(', ')} to ${report.trackingUri} within ${endTimeoutMs} ms` +
+        (report.lastError ? ` (last error: ${report.lastError})` : '') +
+        (report.spoolError
+          ? `; they could not be spooled (${report.spoolError}) and are lost when the process exits`
+          : `; they are kept in ${report.spoolDir}: deliver them later with MlflowTracker.deliverSpool(dir)`),
+    );
+  }
+  const dropped = countsText(report.dropped);
+  if (dropped.length > 0) parts.push(`dropped ${dropped.join(', ')} (queue or spool full)`);
+  if (report.rejectedCount > 0) parts.push(`the server or the client refused ${plural(report.rejectedCount, 'item')}`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}

@@ -1,0 +1,280 @@
+/**
+ * The on-disk spool of the `mlflow` tracker: what could not be sent yet, kept until the server answers.
+ *
+ * A spool is a directory:
+ *
+ * - `run.json`: which MLflow run the data belongs to (ids once the run exists, names and start time until
+ *   then) and a run status still to be sent; written with temp-file-and-rename;
+ * - `queue.jsonl`: one record a line, appended in logging order (metrics, params, tags, artifacts);
+ * - `queue.offset`: how many bytes of `queue.jsonl` were delivered (the queue is consumed from the front);
+ * - `files/`: figure bytes that had to be spooled (assets and images are uploaded from their own path).
+ *
+ * The queue is bounded by `maxBytes` (live records plus spooled files); records that do not fit are refused
+ * and the caller counts them as dropped. Once everything is delivered the queue files are removed.
+ * One process writes a spool at a time (the tracker holds a lock on the directory).
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunStatus } from './client.js';
+import type { DataRecord } from './limits.js';
+
+/** An artifact waiting for upload. In memory it may carry bytes; on disk it always names a file. */
+export interface ArtifactRecord {
+  t: 'artifact';
+  /** Path inside the run's artifact root, `/`-separated. */
+  path: string;
+  contentType: string;
+  file?: string;
+  /** The file belongs to the spool (spooled figure bytes) and is deleted once uploaded. */
+  owned?: boolean;
+  /** Memory only: bytes to upload (figures). */
+  bytes?: Uint8Array;
+}
+
+export type QueueRecord = DataRecord | ArtifactRecord;
+
+export interface SpoolMeta {
+  version: 1;
+  /** The tracking URI without credentials. */
+  trackingUri: string;
+  experimentName: string;
+  runName: string;
+  /** The gymnos run id given to `start`. */
+  gymnosRunId: string;
+  /** When the run started, in milliseconds (sent as the MLflow run's start_time even if created later). */
+  startTime: number;
+  experimentId?: string;
+  mlflowRunId?: string;
+  artifactUri?: string;
+  /** A run status not delivered yet (FINISHED or FAILED from `end`, RUNNING when a run is resumed). */
+  pendingStatus?: { status: RunStatus; endTime?: number };
+}
+
+export interface SpoolEntry {
+  /** Undefined for a line that could not be parsed (a torn write); it is skipped. */
+  record: QueueRecord | undefined;
+  /** Byte offset just past this line. */
+  end: number;
+}
+
+const READ_WINDOW_BYTES = 2 * 1024 * 1024;
+
+/** Writes `file` through a temporary sibling and a rename, so readers see the old or the new content. */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, data);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+export class Spool {
+  readonly dir: string;
+  readonly maxBytes: number;
+  #size = 0;
+  #offset = 0;
+  #filesBytes = 0;
+  #sequence = 0;
+
+  constructor(dir: string, maxBytes: number) {
+    this.dir = dir;
+    this.maxBytes = maxBytes;
+  }
+
+  get #queueFile(): string {
+    return path.join(this.dir, 'queue.jsonl');
+  }
+
+  get #offsetFile(): string {
+    return path.join(this.dir, 'queue.offset');
+  }
+
+  get #filesDir(): string {
+    return path.join(this.dir, 'files');
+  }
+
+  /** Creates the directory and reads where a previous process left the queue. */
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    this.#size = await stat(this.#queueFile).then(
+      (stats) => stats.size,
+      () => 0,
+    );
+    const offset = Number((await readFile(this.#offsetFile, 'utf8').catch(() => '0')).trim());
+    this.#offset = Number.isSafeInteger(offset) && offset >= 0 && offset <= this.#size ? offset : 0;
+    const files = await readdir(this.#filesDir).catch(() => [] as string[]);
+    for (const name of files) {
+      this.#filesBytes += await stat(path.join(this.#filesDir, name)).then(
+        (stats) => stats.size,
+        () => 0,
+      );
+    }
+    this.#sequence = files.length;
+  }
+
+  async readMeta(): Promise<SpoolMeta | undefined> {
+    try {
+      const meta = JSON.parse(await readFile(path.join(this.dir, 'run.json'), 'utf8')) as SpoolMeta;
+      return meta && meta.version === 1 ? meta : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeMeta(meta: SpoolMeta): Promise<void> {
+    await writeFileAtomic(path.join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n');
+  }
+
+  /** True while spooled records wait for delivery. */
+  get hasPending(): boolean {
+    return this.#offset < this.#size;
+  }
+
+  /** Bytes counted against `maxBytes`: undelivered queue lines and spooled files. */
+  get liveBytes(): number {
+    return this.#size - this.#offset + this.#filesBytes;
+  }
+
+  /**
+   * Appends records in order; figure bytes are written under `files/`. Stops at the first record that does
+   * not fit in `maxBytes` and returns it and the rest as `refused`.
+   */
+  async append(records: readonly QueueRecord[]): Promise<{ refused: QueueRecord[] }> {
+    const lines: string[] = [];
+    let added = 0;
+    let index = 0;
+    for (; index < records.length; index += 1) {
+      const record = records[index]!;
+      let stored: QueueRecord = record;
+      const fileBytes = record.t === 'artifact' && record.bytes ? record.bytes.byteLength : 0;
+      // For spooled bytes, the line names a file instead: estimate it with the path it will have.
+      const lineBytes = fileBytes
+        ? Buffer.byteLength(JSON.stringify({ ...record, bytes: undefined, file: this.#filesDir, owned: true })) + 80
+        : Buffer.byteLength(JSON.stringify(record)) + 1;
+      if (this.liveBytes + added + lineBytes + fileBytes > this.maxBytes) {
+        if (this.#offset > 0) await this.#compact();
+        if (this.liveBytes + added + lineBytes + fileBytes > this.maxBytes) break;
+      }
+      if (record.t === 'artifact' && record.bytes) {
+        const file = await this.#writeOwnedFile(record.path, record.bytes);
+        stored = { t: 'artifact', path: record.path, contentType: record.contentType, file, owned: true };
+      }
+      const line = JSON.stringify(stored) + '\n';
+      lines.push(line);
+      added += Buffer.byteLength(line);
+    }
+    if (lines.length > 0) {
+      await appendFile(this.#queueFile, lines.join(''));
+      this.#size += added;
+    }
+    return { refused: records.slice(index) };
+  }
+
+  async #writeOwnedFile(artifactPath: string, bytes: Uint8Array): Promise<string> {
+    await mkdir(this.#filesDir, { recursive: true });
+    this.#sequence += 1;
+    const base = path.posix.basename(artifactPath).replace(/[^\w.-]/g, '_');
+    const file = path.join(this.#filesDir, `${String(this.#sequence).padStart(6, '0')}-${base}`);
+    await writeFile(file, bytes);
+    this.#filesBytes += bytes.byteLength;
+    return file;
+  }
+
+  /** Rewrites the queue without its delivered prefix. */
+  async #compact(): Promise<void> {
+    const live = await this.#readRange(this.#offset, this.#size - this.#offset);
+    await writeFileAtomic(this.#queueFile, live.toString('utf8'));
+    await unlink(this.#offsetFile).catch(() => undefined);
+    this.#size = live.byteLength;
+    this.#offset = 0;
+  }
+
+  async #readRange(position: number, length: number): Promise<Buffer> {
+    const handle = await open(this.#queueFile, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The next undelivered lines (up to about 2 MB), each with the offset just past it. */
+  async readWindow(): Promise<SpoolEntry[]> {
+    if (!this.hasPending) return [];
+    const length = Math.min(READ_WINDOW_BYTES, this.#size - this.#offset);
+    const chunk = await this.#readRange(this.#offset, length);
+    const entries: SpoolEntry[] = [];
+    let position = 0;
+    while (position < chunk.length) {
+      const newline = chunk.indexOf(0x0a, position);
+      if (newline === -1) {
+        // A line cut by the window goes to the next read. Without any complete line, the rest is a line cut by
+        // a crash (at the end of the file) or not a record at all (longer than any record): it is skipped.
+        if (entries.length === 0) entries.push({ record: undefined, end: this.#offset + chunk.length });
+        break;
+      }
+      let record: QueueRecord | undefined;
+      try {
+        record = JSON.parse(chunk.subarray(position, newline).toString('utf8')) as QueueRecord;
+      } catch {
+        record = undefined;
+      }
+      entries.push({ record, end: this.#offset + newline + 1 });
+      position = newline + 1;
+    }
+    return entries;
+  }
+
+  /** Marks the queue delivered up to `offset`; removes the queue files once all of it is. */
+  async advance(offset: number): Promise<void> {
+    this.#offset = Math.min(Math.max(offset, this.#offset), this.#size);
+    if (this.#offset >= this.#size) {
+      await this.#reset();
+      return;
+    }
+    await writeFileAtomic(this.#offsetFile, `${this.#offset}\n`);
+  }
+
+  async #reset(): Promise<void> {
+    await rm(this.#queueFile, { force: true });
+    await rm(this.#offsetFile, { force: true });
+    await rm(this.#filesDir, { recursive: true, force: true });
+    this.#size = 0;
+    this.#offset = 0;
+    this.#filesBytes = 0;
+  }
+
+  /** Deletes a spooled figure file once it is uploaded or refused for good. */
+  async release(record: ArtifactRecord): Promise<void> {
+    if (!record.owned || !record.file) return;
+    const size = await stat(record.file).then(
+      (stats) => stats.size,
+      () => 0,
+    );
+    await rm(record.file, { force: true });
+    this.#filesBytes = Math.max(0, this.#filesBytes - size);
+  }
+
+  /** Counts the undelivered records by kind (reads the whole live queue: used for reports). */
+  async countPending(): Promise<Record<QueueRecord['t'], number>> {
+    const counts = { metric: 0, param: 0, tag: 0, artifact: 0 };
+    if (!this.hasPending) return counts;
+    const text = (await this.#readRange(this.#offset, this.#size - this.#offset)).toString('utf8');
+    for (const line of text.split('\n')) {
+      let record: QueueRecord | undefined;
+      try {
+        record = line ? (JSON.parse(line) as QueueRecord) : undefined;
+      } catch {
+        record = undefined;
+      }
+      if (record && record.t in counts) counts[record.t] += 1;
+    }
+    return counts;
+  }
+}
