@@ -10,6 +10,7 @@ import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
 import { MLFLOW_BATCH_LIMITS, planBatches, sanitizeKey } from '../../src/trackers/mlflow/limits.js';
 import type { DataRecord } from '../../src/trackers/mlflow/limits.js';
+import { Spool } from '../../src/trackers/mlflow/spool.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import type { StoredRun } from '../fixtures/mlflow_server.js';
 
@@ -295,6 +296,25 @@ describe('mlflow: what is sent', () => {
     assert.equal(put?.headers['content-type'], 'image/png');
   });
 
+  test('an asset whose file is gone is refused and reported, not retried', async () => {
+    const capture = captureWarnings();
+    try {
+      const tracker = await started();
+      tracker.logAsset('weights', path.join(dir, 'missing.bin'));
+      tracker.logAsset('folder', dir);
+      tracker.logMetric('loss', 1);
+      await tracker.end();
+      assert.equal(runOf(tracker).metrics.length, 1);
+      assert.deepEqual(tracker.endReport?.rejected.map((item) => [item.kind, item.key]).sort(), [
+        ['artifact', 'folder'],
+        ['artifact', 'weights.bin'],
+      ]);
+      assert.equal(tracker.endReport?.complete, true);
+    } finally {
+      capture.stop();
+    }
+  });
+
   test('end sets FINISHED, or FAILED when given an error, with an end time', async () => {
     const ok = await started();
     await ok.end();
@@ -344,6 +364,32 @@ describe('mlflow: what is sent', () => {
     } finally {
       shared.refusedMetricKeys.clear();
     }
+  });
+});
+
+describe('mlflow: the spool', () => {
+  test('appends in order, is consumed from the front, compacts and stays within maxBytes', async () => {
+    const spool = new Spool(path.join(dir, 'spool'), 1_000);
+    await spool.open();
+    const metric = (step: number): DataRecord => ({ t: 'metric', key: 'loss', value: step, timestamp: 1, step });
+    assert.deepEqual((await spool.append(Array.from({ length: 10 }, (_, step) => metric(step)))).refused, []);
+    const window = await spool.readWindow();
+    assert.equal(window.length, 10);
+    await spool.advance(window[4]!.end);
+    const { refused } = await spool.append(Array.from({ length: 20 }, (_, step) => metric(10 + step)));
+    assert.ok(refused.length > 0 && refused.length < 20, 'what does not fit is refused, the rest kept');
+    assert.ok(spool.liveBytes <= 1_000);
+    const steps = (await spool.readWindow()).map((entry) => (entry.record as { step: number }).step);
+    assert.deepEqual(
+      steps,
+      Array.from({ length: steps.length }, (_, index) => 5 + index),
+    );
+    assert.equal((await spool.countPending()).metric, steps.length);
+    const reopened = new Spool(path.join(dir, 'spool'), 1_000);
+    await reopened.open();
+    assert.equal((await reopened.readWindow()).length, steps.length, 'a later process finds the same queue');
+    await reopened.advance(Number.MAX_SAFE_INTEGER);
+    assert.ok(!existsSync(path.join(dir, 'spool', 'queue.jsonl')));
   });
 });
 

@@ -12,6 +12,7 @@
  * for the session and leave everything in the spool.
  */
 import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { isRetryable, MlflowApiError } from './client.js';
 import type { MlflowRestClient, RunStatus } from './client.js';
@@ -530,6 +531,9 @@ export class MlflowDelivery {
       if (record.bytes) body = record.bytes;
       else {
         try {
+          // A directory or a vanished file would fail while the body streams, which looks like a network
+          // error and would be retried forever: check first.
+          if (!(await stat(record.file!)).isFile()) throw Object.assign(new Error(), { code: 'not a regular file' });
           body = await openAsBlob(record.file!, { type: record.contentType });
         } catch (error) {
           throw new TypeError(`cannot read ${record.file}: ${(error as NodeJS.ErrnoException).code ?? error}`);

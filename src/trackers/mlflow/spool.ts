@@ -14,8 +14,11 @@
  * One process writes a spool at a time (the tracker holds a lock on the directory).
  */
 import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import type { RunStatus } from './client.js';
 import type { DataRecord } from './limits.js';
 
@@ -113,7 +116,8 @@ export class Spool {
         () => 0,
       );
     }
-    this.#sequence = files.length;
+    // Spooled files are named `<sequence>-<name>`: continue after the highest, never over a pending file.
+    this.#sequence = Math.max(0, ...files.map((name) => Number.parseInt(name, 10)).filter(Number.isSafeInteger));
   }
 
   async readMeta(): Promise<SpoolMeta | undefined> {
@@ -184,12 +188,18 @@ export class Spool {
     return file;
   }
 
-  /** Rewrites the queue without its delivered prefix. */
+  /** Rewrites the queue without its delivered prefix (streamed: the queue may be large). */
   async #compact(): Promise<void> {
-    const live = await this.#readRange(this.#offset, this.#size - this.#offset);
-    await writeFileAtomic(this.#queueFile, live.toString('utf8'));
+    const temp = `${this.#queueFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await pipeline(createReadStream(this.#queueFile, { start: this.#offset }), createWriteStream(temp));
+      await rename(temp, this.#queueFile);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
     await unlink(this.#offsetFile).catch(() => undefined);
-    this.#size = live.byteLength;
+    this.#size -= this.#offset;
     this.#offset = 0;
   }
 
@@ -265,8 +275,11 @@ export class Spool {
   async countPending(): Promise<Record<QueueRecord['t'], number>> {
     const counts = { metric: 0, param: 0, tag: 0, artifact: 0 };
     if (!this.hasPending) return counts;
-    const text = (await this.#readRange(this.#offset, this.#size - this.#offset)).toString('utf8');
-    for (const line of text.split('\n')) {
+    const lines = createInterface({
+      input: createReadStream(this.#queueFile, { start: this.#offset, end: this.#size - 1 }),
+      crlfDelay: Infinity,
+    });
+    for await (const line of lines) {
       let record: QueueRecord | undefined;
       try {
         record = line ? (JSON.parse(line) as QueueRecord) : undefined;
