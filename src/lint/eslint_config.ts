@@ -102,6 +102,8 @@ export function createGymnosConfig(options: GymnosConfigOptions = {}): Linter.Co
     ...(typescript ?? []),
     ...typeAware,
     prettierConfig as Linter.Config,
+    // CommonJS files load modules with require(); that is not the mistake the rule is about.
+    { name: 'gymnos/commonjs-rules', files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
     gymnosRules,
   ];
 }

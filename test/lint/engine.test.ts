@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { lintProject } from '../../src/lint/engine.js';
+import { listProjectFiles } from '../../src/lint/files.js';
+import { computeFingerprint } from '../../src/lint/fingerprint.js';
+import type { FingerprintInput } from '../../src/lint/fingerprint.js';
+import { LintUsageError } from '../../src/lint/types.js';
+import type { LintReport } from '../../src/lint/types.js';
+import { lineOf, makeProject, removeLintProjects } from './helpers.js';
+
+after(removeLintProjects);
+
+const CLEAN_TS = 'export function greet(name: string): string {\n  return `hello ${name}`;\n}\n';
+
+function problems(report: LintReport): string[] {
+  return report.files.flatMap((file) =>
+    file.diagnostics.map((diagnostic) => `${file.path}:${diagnostic.line} ${diagnostic.ruleId}`),
+  );
+}
+
+describe('the files linted', () => {
+  test('inside git: tracked and untracked files that .gitignore does not exclude; never dist, coverage, node_modules', async () => {
+    const root = makeProject(
+      {
+        '.gitignore': 'generated/\n*.log\n',
+        'src/a.ts': CLEAN_TS,
+        'src/nested/b.mts': CLEAN_TS,
+        'generated/skip.ts': CLEAN_TS,
+        'dist/built.js': 'x',
+        'packages/p/dist/built.js': 'x',
+        'coverage/report.js': 'x',
+        'README.md': '# hi\n',
+        'notes.txt': 'not linted',
+        'package-lock.json': '{}\n',
+      },
+      { git: true },
+    );
+    const files = await listProjectFiles(root);
+    assert.equal(files.via, 'git');
+    assert.deepEqual(files.lint, ['README.md', 'package.json', 'src/a.ts', 'src/nested/b.mts']);
+    assert.ok(files.all.includes('.gitignore'));
+    assert.ok(!files.all.some((file) => file.startsWith('generated/') || file.includes('dist/')));
+  });
+
+  test('outside git: a glob of the tree, with the same exclusions', async () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS, 'dist/built.js': 'x', 'lib/c.cjs': 'module.exports = 1;\n' });
+    const files = await listProjectFiles(root);
+    assert.equal(files.via, 'glob');
+    assert.deepEqual(files.lint, ['lib/c.cjs', 'package.json', 'src/a.ts']);
+  });
+
+  test('paths narrow the set; a path that matches nothing is a usage error', async () => {
+    const root = makeProject(
+      {
+        '.gitignore': 'ignored.ts\n',
+        'src/a.ts': CLEAN_TS,
+        'src/b.ts': CLEAN_TS,
+        'test/c.ts': CLEAN_TS,
+        'ignored.ts': '',
+      },
+      { git: true },
+    );
+    assert.deepEqual((await listProjectFiles(root, ['src'])).lint, ['src/a.ts', 'src/b.ts']);
+    assert.deepEqual((await listProjectFiles(root, ['test/c.ts', 'src/b.ts'])).lint, ['src/b.ts', 'test/c.ts']);
+    assert.deepEqual((await listProjectFiles(root, ['src/*.ts'])).lint, ['src/a.ts', 'src/b.ts']);
+    assert.deepEqual((await listProjectFiles(root, ['a.ts'], path.join(root, 'src'))).lint, ['src/a.ts']);
+    const refused = async (paths: string[], code: string) => {
+      await assert.rejects(listProjectFiles(root, paths), (error: unknown) => {
+        assert.ok(error instanceof LintUsageError);
+        assert.equal(error.code, code);
+        return true;
+      });
+    };
+    await refused(['src/missing.ts'], 'PATH_MISSING');
+    await refused(['ignored.ts'], 'PATH_MATCHES_NOTHING');
+    await refused(['.gitignore'], 'PATH_MATCHES_NOTHING');
+    await refused(['lib/*.ts'], 'PATH_MATCHES_NOTHING');
+    await refused([path.dirname(root)], 'PATH_OUTSIDE_PROJECT');
+  });
+});
+
+describe('the project fingerprint', () => {
+  async function input(root: string, typeAware = false): Promise<FingerprintInput> {
+    const files = await listProjectFiles(root);
+    return {
+      root,
+      gymnosVersion: '1.0.0',
+      allFiles: files.all,
+      lintFiles: files.lint,
+      typeAware,
+      typeScriptVersion: undefined,
+    };
+  }
+
+  test('changes with a file, the Prettier config, the lockfile, the file list and the options; not otherwise', async () => {
+    const root = makeProject({
+      'src/a.ts': CLEAN_TS,
+      '.prettierrc.json': '{ "singleQuote": true }\n',
+      'package-lock.json': '{ "lockfileVersion": 3 }\n',
+    });
+    const first = computeFingerprint(await input(root));
+    assert.equal(computeFingerprint(await input(root)), first, 'stable when nothing changed');
+
+    const seen = new Set([first]);
+    const changed = async (what: string, change: () => void) => {
+      change();
+      const now = computeFingerprint(await input(root));
+      assert.ok(!seen.has(now), `the fingerprint changes when ${what}`);
+      seen.add(now);
+    };
+    await changed('a file changes', () => writeFileSync(path.join(root, 'src/a.ts'), `${CLEAN_TS}// more\n`));
+    await changed('the config changes', () =>
+      writeFileSync(path.join(root, '.prettierrc.json'), '{ "semi": false }\n'),
+    );
+    await changed('the lockfile changes', () =>
+      writeFileSync(path.join(root, 'package-lock.json'), '{ "lockfileVersion": 2 }\n'),
+    );
+    await changed('a file is added', () => writeFileSync(path.join(root, 'src/new.ts'), CLEAN_TS));
+    assert.ok(!seen.has(computeFingerprint(await input(root, true))), 'type-aware is another question');
+    assert.ok(!seen.has(computeFingerprint({ ...(await input(root)), gymnosVersion: '1.0.1' })), 'another gymnos');
+  });
+});
+
+describe('lintProject', () => {
+  test('replays an unchanged project from the fingerprint, and lints again when a file, the config or the lockfile changes', async () => {
+    const root = makeProject({
+      'src/a.ts': CLEAN_TS,
+      'src/long.ts': `${lineOf('comment', 121)}\nexport {};\n`,
+      '.prettierrc.json': '{ "singleQuote": true }\n',
+      'package-lock.json': '{}\n',
+    });
+    const options = { root, gymnosVersion: '1.0.0' };
+    const first = await lintProject(options);
+    assert.equal(first.cache, 'miss');
+    assert.deepEqual(problems(first), ['src/long.ts:1 @stylistic/max-len']);
+
+    const second = await lintProject(options);
+    assert.equal(second.cache, 'hit');
+    assert.deepEqual(second.files, first.files);
+
+    const edits: [string, string][] = [
+      ['src/a.ts', `${CLEAN_TS}export const two = 2;\n`],
+      ['.prettierrc.json', '{ "singleQuote": false }\n'],
+      ['package-lock.json', '{ "lockfileVersion": 3 }\n'],
+    ];
+    for (const [file, content] of edits) {
+      writeFileSync(path.join(root, file), content);
+      assert.equal((await lintProject(options)).cache, 'miss', `a change to ${file} is noticed`);
+      assert.equal((await lintProject(options)).cache, 'hit');
+    }
+    // Under double quotes, the TypeScript file with a template literal is still formatted; nothing else changed.
+    assert.deepEqual(problems(await lintProject(options)), ['src/long.ts:1 @stylistic/max-len']);
+    assert.equal((await lintProject({ ...options, cache: false })).cache, 'off');
+  });
+
+  test('Prettier: an unformatted file is one diagnostic naming the first line that differs', async () => {
+    const root = makeProject({
+      'src/a.ts': 'export const a = 1;\nexport const b = {c:1};\nexport const d = {e:2};\n',
+      'docs/guide.md': '# Title\n\n*  item\n',
+      'data/config.json': '{"a":1,\n"b":2}\n',
+      'data/broken.json': '{ "a": }\n',
+    });
+    const report = await lintProject({ root, gymnosVersion: '1.0.0', cache: false });
+    assert.deepEqual(problems(report), [
+      'data/broken.json:1 prettier',
+      'data/config.json:1 prettier',
+      'docs/guide.md:3 prettier',
+      'src/a.ts:2 prettier',
+    ]);
+    const broken = report.files.find((file) => file.path === 'data/broken.json')!.diagnostics[0]!;
+    assert.equal(broken.fatal, true);
+    assert.match(broken.message, /^Prettier cannot parse the file/);
+    const unformatted = report.files.find((file) => file.path === 'src/a.ts')!.diagnostics[0]!;
+    assert.match(unformatted.message, /first difference is on line 2/);
+    assert.equal(unformatted.fixable, true);
+  });
+
+  test('the registry: unformatted is gymnos/registry-format; contract findings come with the rest', async () => {
+    const root = makeProject({
+      'var/trackers.json': '{"good":"trackers/good.js#GoodTracker"}',
+      'src/trackers/good.ts': "import { Tracker } from 'gymnos';\n\nexport class GoodTracker extends Tracker {}\n",
+      'src/trackers/other.ts': "import { Tracker } from 'gymnos';\n\nexport class OtherTracker extends Tracker {}\n",
+    });
+    const report = await lintProject({ root, gymnosVersion: '1.0.0', cache: false });
+    assert.deepEqual(problems(report), [
+      'src/trackers/other.ts:3 gymnos/tracker-unregistered',
+      'var/trackers.json:1 gymnos/registry-format',
+    ]);
+    assert.equal(report.rules['gymnos/tracker-unregistered']?.description?.includes('registered'), true);
+  });
+
+  test('--fix writes ESLint fixes, then Prettier formatting, and reports what is left where it now is', async () => {
+    const source = [
+      'export function f(x: number) {',
+      '  if (!!x) {return 1}',
+      '  return 2',
+      '}',
+      lineOf('comment', 125),
+      '',
+    ].join('\n');
+    const root = makeProject({ 'src/a.ts': source, 'src/clean.ts': CLEAN_TS, 'data.json': '{"a":1}' });
+    const before = await lintProject({ root, gymnosVersion: '1.0.0' });
+    assert.deepEqual(problems(before), [
+      'data.json:1 prettier',
+      'src/a.ts:2 prettier',
+      'src/a.ts:2 no-extra-boolean-cast',
+      'src/a.ts:5 @stylistic/max-len',
+    ]);
+    const fixed = await lintProject({ root, gymnosVersion: '1.0.0', fix: true });
+    assert.equal(fixed.cache, 'miss', 'a stored report with fixable problems is not replayed under --fix');
+    assert.deepEqual(fixed.fixedFiles, ['data.json', 'src/a.ts']);
+    assert.equal(
+      readFileSync(path.join(root, 'src/a.ts'), 'utf8'),
+      [
+        'export function f(x: number) {',
+        '  if (x) {',
+        '    return 1;',
+        '  }',
+        '  return 2;',
+        '}',
+        lineOf('comment', 125),
+        '',
+      ].join('\n'),
+    );
+    assert.equal(readFileSync(path.join(root, 'data.json'), 'utf8'), '{ "a": 1 }\n');
+    // What --fix cannot fix, at its new line.
+    assert.deepEqual(problems(fixed), ['src/a.ts:7 @stylistic/max-len']);
+    const again = await lintProject({ root, gymnosVersion: '1.0.0', fix: true });
+    assert.equal(again.cache, 'hit', 'nothing left to fix: replayed');
+    assert.deepEqual(again.fixedFiles, []);
+  });
+
+  test('a project on TypeScript 7 is refused with a clear message', async () => {
+    const root = makeProject({
+      'src/a.ts': CLEAN_TS,
+      'node_modules/typescript/package.json': '{ "name": "typescript", "version": "7.0.1" }\n',
+    });
+    await assert.rejects(lintProject({ root, gymnosVersion: '1.0.0' }), (error: unknown) => {
+      assert.ok(error instanceof LintUsageError);
+      assert.equal(error.code, 'TYPESCRIPT_UNSUPPORTED');
+      assert.match(error.message, /TypeScript 7\.0\.1 .* has no compiler API/);
+      return true;
+    });
+  });
+});

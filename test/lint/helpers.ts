@@ -1,0 +1,73 @@
+/**
+ * Small projects for the lint tests, written to temporary directories, and a runner for `gymnos lint`.
+ * Each project has a real (empty) node_modules/, so that its caches are its own; the linters come from gymnos.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN, REPO } from '../helpers/project.js';
+import type { RunResult } from '../helpers/project.js';
+
+const made: string[] = [];
+
+export interface ProjectOptions {
+  /** `git init` the project (files stay untracked, which git lists all the same). */
+  git?: boolean;
+  /** Create node_modules/ (where the caches go); default true. */
+  nodeModules?: boolean;
+}
+
+/** A project with `files` (relative path -> content) and a package.json unless one is given. */
+export function makeProject(files: Record<string, string>, options: ProjectOptions = {}): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lint-'));
+  made.push(root);
+  const manifest = `${JSON.stringify({ name: 'fixture', version: '1.0.0', type: 'module' }, null, 2)}\n`;
+  const all = { 'package.json': manifest, ...files };
+  for (const [file, content] of Object.entries(all)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), content);
+  }
+  if (options.nodeModules !== false) mkdirSync(path.join(root, 'node_modules'), { recursive: true });
+  if (options.git) {
+    const result = spawnSync('git', ['init', '-q'], { cwd: root, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`git init failed: ${result.stderr}`);
+  }
+  return root;
+}
+
+export function removeLintProjects(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** True when the CLI bundle is built (CI builds before testing; see package.json "test"). */
+export const CLI_BUILT = existsSync(path.join(REPO, 'dist', 'cli-bundle', 'main.js'));
+export const SKIP_CLI = CLI_BUILT ? false : 'the CLI is not built (npm run build)';
+
+/** Runs the real CLI without a terminal, color or GitHub Actions variables (unless `env` sets them). */
+export function lintCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
+  const merged: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: undefined,
+    GITHUB_ACTIONS: undefined,
+    GITHUB_STEP_SUMMARY: undefined,
+    GITHUB_WORKSPACE: undefined,
+    ...env,
+  };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  const result = spawnSync(process.execPath, [BIN, 'lint', ...args], { cwd, env: merged, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A line of exactly `length` columns of code, of a string, or of a comment. */
+export function lineOf(kind: 'code' | 'string' | 'comment', length: number): string {
+  switch (kind) {
+    case 'code':
+      return `export const ${'a'.repeat(length - 18)} = 1;`; // 13 + name + 5
+    case 'string':
+      return `export const text = '${'x'.repeat(length - 23)}';`; // 21 + text + 2
+    case 'comment':
+      return `// ${'c'.repeat(length - 3)}`;
+  }
+}
