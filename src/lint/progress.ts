@@ -24,7 +24,7 @@ export function createProgressLine(stream: NodeJS.WriteStream = process.stderr):
       .filter((progress): progress is LintProgress => progress !== undefined)
       .map((progress) => `${progress.phase === 'eslint' ? 'ESLint' : 'Prettier'} ${progress.done}/${progress.total}`);
     const text = `gymnos lint: ${parts.length ? parts.join(' · ') : 'loading the linters…'}`;
-    stream.write(`\r\x1b[K${text.slice(0, Math.max(10, (stream.columns ?? 80) - 1))}`);
+    stream.write(`\r\x1b[K${text.slice(0, Math.max(20, (stream.columns || 80) - 1))}`);
     drawn = true;
   };
   const timer = setInterval(draw, INTERVAL_MS);

@@ -1,0 +1,266 @@
+/**
+ * `gymnos lint` through the real bin (the built bundle), in temporary projects.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { copyOfRepository, gymnos, removeProjects } from '../helpers/project.js';
+import { lineOf, lintCli, makeProject, removeLintProjects, SKIP_CLI } from './helpers.js';
+
+const CLEAN_TS = 'export function greet(name: string): string {\n  return `hello ${name}`;\n}\n';
+const TRACKER = "import { Tracker } from 'gymnos';\n\nexport class GoodTracker extends Tracker {}\n";
+
+let probes: string;
+before(() => {
+  probes = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lint-probes-'));
+  // Records, at exit, which CommonJS modules were loaded (ESLint and TypeScript are CommonJS).
+  writeFileSync(
+    path.join(probes, 'loaded.mjs'),
+    [
+      "import { createRequire } from 'node:module';",
+      "import { writeFileSync } from 'node:fs';",
+      'const require = createRequire(import.meta.url);',
+      "process.on('exit', () => writeFileSync(process.env.PROBE_OUT, JSON.stringify(Object.keys(require.cache))));",
+      '',
+    ].join('\n'),
+  );
+  // Makes gymnos itself fail: the worker that runs Prettier cannot be started.
+  writeFileSync(
+    path.join(probes, 'crash.mjs'),
+    [
+      "import workerThreads from 'node:worker_threads';",
+      "import { syncBuiltinESMExports } from 'node:module';",
+      'workerThreads.Worker = class { constructor() { throw new Error("simulated failure"); } };',
+      'syncBuiltinESMExports();',
+      '',
+    ].join('\n'),
+  );
+});
+after(() => {
+  removeLintProjects();
+  removeProjects();
+  if (probes) rmSync(probes, { recursive: true, force: true });
+});
+
+/** Runs `gymnos <args>` and returns which CommonJS modules it loaded. */
+function loadedModules(args: string[], cwd: string): { status: number | null; loaded: string[] } {
+  const out = path.join(probes, `loaded-${Date.now()}-${Math.random()}.json`);
+  const result = spawnSync(process.execPath, [path.resolve('bin/gymnos.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      PROBE_OUT: out,
+      NODE_OPTIONS: `--import=${pathToFileURL(path.join(probes, 'loaded.mjs')).href}`,
+    },
+  });
+  return { status: result.status, loaded: JSON.parse(readFileSync(out, 'utf8')) as string[] };
+}
+
+const loadsEslint = (loaded: string[]) => loaded.some((file) => file.includes(`${path.sep}eslint${path.sep}lib`));
+const loadsTypeScript = (loaded: string[]) =>
+  loaded.some((file) => file.includes(`${path.sep}typescript${path.sep}lib`));
+
+describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
+  test('exit 0 on a clean project; a re-run replays the result without loading ESLint or TypeScript', () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS, 'README.md': '# Fixture\n' }, { git: true });
+    const first = loadedModules(['lint'], root);
+    assert.equal(first.status, 0);
+    assert.ok(loadsEslint(first.loaded), 'the first run loads ESLint');
+    const again = lintCli([], root);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(again.stdout, '✔ No problems in 3 files (unchanged since the last run)\n');
+    const third = loadedModules(['lint'], root);
+    assert.equal(third.status, 0);
+    assert.ok(!loadsEslint(third.loaded), 'no ESLint on a fingerprint hit');
+    assert.ok(!loadsTypeScript(third.loaded), 'no TypeScript on a fingerprint hit');
+    assert.ok(existsSync(path.join(root, 'node_modules/.cache/gymnos')), 'the cache is under node_modules/.cache');
+    const help = loadedModules(['--help'], root);
+    assert.equal(help.status, 0);
+    assert.ok(!loadsEslint(help.loaded) && !loadsTypeScript(help.loaded), '--help loads no linter');
+  });
+
+  test('exit 1 on findings, listed by file with rule ids; --no-cache lints afresh', () => {
+    const root = makeProject({
+      'src/a.ts': `${lineOf('comment', 121)}\n${lineOf('comment', 120)}\n`,
+      'src/b.ts': 'export const b = {c:1};\n',
+    });
+    const result = lintCli(['--no-cache'], root);
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(
+      result.stdout,
+      /^src\/a\.ts\n {2}1:1 {2}error {2}This line has a length of 121\. .*@stylistic\/max-len$/m,
+    );
+    assert.match(result.stdout, /^src\/b\.ts\n {2}1:1 {2}error {2}File is not formatted with Prettier; .* prettier$/m);
+    assert.match(result.stdout, /✖ 2 problems \(2 errors, 0 warnings\)/);
+    assert.ok(!existsSync(path.join(root, 'node_modules/.cache/gymnos')), '--no-cache writes no cache');
+  });
+
+  test('exit 2 for usage and configuration errors, and when gymnos itself fails; never 1', () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS });
+    const cases: [string[], RegExp][] = [
+      [['--format', 'xml'], /--format must be one of stylish, json, github, sarif/],
+      [['--max-warnings', 'many'], /--max-warnings takes a whole number/],
+      [['src/missing.ts'], /src\/missing\.ts: no such file or directory/],
+      [['package.json', 'notes'], /notes: no such file or directory/],
+      [['--cwd', path.join(root, 'nowhere')], /does not exist/],
+    ];
+    writeFileSync(path.join(root, 'notes.txt'), 'x');
+    cases.push([['notes.txt'], /notes\.txt matches no file to lint/]);
+    for (const [args, message] of cases) {
+      const result = lintCli(args, root);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1, 'one line on stderr');
+    }
+
+    const typescript7 = makeProject({
+      'src/a.ts': CLEAN_TS,
+      'node_modules/typescript/package.json': '{ "name": "typescript", "version": "7.0.0" }\n',
+    });
+    const refused = lintCli([], typescript7);
+    assert.equal(refused.status, 2);
+    assert.match(
+      refused.stderr,
+      /^gymnos: the project uses TypeScript 7\.0\.0 .* has no compiler API; .*typescript@~6\.0\n$/,
+    );
+
+    const crashed = lintCli(['--no-cache'], root, {
+      NODE_OPTIONS: `--import=${pathToFileURL(path.join(probes, 'crash.mjs')).href}`,
+    });
+    assert.equal(crashed.status, 2);
+    assert.match(crashed.stderr, /gymnos: internal error: .*simulated failure/);
+  });
+
+  test('warnings: exit 0, or 1 over --max-warnings; --quiet hides them', () => {
+    const root = makeProject({
+      // An eslint-disable comment that disables nothing is a warning.
+      'src/a.ts': '// eslint-disable-next-line no-console\nexport const a = 1;\n',
+    });
+    const plain = lintCli([], root);
+    assert.equal(plain.status, 0, plain.stdout);
+    assert.match(plain.stdout, /1:1 {2}warning {2}Unused eslint-disable directive/);
+    assert.equal(lintCli(['--max-warnings', '1'], root).status, 0);
+    const over = lintCli(['--max-warnings', '0'], root);
+    assert.equal(over.status, 1);
+    assert.match(over.stderr, /1 warnings, more than --max-warnings 0/);
+    const quiet = lintCli(['--quiet', '--max-warnings', '0'], root);
+    assert.equal(quiet.status, 0);
+    assert.doesNotMatch(quiet.stdout, /warning/);
+  });
+
+  test('--fix writes ESLint fixes and Prettier formatting; exit 0 when nothing is left', () => {
+    const root = makeProject({ 'src/a.ts': 'export function f(x: number) {\n  if (!!x) {return 1}\n  return 2\n}\n' });
+    const result = lintCli(['--fix'], root);
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stderr, /^gymnos: fixed 1 file: src\/a\.ts$/m);
+    assert.equal(
+      readFileSync(path.join(root, 'src/a.ts'), 'utf8'),
+      'export function f(x: number) {\n  if (x) {\n    return 1;\n  }\n  return 2;\n}\n',
+    );
+    assert.equal(lintCli([], root).status, 0);
+  });
+
+  test('--format json, sarif and github; --output-file', () => {
+    const root = makeProject({ 'src/a.ts': `${lineOf('comment', 130)}\nexport {};\n` });
+    const json = lintCli(['--format', 'json'], root);
+    assert.equal(json.status, 1);
+    const results = JSON.parse(json.stdout);
+    const a = results.find((result: { filePath: string }) => result.filePath === path.join(root, 'src/a.ts'));
+    assert.equal(a.messages[0].ruleId, '@stylistic/max-len');
+
+    const sarif = lintCli(['--format', 'sarif', '--output-file', 'out/lint.sarif'], root);
+    assert.equal(sarif.status, 1);
+    assert.equal(sarif.stdout, '');
+    const log = JSON.parse(readFileSync(path.join(root, 'out/lint.sarif'), 'utf8'));
+    assert.equal(log.version, '2.1.0');
+    assert.equal(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'src/a.ts');
+
+    const github = lintCli(['--format', 'github'], root);
+    assert.equal(github.status, 1);
+    assert.match(github.stdout, /^::error file=src\/a\.ts,line=1,col=1,.*title=@stylistic\/max-len::This line/m);
+  });
+
+  test('under GitHub Actions: annotations beside the report, with workspace paths, and a job summary', () => {
+    const workspace = makeProject({});
+    const root = path.join(workspace, 'packages', 'plugin');
+    const files: Record<string, string> = {
+      'package.json': '{\n  "name": "plugin"\n}\n',
+      'src/many.ts': `${Array.from({ length: 12 }, () => lineOf('comment', 125)).join('\n')}\nexport {};\n`,
+    };
+    for (const [file, content] of Object.entries(files)) {
+      const target = path.join(root, file);
+      spawnSync('mkdir', ['-p', path.dirname(target)]);
+      writeFileSync(target, content);
+    }
+    const summary = path.join(workspace, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const result = lintCli([], root, {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_STEP_SUMMARY: summary,
+    });
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /^packages\/plugin\/src\/many\.ts|^src\/many\.ts/m, 'the stylish report');
+    const annotations = result.stdout.split('\n').filter((line) => line.startsWith('::error '));
+    assert.equal(annotations.length, 10);
+    assert.match(annotations[0]!, /^::error file=packages\/plugin\/src\/many\.ts,line=1,/);
+    assert.match(result.stdout, /^::notice title=gymnos lint::2 more errors not annotated/m);
+    const written = readFileSync(summary, 'utf8');
+    assert.ok(written.startsWith('# earlier step\n## gymnos lint\n'), 'appended to the summary');
+    assert.match(written, /\| `packages\/plugin\/src\/many\.ts` \| 1:1 \| error \|/);
+  });
+
+  test('--print-config shows the ESLint rules and Prettier options that apply to a file', () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS, '.prettierrc.json': '{ "semi": false, "printWidth": 80 }\n' });
+    const result = lintCli(['--print-config', 'src/a.ts'], root);
+    assert.equal(result.status, 0, result.stderr);
+    const printed = JSON.parse(result.stdout);
+    assert.equal(printed.file, 'src/a.ts');
+    assert.equal(printed.eslint.rules['@stylistic/max-len'][0], 2);
+    assert.equal(printed.eslint.rules['@stylistic/max-len'][1].code, 120);
+    assert.deepEqual(printed.prettier, { parser: 'typescript', singleQuote: true, semi: false, printWidth: 120 });
+  });
+
+  test('a tracker freshly generated by create-new lints clean, in the gymnos repository and in a plugin project', () => {
+    const repository = copyOfRepository();
+    assert.equal(gymnos(['create-new', 'tracker', '--name', 'fresh_one'], { cwd: repository }).status, 0);
+    const generated = [
+      'src/trackers/fresh_one.ts',
+      'test/trackers/fresh_one.test.ts',
+      'docs/trackers/fresh_one.md',
+      'var/trackers.json',
+    ];
+    const inRepository = lintCli(['--no-cache', ...generated], repository);
+    assert.equal(inRepository.status, 0, inRepository.stdout + inRepository.stderr);
+    assert.match(inRepository.stdout, /No problems in 4 files/);
+
+    const plugin = makeProject(
+      { 'package.json': '{\n  "name": "my-plugins",\n  "type": "module"\n}\n' },
+      { git: true },
+    );
+    assert.equal(gymnos(['create-new', 'tracker', '--name', 'fresh_one'], { cwd: plugin }).status, 0);
+    const inPlugin = lintCli([], plugin);
+    assert.equal(inPlugin.status, 0, inPlugin.stdout + inPlugin.stderr);
+    assert.match(inPlugin.stdout, /No problems in 5 files/);
+  });
+
+  test('on a terminal, a long run shows its progress on stderr', { skip: !existsSync('/usr/bin/script') }, () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS });
+    const bin = path.resolve('bin/gymnos.js');
+    // `script` gives the command a terminal; what it printed comes back on stdout.
+    const result = spawnSync('script', ['-qec', `${process.execPath} ${bin} lint --no-cache`, '/dev/null'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stdout, /gymnos lint: (loading the linters|ESLint|Prettier)/);
+    assert.match(result.stdout, /\r\x1b\[K/, 'the progress line is erased');
+  });
+});
