@@ -29,3 +29,7 @@ export type {
   MlflowTracker,
   MlflowTrackerParams,
 } from './trackers/mlflow.js';
+export { JsonlTracker, readJsonlEvents, iterateJsonlEvents } from './trackers/jsonl.js';
+export type { JsonlEvent, JsonlEventKind, JsonlTrackerParams } from './trackers/jsonl.js';
+export { CsvTracker, csvField, CSV_HEADER } from './trackers/csv.js';
+export type { CsvTrackerParams } from './trackers/csv.js';
