@@ -42,7 +42,7 @@ export interface TensorboardTrackerParams extends TrackerOptions {
   /** How often buffered events are written to the file, in milliseconds; 0 turns the timer off. Default 1000. */
   flushIntervalMs?: number;
   /**
-   * Size of the write buffer in bytes (default 1 MiB, about 25 000 scalars). A full buffer is written at
+   * Size of the write buffer in bytes (default 1 MiB, about 20 000 scalars). A full buffer is written at
    * once, synchronously: this bounds the memory the tracker holds.
    */
   bufferBytes?: number;
@@ -114,7 +114,11 @@ export class TensorboardTracker extends Tracker {
   }
 
   override start(runId: string, logdir: string): void {
-    const dir = path.join(logdir, runId);
+    const dir = path.resolve(logdir, runId);
+    const inside = path.relative(path.resolve(logdir), dir);
+    if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) {
+      throw new TypeError(`start(): runId ${JSON.stringify(runId)} must name a directory inside logdir`);
+    }
     mkdirSync(dir, { recursive: true });
     const seconds = Math.floor(Date.now() / 1000);
     const host = os.hostname();

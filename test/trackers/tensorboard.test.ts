@@ -197,6 +197,20 @@ describe('tensorboard tracker', () => {
     assert.ok(Math.abs(events[0]!.wall_time - Date.now() / 1000) < 60, 'wall_time is in seconds');
   });
 
+  it('refuses a run id that leaves logdir', async () => {
+    for (const runId of ['../escape', '/abs/olute', '.']) {
+      const tracker = new TensorboardTracker();
+      assert.throws(() => tracker.start(runId, path.join(dir, 'inside')), {
+        name: 'TypeError',
+        message: /inside logdir/,
+      });
+    }
+    const nested = new TensorboardTracker();
+    await nested.start('sweep/seed-1', path.join(dir, 'inside'));
+    await nested.end();
+    assert.equal((await eventFiles(path.join(dir, 'inside', 'sweep', 'seed-1'))).length, 1);
+  });
+
   it('gives two trackers of one run distinct files', async () => {
     const first = new TensorboardTracker();
     const second = new TensorboardTracker();
