@@ -40,6 +40,13 @@ const CONFIG_FILES = [
   /^[jt]sconfig(?:\..+)?\.json$/,
 ];
 
+/** The files among `allFiles` that configure Prettier or TypeScript, and the root package.json. */
+export function configFiles(allFiles: readonly string[]): string[] {
+  const found = allFiles.filter((file) => CONFIG_FILES.some((pattern) => pattern.test(path.posix.basename(file))));
+  if (!found.includes('package.json')) found.push('package.json');
+  return found;
+}
+
 export interface FingerprintInput {
   root: string;
   gymnosVersion: string;
@@ -96,11 +103,7 @@ export function computeFingerprint(input: FingerprintInput): string {
     }
   };
   for (const lockfile of LOCKFILES) add(`lockfile ${lockfile}`, readOrEmpty(lockfile));
-  const configs = input.allFiles.filter((file) =>
-    CONFIG_FILES.some((pattern) => pattern.test(path.posix.basename(file))),
-  );
-  if (!configs.includes('package.json')) configs.push('package.json');
-  for (const file of configs) add(`config ${file}`, readOrEmpty(file));
+  for (const file of configFiles(input.allFiles)) add(`config ${file}`, readOrEmpty(file));
   // Type-aware results depend on every file the program sees, not only the ones linted.
   const contents = input.typeAware ? input.allFiles.filter((file) => /\.[cm]?[jt]sx?$/.test(file)) : [];
   const linted = new Set([...input.lintFiles, ...contents]);

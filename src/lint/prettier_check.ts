@@ -17,13 +17,16 @@ export const PRETTIER_DEFAULTS = { singleQuote: true } as const;
 export const PRETTIER_FORCED = { printWidth: MAX_LINE_LENGTH_COLUMNS } as const;
 
 export type PrettierOutcome =
-  | { file: string; status: 'formatted' | 'skipped' | 'written' }
+  | { file: string; status: 'formatted' | 'written'; /** SHA-1 of the formatted content. */ hash: string }
+  | { file: string; status: 'skipped' }
   | { file: string; status: 'unformatted'; line: number }
   | { file: string; status: 'error'; message: string; line: number; column: number };
 
 export interface PrettierRunOptions {
   /** Write the formatted text back (`--fix`) instead of reporting. */
   write: boolean;
+  /** Files known to be formatted: path -> SHA-1 of the content (see PrettierCache). */
+  known?: Readonly<Record<string, string>>;
   /** Called now and then with how many files are done. */
   onProgress?: (done: number) => void;
 }
@@ -32,6 +35,7 @@ export interface PrettierRunOptions {
 // gymnos runs bundled, compiled or from its TypeScript sources).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -45,26 +49,33 @@ function firstDifferentLine(input, output) {
 }
 
 (async () => {
-  const prettier = await import(workerData.prettierUrl);
-  const { root, files, write, defaults, forced, ignorePath } = workerData;
+  const { root, files, write, defaults, forced, ignorePath, known } = workerData;
+  const sha1 = (text) => crypto.createHash('sha1').update(text).digest('hex');
+  let prettier; // imported at the first file the cache does not vouch for
   const results = [];
   let done = 0;
   for (const file of files) {
     const absolute = path.join(root, file);
     try {
-      const info = await prettier.getFileInfo(absolute, { ignorePath, resolveConfig: false });
-      if (info.ignored || !info.inferredParser) {
-        results.push({ file, status: 'skipped' });
+      const input = fs.readFileSync(absolute, 'utf8');
+      const hash = sha1(input);
+      if (known[file] === hash) {
+        results.push({ file, status: 'formatted', hash });
       } else {
-        const config = (await prettier.resolveConfig(absolute, { editorconfig: true })) || {};
-        const options = { ...defaults, ...config, ...forced, filepath: absolute };
-        const input = fs.readFileSync(absolute, 'utf8');
-        const output = await prettier.format(input, options);
-        if (output === input) results.push({ file, status: 'formatted' });
-        else if (write) {
-          fs.writeFileSync(absolute, output);
-          results.push({ file, status: 'written' });
-        } else results.push({ file, status: 'unformatted', line: firstDifferentLine(input, output) });
+        prettier ??= await import(workerData.prettierUrl);
+        const info = await prettier.getFileInfo(absolute, { ignorePath, resolveConfig: false });
+        if (info.ignored || !info.inferredParser) {
+          results.push({ file, status: 'skipped' });
+        } else {
+          const config = (await prettier.resolveConfig(absolute, { editorconfig: true })) || {};
+          const options = { ...defaults, ...config, ...forced, filepath: absolute };
+          const output = await prettier.format(input, options);
+          if (output === input) results.push({ file, status: 'formatted', hash });
+          else if (write) {
+            fs.writeFileSync(absolute, output);
+            results.push({ file, status: 'written', hash: sha1(output) });
+          } else results.push({ file, status: 'unformatted', line: firstDifferentLine(input, output) });
+        }
       }
     } catch (error) {
       const start = (error && error.loc && error.loc.start) || {};
@@ -91,6 +102,7 @@ export function runPrettier(
     root,
     files,
     write: options.write,
+    known: options.known ?? {},
     defaults: PRETTIER_DEFAULTS,
     forced: PRETTIER_FORCED,
     ignorePath: existsSync(ignoreFile) ? [ignoreFile] : [],

@@ -11,6 +11,7 @@ import { checkPluginContract, CONTRACT_RULES } from './contract.js';
 import { rootTag } from './fingerprint.js';
 import { isEslintFile } from './files.js';
 import type { ProjectFiles } from './files.js';
+import { PrettierCache } from './prettier_cache.js';
 import { runPrettier } from './prettier_check.js';
 import type { PrettierOutcome } from './prettier_check.js';
 import { compareDiagnostics, countDiagnostics, LintUsageError } from './types.js';
@@ -135,9 +136,11 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
 
   // Checking: Prettier starts at once and runs beside ESLint. Fixing: it formats after ESLint's fixes.
   let prettier: Promise<PrettierOutcome[]> | undefined;
+  const prettierCache = input.cacheDirectory ? new PrettierCache(input.cacheDirectory, root, files.all) : undefined;
   const startPrettier = () =>
     runPrettier(root, files.lint, {
       write: fix,
+      known: prettierCache?.load() ?? {},
       onProgress: (done) => progress?.({ phase: 'prettier', done, total: files.lint.length }),
     });
   if (!fix) prettier = startPrettier();
@@ -159,6 +162,7 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
     prettier = startPrettier();
   }
   const prettierOutcomes = await prettier!;
+  prettierCache?.save(prettierOutcomes);
   if (fix) {
     const written = prettierOutcomes.filter((outcome) => outcome.status === 'written').map((outcome) => outcome.file);
     for (const file of written) fixedFiles.add(file);

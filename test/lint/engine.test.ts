@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { lintProject } from '../../src/lint/engine.js';
@@ -153,6 +153,21 @@ describe('lintProject', () => {
     // Under double quotes, the TypeScript file with a template literal is still formatted; nothing else changed.
     assert.deepEqual(problems(await lintProject(options)), ['src/long.ts:1 @stylistic/max-len']);
     assert.equal((await lintProject({ ...options, cache: false })).cache, 'off');
+  });
+
+  test("Prettier's content cache is keyed by the options: a config change re-checks every file", async () => {
+    const root = makeProject({ 'src/quoted.ts': "export const quoted = 'single';\n", 'src/other.ts': CLEAN_TS });
+    const options = { root, gymnosVersion: '1.0.0' };
+    assert.deepEqual(problems(await lintProject(options)), []);
+    const cacheDirectory = path.join(root, 'node_modules/.cache/gymnos');
+    const stored = readdirSync(cacheDirectory).find((name) => name.startsWith('prettier-'))!;
+    const known = JSON.parse(readFileSync(path.join(cacheDirectory, stored), 'utf8')).files;
+    assert.deepEqual(Object.keys(known).sort(), ['package.json', 'src/other.ts', 'src/quoted.ts']);
+
+    writeFileSync(path.join(root, '.prettierrc.json'), '{ "singleQuote": false }\n');
+    assert.deepEqual(problems(await lintProject(options)), ['src/quoted.ts:1 prettier']);
+    writeFileSync(path.join(root, '.prettierrc.json'), '{ "singleQuote": true }\n');
+    assert.deepEqual(problems(await lintProject(options)), []);
   });
 
   test('Prettier: an unformatted file is one diagnostic naming the first line that differs', async () => {

@@ -1,0 +1,74 @@
+/**
+ * Prettier's content cache: which files were formatted, by SHA-1 of their content, under one set of Prettier
+ * options. When only some files changed, the others are not formatted again. Any change to the Prettier
+ * version, gymnos's Prettier options or a config file (.prettierrc, .editorconfig, package.json,
+ * .prettierignore) starts it afresh.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { configFiles, rootTag } from './fingerprint.js';
+import { PRETTIER_DEFAULTS, PRETTIER_FORCED } from './prettier_check.js';
+import type { PrettierOutcome } from './prettier_check.js';
+
+interface Stored {
+  key: string;
+  files: Record<string, string>;
+}
+
+export class PrettierCache {
+  readonly #file: string;
+  readonly #key: string;
+  #known: Record<string, string> = {};
+
+  constructor(directory: string, root: string, allFiles: readonly string[]) {
+    this.#file = path.join(directory, `prettier-${rootTag(root)}.json`);
+    const hash = createHash('sha256');
+    let version = 'unknown';
+    try {
+      const manifest = createRequire(import.meta.url).resolve('prettier/package.json');
+      version = JSON.parse(readFileSync(manifest, 'utf8')).version as string;
+    } catch {
+      // an unknown version only means no reuse across upgrades
+    }
+    hash.update(JSON.stringify({ version, defaults: PRETTIER_DEFAULTS, forced: PRETTIER_FORCED }));
+    for (const file of configFiles(allFiles)) {
+      hash.update(`\0${file}\0`);
+      try {
+        hash.update(readFileSync(path.join(root, file)));
+      } catch {
+        // a config file that vanished counts as empty
+      }
+    }
+    this.#key = hash.digest('hex');
+  }
+
+  /** Files known to be formatted under the current options: path -> SHA-1 of their content. */
+  load(): Record<string, string> {
+    try {
+      const stored = JSON.parse(readFileSync(this.#file, 'utf8')) as Stored;
+      this.#known = stored.key === this.#key ? stored.files : {};
+    } catch {
+      this.#known = {};
+    }
+    return this.#known;
+  }
+
+  /** Records what this run found; files it did not check keep their entries. Never fails the run. */
+  save(outcomes: readonly PrettierOutcome[]): void {
+    const files = { ...this.#known };
+    for (const outcome of outcomes) {
+      if (outcome.status === 'formatted' || outcome.status === 'written') files[outcome.file] = outcome.hash;
+      else delete files[outcome.file];
+    }
+    try {
+      mkdirSync(path.dirname(this.#file), { recursive: true });
+      const temporary = `${this.#file}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify({ key: this.#key, files } satisfies Stored));
+      renameSync(temporary, this.#file);
+    } catch {
+      // a read-only node_modules only costs speed
+    }
+  }
+}
