@@ -62,7 +62,8 @@ function moduleSource(index, rand) {
   const target = 150 + Math.floor(rand() * 250);
   const lines = [
     '/**',
-    ` * Module ${id}: ${pick(VERBS)}s ${pick(WORDS)}s for the ${pick(WORDS)} pipeline, with helpers to ${pick(VERBS)} them.`,
+    ` * Module ${id}: ${pick(VERBS)}s ${pick(WORDS)}s for the ${pick(WORDS)} pipeline,`,
+    ` * with helpers to ${pick(VERBS)} them.`,
     ' */',
   ];
   const dependencies = index > 0 ? [...new Set([0, 1, 2].map(() => Math.floor(rand() * index)))] : [];
@@ -333,12 +334,13 @@ row('eslint --cache, warm', m.eslintWarm);
 row('gymnos lint, one file changed', m.gymnosOneChanged, '(ESLint and Prettier content caches)');
 row('eslint --cache + prettier --check --cache, same', m.rawOneChanged);
 console.log('');
+const verdict = (met) => (met ? 'ok' : 'MISSED');
 const coldRatio = m.gymnosCold / rawCold;
 const warmRatio = m.gymnosWarm / m.eslintWarm;
 console.log(
-  `cold: gymnos / (eslint + prettier) = ${coldRatio.toFixed(2)}  (target <= 1.00) ${coldRatio <= 1 ? 'ok' : 'MISSED'}`,
+  `cold: gymnos / (eslint + prettier) = ${coldRatio.toFixed(2)}  (target <= 1.00) ${verdict(coldRatio <= 1)}`,
 );
 console.log(
-  `warm: gymnos / eslint --cache      = ${warmRatio.toFixed(2)}  (target <= 0.33) ${warmRatio <= 1 / 3 ? 'ok' : 'MISSED'}`,
+  `warm: gymnos / eslint --cache      = ${warmRatio.toFixed(2)}  (target <= 0.33) ${verdict(warmRatio <= 1 / 3)}`,
 );
 if (!args.includes('--keep')) rmSync(root, { recursive: true, force: true });

@@ -213,8 +213,7 @@ class ContractChecker {
         const ref: ClassRef = { kind: 'class', file, node: statement, name };
         if (this.#extendsTracker(ref, 0).kind !== 'yes') continue;
         const directory = path.posix.dirname(file);
-        const trackerName =
-          directory === 'src/trackers' ? stem : directory.slice('src/trackers/'.length).split('/')[0]!;
+        const trackerName = directory === 'src/trackers' ? stem : directory.slice('src/trackers/'.length).split('/')[0];
         const target = `${file.slice('src/'.length).replace(/\.(m|c)?ts$/, '.$1js')}#${name}`;
         const position = this.#position(file, statement);
         if (!SNAKE_CASE.test(trackerName)) {

@@ -35,7 +35,7 @@ export interface LintOptions {
 
 function isGymnosRepository(root: string): boolean {
   try {
-    return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).name === 'gymnos';
+    return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name?: unknown }).name === 'gymnos';
   } catch {
     return false;
   }

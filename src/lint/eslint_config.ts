@@ -101,7 +101,7 @@ export function createGymnosConfig(options: GymnosConfigOptions = {}): Linter.Co
     { name: '@eslint/js/recommended', ...js.configs.recommended },
     ...(typescript ?? []),
     ...typeAware,
-    prettierConfig as Linter.Config,
+    prettierConfig,
     // CommonJS files load modules with require(); that is not the mistake the rule is about.
     { name: 'gymnos/commonjs-rules', files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
     gymnosRules,

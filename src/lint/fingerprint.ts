@@ -61,7 +61,7 @@ export interface FingerprintInput {
 
 function packageVersion(require: NodeJS.Require, name: string): string {
   try {
-    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version as string;
+    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
   } catch {
     return 'none';
   }

@@ -28,7 +28,7 @@ export class PrettierCache {
     let version = 'unknown';
     try {
       const manifest = createRequire(import.meta.url).resolve('prettier/package.json');
-      version = JSON.parse(readFileSync(manifest, 'utf8')).version as string;
+      version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
     } catch {
       // an unknown version only means no reuse across upgrades
     }

@@ -244,6 +244,6 @@ export async function configForFile(
   const { prettierOptionsFor } = await import('./prettier_check.js');
   const eslint = await createEslint(root, { typeAware, fix: false });
   const relative = path.relative(root, file).split(path.sep).join('/');
-  const eslintConfig = isEslintFile(relative) ? ((await eslint.calculateConfigForFile(file)) ?? null) : null;
+  const eslintConfig: unknown = isEslintFile(relative) ? ((await eslint.calculateConfigForFile(file)) ?? null) : null;
   return { file: relative, eslint: eslintConfig, prettier: (await prettierOptionsFor(root, file)) ?? null };
 }

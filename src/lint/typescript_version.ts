@@ -16,7 +16,8 @@ export interface TypeScriptInstall {
 export function projectTypeScript(root: string): TypeScriptInstall | undefined {
   try {
     const manifest = createRequire(path.join(root, 'package.json')).resolve('typescript/package.json');
-    return { version: JSON.parse(readFileSync(manifest, 'utf8')).version as string, manifest };
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+    return { version, manifest };
   } catch {
     return undefined;
   }

@@ -21,7 +21,7 @@ function problems(report: LintReport): string[] {
 }
 
 describe('the files linted', () => {
-  test('inside git: tracked and untracked files that .gitignore does not exclude; never dist, coverage, node_modules', async () => {
+  test('inside git: tracked and untracked files .gitignore keeps; never dist, coverage, node_modules', async () => {
     const root = makeProject(
       {
         '.gitignore': 'generated/\n*.log\n',
@@ -94,7 +94,7 @@ describe('the project fingerprint', () => {
     };
   }
 
-  test('changes with a file, the Prettier config, the lockfile, the file list and the options; not otherwise', async () => {
+  test('changes with a file, the Prettier config, the lockfile, the file list, the options; only then', async () => {
     const root = makeProject({
       'src/a.ts': CLEAN_TS,
       '.prettierrc.json': '{ "singleQuote": true }\n',
@@ -124,7 +124,7 @@ describe('the project fingerprint', () => {
 });
 
 describe('lintProject', () => {
-  test('replays an unchanged project from the fingerprint, and lints again when a file, the config or the lockfile changes', async () => {
+  test('replays an unchanged project; lints again when a file, the config or the lockfile changes', async () => {
     const root = makeProject({
       'src/a.ts': CLEAN_TS,
       'src/long.ts': `${lineOf('comment', 121)}\nexport {};\n`,

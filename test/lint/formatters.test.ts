@@ -179,6 +179,9 @@ describe('GitHub Actions annotations', () => {
   });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, checked property by property
+type Parsed = any;
+
 /** The SARIF 2.1.0 constraints GitHub code scanning relies on, checked property by property. */
 function assertSarif210(log: Record<string, unknown>) {
   const allowed = (object: object, keys: string[], where: string) => {
@@ -187,7 +190,7 @@ function assertSarif210(log: Record<string, unknown>) {
   allowed(log, ['$schema', 'version', 'runs', 'inlineExternalProperties', 'properties'], 'sarifLog');
   assert.equal(log.version, '2.1.0');
   assert.match(String(log.$schema), /^https:\/\/.*sarif-2\.1\.0.*\.json$/);
-  const runs = log.runs as Record<string, any>[];
+  const runs = log.runs as Parsed[];
   assert.ok(Array.isArray(runs) && runs.length === 1);
   const run = runs[0]!;
   allowed(run, ['tool', 'originalUriBaseIds', 'artifacts', 'results', 'columnKind', 'automationDetails'], 'run');
@@ -200,7 +203,7 @@ function assertSarif210(log: Record<string, unknown>) {
     'driver',
   );
   assert.equal(typeof driver.name, 'string');
-  const ruleIds = (driver.rules as Record<string, any>[]).map((rule) => {
+  const ruleIds = (driver.rules as Parsed[]).map((rule) => {
     allowed(rule, ['id', 'name', 'shortDescription', 'fullDescription', 'helpUri', 'help', 'properties'], 'rule');
     assert.equal(typeof rule.shortDescription.text, 'string');
     if (rule.properties?.tags) assert.ok(Array.isArray(rule.properties.tags));
@@ -209,7 +212,7 @@ function assertSarif210(log: Record<string, unknown>) {
   assert.equal(new Set(ruleIds).size, ruleIds.length, 'rule ids are unique');
   const base = run.originalUriBaseIds['%SRCROOT%'];
   assert.match(base.uri, /^file:\/\/.*\/$/, '%SRCROOT% is an absolute URI ending with /');
-  for (const result of run.results as Record<string, any>[]) {
+  for (const result of run.results as Parsed[]) {
     allowed(result, ['ruleId', 'ruleIndex', 'level', 'message', 'locations', 'partialFingerprints'], 'result');
     assert.equal(ruleIds[result.ruleIndex], result.ruleId, 'ruleIndex points at the rule');
     assert.ok(['none', 'note', 'warning', 'error'].includes(result.level));
@@ -241,7 +244,7 @@ describe('SARIF', () => {
     assert.equal(run.tool.driver.version, '1.2.3');
     assert.equal(run.results.length, 4);
     assert.deepEqual(
-      run.results.map((result: any) => [
+      run.results.map((result: Parsed) => [
         result.ruleId,
         result.level,
         result.locations[0].physicalLocation.region.startLine,
@@ -260,7 +263,7 @@ describe('SARIF', () => {
       endLine: 3,
       endColumn: 122,
     });
-    const maxLen = run.tool.driver.rules.find((rule: any) => rule.id === '@stylistic/max-len');
+    const maxLen = run.tool.driver.rules.find((rule: Parsed) => rule.id === '@stylistic/max-len');
     assert.equal(maxLen.helpUri, 'https://eslint.style/rules/max-len');
     assert.equal(run.originalUriBaseIds['%SRCROOT%'].uri, 'file:///work/repo/');
   });
@@ -284,7 +287,7 @@ describe('JSON and stylish', () => {
     assert.equal(a.fatalErrorCount, 1);
     assert.equal(a.fixableErrorCount, 1);
     assert.deepEqual(
-      a.messages.map((message: any) => [message.ruleId, message.severity, message.line]),
+      a.messages.map((message: Parsed) => [message.ruleId, message.severity, message.line]),
       [
         ['@stylistic/max-len', 2, 3],
         ['prettier', 2, 7],
