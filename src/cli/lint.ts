@@ -58,7 +58,7 @@ function repositoryBase(root: string): string {
   return root;
 }
 
-function render(report: LintReport, format: LintFormat, base: string, cwd: string): string {
+function render(report: LintReport, format: LintFormat, base: string, cwd: string, toFile: boolean): string {
   switch (format) {
     case 'json':
       return formatJson(report);
@@ -67,7 +67,7 @@ function render(report: LintReport, format: LintFormat, base: string, cwd: strin
     case 'github':
       return formatGithub(report, { base, listOverflow: true });
     default:
-      return formatStylish(report, { cwd });
+      return formatStylish(report, toFile ? { cwd, color: false } : { cwd });
   }
 }
 
@@ -109,7 +109,7 @@ export async function runLint(paths: string[], options: LintCliOptions): Promise
 
   const shown = options.quiet ? onlyErrors(report) : report;
   const base = repositoryBase(root);
-  const output = render(shown, format, base, cwd);
+  const output = render(shown, format, base, cwd, Boolean(options.outputFile));
   if (options.outputFile) {
     const file = path.resolve(cwd, options.outputFile);
     mkdirSync(path.dirname(file), { recursive: true });

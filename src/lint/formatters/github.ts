@@ -79,11 +79,10 @@ export function formatGithub(report: LintReport, context: GithubContext): string
     ]
       .filter(Boolean)
       .join(' and ');
-    const where = context.listOverflow ? 'listed in the log' : 'in the log';
     lines.push(
       `::notice title=${escapeProperty('gymnos lint')}::${escapeData(
-        `${more} not annotated: GitHub shows at most ${GITHUB_ANNOTATION_LIMIT} annotations of each kind per step. ` +
-          `All ${report.errorCount + report.warningCount} problems are ${where} and in the job summary.`,
+        `${more} not annotated: GitHub shows at most ${GITHUB_ANNOTATION_LIMIT} annotations of each kind per step; ` +
+          `the log lists all ${report.errorCount + report.warningCount} problems.`,
       )}`,
     );
   }

@@ -3,12 +3,14 @@
  * runs, so a terminal can open them), aligned, then a total. chalk turns color off when stdout is no terminal.
  */
 import path from 'node:path';
-import chalk from 'chalk';
+import defaultChalk, { Chalk } from 'chalk';
 import type { LintReport } from '../types.js';
 
 export interface StylishContext {
   /** Paths are shown relative to this directory. */
   cwd: string;
+  /** False to never color (a report written to a file); default: chalk's choice for stdout. */
+  color?: boolean;
 }
 
 function plural(count: number, word: string): string {
@@ -16,6 +18,7 @@ function plural(count: number, word: string): string {
 }
 
 export function formatStylish(report: LintReport, context: StylishContext): string {
+  const chalk = context.color === false ? new Chalk({ level: 0 }) : defaultChalk;
   const lines: string[] = [];
   for (const file of report.files) {
     if (file.diagnostics.length === 0) continue;
