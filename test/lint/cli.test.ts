@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { copyOfRepository, gymnos, removeProjects, REPO } from '../helpers/project.js';
+import { BIN, copyOfRepository, gymnos, removeProjects, REPO } from '../helpers/project.js';
 import { lineOf, lintCli, makeProject, removeLintProjects, SKIP_CLI } from './helpers.js';
 
 const CLEAN_TS = 'export function greet(name: string): string {\n  return `hello ${name}`;\n}\n';
@@ -48,7 +48,7 @@ after(() => {
 /** Runs `gymnos <args>` and returns which CommonJS modules it loaded. */
 function loadedModules(args: string[], cwd: string): { status: number | null; loaded: string[] } {
   const out = path.join(probes, `loaded-${Date.now()}-${Math.random()}.json`);
-  const result = spawnSync(process.execPath, [path.resolve('bin/gymnos.js'), ...args], {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
     env: {
@@ -270,7 +270,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
 
   test('on a terminal, a long run shows its progress on stderr', { skip: !existsSync('/usr/bin/script') }, () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS });
-    const bin = path.resolve('bin/gymnos.js');
+    const bin = BIN;
     // `script` gives the command a terminal; what it printed comes back on stdout.
     const result = spawnSync('script', ['-qec', `${process.execPath} ${bin} lint --no-cache`, '/dev/null'], {
       cwd: root,
