@@ -2,21 +2,33 @@
  * Temporary copies of a project for CLI tests, and a runner for the real bin/gymnos.js.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILTIN_TRACKERS } from '../../src/registry/builtins.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(REPO, 'bin', 'gymnos.js');
 
 const made: string[] = [];
 
-/** A copy of this repository's project files (not dist, not tests) with node_modules linked in. */
+/**
+ * A copy of this repository's project files (not dist, not tests) with node_modules linked in, as shipped:
+ * trackers a user generated in this checkout (the quick start makes `my_tracker`) are left out, so tests that
+ * create trackers behave the same on a fresh clone and after the quick start.
+ */
 export function copyOfRepository(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-project-'));
   for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', '.prettierrc.json', 'src', 'var']) {
     cpSync(path.join(REPO, entry), path.join(dir, entry), { recursive: true });
+  }
+  const registryFile = path.join(dir, 'var', 'trackers.json');
+  const registry = JSON.parse(readFileSync(registryFile, 'utf8')) as Record<string, string>;
+  const builtins = Object.fromEntries(Object.entries(registry).filter(([name]) => BUILTIN_TRACKERS.has(name)));
+  writeFileSync(registryFile, JSON.stringify(builtins, null, 2) + '\n');
+  for (const [name, target] of Object.entries(registry)) {
+    if (!BUILTIN_TRACKERS.has(name)) rmSync(path.join(dir, 'src', target.replace(/\.js#.*$/, '.ts')), { force: true });
   }
   symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   made.push(dir);
