@@ -10,7 +10,7 @@
  *
  *   npm run build && node bench/cli-startup.mjs [--runs 30] [--no-install]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,8 @@ function installTools() {
   if (have('plop') && have('hygen')) return true;
   if (!install) return false;
   mkdirSync(tools, { recursive: true });
-  if (!existsSync(path.join(tools, 'package.json'))) writeFileSync(path.join(tools, 'package.json'), '{"private":true}\n');
+  if (!existsSync(path.join(tools, 'package.json')))
+    writeFileSync(path.join(tools, 'package.json'), '{"private":true}\n');
   console.error(`bench: installing ${wanted.join(' ')} into bench/.tools (once)...`);
   const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', ...wanted], { cwd: tools, stdio: 'inherit' });
   return result.status === 0;
@@ -70,7 +71,12 @@ module.exports = (plop) => {
         { type: 'add', path: 'src/trackers/{{name}}.ts', templateFile: 'plop-templates/tracker.ts.hbs' },
         { type: 'add', path: 'test/trackers/{{name}}.test.ts', templateFile: 'plop-templates/tracker.test.ts.hbs' },
         { type: 'add', path: 'docs/trackers/{{name}}.md', templateFile: 'plop-templates/tracker.md.hbs' },
-        { type: 'modify', path: 'var/trackers.json', pattern: /\\n}\\n$/, template: ',\\n  "{{name}}": "trackers/{{name}}.js#{{className}}"\\n}\\n' },
+        {
+          type: 'modify',
+          path: 'var/trackers.json',
+          pattern: /\\n}\\n$/,
+          template: ',\\n  "{{name}}": "trackers/{{name}}.js#{{className}}"\\n}\\n',
+        },
       ];
     },
   });
@@ -81,13 +87,25 @@ module.exports = (plop) => {
   const hygen = path.join(dir, '_templates', 'tracker', 'new');
   mkdirSync(hygen, { recursive: true });
   const ejs = (file) => readFileSync(path.join(templates, file), 'utf8').replace(/\{\{(\w+)\}\}/g, '<%= $1 %>');
-  const locals = `<% className = h.changeCase.pascal(name) + 'Tracker'; trackerImport = 'gymnos'; loadImport = 'gymnos'; testingImport = 'gymnos/testing'; loadOptions = '' %>`;
-  writeFileSync(path.join(hygen, 'module.ejs.t'), `---\nto: src/trackers/<%= name %>.ts\n---\n${locals}${ejs('tracker.ts.hbs')}`);
-  writeFileSync(path.join(hygen, 'test.ejs.t'), `---\nto: test/trackers/<%= name %>.test.ts\n---\n${locals}${ejs('tracker.test.ts.hbs')}`);
-  writeFileSync(path.join(hygen, 'docs.ejs.t'), `---\nto: docs/trackers/<%= name %>.md\n---\n${locals}${ejs('tracker.md.hbs')}`);
+  const locals =
+    "<% className = h.changeCase.pascal(name) + 'Tracker'; trackerImport = 'gymnos'; loadImport = 'gymnos'; " +
+    "testingImport = 'gymnos/testing'; loadOptions = '' %>";
+  writeFileSync(
+    path.join(hygen, 'module.ejs.t'),
+    `---\nto: src/trackers/<%= name %>.ts\n---\n${locals}${ejs('tracker.ts.hbs')}`,
+  );
+  writeFileSync(
+    path.join(hygen, 'test.ejs.t'),
+    `---\nto: test/trackers/<%= name %>.test.ts\n---\n${locals}${ejs('tracker.test.ts.hbs')}`,
+  );
+  writeFileSync(
+    path.join(hygen, 'docs.ejs.t'),
+    `---\nto: docs/trackers/<%= name %>.md\n---\n${locals}${ejs('tracker.md.hbs')}`,
+  );
   writeFileSync(
     path.join(hygen, 'registry.ejs.t'),
-    `---\ninject: true\nto: var/trackers.json\nbefore: "^}"\n---\n  ,"<%= name %>": "trackers/<%= name %>.js#<%= h.changeCase.pascal(name) %>Tracker"`,
+    '---\ninject: true\nto: var/trackers.json\nbefore: "^}"\n---\n' +
+      '  ,"<%= name %>": "trackers/<%= name %>.js#<%= h.changeCase.pascal(name) %>Tracker"',
   );
   return dir;
 }
@@ -98,15 +116,31 @@ const node = process.execPath;
 const commands = [
   { id: 'node -e 0', make: () => [node, ['-e', '0']] },
   { id: 'gymnos --help', make: () => [node, [bin, '--help']] },
-  { id: 'gymnos create-new tracker', fresh: true, make: (dir) => [node, [bin, 'create-new', 'tracker', '--name', 'my_tracker', '--cwd', dir]] },
+  {
+    id: 'gymnos create-new tracker',
+    fresh: true,
+    make: (dir) => [node, [bin, 'create-new', 'tracker', '--name', 'my_tracker', '--cwd', dir]],
+  },
 ];
 if (haveTools) {
   const plop = path.join(tools, 'node_modules', 'plop', 'bin', 'plop.js');
   const hygen = path.join(tools, 'node_modules', 'hygen', 'dist', 'bin.js');
   commands.push(
     { id: 'plop --help', make: () => [node, [plop, '--help']] },
-    { id: 'plop tracker (generate)', fresh: true, make: (dir) => [node, [plop, '--plopfile', path.join(dir, 'plopfile.cjs'), '--cwd', dir, 'tracker', 'my_tracker']] },
-    { id: 'hygen tracker new (generate)', fresh: true, make: (dir) => [node, [hygen, 'tracker', 'new', '--name', 'my_tracker']], cwd: true },
+    {
+      id: 'plop tracker (generate)',
+      fresh: true,
+      make: (dir) => [
+        node,
+        [plop, '--plopfile', path.join(dir, 'plopfile.cjs'), '--cwd', dir, 'tracker', 'my_tracker'],
+      ],
+    },
+    {
+      id: 'hygen tracker new (generate)',
+      fresh: true,
+      make: () => [node, [hygen, 'tracker', 'new', '--name', 'my_tracker']],
+      cwd: true,
+    },
   );
 } else {
   console.error('bench: plop and hygen are not installed (run without --no-install); comparing gymnos with node only');
@@ -120,10 +154,15 @@ for (let run = -2; run < runs; run++) {
     const dir = command.fresh ? freshProject(scratch, project++) : scratch;
     const [file, argv] = command.make(dir);
     const started = process.hrtime.bigint();
-    const result = spawnSync(file, argv, { cwd: command.cwd || command.fresh ? dir : scratch, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const result = spawnSync(file, argv, {
+      cwd: command.cwd || command.fresh ? dir : scratch,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== 0) throw new Error(`${command.id} failed (${result.status}): ${result.stderr}`);
-    if (command.fresh && !existsSync(path.join(dir, 'src', 'trackers', 'my_tracker.ts'))) throw new Error(`${command.id} generated nothing`);
+    if (command.fresh && !existsSync(path.join(dir, 'src', 'trackers', 'my_tracker.ts')))
+      throw new Error(`${command.id} generated nothing`);
     if (run >= 0) times.get(command.id).push(ms);
   }
 }
@@ -135,7 +174,10 @@ const median = (values) => {
 };
 const base = median(times.get('node -e 0'));
 const targets = { 'gymnos --help': 30, 'gymnos create-new tracker': 60 };
-console.log(`CLI start-up, ${runs} interleaved runs each, median wall time (Node ${process.version}, ${os.cpus().length} cores)\n`);
+console.log(
+  `CLI start-up, ${runs} interleaved runs each, median wall time ` +
+    `(Node ${process.version}, ${os.cpus().length} cores)\n`,
+);
 console.log('| command | median ms | over bare node | target | x gymnos |');
 console.log('| --- | ---: | ---: | --- | ---: |');
 const gymnosCreate = median(times.get('gymnos create-new tracker')) - base;
@@ -144,6 +186,8 @@ for (const [id, values] of times) {
   const over = m - base;
   const target = targets[id] ? `≤ ${targets[id]} ms over: ${over <= targets[id] ? 'met' : 'MISSED'}` : '';
   const ratio = /generate/.test(id) ? `${(over / gymnosCreate).toFixed(1)}x` : '';
-  console.log(`| ${id} | ${m.toFixed(1)} | ${id === 'node -e 0' ? '-' : `+${over.toFixed(1)}`} | ${target} | ${ratio} |`);
+  console.log(
+    `| ${id} | ${m.toFixed(1)} | ${id === 'node -e 0' ? '-' : `+${over.toFixed(1)}`} | ${target} | ${ratio} |`,
+  );
 }
 console.log('\n"x gymnos": generation time over bare node, as a multiple of gymnos create-new\'s.');

@@ -68,7 +68,9 @@ await esbuild.build({
     'diff',
   ],
   banner: {
-    js: "import { createRequire as __gymnosRequire } from 'node:module'; const require = __gymnosRequire(import.meta.url);",
+    js:
+      "import { createRequire as __gymnosRequire } from 'node:module'; " +
+      'const require = __gymnosRequire(import.meta.url);',
   },
   logLevel: 'warning',
 });

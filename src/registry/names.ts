@@ -10,12 +10,9 @@ const TRACKER_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 
 /** JavaScript reserved words, and names of the modules that sit beside the trackers in src/trackers/. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
-  ...'break case catch class const continue debugger default delete do else enum export extends false finally for'.split(
-    ' ',
-  ),
-  ...'function if import in instanceof new null return super switch this throw true try typeof var void while with'.split(
-    ' ',
-  ),
+  ...'break case catch class const continue debugger default delete do else enum export extends'.split(' '),
+  ...'false finally for function if import in instanceof new null return super switch this throw'.split(' '),
+  ...'true try typeof var void while with'.split(' '),
   ...'yield let static implements interface package private protected public await arguments eval'.split(' '),
   'constructor',
   'prototype',
@@ -33,7 +30,10 @@ export function trackerNameProblem(name: string): string | undefined {
     return `"${name.slice(0, 20)}…" is ${name.length} characters long; at most ${MAX_TRACKER_NAME_LENGTH} are allowed`;
   }
   if (!TRACKER_NAME.test(name)) {
-    return `"${name}" is not a snake_case name: use lowercase letters, digits and single underscores, starting with a letter (e.g. my_tracker)`;
+    return (
+      `"${name}" is not a snake_case name: ` +
+      'use lowercase letters, digits and single underscores, starting with a letter (e.g. my_tracker)'
+    );
   }
   if (RESERVED_NAMES.has(name)) return `"${name}" is a reserved word; choose another name`;
   return undefined;

@@ -46,6 +46,7 @@ export function missingModuleError(root: string, entry: RegistryEntry, registry:
       : `create the module or remove the entry from ${path.relative(root, registry.file)}`;
   return new GymnosError(
     'TRACKER_MODULE_MISSING',
-    `tracker "${entry.name}" (${path.relative(root, registry.file)}:${entry.line}) points to ${shown}, which does not exist; ${hint}`,
+    `tracker "${entry.name}" (${path.relative(root, registry.file)}:${entry.line}) ` +
+      `points to ${shown}, which does not exist; ${hint}`,
   );
 }

@@ -298,7 +298,7 @@ export function scalarTagPrefix(tag: string): Uint8Array {
   offset = writeVarint(prefix, offset, tagBytes.length);
   prefix.set(tagBytes, offset);
   offset += tagBytes.length;
-  prefix[offset++] = (VALUE_SIMPLE_VALUE << 3) | WIRE_FIXED32;
+  prefix[offset] = (VALUE_SIMPLE_VALUE << 3) | WIRE_FIXED32;
   return prefix;
 }
 

@@ -107,7 +107,8 @@ export function checkTrackerName(root: string, name: string, force = false): { r
     throw new PlanError(
       'usage',
       'NAME_TAKEN',
-      `"${name}" is already registered in ${REGISTRY_PATH} (line ${entry.line}) as "${entry.target}"; choose another name`,
+      `"${name}" is already registered in ${REGISTRY_PATH} (line ${entry.line}) as "${entry.target}"; ` +
+        'choose another name',
     );
   }
   const present = trackerFiles(name).filter((file) => existsSync(path.join(root, file)));

@@ -8,7 +8,8 @@ test('appends after the existing entries, keeping their order, indentation and t
   const text = '{\n    "zeta": "trackers/zeta.js#ZetaTracker",\n    "alpha": "trackers/alpha.js#AlphaTracker"\n}\n';
   assert.equal(
     setRegistryEntry(text, 'my_tracker', target),
-    `{\n    "zeta": "trackers/zeta.js#ZetaTracker",\n    "alpha": "trackers/alpha.js#AlphaTracker",\n    "my_tracker": "${target}"\n}\n`,
+    '{\n    "zeta": "trackers/zeta.js#ZetaTracker",\n    "alpha": "trackers/alpha.js#AlphaTracker",\n' +
+      `    "my_tracker": "${target}"\n}\n`,
   );
 });
 

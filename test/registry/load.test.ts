@@ -43,7 +43,8 @@ describe('load', () => {
 
   test('loads a tracker from another package root, from its TypeScript sources', async () => {
     const root = project('{ "mine": "trackers/mine.js#MineTracker" }\n', {
-      'trackers/mine.ts': `import { Tracker } from ${JSON.stringify(trackerModule)};\nexport class MineTracker extends Tracker {}\n`,
+      'trackers/mine.ts':
+        `import { Tracker } from ${JSON.stringify(trackerModule)};\n` + 'export class MineTracker extends Tracker {}\n',
     });
     const tracker = await load('mine', {}, { root });
     assert.equal(tracker.constructor.name, 'MineTracker');

@@ -111,7 +111,7 @@ describe('Tracker base class', () => {
     assert.match(warnings[0]!.message, /logMetric\(\) was called before start\(\)/);
   });
 
-  test('log calls after end are ignored, with one GymnosWarning per tracker; flush after end does nothing', async () => {
+  test('log calls after end are ignored, one GymnosWarning per tracker; flush after end does nothing', async () => {
     const tracker = await started();
     await tracker.end();
     tracker.calls.length = 0;
@@ -240,7 +240,7 @@ describe('Tracker base class', () => {
     assert.throws(() => tracker.logParam('u', undefined as never), { name: 'TypeError', message: /"u"/ });
   });
 
-  test('logFigure accepts PNG and SVG bytes, SVG markup, Vega-Lite and Plotly specs; rejects anything else', async () => {
+  test('logFigure accepts PNG and SVG bytes, SVG markup, Vega-Lite and Plotly specs; rejects the rest', async () => {
     const tracker = await started();
     for (const figure of [TINY_PNG, new TextEncoder().encode(TINY_SVG), TINY_SVG, VEGA_LITE_SPEC, PLOTLY_FIGURE]) {
       tracker.logFigure('fig', figure);

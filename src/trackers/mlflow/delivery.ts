@@ -536,7 +536,8 @@ export class MlflowDelivery {
           if (!(await stat(record.file!)).isFile()) throw Object.assign(new Error(), { code: 'not a regular file' });
           body = await openAsBlob(record.file!, { type: record.contentType });
         } catch (error) {
-          throw new TypeError(`cannot read ${record.file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+          const reason = (error as NodeJS.ErrnoException).code ?? error;
+          throw new TypeError(`cannot read ${record.file}: ${reason}`, { cause: error });
         }
       }
       await this.#client.uploadArtifact(
