@@ -12,11 +12,14 @@
  * peak at both.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tracker } from '../src/trackers/tracker.js';
+
+/** The python with tensorboardX: GYMNOS_PYTHON, else the .venv-test of `npm run test:python`, else python3. */
+const VENV_PYTHON = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.venv-test', 'bin', 'python');
 
 const TRACKERS: Record<string, { module: string; exportName: string }> = {
   jsonl: { module: '../src/trackers/jsonl.js', exportName: 'JsonlTracker' },
@@ -127,7 +130,7 @@ finally:
 `;
 
 function runTensorboardX(count: number): { version: string; scalarsPerSecond: number } | { error: string } {
-  const python = process.env.GYMNOS_PYTHON ?? 'python3';
+  const python = process.env.GYMNOS_PYTHON ?? (existsSync(VENV_PYTHON) ? VENV_PYTHON : 'python3');
   const probe = spawnSync(python, ['-c', 'import tensorboardX'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     return { error: (probe.error?.message ?? probe.stderr.trim().split('\n').pop() ?? 'unknown').slice(0, 160) };
@@ -156,7 +159,8 @@ async function main(): Promise<void> {
       `(${os.cpus()[0]?.model.trim() ?? 'unknown CPU'})`,
   );
   console.log(
-    `\nscalars/s from logMetric to a closed file (median of ${RUNS} runs of ${format(scalars)} scalars, after a warm-up run):`,
+    `\nscalars/s from logMetric to a closed file ` +
+      `(median of ${RUNS} runs of ${format(scalars)} scalars, after a warm-up run):`,
   );
   const widths = [40, 14, 11, 13];
   console.log(pad(['tracker', 'scalars/s', 'ns/scalar', 'bytes/scalar'], widths));

@@ -8,9 +8,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { load } from '../../src/index.js';
 import { describeTrackerConformance } from '../../src/testing/index.js';
 import { CSV_HEADER, CsvTracker, csvField } from '../../src/trackers/csv.js';
-
-/** The python to read CSV files with: GYMNOS_TEST_PYTHON (e.g. a venv with pandas), else python3. */
-const PYTHON = process.env.GYMNOS_TEST_PYTHON ?? 'python3';
+import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
 
 /** Runs a python program on `file`; undefined when python (or the module the program imports) is missing. */
 function python(program: string, file: string): string | undefined {
@@ -223,7 +221,7 @@ describe('csv', () => {
       path.join(dir, 'run', 'metrics.csv'),
     );
     if (output === undefined) {
-      return t.skip(`pandas is not installed for ${PYTHON} (set GYMNOS_TEST_PYTHON to a python with pandas)`);
+      return t.skip(`pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     }
     const frame = JSON.parse(output) as { dtypes: string[] };
     // pandas 3 reads text as its `str` dtype, pandas 2 as `object`.

@@ -24,6 +24,7 @@ import {
   VEGA_LITE_SPEC,
 } from '../../src/testing/index.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
+import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const schema = protobuf.parse(await readFile(path.join(here, 'fixtures', 'tensorboard_event.proto'), 'utf8'), {
@@ -178,7 +179,7 @@ describe('tensorboard tracker', () => {
     assert.ok(tracker instanceof TensorboardTracker);
   });
 
-  it('writes events.out.tfevents.<seconds>.<host>.<pid>.<counter> under <logdir>/<runId>, opening with the file version', async () => {
+  it('writes events.out.tfevents.<secs>.<host>.<pid>.<n> in <logdir>/<runId>, opening with the version', async () => {
     const before = Math.floor(Date.now() / 1000);
     const tracker = new TensorboardTracker();
     await tracker.start('named-run', path.join(dir, 'names'));
@@ -474,8 +475,6 @@ describe('tensorboard tracker', () => {
 
 // ---- TensorBoard's own reader, where the Python package is installed ----
 
-const PYTHON = process.env.GYMNOS_PYTHON ?? 'python3';
-
 const ACCUMULATE = `
 import json, math, sys
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -495,9 +494,16 @@ def plugin(name):
 start = plugin_data_pb2.HParamsPluginData.FromString(plugin('hparams')['_hparams_/session_start_info'])
 print(json.dumps({
     'scalars': {t: [[e.step, num(e.value)] for e in acc.Scalars(t)] for t in tags['scalars']},
-    'images': {t: [[e.step, e.width, e.height, len(e.encoded_image_string)] for e in acc.Images(t)] for t in tags['images']},
-    'text': {t: [tensor_util.make_ndarray(e.tensor_proto).item().decode() for e in acc.Tensors(t)] for t in plugin('text')},
-    'hparams': {k: v.WhichOneof('kind') + '=' + str(getattr(v, v.WhichOneof('kind'))) for k, v in start.session_start_info.hparams.items()},
+    'images': {
+        t: [[e.step, e.width, e.height, len(e.encoded_image_string)] for e in acc.Images(t)] for t in tags['images']
+    },
+    'text': {
+        t: [tensor_util.make_ndarray(e.tensor_proto).item().decode() for e in acc.Tensors(t)] for t in plugin('text')
+    },
+    'hparams': {
+        k: v.WhichOneof('kind') + '=' + str(getattr(v, v.WhichOneof('kind')))
+        for k, v in start.session_start_info.hparams.items()
+    },
 }))
 `;
 
@@ -506,7 +512,7 @@ describe('tensorboard tracker read by TensorBoard', () => {
     const probe = spawnSync(PYTHON, ['-c', 'import tensorboard'], { encoding: 'utf8' });
     if (probe.status !== 0) {
       const reason = (probe.error?.message ?? probe.stderr.trim().split('\n').pop() ?? 'unknown').slice(0, 200);
-      t.skip(`tensorboard not installable: ${reason} (pip install tensorboard to run this check)`);
+      t.skip(`tensorboard is not installed for ${PYTHON}: ${reason}; ${PYTHON_HINT}`);
       return;
     }
     const png = makePng(4, 2);
