@@ -43,6 +43,56 @@ Exit codes: 0 ok, 1 failure (rolled back), 2 usage or validation error, 3 confli
     });
 
   program
+    .command('init')
+    .description('Set up an npm project for tracker plugins: registry, ESLint config, scripts')
+    .option('--dry-run', 'print the plan and write nothing')
+    .option('--json', 'print one JSON document (changes, warnings, error) on stdout')
+    .option('--cwd <dir>', 'run in this project directory instead of the current one')
+    .addHelpText(
+      'after',
+      `
+Creates var/trackers.json, src/trackers/ and eslint.config.js (eslint.config.mjs without "type": "module"),
+sets the "lint" (gymnos lint) and "test" (gymnos test) scripts, and adds tsx and typescript to devDependencies
+when missing. Existing files that already match are left alone; any that differ are never overwritten.
+
+Examples:
+  $ gymnos init
+  $ gymnos init --dry-run
+  $ gymnos init --cwd packages/my-trackers --json
+
+Exit codes: 0 ok (or already initialized), 1 failure (rolled back), 2 usage error (no or invalid package.json),
+3 conflict (a file or script exists with other content).`,
+    )
+    .action(async (options: Record<string, unknown>) => {
+      const { runInit } = await import('./init.js');
+      setExit(await runInit(options));
+    });
+
+  program
+    .command('test')
+    .description("Run the project's tests (test/**/*.test.ts) through tsx on node --test")
+    .argument('[paths...]', 'test files or directories (default: test/)')
+    .option('--cwd <dir>', 'run in this project directory instead of the current one')
+    .allowUnknownOption()
+    .addHelpText(
+      'after',
+      `
+Any other option goes on to node, written as --option=value (e.g. --test-name-pattern=loss).
+
+Examples:
+  $ gymnos test
+  $ gymnos test test/trackers/my_tracker.test.ts
+  $ npm test -- --test-name-pattern=conformance
+
+Exit codes: 0 tests passed (or there are none yet), 1 a test failed, 2 usage error (a path that does not exist,
+tsx not installed).`,
+    )
+    .action(async (args: string[], options: Record<string, unknown>) => {
+      const { runTest } = await import('./test.js');
+      setExit(await runTest(args, options));
+    });
+
+  program
     .command('list')
     .description('List registered plugins and whether each resolves')
     .addArgument(new Argument('[what]', 'what to list').choices(['trackers']).default('trackers'))

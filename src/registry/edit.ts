@@ -4,7 +4,8 @@
  */
 import { applyEdits, modify } from 'jsonc-parser';
 
-function detectFormatting(text: string): { insertSpaces: boolean; tabSize: number; eol: string } {
+/** The indentation and line endings a JSON text already uses, for edits that match them. */
+export function detectFormatting(text: string): { insertSpaces: boolean; tabSize: number; eol: string } {
   const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? '  ';
   return {
     insertSpaces: !indent.startsWith('\t'),

@@ -4,10 +4,11 @@
  * (created files removed, overwritten files restored, new directories removed) and the error is raised.
  *
  * The lock serializes concurrent `create-new` runs: each re-reads the registry under the lock and applies its
- * own entry to what it finds, so no run loses another's entry.
+ * own entry to what it finds, so no run loses another's entry. `gymnos init` commits through the same lock, so
+ * it never races a `create-new` creating the registry.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -64,9 +65,53 @@ function refreshRegistryChange(plan: TrackerPlan, change: PlannedChange): Planne
 
 /** Writes the plan; returns the changes as committed (the registry one re-read under the lock). */
 export async function commitPlan(plan: TrackerPlan, fs: CommitFs = nodeCommitFs): Promise<PlannedChange[]> {
-  const registryFile = path.join(plan.root, REGISTRY_PATH);
+  return commitUnderRegistryLock(plan.root, fs, () => {
+    const changes = plan.changes.map((change) =>
+      change.path === REGISTRY_PATH.split(path.sep).join('/') ? refreshRegistryChange(plan, change) : change,
+    );
+    for (const change of changes) {
+      if (change.action === 'create' && existsSync(path.join(plan.root, change.path))) {
+        throw new PlanError('conflict', 'FILE_EXISTS', `${change.path} was created meanwhile; nothing was written`);
+      }
+    }
+    return changes;
+  });
+}
+
+/**
+ * Writes changes planned from the files as they were read (`before`), as one transaction under the registry
+ * lock. A file that changed since (created, edited or removed by someone else) is a conflict: nothing is written.
+ */
+export async function commitChanges(
+  root: string,
+  changes: PlannedChange[],
+  fs: CommitFs = nodeCommitFs,
+): Promise<PlannedChange[]> {
+  return commitUnderRegistryLock(root, fs, () => {
+    for (const change of changes) {
+      if (change.action === 'unchanged') continue;
+      const file = path.join(root, change.path);
+      const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+      if (current !== change.before) {
+        throw new PlanError('conflict', 'FILE_CHANGED', `${change.path} changed meanwhile; nothing was written`);
+      }
+    }
+    return changes;
+  });
+}
+
+/**
+ * The transaction: takes the registry lock (creating var/ if needed), lets `prepare` recompute or check the
+ * changes against the disk as it is now, writes them, and undoes everything (directories included) on failure.
+ */
+async function commitUnderRegistryLock(
+  root: string,
+  fs: CommitFs,
+  prepare: () => PlannedChange[],
+): Promise<PlannedChange[]> {
+  const registryFile = path.join(root, REGISTRY_PATH);
   const createdDirs: string[] = [];
-  for (const dir of missingDirectories(plan.root, path.dirname(registryFile))) {
+  for (const dir of missingDirectories(root, path.dirname(registryFile))) {
     await fs.mkdir(dir);
     createdDirs.push(dir);
   }
@@ -83,15 +128,8 @@ export async function commitPlan(plan: TrackerPlan, fs: CommitFs = nodeCommitFs)
   }
   let failure: unknown;
   try {
-    const changes = plan.changes.map((change) =>
-      change.path === REGISTRY_PATH.split(path.sep).join('/') ? refreshRegistryChange(plan, change) : change,
-    );
-    for (const change of changes) {
-      if (change.action === 'create' && existsSync(path.join(plan.root, change.path))) {
-        throw new PlanError('conflict', 'FILE_EXISTS', `${change.path} was created meanwhile; nothing was written`);
-      }
-    }
-    await writeAll(plan.root, changes, createdDirs, fs);
+    const changes = prepare();
+    await writeAll(root, changes, createdDirs, fs);
     return changes;
   } catch (error) {
     failure = error;

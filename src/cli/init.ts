@@ -1,0 +1,101 @@
+/**
+ * `gymnos init`: prepare an npm project for gymnos plugins (the registry, src/trackers/, the ESLint config,
+ * the `lint` and `test` scripts and the test tools), planned in memory, shown, and committed as one
+ * transaction. Nothing that exists is overwritten: what differs is a conflict (exit 3).
+ */
+import path from 'node:path';
+import { planInit } from '../init/plan.js';
+import type { InitChange } from '../init/plan.js';
+import { commitChanges, CommitError } from '../scaffold/commit.js';
+import { PlanError } from '../scaffold/plan.js';
+import type { ChangeAction } from '../scaffold/plan.js';
+import { CliError, EXIT } from './exit_codes.js';
+import type { ExitCode } from './exit_codes.js';
+import { chalk, findProjectRoot, printError, printJson, printLine } from './output.js';
+
+export interface InitOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  cwd?: string;
+}
+
+interface Outcome {
+  inputs: { root: string | null };
+  alreadyInitialized: boolean;
+  changes: { action: ChangeAction; path: string; edits?: string[] }[];
+  warnings: string[];
+  error: { code: string; message: string } | null;
+}
+
+const ACTION_COLOR: Record<ChangeAction, (text: string) => string> = {
+  create: chalk.green,
+  overwrite: chalk.yellow,
+  update: chalk.cyan,
+  unchanged: chalk.dim,
+};
+
+function describeChange(change: InitChange): string {
+  const edits = change.edits && change.action !== 'unchanged' ? ` (${change.edits.join(', ')})` : '';
+  return `${ACTION_COLOR[change.action](change.action.toUpperCase().padEnd(9))} ${change.path}${edits}`;
+}
+
+export async function runInit(options: InitOptions): Promise<ExitCode> {
+  const outcome: Outcome = {
+    inputs: { root: null },
+    alreadyInitialized: false,
+    changes: [],
+    warnings: [],
+    error: null,
+  };
+  const fail = (exitCode: ExitCode, code: string, message: string): ExitCode => {
+    outcome.error = { code, message };
+    if (options.json) printJson({ ok: false, dryRun: Boolean(options.dryRun), ...outcome });
+    printError(message);
+    return exitCode;
+  };
+
+  try {
+    const root = findProjectRoot(options.cwd);
+    outcome.inputs.root = root;
+    const plan = planInit(root);
+    outcome.warnings = plan.warnings;
+    outcome.alreadyInitialized = plan.alreadyInitialized;
+    let changes = plan.changes;
+    if (!options.dryRun && !plan.alreadyInitialized) changes = await commitChanges(root, changes);
+    outcome.changes = changes.map(({ action, path: file, edits }) => ({ action, path: file, ...(edits && { edits }) }));
+
+    if (options.json) {
+      printJson({ ok: true, dryRun: Boolean(options.dryRun), ...outcome });
+      return EXIT.ok;
+    }
+    for (const warning of plan.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
+    for (const change of changes) printLine(describeChange(change));
+    printLine();
+    const relative = path.relative(process.cwd(), root);
+    const project = relative ? `the project in ${relative}` : 'this project';
+    if (plan.alreadyInitialized) {
+      printLine(chalk.bold(`Already initialized: ${project} has everything gymnos init sets up; nothing to change.`));
+      return EXIT.ok;
+    }
+    if (options.dryRun) {
+      printLine(chalk.bold('Dry run: nothing was written. Run without --dry-run to initialize the project.'));
+      return EXIT.ok;
+    }
+    const added = plan.addedDevDependencies;
+    printLine(chalk.bold(`Initialized ${project} for gymnos.`) + ' Next steps:');
+    printLine(
+      `  1. npm install${added.length ? `      installs ${added.join(' and ')} (added to devDependencies)` : ''}`,
+    );
+    printLine('  2. npx gymnos create-new tracker --name my_tracker');
+    printLine('  3. npm test         runs test/**/*.test.ts (gymnos test)');
+    printLine('  4. npm run lint     ESLint, Prettier and the plugin contract (gymnos lint)');
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof PlanError) {
+      return fail(error.reason === 'conflict' ? EXIT.conflict : EXIT.usage, error.code, error.message);
+    }
+    if (error instanceof CliError) return fail(error.exitCode, error.code, error.message);
+    if (error instanceof CommitError) return fail(EXIT.failure, 'WRITE_FAILED', error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * `planInit`: every change `gymnos init` would make to an npm project, computed and checked in memory from the
+ * files as they are, touching nothing. What exists already and is what init would write stays UNCHANGED; what
+ * exists and differs is a conflict, never overwritten. The plan is what --dry-run and --json show, and what
+ * `commitChanges` writes as one transaction.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { GymnosError } from '../registry/errors.js';
+import { gymnosRoot } from '../registry/package_root.js';
+import { parseRegistry } from '../registry/registry.js';
+import { isGymnosRepository, PlanError } from '../scaffold/plan.js';
+import type { PlannedChange } from '../scaffold/plan.js';
+import { dependsOn, objectSection, PACKAGE_JSON, parsePackageJson, setJsonValue } from './package_json.js';
+import type { PackageJson } from './package_json.js';
+
+export const LINT_SCRIPT = 'gymnos lint';
+export const TEST_SCRIPT = 'gymnos test';
+export const ESLINT_CONFIG_SOURCE = "export { default } from 'gymnos/eslint-config';\n";
+/** Kept in git while it has no tracker yet; create-new adds the first one beside it. */
+export const TRACKERS_KEEP_FILE = 'src/trackers/.gitkeep';
+const REGISTRY_FILE = 'var/trackers.json';
+/** What the tests need on every supported Node: tsx runs them (Node 20 cannot import .ts), TypeScript lints. */
+export const TEST_TOOLS = ['tsx', 'typescript'] as const;
+
+/** The flat-config names ESLint looks for; any of them is the project's ESLint config. */
+const ESLINT_CONFIG_NAMES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'].map((extension) => `eslint.config.${extension}`);
+const REEXPORT = /^export\s*\{\s*default\s*\}\s*from\s*(['"])gymnos\/eslint-config\1\s*;?$/;
+/** npm's `npm init` placeholder, which counts as no test script. */
+const NPM_PLACEHOLDER_TEST = /^echo\s+\\?["']?Error: no test specified\\?["']?\s*&&\s*exit 1$/;
+
+export interface InitChange extends PlannedChange {
+  /** For package.json: the keys set, as `scripts.lint`. */
+  edits?: string[];
+}
+
+export interface InitPlan {
+  root: string;
+  changes: InitChange[];
+  warnings: string[];
+  /** The ESLint config file init keeps (created, or already there). */
+  eslintConfig: string;
+  /** The devDependencies added to package.json (install them with `npm install`). */
+  addedDevDependencies: string[];
+  /** Nothing to change: every file is already as init would write it. */
+  alreadyInitialized: boolean;
+}
+
+function readFileIfPresent(file: string): string | undefined {
+  return existsSync(file) && statSync(file).isFile() ? readFileSync(file, 'utf8') : undefined;
+}
+
+function created(file: string, content: string): InitChange {
+  return { action: 'create', path: file, content, before: undefined };
+}
+
+function unchanged(file: string, content: string): InitChange {
+  return { action: 'unchanged', path: file, content, before: content };
+}
+
+/** The version ranges of the test tools gymnos itself is developed with, from its own package.json. */
+function testToolVersions(): Record<(typeof TEST_TOOLS)[number], string> {
+  const manifest = JSON.parse(readFileSync(path.join(gymnosRoot(), 'package.json'), 'utf8'));
+  const versions = { ...manifest.dependencies, ...manifest.devDependencies } as Record<string, string>;
+  return Object.fromEntries(
+    TEST_TOOLS.map((tool) => {
+      if (!versions[tool]) throw new Error(`gymnos's package.json lists no version of ${tool}`);
+      return [tool, versions[tool]];
+    }),
+  ) as Record<(typeof TEST_TOOLS)[number], string>;
+}
+
+/** var/trackers.json: created empty, or kept as is when it is a valid registry. */
+function planRegistry(root: string): InitChange {
+  const text = readFileIfPresent(path.join(root, REGISTRY_FILE));
+  if (text === undefined) return created(REGISTRY_FILE, '{}\n');
+  try {
+    parseRegistry(text, REGISTRY_FILE);
+  } catch (error) {
+    if (error instanceof GymnosError) {
+      throw new PlanError(
+        'conflict',
+        error.code,
+        `${error.message.replace(/; fix .*$/, '')}; fix or remove it, then run gymnos init again`,
+      );
+    }
+    throw error;
+  }
+  return unchanged(REGISTRY_FILE, text);
+}
+
+/** src/trackers/: a keep file makes git track it while it is empty; an existing directory is left alone. */
+function planTrackersDirectory(root: string): InitChange {
+  const directory = path.dirname(TRACKERS_KEEP_FILE);
+  if (existsSync(path.join(root, directory))) {
+    if (!statSync(path.join(root, directory)).isDirectory()) {
+      throw new PlanError(
+        'conflict',
+        'FILE_IN_THE_WAY',
+        `${directory} is a file; move it away, then run gymnos init again`,
+      );
+    }
+    return { action: 'unchanged', path: `${directory}/`, content: '', before: '' };
+  }
+  return created(TRACKERS_KEEP_FILE, '');
+}
+
+/**
+ * The ESLint config: a re-export of gymnos's. In a package without `"type": "module"` a `.js` file is
+ * CommonJS, where the `export` statement is a syntax error, so the file is `eslint.config.mjs` there.
+ */
+function planEslintConfig(root: string, isModule: boolean): InitChange {
+  const wanted = isModule ? 'eslint.config.js' : 'eslint.config.mjs';
+  const loadsAsModule = (name: string) => name === 'eslint.config.mjs' || (name === 'eslint.config.js' && isModule);
+  const present = ESLINT_CONFIG_NAMES.flatMap((name) => {
+    const text = readFileIfPresent(path.join(root, name));
+    return text === undefined ? [] : [{ name, text }];
+  });
+  if (present.length === 0) return created(wanted, ESLINT_CONFIG_SOURCE);
+  for (const { name, text } of present) {
+    const reexports = REEXPORT.test(text.trim());
+    if (reexports && loadsAsModule(name)) continue;
+    const fix = reexports
+      ? `it re-exports gymnos's config, but this package is not "type": "module", so it must be ${wanted}; rename it`
+      : `make it re-export gymnos's config (${ESLINT_CONFIG_SOURCE.trim()}) or remove it`;
+    throw new PlanError(
+      'conflict',
+      'ESLINT_CONFIG_EXISTS',
+      `${name} already exists${reexports ? '' : ' with a config of its own'}; ${fix}, then run gymnos init again`,
+    );
+  }
+  return unchanged(present[0]!.name, present[0]!.text);
+}
+
+/** The `lint` and `test` scripts and the missing test tools, as structured edits of package.json. */
+function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): InitChange {
+  const scripts = objectSection(pkg, 'scripts') ?? {};
+  objectSection(pkg, 'devDependencies'); // checks it is an object before an edit goes into it
+  const edits: string[] = [];
+  let text = pkg.text;
+  const wantedScripts: [string, string][] = [
+    ['lint', LINT_SCRIPT],
+    ['test', TEST_SCRIPT],
+  ];
+  for (const [script, command] of wantedScripts) {
+    const current = scripts[script];
+    if (typeof current === 'string' && current.trim() === command) continue;
+    const isPlaceholder = script === 'test' && typeof current === 'string' && NPM_PLACEHOLDER_TEST.test(current.trim());
+    if (current !== undefined && !isPlaceholder) {
+      throw new PlanError(
+        'conflict',
+        'SCRIPT_EXISTS',
+        `${PACKAGE_JSON} already has a "${script}" script (${JSON.stringify(current)}); change it to ` +
+          `"${command}" or remove it, then run gymnos init again`,
+      );
+    }
+    text = setJsonValue(text, ['scripts', script], command);
+    edits.push(`scripts.${script}`);
+  }
+  const versions = testToolVersions();
+  for (const tool of TEST_TOOLS) {
+    if (dependsOn(pkg, tool)) continue;
+    text = setJsonValue(text, ['devDependencies', tool], versions[tool]);
+    edits.push(`devDependencies.${tool}`);
+    addedDevDependencies.push(tool);
+  }
+  if (edits.length === 0) return unchanged(PACKAGE_JSON, pkg.text);
+  return { action: 'update', path: PACKAGE_JSON, content: text, before: pkg.text, edits };
+}
+
+/** Plans `gymnos init` in the npm project at `root`. Throws a PlanError (usage or conflict) on a problem. */
+export function planInit(root: string): InitPlan {
+  if (isGymnosRepository(root)) {
+    throw new PlanError(
+      'usage',
+      'GYMNOS_REPOSITORY',
+      `${root} is the gymnos repository itself, which needs no init; ` +
+        'run gymnos init in a project that depends on gymnos',
+    );
+  }
+  const text = readFileIfPresent(path.join(root, PACKAGE_JSON));
+  if (text === undefined) {
+    throw new PlanError('usage', 'NO_PROJECT', `no ${PACKAGE_JSON} in ${root}; run npm init first`);
+  }
+  const pkg = parsePackageJson(text);
+  const isModule = pkg.manifest.type === 'module';
+  const warnings: string[] = [];
+  const addedDevDependencies: string[] = [];
+  const packageChange = planPackageJson(pkg, addedDevDependencies);
+  const registryChange = planRegistry(root);
+  const eslintChange = planEslintConfig(root, isModule);
+  const changes = [registryChange, planTrackersDirectory(root), eslintChange, packageChange];
+
+  if (eslintChange.action === 'create' && !isModule) {
+    warnings.push(`${PACKAGE_JSON} has no "type": "module", so the ESLint config is ${eslintChange.path}`);
+  }
+  if (!dependsOn(pkg, 'gymnos')) {
+    warnings.push(
+      `gymnos is not in ${PACKAGE_JSON}'s dependencies; install it in this project (npm install gymnos) ` +
+        'so that the scripts and the ESLint config find it',
+    );
+  }
+  return {
+    root,
+    changes,
+    warnings,
+    eslintConfig: eslintChange.path,
+    addedDevDependencies,
+    alreadyInitialized: changes.every((change) => change.action === 'unchanged'),
+  };
+}

@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { copyOfRepository, emptyProject, gymnos, removeProjects, REPO, snapshot } from '../helpers/project.js';
+
+after(removeProjects);
+
+const ESC = String.fromCharCode(0x1b);
+const REEXPORT = "export { default } from 'gymnos/eslint-config';\n";
+const VERSIONS = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).devDependencies as Record<
+  string,
+  string
+>;
+
+/** A project of someone else's with this package.json text and these other files. */
+function projectWith(packageJson: string | undefined, files: Record<string, string> = {}): string {
+  const root = emptyProject();
+  if (packageJson !== undefined) writeFileSync(path.join(root, 'package.json'), packageJson);
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), content);
+  }
+  return root;
+}
+
+const MODULE_PACKAGE = `{
+  "name": "my-trackers",
+  "version": "1.0.0",
+  "type": "module",
+  "scripts": {
+    "build": "tsc"
+  },
+  "dependencies": {
+    "gymnos": "^0.1.0"
+  },
+  "devDependencies": {
+    "@types/node": "^20.19.0",
+    "zod": "^3.0.0"
+  }
+}
+`;
+
+/** Asserts the run failed with `status`, one line on stderr matching `message`, and nothing changed. */
+function assertRefused(root: string, args: string[], status: number, message: RegExp) {
+  const before = snapshot(root);
+  const result = gymnos(args, { cwd: root });
+  assert.equal(result.status, status, result.stderr);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
+  assert.match(lines[0]!, /^gymnos: /);
+  assert.match(lines[0]!, message);
+  assert.equal(result.stdout, '');
+  assert.deepEqual(snapshot(root), before, 'nothing changed');
+}
+
+describe('gymnos init', () => {
+  test('creates the registry, src/trackers/, eslint.config.js and the scripts; package.json keeps the rest', () => {
+    const root = projectWith(MODULE_PACKAGE);
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /^CREATE +var\/trackers\.json$/m);
+    assert.match(result.stdout, /^CREATE +src\/trackers\/\.gitkeep$/m);
+    assert.match(result.stdout, /^CREATE +eslint\.config\.js$/m);
+    assert.match(
+      result.stdout,
+      /^UPDATE +package\.json \(scripts\.lint, scripts\.test, devDependencies\.tsx, devDependencies\.typescript\)$/m,
+    );
+    for (const step of ['npm install', 'npx gymnos create-new tracker --name my_tracker', 'npm test', 'npm run lint']) {
+      assert.ok(result.stdout.includes(step), `next steps mention ${step}`);
+    }
+
+    assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), '{}\n');
+    assert.equal(readFileSync(path.join(root, 'src/trackers/.gitkeep'), 'utf8'), '');
+    assert.equal(readFileSync(path.join(root, 'eslint.config.js'), 'utf8'), REEXPORT);
+    assert.ok(!existsSync(path.join(root, 'eslint.config.mjs')));
+    // Byte for byte the same, with the new keys in place: scripts appended, devDependencies in sorted order.
+    assert.equal(
+      readFileSync(path.join(root, 'package.json'), 'utf8'),
+      MODULE_PACKAGE.replace(
+        '"build": "tsc"\n',
+        '"build": "tsc",\n    "lint": "gymnos lint",\n    "test": "gymnos test"\n',
+      ).replace(
+        '"@types/node": "^20.19.0",\n',
+        `"@types/node": "^20.19.0",\n    "tsx": "${VERSIONS.tsx}",\n    "typescript": "${VERSIONS.typescript}",\n`,
+      ),
+    );
+  });
+
+  test("tabs, CRLF and no trailing newline are kept; npm's placeholder test script is replaced", () => {
+    const original =
+      '{\r\n\t"name": "x",\r\n\t"scripts": {\r\n\t\t"test": "echo \\"Error: no test specified\\" && exit 1"\r\n\t},' +
+      '\r\n\t"dependencies": {\r\n\t\t"gymnos": "^0.1.0"\r\n\t},\r\n\t"type": "module"\r\n}';
+    const root = projectWith(original);
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(
+      readFileSync(path.join(root, 'package.json'), 'utf8'),
+      '{\r\n\t"name": "x",\r\n\t"scripts": {\r\n\t\t"test": "gymnos test",\r\n\t\t"lint": "gymnos lint"\r\n\t},' +
+        '\r\n\t"dependencies": {\r\n\t\t"gymnos": "^0.1.0"\r\n\t},\r\n\t"type": "module",\r\n\t"devDependencies": {' +
+        `\r\n\t\t"tsx": "${VERSIONS.tsx}",\r\n\t\t"typescript": "${VERSIONS.typescript}"\r\n\t}\r\n}`,
+    );
+  });
+
+  test('test tools already in dependencies or devDependencies are not added again', () => {
+    const root = projectWith(
+      '{\n  "type": "module",\n  "dependencies": { "gymnos": "*", "typescript": "5.9.3" },\n' +
+        '  "devDependencies": { "tsx": "^4.0.0" }\n}\n',
+    );
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^UPDATE +package\.json \(scripts\.lint, scripts\.test\)$/m);
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    assert.deepEqual(manifest.dependencies, { gymnos: '*', typescript: '5.9.3' });
+    assert.deepEqual(manifest.devDependencies, { tsx: '^4.0.0' });
+  });
+
+  test('a re-run changes nothing and says the project is already initialized', () => {
+    const root = projectWith(MODULE_PACKAGE);
+    assert.equal(gymnos(['init'], { cwd: root }).status, 0);
+    // A tracker added since, and the keep file gone, are fine: init only checks what it set up.
+    writeFileSync(path.join(root, 'var/trackers.json'), '{\n    "my_tracker": "trackers/my_tracker.js#MyTracker"\n}\n');
+    writeFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'export {};\n');
+    const before = snapshot(root);
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(snapshot(root), before);
+    assert.match(result.stdout, /Already initialized/);
+    assert.doesNotMatch(result.stdout, /^(CREATE|UPDATE|OVERWRITE)/m);
+    for (const file of ['var/trackers.json', 'src/trackers/', 'eslint.config.js', 'package.json']) {
+      assert.ok(
+        result.stdout.split('\n').some((line) => line === `UNCHANGED ${file}`),
+        `UNCHANGED ${file}`,
+      );
+    }
+  });
+
+  test('an existing valid registry with entries is kept as it is', () => {
+    const registry = '{ "alpha": "trackers/alpha.js#AlphaTracker" }';
+    const root = projectWith(MODULE_PACKAGE, { 'var/trackers.json': registry });
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^UNCHANGED +var\/trackers\.json$/m);
+    assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), registry);
+  });
+
+  test('a CommonJS project gets eslint.config.mjs, with a notice saying why', () => {
+    const root = projectWith('{\n  "name": "cjs",\n  "type": "commonjs",\n  "dependencies": { "gymnos": "*" }\n}\n');
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^CREATE +eslint\.config\.mjs$/m);
+    assert.match(
+      result.stderr,
+      /notice: package\.json has no "type": "module", so the ESLint config is eslint\.config\.mjs/,
+    );
+    assert.equal(readFileSync(path.join(root, 'eslint.config.mjs'), 'utf8'), REEXPORT);
+    assert.ok(!existsSync(path.join(root, 'eslint.config.js')));
+    assert.match(gymnos(['init'], { cwd: root }).stdout, /^UNCHANGED +eslint\.config\.mjs$/m);
+  });
+
+  test('without gymnos among the dependencies, a notice says to install it', () => {
+    const root = projectWith('{\n  "type": "module"\n}\n');
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /notice: gymnos is not in package\.json's dependencies; .*npm install gymnos/);
+  });
+
+  test('files or scripts that exist with other content are conflicts: exit 3, one line, nothing written', () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+      [
+        MODULE_PACKAGE,
+        { 'eslint.config.js': 'export default [];\n' },
+        /eslint\.config\.js already exists with a config of its own; make it re-export gymnos's config/,
+      ],
+      [MODULE_PACKAGE, { 'eslint.config.cjs': 'module.exports = [];\n' }, /eslint\.config\.cjs already exists/],
+      [
+        MODULE_PACKAGE.replace('"type": "module"', '"type": "commonjs"'),
+        { 'eslint.config.js': REEXPORT },
+        /eslint\.config\.js already exists; it re-exports gymnos's config, but .* must be eslint\.config\.mjs/,
+      ],
+      [
+        MODULE_PACKAGE.replace('"build": "tsc"', '"build": "tsc",\n    "lint": "eslint ."'),
+        {},
+        /package\.json already has a "lint" script \("eslint \."\); change it to "gymnos lint" or remove it/,
+      ],
+      [
+        MODULE_PACKAGE.replace('"build": "tsc"', '"build": "tsc",\n    "test": "vitest"'),
+        {},
+        /package\.json already has a "test" script \("vitest"\); change it to "gymnos test" or remove it/,
+      ],
+      [
+        MODULE_PACKAGE,
+        { 'var/trackers.json': '{\n  "a": "trackers/a.js#A",\n}\n' },
+        /var\/trackers\.json:3:1: invalid JSON .*; fix or remove it, then run gymnos init again/,
+      ],
+      [MODULE_PACKAGE, { 'var/trackers.json': '[]\n' }, /var\/trackers\.json:1:1: the registry must be a JSON object/],
+    ];
+    for (const [packageJson, files, message] of cases) {
+      assertRefused(projectWith(packageJson, files), ['init'], 3, message);
+    }
+  });
+
+  test('no package.json, an invalid one, or the gymnos repository itself: exit 2, nothing written', () => {
+    assertRefused(projectWith(undefined), ['init'], 2, /no package\.json in .* or above it/);
+    assertRefused(
+      projectWith('{\n  "name": "x",\n  "scripts": {\n}\n'),
+      ['init'],
+      2,
+      /package\.json:5:1: invalid JSON \(close brace expected\); fix it/,
+    );
+    assertRefused(projectWith('{\n  "name": "x",\n}\n'), ['init'], 2, /package\.json:3:1: invalid JSON/);
+    assertRefused(projectWith('[]\n'), ['init'], 2, /package\.json:1:1: not a JSON object/);
+    assertRefused(
+      projectWith('{\n  "scripts": "gymnos lint"\n}\n'),
+      ['init'],
+      2,
+      /package\.json:2:14: "scripts" must be an object/,
+    );
+    assertRefused(copyOfRepository(), ['init'], 2, /is the gymnos repository itself, which needs no init/);
+  });
+
+  test('a write that fails is exit 1 and rolls back everything, directories included', () => {
+    const root = projectWith(MODULE_PACKAGE, { src: 'a file where a directory is needed\n' });
+    assertRefused(root, ['init'], 1, /nothing was changed \(rolled back\)/);
+    assert.ok(!existsSync(path.join(root, 'var')));
+  });
+
+  test('--dry-run prints the plan and writes nothing', () => {
+    const root = projectWith(MODULE_PACKAGE);
+    const before = snapshot(root);
+    const result = gymnos(['init', '--dry-run'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(snapshot(root), before);
+    assert.match(result.stdout, /^CREATE +eslint\.config\.js$/m);
+    assert.match(result.stdout, /^UPDATE +package\.json /m);
+    assert.match(result.stdout, /Dry run: nothing was written/);
+  });
+
+  test('--json prints one JSON document, on success and on a conflict', () => {
+    const root = projectWith(MODULE_PACKAGE);
+    const ok = gymnos(['init', '--json', '--cwd', root], { cwd: path.dirname(root) });
+    assert.equal(ok.status, 0, ok.stderr);
+    const document = JSON.parse(ok.stdout);
+    assert.equal(document.ok, true);
+    assert.equal(document.dryRun, false);
+    assert.equal(document.alreadyInitialized, false);
+    assert.deepEqual(document.inputs, { root });
+    assert.deepEqual(document.changes, [
+      { action: 'create', path: 'var/trackers.json' },
+      { action: 'create', path: 'src/trackers/.gitkeep' },
+      { action: 'create', path: 'eslint.config.js' },
+      {
+        action: 'update',
+        path: 'package.json',
+        edits: ['scripts.lint', 'scripts.test', 'devDependencies.tsx', 'devDependencies.typescript'],
+      },
+    ]);
+    assert.deepEqual(document.warnings, []);
+    assert.equal(document.error, null);
+
+    const again = JSON.parse(gymnos(['init', '--json'], { cwd: root }).stdout);
+    assert.equal(again.alreadyInitialized, true);
+    assert.ok(again.changes.every((change: { action: string }) => change.action === 'unchanged'));
+
+    writeFileSync(path.join(root, 'eslint.config.js'), 'export default [];\n');
+    const conflict = gymnos(['init', '--json'], { cwd: root });
+    assert.equal(conflict.status, 3);
+    const failed = JSON.parse(conflict.stdout);
+    assert.equal(failed.ok, false);
+    assert.equal(failed.error.code, 'ESLINT_CONFIG_EXISTS');
+    assert.deepEqual(failed.changes, []);
+  });
+
+  test('color follows FORCE_COLOR and NO_COLOR', () => {
+    const root = projectWith(MODULE_PACKAGE);
+    const colored = gymnos(['init', '--dry-run'], { cwd: root, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    assert.match(colored.stdout, new RegExp(`${ESC}\\[32mCREATE`));
+    const plain = gymnos(['init', '--dry-run'], { cwd: root, env: { NO_COLOR: '1' } });
+    assert.doesNotMatch(plain.stdout, new RegExp(`${ESC}\\[`));
+  });
+
+  test('--help has examples and the exit codes', () => {
+    const help = gymnos(['init', '--help'], { cwd: projectWith(MODULE_PACKAGE) });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /Examples:[\s\S]*\$ gymnos init --dry-run[\s\S]*Exit codes: 0 ok/);
+  });
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { emptyProject, gymnos, removeProjects, REPO } from '../helpers/project.js';
+
+after(removeProjects);
+
+/** A project with these files; with `tsx`, node_modules links to this repository's (which has tsx). */
+function projectWith(files: Record<string, string>, options: { tsx: boolean } = { tsx: true }): string {
+  const root = emptyProject();
+  writeFileSync(path.join(root, 'package.json'), '{\n  "type": "module"\n}\n');
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), content);
+  }
+  if (options.tsx) symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  return root;
+}
+
+const PASSING = `import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { double } from '../src/double.js';
+
+test('alpha doubles', () => {
+  const result: number = double(2);
+  assert.equal(result, 4);
+});
+
+test('beta doubles zero', () => assert.equal(double(0), 0));
+`;
+const DOUBLE = 'export const double = (value: number): number => value * 2;\n';
+const FAILING = "import { test } from 'node:test';\n\ntest('gamma fails', () => {\n  throw new Error('gamma');\n});\n";
+
+describe('gymnos test', () => {
+  test('runs every test/**/*.test.ts through tsx, the same on every Node; exit 0 when they pass', () => {
+    const deep = PASSING.replace('../src/', '../../../src/');
+    const root = projectWith({ 'src/double.ts': DOUBLE, 'test/deep/er/double.test.ts': deep });
+    const result = gymnos(['test'], { cwd: path.join(root, 'src') });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /alpha doubles/);
+    assert.match(result.stdout, /pass 2/);
+  });
+
+  test('a failing test is exit 1; paths narrow the run; other options go on to node', () => {
+    const root = projectWith({
+      'src/double.ts': DOUBLE,
+      'test/double.test.ts': PASSING,
+      'test/failing.test.ts': FAILING,
+    });
+    const all = gymnos(['test'], { cwd: root });
+    assert.equal(all.status, 1, all.stdout + all.stderr);
+    assert.match(all.stdout, /gamma fails/);
+
+    const one = gymnos(['test', 'test/double.test.ts'], { cwd: root });
+    assert.equal(one.status, 0, one.stdout + one.stderr);
+    assert.doesNotMatch(one.stdout, /gamma/);
+
+    const filtered = gymnos(['test', '--test-name-pattern=alpha', '--test-reporter=tap'], { cwd: root });
+    assert.equal(filtered.status, 0, filtered.stdout + filtered.stderr);
+    assert.match(filtered.stdout, /^ok \d+ - alpha doubles/m);
+    assert.match(filtered.stdout, /^# pass 1$/m); // beta and gamma filtered out (Node 20 lists them as skipped)
+  });
+
+  test('no tests yet is exit 0 saying so; a path that does not exist is exit 2', () => {
+    const root = projectWith({});
+    const none = gymnos(['test'], { cwd: root });
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(none.stdout, /No test files .* yet: nothing to run\. .*gymnos create-new tracker/);
+
+    const missing = gymnos(['test', 'test/nothere.test.ts'], { cwd: root });
+    assert.equal(missing.status, 2);
+    assert.equal(missing.stderr, 'gymnos: test/nothere.test.ts does not exist\n');
+  });
+
+  test('TypeScript tests without tsx installed: exit 2 saying to run npm install', () => {
+    const root = projectWith({ 'test/double.test.ts': PASSING }, { tsx: false });
+    const result = gymnos(['test'], { cwd: root });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /^gymnos: tsx is not installed in this project.*run `npm install`/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+  });
+});
