@@ -1,53 +1,102 @@
-/** `gymnos list trackers`: the registered trackers and whether each resolves to a Tracker class. */
+/**
+ * `gymnos list trackers`: the registered trackers and whether each resolves to a Tracker class. In a project,
+ * the built-in trackers and the project's, each with where it comes from.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { GymnosError } from '../registry/errors.js';
-import { loadTrackerClass } from '../registry/load.js';
-import { readRegistry } from '../registry/registry.js';
+import { loadCatalogEntry, shadowError } from '../registry/load.js';
+import { readCatalog } from '../registry/project.js';
+import type { TrackerCatalog, TrackerSource } from '../registry/project.js';
 import { CliError, EXIT } from './exit_codes.js';
+import { GYMNOS_VERSION } from './version.js';
 import { chalk, findProjectRoot, printJson, printLine } from './output.js';
 
 export interface ListedTracker {
   name: string;
+  /** Where it is registered: with gymnos ('builtin') or in the project's var/trackers.json. */
+  source: TrackerSource;
   target: string;
-  /** The file it resolved to, relative to the project. */
+  /** The file it resolved to: relative to the project when inside it, else absolute. */
   file: string | null;
   resolves: boolean;
   error: string | null;
 }
 
-export async function listTrackers(root: string): Promise<{ registry: string; trackers: ListedTracker[] }> {
-  let registry;
+export interface TrackerListing {
+  /** The project's registry, relative to the project. */
+  registry: string;
+  /** True in a project (the built-ins beside its own trackers), false in the gymnos package itself. */
+  project: boolean;
+  trackers: ListedTracker[];
+}
+
+/**
+ * A project's TypeScript trackers resolve the way its tests load them, under tsx: when the project has tsx,
+ * it is registered (as `node --import tsx` does), so an unbuilt TypeScript tracker is not reported unresolved.
+ */
+async function registerProjectTypeScriptLoader(catalog: TrackerCatalog): Promise<void> {
+  const project = catalog.project;
+  if (!project) return;
+  const sourceOf = (module: string) => path.join(project.root, 'src', module.replace(/\.(m|c)?js$/, '.$1ts'));
+  const hasTypeScript = [...catalog.entries.values()].some(
+    (item) => item.source === 'project' && existsSync(sourceOf(item.entry.module)),
+  );
+  if (!hasTypeScript) return;
+  let loader: string;
   try {
-    registry = readRegistry(root);
+    loader = createRequire(path.join(project.root, 'package.json')).resolve('tsx');
+  } catch {
+    return; // then such a tracker resolves from its build, or is reported as not built
+  }
+  await import(pathToFileURL(loader).href);
+}
+
+export async function listTrackers(root: string): Promise<TrackerListing> {
+  let catalog: TrackerCatalog;
+  try {
+    catalog = readCatalog({ root });
   } catch (error) {
     if (error instanceof GymnosError) throw new CliError(EXIT.usage, error.code, error.message);
     throw error;
   }
+  await registerProjectTypeScriptLoader(catalog);
+  const shown = (file: string) => {
+    const relative = path.relative(root, file);
+    return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+  };
   const trackers: ListedTracker[] = [];
-  for (const entry of registry.entries.values()) {
+  for (const [name, item] of catalog.entries) {
+    const listed = { name, source: item.source, target: item.entry.target };
     try {
-      const { file } = await loadTrackerClass(entry.name, { root });
-      trackers.push({
-        name: entry.name,
-        target: entry.target,
-        file: path.relative(root, file),
-        resolves: true,
-        error: null,
-      });
+      const { file } = await loadCatalogEntry(catalog, item);
+      trackers.push({ ...listed, file: shown(file), resolves: true, error: null });
     } catch (error) {
-      trackers.push({
-        name: entry.name,
-        target: entry.target,
-        file: null,
-        resolves: false,
-        error: (error as Error).message,
-      });
+      trackers.push({ ...listed, file: null, resolves: false, error: (error as Error).message });
     }
   }
-  for (const problem of registry.problems) {
-    trackers.push({ name: problem.name, target: '', file: null, resolves: false, error: problem.message });
+  const own = catalog.project?.registry ?? catalog.builtin.registry;
+  for (const shadow of catalog.shadows.values()) {
+    const target = own.entries.get(shadow.name)?.target ?? '';
+    const error = shadowError(shadow).message;
+    trackers.push({ name: shadow.name, source: 'project', target, file: null, resolves: false, error });
   }
-  return { registry: path.relative(root, registry.file), trackers };
+  for (const problem of own.problems) {
+    if (catalog.shadows.has(problem.name)) continue;
+    const source = catalog.project ? 'project' : 'builtin';
+    trackers.push({ name: problem.name, source, target: '', file: null, resolves: false, error: problem.message });
+  }
+  return { registry: path.relative(root, own.file), project: catalog.project !== undefined, trackers };
+}
+
+function printTrackers(trackers: ListedTracker[], width: number, indent = ''): void {
+  for (const tracker of trackers) {
+    const status = tracker.resolves ? chalk.green('ok') : chalk.red('unresolved');
+    const detail = tracker.resolves ? chalk.dim(tracker.file ?? '') : tracker.error;
+    printLine(`${indent}${tracker.name.padEnd(width)}  ${status}  ${detail}`);
+  }
 }
 
 export async function runList(options: { json?: boolean; cwd?: string }): Promise<number> {
@@ -58,15 +107,23 @@ export async function runList(options: { json?: boolean; cwd?: string }): Promis
     printJson(result);
     return exitCode;
   }
-  if (result.trackers.length === 0) {
-    printLine(`No trackers registered in ${result.registry}. Create one: gymnos create-new tracker --name my_tracker`);
+  const builtin = result.trackers.filter((tracker) => tracker.source === 'builtin');
+  const project = result.trackers.filter((tracker) => tracker.source === 'project');
+  if (!result.project) {
+    if (result.trackers.length === 0) {
+      printLine(
+        `No trackers registered in ${result.registry}. Create one: gymnos create-new tracker --name my_tracker`,
+      );
+      return exitCode;
+    }
+    printTrackers(result.trackers, Math.max(...result.trackers.map((tracker) => tracker.name.length)));
     return exitCode;
   }
   const width = Math.max(...result.trackers.map((tracker) => tracker.name.length));
-  for (const tracker of result.trackers) {
-    const status = tracker.resolves ? chalk.green('ok') : chalk.red('unresolved');
-    const detail = tracker.resolves ? chalk.dim(tracker.file ?? '') : tracker.error;
-    printLine(`${tracker.name.padEnd(width)}  ${status}  ${detail}`);
-  }
+  printLine(chalk.bold(`Built-in (gymnos ${GYMNOS_VERSION}):`));
+  printTrackers(builtin, width, '  ');
+  printLine(chalk.bold(`Project (${result.registry}):`));
+  if (project.length === 0) printLine('  none yet; create one: gymnos create-new tracker --name my_tracker');
+  printTrackers(project, width, '  ');
   return exitCode;
 }

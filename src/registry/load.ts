@@ -1,5 +1,5 @@
 /**
- * `load(name, params)`: a new instance of a registered tracker.
+ * `load(name, params)`: a new instance of a registered tracker, built-in or the project's.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,14 +7,29 @@ import { closest, distance } from 'fastest-levenshtein';
 import { isTrackerClass } from '../trackers/tracker.js';
 import type { Tracker } from '../trackers/tracker.js';
 import { GymnosError } from './errors.js';
-import { gymnosRoot } from './package_root.js';
-import { readRegistry } from './registry.js';
+import { displayPath, readCatalog } from './project.js';
+import type { CatalogEntry, ShadowingEntry, TrackerCatalog, TrackerSource } from './project.js';
 import type { Registry } from './registry.js';
-import { missingModuleError, resolveEntryModule } from './resolve.js';
+import { missingModuleError, projectModuleFiles, resolveEntryModule } from './resolve.js';
 
 export interface LoadOptions {
-  /** The package whose `var/trackers.json` to read; default: the gymnos package itself. */
+  /**
+   * The project whose `var/trackers.json` is loaded beside the built-in trackers. Default: the nearest
+   * directory at or above `process.cwd()` that holds a package.json. The gymnos package itself (a package.json
+   * named "gymnos") has one registry, its own.
+   */
   root?: string;
+}
+
+export interface LoadedTrackerClass {
+  Class: new (params?: object) => Tracker;
+  /** The registry the tracker is registered in. */
+  registry: Registry;
+  /** The module imported. */
+  file: string;
+  source: TrackerSource;
+  /** The package the module belongs to (gymnos, or the project). */
+  root: string;
 }
 
 /** The closest registered name, if it is close enough to be what the user meant. */
@@ -24,38 +39,33 @@ export function closestName(name: string, names: readonly string[]): string | un
   return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
+/** Node's errors for a .ts file it cannot run by itself: there is no TypeScript loader (or it cannot strip it). */
+const NO_TYPESCRIPT_LOADER = new Set([
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX',
+  'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING',
+]);
+
 /** The class registered under `name`. Throws a GymnosError saying what is wrong and where. */
-export async function loadTrackerClass(
-  name: string,
-  options: LoadOptions = {},
-): Promise<{ Class: new (params?: object) => Tracker; registry: Registry; file: string }> {
-  const root = options.root ?? gymnosRoot();
-  const registry = readRegistry(root);
-  const entry = registry.entries.get(name);
-  if (!entry) {
-    const problem = registry.problems.find((p) => p.name === name);
-    if (problem) throw new GymnosError('TRACKER_ENTRY_INVALID', `${registry.file}:${problem.line}: ${problem.message}`);
-    const names = [...registry.entries.keys()];
-    const suggestion = closestName(name, names);
-    throw new GymnosError(
-      'TRACKER_NOT_FOUND',
-      `unknown tracker "${name}".` +
-        (suggestion ? ` Did you mean "${suggestion}"?` : '') +
-        ` Registered: ${names.length ? names.join(', ') : '(none)'}`,
-    );
-  }
-  const { file, candidates } = resolveEntryModule(root, entry, registry.file);
-  if (!file) throw missingModuleError(root, entry, registry, candidates);
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new GymnosError(
-      'TRACKER_IMPORT_FAILED',
-      `tracker "${name}": importing ${path.relative(root, file)} failed: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+export async function loadTrackerClass(name: string, options: LoadOptions = {}): Promise<LoadedTrackerClass> {
+  return loadFromCatalog(readCatalog(options), name);
+}
+
+/** The same, from registries already read (`gymnos list` reads them once for every tracker). */
+export async function loadFromCatalog(catalog: TrackerCatalog, name: string): Promise<LoadedTrackerClass> {
+  const shadow = catalog.shadows.get(name);
+  if (shadow) throw shadowError(shadow);
+  const item = catalog.entries.get(name);
+  if (!item) throw unknownTrackerError(catalog, name);
+  return loadCatalogEntry(catalog, item);
+}
+
+/** The class of one entry of the catalog (a built-in resolves even while a project entry shadows its name). */
+export async function loadCatalogEntry(catalog: TrackerCatalog, item: CatalogEntry): Promise<LoadedTrackerClass> {
+  const { entry, registry, root } = item;
+  const name = entry.name;
+  const { module, file } =
+    item.source === 'project' && catalog.project ? await importProjectModule(item) : await importEntryModule(item);
   const Class = module[entry.exportName];
   if (!isTrackerClass(Class)) {
     const what = Class === undefined ? 'does not export' : 'exports something other than a Tracker subclass as';
@@ -65,11 +75,110 @@ export async function loadTrackerClass(
         `"${entry.exportName}"; export a class that extends Tracker under that name`,
     );
   }
-  return { Class, registry, file };
+  return { Class, registry, file, source: item.source, root };
 }
 
 /** A new instance of the tracker registered under `name`, constructed with `params`. */
 export async function load(name: string, params: object = {}, options: LoadOptions = {}): Promise<Tracker> {
   const { Class } = await loadTrackerClass(name, options);
   return new Class(params);
+}
+
+/** The refusal of a project entry named like a built-in tracker (`gymnos list` shows it too). */
+export function shadowError({ name, line, registry }: ShadowingEntry): GymnosError {
+  return new GymnosError(
+    'TRACKER_SHADOWS_BUILTIN',
+    `${displayPath(registry.file)}:${line}: "${name}" is the name of a built-in tracker, which a project ` +
+      `tracker may not take; rename this entry (e.g. "my_${name}")`,
+  );
+}
+
+function unknownTrackerError(catalog: TrackerCatalog, name: string): GymnosError {
+  for (const registry of [catalog.project?.registry, catalog.builtin.registry]) {
+    const problem = registry?.problems.find((p) => p.name === name);
+    if (problem)
+      return new GymnosError('TRACKER_ENTRY_INVALID', `${registry!.file}:${problem.line}: ${problem.message}`);
+  }
+  const names = [...catalog.entries.keys()];
+  const suggestion = closestName(name, names);
+  const list = (items: string[]) => (items.length ? items.join(', ') : '(none)');
+  let registered: string;
+  if (catalog.project) {
+    const bySource = (source: TrackerSource) => names.filter((n) => catalog.entries.get(n)!.source === source);
+    const { root, registry } = catalog.project;
+    registered =
+      `Built-in: ${list(bySource('builtin'))}; ` +
+      (registry.text === ''
+        ? `project ${displayPath(root)}: none (it has no var/trackers.json)`
+        : `project (${displayPath(registry.file)}): ${list(bySource('project'))}`);
+  } else {
+    registered = `Registered: ${list(names)}`;
+    if (catalog.searchedFrom)
+      registered += ` (no package.json at or above ${catalog.searchedFrom}: no project trackers)`;
+  }
+  return new GymnosError(
+    'TRACKER_NOT_FOUND',
+    `unknown tracker "${name}".` + (suggestion ? ` Did you mean "${suggestion}"?` : '') + ` ${registered}`,
+  );
+}
+
+async function importFile(file: string): Promise<Record<string, unknown>> {
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+function importFailed({ entry, root }: CatalogEntry, file: string, error: unknown): GymnosError {
+  return new GymnosError(
+    'TRACKER_IMPORT_FAILED',
+    `tracker "${entry.name}": importing ${path.relative(root, file)} failed: ${(error as Error).message}`,
+    { cause: error },
+  );
+}
+
+/** A module of the gymnos package: from src/ when gymnos runs from its sources, from dist/ otherwise. */
+async function importEntryModule(item: CatalogEntry) {
+  const { entry, registry, root } = item;
+  const { file, candidates } = resolveEntryModule(root, entry, registry.file);
+  if (!file) throw missingModuleError(root, entry, registry, candidates);
+  try {
+    return { module: await importFile(file), file };
+  } catch (error) {
+    throw importFailed(item, file, error);
+  }
+}
+
+/**
+ * A project's module: its TypeScript source when Node can import it (under tsx, or any TS loader), else its
+ * build, else a JavaScript source. Importing the source is the test of whether a loader is there.
+ */
+async function importProjectModule(item: CatalogEntry) {
+  const { entry, registry, root } = item;
+  const { source, fallbacks, candidates } = projectModuleFiles(root, entry, registry.file);
+  let noLoader: unknown;
+  if (source) {
+    try {
+      return { module: await importFile(source), file: source };
+    } catch (error) {
+      if (!NO_TYPESCRIPT_LOADER.has((error as NodeJS.ErrnoException)?.code ?? ''))
+        throw importFailed(item, source, error);
+      noLoader = error;
+    }
+  }
+  const [fallback] = fallbacks;
+  if (fallback) {
+    try {
+      return { module: await importFile(fallback), file: fallback };
+    } catch (error) {
+      throw importFailed(item, fallback, error);
+    }
+  }
+  if (source) {
+    throw new GymnosError(
+      'TRACKER_NOT_BUILT',
+      `tracker "${entry.name}" (${displayPath(registry.file)}:${entry.line}): Node cannot import ` +
+        `${path.relative(root, source)} without a TypeScript loader, and ${path.relative(root, candidates[1]!)} ` +
+        'is not built; run under tsx (`node --import tsx`, or `tsx`) or build the project (`npm run build`)',
+      { cause: noLoader },
+    );
+  }
+  throw missingModuleError(root, entry, registry, candidates);
 }

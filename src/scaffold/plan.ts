@@ -70,7 +70,8 @@ function templateContext(root: string, name: string, className: string) {
     trackerImport: inRepo ? './tracker.js' : 'gymnos',
     loadImport: inRepo ? '../../src/index.js' : 'gymnos',
     testingImport: inRepo ? '../../src/testing/index.js' : 'gymnos/testing',
-    loadOptions: inRepo ? '' : ', {}, { root: process.cwd() }',
+    // Unused since load() finds the project from process.cwd(); kept so that older project templates render.
+    loadOptions: '',
   };
 }
 

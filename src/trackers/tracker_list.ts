@@ -37,13 +37,16 @@ export class TrackerList extends Tracker {
     this.#onError = options.onError;
   }
 
-  /** Builds each tracker with `load(type, params)`. */
+  /**
+   * Builds each tracker with `load(type, params, { root })`: the built-in trackers and those of the project at
+   * `root` (default: the project around process.cwd(); see `load`).
+   */
   static async fromSpecs(
     specs: readonly TrackerSpec[],
     options: TrackerListOptions & LoadOptions = {},
   ): Promise<TrackerList> {
     const trackers = [];
-    for (const { type, ...params } of specs) trackers.push(await load(type, params, options));
+    for (const { type, ...params } of specs) trackers.push(await load(type, params, { root: options.root }));
     return new TrackerList(trackers, options);
   }
 

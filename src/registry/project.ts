@@ -1,0 +1,122 @@
+/**
+ * Which registries `load` reads: the built-in trackers (gymnos's own var/trackers.json) and, beside them, the
+ * registry of the project gymnos is used in.
+ *
+ * The project is `options.root` when given, else the nearest directory at or above process.cwd() that holds a
+ * package.json (the rule npm and the CLI use), so a project's tests can call plain `load('my_tracker')`. A
+ * project without var/trackers.json adds no trackers. In the gymnos package itself (a package.json named
+ * "gymnos") there is one registry, read as a whole, as before projects had their own.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUILTIN_TRACKERS } from './builtins.js';
+import { gymnosRoot } from './package_root.js';
+import { readRegistry } from './registry.js';
+import type { Registry, RegistryEntry } from './registry.js';
+
+/** Where a tracker is registered: among gymnos's built-ins, or in the project. */
+export type TrackerSource = 'builtin' | 'project';
+
+export interface CatalogEntry {
+  entry: RegistryEntry;
+  source: TrackerSource;
+  /** The package the entry's module path is relative to. */
+  root: string;
+  registry: Registry;
+}
+
+export interface TrackerCatalog {
+  /** gymnos's registry (in the gymnos package itself: the registry of `root`). */
+  builtin: { root: string; registry: Registry };
+  /** The project's registry, or undefined in the gymnos package itself. */
+  project: { root: string; registry: Registry } | undefined;
+  /** Where discovery looked when no project was found (for the unknown-name message). */
+  searchedFrom: string | undefined;
+  /** Every name `load` can resolve, built-ins first, in registry order. */
+  entries: Map<string, CatalogEntry>;
+  /** Project entries named like a built-in tracker (valid or not): refused, never loaded in its place. */
+  shadows: Map<string, ShadowingEntry>;
+}
+
+export interface ShadowingEntry {
+  name: string;
+  /** 1-based line of its key in the project's registry. */
+  line: number;
+  registry: Registry;
+}
+
+/** True when `dir` holds the gymnos package (the repository or an install): its package.json says "gymnos". */
+export function isGymnosPackage(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'gymnos';
+  } catch {
+    return false;
+  }
+}
+
+/** The nearest directory at or above `start` that holds a package.json, or undefined. */
+export function findPackageRoot(start: string): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The project whose registry sits beside the built-ins: `root`, else discovered from process.cwd(). */
+export function projectRoot(root?: string): string | undefined {
+  return root === undefined ? findPackageRoot(process.cwd()) : path.resolve(root);
+}
+
+/** Reads the registries `load` sees for `root` (see the module comment for the rule). */
+export function readCatalog(options: { root?: string } = {}): TrackerCatalog {
+  const discovered = projectRoot(options.root);
+  const entries = new Map<string, CatalogEntry>();
+  const shadows = new Map<string, ShadowingEntry>();
+  if (discovered === undefined || isGymnosPackage(discovered)) {
+    // Discovery in a gymnos checkout means the gymnos this code runs from; an explicit root is taken as given.
+    const root = options.root === undefined ? gymnosRoot() : discovered!;
+    const registry = readRegistry(root);
+    for (const entry of registry.entries.values()) {
+      const source = BUILTIN_TRACKERS.has(entry.name) ? 'builtin' : 'project';
+      entries.set(entry.name, { entry, source, root, registry });
+    }
+    return {
+      builtin: { root, registry },
+      project: undefined,
+      searchedFrom: discovered === undefined ? process.cwd() : undefined,
+      entries,
+      shadows,
+    };
+  }
+  const builtinRoot = gymnosRoot();
+  const builtinRegistry = readRegistry(builtinRoot);
+  for (const entry of builtinRegistry.entries.values()) {
+    // Only what gymnos ships: trackers generated in a gymnos checkout are that checkout's, not a project's.
+    if (BUILTIN_TRACKERS.has(entry.name)) {
+      entries.set(entry.name, { entry, source: 'builtin', root: builtinRoot, registry: builtinRegistry });
+    }
+  }
+  const registry = readRegistry(discovered);
+  for (const entry of registry.entries.values()) {
+    if (BUILTIN_TRACKERS.has(entry.name)) shadows.set(entry.name, { name: entry.name, line: entry.line, registry });
+    else entries.set(entry.name, { entry, source: 'project', root: discovered, registry });
+  }
+  for (const problem of registry.problems) {
+    if (BUILTIN_TRACKERS.has(problem.name) && !shadows.has(problem.name)) {
+      shadows.set(problem.name, { name: problem.name, line: problem.line, registry });
+    }
+  }
+  return {
+    builtin: { root: builtinRoot, registry: builtinRegistry },
+    project: { root: discovered, registry },
+    searchedFrom: undefined,
+    entries,
+    shadows,
+  };
+}
+
+/** A path as a user would type it: relative to the current directory when inside it, else absolute. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}

@@ -1,0 +1,104 @@
+/**
+ * The CLI in a plugin project (someone else's npm project that depends on gymnos): create-new writes there,
+ * the generated test passes with plain `load(NAME)`, and list shows the built-in and the project's trackers.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { pluginProject, trackerSource } from '../helpers/plugin_project.js';
+import { gymnos, removeProjects, run } from '../helpers/project.js';
+
+after(removeProjects);
+
+interface Listing {
+  registry: string;
+  project: boolean;
+  trackers: { name: string; source: string; file: string | null; resolves: boolean; error: string | null }[];
+}
+
+describe('create-new in a plugin project', () => {
+  test("writes files that import from 'gymnos', registers them in the project, and the test passes", () => {
+    const root = pluginProject();
+    const result = gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^CREATE +var\/trackers\.json$/m);
+    assert.equal(
+      readFileSync(path.join(root, 'var/trackers.json'), 'utf8'),
+      '{\n  "my_tracker": "trackers/my_tracker.js#MyTracker"\n}\n',
+    );
+    assert.match(readFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'utf8'), /from 'gymnos';/);
+    const testFile = readFileSync(path.join(root, 'test/trackers/my_tracker.test.ts'), 'utf8');
+    assert.match(testFile, /^import \{ load \} from 'gymnos';$/m);
+    assert.match(testFile, /^import \{ describeTrackerConformance \} from 'gymnos\/testing';$/m);
+    assert.match(testFile, /describeTrackerConformance\(NAME, \(\) => load\(NAME\)\);/);
+
+    const testRun = run(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=tap', 'test/trackers/my_tracker.test.ts'],
+      root,
+    );
+    assert.equal(testRun.status, 0, testRun.stdout + testRun.stderr);
+    assert.match(testRun.stdout, /# fail 0/);
+    assert.match(testRun.stdout, /# pass [1-9]/);
+  });
+});
+
+describe('gymnos list trackers in a plugin project', () => {
+  test('lists the built-in trackers, then the project ones, each with where it comes from', () => {
+    const root = pluginProject({
+      'var/trackers.json': '{\n  "mine": "trackers/mine.js#MineTracker"\n}\n',
+      'src/trackers/mine.ts': trackerSource('MineTracker'),
+    });
+    const json = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    assert.equal(json.status, 0, json.stdout + json.stderr);
+    const listed = JSON.parse(json.stdout) as Listing;
+    assert.equal(listed.project, true);
+    assert.equal(listed.registry, 'var/trackers.json');
+    assert.deepEqual(listed.trackers.map((tracker) => `${tracker.source}:${tracker.name}`).sort(), [
+      'builtin:csv',
+      'builtin:jsonl',
+      'builtin:memory',
+      'builtin:mlflow',
+      'builtin:tensorboard',
+      'project:mine',
+    ]);
+    // The project's TypeScript resolves through its own tsx, as its tests load it.
+    assert.equal(listed.trackers.find((tracker) => tracker.name === 'mine')!.file, 'src/trackers/mine.ts');
+
+    const human = gymnos(['list', 'trackers'], { cwd: root });
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /^Built-in \(gymnos \d+\.\d+\.\d+[^)]*\):\n {2}memory +ok +\S+memory\.js$/m);
+    assert.match(human.stdout, /^Project \(var\/trackers\.json\):\n {2}mine +ok +src\/trackers\/mine\.ts$/m);
+
+    // Without tsx in the project and without a build, the tracker does not resolve, and it says what to do.
+    rmSync(path.join(root, 'node_modules/tsx'));
+    const unbuilt = gymnos(['list', 'trackers'], { cwd: root });
+    assert.equal(unbuilt.status, 1);
+    assert.match(unbuilt.stdout, /^ {2}mine +unresolved +tracker "mine" .*run under tsx .* or build the project/m);
+  });
+
+  test('an entry that shadows a built-in is shown as a problem, and list exits 1', () => {
+    const root = pluginProject({ 'var/trackers.json': '{\n  "jsonl": "trackers/mine.js#MineTracker"\n}\n' });
+    const result = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    assert.equal(result.status, 1);
+    const listed = JSON.parse(result.stdout) as Listing;
+    const builtin = listed.trackers.find((tracker) => tracker.name === 'jsonl' && tracker.source === 'builtin')!;
+    assert.equal(builtin.resolves, true);
+    const shadow = listed.trackers.find((tracker) => tracker.name === 'jsonl' && tracker.source === 'project')!;
+    assert.equal(shadow.resolves, false);
+    assert.equal(
+      shadow.error,
+      'var/trackers.json:2: "jsonl" is the name of a built-in tracker, which a project tracker may not take; ' +
+        'rename this entry (e.g. "my_jsonl")',
+    );
+  });
+
+  test('a project without a registry lists the built-ins and says how to add one', () => {
+    const root = pluginProject();
+    const result = gymnos(['list', 'trackers'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^ {2}csv +ok/m);
+    assert.match(result.stdout, /^Project \(var\/trackers\.json\):\n {2}none yet; create one: gymnos create-new/m);
+  });
+});
