@@ -25,7 +25,8 @@ export const TEST_TOOLS = ['tsx', 'typescript'] as const;
 
 /** The flat-config names ESLint looks for; any of them is the project's ESLint config. */
 const ESLINT_CONFIG_NAMES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'].map((extension) => `eslint.config.${extension}`);
-const REEXPORT = /^export\s*\{\s*default\s*\}\s*from\s*(['"])gymnos\/eslint-config\1\s*;?$/;
+const USES_GYMNOS_CONFIG = /(['"])gymnos\/eslint-config\1/;
+const ESM_SYNTAX = /^\s*(?:import|export)[\s{*]/m;
 /** npm's `npm init` placeholder, which counts as no test script. */
 const NPM_PLACEHOLDER_TEST = /^echo\s+\\?["']?Error: no test specified\\?["']?\s*&&\s*exit 1$/;
 
@@ -107,29 +108,35 @@ function planTrackersDirectory(root: string): InitChange {
 
 /**
  * The ESLint config: a re-export of gymnos's. In a package without `"type": "module"` a `.js` file is
- * CommonJS, where the `export` statement is a syntax error, so the file is `eslint.config.mjs` there.
+ * CommonJS, where the `export` statement is a syntax error, so the file is `eslint.config.mjs` there. A config
+ * the author made that builds on gymnos's (imports 'gymnos/eslint-config') counts as set up.
  */
 function planEslintConfig(root: string, isModule: boolean): InitChange {
-  const wanted = isModule ? 'eslint.config.js' : 'eslint.config.mjs';
-  const loadsAsModule = (name: string) => name === 'eslint.config.mjs' || (name === 'eslint.config.js' && isModule);
   const present = ESLINT_CONFIG_NAMES.flatMap((name) => {
     const text = readFileIfPresent(path.join(root, name));
     return text === undefined ? [] : [{ name, text }];
   });
-  if (present.length === 0) return created(wanted, ESLINT_CONFIG_SOURCE);
+  if (present.length === 0) return created(isModule ? 'eslint.config.js' : 'eslint.config.mjs', ESLINT_CONFIG_SOURCE);
   for (const { name, text } of present) {
-    const reexports = REEXPORT.test(text.trim());
-    if (reexports && loadsAsModule(name)) continue;
-    const fix = reexports
-      ? `it re-exports gymnos's config, but this package is not "type": "module", so it must be ${wanted}; rename it`
-      : `make it re-export gymnos's config (${ESLINT_CONFIG_SOURCE.trim()}) or remove it`;
+    const usesGymnos = USES_GYMNOS_CONFIG.test(text);
+    const breaksAsCommonJs = name === 'eslint.config.js' && !isModule && ESM_SYNTAX.test(text);
+    if (usesGymnos && !breaksAsCommonJs) continue;
+    const problem = usesGymnos
+      ? 'it is an ES module, but this package is not "type": "module", so Node loads it as CommonJS; ' +
+        'rename it to eslint.config.mjs'
+      : `make it use gymnos's config (${ESLINT_CONFIG_SOURCE.trim()}) or remove it`;
     throw new PlanError(
       'conflict',
       'ESLINT_CONFIG_EXISTS',
-      `${name} already exists${reexports ? '' : ' with a config of its own'}; ${fix}, then run gymnos init again`,
+      `${name} already exists${usesGymnos ? '' : ' with a config of its own'}; ${problem}, then run gymnos init again`,
     );
   }
   return unchanged(present[0]!.name, present[0]!.text);
+}
+
+/** True when a script runs the gymnos command (`gymnos lint`), with options of the author's or not. */
+function runsGymnosCommand(script: string, command: string): boolean {
+  return new RegExp(`^(?:npx\\s+)?${command.replace(' ', '\\s+')}(?:\\s|$)`).test(script.trim());
 }
 
 /** The `lint` and `test` scripts and the missing test tools, as structured edits of package.json. */
@@ -144,7 +151,7 @@ function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): Init
   ];
   for (const [script, command] of wantedScripts) {
     const current = scripts[script];
-    if (typeof current === 'string' && current.trim() === command) continue;
+    if (typeof current === 'string' && runsGymnosCommand(current, command)) continue;
     const isPlaceholder = script === 'test' && typeof current === 'string' && NPM_PLACEHOLDER_TEST.test(current.trim());
     if (current !== undefined && !isPlaceholder) {
       throw new PlanError(

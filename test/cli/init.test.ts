@@ -136,6 +136,23 @@ describe('gymnos init', () => {
     }
   });
 
+  test("scripts that run gymnos with options, and an ESLint config built on gymnos's, count as set up", () => {
+    const root = projectWith(
+      MODULE_PACKAGE.replace(
+        '"build": "tsc"',
+        '"build": "tsc",\n    "lint": "gymnos lint --quiet",\n    "test": "npx gymnos test --test-reporter=tap"',
+      ),
+      {
+        'eslint.config.js':
+          "import gymnos from 'gymnos/eslint-config';\n\nexport default [...gymnos, { ignores: ['build/'] }];\n",
+      },
+    );
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^UNCHANGED +eslint\.config\.js$/m);
+    assert.match(result.stdout, /^UPDATE +package\.json \(devDependencies\.tsx, devDependencies\.typescript\)$/m);
+  });
+
   test('an existing valid registry with entries is kept as it is', () => {
     const registry = '{ "alpha": "trackers/alpha.js#AlphaTracker" }';
     const root = projectWith(MODULE_PACKAGE, { 'var/trackers.json': registry });
@@ -171,13 +188,13 @@ describe('gymnos init', () => {
       [
         MODULE_PACKAGE,
         { 'eslint.config.js': 'export default [];\n' },
-        /eslint\.config\.js already exists with a config of its own; make it re-export gymnos's config/,
+        /eslint\.config\.js already exists with a config of its own; make it use gymnos's config/,
       ],
       [MODULE_PACKAGE, { 'eslint.config.cjs': 'module.exports = [];\n' }, /eslint\.config\.cjs already exists/],
       [
         MODULE_PACKAGE.replace('"type": "module"', '"type": "commonjs"'),
         { 'eslint.config.js': REEXPORT },
-        /eslint\.config\.js already exists; it re-exports gymnos's config, but .* must be eslint\.config\.mjs/,
+        /eslint\.config\.js already exists; it is an ES module, but .* CommonJS; rename it to eslint\.config\.mjs/,
       ],
       [
         MODULE_PACKAGE.replace('"build": "tsc"', '"build": "tsc",\n    "lint": "eslint ."'),
