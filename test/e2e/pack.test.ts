@@ -1,0 +1,175 @@
+/**
+ * End to end, as a plugin author meets gymnos: the package as `npm pack` ships it, installed from the tarball
+ * into a fresh npm project outside this repository, then `gymnos init`, `npm install`, `gymnos create-new
+ * tracker`, `gymnos lint`, the project's own `npm test`, and a script that loads the project's tracker beside
+ * a built-in one and logs through both. One pack and one project serve every step, in order; a step that
+ * fails skips the ones after it, which could only fail for the same reason.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPO } from '../helpers/project.js';
+import type { RunResult } from '../helpers/project.js';
+
+/** npm installs from the registry (its cache first); generous, for a slow network or a cold cache. */
+const STEP_TIMEOUT_MS = 5 * 60_000;
+const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline'];
+
+/**
+ * The environment of a user's shell: without what the enclosing `npm test` and `node --test` set, which would
+ * point the nested npm at this repository or make a nested test runner talk to ours.
+ */
+function userEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const key of Object.keys(env)) {
+    if (/^(npm_package_|npm_lifecycle_)/.test(key)) delete env[key];
+  }
+  for (const key of ['npm_config_local_prefix', 'npm_command', 'npm_config_call', 'INIT_CWD', 'NODE_TEST_CONTEXT']) {
+    delete env[key];
+  }
+  return env;
+}
+
+function exec(command: string, args: string[], cwd: string): RunResult {
+  const result = spawnSync(command, args, {
+    cwd,
+    env: userEnvironment(),
+    encoding: 'utf8',
+    timeout: STEP_TIMEOUT_MS,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function assertSucceeded(result: RunResult, what: string): void {
+  assert.equal(result.status, 0, `${what} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+}
+
+describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () => {
+  let work: string;
+  let project: string;
+  let tarball: string;
+  let failedStep: string | undefined;
+
+  /** A step of the walk-through; after one fails, the rest are skipped rather than failing in its wake. */
+  function step(name: string, body: () => void): void {
+    test(name, (t) => {
+      if (failedStep) return t.skip(`"${failedStep}" failed`);
+      try {
+        body();
+      } catch (error) {
+        failedStep = name;
+        throw error;
+      }
+    });
+  }
+
+  before(() => {
+    assert.ok(
+      existsSync(path.join(REPO, 'dist/cli-bundle/main.js')) && existsSync(path.join(REPO, 'dist/index.js')),
+      'dist/ is not built: run `npm run build` first (npm test does)',
+    );
+    work = mkdtempSync(path.join(os.tmpdir(), 'gymnos-e2e-'));
+    project = path.join(work, 'my-trackers');
+    mkdirSync(project);
+  });
+
+  after(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  step('npm pack ships the built package', () => {
+    // --ignore-scripts: pack the dist/ that npm test just built; `prepare` would rebuild it from under the
+    // other test files running meanwhile.
+    const pack = exec('npm', ['pack', REPO, '--ignore-scripts', '--json', '--pack-destination', work], work);
+    assertSucceeded(pack, 'npm pack');
+    const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
+    tarball = path.join(work, packed!.filename);
+    const files = new Set(packed!.files.map((file) => file.path));
+    for (const file of ['bin/gymnos.js', 'dist/cli-bundle/main.js', 'dist/index.js', 'var/trackers.json']) {
+      assert.ok(files.has(file), `the tarball holds ${file}`);
+    }
+    assert.ok(![...files].some((file) => file.startsWith('test/') || file.startsWith('src/')), 'no tests or sources');
+  });
+
+  step('a fresh npm project installs the tarball', () => {
+    assertSucceeded(exec('npm', ['init', '-y'], project), 'npm init -y');
+    assertSucceeded(exec('npm', ['install', tarball, ...NPM_FLAGS], project), 'npm install <tarball>');
+    assert.ok(existsSync(path.join(project, 'node_modules/.bin/gymnos')));
+  });
+
+  step('npx gymnos init sets the project up; npm install adds what it asked for', () => {
+    const init = exec('npx', ['gymnos', 'init'], project);
+    assertSucceeded(init, 'npx gymnos init');
+    assert.match(init.stdout, /^CREATE +var\/trackers\.json$/m);
+    assert.match(init.stdout, /^UPDATE +package\.json \(.*scripts\.test.*\)$/m);
+    const manifest = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8'));
+    assert.equal(manifest.scripts.test, 'gymnos test');
+    assert.equal(manifest.scripts.lint, 'gymnos lint');
+    assertSucceeded(exec('npm', ['install', ...NPM_FLAGS], project), 'npm install');
+    for (const tool of ['tsx', 'typescript']) assert.ok(existsSync(path.join(project, 'node_modules', tool)), tool);
+    // Before any tracker, the test script passes and says there is nothing to run.
+    const noTests = exec('npm', ['test'], project);
+    assertSucceeded(noTests, 'npm test without tests');
+    assert.match(noTests.stdout, /No test files/);
+  });
+
+  step('npx gymnos create-new tracker generates and registers my_tracker; init stays satisfied', () => {
+    assertSucceeded(exec('npx', ['gymnos', 'create-new', 'tracker', '--name', 'my_tracker'], project), 'create-new');
+    assert.ok(existsSync(path.join(project, 'src/trackers/my_tracker.ts')));
+    assert.ok(existsSync(path.join(project, 'test/trackers/my_tracker.test.ts')));
+    const registry = JSON.parse(readFileSync(path.join(project, 'var/trackers.json'), 'utf8'));
+    assert.equal(registry.my_tracker, 'trackers/my_tracker.js#MyTracker');
+    const again = exec('npx', ['gymnos', 'init'], project);
+    assertSucceeded(again, 'npx gymnos init (again)');
+    assert.match(again.stdout, /Already initialized/);
+  });
+
+  step('npx gymnos lint: the generated project lints clean', () => {
+    const lint = exec('npx', ['gymnos', 'lint'], project);
+    assertSucceeded(lint, 'npx gymnos lint');
+    assert.match(lint.stdout, /No problems/);
+    assertSucceeded(exec('npm', ['run', 'lint'], project), 'npm run lint');
+  });
+
+  step("the project's npm test runs the conformance kit against my_tracker", () => {
+    const npmTest = exec('npm', ['test'], project);
+    assertSucceeded(npmTest, 'npm test');
+    assert.match(npmTest.stdout, /my_tracker is registered and loads by name/);
+    assert.match(npmTest.stdout, /^ℹ pass [1-9]\d*$/m);
+    assert.match(npmTest.stdout, /^ℹ fail 0$/m);
+  });
+
+  step("a script loads the project's tracker and the built-in jsonl, and logs through both", () => {
+    const script = `import { readFileSync } from 'node:fs';
+import { load, TrackerList } from 'gymnos';
+
+const mine = await load('my_tracker');
+const jsonl = await load('jsonl', { flushIntervalMs: 0 });
+const trackers = new TrackerList([mine, jsonl]);
+await trackers.start('run-1', 'logs');
+trackers.logParams({ lr: 0.001 });
+for (let epoch = 0; epoch < 3; epoch++) trackers.logMetric('loss', 1 / (epoch + 1));
+await trackers.end();
+const events = readFileSync('logs/run-1/events.jsonl', 'utf8').trim().split('\\n').map((line) => JSON.parse(line));
+const metrics = events.filter((event) => event.kind === 'metric').map((event) => [event.step, event.value]);
+console.log(JSON.stringify({ classes: [mine.constructor.name, jsonl.constructor.name], metrics }));
+`;
+    writeFileSync(path.join(project, 'log_run.mjs'), script);
+    // tsx, as in the project's tests: the project's tracker is TypeScript, which Node 20 cannot import alone.
+    const run = exec(process.execPath, ['--import', 'tsx', 'log_run.mjs'], project);
+    assertSucceeded(run, 'node --import tsx log_run.mjs');
+    assert.deepEqual(JSON.parse(run.stdout.trim().split('\n').at(-1)!), {
+      classes: ['MyTracker', 'JsonlTracker'],
+      metrics: [
+        [0, 1],
+        [1, 0.5],
+        [2, 1 / 3],
+      ],
+    });
+    assert.deepEqual(JSON.parse(readFileSync(path.join(project, 'logs/run-1/params.json'), 'utf8')), { lr: 0.001 });
+  });
+});
