@@ -8,7 +8,7 @@ import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
 import { commitPlan, CommitError } from '../scaffold/commit.js';
 import { checkTrackerName, planTracker, PlanError } from '../scaffold/plan.js';
 import type { PlannedChange } from '../scaffold/plan.js';
-import { KINDS } from '../scaffold/templates.js';
+import { KINDS, resolveTemplatesFor, TemplateError } from '../scaffold/templates.js';
 import { CliError, EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import { chalk, findProjectRoot, printError, printJson, printLine } from './output.js';
@@ -20,6 +20,10 @@ export interface CreateNewOptions {
   force?: boolean;
   json?: boolean;
   cwd?: string;
+  /** A directory holding <kind>/*.hbs that overrides the project's and the built-in templates, file by file. */
+  templates?: string;
+  /** List the kinds and where each template file comes from, instead of creating anything. */
+  list?: boolean;
 }
 
 interface Outcome {
@@ -91,6 +95,10 @@ async function printDiffs(changes: PlannedChange[]): Promise<void> {
 }
 
 export async function runCreateNew(kindArg: string | undefined, options: CreateNewOptions): Promise<ExitCode> {
+  if (options.list) {
+    const { runListTemplates } = await import('./list_templates.js');
+    return runListTemplates(kindArg, options);
+  }
   const outcome: Outcome = {
     inputs: { kind: kindArg ?? null, name: null, requestedName: options.name ?? null, root: null },
     changes: [],
@@ -120,6 +128,8 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
         `unknown kind "${kind}"; available: ${Object.keys(KINDS).join(', ')}`,
       );
     }
+    // A --templates directory that cannot serve this kind fails before any prompt.
+    if (options.templates !== undefined) await resolveTemplatesFor(kind, { root, templatesDir: options.templates });
     let requested = options.name;
     if (requested === undefined) {
       if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
@@ -132,7 +142,13 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
       outcome.warnings.push(`normalized the name "${requested}" to "${name}"`);
     }
 
-    const plan = await planTracker({ root, name, force: options.force, warnings: outcome.warnings });
+    const plan = await planTracker({
+      root,
+      name,
+      force: options.force,
+      warnings: outcome.warnings,
+      templatesDir: options.templates,
+    });
     let changes = plan.changes;
     if (!options.json) {
       for (const warning of outcome.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
@@ -164,6 +180,7 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
       return fail(error.reason === 'conflict' ? EXIT.conflict : EXIT.usage, error.code, error.message);
     }
     if (error instanceof CliError) return fail(error.exitCode, error.code, error.message);
+    if (error instanceof TemplateError) return fail(EXIT.usage, error.code, error.message);
     if (error instanceof CommitError) return fail(EXIT.failure, 'WRITE_FAILED', error.message);
     if ((error as Error)?.name === 'ExitPromptError')
       return fail(EXIT.cancelled, 'CANCELLED', 'cancelled; nothing was written');

@@ -26,13 +26,21 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--force', "replace this tracker's own existing files (nothing else)")
     .option('--json', 'print one JSON document (inputs, changes, warnings, error) on stdout')
     .option('--cwd <dir>', 'run in this project directory instead of the current one')
+    .option('--templates <dir>', 'a directory of <kind>/*.hbs templates that override the others, file by file')
+    .option('--list', 'list the kinds and where each template file comes from, and exit')
     .addHelpText(
       'after',
       `
+Templates, file by file, the first found: --templates <dir>/<kind>/<file>, the project's
+templates/<kind>/<file>, then gymnos's own. Templates that are not gymnos's are checked before anything is
+written: a Handlebars error, or a .ts file that does not parse, is exit 2.
+
 Examples:
   $ gymnos create-new tracker --name my_tracker
   $ gymnos create-new tracker --name my_tracker --dry-run --diff
   $ gymnos create-new tracker --name my_tracker --json
+  $ gymnos create-new tracker --name my_tracker --templates ../shared-templates
+  $ gymnos create-new --list
 
 Exit codes: 0 ok, 1 failure (rolled back), 2 usage or validation error, 3 conflict (exists; use --force),
 130 cancelled prompt.`,

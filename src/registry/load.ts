@@ -3,11 +3,12 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { closest, distance } from 'fastest-levenshtein';
 import { isTrackerClass } from '../trackers/tracker.js';
 import type { Tracker } from '../trackers/tracker.js';
+import { closestName } from './closest.js';
 import { GymnosError } from './errors.js';
-import { displayPath, readCatalog } from './project.js';
+import { displayPath } from './package_root.js';
+import { readCatalog } from './project.js';
 import type { CatalogEntry, ShadowingEntry, TrackerCatalog, TrackerSource } from './project.js';
 import type { Registry } from './registry.js';
 import { missingModuleError, projectModuleFiles, resolveEntryModule } from './resolve.js';
@@ -30,13 +31,6 @@ export interface LoadedTrackerClass {
   source: TrackerSource;
   /** The package the module belongs to (gymnos, or the project). */
   root: string;
-}
-
-/** The closest registered name, if it is close enough to be what the user meant. */
-export function closestName(name: string, names: readonly string[]): string | undefined {
-  if (names.length === 0) return undefined;
-  const best = closest(name, names as string[]);
-  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
 /** Node's errors for a .ts file it cannot run by itself: there is no TypeScript loader (or it cannot strip it). */

@@ -25,3 +25,9 @@ export function runningFrom(): 'src' | 'dist' {
   const relative = path.relative(gymnosRoot(), fileURLToPath(import.meta.url));
   return relative.split(path.sep)[0] === 'src' ? 'src' : 'dist';
 }
+
+/** A path as a user would type it: relative to the current directory when inside it, else absolute. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}

@@ -114,9 +114,3 @@ export function readCatalog(options: { root?: string } = {}): TrackerCatalog {
     shadows,
   };
 }
-
-/** A path as a user would type it: relative to the current directory when inside it, else absolute. */
-export function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
-}

@@ -11,7 +11,7 @@ import { GymnosError } from '../registry/errors.js';
 import { trackerClassName, trackerNameProblem } from '../registry/names.js';
 import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
 import type { Registry } from '../registry/registry.js';
-import { KINDS, renderKind } from './templates.js';
+import { KINDS, renderTemplates, resolveTemplatesFor, TemplateError } from './templates.js';
 
 export type ChangeAction = 'create' | 'overwrite' | 'update' | 'unchanged';
 
@@ -51,6 +51,8 @@ export interface PlanTrackerOptions {
   name: string;
   force?: boolean;
   warnings?: string[];
+  /** A directory holding <kind>/*.hbs that overrides the project's and the built-in templates, file by file. */
+  templatesDir?: string;
 }
 
 /** True when `root` is the gymnos repository itself (its trackers import the base class by relative path). */
@@ -136,7 +138,21 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
   const { registry } = checkTrackerName(root, name, options.force);
   const className = trackerClassName(name);
   const target = registryTarget(name, className);
-  const rendered = await renderKind('tracker', templateContext(root, name, className));
+  const warnings = options.warnings ?? [];
+  let rendered;
+  try {
+    const templates = await resolveTemplatesFor('tracker', { root, templatesDir: options.templatesDir });
+    warnings.push(...templates.warnings);
+    rendered = await renderTemplates(templates, templateContext(root, name, className));
+    if (templates.files.some((file) => file.source !== 'builtin')) {
+      // Only templates that are not gymnos's own are checked, so the usual path never loads TypeScript.
+      const { checkRenderedTypeScript } = await import('./template_check.js');
+      await checkRenderedTypeScript(rendered);
+    }
+  } catch (error) {
+    if (error instanceof TemplateError) throw new PlanError('usage', error.code, error.message);
+    throw error;
+  }
 
   const changes: PlannedChange[] = rendered.map((file) => {
     const absolute = path.join(root, file.path);
@@ -151,5 +167,5 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
     content: registryAfter,
     before: registry.text === '' ? undefined : registry.text,
   });
-  return { kind: 'tracker', root, name, className, target, changes, warnings: options.warnings ?? [] };
+  return { kind: 'tracker', root, name, className, target, changes, warnings };
 }

@@ -1,16 +1,20 @@
 /**
- * The kinds `create-new` knows, their template files, and rendering.
+ * The kinds `create-new` knows, their template files, where each comes from, and rendering.
  *
- * Built-in templates are precompiled at build time (bin/build.mjs), so rendering needs only the small
- * Handlebars runtime. Each precompiled spec carries the hash of its source; a template edited since the
- * build is compiled with the full compiler instead, so what is rendered is always what is on disk.
+ * A project can own templates, file by file: for each of a kind's template files, the first found wins among
+ * `--templates <dir>` (`<dir>/<kind>/<file>`), the project's `templates/<kind>/<file>`, and gymnos's own.
+ *
+ * Built-in templates are precompiled at build time (bin/build.mjs), so rendering them needs only the small
+ * Handlebars runtime. Each precompiled spec carries the hash of its source; a built-in template edited since
+ * the build is compiled with the full compiler instead, so what is rendered is always what is on disk. A
+ * template from elsewhere is never served from the precompiled specs, whatever its content.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gymnosRoot } from '../registry/package_root.js';
+import { GymnosError } from '../registry/errors.js';
+import { displayPath, gymnosRoot } from '../registry/package_root.js';
 
 export interface TemplateFile {
   /** File name under templates/<kind>/. */
@@ -35,13 +39,112 @@ export const KINDS: Readonly<Record<string, KindDefinition>> = {
   },
 };
 
+/** Where a template file comes from: gymnos, the project's templates/, or the --templates directory. */
+export type TemplateSource = 'builtin' | 'project' | 'option';
+
+export interface ResolvedTemplate extends TemplateFile {
+  source: TemplateSource;
+  /** The absolute path of the .hbs file. */
+  file: string;
+}
+
+export interface TemplateSet {
+  kind: string;
+  files: ResolvedTemplate[];
+  /** Override files that are not one of the kind's templates (ignored). */
+  warnings: string[];
+}
+
+export interface TemplateOptions {
+  /** The project: its templates/<kind>/ overrides the built-in files. */
+  root?: string;
+  /** A directory holding <kind>/*.hbs (the --templates flag), above the project's. */
+  templatesDir?: string;
+}
+
+/** A template that cannot be used: missing directory, Handlebars error, invalid TypeScript output. */
+export class TemplateError extends GymnosError {}
+
 export interface RenderedFile {
   path: string;
   content: string;
+  template: ResolvedTemplate;
+  /** The template's own text (to point at its lines). */
+  templateText: string;
 }
 
 type Precompiled = Record<string, { hash: string; spec: object }>;
 type TemplateFunction = (context: object) => string;
+
+function samePath(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/** The directories that may hold templates/<kind>/ overrides, highest precedence first. */
+function overrideLayers(options: TemplateOptions): { source: TemplateSource; dir: string }[] {
+  const layers: { source: TemplateSource; dir: string }[] = [];
+  if (options.templatesDir !== undefined) layers.push({ source: 'option', dir: path.resolve(options.templatesDir) });
+  // In the gymnos repository the project's templates/ are the built-in ones.
+  if (options.root !== undefined && !samePath(options.root, gymnosRoot())) {
+    layers.push({ source: 'project', dir: path.join(options.root, 'templates') });
+  }
+  return layers;
+}
+
+/** Checks the --templates directory; `kind` given, it must hold `<kind>/`. */
+function checkTemplatesDir(dir: string, kind: string | undefined): void {
+  const shown = displayPath(dir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new TemplateError('TEMPLATES_DIR_MISSING', `--templates ${shown}: no such directory`);
+  }
+  if (kind !== undefined && !existsSync(path.join(dir, kind))) {
+    throw new TemplateError(
+      'TEMPLATES_DIR_EMPTY',
+      `--templates ${shown} has no ${kind}/ directory: it must hold <kind>/*.hbs like gymnos's templates/, ` +
+        `e.g. ${path.join(shown, kind, KINDS[kind]!.files[0]!.template)}`,
+    );
+  }
+}
+
+/** For each of the kind's template files, the one that applies, and a warning per stray override file. */
+export async function resolveTemplates(kind: string, options: TemplateOptions = {}): Promise<TemplateSet> {
+  const definition = KINDS[kind];
+  if (!definition) throw new Error(`unknown kind "${kind}"`);
+  if (options.templatesDir !== undefined) checkTemplatesDir(path.resolve(options.templatesDir), undefined);
+  const layers = overrideLayers(options);
+  const known = definition.files.map((file) => file.template);
+  const warnings: string[] = [];
+  for (const layer of layers) {
+    const dir = path.join(layer.dir, kind);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+    for (const name of readdirSync(dir).filter((file) => file.endsWith('.hbs') && !known.includes(file))) {
+      const { closestName } = await import('../registry/closest.js'); // only for a stray file
+      const suggestion = closestName(name, known);
+      warnings.push(
+        `${displayPath(path.join(dir, name))} is not a ${kind} template and is ignored` +
+          (suggestion ? `; did you mean ${suggestion}?` : `; the ${kind} templates are ${known.join(', ')}`),
+      );
+    }
+  }
+  const files = definition.files.map((file): ResolvedTemplate => {
+    for (const layer of layers) {
+      const candidate = path.join(layer.dir, kind, file.template);
+      if (existsSync(candidate)) return { ...file, source: layer.source, file: candidate };
+    }
+    return { ...file, source: 'builtin', file: path.join(gymnosRoot(), 'templates', kind, file.template) };
+  });
+  return { kind, files, warnings };
+}
+
+/** resolveTemplates for create-new: the --templates directory must then hold the kind. */
+export async function resolveTemplatesFor(kind: string, options: TemplateOptions): Promise<TemplateSet> {
+  if (options.templatesDir !== undefined) checkTemplatesDir(path.resolve(options.templatesDir), kind);
+  return resolveTemplates(kind, options);
+}
 
 async function loadPrecompiled(): Promise<Precompiled> {
   const file = path.join(gymnosRoot(), 'dist', 'templates.precompiled.js');
@@ -49,8 +152,13 @@ async function loadPrecompiled(): Promise<Precompiled> {
   return ((await import(pathToFileURL(file).href)) as { default: Precompiled }).default;
 }
 
-async function compileTemplate(key: string, source: string, precompiled: Precompiled): Promise<TemplateFunction> {
-  const entry = precompiled[key];
+async function compileTemplate(
+  template: ResolvedTemplate,
+  kind: string,
+  source: string,
+  precompiled: Precompiled,
+): Promise<TemplateFunction> {
+  const entry = template.source === 'builtin' ? precompiled[`${kind}/${template.template}`] : undefined;
   if (entry && entry.hash === createHash('sha256').update(source).digest('hex')) {
     // handlebars/runtime.js is CommonJS: its module.exports (the runtime) arrives as the default export.
     const runtime = ((await import('handlebars/runtime.js')) as unknown as { default: typeof import('handlebars') })
@@ -61,17 +169,53 @@ async function compileTemplate(key: string, source: string, precompiled: Precomp
   return Handlebars.compile(source, { strict: true, noEscape: true });
 }
 
-/** Renders every template of `kind` with `context` (which must carry `name`). */
-export async function renderKind(kind: string, context: { name: string } & object): Promise<RenderedFile[]> {
-  const definition = KINDS[kind];
-  if (!definition) throw new Error(`unknown kind "${kind}"`);
-  const dir = path.join(gymnosRoot(), 'templates', kind);
-  const precompiled = await loadPrecompiled();
+/** A Handlebars error as `file:line:column: message`, with what the user can do about it. */
+function handlebarsError(template: ResolvedTemplate, error: unknown, context: object): TemplateError {
+  const message = (error as Error)?.message ?? String(error);
+  const file = displayPath(template.file);
+  const located = error as { lineNumber?: number; column?: number };
+  const unknown = /^"([^"]+)" not defined in .* - \d+:\d+$/.exec(message);
+  if (unknown && located.lineNumber !== undefined && located.column !== undefined) {
+    return new TemplateError(
+      'TEMPLATE_UNKNOWN_VARIABLE',
+      `${file}:${located.lineNumber}:${located.column + 1}: unknown variable or helper "${unknown[1]}"; ` +
+        `the variables are ${Object.keys(context).join(', ')}; nothing was written`,
+    );
+  }
+  const parse = /^Parse error on line (\d+):[\s\S]*\n(Expecting [^\n]*)$/.exec(message);
+  if (parse) {
+    return new TemplateError(
+      'TEMPLATE_SYNTAX',
+      `${file}:${parse[1]}: Handlebars syntax error: ${parse[2]}; nothing was written`,
+    );
+  }
+  const where = located.lineNumber !== undefined ? `:${located.lineNumber}` : '';
+  return new TemplateError('TEMPLATE_RENDER_FAILED', `${file}${where}: ${message.split('\n')[0]}; nothing was written`);
+}
+
+/** Renders each template of the set with `context` (which must carry `name`). */
+export async function renderTemplates(set: TemplateSet, context: { name: string } & object): Promise<RenderedFile[]> {
+  const precompiled = set.files.some((file) => file.source === 'builtin') ? await loadPrecompiled() : {};
   return Promise.all(
-    definition.files.map(async ({ template, target }) => {
-      const source = await readFile(path.join(dir, template), 'utf8');
-      const render = await compileTemplate(`${kind}/${template}`, source, precompiled);
-      return { path: target(context.name), content: render(context) };
+    set.files.map(async (template) => {
+      let source: string;
+      try {
+        source = readFileSync(template.file, 'utf8'); // a few small files: the sync read is the faster
+      } catch (error) {
+        throw new TemplateError('TEMPLATE_UNREADABLE', `${displayPath(template.file)}: ${(error as Error).message}`);
+      }
+      let content: string;
+      try {
+        content = (await compileTemplate(template, set.kind, source, precompiled))(context);
+      } catch (error) {
+        throw handlebarsError(template, error, context);
+      }
+      return { path: template.target(context.name), content, template, templateText: source };
     }),
   );
+}
+
+/** Renders every built-in template of `kind` with `context`. */
+export async function renderKind(kind: string, context: { name: string } & object): Promise<RenderedFile[]> {
+  return renderTemplates(await resolveTemplates(kind), context);
 }
