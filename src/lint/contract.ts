@@ -6,7 +6,8 @@
  * - `gymnos/tracker-name`: tracker names (registry keys, tracker module files) are snake_case;
  * - `gymnos/tracker-module`: each entry's module exists under src/ (and stays inside the package);
  * - `gymnos/tracker-export`: that module exports that name, and it is a class extending `Tracker`;
- * - `gymnos/tracker-unregistered`: every tracker class exported under src/trackers/ is registered.
+ * - `gymnos/tracker-unregistered`: every tracker class exported under src/trackers/ is registered;
+ * - `gymnos/tracker-shadows-builtin`: outside the gymnos repository, no entry takes a built-in tracker's name.
  * (`gymnos/registry-format`, the registry being Prettier-formatted, is checked with the Prettier pass.)
  *
  * The modules are read, never run: the TypeScript parser gives the exports and `extends` clauses, followed
@@ -15,6 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type TS from 'typescript';
+import { BUILTIN_TRACKERS } from '../registry/builtins.js';
 import { GymnosError } from '../registry/errors.js';
 import { RESERVED_NAMES } from '../registry/names.js';
 import { parseRegistry, REGISTRY_PATH } from '../registry/registry.js';
@@ -29,6 +31,7 @@ export const CONTRACT_RULES = {
   'gymnos/tracker-module': "each registry entry's module exists under src/, inside the package",
   'gymnos/tracker-export': 'each registry entry names an exported class that extends Tracker',
   'gymnos/tracker-unregistered': 'every tracker class under src/trackers/ is registered in var/trackers.json',
+  'gymnos/tracker-shadows-builtin': "a project's registry entry does not take the name of a built-in tracker",
 } as const;
 
 export type ContractRule = keyof typeof CONTRACT_RULES;
@@ -115,6 +118,7 @@ class ContractChecker {
       const rule = problem.message.startsWith('invalid tracker name') ? 'gymnos/tracker-name' : 'gymnos/registry-entry';
       this.#report(registryFile, rule, problem.message, problem);
     }
+    this.#checkShadows([...registry.entries.values(), ...registry.problems], registryFile);
     const registered = new Set<string>();
     for (const entry of registry.entries.values()) {
       const file = this.#checkEntry(entry, registryFile);
@@ -195,6 +199,23 @@ class ContractChecker {
       );
     }
     return file;
+  }
+
+  /** A project's entries named like a built-in tracker, which `load` refuses (once per name). */
+  #checkShadows(entries: readonly { name: string; line: number; column: number }[], registryFile: string): void {
+    if (this.#input.isGymnosRepository) return; // the built-ins are registered there
+    const reported = new Set<string>();
+    for (const entry of entries) {
+      if (!BUILTIN_TRACKERS.has(entry.name) || reported.has(entry.name)) continue;
+      reported.add(entry.name);
+      this.#report(
+        registryFile,
+        'gymnos/tracker-shadows-builtin',
+        `"${entry.name}" is the name of a built-in tracker, which a project tracker may not take (load refuses ` +
+          `it); rename this entry (e.g. "my_${entry.name}")`,
+        entry,
+      );
+    }
   }
 
   /** Tracker classes exported by modules under src/trackers/ that no registry entry names. */

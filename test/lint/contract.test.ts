@@ -189,6 +189,28 @@ describe('the plugin contract', () => {
     assert.deepEqual(await findings(withoutRegistry), ['src/trackers/good.ts:3 gymnos/tracker-unregistered error']);
   });
 
+  test("a project's entry named like a built-in tracker is gymnos/tracker-shadows-builtin at its line", async () => {
+    const registry = [
+      '{',
+      '  "good": "trackers/good.js#GoodTracker",',
+      '  "jsonl": "trackers/good.js#GoodTracker",',
+      '  "memory": 7',
+      '}',
+      '',
+    ].join('\n');
+    assert.deepEqual(await findings({ 'var/trackers.json': registry, 'src/trackers/good.ts': GOOD }), [
+      'var/trackers.json:4 gymnos/registry-entry error',
+      'var/trackers.json:3 gymnos/tracker-shadows-builtin error',
+      'var/trackers.json:4 gymnos/tracker-shadows-builtin error',
+    ]);
+    assert.ok(
+      (await messages({ 'var/trackers.json': registry, 'src/trackers/good.ts': GOOD })).includes(
+        '"jsonl" is the name of a built-in tracker, which a project tracker may not take (load refuses it); ' +
+          'rename this entry (e.g. "my_jsonl")',
+      ),
+    );
+  });
+
   test('a project with no registry and no trackers has nothing to check', async () => {
     assert.deepEqual(await findings({ 'src/index.ts': 'export const x = 1;\n' }), []);
   });
