@@ -106,7 +106,20 @@ tsx not installed).`,
     .addArgument(new Argument('[what]', 'what to list').choices(['trackers']).default('trackers'))
     .option('--json', 'print one JSON document on stdout')
     .option('--cwd <dir>', 'run in this project directory instead of the current one')
-    .addHelpText('after', '\nExamples:\n  $ gymnos list trackers\n  $ gymnos list trackers --json')
+    .addHelpText(
+      'after',
+      `
+In a project: the built-in trackers, then the project's (its var/trackers.json), each with the file it
+resolves to. A project's TypeScript tracker resolves through the project's tsx when installed, else from its
+build (dist/). An entry named like a built-in tracker is listed as a problem.
+
+Examples:
+  $ gymnos list trackers
+  $ gymnos list trackers --json
+  $ gymnos list trackers --cwd packages/my-trackers
+
+Exit codes: 0 every tracker resolves, 1 some do not, 2 the registry is not valid JSON.`,
+    )
     .action(async (_what: string, options: Record<string, unknown>) => {
       const { runList } = await import('./list.js');
       setExit(await runList(options));
