@@ -11,6 +11,7 @@ import type { PlannedChange } from '../scaffold/plan.js';
 import { KINDS, resolveTemplatesFor, TemplateError } from '../scaffold/templates.js';
 import { CliError, EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
+import { runListTemplates } from './list_templates.js';
 import { chalk, findProjectRoot, printError, printJson, printLine } from './output.js';
 
 export interface CreateNewOptions {
@@ -95,10 +96,7 @@ async function printDiffs(changes: PlannedChange[]): Promise<void> {
 }
 
 export async function runCreateNew(kindArg: string | undefined, options: CreateNewOptions): Promise<ExitCode> {
-  if (options.list) {
-    const { runListTemplates } = await import('./list_templates.js');
-    return runListTemplates(kindArg, options);
-  }
+  if (options.list) return runListTemplates(kindArg, options);
   const outcome: Outcome = {
     inputs: { kind: kindArg ?? null, name: null, requestedName: options.name ?? null, root: null },
     changes: [],

@@ -147,7 +147,8 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
     if (templates.files.some((file) => file.source !== 'builtin')) {
       // Only templates that are not gymnos's own are checked, so the usual path never loads TypeScript.
       const { checkRenderedTypeScript } = await import('./template_check.js');
-      await checkRenderedTypeScript(rendered);
+      const problem = await checkRenderedTypeScript(rendered);
+      if (problem) throw new TemplateError(problem.code, problem.message);
     }
   } catch (error) {
     if (error instanceof TemplateError) throw new PlanError('usage', error.code, error.message);

@@ -7,21 +7,30 @@
 import path from 'node:path';
 import type TS from 'typescript';
 import { displayPath } from '../registry/package_root.js';
-import { TemplateError } from './templates.js';
 import type { RenderedFile } from './templates.js';
 
 const TYPESCRIPT_TARGET = /\.[cm]?ts$/;
 
-async function loadTypeScript(): Promise<typeof TS> {
+/**
+ * What is wrong with a template. plan.ts makes the TemplateError: importing that class here would split the
+ * templates module off into a chunk of its own, one more module to load on create-new's usual path.
+ */
+export interface TemplateProblem {
+  code: string;
+  message: string;
+}
+
+async function loadTypeScript(): Promise<typeof TS | TemplateProblem> {
   try {
     return (await import('typescript')).default;
   } catch (error) {
     if ((error as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new TemplateError(
-      'TYPESCRIPT_MISSING',
-      "the project's templates render TypeScript, which gymnos checks with TypeScript's parser, but typescript " +
+    return {
+      code: 'TYPESCRIPT_MISSING',
+      message:
+        "the project's templates render TypeScript, which gymnos checks with TypeScript's parser, but typescript " +
         '(a peer dependency of gymnos) is not installed: npm install --save-dev typescript',
-    );
+    };
   }
 }
 
@@ -63,11 +72,12 @@ function templatePosition(templateText: string, renderedLine: string, line: numb
   return best;
 }
 
-/** Throws a TemplateError for the first rendered .ts file (of a template not from gymnos) that does not parse. */
-export async function checkRenderedTypeScript(files: readonly RenderedFile[]): Promise<void> {
+/** The problem with the first rendered .ts file (of a template not from gymnos) that does not parse, if any. */
+export async function checkRenderedTypeScript(files: readonly RenderedFile[]): Promise<TemplateProblem | undefined> {
   const targets = files.filter((file) => file.template.source !== 'builtin' && TYPESCRIPT_TARGET.test(file.path));
-  if (targets.length === 0) return;
+  if (targets.length === 0) return undefined;
   const ts = await loadTypeScript();
+  if (!('transpileModule' in ts)) return ts;
   for (const file of targets) {
     const { diagnostics = [] } = ts.transpileModule(file.content, {
       fileName: path.basename(file.path),
@@ -82,10 +92,12 @@ export async function checkRenderedTypeScript(files: readonly RenderedFile[]): P
     const at = mapped ? `:${mapped.line + 1}:${mapped.column + 1}` : '';
     const message = ts.flattenDiagnosticMessageText(first.messageText, ' ').replace(/\.$/, '');
     const more = diagnostics.length > 1 ? `, and ${diagnostics.length - 1} more` : '';
-    throw new TemplateError(
-      'TEMPLATE_INVALID_TYPESCRIPT',
-      `${displayPath(file.template.file)}${at}: renders invalid TypeScript in ${file.path} (line ${line + 1}, ` +
+    return {
+      code: 'TEMPLATE_INVALID_TYPESCRIPT',
+      message:
+        `${displayPath(file.template.file)}${at}: renders invalid TypeScript in ${file.path} (line ${line + 1}, ` +
         `column ${character + 1}): ${message} in ${JSON.stringify(renderedLine.trim())}${more}; nothing was written`,
-    );
+    };
   }
+  return undefined;
 }
