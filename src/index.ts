@@ -16,7 +16,8 @@ export type { TrackerErrorContext, TrackerListOptions, TrackerSpec } from './tra
 export { MemoryTracker } from './trackers/memory.js';
 export type { MemoryFigure, MemoryFile, MemoryMetric, MemoryTrackerParams } from './trackers/memory.js';
 export { load, loadTrackerClass } from './registry/load.js';
-export type { LoadOptions } from './registry/load.js';
+export type { LoadedTrackerClass, LoadOptions } from './registry/load.js';
+export type { TrackerSource } from './registry/project.js';
 export { GymnosError } from './registry/errors.js';
 export { readRegistry, parseRegistry, REGISTRY_PATH } from './registry/registry.js';
 export type { Registry, RegistryEntry, RegistryProblem } from './registry/registry.js';
