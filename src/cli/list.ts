@@ -45,13 +45,12 @@ async function registerProjectTypeScriptLoader(catalog: TrackerCatalog): Promise
     (item) => item.source === 'project' && existsSync(sourceOf(item.entry.module)),
   );
   if (!hasTypeScript) return;
-  let loader: string;
   try {
-    loader = createRequire(path.join(project.root, 'package.json')).resolve('tsx');
+    const loader = createRequire(path.join(project.root, 'package.json')).resolve('tsx');
+    await import(pathToFileURL(loader).href);
   } catch {
-    return; // then such a tracker resolves from its build, or is reported as not built
+    // No usable tsx: such a tracker then resolves from its build, or is reported as not built.
   }
-  await import(pathToFileURL(loader).href);
 }
 
 export async function listTrackers(root: string): Promise<TrackerListing> {
