@@ -7,5 +7,12 @@ if (!existsSync(bundle)) {
   process.stderr.write('gymnos: the CLI is not built; run `npm run build` (or `npm ci`) in the gymnos package\n');
   process.exit(2);
 }
+// A reader that goes away early (`gymnos lint | head`) is not an error: stop printing, let the command finish
+// what it is doing (a commit, a fix), and exit with its own code instead of crashing on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
 const { main } = await import(bundle.href);
 process.exitCode = await main(process.argv.slice(2));

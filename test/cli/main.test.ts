@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { copyOfRepository, gymnos, removeProjects } from '../helpers/project.js';
+import { BIN, copyOfRepository, gymnos, removeProjects } from '../helpers/project.js';
 
 after(removeProjects);
 
@@ -17,6 +18,21 @@ describe('gymnos', () => {
     assert.equal(version.status, 0);
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
     assert.match(gymnos(['create-new', '--help'], { cwd: root }).stdout, /Examples:[\s\S]*Exit codes: 0 ok/);
+  });
+
+  test('a reader that goes away (gymnos ... | head) does not crash it: the command finishes, with its exit code', async () => {
+    const root = copyOfRepository();
+    const child = spawn(process.execPath, [BIN, 'create-new', 'tracker', '--name', 'piped', '--diff'], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    child.stdout.destroy(); // the reader is gone before the first line is written: every write is EPIPE
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(status, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+    assert.ok(existsSync(path.join(root, 'src/trackers/piped.ts')), 'the tracker was created all the same');
   });
 
   test('an unknown command or option is a usage error: exit 2 with one line', () => {
