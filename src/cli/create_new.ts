@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
 import { commitPlan, CommitError } from '../scaffold/commit.js';
-import { checkTrackerName, planTracker, PlanError } from '../scaffold/plan.js';
+import { checkTrackerName, isGymnosRepository, planTracker, PlanError } from '../scaffold/plan.js';
 import type { PlannedChange } from '../scaffold/plan.js';
 import { KINDS, resolveTemplatesFor, TemplateError } from '../scaffold/templates.js';
 import { CliError, EXIT } from './exit_codes.js';
@@ -170,8 +170,14 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
     const where = path.relative(process.cwd(), root) || '.';
     printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
     printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
-    printLine(`  2. npm run build, then load('${name}') returns a ${plan.className}.`);
-    printLine(`  3. npm test runs test/trackers/${name}.test.ts (the conformance kit).`);
+    if (isGymnosRepository(plan.root)) {
+      printLine(`  2. npm run build, then load('${name}') returns a ${plan.className}.`);
+      printLine(`  3. npm test runs test/trackers/${name}.test.ts (the conformance kit).`);
+    } else {
+      // In a plugin project, load() imports the tracker's TypeScript source under tsx: no build step.
+      printLine(`  2. npm test runs test/trackers/${name}.test.ts: the conformance kit on load('${name}').`);
+      printLine('  3. npm run lint checks style and the plugin contract.');
+    }
     return EXIT.ok;
   } catch (error) {
     if (error instanceof PlanError) {
