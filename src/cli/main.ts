@@ -14,7 +14,20 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({
       outputError: (message, write) => write(message.replace(/^error: /, 'gymnos: ')),
-    });
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ gymnos init                                  set up an npm project for tracker plugins
+  $ gymnos create-new tracker --name my_tracker  scaffold and register a tracker
+  $ gymnos test                                  run the project's tests
+  $ gymnos lint                                  ESLint, Prettier and the plugin contract
+  $ gymnos list trackers                         what is registered, and whether it resolves
+
+Run gymnos <command> --help for a command's options, examples and exit codes.
+Docs: docs/cli.md (commands), docs/api.md (the Tracker API), docs/plugin-project.md (your own project).`,
+    );
 
   program
     .command('create-new')
