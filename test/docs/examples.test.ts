@@ -1,0 +1,75 @@
+/**
+ * The CLI reference's examples work as written: every `$ gymnos ...` line of every ```console block in
+ * docs/cli.md is run with the real bin, in order, in a fresh project per block, and must exit 0, or the code
+ * its trailing `# exit N` comment documents. A block that says `# in a project of your own` runs in an npm
+ * project that depends on gymnos (with tsx and typescript installed, as after `npm install`); the others in a
+ * copy of this repository. Lines of other programs
+ * (npm, node) are not run here: the end-to-end test covers them.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { pluginProject } from '../helpers/plugin_project.js';
+import { copyOfRepository, gymnos, removeProjects, REPO } from '../helpers/project.js';
+
+interface Example {
+  line: number;
+  args: string[];
+  status: number;
+}
+
+/** Splits a command line the way a POSIX shell would for the simple quoting the docs use. */
+function splitWords(command: string): string[] {
+  const words: string[] = [];
+  const pattern = /'([^']*)'|"([^"]*)"|(\S+)/g;
+  for (const match of command.matchAll(pattern)) words.push(match[1] ?? match[2] ?? match[3]!);
+  return words;
+}
+
+function parseBlocks(markdown: string): { line: number; ownProject: boolean; examples: Example[] }[] {
+  const blocks: { line: number; ownProject: boolean; examples: Example[] }[] = [];
+  const lines = markdown.split('\n');
+  let current: (typeof blocks)[number] | undefined;
+  lines.forEach((text, index) => {
+    if (text.startsWith('```console')) current = { line: index + 1, ownProject: false, examples: [] };
+    else if (text.startsWith('```') && current) {
+      if (current.examples.length > 0) blocks.push(current);
+      current = undefined;
+    } else if (current) {
+      if (/^\$? *# in a project of your own/.test(text)) current.ownProject = true;
+      const command = /^\$ (?:npx )?(gymnos\s.*?)(?:\s+# exit (\d+))?\s*$/.exec(text);
+      if (command) {
+        const [, words, status] = command;
+        // The tests never give the CLI a terminal, so an input redirection (`< /dev/null`) changes nothing.
+        const args = splitWords(words!.replace(/\s<\s*\S+/, '')).slice(1);
+        current.examples.push({ line: index + 1, args, status: Number(status ?? 0) });
+      }
+    }
+  });
+  return blocks;
+}
+
+describe('docs/cli.md examples', () => {
+  after(removeProjects);
+  const file = path.join(REPO, 'docs', 'cli.md');
+  const blocks = parseBlocks(readFileSync(file, 'utf8'));
+
+  test('the reference has examples to run', () => {
+    assert.ok(blocks.length >= 5, `only ${blocks.length} console blocks with gymnos commands in docs/cli.md`);
+  });
+
+  for (const block of blocks) {
+    test(`docs/cli.md:${block.line}: ${block.examples.map((e) => e.args.slice(0, 2).join(' ')).join('; ')}`, () => {
+      const root = block.ownProject ? pluginProject() : copyOfRepository();
+      for (const example of block.examples) {
+        const result = gymnos(example.args, { cwd: root });
+        assert.equal(
+          result.status,
+          example.status,
+          `docs/cli.md:${example.line}: gymnos ${example.args.join(' ')}\n${result.stdout}\n${result.stderr}`,
+        );
+      }
+    });
+  }
+});
