@@ -20,7 +20,7 @@ describe('gymnos', () => {
     assert.match(gymnos(['create-new', '--help'], { cwd: root }).stdout, /Examples:[\s\S]*Exit codes: 0 ok/);
   });
 
-  test('a reader that goes away (gymnos ... | head) does not crash it: the command finishes, with its exit code', async () => {
+  test('a reader that goes away (gymnos ... | head) is no crash: the command finishes with its exit code', async () => {
     const root = copyOfRepository();
     const child = spawn(process.execPath, [BIN, 'create-new', 'tracker', '--name', 'piped', '--diff'], {
       cwd: root,
