@@ -12,7 +12,7 @@ import { KINDS, resolveTemplatesFor, TemplateError } from '../scaffold/templates
 import { CliError, EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import { runListTemplates } from './list_templates.js';
-import { chalk, findProjectRoot, printError, printJson, printLine } from './output.js';
+import { chalk, failureReporter, findProjectRoot, printJson, printLine } from './output.js';
 
 export interface CreateNewOptions {
   name?: string;
@@ -103,12 +103,7 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
     warnings: [],
     error: null,
   };
-  const fail = (exitCode: ExitCode, code: string, message: string): ExitCode => {
-    outcome.error = { code, message };
-    if (options.json) printJson({ ok: false, dryRun: Boolean(options.dryRun), ...outcome });
-    printError(message);
-    return exitCode;
-  };
+  const fail = failureReporter(outcome, options);
 
   try {
     const root = findProjectRoot(options.cwd);

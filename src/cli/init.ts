@@ -11,7 +11,7 @@ import { PlanError } from '../scaffold/plan.js';
 import type { ChangeAction } from '../scaffold/plan.js';
 import { CliError, EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
-import { chalk, findProjectRoot, printError, printJson, printLine } from './output.js';
+import { chalk, failureReporter, findProjectRoot, printJson, printLine } from './output.js';
 
 export interface InitOptions {
   dryRun?: boolean;
@@ -47,12 +47,7 @@ export async function runInit(options: InitOptions): Promise<ExitCode> {
     warnings: [],
     error: null,
   };
-  const fail = (exitCode: ExitCode, code: string, message: string): ExitCode => {
-    outcome.error = { code, message };
-    if (options.json) printJson({ ok: false, dryRun: Boolean(options.dryRun), ...outcome });
-    printError(message);
-    return exitCode;
-  };
+  const fail = failureReporter(outcome, options);
 
   try {
     const root = findProjectRoot(options.cwd);

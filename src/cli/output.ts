@@ -6,6 +6,7 @@ import chalk from 'chalk';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, EXIT } from './exit_codes.js';
+import type { ExitCode } from './exit_codes.js';
 
 // chalk honours FORCE_COLOR but not NO_COLOR (https://no-color.org); FORCE_COLOR wins when both are set.
 if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) chalk.level = 0;
@@ -22,6 +23,22 @@ export function printError(message: string): void {
 
 export function printJson(document: unknown): void {
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+}
+
+/**
+ * The failure path of a command with --json: records the error in its outcome, prints the outcome as the one
+ * JSON document when asked, prints the error line on stderr either way, and returns the exit code.
+ */
+export function failureReporter(
+  outcome: { error: { code: string; message: string } | null },
+  options: { json?: boolean; dryRun?: boolean },
+): (exitCode: ExitCode, code: string, message: string) => ExitCode {
+  return (exitCode, code, message) => {
+    outcome.error = { code, message };
+    if (options.json) printJson({ ok: false, dryRun: Boolean(options.dryRun), ...outcome });
+    printError(message);
+    return exitCode;
+  };
 }
 
 /**
