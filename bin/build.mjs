@@ -2,7 +2,6 @@
 // Builds dist/: the library with its type declarations (tsc), the templates precompiled for the Handlebars
 // runtime, and the CLI bundled into a few files so `gymnos --help` resolves almost no modules at start-up.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +16,8 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
   stdio: 'inherit',
 });
 
-// Templates: precompiled specs keyed by path, each with the hash of its source so that an edited template is
-// noticed at run time (and compiled with the full Handlebars compiler instead of served stale).
+// Templates: precompiled specs keyed by path, each with its source so that an edited template is noticed at
+// run time (and compiled with the full Handlebars compiler instead of served stale).
 const Handlebars = require('handlebars');
 const templatesDir = path.join(root, 'templates');
 const entries = [];
@@ -27,9 +26,8 @@ for (const kind of readdirSync(templatesDir)) {
     .filter((f) => f.endsWith('.hbs'))
     .sort()) {
     const source = readFileSync(path.join(templatesDir, kind, file), 'utf8');
-    const hash = createHash('sha256').update(source).digest('hex');
     const spec = Handlebars.precompile(source, { strict: true, noEscape: true });
-    entries.push(`  ${JSON.stringify(`${kind}/${file}`)}: { hash: ${JSON.stringify(hash)}, spec: ${spec} },`);
+    entries.push(`  ${JSON.stringify(`${kind}/${file}`)}: { source: ${JSON.stringify(source)}, spec: ${spec} },`);
   }
 }
 writeFileSync(path.join(dist, 'templates.precompiled.js'), `export default {\n${entries.join('\n')}\n};\n`);

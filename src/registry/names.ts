@@ -2,7 +2,6 @@
  * Tracker names: the snake_case ids used as registry keys, module file names and `load()` arguments.
  * One definition serves the CLI flag, the prompt's inline validation, the registry reader and the linter.
  */
-import { pascalCase, snakeCase } from 'change-case';
 
 export const MAX_TRACKER_NAME_LENGTH = 64;
 
@@ -47,11 +46,20 @@ export function trackerNameProblem(name: string): string | undefined {
 export function normalizeTrackerName(input: string): string {
   const trimmed = input.trim();
   if (!/^[A-Za-z][A-Za-z0-9]*(?:[-_]?[A-Za-z0-9]+)*$/.test(trimmed)) return trimmed;
-  return snakeCase(trimmed);
+  // Word boundaries as change-case draws them (myTracker, HTTPServer -> http_server), for ASCII names only.
+  const words = trimmed
+    .replace(/([a-z\d])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .split(/[-_]/);
+  return words.map((word) => word.toLowerCase()).join('_');
 }
 
 /** The class a tracker module exports: `my_tracker` -> `MyTracker`, `memory` -> `MemoryTracker`. */
 export function trackerClassName(name: string): string {
-  const base = pascalCase(name);
+  // A word that starts with a digit keeps its underscore (model_2 -> Model_2), as change-case's pascalCase does.
+  const base = name
+    .split('_')
+    .map((word, index) => (index > 0 && /^\d/.test(word) ? `_${word}` : word.charAt(0).toUpperCase() + word.slice(1)))
+    .join('');
   return base.endsWith('Tracker') ? base : `${base}Tracker`;
 }

@@ -7,7 +7,6 @@
  * own entry to what it finds, so no run loses another's entry. `gymnos init` commits through the same lock, so
  * it never races a `create-new` creating the registry.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -152,7 +151,9 @@ async function writeAll(root: string, changes: PlannedChange[], createdDirs: str
         await fs.mkdir(dir);
         createdDirs.push(dir);
       }
-      const temp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.gymnos-tmp`;
+      // Unique enough with the pid (and created with 'wx', so a clash fails instead of overwriting); not
+      // node:crypto, which would cost start-up time.
+      const temp = `${target}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.gymnos-tmp`;
       await fs.writeFile(temp, change.content);
       temps.set(change, temp);
     }

@@ -5,11 +5,11 @@
  * `--templates <dir>` (`<dir>/<kind>/<file>`), the project's `templates/<kind>/<file>`, and gymnos's own.
  *
  * Built-in templates are precompiled at build time (bin/build.mjs), so rendering them needs only the small
- * Handlebars runtime. Each precompiled spec carries the hash of its source; a built-in template edited since
- * the build is compiled with the full compiler instead, so what is rendered is always what is on disk. A
+ * Handlebars runtime. Each precompiled spec carries the source it was compiled from (compared as text: hashing
+ * would load node:crypto on the start-up path); a built-in template edited since the build is compiled with the
+ * full compiler instead, so what is rendered is always what is on disk. A
  * template from elsewhere is never served from the precompiled specs, whatever its content.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -73,7 +73,7 @@ export interface RenderedFile {
   templateText: string;
 }
 
-type Precompiled = Record<string, { hash: string; spec: object }>;
+type Precompiled = Record<string, { source: string; spec: object }>;
 type TemplateFunction = (context: object) => string;
 
 function samePath(a: string, b: string): boolean {
@@ -159,7 +159,7 @@ async function compileTemplate(
   precompiled: Precompiled,
 ): Promise<TemplateFunction> {
   const entry = template.source === 'builtin' ? precompiled[`${kind}/${template.template}`] : undefined;
-  if (entry && entry.hash === createHash('sha256').update(source).digest('hex')) {
+  if (entry && entry.source === source) {
     // handlebars/runtime.js is CommonJS: its module.exports (the runtime) arrives as the default export.
     const runtime = ((await import('handlebars/runtime.js')) as unknown as { default: typeof import('handlebars') })
       .default;
