@@ -13,8 +13,11 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+const CLI_ERROR_BRAND = Symbol.for('gymnos.CliError');
+
 /** An error the CLI reports as one line on stderr and turns into an exit code. */
 export class CliError extends Error {
+  readonly [CLI_ERROR_BRAND] = true;
   readonly exitCode: ExitCode;
   readonly code: string;
 
@@ -24,4 +27,12 @@ export class CliError extends Error {
     this.exitCode = exitCode;
     this.code = code;
   }
+}
+
+/**
+ * True for a CliError from any of the CLI's bundles: each command is bundled on its own (bin/build.mjs), with
+ * its own copy of the class, so `instanceof` cannot tell across bundles; the brand can.
+ */
+export function isCliError(error: unknown): error is CliError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[CLI_ERROR_BRAND] === true;
 }

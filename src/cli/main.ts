@@ -3,7 +3,7 @@
  * runs, so `gymnos --help` loads no template engine, prompt library or linter.
  */
 import { Argument, Command, CommanderError } from 'commander';
-import { CliError, EXIT } from './exit_codes.js';
+import { EXIT, isCliError } from './exit_codes.js';
 import { GYMNOS_VERSION } from './version.js';
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -186,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit 0; any other commander error is a usage error, already printed.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof CliError) {
+    if (isCliError(error)) {
       process.stderr.write(`gymnos: ${error.message}\n`);
       return error.exitCode;
     }
