@@ -10,9 +10,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { setRegistryEntry } from '../registry/edit.js';
 import { readRegistry, REGISTRY_PATH } from '../registry/registry.js';
+import { lockFile } from './file_lock.js';
 import { PlanError } from './plan.js';
 import type { PlannedChange, TrackerPlan } from './plan.js';
 
@@ -116,11 +116,7 @@ async function commitUnderRegistryLock(
   }
   let release: (() => Promise<void>) | undefined;
   try {
-    release = await lockfile.lock(registryFile, {
-      realpath: false,
-      stale: 10_000,
-      retries: { retries: 100, minTimeout: 10, maxTimeout: 100, randomize: true },
-    });
+    release = await lockFile(registryFile, { staleMs: 10_000, timeoutMs: 10_000 });
   } catch (error) {
     await removeDirectories(createdDirs, fs);
     throw new CommitError(`could not lock ${REGISTRY_PATH}: ${(error as Error).message}`, { cause: error });

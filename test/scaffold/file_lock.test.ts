@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lockFile } from '../../src/scaffold/file_lock.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lock-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('lockFile', () => {
+  test('holders follow one another: a second locker waits until the first releases', async () => {
+    const file = path.join(dir, 'serial.json');
+    const order: string[] = [];
+    const first = await lockFile(file);
+    assert.ok(existsSync(`${file}.lock`));
+    const second = lockFile(file).then((release) => {
+      order.push('second acquired');
+      return release;
+    });
+    await sleep(50);
+    order.push('first releases');
+    await first();
+    await (
+      await second
+    )();
+    assert.deepEqual(order, ['first releases', 'second acquired']);
+    assert.ok(!existsSync(`${file}.lock`), 'released');
+  });
+
+  test('many lockers at once each get the lock alone', async () => {
+    const file = path.join(dir, 'many.json');
+    let holders = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const release = await lockFile(file);
+        most = Math.max(most, ++holders);
+        await sleep(5);
+        holders--;
+        await release();
+      }),
+    );
+    assert.equal(most, 1);
+  });
+
+  test('a lock left by a killed process is taken over once stale; a fresh one times out, naming it', async () => {
+    const file = path.join(dir, 'stale.json');
+    mkdirSync(`${file}.lock`);
+    await assert.rejects(lockFile(file, { staleMs: 10_000, timeoutMs: 100 }), /stale\.json\.lock is held by another/);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${file}.lock`, old, old);
+    const release = await lockFile(file, { staleMs: 10_000, timeoutMs: 100 });
+    await release();
+    assert.ok(!existsSync(`${file}.lock`));
+  });
+});
