@@ -42,7 +42,7 @@ function installTools() {
 }
 
 const templates = path.join(repo, 'templates', 'tracker');
-const registry = '{\n  "memory": "trackers/memory.js#MemoryTracker"\n}\n';
+const registry = '{\n  "existing": "trackers/existing.js#ExistingTracker"\n}\n';
 
 /** A fresh project: package.json, the registry, and the generator configs plop and hygen need. */
 function freshProject(scratch, i) {
