@@ -1,6 +1,7 @@
 /**
  * Temporary copies of a project for CLI tests, and a runner for the real bin/gymnos.js.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -95,4 +96,16 @@ export function run(command: string, args: string[], cwd: string): RunResult {
   delete env.NODE_TEST_CONTEXT;
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a generated tracker's test in `root` (node --test through tsx) and asserts that it passes. */
+export function assertGeneratedTestPasses(root: string, name: string): void {
+  const result = run(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=tap', `test/trackers/${name}.test.ts`],
+    root,
+  );
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /# fail 0/);
+  assert.match(result.stdout, /# pass [1-9]/);
 }
