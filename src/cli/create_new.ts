@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
 import { commitPlan, CommitError } from '../scaffold/commit.js';
-import { checkTrackerName, isGymnosRepository, planTracker, PlanError } from '../scaffold/plan.js';
+import { isGymnosPackage } from '../registry/package_root.js';
+import { checkTrackerName, planTracker, PlanError } from '../scaffold/plan.js';
 import type { PlannedChange } from '../scaffold/plan.js';
-import { KINDS, resolveTemplatesFor, TemplateError } from '../scaffold/templates.js';
+import { checkTemplatesDir, KINDS, TemplateError } from '../scaffold/templates.js';
 import { CliError, EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import { runListTemplates } from './list_templates.js';
@@ -122,7 +123,7 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
       );
     }
     // A --templates directory that cannot serve this kind fails before any prompt.
-    if (options.templates !== undefined) await resolveTemplatesFor(kind, { root, templatesDir: options.templates });
+    if (options.templates !== undefined) checkTemplatesDir(path.resolve(options.templates), kind);
     let requested = options.name;
     if (requested === undefined) {
       if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
@@ -165,7 +166,7 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
     const where = path.relative(process.cwd(), root) || '.';
     printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
     printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
-    if (isGymnosRepository(plan.root)) {
+    if (isGymnosPackage(plan.root)) {
       printLine(`  2. npm run build, then load('${name}') returns a ${plan.className}.`);
       printLine(`  3. npm test runs test/trackers/${name}.test.ts (the conformance kit).`);
     } else {

@@ -3,12 +3,13 @@
  * the built-in trackers and the project's, each with where it comes from.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { GymnosError } from '../registry/errors.js';
 import { loadCatalogEntry, shadowError } from '../registry/load.js';
+import { displayPath } from '../registry/package_root.js';
 import { readCatalog } from '../registry/project.js';
+import { sourceModulePath } from '../registry/resolve.js';
+import { resolveTsxLoader } from '../test_runner/project_tests.js';
 import type { TrackerCatalog, TrackerSource } from '../registry/project.js';
 import { CliError, EXIT } from './exit_codes.js';
 import { GYMNOS_VERSION } from './version.js';
@@ -40,14 +41,14 @@ export interface TrackerListing {
 async function registerProjectTypeScriptLoader(catalog: TrackerCatalog): Promise<void> {
   const project = catalog.project;
   if (!project) return;
-  const sourceOf = (module: string) => path.join(project.root, 'src', module.replace(/\.(m|c)?js$/, '.$1ts'));
   const hasTypeScript = [...catalog.entries.values()].some(
-    (item) => item.source === 'project' && existsSync(sourceOf(item.entry.module)),
+    (item) =>
+      item.source === 'project' && existsSync(path.join(project.root, 'src', sourceModulePath(item.entry.module))),
   );
-  if (!hasTypeScript) return;
+  const loader = hasTypeScript ? resolveTsxLoader(project.root) : undefined;
+  if (!loader) return;
   try {
-    const loader = createRequire(path.join(project.root, 'package.json')).resolve('tsx');
-    await import(pathToFileURL(loader).href);
+    await import(loader);
   } catch {
     // No usable tsx: such a tracker then resolves from its build, or is reported as not built.
   }
@@ -62,16 +63,12 @@ export async function listTrackers(root: string): Promise<TrackerListing> {
     throw error;
   }
   await registerProjectTypeScriptLoader(catalog);
-  const shown = (file: string) => {
-    const relative = path.relative(root, file);
-    return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
-  };
   const trackers: ListedTracker[] = [];
   for (const [name, item] of catalog.entries) {
     const listed = { name, source: item.source, target: item.entry.target };
     try {
       const { file } = await loadCatalogEntry(catalog, item);
-      trackers.push({ ...listed, file: shown(file), resolves: true, error: null });
+      trackers.push({ ...listed, file: displayPath(file, root), resolves: true, error: null });
     } catch (error) {
       trackers.push({ ...listed, file: null, resolves: false, error: (error as Error).message });
     }

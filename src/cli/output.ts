@@ -5,6 +5,7 @@
 import chalk from 'chalk';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { findPackageRoot } from '../registry/package_root.js';
 import { CliError, EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 
@@ -48,14 +49,11 @@ export function failureReporter(
 export function findProjectRoot(cwd: string | undefined): string {
   const start = path.resolve(cwd ?? process.cwd());
   if (!existsSync(start)) throw new CliError(EXIT.usage, 'CWD_MISSING', `--cwd ${start} does not exist`);
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) {
-      throw new CliError(
-        EXIT.usage,
-        'NO_PROJECT',
-        `no package.json in ${start} or above it; run gymnos inside your project or pass --cwd <dir>`,
-      );
-    }
-  }
+  const root = findPackageRoot(start);
+  if (root !== undefined) return root;
+  throw new CliError(
+    EXIT.usage,
+    'NO_PROJECT',
+    `no package.json in ${start} or above it; run gymnos inside your project or pass --cwd <dir>`,
+  );
 }

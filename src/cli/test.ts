@@ -34,8 +34,9 @@ export async function runTest(args: string[], options: { cwd?: string }): Promis
     );
     return EXIT.ok;
   }
-  const loader = needsTypeScriptLoader(files) ? resolveTsxLoader(root) : undefined;
-  if (needsTypeScriptLoader(files) && !loader) {
+  const needsLoader = needsTypeScriptLoader(files);
+  const loader = needsLoader ? resolveTsxLoader(root) : undefined;
+  if (needsLoader && !loader) {
     throw new CliError(
       EXIT.usage,
       'TSX_MISSING',

@@ -7,9 +7,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../registry/errors.js';
-import { gymnosRoot } from '../registry/package_root.js';
+import { gymnosRoot, isGymnosPackage } from '../registry/package_root.js';
 import { parseRegistry } from '../registry/registry.js';
-import { isGymnosRepository, PlanError } from '../scaffold/plan.js';
+import { PlanError } from '../scaffold/plan.js';
 import type { PlannedChange } from '../scaffold/plan.js';
 import { dependsOn, objectSection, PACKAGE_JSON, parsePackageJson, setJsonValue } from './package_json.js';
 import type { PackageJson } from './package_json.js';
@@ -177,7 +177,7 @@ function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): Init
 
 /** Plans `gymnos init` in the npm project at `root`. Throws a PlanError (usage or conflict) on a problem. */
 export function planInit(root: string): InitPlan {
-  if (isGymnosRepository(root)) {
+  if (isGymnosPackage(root)) {
     throw new PlanError(
       'usage',
       'GYMNOS_REPOSITORY',

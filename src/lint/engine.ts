@@ -3,11 +3,11 @@
  * replays the stored report when nothing changed; only on a miss does it import the linters (run_linters.ts).
  * This module must stay light: nothing here may import ESLint, Prettier or TypeScript.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { computeFingerprint, cacheDirectory, FingerprintStore } from './fingerprint.js';
 import { listProjectFiles } from './files.js';
 import type { LintProgress } from './run_linters.js';
+import { isGymnosPackage } from '../registry/package_root.js';
 import { LintUsageError } from './types.js';
 import type { LintReport } from './types.js';
 import { projectTypeScript, typeScriptProblem } from './typescript_version.js';
@@ -31,14 +31,6 @@ export interface LintOptions {
   gymnosVersion: string;
   /** Called as ESLint and Prettier get through the files (for a progress line). */
   onProgress?: (progress: LintProgress) => void;
-}
-
-function isGymnosRepository(root: string): boolean {
-  try {
-    return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name?: unknown }).name === 'gymnos';
-  } catch {
-    return false;
-  }
 }
 
 /** Whether a stored report leaves nothing for `--fix` to do, so it can be replayed under `--fix` too. */
@@ -86,7 +78,7 @@ export async function lintProject(options: LintOptions): Promise<LintReport> {
     fix,
     typeAware,
     cacheDirectory: directory,
-    isGymnosRepository: isGymnosRepository(root),
+    isGymnosRepository: isGymnosPackage(root),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const report: LintReport = { ...result, cache: store ? 'miss' : 'off', durationMs: 0 };

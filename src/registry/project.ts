@@ -7,10 +7,9 @@
  * project without var/trackers.json adds no trackers. In the gymnos package itself (a package.json named
  * "gymnos") there is one registry, read as a whole, as before projects had their own.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUILTIN_TRACKERS } from './builtins.js';
-import { gymnosRoot } from './package_root.js';
+import { findPackageRoot, gymnosRoot, isGymnosPackage } from './package_root.js';
 import { readRegistry } from './registry.js';
 import type { Registry, RegistryEntry } from './registry.js';
 
@@ -43,23 +42,6 @@ export interface ShadowingEntry {
   /** 1-based line of its key in the project's registry. */
   line: number;
   registry: Registry;
-}
-
-/** True when `dir` holds the gymnos package (the repository or an install): its package.json says "gymnos". */
-export function isGymnosPackage(dir: string): boolean {
-  try {
-    return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'gymnos';
-  } catch {
-    return false;
-  }
-}
-
-/** The nearest directory at or above `start` that holds a package.json, or undefined. */
-export function findPackageRoot(start: string): string | undefined {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
 }
 
 /** The project whose registry sits beside the built-ins: `root`, else discovered from process.cwd(). */

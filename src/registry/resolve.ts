@@ -31,7 +31,7 @@ function insideModulePath(entry: RegistryEntry, registryFile: string): string {
 }
 
 /** `trackers/x.js` -> `trackers/x.ts` (and .mjs -> .mts, .cjs -> .cts). */
-function sourceModulePath(relative: string): string {
+export function sourceModulePath(relative: string): string {
   return relative.replace(/\.(m|c)?js$/, '.$1ts');
 }
 

@@ -9,6 +9,7 @@ import { setRegistryEntry } from '../registry/edit.js';
 import { BUILTIN_TRACKERS } from '../registry/builtins.js';
 import { GymnosError } from '../registry/errors.js';
 import { trackerClassName, trackerNameProblem } from '../registry/names.js';
+import { isGymnosPackage } from '../registry/package_root.js';
 import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
 import type { Registry } from '../registry/registry.js';
 import { KINDS, renderTemplates, resolveTemplatesFor, TemplateError } from './templates.js';
@@ -55,17 +56,9 @@ export interface PlanTrackerOptions {
   templatesDir?: string;
 }
 
-/** True when `root` is the gymnos repository itself (its trackers import the base class by relative path). */
-export function isGymnosRepository(root: string): boolean {
-  try {
-    return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).name === 'gymnos';
-  } catch {
-    return false;
-  }
-}
-
 function templateContext(root: string, name: string, className: string) {
-  const inRepo = isGymnosRepository(root);
+  // In the gymnos repository itself, trackers import the base class by relative path.
+  const inRepo = isGymnosPackage(root);
   return {
     name,
     className,

@@ -96,7 +96,7 @@ function overrideLayers(options: TemplateOptions): { source: TemplateSource; dir
 }
 
 /** Checks the --templates directory; `kind` given, it must hold `<kind>/`. */
-function checkTemplatesDir(dir: string, kind: string | undefined): void {
+export function checkTemplatesDir(dir: string, kind: string | undefined): void {
   const shown = displayPath(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new TemplateError('TEMPLATES_DIR_MISSING', `--templates ${shown}: no such directory`);
@@ -213,9 +213,4 @@ export async function renderTemplates(set: TemplateSet, context: { name: string 
       return { path: template.target(context.name), content, template, templateText: source };
     }),
   );
-}
-
-/** Renders every built-in template of `kind` with `context`. */
-export async function renderKind(kind: string, context: { name: string } & object): Promise<RenderedFile[]> {
-  return renderTemplates(await resolveTemplates(kind), context);
 }
