@@ -12,7 +12,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { setRegistryEntry } from '../registry/edit.js';
 import { readRegistry, REGISTRY_PATH } from '../registry/registry.js';
-import { lockFile } from './file_lock.js';
+import { lockFile } from '../util/file_lock.js';
 import { PlanError } from './plan.js';
 import type { PlannedChange, TrackerPlan } from './plan.js';
 

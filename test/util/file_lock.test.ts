@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lockFile } from '../../src/scaffold/file_lock.js';
+import { lockFile } from '../../src/util/file_lock.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lock-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
