@@ -1,18 +1,21 @@
 /**
- * The project fingerprint: one hash of everything a lint result depends on (the gymnos build and the linters'
- * versions, the options, the lockfile, the Prettier and TypeScript configs, the file list and every file's
- * content). When it matches the one stored with the last report, that report is replayed and no linter is
- * loaded at all. Only ever this module and node built-ins are loaded on that path.
+ * The project fingerprint: one hash of every input of every rule (the gymnos build and the linters' versions,
+ * the options, the lockfile, the ESLint, Prettier and TypeScript configs, the project's file list, every linted
+ * file's content and everything the plugin-contract rules read: the registry and the project's source files,
+ * which they follow from a registry entry through imports to `Tracker`). When it matches the one stored with the
+ * last report, that report is replayed and no linter is loaded at all: a cached run reports exactly what an
+ * uncached one would. Only ever this module and node built-ins are loaded on that path.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomicSync } from '../util/atomic_write.js';
 import type { LintReport } from './types.js';
 
 /** Bumped whenever the shape of the stored report changes. */
-const FORMAT = 'gymnos-lint-fingerprint/1';
+const FORMAT = 'gymnos-lint-fingerprint/2';
 /** How many fingerprints (one per distinct set of paths and options) a project keeps. */
 const MAX_ENTRIES = 8;
 
@@ -30,8 +33,10 @@ const LINTER_PACKAGES = [
 
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb'];
 
-/** Files that configure Prettier or TypeScript, wherever they are in the tree. */
+/** Files that configure ESLint, Prettier or TypeScript, wherever they are in the tree. */
 const CONFIG_FILES = [
+  /^eslint\.config\.[cm]?[jt]s$/,
+  /^\.eslintignore$/,
   /^\.prettierrc(?:\..+)?$/,
   /^prettier\.config\.[cm]?[jt]s$/,
   /^\.prettierignore$/,
@@ -40,7 +45,7 @@ const CONFIG_FILES = [
   /^[jt]sconfig(?:\..+)?\.json$/,
 ];
 
-/** The files among `allFiles` that configure Prettier or TypeScript, and the root package.json. */
+/** The files among `allFiles` that configure ESLint, Prettier or TypeScript, and the root package.json. */
 export function configFiles(allFiles: readonly string[]): string[] {
   const found = allFiles.filter((file) => CONFIG_FILES.some((pattern) => pattern.test(path.posix.basename(file))));
   if (!found.includes('package.json')) found.push('package.json');
@@ -85,6 +90,21 @@ function engineIdentity(gymnosVersion: string): string {
   return [gymnosVersion, ...versions, ...files].join('\n');
 }
 
+const REGISTRY_FILE = 'var/trackers.json';
+const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/;
+
+/**
+ * What the plugin-contract rules read, whichever files are linted: the registry, and every source file of the
+ * project (an entry's module, and whatever it imports on the way to `Tracker`). Hashing all the sources rather
+ * than the ones the last run followed keeps the key simple and exact, at the cost of a miss on an unrelated edit.
+ */
+export function contractInputs(root: string, allFiles: readonly string[]): string[] {
+  // The same condition run_linters.ts runs the contract rules on (the registry may be ignored by git).
+  const registryExists = statSync(path.join(root, REGISTRY_FILE), { throwIfNoEntry: false }) !== undefined;
+  if (!registryExists && !allFiles.some((file) => file.startsWith('src/trackers/'))) return [REGISTRY_FILE];
+  return [REGISTRY_FILE, ...allFiles.filter((file) => SOURCE_FILE.test(file))];
+}
+
 /** The fingerprint of the project as it is on disk now. */
 export function computeFingerprint(input: FingerprintInput): string {
   const hash = createHash('sha256');
@@ -95,20 +115,24 @@ export function computeFingerprint(input: FingerprintInput): string {
   add('format', FORMAT);
   add('engine', engineIdentity(input.gymnosVersion));
   add('options', JSON.stringify({ typeAware: input.typeAware, typeScript: input.typeScriptVersion ?? null }));
-  const readOrEmpty = (file: string): Buffer => {
+  // A missing file and an empty one lint differently (no registry, or a registry that is not JSON).
+  const readForKey = (file: string): Buffer => {
     try {
       return readFileSync(path.join(input.root, file));
-    } catch {
-      return Buffer.alloc(0);
+    } catch (error) {
+      return Buffer.from(`\0unreadable ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   };
-  for (const lockfile of LOCKFILES) add(`lockfile ${lockfile}`, readOrEmpty(lockfile));
-  for (const file of configFiles(input.allFiles)) add(`config ${file}`, readOrEmpty(file));
+  for (const lockfile of LOCKFILES) add(`lockfile ${lockfile}`, readForKey(lockfile));
+  for (const file of configFiles(input.allFiles)) add(`config ${file}`, readForKey(file));
   // Type-aware results depend on every file the program sees, not only the ones linted.
   const contents = input.typeAware ? input.allFiles.filter((file) => /\.[cm]?[jt]sx?$/.test(file)) : [];
   const linted = new Set([...input.lintFiles, ...contents]);
+  for (const file of contractInputs(input.root, input.allFiles)) linted.add(file);
   add('files', input.lintFiles.join('\n'));
-  for (const file of [...linted].sort()) add(`file ${file}`, readOrEmpty(file));
+  // Which files exist matters to the contract rules (a registry entry's module, an unregistered tracker).
+  add('all files', input.allFiles.join('\n'));
+  for (const file of [...linted].sort()) add(`file ${file}`, readForKey(file));
   return hash.digest('hex');
 }
 
@@ -166,9 +190,7 @@ export class FingerprintStore {
       const entries = stored.entries.filter((entry) => entry.key !== key);
       entries.unshift({ key, fingerprint, report, usedAt: Date.now() });
       mkdirSync(path.dirname(this.file), { recursive: true });
-      const temporary = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ format: FORMAT, entries: entries.slice(0, MAX_ENTRIES) }));
-      renameSync(temporary, this.file);
+      writeFileAtomicSync(this.file, JSON.stringify({ format: FORMAT, entries: entries.slice(0, MAX_ENTRIES) }));
     } catch {
       // a read-only node_modules only costs speed
     }
