@@ -11,6 +11,27 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const dist = path.join(root, 'dist');
 
+// A fresh checkout has no node_modules: `npm pack` (and `npm install <checkout>`) run this build through the
+// prepare script without installing the build tools first. Install them from the lockfile, then build.
+const BUILD_TOOLS = ['typescript/bin/tsc', 'esbuild', 'handlebars'];
+const missing = BUILD_TOOLS.filter((tool) => {
+  try {
+    require.resolve(tool);
+    return false;
+  } catch {
+    return true;
+  }
+});
+if (missing.length > 0) {
+  process.stderr.write(`gymnos build: ${missing.join(', ')} not installed; installing from the lockfile (npm ci)\n`);
+  const npm = process.env.npm_execpath;
+  const [command, args] = npm ? [process.execPath, [npm]] : ['npm', []];
+  execFileSync(command, [...args, 'ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
   stdio: 'inherit',
