@@ -10,6 +10,7 @@
  * the number of scalars; a chunk of a megabyte goes to the page cache in well under a millisecond.
  * Every chunk ends with a newline, so a crash in the middle of a write can only cut the last line short.
  */
+import { finiteNumberText, needsNumberText } from './number_text.js';
 import {
   closeSync,
   fstatSync,
@@ -146,13 +147,29 @@ function dropPartialLastLine(fd: number): void {
   ftruncateSync(fd, 0);
 }
 
-/** `JSON.stringify` that keeps NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity". */
+// Numbers whose JSON text must differ from JSON.stringify's are passed through the replacer as marked strings,
+// then unquoted: the marker holds a NUL, which JSON.stringify always escapes inside a real string.
+const NUMBER_MARK = '\u0000gymnos-number:';
+const MARKED_NUMBER = /"\\u0000gymnos-number:([^"]*)"/g;
+
+/**
+ * `JSON.stringify` that keeps NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity", and writes every
+ * other number so that all readers read it back the same (`finiteNumberText`: `-0.0`, `1e+20`).
+ */
 export function stringifyJson(value: unknown, indent?: number): string {
-  return JSON.stringify(
+  let marked = false;
+  const text = JSON.stringify(
     value,
-    (_key, item: unknown) => (typeof item === 'number' && !Number.isFinite(item) ? String(item) : item),
+    (_key, item: unknown) => {
+      if (typeof item !== 'number') return item;
+      if (!Number.isFinite(item)) return String(item);
+      if (!needsNumberText(item) || (item === 0 && !Object.is(item, -0))) return item;
+      marked = true;
+      return NUMBER_MARK + finiteNumberText(item);
+    },
     indent,
   );
+  return marked ? text.replace(MARKED_NUMBER, '$1') : text;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   stringifyJson,
 } from '../runtime/buffered_file.js';
 import type { LineSink } from '../runtime/buffered_file.js';
+import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
 
 export interface CsvTrackerParams extends TrackerOptions {
   /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
@@ -87,7 +88,8 @@ export class CsvTracker extends Tracker {
       this.#tailTime = now;
       this.#tail = ',' + now + '\n';
     }
-    this.#metrics.append(step + field + value + this.#tail);
+    // NaN and ±Infinity as "NaN", "Infinity", "-Infinity", which pandas and python's float() read.
+    this.#metrics.append(step + field + (needsNumberText(value) ? finiteNumberText(value) : value) + this.#tail);
   }
 
   override logParam(name: string, value: ParamValue): void {

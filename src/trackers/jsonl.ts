@@ -23,6 +23,7 @@ import {
   stringifyJson,
 } from '../runtime/buffered_file.js';
 import type { LineSink } from '../runtime/buffered_file.js';
+import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
 
 export interface JsonlTrackerParams extends TrackerOptions {
   /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
@@ -105,7 +106,8 @@ export class JsonlTracker extends Tracker {
       this.#head = '{"time":' + now + ',"step":';
     }
     // value - value is 0 exactly when value is finite; NaN and ±Infinity become "NaN", "Infinity", "-Infinity".
-    this.#events.append(this.#head + step + middle + (value - value === 0 ? value : '"' + value + '"') + '}\n');
+    const text = value - value !== 0 ? '"' + value + '"' : needsNumberText(value) ? finiteNumberText(value) : value;
+    this.#events.append(this.#head + step + middle + text + '}\n');
   }
 
   override logParam(name: string, value: ParamValue): void {

@@ -1,0 +1,50 @@
+/**
+ * How a finite float64 is written to a text file so that every reader reads the same value: JavaScript's
+ * shortest round-trip digits, in the form each reader parses best.
+ *
+ * - Integral values of 2^53 or more are written in exponent form (`1e+20`, not `100000000000000000000`): as a
+ *   plain integer, pandas rejects the file ("Value is too big") or wraps it through uint64, and Python's json
+ *   reads an int where the value was a float.
+ * - Negative zero is `-0.0`: `String(-0)` is `0`, and a reader cannot tell it was ever negative.
+ * - A value below 1 with more than six significant digits is written in exponent form (`6.551540484651924e-4`,
+ *   not `0.0006551540484651924`): pandas' default parsers lose digits after leading zeros (thousands of units in
+ *   the last place for read_csv, millions for read_json), and are within two to seven units on the exponent form.
+ *   Short values (`0.5`, `0.001`) stay as they are: pandas reads them exactly.
+ *
+ * Bit-exact round trips hold for `JSON.parse`, Python's `json` and `float()`, and for pandas with
+ * `read_json(..., precise_float=True)` or `read_csv(..., float_precision="round_trip")` (subnormals excepted:
+ * pandas' precise JSON parser refuses them); docs/trackers/jsonl.md and csv.md say the same for users.
+ */
+
+const EXACT_INTEGER_LIMIT = 2 ** 53;
+const SHORT_DIGITS = 6;
+
+/** Significant digits of a number's text: `0.000123` has 3, `1.25e-7` has 3. */
+function significantDigits(text: string): number {
+  let count = 0;
+  let leading = true;
+  for (const char of text) {
+    if (char === 'e') break;
+    if (char < '0' || char > '9') continue;
+    if (leading && char === '0') continue;
+    leading = false;
+    count++;
+  }
+  return count;
+}
+
+/** The text of a finite number (callers handle NaN and ±Infinity, whose spelling is the format's). */
+export function finiteNumberText(value: number): string {
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0';
+  if (value >= EXACT_INTEGER_LIMIT || value <= -EXACT_INTEGER_LIMIT) {
+    return Number.isInteger(value) ? value.toExponential() : String(value);
+  }
+  const text = String(value);
+  if (value < 1 && value > -1 && significantDigits(text) > SHORT_DIGITS) return value.toExponential();
+  return text;
+}
+
+/** True when `finiteNumberText` may differ from `String(value)`: a cheap test for the hot logging paths. */
+export function needsNumberText(value: number): boolean {
+  return value < 1 ? value > -1 || value <= -EXACT_INTEGER_LIMIT : value >= EXACT_INTEGER_LIMIT;
+}

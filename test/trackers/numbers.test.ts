@@ -1,0 +1,142 @@
+/**
+ * Every float64 a tracker writes reads back as the same value in every reader: JSON.parse, Python's json and
+ * float(), and pandas. Bit-exact with the reader options docs/trackers/jsonl.md and csv.md give
+ * (`precise_float=True`, `float_precision="round_trip"`); within a few units in the last place with pandas'
+ * defaults (its fast parsers), never an error or another magnitude (a plain `100000000000000000000` made pandas
+ * reject the file; `0.0006551540484651924` came back from read_csv 852 units off).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CsvTracker } from '../../src/trackers/csv.js';
+import { JsonlTracker } from '../../src/trackers/jsonl.js';
+import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
+
+/** Values at the edges (integers past 2^53, past int64, -0, subnormals) and realistic training values. */
+function values(): number[] {
+  const edges = [1e20, 7.19e20, -7.19e20, 1e21, 2 ** 53, 2 ** 63, 2 ** 64, -(2 ** 70), 1.8e19, 9.9e20, -0, 0];
+  const extremes = [Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 2.2250738585072014e-308, 0.1, 1 / 3];
+  let state = 12345;
+  const realistic = Array.from({ length: 400 }, () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return (state / 2 ** 31) * [1, 10, 1e-3, 1e3][state % 4]!;
+  });
+  return [...edges, ...extremes, ...realistic];
+}
+
+/** The bits of a double as hex: -0 and 0 differ, as they must. */
+function bits(value: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  return view.getBigUint64(0).toString(16);
+}
+
+/** Runs python on `file` printing one hex bit pattern per value; undefined when pandas is missing. */
+function pythonBits(program: string, file: string): string[] | undefined {
+  const prelude =
+    'import json, struct, sys\nhexbits = lambda v: struct.pack(">d", float(v)).hex().lstrip("0") or "0"\n';
+  const result = spawnSync(PYTHON, ['-c', prelude + program, file], { encoding: 'utf8' });
+  if (result.error || (result.status !== 0 && /ModuleNotFoundError|ImportError/.test(result.stderr))) return undefined;
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout.trim().split('\n');
+}
+
+/** How many units in the last place `a` and `b` (as bit strings of doubles of one sign) are apart. */
+function ulps(a: string, b: string): bigint {
+  const difference = BigInt(`0x${a}`) - BigInt(`0x${b}`);
+  return difference < 0n ? -difference : difference;
+}
+
+describe('numbers read back the same in every reader', () => {
+  const expected = values();
+  const want = expected.map(bits);
+  let dir: string;
+  let jsonl: string;
+  let csv: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-numbers-'));
+    const jsonlTracker = new JsonlTracker();
+    const csvTracker = new CsvTracker();
+    jsonlTracker.start('run', dir);
+    csvTracker.start('run', path.join(dir, 'csv'));
+    for (const [step, value] of expected.entries()) {
+      jsonlTracker.logMetric('v', value, step);
+      csvTracker.logMetric('v', value, step);
+    }
+    jsonlTracker.logParam('edges', expected.slice(0, 12));
+    await jsonlTracker.end();
+    await csvTracker.end();
+    jsonl = path.join(dir, 'run', 'events.jsonl');
+    csv = path.join(dir, 'csv', 'run', 'metrics.csv');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('JSON.parse reads every jsonl value and param bit for bit', () => {
+    const lines = readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const metrics = lines.filter((line) => line.kind === 'metric').map((line) => bits(line.value as number));
+    assert.deepEqual(metrics, want);
+    const param = lines.find((line) => line.kind === 'param')!.value as number[];
+    assert.deepEqual(param.map(bits), want.slice(0, 12));
+    const params = JSON.parse(readFileSync(path.join(dir, 'run', 'params.json'), 'utf8')) as { edges: number[] };
+    assert.deepEqual(params.edges.map(bits), want.slice(0, 12));
+  });
+
+  test('no integer past 2^53 is written as a plain integer, and -0 is -0.0', () => {
+    for (const file of [jsonl, csv]) {
+      const text = readFileSync(file, 'utf8');
+      assert.doesNotMatch(text, /[,:]-?\d{17,}[,}\n]/, file);
+      assert.match(text, /[,:]-0\.0[,}]/, file);
+    }
+  });
+
+  test("Python's json, and pandas.read_json(lines=True, precise_float=True), read jsonl bit for bit", (t) => {
+    const fromJson = pythonBits(
+      'for line in open(sys.argv[1]):\n  e = json.loads(line)\n  print(hexbits(e["value"])) if e["kind"] == "metric" else None',
+      jsonl,
+    );
+    assert.deepEqual(fromJson, want);
+    const program = (options: string) =>
+      'import pandas\nframe = pandas.read_json(sys.argv[1], lines=True' +
+      options +
+      ')\n' +
+      'frame = frame[frame["kind"] == "metric"]\nprint("\\n".join(hexbits(v) for v in frame["value"]))';
+    // pandas' precise JSON parser refuses subnormals (strtod's ERANGE), however they are spelled: left out here.
+    const normal = (value: number) => value === 0 || Math.abs(value) >= 2.2250738585072014e-308;
+    const normalOnly = path.join(dir, 'normal.jsonl');
+    const lines = readFileSync(jsonl, 'utf8').trim().split('\n');
+    const kept = lines.filter((line) => {
+      const event = JSON.parse(line) as { kind: string; value: unknown };
+      return event.kind !== 'metric' || normal(event.value as number);
+    });
+    writeFileSync(normalOnly, kept.join('\n') + '\n');
+    const exact = pythonBits(program(', precise_float=True'), normalOnly);
+    if (exact === undefined) return t.skip(`pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
+    assert.deepEqual(exact, expected.filter(normal).map(bits));
+    // Default options: the same values to within a few units in the last place (pandas' fast parser).
+    const loose = pythonBits(program(''), jsonl)!;
+    for (const [index, got] of loose.entries()) assert.ok(ulps(got, want[index]!) <= 8n, `value ${expected[index]}`);
+  });
+
+  test('python float() and pandas.read_csv(float_precision="round_trip") read csv bit for bit', (t) => {
+    const fromFloat = pythonBits(
+      'import csv\nfor row in list(csv.reader(open(sys.argv[1])))[1:]:\n  print(hexbits(float(row[2])))',
+      csv,
+    );
+    assert.deepEqual(fromFloat, want);
+    const program = (options: string) =>
+      `import pandas\nframe = pandas.read_csv(sys.argv[1]${options})\nprint("\\n".join(hexbits(v) for v in frame["value"]))`;
+    const exact = pythonBits(program(', float_precision="round_trip"'), csv);
+    if (exact === undefined) return t.skip(`pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
+    assert.deepEqual(exact, want);
+    const loose = pythonBits(program(''), csv)!;
+    for (const [index, got] of loose.entries()) assert.ok(ulps(got, want[index]!) <= 1n, `value ${expected[index]}`);
+  });
+});
