@@ -99,7 +99,9 @@ describe('numbers read back the same in every reader', () => {
 
   test("Python's json, and pandas.read_json(lines=True, precise_float=True), read jsonl bit for bit", (t) => {
     const fromJson = pythonBits(
-      'for line in open(sys.argv[1]):\n  e = json.loads(line)\n  print(hexbits(e["value"])) if e["kind"] == "metric" else None',
+      'for line in open(sys.argv[1]):\n' +
+        '  e = json.loads(line)\n' +
+        '  print(hexbits(e["value"])) if e["kind"] == "metric" else None',
       jsonl,
     );
     assert.deepEqual(fromJson, want);
@@ -132,7 +134,8 @@ describe('numbers read back the same in every reader', () => {
     );
     assert.deepEqual(fromFloat, want);
     const program = (options: string) =>
-      `import pandas\nframe = pandas.read_csv(sys.argv[1]${options})\nprint("\\n".join(hexbits(v) for v in frame["value"]))`;
+      `import pandas\nframe = pandas.read_csv(sys.argv[1]${options})\n` +
+      'print("\\n".join(hexbits(v) for v in frame["value"]))';
     const exact = pythonBits(program(', float_precision="round_trip"'), csv);
     if (exact === undefined) return t.skip(`pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     assert.deepEqual(exact, want);
