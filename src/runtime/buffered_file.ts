@@ -10,6 +10,7 @@
  * the number of scalars; a chunk of a megabyte goes to the page cache in well under a millisecond.
  * Every chunk ends with a newline, so a crash in the middle of a write can only cut the last line short.
  */
+import { onProcessEnd } from './process_end.js';
 import { finiteNumberText, needsNumberText } from './number_text.js';
 import {
   closeSync,
@@ -212,33 +213,23 @@ export interface SyncFlushable {
   flushAtExit(): void;
 }
 
-const flushedAtExit = new Set<SyncFlushable>();
-let exitListenerInstalled = false;
-
-function flushAllAtExit(): void {
-  for (const target of flushedAtExit) {
-    try {
-      target.flushAtExit();
-    } catch {
-      // The process is exiting: nothing sensible is left to do with a write error here.
-    }
-  }
-}
+const registered = new Map<SyncFlushable, () => void>();
 
 /**
- * Registers `target` to be flushed when the process exits (normal exit, `process.exit()`, an uncaught
- * exception) without the tracker having been ended. One listener serves every tracker.
+ * Registers `target` to be flushed when the process ends (normal exit, `process.exit()`, an uncaught exception,
+ * SIGINT or SIGTERM) without the tracker having been ended (runtime/process_end.ts).
  */
 export function flushAtExit(target: SyncFlushable): void {
-  if (!exitListenerInstalled) {
-    process.on('exit', flushAllAtExit);
-    exitListenerInstalled = true;
-  }
-  flushedAtExit.add(target);
+  if (!registered.has(target))
+    registered.set(
+      target,
+      onProcessEnd(() => target.flushAtExit()),
+    );
 }
 
 export function cancelFlushAtExit(target: SyncFlushable): void {
-  flushedAtExit.delete(target);
+  registered.get(target)?.();
+  registered.delete(target);
 }
 
 /** A repeating timer that does not keep the process alive; `intervalMs` 0 means no timer. */

@@ -1,0 +1,92 @@
+/**
+ * A tracker that was never ended still writes what it holds when the process ends: on exit, an uncaught
+ * exception, an unhandled rejection, SIGINT and SIGTERM; and the process then ends as it would have without
+ * gymnos (killed by the signal, or as the program's own handler decides). Real child processes, real signals.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+
+const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'log_and_wait.ts');
+const dirs: string[] = [];
+after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  logdir: string;
+}
+
+/** Runs the fixture; once it says "logged", sends `signal` (if any); resolves when it has ended. */
+function run(type: string, mode: string, signal?: NodeJS.Signals): Promise<Ended> {
+  const logdir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-process-end-'));
+  dirs.push(logdir);
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, type, logdir, mode], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (signal && stdout.includes('logged\n')) child.kill(signal);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (code, got) => resolve({ code, signal: got, stdout, stderr, logdir })),
+  );
+}
+
+function metricsWritten(type: string, logdir: string): number {
+  const file = path.join(logdir, 'run', type === 'csv' ? 'metrics.csv' : 'events.jsonl');
+  if (!existsSync(file)) return 0;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  return type === 'csv'
+    ? lines.filter((line) => /^\d+,loss,/.test(line)).length
+    : lines.filter((line) => line.includes('"kind":"metric"')).length;
+}
+
+function params(logdir: string): unknown {
+  const file = path.join(logdir, 'run', 'params.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+for (const type of ['jsonl', 'csv']) {
+  describe(`${type}: what was logged survives the end of the process`, { concurrency: true }, () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      test(`${signal}: every metric and the params are written, and the process dies of ${signal}`, async () => {
+        const ended = await run(type, 'wait', signal);
+        assert.equal(ended.signal, signal, ended.stderr);
+        assert.equal(metricsWritten(type, ended.logdir), 1000);
+        assert.deepEqual(params(ended.logdir), { lr: 0.1 });
+      });
+    }
+
+    test("the program's own SIGTERM handler still runs and decides the exit", async () => {
+      const ended = await run(type, 'handler', 'SIGTERM');
+      assert.equal(ended.code, 7, ended.stderr);
+      assert.match(ended.stdout, /user handler/);
+      assert.equal(metricsWritten(type, ended.logdir), 1000);
+    });
+
+    for (const mode of ['throw', 'reject']) {
+      test(`an uncaught ${mode === 'throw' ? 'exception' : 'rejection'}: everything is written, exit 1`, async () => {
+        const ended = await run(type, mode);
+        assert.equal(ended.code, 1);
+        assert.match(ended.stderr, /training crashed/);
+        assert.equal(metricsWritten(type, ended.logdir), 1000);
+        assert.deepEqual(params(ended.logdir), { lr: 0.1 });
+      });
+    }
+
+    test('after end(), no listener of gymnos is left on the process', async () => {
+      const ended = await run(type, 'ended');
+      assert.equal(ended.code, 0, ended.stderr);
+      assert.match(ended.stdout, /listeners 0 0 0/);
+    });
+  });
+}
