@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,19 @@ function splitRows(file: string): string[][] {
 }
 
 describeTrackerConformance('csv', () => new CsvTracker(), {
+  // csv records metrics, params and tags; assets, images and figures are not its business.
+  readBack: ({ logdir, runId }) => {
+    const runDir = path.join(logdir, runId);
+    const json = (name: string): Record<string, never> =>
+      existsSync(path.join(runDir, name)) ? JSON.parse(readFileSync(path.join(runDir, name), 'utf8')) : {};
+    return {
+      metrics: splitRows(path.join(runDir, 'metrics.csv'))
+        .slice(1)
+        .map(([step, name, value]) => ({ name: name!, step: Number(step), value: Number(value) })),
+      params: json('params.json'),
+      tags: json('tags.json'),
+    };
+  },
   afterLifecycle: ({ logdir, runId }) => {
     const runDir = path.join(logdir, runId);
     assert.deepEqual(readdirSync(runDir).sort(), ['metrics.csv', 'params.json', 'tags.json']);
@@ -37,6 +50,7 @@ describeTrackerConformance('csv', () => new CsvTracker(), {
       [
         ['0', 'loss', '0.5'],
         ['10', 'loss', '0.25'],
+        ['11', 'loss', '0.125'],
         ['0', 'nan', 'NaN'],
         ['0', 'inf', 'Infinity'],
         ['0', 'ninf', '-Infinity'],

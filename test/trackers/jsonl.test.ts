@@ -45,6 +45,19 @@ function runChild(dir: string, body: string) {
 }
 
 describeTrackerConformance('jsonl', () => new JsonlTracker(), {
+  readBack: async ({ logdir, runId }) => {
+    const runDir = path.join(logdir, runId);
+    const events = await readJsonlEvents(path.join(runDir, 'events.jsonl'));
+    const json = (name: string) => JSON.parse(readFileSync(path.join(runDir, name), 'utf8')) as Record<string, never>;
+    return {
+      metrics: events
+        .filter((event) => event.kind === 'metric')
+        .map((event) => ({ name: event.name, step: event.step as number, value: event.value as number })),
+      params: existsSync(path.join(runDir, 'params.json')) ? json('params.json') : {},
+      tags: existsSync(path.join(runDir, 'tags.json')) ? json('tags.json') : {},
+      files: events.filter((event) => ['asset', 'image', 'figure'].includes(event.kind)).map((event) => event.name),
+    };
+  },
   afterLifecycle: async ({ logdir, runId }) => {
     const runDir = path.join(logdir, runId);
     const events = await readJsonlEvents(path.join(runDir, 'events.jsonl'));

@@ -4,12 +4,16 @@ import { load, MemoryTracker } from '../../src/index.js';
 import { describeTrackerConformance, TINY_PNG } from '../../src/testing/index.js';
 
 describeTrackerConformance('memory', () => new MemoryTracker(), {
+  readBack: ({ tracker }) => ({
+    metrics: tracker.metrics,
+    params: tracker.params,
+    tags: tracker.tags,
+    files: [...tracker.assets, ...tracker.images, ...tracker.figures].map((logged) => logged.name),
+  }),
   afterLifecycle: ({ tracker, runId }) => {
     assert.equal(tracker.runId, runId);
     assert.ok(tracker.ended);
     assert.ok(tracker.flushes >= 1);
-    assert.deepEqual(tracker.values('loss'), [0.5, 0.25]);
-    assert.equal(tracker.figures.length, 4);
   },
 });
 

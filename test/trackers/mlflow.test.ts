@@ -29,6 +29,17 @@ const shared = await MlflowTestServer.start();
 after(() => shared.stop());
 
 describeTrackerConformance('mlflow', () => new MlflowTracker({ trackingUri: shared.url, ...FAST }), {
+  // Read back from what the (fake) MLflow server received over its REST API.
+  readBack: ({ tracker }) => {
+    const run = shared.runs.get(tracker.mlflowRunId!);
+    if (!run) return { metrics: [], params: {}, tags: {}, files: [] };
+    return {
+      metrics: run.metrics.map((metric) => ({ name: metric.key, step: metric.step, value: metric.value })),
+      params: Object.fromEntries(run.params),
+      tags: Object.fromEntries(run.tags),
+      files: artifactsOf(run),
+    };
+  },
   afterLifecycle: ({ tracker }) => {
     const run = shared.runs.get(tracker.mlflowRunId!)!;
     assert.equal(run.info.status, 'FINISHED');
@@ -37,6 +48,7 @@ describeTrackerConformance('mlflow', () => new MlflowTracker({ trackingUri: shar
       [
         [0.5, 0],
         [0.25, 10],
+        [0.125, 11],
       ],
     );
     assert.ok(Number.isNaN(run.metrics.find((metric) => metric.key === 'nan')!.value));

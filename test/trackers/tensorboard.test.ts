@@ -156,6 +156,30 @@ after(async () => {
 });
 
 describeTrackerConformance('tensorboard', () => new TensorboardTracker(), {
+  // Read back with protobufjs: scalars as metrics (float32, which the kit allows); params and tags from their text
+  // summaries (params/<name>, tags/<key>); images, figures and assets (text summaries of the path) as files.
+  async readBack({ logdir, runId }) {
+    const events = (await Promise.all((await eventFiles(path.join(logdir, runId))).map(readEvents))).flat();
+    const summaries = events.flatMap((event) =>
+      (event.summary?.value ?? []).map((value) => ({ ...value, step: event.step ?? 0 })),
+    );
+    return {
+      metrics: summaries
+        .filter((value) => value.simple_value !== undefined)
+        .map((value) => ({ name: value.tag, step: value.step, value: value.simple_value! })),
+      params: Object.fromEntries(
+        summaries
+          .filter((value) => value.tag.startsWith('params/'))
+          .map((value) => [value.tag.slice(7), textOf(value)]),
+      ),
+      tags: Object.fromEntries(
+        summaries.filter((value) => value.tag.startsWith('tags/')).map((value) => [value.tag.slice(5), textOf(value)]),
+      ),
+      files: summaries
+        .filter((value) => value.simple_value === undefined && !/^(params|tags)\//.test(value.tag))
+        .map((value) => value.tag),
+    };
+  },
   async afterLifecycle({ logdir, runId }) {
     const files = await eventFiles(path.join(logdir, runId));
     assert.equal(files.length, 1);
@@ -166,6 +190,7 @@ describeTrackerConformance('tensorboard', () => new TensorboardTracker(), {
       [
         [0, 0.5],
         [10, 0.25],
+        [11, 0.125],
       ],
     );
     assert.equal(values(events, 'sample')[0]?.image?.width, 1);
