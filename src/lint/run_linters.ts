@@ -11,6 +11,7 @@ import { checkPluginContract, CONTRACT_RULES } from './contract.js';
 import { rootTag } from './fingerprint.js';
 import { isEslintFile } from './files.js';
 import type { ProjectFiles } from './files.js';
+import { findTodoMarkers, TODO_RULE, TODO_RULE_DESCRIPTION } from './todo_markers.js';
 import { PrettierCache } from './prettier_cache.js';
 import { runPrettier } from './prettier_check.js';
 import type { PrettierOutcome } from './prettier_check.js';
@@ -106,7 +107,7 @@ function prettierDiagnostic(outcome: PrettierOutcome, hasParseError: boolean): D
       severity: 'error',
       message:
         `${registry ? 'The registry is' : 'File is'} not formatted with Prettier; ` +
-        `the first difference is on line ${outcome.line} (run gymnos lint --fix)`,
+        `the first difference is on line ${outcome.line} (run npx gymnos lint --fix)`,
       line: outcome.line,
       column: 1,
       source: 'prettier',
@@ -212,6 +213,7 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
       ts,
     });
     for (const [file, diagnostics] of contract) byFile.get(file)?.push(...diagnostics);
+    for (const [file, diagnostics] of findTodoMarkers(root, files.lint)) byFile.get(file)?.push(...diagnostics);
   }
 
   const reports: FileReport[] = [...byFile].map(([file, diagnostics]) => ({
@@ -224,6 +226,7 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
     url: 'https://prettier.io',
   };
   for (const [id, description] of Object.entries(CONTRACT_RULES)) rules[id] = { description };
+  rules[TODO_RULE] = { description: TODO_RULE_DESCRIPTION };
   for (const id of Object.keys(rules)) if (!seen.has(id)) delete rules[id];
   return {
     root,

@@ -5,6 +5,9 @@
 
 export type Severity = 'error' | 'warning';
 
+/** The rule that reports a `TODO(<name>)` marker left in a registered tracker (lint/todo_markers.ts). */
+export const TODO_RULE = 'gymnos/tracker-todo';
+
 /** Where a diagnostic comes from. */
 export type DiagnosticSource = 'eslint' | 'prettier' | 'gymnos';
 

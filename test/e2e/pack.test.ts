@@ -128,10 +128,10 @@ describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () 
     assert.match(again.stdout, /Already initialized/);
   });
 
-  step('npx gymnos lint: the generated project lints clean', () => {
+  step('npx gymnos lint: the generated project lints clean but for its TODO markers (warnings)', () => {
     const lint = exec('npx', ['gymnos', 'lint'], project);
     assertSucceeded(lint, 'npx gymnos lint');
-    assert.match(lint.stdout, /No problems/);
+    assert.match(lint.stdout, /\(0 errors, (\d+) warnings?: \1 TODO markers? left\)/);
     assertSucceeded(exec('npm', ['run', 'lint'], project), 'npm run lint');
   });
 

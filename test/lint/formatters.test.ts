@@ -306,7 +306,7 @@ describe('JSON and stylish', () => {
       /^ {2}3:1 {2}error {2}This line has a length of 121\. Maximum allowed is 120\. {2}@stylistic\/max-len$/m,
     );
     assert.match(output, /✖ 4 problems \(3 errors, 1 warning\)/);
-    assert.match(output, /1 error and 0 warnings potentially fixable with `gymnos lint --fix`/);
+    assert.match(output, /1 error and 0 warnings potentially fixable with `npx gymnos lint --fix`/);
     assert.doesNotMatch(output, /clean\.ts/);
     const clean = formatStylish(report([{ path: 'a.ts', diagnostics: [] }], { cache: 'hit' }), { cwd: ROOT });
     assert.match(clean, /No problems in 1 file \(unchanged since the last run\)/);

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import defaultChalk, { Chalk } from 'chalk';
+import { TODO_RULE } from '../types.js';
 import type { LintReport } from '../types.js';
 
 export interface StylishContext {
@@ -50,14 +51,19 @@ export function formatStylish(report: LintReport, context: StylishContext): stri
     return `${lines.join('\n')}\n`;
   }
   const color = report.errorCount > 0 ? chalk.red : chalk.yellow;
-  const counts = `${plural(report.errorCount, 'error')}, ${plural(report.warningCount, 'warning')}`;
+  const todos = report.files.reduce(
+    (count, file) => count + file.diagnostics.filter((diagnostic) => diagnostic.ruleId === TODO_RULE).length,
+    0,
+  );
+  const todoCount = todos > 0 ? `: ${plural(todos, 'TODO marker')} left` : '';
+  const counts = `${plural(report.errorCount, 'error')}, ${plural(report.warningCount, 'warning')}${todoCount}`;
   lines.push('', color.bold(`✖ ${plural(total, 'problem')} (${counts})`) + chalk.dim(` in ${checked}`) + cached);
   const fixable = report.fixableErrorCount + report.fixableWarningCount;
   if (fixable > 0) {
     lines.push(
       color.bold(
         `  ${plural(report.fixableErrorCount, 'error')} and ${plural(report.fixableWarningCount, 'warning')} ` +
-          'potentially fixable with `gymnos lint --fix`.',
+          'potentially fixable with `npx gymnos lint --fix`.',
       ),
     );
   }
