@@ -276,6 +276,15 @@ export function describeTrackerConformance<T extends Tracker>(
       logdir: path.join(temp().dir, 'logs'),
       runId,
     });
+    /** One run with everything logged, ended, then read back. */
+    const readBackEverything = async (read: NonNullable<typeof readBack>) => {
+      const tracker = await factory();
+      const run = context(tracker);
+      await tracker.start(run.runId, run.logdir);
+      const expected = logEverything(tracker, temp().files, finiteOnly);
+      await tracker.end();
+      return { expected, record: await read(run) };
+    };
 
     it('the factory builds a new, idle Tracker subclass each time', async () => {
       const first = await factory();
@@ -335,12 +344,7 @@ export function describeTrackerConformance<T extends Tracker>(
       { timeout, ...todo },
       async () => {
         if (!readBack) return;
-        const tracker = await factory();
-        const run = context(tracker);
-        await tracker.start(run.runId, run.logdir);
-        const expected = logEverything(tracker, temp().files, finiteOnly);
-        await tracker.end();
-        const record = await readBack(run);
+        const { expected, record } = await readBackEverything(readBack);
         assert.ok(record.metrics !== undefined, 'readBack returned no metrics: a tracker backend must record metrics');
         assertMetrics(record.metrics, expected.metrics);
       },
@@ -348,12 +352,7 @@ export function describeTrackerConformance<T extends Tracker>(
 
     it('params, tags and logged files reach the backend (read back)', { timeout, ...todo }, async () => {
       if (!readBack) return;
-      const tracker = await factory();
-      const run = context(tracker);
-      await tracker.start(run.runId, run.logdir);
-      const expected = logEverything(tracker, temp().files, finiteOnly);
-      await tracker.end();
-      const record = await readBack(run);
+      const { expected, record } = await readBackEverything(readBack);
       if (record.params) {
         for (const [key, value] of Object.entries(expected.params)) {
           assert.ok(key in record.params, `param ${key} logged but not in the backend`);
