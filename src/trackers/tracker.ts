@@ -10,9 +10,14 @@
  * - steps: an explicit step wins, otherwise a per-metric counter kept by each tracker supplies one;
  * - rank zero only: on other ranks of a distributed job every hook is skipped unless `rankZeroOnly: false`.
  *
- * It does so by wrapping the subclass's hooks on the instance when the object is constructed, so a plugin
- * writes plain `override logMetric(name, value, step = 0)` methods and receives checked arguments (the
- * default keeps `step` optional for callers; the base class always passes the resolved one).
+ * How the contract holds whatever way a hook is written: the constructor gives every instance its hooks and
+ * bulk helpers as own, non-configurable accessors. Reading one returns the guard; the guard calls the plugin's
+ * implementation, looked up at call time. So a hook written as a method (or patched onto the prototype later)
+ * is guarded, and one assigned (`this.logTag = ...` in a constructor, or later) is stored as the instance's
+ * implementation by the accessor's setter and guarded too. A class field (`logTag = (k, v) => ...`) would
+ * redefine the property, which JavaScript refuses for a non-configurable one: the object is not built and the
+ * error names the hook. A Proxy would accept class fields as well, but it slows every property access of every
+ * plugin (by over 100 ns a log call, measured on Node 20).
  */
 import { describeFigure } from '../runtime/figure.js';
 import type { Figure } from '../runtime/figure.js';
@@ -48,6 +53,11 @@ export const TRACKER_BRAND = Symbol.for('gymnos.Tracker');
 
 const LOG_HOOKS = ['logTag', 'logAsset', 'logImage', 'logFigure', 'logMetric', 'logParam'] as const;
 type LogHook = (typeof LOG_HOOKS)[number];
+/** Every hook a plugin may implement, however it writes it. */
+export const TRACKER_HOOKS = ['start', ...LOG_HOOKS, 'flush', 'end'] as const;
+export type TrackerHook = (typeof TRACKER_HOOKS)[number];
+/** The bulk helpers call the hooks; a plugin overrides the hook, never the helper. */
+const BULK_HELPERS = { logMetrics: 'logMetric', logParams: 'logParam', logTags: 'logTag' } as const;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- hooks are called with their own checked arguments
 type AnyHook = (...args: any[]) => unknown;
 
@@ -154,50 +164,88 @@ export class Tracker {
     for (const [key, value] of Object.entries(tags)) this.logTag(prefixed(options.prefix, key), value as string);
   }
 
-  /** Installs the contract around the most-derived hooks, as own properties of this instance. */
+  /**
+   * Installs the contract on this instance: one own, non-configurable accessor per hook and bulk helper (see
+   * the module comment). The plugin's implementation of a hook is the one assigned to the instance, if any,
+   * else the most-derived one on the prototype chain, read at each call.
+   */
   #guardHooks(): void {
-    const hooks = this as unknown as Record<string, AnyHook>;
-    const start = hooks.start!;
-    const flush = hooks.flush!;
-    const end = hooks.end!;
-
-    hooks.start = (runId: string, logdir: string) => {
-      requireString('start', 'runId', runId);
-      requireString('start', 'logdir', logdir);
-      if (this.#state !== 'idle') {
-        this.#warnOnce('restart', `start() was called on a tracker that is already ${this.#state}; ignored`);
-        return undefined;
+    const assigned = new Map<TrackerHook, AnyHook>();
+    const implementation = (hook: TrackerHook): AnyHook =>
+      assigned.get(hook) ?? (Object.getPrototypeOf(this) as Record<TrackerHook, AnyHook>)[hook];
+    const guards = this.#guards(implementation);
+    for (const hook of TRACKER_HOOKS) {
+      const guard = guards[hook];
+      Object.defineProperty(this, hook, {
+        configurable: false,
+        enumerable: false,
+        get: () => guard,
+        set: (value: unknown) => {
+          if (typeof value !== 'function') {
+            throw new TypeError(`${this.constructor.name}: ${hook} must be a function, got ${describe(value)}`);
+          }
+          assigned.set(hook, value as AnyHook);
+        },
+      });
+    }
+    for (const [helper, hook] of Object.entries(BULK_HELPERS)) {
+      const fix = `override ${hook}() instead: ${helper}() calls it for every entry`;
+      const method = (Tracker.prototype as unknown as Record<string, AnyHook>)[helper]!;
+      if ((this as unknown as Record<string, AnyHook>)[helper] !== method) {
+        throw new TypeError(`${this.constructor.name} overrides ${helper}(), a bulk helper; ${fix}`);
       }
-      this.#state = 'started';
-      return this.#active ? start.call(this, runId, logdir) : undefined;
-    };
-    hooks.flush = () => (this.#state === 'started' && this.#active ? flush.call(this) : undefined);
-    hooks.end = (error?: unknown) => {
-      if (this.#ending) return this.#ending;
-      const wasStarted = this.#state === 'started';
-      this.#state = 'ended';
-      this.#ending =
-        wasStarted && this.#active
-          ? (async () => {
-              await flush.call(this);
-              await end.call(this, error);
-            })()
-          : Promise.resolve();
-      return this.#ending;
-    };
+      Object.defineProperty(this, helper, {
+        configurable: false,
+        enumerable: false,
+        get: () => method,
+        set: () => {
+          throw new TypeError(`${this.constructor.name}: ${helper}() is a bulk helper and cannot be replaced; ${fix}`);
+        },
+      });
+    }
+  }
+
+  /** The guard of each hook: lifecycle, argument checks, step resolution and rank zero, around `implementation`. */
+  #guards(implementation: (hook: TrackerHook) => AnyHook): Record<TrackerHook, AnyHook> {
+    const guards = {
+      start: (runId: string, logdir: string) => {
+        requireString('start', 'runId', runId);
+        requireString('start', 'logdir', logdir);
+        if (this.#state !== 'idle') {
+          this.#warnOnce('restart', `start() was called on a tracker that is already ${this.#state}; ignored`);
+          return undefined;
+        }
+        this.#state = 'started';
+        return this.#active ? implementation('start').call(this, runId, logdir) : undefined;
+      },
+      flush: () => (this.#state === 'started' && this.#active ? implementation('flush').call(this) : undefined),
+      end: (error?: unknown) => {
+        if (this.#ending) return this.#ending;
+        const wasStarted = this.#state === 'started';
+        this.#state = 'ended';
+        this.#ending =
+          wasStarted && this.#active
+            ? (async () => {
+                await implementation('flush').call(this);
+                await implementation('end').call(this, error);
+              })()
+            : Promise.resolve();
+        return this.#ending;
+      },
+    } as Record<TrackerHook, AnyHook>;
     for (const hook of LOG_HOOKS) {
-      const impl = hooks[hook]!;
       const check = ARGUMENT_CHECKS[hook];
-      hooks[hook] = (...args: unknown[]) => {
+      guards[hook] = (...args: unknown[]) => {
         if (this.#state !== 'started') {
           const when = this.#state === 'idle' ? 'before start()' : 'after end()';
           this.#warnOnce(this.#state, `${hook}() was called ${when}; the call is ignored`);
           return;
         }
         const checked = check(args, this.#nextStep);
-        if (this.#active) impl.apply(this, checked);
+        if (this.#active) implementation(hook).apply(this, checked);
       };
     }
+    return guards;
   }
 
   #warnOnce(key: string, message: string): void {

@@ -292,3 +292,142 @@ describe('rank zero only', () => {
     assert.equal(tracker.calls.length, 2);
   });
 });
+
+/**
+ * The contract must not depend on how a plugin writes its hooks. Each style below gets the same checks: a call
+ * before start is ignored with a warning, a key 42 and a value {} are TypeErrors, steps are resolved, and the
+ * hook receives the checked arguments (a number tag as a string).
+ */
+describe('the contract holds however a hook is written', () => {
+  type Calls = unknown[][];
+
+  async function assertGuarded(tracker: Tracker, calls: Calls) {
+    const warnings = await warningsDuring(() => tracker.logTag('early', 'x'));
+    assert.deepEqual(
+      warnings.map((warning) => warning.code),
+      ['GYMNOS_LOG_BEFORE_START'],
+    );
+    await tracker.start('run', '/tmp/x');
+    assert.throws(() => tracker.logTag(42 as unknown as string, 'v'), { name: 'TypeError', message: /key must be/ });
+    assert.throws(() => tracker.logTag('k', {} as unknown as string), { name: 'TypeError', message: /logTag\("k"\)/ });
+    assert.throws(() => tracker.logMetric('loss', '1' as unknown as number), { name: 'TypeError' });
+    tracker.logTag('seed', 7 as unknown as string);
+    tracker.logMetric('loss', 0.5);
+    tracker.logMetric('loss', 0.25);
+    await tracker.end();
+    const late = await warningsDuring(() => tracker.logTag('late', 'x'));
+    assert.deepEqual(
+      late.map((warning) => warning.code),
+      ['GYMNOS_LOG_AFTER_END'],
+    );
+    assert.deepEqual(calls, [
+      ['logTag', 'seed', '7'],
+      ['logMetric', 'loss', 0.5, 0],
+      ['logMetric', 'loss', 0.25, 1],
+    ]);
+  }
+
+  test('methods', async () => {
+    const calls: Calls = [];
+    class Methods extends Tracker {
+      override logTag(key: string, value: string) {
+        calls.push(['logTag', key, value]);
+      }
+      override logMetric(name: string, value: number, step = 0) {
+        calls.push(['logMetric', name, value, step]);
+      }
+    }
+    await assertGuarded(new Methods(), calls);
+  });
+
+  test('assignments in the constructor', async () => {
+    const calls: Calls = [];
+    class Assigned extends Tracker {
+      constructor() {
+        super();
+        this.logTag = (key: string, value: string) => void calls.push(['logTag', key, value]);
+        this.logMetric = (name: string, value: number, step = 0) => void calls.push(['logMetric', name, value, step]);
+      }
+    }
+    await assertGuarded(new Assigned(), calls);
+  });
+
+  test('assignments to the instance after construction', async () => {
+    const calls: Calls = [];
+    const tracker = new Tracker();
+    tracker.logTag = (key: string, value: string) => void calls.push(['logTag', key, value]);
+    tracker.logMetric = (name: string, value: number, step = 0) => void calls.push(['logMetric', name, value, step]);
+    await assertGuarded(tracker, calls);
+  });
+
+  test('methods patched onto the prototype after construction', async () => {
+    const calls: Calls = [];
+    class Patched extends Tracker {}
+    const tracker = new Patched();
+    Patched.prototype.logTag = (key: string, value: string) => void calls.push(['logTag', key, value]);
+    Patched.prototype.logMetric = (name: string, value: number, step = 0) =>
+      void calls.push(['logMetric', name, value, step]);
+    await assertGuarded(tracker, calls);
+  });
+
+  test('an assigned hook is skipped on a non-zero rank like a method', async (t) => {
+    t.after(() => delete process.env.RANK);
+    process.env.RANK = '1';
+    const calls: Calls = [];
+    const tracker = new Tracker();
+    tracker.start = (runId: string) => void calls.push(['start', runId]);
+    tracker.logMetric = (name: string) => void calls.push(['logMetric', name]);
+    await tracker.start('run', '/tmp/x');
+    tracker.logMetric('loss', 1);
+    await tracker.end();
+    assert.deepEqual(calls, []);
+  });
+
+  test('end() flushes and ends through assigned hooks, once', async () => {
+    const calls: Calls = [];
+    const tracker = new Tracker();
+    tracker.flush = () => void calls.push(['flush']);
+    tracker.end = (error?: unknown) => void calls.push(['end', error]);
+    await tracker.start('run', '/tmp/x');
+    await Promise.all([tracker.end('boom'), tracker.end()]);
+    assert.deepEqual(calls, [['flush'], ['end', 'boom']]);
+  });
+
+  test('a class field is refused when the object is built, naming the hook', () => {
+    class Field extends Tracker {
+      override logTag = (key: string, value: string) => void [key, value];
+    }
+    assert.throws(() => new Field(), { name: 'TypeError', message: /logTag/ });
+  });
+
+  test('a hook cannot be redefined around the guard, nor replaced by something that is not a function', () => {
+    const tracker = new Tracker();
+    assert.throws(() => Object.defineProperty(tracker, 'logMetric', { value: () => {} }), TypeError);
+    assert.throws(() => delete (tracker as unknown as Record<string, unknown>).logMetric, TypeError);
+    assert.throws(() => Object.assign(tracker, { logTag: 42 }), {
+      name: 'TypeError',
+      message: 'Tracker: logTag must be a function, got number 42',
+    });
+  });
+
+  test('a bulk helper overridden or replaced is refused with the fix', () => {
+    class Bulk extends Tracker {
+      override logMetrics() {}
+    }
+    assert.throws(() => new Bulk(), {
+      name: 'TypeError',
+      message:
+        'Bulk overrides logMetrics(), a bulk helper; override logMetric() instead: logMetrics() calls it for every entry',
+    });
+    const tracker = new Tracker();
+    assert.throws(() => {
+      tracker.logTags = () => {};
+    }, /logTags\(\) is a bulk helper and cannot be replaced; override logTag\(\) instead/);
+  });
+
+  test('hooks stay out of the enumerable own properties', () => {
+    const tracker = new Tracker();
+    assert.deepEqual(Object.keys(tracker), []);
+    assert.deepEqual(JSON.parse(JSON.stringify(tracker)), {});
+  });
+});
