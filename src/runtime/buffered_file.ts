@@ -10,7 +10,6 @@
  * the number of scalars; a chunk of a megabyte goes to the page cache in well under a millisecond.
  * Every chunk ends with a newline, so a crash in the middle of a write can only cut the last line short.
  */
-import { onProcessEnd } from './process_end.js';
 import { finiteNumberText, needsNumberText } from './number_text.js';
 import {
   closeSync,
@@ -25,6 +24,9 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { cancelFlushAtExit, flushAtExit } from './exit_flush.js';
+import type { SyncFlushable } from './exit_flush.js';
+import { runDirectory } from './tracker_params.js';
 
 /** Default size at which a buffer is written out: 256 KiB of text (larger buffers promote more garbage). */
 export const DEFAULT_MAX_BUFFER_BYTES = 1 << 18;
@@ -208,47 +210,12 @@ export class JsonDocument {
   }
 }
 
-/** Something that can write what it buffers synchronously, e.g. when the process exits. */
-export interface SyncFlushable {
-  flushAtExit(): void;
-}
-
-const registered = new Map<SyncFlushable, () => void>();
-
-/**
- * Registers `target` to be flushed when the process ends (normal exit, `process.exit()`, an uncaught exception,
- * SIGINT or SIGTERM) without the tracker having been ended (runtime/process_end.ts).
- */
-export function flushAtExit(target: SyncFlushable): void {
-  if (!registered.has(target))
-    registered.set(
-      target,
-      onProcessEnd(() => target.flushAtExit()),
-    );
-}
-
-export function cancelFlushAtExit(target: SyncFlushable): void {
-  registered.get(target)?.();
-  registered.delete(target);
-}
-
 /** A repeating timer that does not keep the process alive; `intervalMs` 0 means no timer. */
 export function startFlushTimer(intervalMs: number, flush: () => void): NodeJS.Timeout | undefined {
   if (intervalMs === 0) return undefined;
   const timer = setInterval(flush, Math.min(intervalMs, 2 ** 31 - 1));
   timer.unref();
   return timer;
-}
-
-/** Checks a numeric tracker parameter: a TypeError naming the tracker and the parameter when it is invalid. */
-export function numberParam(tracker: string, name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new TypeError(
-      `${tracker}: ${name} must be a number >= ${min}, got ${JSON.stringify(value) ?? String(value)}`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -345,16 +312,6 @@ export class FileRun implements SyncFlushable {
       this.#error ??= error;
     }
   }
-}
-
-/** `<logdir>/<runId>`; a run id may name a nested directory but never one outside `logdir`. */
-export function runDirectory(label: string, logdir: string, runId: string): string {
-  if (path.isAbsolute(runId) || runId.split(/[\\/]/).some((segment) => segment === '..' || segment === '.')) {
-    throw new TypeError(
-      `${label}: start(): runId ${JSON.stringify(runId)} must be a relative name without "." or ".." segments`,
-    );
-  }
-  return path.join(logdir, runId);
 }
 
 /** The object in `dir/name` when a resumed run left one, else an empty object (an unreadable one is warned about). */

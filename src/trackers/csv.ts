@@ -17,11 +17,11 @@ import {
   DISCARD_LINES,
   DEFAULT_MAX_BUFFER_BYTES,
   FileRun,
-  numberParam,
   stringifyJson,
 } from '../runtime/buffered_file.js';
 import type { LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
+import { numberParam } from '../runtime/tracker_params.js';
 
 export interface CsvTrackerParams extends TrackerOptions {
   /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
@@ -54,8 +54,12 @@ export class CsvTracker extends Tracker {
 
   constructor(params: CsvTrackerParams = {}) {
     super(params);
-    this.flushIntervalMs = numberParam('csv', 'flushIntervalMs', params.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, 0);
-    this.maxBufferBytes = numberParam('csv', 'maxBufferBytes', params.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, 0);
+    this.flushIntervalMs = numberParam('csv', 'flushIntervalMs', params.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, {
+      min: 0,
+    });
+    this.maxBufferBytes = numberParam('csv', 'maxBufferBytes', params.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, {
+      min: 0,
+    });
   }
 
   /** `<logdir>/<runId>` once started. */

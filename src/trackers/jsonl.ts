@@ -18,12 +18,12 @@ import {
   DISCARD_LINES,
   DEFAULT_MAX_BUFFER_BYTES,
   FileRun,
-  numberParam,
   safeFileName,
   stringifyJson,
 } from '../runtime/buffered_file.js';
 import type { LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
+import { numberParam } from '../runtime/tracker_params.js';
 
 export interface JsonlTrackerParams extends TrackerOptions {
   /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
@@ -67,14 +67,12 @@ export class JsonlTracker extends Tracker {
 
   constructor(params: JsonlTrackerParams = {}) {
     super(params);
-    this.flushIntervalMs = numberParam(
-      'jsonl',
-      'flushIntervalMs',
-      params.flushIntervalMs,
-      DEFAULT_FLUSH_INTERVAL_MS,
-      0,
-    );
-    this.maxBufferBytes = numberParam('jsonl', 'maxBufferBytes', params.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, 0);
+    this.flushIntervalMs = numberParam('jsonl', 'flushIntervalMs', params.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, {
+      min: 0,
+    });
+    this.maxBufferBytes = numberParam('jsonl', 'maxBufferBytes', params.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, {
+      min: 0,
+    });
   }
 
   /** `<logdir>/<runId>` once started. */

@@ -29,6 +29,7 @@ import {
 } from './mlflow/limits.js';
 import { Spool } from './mlflow/spool.js';
 import type { SpoolMeta } from './mlflow/spool.js';
+import { numberParam } from '../runtime/tracker_params.js';
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
@@ -120,12 +121,9 @@ function warn(code: string, message: string): void {
   process.emitWarning(`MlflowTracker: ${message}`, { type: 'GymnosWarning', code });
 }
 
+/** Every numeric parameter of this tracker is a positive number (of ms, bytes or items). */
 function numeric(params: Record<string, unknown>, name: NumericParam): number {
-  const value = params[name] ?? DEFAULTS[name];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`MlflowTracker: ${name} must be a positive number of ${name.endsWith('Ms') ? 'ms' : 'units'}`);
-  }
-  return value;
+  return numberParam('MlflowTracker', name, params[name], DEFAULTS[name], { min: 0, exclusive: true });
 }
 
 function connection(params: MlflowConnectionParams): { client: MlflowRestClient; trackingUri: string } {

@@ -17,6 +17,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeFigure } from '../runtime/figure.js';
+import { cancelFlushAtExit, flushAtExit } from '../runtime/exit_flush.js';
+import type { SyncFlushable } from '../runtime/exit_flush.js';
 import { imageInfo } from '../runtime/image_info.js';
 import {
   encodeFileVersionEvent,
@@ -35,6 +37,7 @@ import {
 } from '../runtime/tf_event.js';
 import type { HparamValue } from '../runtime/tf_event.js';
 import { frameTfRecord } from '../runtime/tfrecord.js';
+import { numberParam, runDirectory } from '../runtime/tracker_params.js';
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
@@ -56,6 +59,8 @@ interface PendingImage {
   bytes: Promise<Uint8Array | Error>;
 }
 
+/** How this tracker names itself in errors and warnings. */
+const LABEL = 'TensorboardTracker';
 const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 /** Metric names whose encoded tag bytes are cached; beyond this many, they are encoded per call. */
 const MAX_CACHED_TAGS = 10_000;
@@ -64,18 +69,6 @@ const MIN_BUFFER_BYTES = 4096;
 
 /** Per-process counter in the file name, so that two trackers started in one second never collide. */
 let fileCounter = 0;
-
-/** Trackers with an open file: what they buffered is written synchronously if the process exits first. */
-const openTrackers = new Set<TensorboardTracker>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const tracker of openTrackers) tracker.writeBufferedSync();
-  });
-}
 
 export class TensorboardTracker extends Tracker {
   readonly flushIntervalMs: number;
@@ -98,11 +91,15 @@ export class TensorboardTracker extends Tracker {
   readonly #hparams = new Map<string, HparamValue>();
   #hparamsWritten = false;
   readonly #warned = new Set<string>();
+  /** Registered with the shared exit hook while the file is open. */
+  readonly #atExit: SyncFlushable = { flushAtExit: () => this.writeBufferedSync() };
 
   constructor(params: TensorboardTrackerParams = {}) {
     super(params);
-    this.flushIntervalMs = nonNegative('flushIntervalMs', params.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
-    const bufferBytes = nonNegative('bufferBytes', params.bufferBytes ?? DEFAULT_BUFFER_BYTES);
+    this.flushIntervalMs = numberParam(LABEL, 'flushIntervalMs', params.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, {
+      min: 0,
+    });
+    const bufferBytes = numberParam(LABEL, 'bufferBytes', params.bufferBytes, DEFAULT_BUFFER_BYTES, { min: 0 });
     this.bufferBytes = Math.max(MIN_BUFFER_BYTES, Math.floor(bufferBytes));
     this.#buffer = new Uint8Array(this.bufferBytes);
     this.#view = new DataView(this.#buffer.buffer);
@@ -114,11 +111,7 @@ export class TensorboardTracker extends Tracker {
   }
 
   override start(runId: string, logdir: string): void {
-    const dir = path.resolve(logdir, runId);
-    const inside = path.relative(path.resolve(logdir), dir);
-    if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) {
-      throw new TypeError(`start(): runId ${JSON.stringify(runId)} must name a directory inside logdir`);
-    }
+    const dir = path.resolve(runDirectory(LABEL, logdir, runId));
     mkdirSync(dir, { recursive: true });
     const seconds = Math.floor(Date.now() / 1000);
     const host = os.hostname();
@@ -133,8 +126,7 @@ export class TensorboardTracker extends Tracker {
       }
     }
     this.#appendEvent(encodeFileVersionEvent(Date.now() / 1000));
-    openTrackers.add(this);
-    installExitHook();
+    flushAtExit(this.#atExit);
     if (this.flushIntervalMs > 0) {
       // A failed background write is reported by a warning now and by the next flush() or end().
       this.#timer = setInterval(() => {
@@ -226,7 +218,7 @@ export class TensorboardTracker extends Tracker {
       }
       await this.#flushNow(true);
     } finally {
-      openTrackers.delete(this);
+      cancelFlushAtExit(this.#atExit);
       const fd = this.#fd;
       this.#fd = undefined;
       if (fd !== undefined) await new Promise<void>((resolve, reject) => close(fd, (e) => (e ? reject(e) : resolve())));
@@ -244,7 +236,7 @@ export class TensorboardTracker extends Tracker {
       // The process is exiting: nothing left to report to.
     }
     this.#fd = undefined;
-    openTrackers.delete(this);
+    cancelFlushAtExit(this.#atExit);
   }
 
   /** Flushes one after the other, so that concurrent calls (timer, flush, end) never interleave. */
@@ -356,13 +348,6 @@ export class TensorboardTracker extends Tracker {
   #warn(message: string): void {
     process.emitWarning(`TensorboardTracker: ${message}`, { type: 'GymnosWarning', code: 'GYMNOS_TENSORBOARD' });
   }
-}
-
-function nonNegative(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`TensorboardTracker: ${name} must be a non-negative number, got ${String(value)}`);
-  }
-  return value;
 }
 
 /** Writes all of `chunk` at `position`, asynchronously. */
