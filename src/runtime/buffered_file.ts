@@ -11,22 +11,12 @@
  * Every chunk ends with a newline, so a crash in the middle of a write can only cut the last line short.
  */
 import { finiteNumberText, needsNumberText } from './number_text.js';
-import {
-  closeSync,
-  fstatSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { cancelFlushAtExit, flushAtExit } from './exit_flush.js';
 import type { SyncFlushable } from './exit_flush.js';
 import { runDirectory } from './tracker_params.js';
+import { writeFileAtomicSync } from '../util/atomic_write.js';
 
 /** Default size at which a buffer is written out: 256 KiB of text (larger buffers promote more garbage). */
 export const DEFAULT_MAX_BUFFER_BYTES = 1 << 18;
@@ -173,17 +163,6 @@ export function stringifyJson(value: unknown, indent?: number): string {
     indent,
   );
   return marked ? text.replace(MARKED_NUMBER, '$1') : text;
-}
-
-/**
- * Writes `text` to `file` through a temporary file in the same directory and a rename, so a reader (or a
- * crash) sees either the old file or the new one, never half of one. Hand-written rather than a dependency
- * (write-file-atomic) because it is six lines of synchronous code and the package takes no new dependencies.
- */
-export function writeFileAtomicSync(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
 }
 
 /** A JSON object kept in memory and written to its file (atomically) when it changed. */

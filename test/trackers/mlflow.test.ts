@@ -657,4 +657,25 @@ describe('mlflow: outages never stop training', () => {
     assert.equal(run.info.status, 'FINISHED');
     assert.equal(server.runs.size, 1);
   });
+
+  test('a spool held by a live session is not shared: a second session spools beside it, deliverSpool refuses', async () => {
+    const capture = captureWarnings();
+    try {
+      const first = await started({}, 'held', server);
+      const second = await started({}, 'held', server);
+      await nextTick();
+      const busy = capture.warnings.find((w) => w.code === 'GYMNOS_MLFLOW_SPOOL_BUSY');
+      assert.ok(busy, 'the second session says where it spools instead');
+      assert.notEqual(second.spoolDir, first.spoolDir);
+      assert.ok(existsSync(`${first.spoolDir}.lock`), 'the lock is a <spool>.lock directory');
+      await assert.rejects(MlflowTracker.deliverSpool(first.spoolDir!, { trackingUri: server.url }), {
+        code: 'MLFLOW_SPOOL_BUSY',
+      });
+      await Promise.all([first.end(), second.end()]);
+      assert.equal(existsSync(`${first.spoolDir}.lock`), false, 'end releases the lock');
+      assert.equal(existsSync(`${second.spoolDir}.lock`), false);
+    } finally {
+      capture.stop();
+    }
+  });
 });

@@ -11,9 +11,9 @@
  * records the server refuses are found and reported; an unknown run or refused credentials stop delivery
  * for the session and leave everything in the spool.
  */
-import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
+import { existsSync, openAsBlob } from 'node:fs';
+import { stat, utimes } from 'node:fs/promises';
+import { lockFile } from '../../util/file_lock.js';
 import { isRetryable, MlflowApiError } from './client.js';
 import type { MlflowRestClient, RunStatus } from './client.js';
 import { MLFLOW_BATCH_LIMITS, takeBatch } from './limits.js';
@@ -94,6 +94,8 @@ export class SpoolUnavailableError extends Error {
 }
 
 const MAX_REQUESTS_PER_ROUND = 64;
+/** A spool lock older than this was left by a killed process (proper-lockfile's default, which this replaced). */
+const SPOOL_LOCK_STALE_MS = 60_000;
 const MAX_DRAIN_ROUNDS = 100_000;
 const MAX_REJECTIONS_LISTED = 100;
 const MAX_REJECTION_WARNINGS = 10;
@@ -213,7 +215,8 @@ export class MlflowDelivery {
     try {
       await this.#openSpool();
     } catch (error) {
-      const busy = (error as { code?: string }).code === 'ELOCKED';
+      // The lock directory exists: another process holds the spool (any other failure: the spool is unusable).
+      const busy = existsSync(`${this.#spool.dir}.lock`);
       if (mode === 'redeliver') {
         if (!busy) throw error;
         throw new SpoolUnavailableError(
@@ -279,16 +282,22 @@ export class MlflowDelivery {
     }
   }
 
+  /**
+   * The spool is held for the whole session: another process that finds it held does not wait (timeoutMs 0)
+   * but spools elsewhere; a lock left by a killed process is taken over once stale.
+   */
   async #lock(dir: string): Promise<() => Promise<void>> {
-    return lockfile.lock(dir, {
-      realpath: false,
-      stale: 60_000,
-      update: 15_000,
-      retries: 0,
-      // The default throws from a timer, which would end the training process.
-      onCompromised: (error) =>
-        this.#options.warn('GYMNOS_MLFLOW_SPOOL_LOCK', `lost the lock on ${dir}: ${messageOf(error)}`),
-    });
+    const release = await lockFile(dir, { staleMs: SPOOL_LOCK_STALE_MS, timeoutMs: 0 });
+    // Held for hours, unlike the registry's: its mtime is kept fresh so that it never looks stale while held.
+    const refresh = setInterval(() => {
+      const now = new Date();
+      utimes(`${dir}.lock`, now, now).catch(() => undefined);
+    }, SPOOL_LOCK_STALE_MS / 4);
+    refresh.unref();
+    return async () => {
+      clearInterval(refresh);
+      await release();
+    };
   }
 
   async #unlock(): Promise<void> {

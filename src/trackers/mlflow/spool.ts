@@ -13,12 +13,12 @@
  * and the caller counts them as dropped. Once everything is delivered the queue files are removed.
  * One process writes a spool at a time (the tracker holds a lock on the directory).
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
+import { temporaryPathFor, writeFileAtomic } from '../../util/atomic_write.js';
 import type { RunStatus } from './client.js';
 import type { DataRecord } from './limits.js';
 
@@ -62,18 +62,6 @@ export interface SpoolEntry {
 }
 
 const READ_WINDOW_BYTES = 2 * 1024 * 1024;
-
-/** Writes `file` through a temporary sibling and a rename, so readers see the old or the new content. */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
 
 export class Spool {
   readonly dir: string;
@@ -188,9 +176,12 @@ export class Spool {
     return file;
   }
 
-  /** Rewrites the queue without its delivered prefix (streamed: the queue may be large). */
+  /**
+   * Rewrites the queue without its delivered prefix. Streamed, since the queue may be hundreds of megabytes,
+   * so it cannot go through writeFileAtomic (which takes the whole content); same temporary naming and rename.
+   */
   async #compact(): Promise<void> {
-    const temp = `${this.#queueFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const temp = temporaryPathFor(this.#queueFile);
     try {
       await pipeline(createReadStream(this.#queueFile, { start: this.#offset }), createWriteStream(temp));
       await rename(temp, this.#queueFile);
