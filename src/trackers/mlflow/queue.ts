@@ -1,0 +1,102 @@
+/**
+ * The mlflow tracker's memory queue: what log calls handed over and nothing has taken yet, bounded by a
+ * number of items. Data records (metrics, params, tags) and artifacts wait in two lists, each in logging
+ * order: data goes out in batches, artifacts one upload at a time.
+ *
+ * Whoever takes records out (the sender, the spool) says how many it took from the front once they are safe,
+ * never before: records logged while a send or a spool write is in flight stay queued.
+ */
+import type { DataRecord } from './limits.js';
+import type { ArtifactRecord, QueueRecord } from './spool.js';
+
+export interface DeliveryCounts {
+  metrics: number;
+  params: number;
+  tags: number;
+  artifacts: number;
+}
+
+export const COUNT_FIELD: Record<QueueRecord['t'], keyof DeliveryCounts> = {
+  metric: 'metrics',
+  param: 'params',
+  tag: 'tags',
+  artifact: 'artifacts',
+};
+
+export function zeroCounts(): DeliveryCounts {
+  return { metrics: 0, params: 0, tags: 0, artifacts: 0 };
+}
+
+/** Adds one record of `record`'s kind to `counts`. */
+export function countRecord(counts: DeliveryCounts, record: QueueRecord, by = 1): void {
+  counts[COUNT_FIELD[record.t]] += by;
+}
+
+/** A copy of the queue's records at one moment, and how many of each list it holds. */
+export interface QueueSnapshot {
+  /** Data first, then artifacts: the order they are spooled in. */
+  records: QueueRecord[];
+  data: number;
+  artifacts: number;
+}
+
+export class MemoryQueue {
+  readonly maxItems: number;
+  readonly #data: DataRecord[] = [];
+  readonly #artifacts: ArtifactRecord[] = [];
+
+  constructor(maxItems: number) {
+    this.maxItems = maxItems;
+  }
+
+  get size(): number {
+    return this.#data.length + this.#artifacts.length;
+  }
+
+  /** Data records waiting, oldest first (read-only: take them with `forgetData`). */
+  get data(): readonly DataRecord[] {
+    return this.#data;
+  }
+
+  /** The oldest artifact waiting. */
+  get firstArtifact(): ArtifactRecord | undefined {
+    return this.#artifacts[0];
+  }
+
+  /** Queues a record; false when the queue is full (the record is not queued). */
+  push(record: QueueRecord): boolean {
+    if (this.size >= this.maxItems) return false;
+    if (record.t === 'artifact') this.#artifacts.push(record);
+    else this.#data.push(record);
+    return true;
+  }
+
+  /** Forgets the `count` oldest data records (delivered, refused or written elsewhere). */
+  forgetData(count: number): void {
+    this.#data.splice(0, count);
+  }
+
+  /** Forgets the `count` oldest artifacts. */
+  forgetArtifacts(count: number): void {
+    this.#artifacts.splice(0, count);
+  }
+
+  /** The records queued now; pass it to `forget` once they are safe elsewhere. */
+  snapshot(): QueueSnapshot {
+    return { records: [...this.#data, ...this.#artifacts], data: this.#data.length, artifacts: this.#artifacts.length };
+  }
+
+  /** Forgets what `snapshot` returned, and only that: records queued since are kept. */
+  forget(snapshot: QueueSnapshot): void {
+    this.forgetData(snapshot.data);
+    this.forgetArtifacts(snapshot.artifacts);
+  }
+
+  /** How many records of each kind wait. */
+  counts(): DeliveryCounts {
+    const counts = zeroCounts();
+    for (const record of this.#data) countRecord(counts, record);
+    counts.artifacts += this.#artifacts.length;
+    return counts;
+  }
+}
