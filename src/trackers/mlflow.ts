@@ -12,10 +12,10 @@
  * See docs/trackers/mlflow.md.
  */
 import path from 'node:path';
-import { GymnosError } from '../registry/errors.js';
+import { GymnosError } from '../errors.js';
 import { describeFigure } from '../runtime/figure.js';
 import { displayUri, MlflowRestClient } from './mlflow/client.js';
-import { MlflowDelivery, SpoolUnavailableError } from './mlflow/delivery.js';
+import { MlflowDelivery } from './mlflow/delivery.js';
 import type { MlflowDeliveryReport } from './mlflow/delivery.js';
 import {
   MAX_KEY_LENGTH,
@@ -135,6 +135,7 @@ function connection(params: MlflowConnectionParams): { client: MlflowRestClient;
       'MlflowTracker: no tracking server: pass trackingUri (e.g. http://127.0.0.1:5000) or set MLFLOW_TRACKING_URI',
     );
   }
+  const requestTimeoutMs = numeric(params as Record<string, unknown>, 'requestTimeoutMs');
   let client: MlflowRestClient;
   try {
     client = new MlflowRestClient({
@@ -142,10 +143,9 @@ function connection(params: MlflowConnectionParams): { client: MlflowRestClient;
       token: params.token ?? env.MLFLOW_TRACKING_TOKEN,
       username: params.username ?? env.MLFLOW_TRACKING_USERNAME,
       password: params.password ?? env.MLFLOW_TRACKING_PASSWORD,
-      requestTimeoutMs: numeric(params as Record<string, unknown>, 'requestTimeoutMs'),
+      requestTimeoutMs,
     });
   } catch (error) {
-    if (error instanceof TypeError && error.message.startsWith('MlflowTracker')) throw error;
     throw new GymnosError(
       'MLFLOW_BAD_TRACKING_URI',
       `MlflowTracker: trackingUri ${JSON.stringify(trackingUri)} is not usable: ${(error as Error).message}; ` +
@@ -391,10 +391,9 @@ export class MlflowTracker extends Tracker {
       warn,
     });
     try {
-      await delivery.ready;
+      await delivery.ready; // a GymnosError MLFLOW_SPOOL_NOT_FOUND or MLFLOW_SPOOL_BUSY when it cannot be used
     } catch (error) {
       await delivery.close();
-      if (error instanceof SpoolUnavailableError) throw new GymnosError(error.code, `MlflowTracker: ${error.message}`);
       throw error;
     }
     await delivery.drain(Date.now() + timeoutMs);

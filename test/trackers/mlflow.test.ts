@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
-import { GymnosError, load } from '../../src/index.js';
+import { isGymnosError } from '../../src/errors.js';
+import { load } from '../../src/index.js';
 import { describeTrackerConformance, TINY_PNG, VEGA_LITE_SPEC } from '../../src/testing/index.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
@@ -118,8 +119,9 @@ describe('mlflow: registry and parameters', () => {
       assert.throws(
         () => new MlflowTracker(),
         (error: unknown) => {
-          assert.ok(error instanceof GymnosError);
+          assert.ok(isGymnosError(error), 'the one GymnosError of src/errors.ts');
           assert.equal(error.code, 'MLFLOW_NO_TRACKING_URI');
+          assert.equal(error.kind, 'usage');
           assert.match(error.message, /MLFLOW_TRACKING_URI/);
           return true;
         },
@@ -398,10 +400,14 @@ describe('mlflow: the spool', () => {
     );
     assert.equal((await spool.countPending()).metric, steps.length);
     const reopened = new Spool(path.join(dir, 'spool'), 1_000);
+    await assert.rejects(reopened.open(), { code: 'MLFLOW_SPOOL_BUSY', kind: 'conflict' });
+    await spool.close();
     await reopened.open();
     assert.equal((await reopened.readWindow()).length, steps.length, 'a later process finds the same queue');
     await reopened.advance(Number.MAX_SAFE_INTEGER);
     assert.ok(!existsSync(path.join(dir, 'spool', 'queue.jsonl')));
+    await reopened.close();
+    assert.ok(!existsSync(path.join(dir, 'spool.lock')), 'close releases the lock');
   });
 });
 

@@ -8,9 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { MlflowTracker } from '../../src/trackers/mlflow.js';
+import { MlflowRestClient } from '../../src/trackers/mlflow/client.js';
+import { MlflowDelivery } from '../../src/trackers/mlflow/delivery.js';
 import type { DataRecord } from '../../src/trackers/mlflow/limits.js';
 import { MemoryQueue } from '../../src/trackers/mlflow/queue.js';
 import { backoffDelay, RetryPolicy } from '../../src/trackers/mlflow/retry_policy.js';
+import { MlflowSender } from '../../src/trackers/mlflow/sender.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 
 const server = await MlflowTestServer.start();
@@ -90,5 +94,147 @@ describe('mlflow memory queue', () => {
     assert.equal(queue.push(metric(1)), true);
     assert.equal(queue.push(metric(2)), false);
     assert.equal(queue.size, 2);
+  });
+});
+
+describe('mlflow sender: explicit results', () => {
+  const client = () => new MlflowRestClient({ trackingUri: server.url, requestTimeoutMs: 1_000 });
+
+  async function newRun(sender: MlflowSender) {
+    const created = await sender.createRun({
+      experimentName: 'parts',
+      experimentId: undefined,
+      runName: `run-${Math.random()}`,
+      startTime: Date.now(),
+      tags: {},
+    });
+    assert.equal(created.kind, 'delivered');
+    return created.kind === 'delivered' ? created.run : assert.fail();
+  }
+
+  test('a batch: delivered, or refused per record with the reason, or retryable with what was settled', async () => {
+    const sender = new MlflowSender(client(), new AbortController().signal);
+    const run = await newRun(sender);
+    server.refusedMetricKeys.add('bad');
+    try {
+      const result = await sender.sendData(run.run_id, [metric(0), metric(1, 'bad'), metric(2)]);
+      assert.equal(result.settled, 3);
+      assert.equal(result.failure, undefined);
+      assert.deepEqual(
+        result.refused.map(({ record }) => record.key),
+        ['bad'],
+      );
+      assert.match(result.refused[0]!.reason, /HTTP 400/);
+    } finally {
+      server.refusedMetricKeys.delete('bad');
+    }
+    server.failNext(1, 503, '2');
+    const busy = await sender.sendData(run.run_id, [metric(3)]);
+    assert.equal(busy.settled, 0);
+    assert.equal(busy.failure?.kind, 'retryable');
+    assert.equal(busy.failure?.kind === 'retryable' && busy.failure.retryAfterMs, 2_000);
+  });
+
+  test('an unknown run stops delivery; a file that is gone is a refusal', async () => {
+    const sender = new MlflowSender(client(), new AbortController().signal);
+    const stopped = await sender.sendStatus('no-such-run', 'FINISHED', Date.now());
+    assert.equal(stopped.kind, 'stopped');
+    const run = await newRun(sender);
+    const gone = await sender.sendArtifact(run.artifact_uri, {
+      t: 'artifact',
+      path: 'gone.txt',
+      contentType: 'text/plain',
+      file: path.join(dir, 'gone.txt'),
+    });
+    assert.deepEqual(gone, { kind: 'refused', reason: `cannot read ${path.join(dir, 'gone.txt')}: ENOENT` });
+  });
+
+  test('a bug in the sender is thrown, not mistaken for a refusal', async () => {
+    class BuggyClient extends MlflowRestClient {
+      override async uploadArtifact(): Promise<void> {
+        throw new TypeError('Cannot read properties of undefined (reading "length")');
+      }
+    }
+    const sender = new MlflowSender(
+      new BuggyClient({ trackingUri: server.url, requestTimeoutMs: 1_000 }),
+      new AbortController().signal,
+    );
+    const run = await newRun(sender);
+    const record = { t: 'artifact' as const, path: 'f.txt', contentType: 'text/plain', bytes: new Uint8Array(3) };
+    await assert.rejects(sender.sendArtifact(run.artifact_uri, record), TypeError);
+  });
+});
+
+describe('mlflow delivery: the parts together', () => {
+  test('a bug while sending an artifact is an internal error: the artifact is kept, not reported refused', async () => {
+    class BuggyClient extends MlflowRestClient {
+      override async uploadArtifact(): Promise<void> {
+        throw new TypeError('body.stream is not a function');
+      }
+    }
+    const warnings: { code: string; message: string }[] = [];
+    const delivery = new MlflowDelivery({
+      client: new BuggyClient({ trackingUri: server.url, requestTimeoutMs: 1_000 }),
+      spoolDir: path.join(dir, 'spool'),
+      maxSpoolBytes: 1 << 20,
+      meta: {
+        version: 1,
+        trackingUri: server.url,
+        experimentName: 'parts',
+        runName: 'buggy',
+        gymnosRunId: 'buggy',
+        startTime: Date.now(),
+      },
+      mode: 'session',
+      retryBaseMs: 10,
+      retryMaxMs: 20,
+      maxQueueItems: 100,
+      runTags: {},
+      warn: (code, message) => warnings.push({ code, message }),
+    });
+    delivery.enqueue({ t: 'artifact', path: 'figures/f.svg', contentType: 'image/svg+xml', bytes: new Uint8Array(4) });
+    delivery.enqueue(metric(0));
+    await delivery.drain(Date.now() + 300);
+    await delivery.close();
+    const report = await delivery.report();
+    assert.equal(report.rejectedCount, 0, 'a bug is not a refusal');
+    assert.equal(report.undelivered.artifacts, 1, 'the artifact is kept in the spool');
+    assert.equal(report.delivered.metrics, 1);
+    assert.equal(report.complete, false);
+    assert.match(report.lastError ?? '', /internal error in the mlflow delivery: body.stream is not a function/);
+    const internal = warnings.filter((warning) => warning.code === 'GYMNOS_MLFLOW_INTERNAL_ERROR');
+    assert.equal(internal.length, 1, 'said once');
+    assert.match(internal[0]!.message, /please report it/);
+    assert.ok(!warnings.some((warning) => warning.code === 'GYMNOS_MLFLOW_REJECTED'));
+  });
+
+  test('nothing logged while the spool is being written is lost (the queue forgets only what was written)', async () => {
+    const tracker = new MlflowTracker({
+      trackingUri: server.url,
+      flushIntervalMs: 2,
+      retryBaseMs: 1,
+      retryMaxMs: 2,
+      requestTimeoutMs: 500,
+      startTimeoutMs: 1_000,
+      endTimeoutMs: 10_000,
+    });
+    await tracker.start('busy-spool', dir);
+    await server.stop();
+    // Log one metric per turn of the event loop for a while: the timer keeps spilling the queue to the spool
+    // meanwhile, so many log calls land while an append to the spool is in flight.
+    let logged = 0;
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      for (let i = 0; i < 20; i += 1) tracker.logMetric('loss', logged, logged++);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await server.listen();
+    await tracker.end();
+    const report = tracker.endReport!;
+    assert.equal(report.complete, true, JSON.stringify(report));
+    assert.deepEqual(report.dropped, { metrics: 0, params: 0, tags: 0, artifacts: 0 });
+    const run = server.runs.get(tracker.mlflowRunId!)!;
+    const steps = new Set(run.metrics.map((row) => row.step));
+    assert.equal(steps.size, logged, `${logged - steps.size} of ${logged} metrics never reached the server`);
   });
 });

@@ -3,6 +3,7 @@
  * needs, one attempt per call, every call bounded by a timeout. Retrying is the caller's business; errors
  * say whether a retry can help (`retryable`): network errors, timeouts, 408, 429 and 5xx can, other 4xx can not.
  */
+import { GymnosError, isGymnosError } from '../../errors.js';
 import type { DataRecord } from './limits.js';
 import { logBatchBody } from './limits.js';
 
@@ -18,40 +19,71 @@ export interface MlflowClientOptions {
   requestTimeoutMs: number;
 }
 
-/** The MLflow server answered with an error status. */
-export class MlflowApiError extends Error {
-  readonly status: number;
+/** The code of an error answer from the server (`details.status` says which). */
+export const MLFLOW_HTTP_ERROR = 'MLFLOW_HTTP_ERROR';
+/** The code of a request that got no answer: connection refused or reset, DNS, timeout, abort. */
+export const MLFLOW_NETWORK_ERROR = 'MLFLOW_NETWORK_ERROR';
+
+/** The code of a run whose artifact root is not served over HTTP by the tracking server. */
+export const MLFLOW_ARTIFACT_ROOT_UNSUPPORTED = 'MLFLOW_ARTIFACT_ROOT_UNSUPPORTED';
+
+/** What a failed request carries in its GymnosError's `details`. */
+export interface MlflowRequestFailure {
+  /** The API endpoint, e.g. `runs/log-batch`. */
+  endpoint: string;
+  /** The HTTP status; undefined when no answer came. */
+  status: number | undefined;
   /** MLflow's `error_code` (`INVALID_PARAMETER_VALUE`, `RESOURCE_DOES_NOT_EXIST`...), when the body had one. */
-  readonly errorCode: string | undefined;
-  readonly retryable: boolean;
+  errorCode: string | undefined;
+  /** True when a retry can help: no answer, 408, 429 or 5xx. */
+  retryable: boolean;
   /** From a `Retry-After` header, in milliseconds. */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(endpoint: string, status: number, errorCode: string | undefined, detail: string, retryAfterMs?: number) {
-    super(`${endpoint}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${detail ? `: ${detail}` : ''}`);
-    this.name = 'MlflowApiError';
-    this.status = status;
-    this.errorCode = errorCode;
-    this.retryable = status === 408 || status === 429 || status >= 500;
-    this.retryAfterMs = retryAfterMs;
-  }
+  retryAfterMs: number | undefined;
 }
 
-/** The request did not get an answer: connection refused or reset, DNS, timeout, abort. Always retryable. */
-export class MlflowNetworkError extends Error {
-  readonly retryable = true;
-  readonly retryAfterMs = undefined;
-
-  constructor(endpoint: string, cause: unknown) {
-    super(`${endpoint}: ${describeNetworkError(cause)}`, { cause });
-    this.name = 'MlflowNetworkError';
-  }
+function httpError(
+  endpoint: string,
+  status: number,
+  errorCode: string | undefined,
+  detail: string,
+  retryAfterMs: number | undefined,
+): GymnosError {
+  const failure: MlflowRequestFailure = {
+    endpoint,
+    status,
+    errorCode,
+    retryable: status === 408 || status === 429 || status >= 500,
+    retryAfterMs,
+  };
+  const message = `${endpoint}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${detail ? `: ${detail}` : ''}`;
+  return new GymnosError(MLFLOW_HTTP_ERROR, message, { kind: 'failure', details: { ...failure } });
 }
 
-export type MlflowError = MlflowApiError | MlflowNetworkError;
+function networkError(endpoint: string, cause: unknown): GymnosError {
+  const failure: MlflowRequestFailure = {
+    endpoint,
+    status: undefined,
+    errorCode: undefined,
+    retryable: true,
+    retryAfterMs: undefined,
+  };
+  return new GymnosError(MLFLOW_NETWORK_ERROR, `${endpoint}: ${describeNetworkError(cause)}`, {
+    kind: 'failure',
+    details: { ...failure },
+    cause,
+  });
+}
+
+/** The facts of a failed MLflow request, or undefined when `error` is anything else (a bug, for one). */
+export function requestFailure(error: unknown): MlflowRequestFailure | undefined {
+  if (!isGymnosError(error) || (error.code !== MLFLOW_HTTP_ERROR && error.code !== MLFLOW_NETWORK_ERROR)) {
+    return undefined;
+  }
+  return error.details as unknown as MlflowRequestFailure;
+}
 
 export function isRetryable(error: unknown): boolean {
-  return (error instanceof MlflowApiError || error instanceof MlflowNetworkError) && error.retryable;
+  return requestFailure(error)?.retryable === true;
 }
 
 function describeNetworkError(cause: unknown): string {
@@ -115,7 +147,7 @@ export class MlflowRestClient {
     }
   }
 
-  /** One request; resolves with the parsed JSON body of a 2xx answer, throws an MlflowError otherwise. */
+  /** One request; resolves with the parsed JSON body of a 2xx answer, throws a GymnosError (MLFLOW_HTTP_ERROR or MLFLOW_NETWORK_ERROR) otherwise. */
   async #request(
     endpoint: string,
     url: string,
@@ -135,7 +167,7 @@ export class MlflowRestClient {
       });
       text = await response.text();
     } catch (error) {
-      throw new MlflowNetworkError(endpoint, error);
+      throw networkError(endpoint, error);
     }
     let json: unknown;
     try {
@@ -148,7 +180,7 @@ export class MlflowRestClient {
       const errorCode = typeof body?.error_code === 'string' ? body.error_code : undefined;
       const detail = typeof body?.message === 'string' ? body.message : text.slice(0, 200).trim();
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-      throw new MlflowApiError(endpoint, response.status, errorCode, detail, retryAfter);
+      throw httpError(endpoint, response.status, errorCode, detail, retryAfter);
     }
     return json ?? {};
   }
@@ -175,7 +207,7 @@ export class MlflowRestClient {
       )) as { experiment?: MlflowExperiment };
       return body.experiment;
     } catch (error) {
-      if (error instanceof MlflowApiError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      if (requestFailure(error)?.errorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
       throw error;
     }
   }
@@ -188,7 +220,7 @@ export class MlflowRestClient {
       const body = (await this.#api('experiments/create', { name }, signal)) as { experiment_id: string };
       return body.experiment_id;
     } catch (error) {
-      if (error instanceof MlflowApiError && error.errorCode === 'RESOURCE_ALREADY_EXISTS') {
+      if (requestFailure(error)?.errorCode === 'RESOURCE_ALREADY_EXISTS') {
         const raced = await this.getExperimentByName(name, signal);
         if (raced) return raced.experiment_id;
       }
@@ -242,7 +274,10 @@ export class MlflowRestClient {
     await this.#request('mlflow-artifacts/artifacts', url, { method: 'PUT', body, contentType }, signal);
   }
 
-  /** The HTTP URL artifacts of a run are PUT under; throws a TypeError for roots the client cannot write. */
+  /**
+   * The HTTP URL artifacts of a run are PUT under; a root the client cannot write is a GymnosError
+   * MLFLOW_ARTIFACT_ROOT_UNSUPPORTED.
+   */
   artifactRootUrl(artifactUri: string): string {
     if (artifactUri.startsWith('mlflow-artifacts:')) {
       // mlflow-artifacts:/0/<run>/artifacts, or with an authority (mlflow-artifacts://host:port/0/...): the
@@ -253,9 +288,11 @@ export class MlflowRestClient {
       return `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${segments.join('/')}`;
     }
     if (/^https?:\/\//.test(artifactUri)) return artifactUri.replace(/\/+$/, '');
-    throw new TypeError(
+    throw new GymnosError(
+      MLFLOW_ARTIFACT_ROOT_UNSUPPORTED,
       `the run's artifact root ${artifactUri} is not served over HTTP by the tracking server; ` +
         'start `mlflow server` with --serve-artifacts (the default since MLflow 2.0) to upload artifacts',
+      { kind: 'failure', details: { artifactUri } },
     );
   }
 }

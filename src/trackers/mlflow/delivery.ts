@@ -1,32 +1,30 @@
 /**
- * Delivery of what the `mlflow` tracker logs: an in-memory queue, a background sender, retries with
- * exponential backoff and jitter, and the on-disk spool for what cannot be sent yet.
+ * Delivery of what the `mlflow` tracker logs, put together from its parts: the memory queue (queue.ts), the
+ * on-disk spool and its lock (spool.ts), the sender and its explicit results (sender.ts) and the retry policy
+ * (retry_policy.ts). This module decides the order of things and keeps the accounts.
  *
  * Log calls only append to the memory queue. Delivery rounds run one at a time (a promise chain): each
- * creates the MLflow run if it does not exist yet, then sends the spool's records (older) before the
- * memory queue's, one request at a time, the run status last. When a request fails in a way a retry can
- * help (network error, timeout, 408, 429, 5xx), the round stops, the memory queue is appended to the spool
- * and the next attempt waits `retryBaseMs * 2^(failures-1)` (capped at `retryMaxMs`, at least a
- * `Retry-After`), with jitter. Other 4xx answers are final: a refused batch is split in halves until the
- * records the server refuses are found and reported; an unknown run or refused credentials stop delivery
- * for the session and leave everything in the spool.
+ * creates the MLflow run if it does not exist yet, then sends the spool's records (older) before the memory
+ * queue's, one request at a time, the run status last. The sender's result decides what happens next:
+ * delivered, the records are forgotten; refused, they are dropped and reported, never retried; retryable, the
+ * round stops, the memory queue moves to the spool and the policy says when to try again; stopped (an unknown
+ * run, refused credentials), nothing more is sent this session and everything left stays in the spool. An
+ * error the sender does not expect is a bug: it is warned about as one and handled like a retryable failure,
+ * so the data stays queued or spooled; it is never counted as refused.
  */
-import { existsSync, openAsBlob } from 'node:fs';
-import { stat, utimes } from 'node:fs/promises';
-import { lockFile } from '../../util/file_lock.js';
-import { isRetryable, MlflowApiError } from './client.js';
+import { isGymnosError, GymnosError } from '../../errors.js';
 import type { MlflowRestClient, RunStatus } from './client.js';
 import { MLFLOW_BATCH_LIMITS, takeBatch } from './limits.js';
 import type { BatchLimits, DataRecord } from './limits.js';
+import { countRecord, MemoryQueue, zeroCounts } from './queue.js';
+import type { DeliveryCounts } from './queue.js';
+import { RetryPolicy } from './retry_policy.js';
+import { MlflowSender } from './sender.js';
+import type { DataResult, SendResult } from './sender.js';
 import { Spool } from './spool.js';
 import type { ArtifactRecord, QueueRecord, SpoolMeta } from './spool.js';
 
-export interface DeliveryCounts {
-  metrics: number;
-  params: number;
-  tags: number;
-  artifacts: number;
-}
+export type { DeliveryCounts } from './queue.js';
 
 export type RejectedKind = 'metric' | 'param' | 'tag' | 'artifact' | 'status' | 'run';
 
@@ -81,36 +79,19 @@ export interface DeliveryOptions {
   warn: (code: string, message: string) => void;
 }
 
-/** The run cannot take anything more this session (unknown run, refused credentials, wrong endpoint). */
-class FatalDeliveryError extends Error {}
+/** Why a request did not go through: try again later, or stop for this session. */
+type Failure =
+  | { kind: 'retryable'; error: string; retryAfterMs: number | undefined; internal?: true }
+  | { kind: 'stopped'; reason: string };
 
-/** Thrown by `prepare` in `redeliver` mode when the spool cannot be used. */
-export class SpoolUnavailableError extends Error {
-  readonly code: 'MLFLOW_SPOOL_NOT_FOUND' | 'MLFLOW_SPOOL_BUSY';
-  constructor(code: SpoolUnavailableError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+/** What one step of a round did: sent something, found nothing to send, or failed. */
+type StepOutcome = 'progress' | 'idle' | Failure;
 
 const MAX_REQUESTS_PER_ROUND = 64;
-/** A spool lock older than this was left by a killed process (proper-lockfile's default, which this replaced). */
-const SPOOL_LOCK_STALE_MS = 60_000;
 const MAX_DRAIN_ROUNDS = 100_000;
 const MAX_REJECTIONS_LISTED = 100;
 const MAX_REJECTION_WARNINGS = 10;
 const MAX_OUTAGE_WARNINGS = 5;
-
-function zeroCounts(): DeliveryCounts {
-  return { metrics: 0, params: 0, tags: 0, artifacts: 0 };
-}
-
-const COUNT_FIELD: Record<QueueRecord['t'], keyof DeliveryCounts> = {
-  metric: 'metrics',
-  param: 'params',
-  tag: 'tags',
-  artifact: 'artifacts',
-};
 
 /** Waits `ms` on a timer that keeps the process alive (callers await it). */
 function sleep(ms: number): Promise<void> {
@@ -131,31 +112,23 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** 401, 403 and 404 (or MLflow's RESOURCE_DOES_NOT_EXIST) mean no later request of this run can succeed. */
-function isFatal(error: unknown): boolean {
-  return (
-    error instanceof MlflowApiError &&
-    (error.status === 401 ||
-      error.status === 403 ||
-      error.status === 404 ||
-      error.errorCode === 'RESOURCE_DOES_NOT_EXIST')
-  );
+function isFailure(result: SendResult): result is Extract<SendResult, { kind: 'retryable' | 'stopped' }> {
+  return result.kind === 'retryable' || result.kind === 'stopped';
 }
 
 export class MlflowDelivery {
   readonly #options: DeliveryOptions;
-  readonly #client: MlflowRestClient;
   readonly #limits: BatchLimits;
+  readonly #sender: MlflowSender;
+  readonly #policy: RetryPolicy;
+  readonly #queue: MemoryQueue;
   #spool: Spool;
   #meta: SpoolMeta;
   #metaDirty = true;
-  #data: DataRecord[] = [];
-  #artifacts: ArtifactRecord[] = [];
-  #failures = 0;
-  #nextAttemptAt = 0;
   #outageWarnings = 0;
   #lastError: string | undefined;
-  #fatal: string | undefined;
+  /** Why nothing more of this run can be sent this session. */
+  #stopped: string | undefined;
   /** Why the spool cannot be used; undelivered data then stays in memory. */
   #spoolBroken: string | undefined;
   #closed = false;
@@ -164,19 +137,20 @@ export class MlflowDelivery {
   #chain: Promise<unknown>;
   readonly #ready: Promise<void>;
   #timer: NodeJS.Timeout | undefined;
-  #releaseLock: (() => Promise<void>) | undefined;
   readonly #shutdown = new AbortController();
   readonly #delivered = zeroCounts();
   readonly #dropped = zeroCounts();
   readonly #rejected: RejectedItem[] = [];
   #rejectedCount = 0;
-  #queueFullWarned = false;
-  #spoolFullWarned = false;
+  /** Warnings given once per session: a full queue, a full spool, an internal error. */
+  readonly #warnedOnce = new Set<string>();
 
   constructor(options: DeliveryOptions) {
     this.#options = options;
-    this.#client = options.client;
     this.#limits = options.limits ?? MLFLOW_BATCH_LIMITS;
+    this.#sender = new MlflowSender(options.client, this.#shutdown.signal);
+    this.#policy = new RetryPolicy({ baseMs: options.retryBaseMs, maxMs: options.retryMaxMs });
+    this.#queue = new MemoryQueue(options.maxQueueItems);
     this.#meta = { ...options.meta };
     this.#spool = new Spool(options.spoolDir, options.maxSpoolBytes);
     // Everything runs after the spool is opened; log calls meanwhile only fill the memory queue.
@@ -197,33 +171,24 @@ export class MlflowDelivery {
     return this.#spool.dir;
   }
 
-  get #queued(): number {
-    return this.#data.length + this.#artifacts.length;
-  }
-
   get #spoolPending(): boolean {
     return !this.#spoolBroken && this.#spool.hasPending;
   }
 
   /** True while something waits for delivery (or the run still has to be created). */
   get pending(): boolean {
-    return this.#queued > 0 || this.#spoolPending || this.#meta.pendingStatus !== undefined || !this.#meta.mlflowRunId;
+    return (
+      this.#queue.size > 0 || this.#spoolPending || this.#meta.pendingStatus !== undefined || !this.#meta.mlflowRunId
+    );
   }
 
   async #prepare(): Promise<void> {
     const { mode } = this.#options;
     try {
-      await this.#openSpool();
+      await this.#spool.open();
     } catch (error) {
-      // The lock directory exists: another process holds the spool (any other failure: the spool is unusable).
-      const busy = existsSync(`${this.#spool.dir}.lock`);
-      if (mode === 'redeliver') {
-        if (!busy) throw error;
-        throw new SpoolUnavailableError(
-          'MLFLOW_SPOOL_BUSY',
-          `${this.#spool.dir} is in use by another process (a run still logging, or another delivery)`,
-        );
-      }
+      const busy = isGymnosError(error) && error.code === 'MLFLOW_SPOOL_BUSY';
+      if (mode === 'redeliver') throw error;
       // Another live session writes this spool (the same run id and logdir twice at once): use a sibling.
       if (!busy || !(await this.#useSiblingSpool(`${this.#spool.dir} is in use by another process`))) {
         this.#breakSpool(error);
@@ -233,10 +198,13 @@ export class MlflowDelivery {
     let existing = await this.#spool.readMeta();
     if (mode === 'redeliver') {
       if (!existing) {
-        await this.#unlock();
-        throw new SpoolUnavailableError(
+        await this.#spool.close();
+        throw new GymnosError(
           'MLFLOW_SPOOL_NOT_FOUND',
-          `${this.#spool.dir} holds no MLflow spool (run.json)`,
+          `MlflowTracker: ${this.#spool.dir} holds no MLflow spool (run.json)`,
+          {
+            details: { spoolDir: this.#spool.dir },
+          },
         );
       }
       this.#meta = { ...existing, trackingUri: this.#meta.trackingUri };
@@ -262,48 +230,19 @@ export class MlflowDelivery {
     await this.#saveMeta();
   }
 
-  async #openSpool(): Promise<void> {
-    await this.#spool.open();
-    this.#releaseLock = await this.#lock(this.#spool.dir);
-  }
-
   /** Switches to a fresh sibling of the spool directory; false (spool broken) when that fails too. */
   async #useSiblingSpool(reason: string): Promise<boolean> {
-    await this.#unlock();
+    await this.#spool.close();
     const sibling = `${this.#spool.dir}-${process.pid}-${Date.now().toString(36)}`;
     this.#options.warn('GYMNOS_MLFLOW_SPOOL_BUSY', `${reason}; this session spools to ${sibling}`);
     this.#spool = new Spool(sibling, this.#options.maxSpoolBytes);
     try {
-      await this.#openSpool();
+      await this.#spool.open();
       return true;
     } catch (error) {
       this.#breakSpool(error);
       return false;
     }
-  }
-
-  /**
-   * The spool is held for the whole session: another process that finds it held does not wait (timeoutMs 0)
-   * but spools elsewhere; a lock left by a killed process is taken over once stale.
-   */
-  async #lock(dir: string): Promise<() => Promise<void>> {
-    const release = await lockFile(dir, { staleMs: SPOOL_LOCK_STALE_MS, timeoutMs: 0 });
-    // Held for hours, unlike the registry's: its mtime is kept fresh so that it never looks stale while held.
-    const refresh = setInterval(() => {
-      const now = new Date();
-      utimes(`${dir}.lock`, now, now).catch(() => undefined);
-    }, SPOOL_LOCK_STALE_MS / 4);
-    refresh.unref();
-    return async () => {
-      clearInterval(refresh);
-      await release();
-    };
-  }
-
-  async #unlock(): Promise<void> {
-    const release = this.#releaseLock;
-    this.#releaseLock = undefined;
-    await release?.().catch(() => undefined);
   }
 
   #breakSpool(error: unknown): void {
@@ -326,25 +265,25 @@ export class MlflowDelivery {
     }
   }
 
+  #warnOnce(key: string, code: string, message: string): void {
+    if (this.#warnedOnce.has(key)) return;
+    this.#warnedOnce.add(key);
+    this.#options.warn(code, message);
+  }
+
   /** Queues a record; returns at once. Beyond `maxQueueItems` the record is dropped (and counted). */
   enqueue(record: QueueRecord): void {
-    if (this.#queued >= this.#options.maxQueueItems) {
-      this.#dropped[COUNT_FIELD[record.t]] += 1;
-      if (!this.#queueFullWarned) {
-        this.#queueFullWarned = true;
-        this.#options.warn(
-          'GYMNOS_MLFLOW_QUEUE_FULL',
-          `more than ${this.#options.maxQueueItems} items wait in memory; further items are dropped until ` +
-            'the queue drains (raise maxQueueItems, or log less often)',
-        );
-      }
+    if (!this.#queue.push(record)) {
+      countRecord(this.#dropped, record);
+      this.#warnOnce(
+        'queue full',
+        'GYMNOS_MLFLOW_QUEUE_FULL',
+        `more than ${this.#options.maxQueueItems} items wait in memory; further items are dropped until ` +
+          'the queue drains (raise maxQueueItems, or log less often)',
+      );
       return;
     }
-    if (record.t === 'artifact') this.#artifacts.push(record);
-    else {
-      this.#data.push(record);
-      if (this.#data.length % this.#limits.metrics === 0) this.kick();
-    }
+    if (record.t !== 'artifact' && this.#queue.data.length % this.#limits.metrics === 0) this.kick();
   }
 
   /** The run status to send once everything before it is delivered. */
@@ -366,8 +305,8 @@ export class MlflowDelivery {
   /** Sends what is queued every `intervalMs`, on a timer that does not keep the process alive. */
   startTimer(intervalMs: number): void {
     this.#timer = setInterval(() => {
-      if (this.pending && !this.#fatal) this.kick();
-      else if (this.#queued > 0) this.kick(); // after a fatal error: move the memory queue to the spool
+      if (this.pending && !this.#stopped) this.kick();
+      else if (this.#queue.size > 0) this.kick(); // after a stop: move the memory queue to the spool
     }, intervalMs);
     this.#timer.unref();
   }
@@ -394,207 +333,206 @@ export class MlflowDelivery {
 
   async #round(): Promise<void> {
     if (this.#closed) return;
-    if (this.#fatal || Date.now() < this.#nextAttemptAt) {
+    if (this.#stopped || !this.#policy.mayAttempt(Date.now())) {
       // No request now: keep the memory queue small by moving it to the spool.
-      if (this.#fatal || this.#failures > 0) await this.#spill();
+      if (this.#stopped || this.#policy.failures > 0) await this.#spill();
       return;
     }
-    try {
-      for (let request = 0; request < MAX_REQUESTS_PER_ROUND && !this.#closed; request += 1) {
-        if (!(await this.#step())) break;
+    for (let request = 0; request < MAX_REQUESTS_PER_ROUND && !this.#closed; request += 1) {
+      let outcome: StepOutcome;
+      try {
+        outcome = await this.#step();
+      } catch (error) {
+        outcome = this.#internalError(error);
+      }
+      if (outcome === 'idle') return;
+      if (outcome === 'progress') {
         this.#progress += 1;
-        this.#failures = 0;
+        this.#policy.succeeded();
+        continue;
       }
-    } catch (error) {
-      this.#lastError = messageOf(error);
-      if (error instanceof FatalDeliveryError) {
-        this.#fatal = error.message;
-        this.#options.warn(
-          'GYMNOS_MLFLOW_DELIVERY_STOPPED',
-          `${error.message}; nothing more is sent this session, undelivered data is kept in ${this.#spool.dir}`,
-        );
-      } else if (!this.#closed) {
-        this.#failures += 1;
-        const exponential = Math.min(this.#options.retryMaxMs, this.#options.retryBaseMs * 2 ** (this.#failures - 1));
-        let delay = exponential * (0.5 + Math.random() * 0.5);
-        const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
-        if (retryAfter !== undefined) delay = Math.max(delay, Math.min(retryAfter, this.#options.retryMaxMs));
-        this.#nextAttemptAt = Date.now() + delay;
-        if (this.#failures === 1 && this.#outageWarnings < MAX_OUTAGE_WARNINGS) {
-          this.#outageWarnings += 1;
-          const detail = isRetryable(error) ? '' : ' (unexpected error)';
-          this.#options.warn(
-            'GYMNOS_MLFLOW_UNAVAILABLE',
-            `MLflow server ${this.#client.baseUrl} unavailable${detail}: ${this.#lastError}; training goes on, ` +
-              `data is spooled to ${this.#spool.dir} and sent when the server answers again`,
-          );
-        }
-      }
+      this.#failed(outcome);
       await this.#spill();
+      return;
     }
   }
 
-  /** Sends one request's worth; false when nothing is left. */
-  async #step(): Promise<boolean> {
-    if (!this.#meta.mlflowRunId) await this.#createRun();
-    if (this.#spoolPending) return this.#deliverSpoolWindow();
-    if (this.#data.length > 0) {
-      const count = takeBatch(this.#meta.mlflowRunId!, this.#data, this.#limits);
-      await this.#sendData(this.#data.slice(0, count));
-      this.#data.splice(0, count);
-      return true;
-    }
-    if (this.#artifacts.length > 0) {
-      await this.#sendArtifact(this.#artifacts[0]!);
-      this.#artifacts.shift();
-      return true;
-    }
-    if (this.#meta.pendingStatus) {
-      await this.#sendStatus();
-      return true;
-    }
-    return false;
-  }
-
-  async #createRun(): Promise<void> {
-    const signal = this.#shutdown.signal;
-    try {
-      this.#meta.experimentId ??= await this.#client.ensureExperiment(this.#meta.experimentName, signal);
-      const info = await this.#client.createRun(
-        {
-          experimentId: this.#meta.experimentId,
-          runName: this.#meta.runName,
-          startTime: this.#meta.startTime,
-          tags: this.#options.runTags,
-        },
-        signal,
+  /** A failure a retry may help with is backed off; a stop ends delivery for the session. */
+  #failed(failure: Failure): void {
+    if (failure.kind === 'stopped') {
+      this.#lastError = failure.reason;
+      this.#stopped = failure.reason;
+      this.#options.warn(
+        'GYMNOS_MLFLOW_DELIVERY_STOPPED',
+        `${failure.reason}; nothing more is sent this session, undelivered data is kept in ${this.#spool.dir}`,
       );
-      this.#meta.mlflowRunId = info.run_id;
-      if (info.artifact_uri) this.#meta.artifactUri = info.artifact_uri;
-      // A new run is RUNNING already; only a final status stays pending.
-      if (this.#meta.pendingStatus?.status === 'RUNNING') delete this.#meta.pendingStatus;
-      this.#metaDirty = true;
-    } catch (error) {
-      if (isRetryable(error) || !(error instanceof MlflowApiError)) throw error;
-      this.reject('run', this.#meta.runName, error.message);
-      throw new FatalDeliveryError(`creating the MLflow run failed: ${error.message}`);
+      return;
     }
-    await this.#saveMeta();
+    this.#lastError = failure.error;
+    if (this.#closed) return;
+    this.#policy.failed(Date.now(), failure.retryAfterMs);
+    if (!failure.internal && this.#policy.failures === 1 && this.#outageWarnings < MAX_OUTAGE_WARNINGS) {
+      this.#outageWarnings += 1;
+      this.#options.warn(
+        'GYMNOS_MLFLOW_UNAVAILABLE',
+        `MLflow server ${this.#sender.baseUrl} unavailable: ${failure.error}; training goes on, ` +
+          `data is spooled to ${this.#spool.dir} and sent when the server answers again`,
+      );
+    }
   }
 
-  async #deliverSpoolWindow(): Promise<boolean> {
+  /** A bug (in the sender, the spool, this class): said once, with what to do; the data is kept and retried. */
+  #internalError(error: unknown): Failure {
+    const message = `internal error in the mlflow delivery: ${messageOf(error)}`;
+    this.#warnOnce(
+      'internal',
+      'GYMNOS_MLFLOW_INTERNAL_ERROR',
+      `${message}; the data is kept (queued or spooled) and retried. This is a bug in gymnos: please report it ` +
+        `with this stack: ${error instanceof Error ? error.stack : String(error)}`,
+    );
+    return { kind: 'retryable', error: message, retryAfterMs: undefined, internal: true };
+  }
+
+  /** Sends one request's worth. */
+  async #step(): Promise<StepOutcome> {
+    if (!this.#meta.mlflowRunId) {
+      const failure = await this.#createRun();
+      if (failure) return failure;
+    }
+    if (this.#spoolPending) return this.#deliverSpoolWindow();
+    const runId = this.#meta.mlflowRunId!;
+    const data = this.#queue.data;
+    if (data.length > 0) {
+      const batch = data.slice(0, takeBatch(runId, data, this.#limits));
+      const result = await this.#sender.sendData(runId, batch);
+      this.#settleData(batch, result);
+      this.#queue.forgetData(result.settled);
+      return result.failure ?? 'progress';
+    }
+    const artifact = this.#queue.firstArtifact;
+    if (artifact) {
+      const result = await this.#sendArtifact(artifact);
+      if (result === 'progress') this.#queue.forgetArtifacts(1);
+      return result;
+    }
+    if (this.#meta.pendingStatus) return this.#sendStatus();
+    return 'idle';
+  }
+
+  /** Creates the run; undefined once it exists, else why not. */
+  async #createRun(): Promise<Failure | undefined> {
+    const result = await this.#sender.createRun({
+      experimentName: this.#meta.experimentName,
+      experimentId: this.#meta.experimentId,
+      runName: this.#meta.runName,
+      startTime: this.#meta.startTime,
+      tags: this.#options.runTags,
+    });
+    if (result.kind === 'retryable') {
+      if (result.experimentId) this.#meta.experimentId = result.experimentId;
+      return result;
+    }
+    if (result.kind === 'stopped') {
+      this.reject('run', this.#meta.runName, result.reason);
+      return result;
+    }
+    this.#meta.experimentId = result.experimentId;
+    this.#meta.mlflowRunId = result.run.run_id;
+    if (result.run.artifact_uri) this.#meta.artifactUri = result.run.artifact_uri;
+    // A new run is RUNNING already; only a final status stays pending.
+    if (this.#meta.pendingStatus?.status === 'RUNNING') delete this.#meta.pendingStatus;
+    this.#metaDirty = true;
+    await this.#saveMeta();
+    return undefined;
+  }
+
+  /** Counts what a log-batch delivered and reports what it refused. */
+  #settleData(batch: readonly DataRecord[], result: DataResult): void {
+    const refused = new Set(result.refused.map(({ record }) => record));
+    for (const record of batch.slice(0, result.settled)) if (!refused.has(record)) countRecord(this.#delivered, record);
+    for (const { record, reason } of result.refused) this.reject(record.t, record.key, reason);
+  }
+
+  /** Uploads one artifact; a refused one is reported. Either way a spooled copy of its bytes is deleted. */
+  async #sendArtifact(record: ArtifactRecord): Promise<StepOutcome> {
+    const result = await this.#sender.sendArtifact(this.#meta.artifactUri, record);
+    if (isFailure(result)) return result;
+    if (result.kind === 'delivered') this.#delivered.artifacts += 1;
+    else this.reject('artifact', record.path, result.reason);
+    await this.#spool.release(record).catch(() => undefined);
+    return 'progress';
+  }
+
+  async #sendStatus(): Promise<StepOutcome> {
+    const pending = this.#meta.pendingStatus!;
+    const result = await this.#sender.sendStatus(this.#meta.mlflowRunId!, pending.status, pending.endTime);
+    if (isFailure(result)) return result;
+    if (result.kind === 'refused') this.reject('status', pending.status, result.reason);
+    if (this.#meta.pendingStatus === pending) {
+      delete this.#meta.pendingStatus;
+      this.#metaDirty = true;
+      await this.#saveMeta();
+    }
+    return 'progress';
+  }
+
+  /** Sends the oldest spooled records: one artifact, or a batch of the data records in front. */
+  async #deliverSpoolWindow(): Promise<StepOutcome> {
     let entries;
     try {
       entries = await this.#spool.readWindow();
     } catch (error) {
       this.#breakSpool(error);
-      return true;
+      return 'progress';
     }
-    if (entries.length === 0) return false;
+    if (entries.length === 0) return 'idle';
     if (!entries[0]!.record) {
       // Unreadable lines (a write cut by a crash): skip them.
       let skip = 0;
       while (skip < entries.length && !entries[skip]!.record) skip += 1;
-      await this.#spool.advance(entries[skip - 1]!.end);
-      return true;
+      await this.#advanceSpool(entries[skip - 1]!.end);
+      return 'progress';
     }
     const first = entries[0]!.record;
     if (first.t === 'artifact') {
-      await this.#sendArtifact(first);
-      await this.#spool.advance(entries[0]!.end);
-      return true;
+      const outcome = await this.#sendArtifact(first);
+      if (outcome === 'progress') await this.#advanceSpool(entries[0]!.end);
+      return outcome;
     }
     const records: DataRecord[] = [];
     for (const entry of entries) {
       if (!entry.record || entry.record.t === 'artifact') break;
       records.push(entry.record);
     }
-    const count = takeBatch(this.#meta.mlflowRunId!, records, this.#limits);
-    await this.#sendData(records.slice(0, count));
-    await this.#spool.advance(entries[count - 1]!.end);
-    return true;
+    const batch = records.slice(0, takeBatch(this.#meta.mlflowRunId!, records, this.#limits));
+    const result = await this.#sender.sendData(this.#meta.mlflowRunId!, batch);
+    this.#settleData(batch, result);
+    if (result.settled > 0) await this.#advanceSpool(entries[result.settled - 1]!.end);
+    return result.failure ?? 'progress';
   }
 
-  /** One log-batch request; a refused batch is halved until the refused records are isolated. */
-  async #sendData(records: readonly DataRecord[]): Promise<void> {
+  async #advanceSpool(offset: number): Promise<void> {
     try {
-      await this.#client.logBatch(this.#meta.mlflowRunId!, records, this.#shutdown.signal);
-      for (const record of records) this.#delivered[COUNT_FIELD[record.t]] += 1;
+      await this.#spool.advance(offset);
     } catch (error) {
-      if (isRetryable(error) || !(error instanceof MlflowApiError)) throw error;
-      if (isFatal(error)) throw new FatalDeliveryError(`MLflow refused the run's data: ${error.message}`);
-      if (records.length > 1) {
-        const half = Math.ceil(records.length / 2);
-        await this.#sendData(records.slice(0, half));
-        await this.#sendData(records.slice(half));
-        return;
-      }
-      this.reject(records[0]!.t, records[0]!.key, error.message);
+      this.#breakSpool(error);
     }
   }
 
-  async #sendArtifact(record: ArtifactRecord): Promise<void> {
-    try {
-      if (!this.#meta.artifactUri) throw new TypeError('the MLflow run has no artifact root');
-      let body: Uint8Array | Blob;
-      if (record.bytes) body = record.bytes;
-      else {
-        try {
-          // A directory or a vanished file would fail while the body streams, which looks like a network
-          // error and would be retried forever: check first.
-          if (!(await stat(record.file!)).isFile()) throw Object.assign(new Error(), { code: 'not a regular file' });
-          body = await openAsBlob(record.file!, { type: record.contentType });
-        } catch (error) {
-          const reason = (error as NodeJS.ErrnoException).code ?? error;
-          throw new TypeError(`cannot read ${record.file}: ${reason}`, { cause: error });
-        }
-      }
-      await this.#client.uploadArtifact(
-        this.#meta.artifactUri,
-        record.path,
-        body,
-        record.contentType,
-        this.#shutdown.signal,
-      );
-      this.#delivered.artifacts += 1;
-    } catch (error) {
-      if (error instanceof TypeError) this.reject('artifact', record.path, error.message);
-      else if (isRetryable(error) || !(error instanceof MlflowApiError)) throw error;
-      else if (error.status === 401 || error.status === 403) {
-        throw new FatalDeliveryError(`MLflow refused the credentials: ${error.message}`);
-      } else this.reject('artifact', record.path, error.message);
-    }
-    await this.#spool.release(record).catch(() => undefined);
-  }
-
-  async #sendStatus(): Promise<void> {
-    const pending = this.#meta.pendingStatus!;
-    try {
-      await this.#client.updateRun(this.#meta.mlflowRunId!, pending.status, pending.endTime, this.#shutdown.signal);
-    } catch (error) {
-      if (isRetryable(error) || !(error instanceof MlflowApiError)) throw error;
-      if (isFatal(error)) throw new FatalDeliveryError(`MLflow refused the run status: ${error.message}`);
-      this.reject('status', pending.status, error.message);
-    }
-    if (this.#meta.pendingStatus === pending) {
-      delete this.#meta.pendingStatus;
-      this.#metaDirty = true;
-      await this.#saveMeta();
-    }
-  }
-
-  /** Moves the memory queue to the spool (in order, after what is already there). */
+  /**
+   * Moves the memory queue to the spool (in order, after what is already there). Only what was written (or
+   * refused for lack of room, and counted as dropped) is forgotten: records logged during the write stay.
+   */
   async #spill(): Promise<void> {
-    if (this.#queued > 0 && !this.#spoolBroken) {
-      const records: QueueRecord[] = [...this.#data, ...this.#artifacts];
+    if (this.#queue.size > 0 && !this.#spoolBroken) {
+      const snapshot = this.#queue.snapshot();
       try {
-        const { refused } = await this.#spool.append(records);
-        this.#data = [];
-        this.#artifacts = [];
-        for (const record of refused) this.#dropped[COUNT_FIELD[record.t]] += 1;
-        if (refused.length > 0 && !this.#spoolFullWarned) {
-          this.#spoolFullWarned = true;
-          this.#options.warn(
+        const { refused } = await this.#spool.append(snapshot.records);
+        this.#queue.forget(snapshot);
+        for (const record of refused) countRecord(this.#dropped, record);
+        if (refused.length > 0) {
+          this.#warnOnce(
+            'spool full',
             'GYMNOS_MLFLOW_SPOOL_FULL',
             `the spool ${this.#spool.dir} reached maxSpoolBytes (${this.#options.maxSpoolBytes} bytes); ` +
               'newer data is dropped until the server takes some',
@@ -620,15 +558,15 @@ export class MlflowDelivery {
    */
   async drain(deadline: number): Promise<boolean> {
     await settleWithin(this.#chain, deadline - Date.now());
-    this.#nextAttemptAt = 0; // an explicit flush or end tries at once
+    this.#policy.attemptNow(); // an explicit flush or end tries at once
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round += 1) {
-      if (!this.pending || this.#fatal || this.#closed) break;
+      if (!this.pending || this.#stopped || this.#closed) break;
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       const before = this.#progress;
       await settleWithin(this.round(), remaining);
-      if (!this.pending || this.#fatal) break;
-      const backoff = this.#nextAttemptAt - Date.now();
+      if (!this.pending || this.#stopped) break;
+      const backoff = this.#policy.nextAttemptAt - Date.now();
       const wait = backoff > 0 ? backoff : this.#progress === before ? 10 : 0;
       if (wait > 0) await sleep(Math.min(wait, deadline - Date.now()));
     }
@@ -642,24 +580,23 @@ export class MlflowDelivery {
     clearInterval(this.#timer);
     this.#shutdown.abort();
     await this.#exclusive(() => this.#spill()).catch(() => undefined);
-    await this.#unlock();
+    await this.#spool.close();
   }
 
   /** Where delivery stands; undelivered counts include the spool (read from disk). */
   async report(): Promise<MlflowDeliveryReport> {
-    const undelivered = { ...zeroCounts(), status: this.#meta.pendingStatus?.status };
+    const undelivered = { ...this.#queue.counts(), status: this.#meta.pendingStatus?.status };
     if (this.#spoolPending) {
       const counts = await this.#spool.countPending().catch(() => undefined);
       if (counts)
-        for (const [kind, count] of Object.entries(counts)) undelivered[COUNT_FIELD[kind as QueueRecord['t']]] += count;
+        for (const [kind, count] of Object.entries(counts)) countRecord(undelivered, { t: kind } as QueueRecord, count);
     }
-    for (const record of [...this.#data, ...this.#artifacts]) undelivered[COUNT_FIELD[record.t]] += 1;
     const complete =
       undelivered.metrics + undelivered.params + undelivered.tags + undelivered.artifacts === 0 &&
       undelivered.status === undefined &&
       this.#meta.mlflowRunId !== undefined;
     return {
-      trackingUri: this.#client.baseUrl,
+      trackingUri: this.#sender.baseUrl,
       experimentId: this.#meta.experimentId,
       runId: this.#meta.mlflowRunId,
       complete,

@@ -11,14 +11,28 @@
  *
  * The queue is bounded by `maxBytes` (live records plus spooled files); records that do not fit are refused
  * and the caller counts them as dropped. Once everything is delivered the queue files are removed.
- * One process writes a spool at a time (the tracker holds a lock on the directory).
+ * One process writes a spool at a time: `open` takes a lock on the directory, `close` releases it.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import {
+  appendFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
+import { GymnosError } from '../../errors.js';
 import { temporaryPathFor, writeFileAtomic } from '../../util/atomic_write.js';
+import { lockFile } from '../../util/file_lock.js';
 import type { RunStatus } from './client.js';
 import type { DataRecord } from './limits.js';
 
@@ -62,6 +76,37 @@ export interface SpoolEntry {
 }
 
 const READ_WINDOW_BYTES = 2 * 1024 * 1024;
+/** A spool lock older than this was left by a killed process (proper-lockfile's default, which this replaced). */
+const LOCK_STALE_MS = 60_000;
+
+/**
+ * Locks `dir` for a session: another process that finds it held does not wait (timeoutMs 0) but is told so;
+ * a lock left by a killed process is taken over once stale.
+ */
+async function lockSpool(dir: string): Promise<() => Promise<void>> {
+  let release: () => Promise<void>;
+  try {
+    release = await lockFile(dir, { staleMs: LOCK_STALE_MS, timeoutMs: 0 });
+  } catch (error) {
+    // The lock directory exists: another process holds the spool. Any other failure: the spool is unusable.
+    if (!existsSync(`${dir}.lock`)) throw error;
+    throw new GymnosError(
+      'MLFLOW_SPOOL_BUSY',
+      `MlflowTracker: ${dir} is in use by another process (a run still logging, or another delivery)`,
+      { kind: 'conflict', details: { spoolDir: dir }, cause: error },
+    );
+  }
+  // Held for hours, unlike the registry's lock: its mtime is kept fresh so that it never looks stale while held.
+  const refresh = setInterval(() => {
+    const now = new Date();
+    utimes(`${dir}.lock`, now, now).catch(() => undefined);
+  }, LOCK_STALE_MS / 4);
+  refresh.unref();
+  return async () => {
+    clearInterval(refresh);
+    await release();
+  };
+}
 
 export class Spool {
   readonly dir: string;
@@ -70,6 +115,7 @@ export class Spool {
   #offset = 0;
   #filesBytes = 0;
   #sequence = 0;
+  #release: (() => Promise<void>) | undefined;
 
   constructor(dir: string, maxBytes: number) {
     this.dir = dir;
@@ -88,9 +134,14 @@ export class Spool {
     return path.join(this.dir, 'files');
   }
 
-  /** Creates the directory and reads where a previous process left the queue. */
+  /**
+   * Opens the spool for writing: creates the directory, takes its lock (a `<dir>.lock` directory, held until
+   * `close`) and reads where a previous process left the queue. When another process holds the lock, throws
+   * a GymnosError MLFLOW_SPOOL_BUSY (kind conflict); any other failure means the spool cannot be used.
+   */
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    this.#release = await lockSpool(this.dir);
     this.#size = await stat(this.#queueFile).then(
       (stats) => stats.size,
       () => 0,
@@ -106,6 +157,13 @@ export class Spool {
     }
     // Spooled files are named `<sequence>-<name>`: continue after the highest, never over a pending file.
     this.#sequence = Math.max(0, ...files.map((name) => Number.parseInt(name, 10)).filter(Number.isSafeInteger));
+  }
+
+  /** Releases the lock taken by `open`. Idempotent. */
+  async close(): Promise<void> {
+    const release = this.#release;
+    this.#release = undefined;
+    await release?.().catch(() => undefined);
   }
 
   async readMeta(): Promise<SpoolMeta | undefined> {
