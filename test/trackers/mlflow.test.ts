@@ -664,7 +664,7 @@ describe('mlflow: outages never stop training', () => {
     assert.equal(server.runs.size, 1);
   });
 
-  test('a spool held by a live session is not shared: a second session spools beside it, deliverSpool refuses', async () => {
+  test('a spool held by a live session is not shared: a second session spools beside it', async () => {
     const capture = captureWarnings();
     try {
       const first = await started({}, 'held', server);

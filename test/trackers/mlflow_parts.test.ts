@@ -208,7 +208,7 @@ describe('mlflow delivery: the parts together', () => {
     assert.ok(!warnings.some((warning) => warning.code === 'GYMNOS_MLFLOW_REJECTED'));
   });
 
-  test('nothing logged while the spool is being written is lost (the queue forgets only what was written)', async () => {
+  test('nothing logged while the spool is written is lost (the queue forgets only what was written)', async () => {
     const tracker = new MlflowTracker({
       trackingUri: server.url,
       flushIntervalMs: 2,

@@ -16,6 +16,8 @@ import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import type { Tracker } from '../../src/trackers/tracker.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const RUN_ID_RULE = 'must be a relative name without "." or ".." segments';
+const shown = (value: unknown) => (typeof value === 'number' ? String(value) : JSON.stringify(value));
 
 const FILE_TRACKERS: [label: string, make: (params?: Record<string, unknown>) => Tracker][] = [
   ['jsonl', (params) => new JsonlTracker(params)],
@@ -37,7 +39,7 @@ describe('checks shared by the built-in trackers', () => {
       for (const runId of ['a/./b', '.', '../escape', 'a/../../b', '/abs/olute']) {
         assert.throws(() => make().start(runId, dir), {
           name: 'TypeError',
-          message: `${label}: start(): runId ${JSON.stringify(runId)} must be a relative name without "." or ".." segments`,
+          message: `${label}: start(): runId ${JSON.stringify(runId)} ${RUN_ID_RULE}`,
         });
       }
       const nested = make();
@@ -49,7 +51,7 @@ describe('checks shared by the built-in trackers', () => {
       for (const value of [-1, Number.NaN, Infinity, '10', null]) {
         assert.throws(() => make({ flushIntervalMs: value }), {
           name: 'TypeError',
-          message: `${label}: flushIntervalMs must be a number >= 0, got ${typeof value === 'number' ? value : JSON.stringify(value)}`,
+          message: `${label}: flushIntervalMs must be a number >= 0, got ${shown(value)}`,
         });
       }
       make({ flushIntervalMs: 0 });
@@ -80,7 +82,10 @@ describe('checks shared by the built-in trackers', () => {
         `const tensorboard = new TensorboardTracker({ flushIntervalMs: 0 });\n` +
         `await jsonl.start('run', ${JSON.stringify(dir)});\n` +
         `await tensorboard.start('run', ${JSON.stringify(dir)});\n` +
-        `for (let step = 0; step < 50; step++) { jsonl.logMetric('loss', step); tensorboard.logMetric('loss', step); }\n` +
+        `for (let step = 0; step < 50; step++) {\n` +
+        `  jsonl.logMetric('loss', step);\n` +
+        `  tensorboard.logMetric('loss', step);\n` +
+        `}\n` +
         `console.log(process.listenerCount('exit') - before);\n` +
         `process.exit(0);\n`,
     );

@@ -223,12 +223,14 @@ describe('tensorboard tracker', () => {
     assert.ok(Math.abs(events[0]!.wall_time - Date.now() / 1000) < 60, 'wall_time is in seconds');
   });
 
+  const RUN_ID_RULE = 'must be a relative name without "." or ".." segments';
+
   it('refuses a run id that leaves logdir', async () => {
     for (const runId of ['../escape', '/abs/olute', '.', 'a/./b', 'a/../../b']) {
       const tracker = new TensorboardTracker();
       assert.throws(() => tracker.start(runId, path.join(dir, 'inside')), {
         name: 'TypeError',
-        message: `TensorboardTracker: start(): runId ${JSON.stringify(runId)} must be a relative name without "." or ".." segments`,
+        message: `TensorboardTracker: start(): runId ${JSON.stringify(runId)} ${RUN_ID_RULE}`,
       });
     }
     const nested = new TensorboardTracker();

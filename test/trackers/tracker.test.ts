@@ -417,7 +417,8 @@ describe('the contract holds however a hook is written', () => {
     assert.throws(() => new Bulk(), {
       name: 'TypeError',
       message:
-        'Bulk overrides logMetrics(), a bulk helper; override logMetric() instead: logMetrics() calls it for every entry',
+        'Bulk overrides logMetrics(), a bulk helper; ' +
+        'override logMetric() instead: logMetrics() calls it for every entry',
     });
     const tracker = new Tracker();
     assert.throws(() => {

@@ -147,7 +147,10 @@ export class MlflowRestClient {
     }
   }
 
-  /** One request; resolves with the parsed JSON body of a 2xx answer, throws a GymnosError (MLFLOW_HTTP_ERROR or MLFLOW_NETWORK_ERROR) otherwise. */
+  /**
+   * One request; resolves with the parsed JSON body of a 2xx answer, throws a GymnosError (MLFLOW_HTTP_ERROR or
+   * MLFLOW_NETWORK_ERROR) otherwise.
+   */
   async #request(
     endpoint: string,
     url: string,

@@ -16,8 +16,9 @@ import { isGymnosError, GymnosError } from '../../errors.js';
 import type { MlflowRestClient, RunStatus } from './client.js';
 import { MLFLOW_BATCH_LIMITS, takeBatch } from './limits.js';
 import type { BatchLimits, DataRecord } from './limits.js';
-import { countRecord, MemoryQueue, zeroCounts } from './queue.js';
-import type { DeliveryCounts } from './queue.js';
+import { DeliveryLedger } from './ledger.js';
+import type { MlflowDeliveryReport, RejectedKind } from './ledger.js';
+import { countRecord, MemoryQueue } from './queue.js';
 import { RetryPolicy } from './retry_policy.js';
 import { MlflowSender } from './sender.js';
 import type { DataResult, SendResult } from './sender.js';
@@ -25,38 +26,7 @@ import { Spool } from './spool.js';
 import type { ArtifactRecord, QueueRecord, SpoolMeta } from './spool.js';
 
 export type { DeliveryCounts } from './queue.js';
-
-export type RejectedKind = 'metric' | 'param' | 'tag' | 'artifact' | 'status' | 'run';
-
-export interface RejectedItem {
-  kind: RejectedKind;
-  /** The metric, param or tag key, the artifact path, or the status. */
-  key: string;
-  reason: string;
-}
-
-/** What happened to everything a tracker (or `MlflowTracker.deliverSpool`) was given. */
-export interface MlflowDeliveryReport {
-  trackingUri: string;
-  experimentId: string | undefined;
-  /** The MLflow run id, once the run exists on the server. */
-  runId: string | undefined;
-  /** True when nothing is left to deliver: every record was delivered or refused, and the status was sent. */
-  complete: boolean;
-  delivered: DeliveryCounts;
-  /** Not delivered yet: kept in the spool for a later delivery. `status` is a run status not sent yet. */
-  undelivered: DeliveryCounts & { status: RunStatus | undefined };
-  /** Refused for good (by the server's 4xx answers or by the client's checks); never retried. First 100. */
-  rejected: RejectedItem[];
-  rejectedCount: number;
-  /** Lost because the spool was full (`maxSpoolBytes`) or the memory queue was (`maxQueueItems`). */
-  dropped: DeliveryCounts;
-  spoolDir: string;
-  /** Why the spool could not be used (undelivered data then only lived in memory). */
-  spoolError: string | undefined;
-  /** The last delivery error, if any. */
-  lastError: string | undefined;
-}
+export type { MlflowDeliveryReport, RejectedItem, RejectedKind } from './ledger.js';
 
 export interface DeliveryOptions {
   client: MlflowRestClient;
@@ -89,8 +59,6 @@ type StepOutcome = 'progress' | 'idle' | Failure;
 
 const MAX_REQUESTS_PER_ROUND = 64;
 const MAX_DRAIN_ROUNDS = 100_000;
-const MAX_REJECTIONS_LISTED = 100;
-const MAX_REJECTION_WARNINGS = 10;
 const MAX_OUTAGE_WARNINGS = 5;
 
 /** Waits `ms` on a timer that keeps the process alive (callers await it). */
@@ -138,10 +106,7 @@ export class MlflowDelivery {
   readonly #ready: Promise<void>;
   #timer: NodeJS.Timeout | undefined;
   readonly #shutdown = new AbortController();
-  readonly #delivered = zeroCounts();
-  readonly #dropped = zeroCounts();
-  readonly #rejected: RejectedItem[] = [];
-  #rejectedCount = 0;
+  readonly #ledger: DeliveryLedger;
   /** Warnings given once per session: a full queue, a full spool, an internal error. */
   readonly #warnedOnce = new Set<string>();
 
@@ -151,6 +116,7 @@ export class MlflowDelivery {
     this.#sender = new MlflowSender(options.client, this.#shutdown.signal);
     this.#policy = new RetryPolicy({ baseMs: options.retryBaseMs, maxMs: options.retryMaxMs });
     this.#queue = new MemoryQueue(options.maxQueueItems);
+    this.#ledger = new DeliveryLedger(options.warn);
     this.#meta = { ...options.meta };
     this.#spool = new Spool(options.spoolDir, options.maxSpoolBytes);
     // Everything runs after the spool is opened; log calls meanwhile only fill the memory queue.
@@ -274,7 +240,7 @@ export class MlflowDelivery {
   /** Queues a record; returns at once. Beyond `maxQueueItems` the record is dropped (and counted). */
   enqueue(record: QueueRecord): void {
     if (!this.#queue.push(record)) {
-      countRecord(this.#dropped, record);
+      this.#ledger.countDropped(record);
       this.#warnOnce(
         'queue full',
         'GYMNOS_MLFLOW_QUEUE_FULL',
@@ -294,12 +260,7 @@ export class MlflowDelivery {
 
   /** Records a refusal: reported at the end, warned about for the first few. */
   reject(kind: RejectedKind, key: string, reason: string): void {
-    this.#rejectedCount += 1;
-    if (this.#rejected.length < MAX_REJECTIONS_LISTED) this.#rejected.push({ kind, key, reason });
-    if (this.#rejectedCount <= MAX_REJECTION_WARNINGS) {
-      const more = this.#rejectedCount === MAX_REJECTION_WARNINGS ? ' (further refusals are only counted)' : '';
-      this.#options.warn('GYMNOS_MLFLOW_REJECTED', `${kind} "${key}" was not logged: ${reason}${more}`);
-    }
+    this.#ledger.reject(kind, key, reason);
   }
 
   /** Sends what is queued every `intervalMs`, on a timer that does not keep the process alive. */
@@ -449,7 +410,7 @@ export class MlflowDelivery {
   /** Counts what a log-batch delivered and reports what it refused. */
   #settleData(batch: readonly DataRecord[], result: DataResult): void {
     const refused = new Set(result.refused.map(({ record }) => record));
-    for (const record of batch.slice(0, result.settled)) if (!refused.has(record)) countRecord(this.#delivered, record);
+    for (const record of batch.slice(0, result.settled)) if (!refused.has(record)) this.#ledger.countDelivered(record);
     for (const { record, reason } of result.refused) this.reject(record.t, record.key, reason);
   }
 
@@ -457,7 +418,7 @@ export class MlflowDelivery {
   async #sendArtifact(record: ArtifactRecord): Promise<StepOutcome> {
     const result = await this.#sender.sendArtifact(this.#meta.artifactUri, record);
     if (isFailure(result)) return result;
-    if (result.kind === 'delivered') this.#delivered.artifacts += 1;
+    if (result.kind === 'delivered') this.#ledger.delivered.artifacts += 1;
     else this.reject('artifact', record.path, result.reason);
     await this.#spool.release(record).catch(() => undefined);
     return 'progress';
@@ -529,7 +490,7 @@ export class MlflowDelivery {
       try {
         const { refused } = await this.#spool.append(snapshot.records);
         this.#queue.forget(snapshot);
-        for (const record of refused) countRecord(this.#dropped, record);
+        for (const record of refused) this.#ledger.countDropped(record);
         if (refused.length > 0) {
           this.#warnOnce(
             'spool full',
@@ -600,11 +561,11 @@ export class MlflowDelivery {
       experimentId: this.#meta.experimentId,
       runId: this.#meta.mlflowRunId,
       complete,
-      delivered: { ...this.#delivered },
+      delivered: { ...this.#ledger.delivered },
       undelivered,
-      rejected: [...this.#rejected],
-      rejectedCount: this.#rejectedCount,
-      dropped: { ...this.#dropped },
+      rejected: this.#ledger.rejected,
+      rejectedCount: this.#ledger.rejectedCount,
+      dropped: { ...this.#ledger.dropped },
       spoolDir: this.#spool.dir,
       spoolError: this.#spoolBroken,
       lastError: this.#lastError,

@@ -1,0 +1,83 @@
+/**
+ * The accounts of one mlflow delivery: what was delivered, refused (with the reason) and dropped, and the
+ * report built from them. Kept apart from the delivery's moving parts so that every count has one owner.
+ */
+import type { RunStatus } from './client.js';
+import { countRecord, zeroCounts } from './queue.js';
+import type { DeliveryCounts } from './queue.js';
+import type { QueueRecord } from './spool.js';
+
+export type RejectedKind = 'metric' | 'param' | 'tag' | 'artifact' | 'status' | 'run';
+
+export interface RejectedItem {
+  kind: RejectedKind;
+  /** The metric, param or tag key, the artifact path, or the status. */
+  key: string;
+  reason: string;
+}
+
+/** What happened to everything a tracker (or `MlflowTracker.deliverSpool`) was given. */
+export interface MlflowDeliveryReport {
+  trackingUri: string;
+  experimentId: string | undefined;
+  /** The MLflow run id, once the run exists on the server. */
+  runId: string | undefined;
+  /** True when nothing is left to deliver: every record was delivered or refused, and the status was sent. */
+  complete: boolean;
+  delivered: DeliveryCounts;
+  /** Not delivered yet: kept in the spool for a later delivery. `status` is a run status not sent yet. */
+  undelivered: DeliveryCounts & { status: RunStatus | undefined };
+  /** Refused for good (by the server's 4xx answers or by the client's checks); never retried. First 100. */
+  rejected: RejectedItem[];
+  rejectedCount: number;
+  /** Lost because the spool was full (`maxSpoolBytes`) or the memory queue was (`maxQueueItems`). */
+  dropped: DeliveryCounts;
+  spoolDir: string;
+  /** Why the spool could not be used (undelivered data then only lived in memory). */
+  spoolError: string | undefined;
+  /** The last delivery error, if any. */
+  lastError: string | undefined;
+}
+
+const MAX_REJECTIONS_LISTED = 100;
+const MAX_REJECTION_WARNINGS = 10;
+
+export class DeliveryLedger {
+  readonly delivered = zeroCounts();
+  /** Lost because the spool or the memory queue was full. */
+  readonly dropped = zeroCounts();
+  readonly #rejected: RejectedItem[] = [];
+  #rejectedCount = 0;
+  readonly #warn: (code: string, message: string) => void;
+
+  constructor(warn: (code: string, message: string) => void) {
+    this.#warn = warn;
+  }
+
+  /** The first refusals (at most 100). */
+  get rejected(): RejectedItem[] {
+    return [...this.#rejected];
+  }
+
+  get rejectedCount(): number {
+    return this.#rejectedCount;
+  }
+
+  countDelivered(record: QueueRecord): void {
+    countRecord(this.delivered, record);
+  }
+
+  countDropped(record: QueueRecord): void {
+    countRecord(this.dropped, record);
+  }
+
+  /** Records a refusal: reported at the end, warned about for the first few. */
+  reject(kind: RejectedKind, key: string, reason: string): void {
+    this.#rejectedCount += 1;
+    if (this.#rejected.length < MAX_REJECTIONS_LISTED) this.#rejected.push({ kind, key, reason });
+    if (this.#rejectedCount <= MAX_REJECTION_WARNINGS) {
+      const more = this.#rejectedCount === MAX_REJECTION_WARNINGS ? ' (further refusals are only counted)' : '';
+      this.#warn('GYMNOS_MLFLOW_REJECTED', `${kind} "${key}" was not logged: ${reason}${more}`);
+    }
+  }
+}
