@@ -170,9 +170,10 @@ export class Tracker {
    * else the most-derived one on the prototype chain, read at each call.
    */
   #guardHooks(): void {
-    const assigned = new Map<TrackerHook, AnyHook>();
-    const implementation = (hook: TrackerHook): AnyHook =>
-      assigned.get(hook) ?? (Object.getPrototypeOf(this) as Record<TrackerHook, AnyHook>)[hook];
+    // The prototype is read once (a class does not change after `new`), its hooks at every call (patches).
+    const prototype = Object.getPrototypeOf(this) as Record<TrackerHook, AnyHook>;
+    const assigned: Partial<Record<TrackerHook, AnyHook>> = {};
+    const implementation = (hook: TrackerHook): AnyHook => assigned[hook] ?? prototype[hook];
     const guards = this.#guards(implementation);
     for (const hook of TRACKER_HOOKS) {
       const guard = guards[hook];
@@ -184,7 +185,7 @@ export class Tracker {
           if (typeof value !== 'function') {
             throw new TypeError(`${this.constructor.name}: ${hook} must be a function, got ${describe(value)}`);
           }
-          assigned.set(hook, value as AnyHook);
+          assigned[hook] = value as AnyHook;
         },
       });
     }
