@@ -7,6 +7,7 @@
  * `((crc >>> 15) | (crc << 17)) + 0xa282ead8`, so that a CRC of data that embeds CRCs stays well spread.
  */
 import { crc32c } from '@node-rs/crc32';
+import { GymnosError } from '../errors.js';
 
 const MASK_DELTA = 0xa282ead8;
 
@@ -52,25 +53,13 @@ export function frameTfRecord(data: Uint8Array): Buffer {
   return record;
 }
 
-/** A TFRecord file that is truncated or whose CRCs do not match its bytes. */
-export class TfRecordCorruptionError extends Error {
-  /** Byte offset of the record that failed. */
-  readonly offset: number;
-  /** Zero-based index of the record that failed. */
-  readonly index: number;
-
-  constructor(message: string, offset: number, index: number) {
-    super(message);
-    this.name = 'TfRecordCorruptionError';
-    this.offset = offset;
-    this.index = index;
-  }
-}
+/** The code of a TFRecord file that is truncated or whose CRCs do not match its bytes. */
+export const TFRECORD_CORRUPT = 'TFRECORD_CORRUPT';
 
 /**
  * Splits TFRecord bytes into the records' data, verifying both CRCs of every record. Throws a
- * `TfRecordCorruptionError` naming the record on a CRC mismatch or a truncated record: corruption is
- * reported, never skipped. The returned arrays are views into `bytes`.
+ * GymnosError TFRECORD_CORRUPT naming the record (`details`: its `index` and byte `offset`) on a CRC mismatch or
+ * a truncated record: corruption is reported, never skipped. The returned arrays are views into `bytes`.
  */
 export function readTfRecords(bytes: Uint8Array): Uint8Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -79,7 +68,10 @@ export function readTfRecords(bytes: Uint8Array): Uint8Array[] {
   while (offset < bytes.length) {
     const index = records.length;
     const fail = (what: string) => {
-      throw new TfRecordCorruptionError(`TFRecord ${index} at byte ${offset}: ${what}`, offset, index);
+      throw new GymnosError(TFRECORD_CORRUPT, `TFRecord ${index} at byte ${offset}: ${what}`, {
+        kind: 'failure',
+        details: { index, offset },
+      });
     };
     if (bytes.length - offset < TFRECORD_HEADER_BYTES) fail('truncated header');
     const header = bytes.subarray(offset, offset + 8);

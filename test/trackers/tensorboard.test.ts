@@ -15,7 +15,8 @@ import { deflateSync, crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32c as awsCrc32c } from '@aws-crypto/crc32c';
 import protobuf from 'protobufjs';
 import { load } from '../../src/registry/load.js';
-import { readTfRecords, TfRecordCorruptionError } from '../../src/runtime/tfrecord.js';
+import { isGymnosError } from '../../src/errors.js';
+import { readTfRecords, TFRECORD_CORRUPT } from '../../src/runtime/tfrecord.js';
 import {
   describeTrackerConformance,
   PLOTLY_FIGURE,
@@ -485,8 +486,9 @@ describe('tensorboard tracker', () => {
     assert.throws(
       () => readTfRecords(damaged),
       (error: unknown) => {
-        assert.ok(error instanceof TfRecordCorruptionError);
-        assert.equal(error.index, 2);
+        assert.ok(isGymnosError(error));
+        assert.equal(error.code, TFRECORD_CORRUPT);
+        assert.deepEqual(error.details, { index: 2, offset: splitRecords(damaged)[2]!.offset });
         assert.match(error.message, /data CRC mismatch/);
         return true;
       },
