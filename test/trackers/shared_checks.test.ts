@@ -3,7 +3,7 @@
  * for run ids, and one exit hook that writes what each tracker holds.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,5 +102,34 @@ describe('checks shared by the built-in trackers', () => {
     assert.equal(events.length, 1);
     // 50 scalar records are well over the file-version record alone (about 50 bytes).
     assert.ok(statSync(path.join(dir, 'run', events[0]!)).size > 1000);
+  });
+
+  test('tensorboard writes what it holds on SIGTERM through the same hook; the process still dies of it', async () => {
+    const script = path.join(dir, 'signal.mts');
+    const src = JSON.stringify(new URL('../../src/trackers/tensorboard.ts', import.meta.url).href);
+    await writeFile(
+      script,
+      `import { TensorboardTracker } from ${src};\n` +
+        `const tracker = new TensorboardTracker({ flushIntervalMs: 0 });\n` +
+        `await tracker.start('run', ${JSON.stringify(dir)});\n` +
+        `for (let step = 0; step < 100; step++) tracker.logMetric('loss', step);\n` +
+        `setInterval(() => {}, 1000);\n` +
+        `process.stdout.write('logged\\n');\n`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: path.join(here, '..', '..') });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => (chunk.toString().includes('logged') ? resolve() : undefined));
+      child.on('exit', () => reject(new Error('the child exited before logging')));
+    });
+    const { readdirSync, statSync } = await import('node:fs');
+    const eventFile = () => readdirSync(path.join(dir, 'run')).find((name) => name.startsWith('events.out.'));
+    const before = statSync(path.join(dir, 'run', eventFile()!)).size;
+    const [, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+      child.on('exit', (code, exitSignal) => resolve([code, exitSignal]));
+      child.kill('SIGTERM');
+    });
+    assert.equal(signal, 'SIGTERM');
+    // 100 scalar records (about 40 bytes each) reached the file only when the signal came.
+    assert.ok(statSync(path.join(dir, 'run', eventFile()!)).size - before > 2000);
   });
 });
