@@ -61,7 +61,7 @@ export interface MlflowTrackerParams extends TrackerOptions, MlflowConnectionPar
   spoolDir?: string;
   /** Bound of the spool (queued records plus spooled figure files). Default 256 MiB. */
   maxSpoolBytes?: number;
-  /** Bound of the memory queue; beyond it log calls drop data (and say so). Default 100 000 items. */
+  /** Bound of the memory queue; beyond it what is queued goes to the spool on disk. Default 100 000 items. */
   maxQueueItems?: number;
   /** How often the background sender sends what is queued. Default 1 000 ms. */
   flushIntervalMs?: number;
@@ -435,7 +435,7 @@ function describeProblems(report: MlflowDeliveryReport, endTimeoutMs: number): s
     );
   }
   const dropped = countsText(report.dropped);
-  if (dropped.length > 0) parts.push(`dropped ${dropped.join(', ')} (queue or spool full)`);
+  if (dropped.length > 0) parts.push(`dropped ${dropped.join(', ')} (the spool was full or could not be written)`);
   if (report.rejectedCount > 0) parts.push(`the server or the client refused ${plural(report.rejectedCount, 'item')}`);
   return parts.length > 0 ? parts.join('; ') : undefined;
 }

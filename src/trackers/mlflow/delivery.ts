@@ -13,12 +13,15 @@
  * so the data stays queued or spooled; it is never counted as refused.
  */
 import { isGymnosError, GymnosError } from '../../errors.js';
+import { cancelFlushAtExit, flushAtExit } from '../../runtime/exit_flush.js';
+import type { SyncFlushable } from '../../runtime/exit_flush.js';
 import type { MlflowRestClient, RunStatus } from './client.js';
 import { MLFLOW_BATCH_LIMITS, takeBatch } from './limits.js';
 import type { BatchLimits, DataRecord } from './limits.js';
 import { DeliveryLedger } from './ledger.js';
 import type { MlflowDeliveryReport, RejectedKind } from './ledger.js';
 import { countRecord, MemoryQueue } from './queue.js';
+import type { DeliveryCounts } from './queue.js';
 import { RetryPolicy } from './retry_policy.js';
 import { MlflowSender } from './sender.js';
 import type { DataResult, SendResult } from './sender.js';
@@ -84,7 +87,7 @@ function isFailure(result: SendResult): result is Extract<SendResult, { kind: 'r
   return result.kind === 'retryable' || result.kind === 'stopped';
 }
 
-export class MlflowDelivery {
+export class MlflowDelivery implements SyncFlushable {
   readonly #options: DeliveryOptions;
   readonly #limits: BatchLimits;
   readonly #sender: MlflowSender;
@@ -109,6 +112,10 @@ export class MlflowDelivery {
   readonly #ledger: DeliveryLedger;
   /** Warnings given once per session: a full queue, a full spool, an internal error. */
   readonly #warnedOnce = new Set<string>();
+  /** The records at the front of the memory queue that a send in flight holds: never moved meanwhile. */
+  readonly #inFlight = { data: 0, artifacts: 0 };
+  /** The spool is open and locked by this session, so log calls and the exit may write to it. */
+  #spoolOpen = false;
 
   constructor(options: DeliveryOptions) {
     this.#options = options;
@@ -152,6 +159,7 @@ export class MlflowDelivery {
     const { mode } = this.#options;
     try {
       await this.#spool.open();
+      this.#spoolOpen = true;
     } catch (error) {
       const busy = isGymnosError(error) && error.code === 'MLFLOW_SPOOL_BUSY';
       if (mode === 'redeliver') throw error;
@@ -194,6 +202,8 @@ export class MlflowDelivery {
     }
     this.#metaDirty = true;
     await this.#saveMeta();
+    // From now on, an end of the process without end() writes the memory queue to the spool (flushAtExit).
+    if (this.#spoolOpen && !this.#closed) flushAtExit(this);
   }
 
   /** Switches to a fresh sibling of the spool directory; false (spool broken) when that fails too. */
@@ -204,6 +214,7 @@ export class MlflowDelivery {
     this.#spool = new Spool(sibling, this.#options.maxSpoolBytes);
     try {
       await this.#spool.open();
+      this.#spoolOpen = true;
       return true;
     } catch (error) {
       this.#breakSpool(error);
@@ -213,6 +224,7 @@ export class MlflowDelivery {
 
   #breakSpool(error: unknown): void {
     if (this.#spoolBroken) return;
+    this.#spoolOpen = false;
     this.#spoolBroken = messageOf(error);
     this.#options.warn(
       'GYMNOS_MLFLOW_SPOOL_UNAVAILABLE',
@@ -237,19 +249,69 @@ export class MlflowDelivery {
     this.#options.warn(code, message);
   }
 
-  /** Queues a record; returns at once. Beyond `maxQueueItems` the record is dropped (and counted). */
+  /**
+   * Queues a record; returns at once. When the memory queue holds `maxQueueItems`, what it holds (but the records
+   * a send in flight has) and the record go to the spool, synchronously: memory stays bounded and nothing is
+   * dropped unless the disk takes no more (the spool is full or cannot be written), which is counted and warned.
+   */
   enqueue(record: QueueRecord): void {
+    this.#ledger.countLogged(record);
     if (!this.#queue.push(record)) {
-      this.#ledger.countDropped(record);
-      this.#warnOnce(
-        'queue full',
-        'GYMNOS_MLFLOW_QUEUE_FULL',
-        `more than ${this.#options.maxQueueItems} items wait in memory; further items are dropped until ` +
-          'the queue drains (raise maxQueueItems, or log less often)',
-      );
+      this.#overflow(record);
       return;
     }
     if (record.t !== 'artifact' && this.#queue.data.length % this.#limits.metrics === 0) this.kick();
+  }
+
+  #overflow(record: QueueRecord): void {
+    if (this.#spoolOpen && !this.#closed) {
+      const records = [...this.#queue.takeBeyond(this.#inFlight.data, this.#inFlight.artifacts), record];
+      try {
+        this.#dropRefused(this.#spool.appendSync(records).refused);
+        return;
+      } catch (error) {
+        // The spool cannot be written: keep what fits in memory, drop (and count) the rest.
+        this.#breakSpool(error);
+        for (const moved of records) if (!this.#queue.push(moved)) this.#ledger.countDropped(moved);
+        return;
+      }
+    }
+    this.#ledger.countDropped(record);
+    this.#warnOnce(
+      'queue full',
+      'GYMNOS_MLFLOW_QUEUE_FULL',
+      `more than ${this.#options.maxQueueItems} items wait in memory and the spool cannot take them` +
+        `${this.#spoolBroken ? ` (${this.#spoolBroken})` : ''}; further items are dropped until the queue drains`,
+    );
+  }
+
+  /** Counts (and warns once about) the records the spool had no room for. */
+  #dropRefused(refused: readonly QueueRecord[]): void {
+    for (const record of refused) this.#ledger.countDropped(record);
+    if (refused.length > 0) {
+      this.#warnOnce(
+        'spool full',
+        'GYMNOS_MLFLOW_SPOOL_FULL',
+        `the spool ${this.#spool.dir} reached maxSpoolBytes (${this.#options.maxSpoolBytes} bytes); ` +
+          'newer data is dropped until the server takes some',
+      );
+    }
+  }
+
+  /**
+   * The process is ending without `end()` (exit, an uncaught error, SIGINT or SIGTERM): everything in memory
+   * goes to the spool, synchronously, with the run's description, for the next session or `gymnos sync`.
+   */
+  flushAtExit(): void {
+    if (!this.#spoolOpen || this.#closed) return;
+    const snapshot = this.#queue.snapshot();
+    try {
+      this.#dropRefused(this.#spool.appendSync(snapshot.records).refused);
+      this.#queue.forget(snapshot);
+      this.#spool.writeMetaSync(this.#meta);
+    } catch {
+      // The process is ending and the disk refuses: nothing more can be done.
+    }
   }
 
   /** The run status to send once everything before it is delivered. */
@@ -365,14 +427,26 @@ export class MlflowDelivery {
     const data = this.#queue.data;
     if (data.length > 0) {
       const batch = data.slice(0, takeBatch(runId, data, this.#limits));
-      const result = await this.#sender.sendData(runId, batch);
+      this.#inFlight.data = batch.length;
+      let result;
+      try {
+        result = await this.#sender.sendData(runId, batch);
+      } finally {
+        this.#inFlight.data = 0;
+      }
       this.#settleData(batch, result);
       this.#queue.forgetData(result.settled);
       return result.failure ?? 'progress';
     }
     const artifact = this.#queue.firstArtifact;
     if (artifact) {
-      const result = await this.#sendArtifact(artifact);
+      this.#inFlight.artifacts = 1;
+      let result;
+      try {
+        result = await this.#sendArtifact(artifact);
+      } finally {
+        this.#inFlight.artifacts = 0;
+      }
       if (result === 'progress') this.#queue.forgetArtifacts(1);
       return result;
     }
@@ -490,15 +564,7 @@ export class MlflowDelivery {
       try {
         const { refused } = await this.#spool.append(snapshot.records);
         this.#queue.forget(snapshot);
-        for (const record of refused) this.#ledger.countDropped(record);
-        if (refused.length > 0) {
-          this.#warnOnce(
-            'spool full',
-            'GYMNOS_MLFLOW_SPOOL_FULL',
-            `the spool ${this.#spool.dir} reached maxSpoolBytes (${this.#options.maxSpoolBytes} bytes); ` +
-              'newer data is dropped until the server takes some',
-          );
-        }
+        this.#dropRefused(refused);
       } catch (error) {
         this.#breakSpool(error);
       }
@@ -538,6 +604,7 @@ export class MlflowDelivery {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    cancelFlushAtExit(this);
     clearInterval(this.#timer);
     this.#shutdown.abort();
     await this.#exclusive(() => this.#spill()).catch(() => undefined);
@@ -552,8 +619,11 @@ export class MlflowDelivery {
       if (counts)
         for (const [kind, count] of Object.entries(counts)) countRecord(undelivered, { t: kind } as QueueRecord, count);
     }
+    const total = (counts: DeliveryCounts) => counts.metrics + counts.params + counts.tags + counts.artifacts;
     const complete =
-      undelivered.metrics + undelivered.params + undelivered.tags + undelivered.artifacts === 0 &&
+      total(undelivered) === 0 &&
+      total(this.#ledger.dropped) === 0 &&
+      this.#ledger.rejectedCount === 0 &&
       undelivered.status === undefined &&
       this.#meta.mlflowRunId !== undefined;
     return {
@@ -561,6 +631,7 @@ export class MlflowDelivery {
       experimentId: this.#meta.experimentId,
       runId: this.#meta.mlflowRunId,
       complete,
+      logged: { ...this.#ledger.logged },
       delivered: { ...this.#ledger.delivered },
       undelivered,
       rejected: this.#ledger.rejected,

@@ -22,15 +22,23 @@ export interface MlflowDeliveryReport {
   experimentId: string | undefined;
   /** The MLflow run id, once the run exists on the server. */
   runId: string | undefined;
-  /** True when nothing is left to deliver: every record was delivered or refused, and the status was sent. */
+  /**
+   * True only when everything arrived: nothing is left to deliver, nothing was dropped or refused, and the
+   * status was sent.
+   */
   complete: boolean;
+  /**
+   * What this session's log calls handed over. For a new run, `logged` = `delivered` + `undelivered` +
+   * `dropped` + the refused records, kind by kind (a resumed run also delivers an earlier session's leftovers).
+   */
+  logged: DeliveryCounts;
   delivered: DeliveryCounts;
   /** Not delivered yet: kept in the spool for a later delivery. `status` is a run status not sent yet. */
   undelivered: DeliveryCounts & { status: RunStatus | undefined };
   /** Refused for good (by the server's 4xx answers or by the client's checks); never retried. First 100. */
   rejected: RejectedItem[];
   rejectedCount: number;
-  /** Lost because the spool was full (`maxSpoolBytes`) or the memory queue was (`maxQueueItems`). */
+  /** Lost because the disk took no more: the spool was full (`maxSpoolBytes`) or could not be written. */
   dropped: DeliveryCounts;
   spoolDir: string;
   /** Why the spool could not be used (undelivered data then only lived in memory). */
@@ -43,6 +51,7 @@ const MAX_REJECTIONS_LISTED = 100;
 const MAX_REJECTION_WARNINGS = 10;
 
 export class DeliveryLedger {
+  readonly logged = zeroCounts();
   readonly delivered = zeroCounts();
   /** Lost because the spool or the memory queue was full. */
   readonly dropped = zeroCounts();
@@ -61,6 +70,10 @@ export class DeliveryLedger {
 
   get rejectedCount(): number {
     return this.#rejectedCount;
+  }
+
+  countLogged(record: QueueRecord): void {
+    countRecord(this.logged, record);
   }
 
   countDelivered(record: QueueRecord): void {

@@ -81,6 +81,14 @@ export class MemoryQueue {
     this.#artifacts.splice(0, count);
   }
 
+  /**
+   * Takes out every record but the first `keepData` data records and `keepArtifacts` artifacts (those a send in
+   * flight holds), in spool order: data, then artifacts.
+   */
+  takeBeyond(keepData: number, keepArtifacts: number): QueueRecord[] {
+    return [...this.#data.splice(keepData), ...this.#artifacts.splice(keepArtifacts)];
+  }
+
   /** The records queued now; pass it to `forget` once they are safe elsewhere. */
   snapshot(): QueueSnapshot {
     return { records: [...this.#data, ...this.#artifacts], data: this.#data.length, artifacts: this.#artifacts.length };

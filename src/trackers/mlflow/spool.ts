@@ -12,26 +12,31 @@
  * The queue is bounded by `maxBytes` (live records plus spooled files); records that do not fit are refused
  * and the caller counts them as dropped. Once everything is delivered the queue files are removed.
  * One process writes a spool at a time: `open` takes a lock on the directory, `close` releases it.
+ *
+ * Every change to the queue files is synchronous: a log call whose memory queue is full, and the exit of the
+ * process, append to the spool at once, and nothing asynchronous may be halfway through the same files then.
+ * Reads (`readWindow`, `countPending`) stay asynchronous: they only read what is already written.
  */
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import {
-  appendFile,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+  appendFileSync,
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { mkdir, open, readdir, readFile, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { pipeline } from 'node:stream/promises';
 import { GymnosError } from '../../errors.js';
-import { temporaryPathFor, writeFileAtomic } from '../../util/atomic_write.js';
+import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../util/atomic_write.js';
 import { lockFile } from '../../util/file_lock.js';
 import type { RunStatus } from './client.js';
 import type { DataRecord } from './limits.js';
@@ -179,6 +184,11 @@ export class Spool {
     await writeFileAtomic(path.join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n');
   }
 
+  /** `writeMeta` for the exit of the process, when nothing asynchronous runs any more. */
+  writeMetaSync(meta: SpoolMeta): void {
+    writeFileAtomicSync(path.join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n');
+  }
+
   /** True while spooled records wait for delivery. */
   get hasPending(): boolean {
     return this.#offset < this.#size;
@@ -194,60 +204,101 @@ export class Spool {
    * not fit in `maxBytes` and returns it and the rest as `refused`.
    */
   async append(records: readonly QueueRecord[]): Promise<{ refused: QueueRecord[] }> {
+    return this.appendSync(records, { compact: true });
+  }
+
+  /**
+   * `append`, synchronously: for a log call whose memory queue is full, and for the exit of the process. Only
+   * the delivery's own rounds may compact the queue (`compact`): a delivery in flight holds offsets into it.
+   */
+  appendSync(records: readonly QueueRecord[], options: { compact?: boolean } = {}): { refused: QueueRecord[] } {
     const lines: string[] = [];
     let added = 0;
     let index = 0;
     for (; index < records.length; index += 1) {
       const record = records[index]!;
-      let stored: QueueRecord = record;
       const fileBytes = record.t === 'artifact' && record.bytes ? record.bytes.byteLength : 0;
-      // For spooled bytes, the line names a file instead: estimate it with the path it will have.
-      const lineBytes = fileBytes
-        ? Buffer.byteLength(JSON.stringify({ ...record, bytes: undefined, file: this.#filesDir, owned: true })) + 80
-        : Buffer.byteLength(JSON.stringify(record)) + 1;
+      // A data record's line is what is written; for spooled bytes, the line names a file instead: estimate it
+      // with the path it will have.
+      let line = fileBytes ? undefined : JSON.stringify(record) + '\n';
+      const lineBytes = line
+        ? Buffer.byteLength(line)
+        : Buffer.byteLength(JSON.stringify({ ...record, bytes: undefined, file: this.#filesDir, owned: true })) + 80;
       if (this.liveBytes + added + lineBytes + fileBytes > this.maxBytes) {
-        if (this.#offset > 0) await this.#compact();
+        if (options.compact && this.#offset > 0) {
+          // Make room by dropping the delivered prefix, after writing out what this call has so far.
+          added = this.#appendLines(lines, added);
+          this.#compact();
+        }
         if (this.liveBytes + added + lineBytes + fileBytes > this.maxBytes) break;
       }
-      if (record.t === 'artifact' && record.bytes) {
-        const file = await this.#writeOwnedFile(record.path, record.bytes);
-        stored = { t: 'artifact', path: record.path, contentType: record.contentType, file, owned: true };
+      if (line === undefined) {
+        const artifact = record as ArtifactRecord;
+        const file = this.#writeOwnedFile(artifact.path, artifact.bytes!);
+        const stored: ArtifactRecord = { t: 'artifact', path: artifact.path, contentType: artifact.contentType, file };
+        line = JSON.stringify({ ...stored, owned: true }) + '\n';
+        added += Buffer.byteLength(line);
+      } else {
+        added += lineBytes;
       }
-      const line = JSON.stringify(stored) + '\n';
       lines.push(line);
-      added += Buffer.byteLength(line);
     }
-    if (lines.length > 0) {
-      await appendFile(this.#queueFile, lines.join(''));
-      this.#size += added;
-    }
+    this.#appendLines(lines, added);
     return { refused: records.slice(index) };
   }
 
-  async #writeOwnedFile(artifactPath: string, bytes: Uint8Array): Promise<string> {
-    await mkdir(this.#filesDir, { recursive: true });
+  /** Appends `lines` (of `bytes` bytes in all) to the queue; returns 0, what is left pending. */
+  #appendLines(lines: string[], bytes: number): number {
+    if (lines.length === 0) return 0;
+    appendFileSync(this.#queueFile, lines.join(''));
+    this.#size += bytes;
+    lines.length = 0;
+    return 0;
+  }
+
+  #writeOwnedFile(artifactPath: string, bytes: Uint8Array): string {
+    mkdirSync(this.#filesDir, { recursive: true });
     this.#sequence += 1;
     const base = path.posix.basename(artifactPath).replace(/[^\w.-]/g, '_');
     const file = path.join(this.#filesDir, `${String(this.#sequence).padStart(6, '0')}-${base}`);
-    await writeFile(file, bytes);
+    writeFileSync(file, bytes);
     this.#filesBytes += bytes.byteLength;
     return file;
   }
 
   /**
-   * Rewrites the queue without its delivered prefix. Streamed, since the queue may be hundreds of megabytes,
-   * so it cannot go through writeFileAtomic (which takes the whole content); same temporary naming and rename.
+   * Rewrites the queue without its delivered prefix, copied in chunks since the queue may be hundreds of
+   * megabytes (so not through writeFileAtomic, which takes the whole content); same temporary naming and rename.
    */
-  async #compact(): Promise<void> {
+  #compact(): void {
     const temp = temporaryPathFor(this.#queueFile);
+    const chunk = Buffer.alloc(1 << 20);
+    let input: number | undefined;
+    let output: number | undefined;
     try {
-      await pipeline(createReadStream(this.#queueFile, { start: this.#offset }), createWriteStream(temp));
-      await rename(temp, this.#queueFile);
+      input = openSync(this.#queueFile, 'r');
+      output = openSync(temp, 'w');
+      for (let position = this.#offset; ;) {
+        const read = readSync(input, chunk, 0, chunk.length, position);
+        if (read === 0) break;
+        writeSync(output, chunk, 0, read);
+        position += read;
+      }
+      closeSync(output);
+      output = undefined;
+      renameSync(temp, this.#queueFile);
     } catch (error) {
-      await rm(temp, { force: true });
+      if (output !== undefined) closeSync(output);
+      rmSync(temp, { force: true });
       throw error;
+    } finally {
+      if (input !== undefined) closeSync(input);
     }
-    await unlink(this.#offsetFile).catch(() => undefined);
+    try {
+      unlinkSync(this.#offsetFile);
+    } catch {
+      // no offset file yet
+    }
     this.#size -= this.#offset;
     this.#offset = 0;
   }
@@ -294,16 +345,16 @@ export class Spool {
   async advance(offset: number): Promise<void> {
     this.#offset = Math.min(Math.max(offset, this.#offset), this.#size);
     if (this.#offset >= this.#size) {
-      await this.#reset();
+      this.#reset();
       return;
     }
-    await writeFileAtomic(this.#offsetFile, `${this.#offset}\n`);
+    writeFileAtomicSync(this.#offsetFile, `${this.#offset}\n`);
   }
 
-  async #reset(): Promise<void> {
-    await rm(this.#queueFile, { force: true });
-    await rm(this.#offsetFile, { force: true });
-    await rm(this.#filesDir, { recursive: true, force: true });
+  #reset(): void {
+    rmSync(this.#queueFile, { force: true });
+    rmSync(this.#offsetFile, { force: true });
+    rmSync(this.#filesDir, { recursive: true, force: true });
     this.#size = 0;
     this.#offset = 0;
     this.#filesBytes = 0;
@@ -312,11 +363,8 @@ export class Spool {
   /** Deletes a spooled figure file once it is uploaded or refused for good. */
   async release(record: ArtifactRecord): Promise<void> {
     if (!record.owned || !record.file) return;
-    const size = await stat(record.file).then(
-      (stats) => stats.size,
-      () => 0,
-    );
-    await rm(record.file, { force: true });
+    const size = statSync(record.file, { throwIfNoEntry: false })?.size ?? 0;
+    rmSync(record.file, { force: true });
     this.#filesBytes = Math.max(0, this.#filesBytes - size);
   }
 
