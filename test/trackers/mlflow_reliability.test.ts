@@ -73,6 +73,30 @@ describe('mlflow: a slow server', () => {
   });
 });
 
+describe('mlflow: delivering a spool later', () => {
+  test('a run the server never saw is created from the spool with the same tags as a live one', async () => {
+    const down = await MlflowTestServer.start();
+    await down.stop();
+    const tracker = new MlflowTracker({ trackingUri: down.url, startTimeoutMs: 200, endTimeoutMs: 200 });
+    await tracker.start('offline-run', dir);
+    tracker.logMetric('loss', 0.5, 0);
+    tracker.logTag('team', 'vision');
+    await tracker.end();
+    assert.equal(tracker.endReport!.runId, undefined);
+    await down.listen();
+    try {
+      const report = await MlflowTracker.deliverSpool(tracker.endReport!.spoolDir, { timeoutMs: 10_000 });
+      assert.equal(report.complete, true, JSON.stringify(report));
+      const run = down.runs.get(report.runId!)!;
+      assert.equal(run.tags.get('gymnos.run_id'), 'offline-run');
+      assert.equal(run.tags.get('team'), 'vision');
+      assert.equal(run.info.status, 'FINISHED');
+    } finally {
+      await down.stop();
+    }
+  });
+});
+
 interface Ended {
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -461,7 +461,11 @@ export class MlflowDelivery implements SyncFlushable {
       experimentId: this.#meta.experimentId,
       runName: this.#meta.runName,
       startTime: this.#meta.startTime,
-      tags: this.#options.runTags,
+      // A run created from a spool (a later session, `gymnos sync`) is tagged like a live one.
+      tags: {
+        ...(this.#meta.gymnosRunId ? { 'gymnos.run_id': this.#meta.gymnosRunId } : {}),
+        ...this.#options.runTags,
+      },
     });
     if (result.kind === 'retryable') {
       if (result.experimentId) this.#meta.experimentId = result.experimentId;
