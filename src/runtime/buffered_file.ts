@@ -177,7 +177,8 @@ export class JsonDocument {
   }
 
   set(key: string, value: unknown): void {
-    this.values[key] = value;
+    // defineProperty: a key named `__proto__` stays a key (an assignment would set the prototype instead).
+    Object.defineProperty(this.values, key, { value, enumerable: true, writable: true, configurable: true });
     this.#dirty = true;
   }
 

@@ -47,7 +47,7 @@ export class MemoryTracker extends Tracker {
   }
 
   override logTag(key: string, value: string): void {
-    this.tags[key] = value;
+    setOwn(this.tags, key, value);
   }
 
   override logAsset(name: string, filePath: string): void {
@@ -67,7 +67,7 @@ export class MemoryTracker extends Tracker {
   }
 
   override logParam(name: string, value: ParamValue): void {
-    this.params[name] = value;
+    setOwn(this.params, name, value);
   }
 
   override flush(): void {
@@ -83,4 +83,9 @@ export class MemoryTracker extends Tracker {
   values(name: string): number[] {
     return this.metrics.filter((metric) => metric.name === name).map((metric) => metric.value);
   }
+}
+
+/** `target[key] = value`, except that a key named `__proto__` is kept as a key instead of setting the prototype. */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

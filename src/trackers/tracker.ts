@@ -19,6 +19,7 @@
  * error names the hook. A Proxy would accept class fields as well, but it slows every property access of every
  * plugin (by over 100 ns a log call, measured on Node 20).
  */
+import { toJsonValue } from '../runtime/json_value.js';
 import { describeFigure } from '../runtime/figure.js';
 import type { Figure } from '../runtime/figure.js';
 import { nonZeroRank } from '../runtime/rank.js';
@@ -144,6 +145,7 @@ export class Tracker {
     metrics: Readonly<Record<string, number | readonly number[] | ArrayLike<number>>>,
     options: BulkOptions = {},
   ) {
+    requireRecord('logMetrics', 'metrics', metrics);
     for (const [key, value] of Object.entries(metrics)) {
       const name = prefixed(options.prefix, key);
       if (Array.isArray(value) || isNumericTypedArray(value)) {
@@ -156,11 +158,13 @@ export class Tracker {
 
   /** Logs several parameters. */
   logParams(params: Readonly<Record<string, ParamValue>>, options: Pick<BulkOptions, 'prefix'> = {}) {
+    requireRecord('logParams', 'params', params);
     for (const [key, value] of Object.entries(params)) this.logParam(prefixed(options.prefix, key), value);
   }
 
   /** Logs several tags. */
   logTags(tags: Readonly<Record<string, TagValue>>, options: Pick<BulkOptions, 'prefix'> = {}) {
+    requireRecord('logTags', 'tags', tags);
     for (const [key, value] of Object.entries(tags)) this.logTag(prefixed(options.prefix, key), value as string);
   }
 
@@ -278,6 +282,13 @@ function requireString(hook: string, what: string, value: unknown): asserts valu
   }
 }
 
+/** The bulk helpers take an object of name → value: anything else is a TypeError saying so. */
+function requireRecord(helper: string, what: string, value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${helper}(): ${what} must be an object of name → value, got ${describe(value)}`);
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string')
     return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
@@ -326,9 +337,8 @@ const ARGUMENT_CHECKS: Record<LogHook, ArgumentCheck> = {
   },
   logParam([name, value]) {
     requireString('logParam', 'name', name);
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
-      throw new TypeError(`logParam("${name}"): value must be JSON-serializable, got ${describe(value)}`);
-    }
-    return [name, value];
+    // One check of the whole value, and a plain copy: every backend gets the same JSON, or the caller the same
+    // TypeError, and a later change to the caller's object changes nothing logged.
+    return [name, toJsonValue(`logParam("${name}")`, value)];
   },
 };
