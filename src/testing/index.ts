@@ -18,7 +18,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { isTrackerClass, Tracker } from '../trackers/tracker.js';
+import { explainConstructionError, isTrackerClass, Tracker } from '../trackers/tracker.js';
 
 /** A valid 1x1 PNG, for logImage and logFigure. */
 export const TINY_PNG = Buffer.from(
@@ -268,6 +268,13 @@ export function describeTrackerConformance<T extends Tracker>(
   const readBack = options.readBack;
   const finiteOnly = options.finiteOnly ?? false;
   const todo = readBack ? {} : { todo: READ_BACK_TODO };
+  const build = async (): Promise<T> => {
+    try {
+      return await factory();
+    } catch (error) {
+      throw explainConstructionError(error, name);
+    }
+  };
 
   describe(`${name} conforms to the gymnos Tracker contract`, () => {
     const temp = useFiles(name);
@@ -278,7 +285,7 @@ export function describeTrackerConformance<T extends Tracker>(
     });
     /** One run with everything logged, ended, then read back. */
     const readBackEverything = async (read: NonNullable<typeof readBack>) => {
-      const tracker = await factory();
+      const tracker = await build();
       const run = context(tracker);
       await tracker.start(run.runId, run.logdir);
       const expected = logEverything(tracker, temp().files, finiteOnly);
@@ -287,15 +294,15 @@ export function describeTrackerConformance<T extends Tracker>(
     };
 
     it('the factory builds a new, idle Tracker subclass each time', async () => {
-      const first = await factory();
+      const first = await build();
       assert.ok(isTrackerClass(first.constructor), `${first.constructor.name} does not extend Tracker`);
       assert.equal(first.state, 'idle');
-      const second = await factory();
+      const second = await build();
       assert.notEqual(second, first, 'the factory must return a new tracker each time');
     });
 
     it('start, flush and end settle within the timeout, and end leaves the tracker ended', { timeout }, async () => {
-      const tracker = await factory();
+      const tracker = await build();
       const run = context(tracker);
       await tracker.start(run.runId, run.logdir);
       assert.equal(tracker.state, 'started');
@@ -310,7 +317,7 @@ export function describeTrackerConformance<T extends Tracker>(
       `log hooks return at once: none returns a promise or takes more than ${maxLogCallMs} ms`,
       { timeout },
       async () => {
-        const tracker = await factory();
+        const tracker = await build();
         const run = context(tracker);
         await tracker.start(run.runId, run.logdir);
         const slow: string[] = [];
@@ -367,7 +374,7 @@ export function describeTrackerConformance<T extends Tracker>(
     });
 
     it('calls before start and after end never reach the backend, and are warned about once', { timeout }, async () => {
-      const tracker = await factory();
+      const tracker = await build();
       const run = context(tracker);
       const warnings = await capturingWarnings(async () => {
         tracker.logMetric('early', 1);
@@ -395,7 +402,7 @@ export function describeTrackerConformance<T extends Tracker>(
       'end() resolves once everything is sent: later, and after a second end(), the backend holds the same',
       { timeout },
       async () => {
-        const tracker = await factory();
+        const tracker = await build();
         const run = context(tracker);
         await tracker.start(run.runId, run.logdir);
         tracker.logMetric('loss', 1);
@@ -416,7 +423,7 @@ export function describeTrackerConformance<T extends Tracker>(
     );
 
     it("the base class's argument checks hold: no hook bypasses them", { timeout }, async () => {
-      const tracker = await factory();
+      const tracker = await build();
       await tracker.start('conformance-run', path.join(temp().dir, 'logs'));
       assert.throws(() => tracker.logMetric('loss', '0.5' as unknown as number), {
         name: 'TypeError',

@@ -263,6 +263,25 @@ export class Tracker {
   }
 }
 
+// What V8 says when a class field redefines one of the guarded accessors (see the module comment). It is the
+// engine's own message, the only trace of which hook it was: matched here, in one place.
+const HOOK_REDEFINED = /^Cannot redefine property: (\w+)$/;
+
+/**
+ * The error of building a tracker, explained when a hook was written as a class field: names the hook and the
+ * fix (write it as a method). Other errors are returned as they are. `load` and the conformance kit use it.
+ */
+export function explainConstructionError(error: unknown, className: string): unknown {
+  const hook = error instanceof TypeError ? HOOK_REDEFINED.exec(error.message)?.[1] : undefined;
+  const hooks: readonly string[] = ['start', 'flush', 'end', ...LOG_HOOKS, ...Object.keys(BULK_HELPERS)];
+  if (hook === undefined || !hooks.includes(hook)) return error;
+  return new TypeError(
+    `${className}: ${hook} is written as a class field (${hook} = (...) => ...), which the Tracker base class ` +
+      `cannot guard; write it as a method instead: ${hook}(...) { ... }`,
+    { cause: error },
+  );
+}
+
 /** True when `value` is a class that extends Tracker (from this copy of gymnos or another). */
 export function isTrackerClass(value: unknown): value is new (params?: object) => Tracker {
   return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[TRACKER_BRAND] === true;

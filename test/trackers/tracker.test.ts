@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Tracker } from '../../src/index.js';
 import type { Figure } from '../../src/index.js';
 import { TINY_PNG, TINY_SVG, PLOTLY_FIGURE, VEGA_LITE_SPEC } from '../../src/testing/index.js';
+import { explainConstructionError } from '../../src/trackers/tracker.js';
 
 /** Records every hook call, in order. */
 class Recorder extends Tracker {
@@ -398,6 +399,20 @@ describe('the contract holds however a hook is written', () => {
       override logTag = (key: string, value: string) => void [key, value];
     }
     assert.throws(() => new Field(), { name: 'TypeError', message: /logTag/ });
+    // load() and the conformance kit explain it: which hook, and the fix.
+    let raw: unknown;
+    try {
+      new Field();
+    } catch (error) {
+      raw = error;
+    }
+    const explained = explainConstructionError(raw, 'Field') as TypeError;
+    assert.equal(explained.name, 'TypeError');
+    assert.match(
+      explained.message,
+      /^Field: logTag is written as a class field .* write it as a method instead: logTag\(/,
+    );
+    assert.equal(explainConstructionError(new Error('other'), 'Field') instanceof TypeError, false);
   });
 
   test('a hook cannot be redefined around the guard, nor replaced by something that is not a function', () => {
