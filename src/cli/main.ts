@@ -2,7 +2,7 @@
  * The gymnos CLI: commander and nothing else at start-up. Each command's work is imported when the command
  * runs, so `gymnos --help` loads no template engine, prompt library or linter.
  */
-import { Argument, Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { EXIT, isCliError } from './exit_codes.js';
 import { GYMNOS_VERSION } from './version.js';
 
@@ -24,6 +24,8 @@ Examples:
   $ gymnos test                                  run the project's tests
   $ gymnos lint                                  ESLint, Prettier and the plugin contract
   $ gymnos list trackers                         what is registered, and whether it resolves
+  $ gymnos runs logs --metric loss               the runs under logs/, with their last and best loss
+  $ gymnos report logs -o report.html            one HTML file comparing them, charts included
 
 Run gymnos <command> --help for a command's options, examples and exit codes.
 Docs: docs/cli.md (commands), docs/api.md (the Tracker API), docs/plugin-project.md (your own project).`,
@@ -136,6 +138,41 @@ Exit codes: 0 every tracker resolves, 1 some do not, 2 the registry is not valid
     .action(async (_what: string, options: Record<string, unknown>) => {
       const { runList } = await import('./list.js');
       setExit(await runList(options));
+    });
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+  program
+    .command('runs')
+    .description('List the runs under logdirs (jsonl, csv, tensorboard) with their metrics, status and params')
+    .argument('[logdirs...]', 'directories the runs were logged to (default: ./logs)')
+    .option('--metric <name>', 'show the last and best value of this metric (repeatable)', collect)
+    .addOption(new Option('--mode <mode>', 'what "best" means for the metrics').choices(['min', 'max']).default('min'))
+    .option('--sort <key>', 'sort by id, start, duration, status, points or a --metric (its best)', 'start')
+    .option('--desc', 'sort in descending order')
+    .option('--run <pattern>', 'only runs whose id matches this glob (sweep/*) or /regex/')
+    .option('--where <key=value>', 'only runs with this param value (repeatable; all must hold)', collect)
+    .option('--plot <metric>', 'draw this metric of every run as a text chart (repeatable)', collect)
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText(
+      'after',
+      `
+A run is a directory holding events.jsonl, metrics.csv or events.out.tfevents.* files; its id is its path
+from the logdir. Status: finished or failed as the files record it, running-or-crashed when a tracker that
+records the end did not (yet), unknown for csv (and tensorboard runs without params), which record no end.
+
+Examples:
+  $ gymnos runs
+  $ gymnos runs logs --metric loss --metric acc --sort loss
+  $ gymnos runs logs --run 'sweep/*' --where lr=0.001 --plot loss
+  $ gymnos runs logs --metric acc --mode max --json
+
+Exit codes: 0 ok, 1 no runs found (or none matches the filters) or a run file that cannot be read, 2 usage
+error (a bad flag, a logdir that does not exist).`,
+    )
+    .action(async (logdirs: string[], options: Record<string, unknown>) => {
+      const { runRuns } = await import('./runs.js');
+      setExit(await runRuns(logdirs, options));
     });
 
   program

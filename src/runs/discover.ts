@@ -1,0 +1,63 @@
+/**
+ * Finds the runs under logdirs: every directory holding a file tracker's output (`events.jsonl`,
+ * `metrics.csv`, `events.out.tfevents.*`) is a run, its id the path from the logdir (`sweep/seed-1`). Several
+ * trackers of one TrackerList share a run directory; the run is listed once, read from its richest file.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { GymnosError } from '../errors.js';
+
+export type RunTracker = 'jsonl' | 'csv' | 'tensorboard';
+
+export interface RunLocation {
+  /** The path from its logdir, with `/`; with several logdirs, prefixed by the logdir as given. */
+  id: string;
+  dir: string;
+  logdir: string;
+  /** Every file tracker that wrote here, in the order of preference for reading. */
+  trackers: RunTracker[];
+}
+
+/** Directories of a run's own files, never runs themselves. */
+const RUN_SUBDIRECTORIES = new Set(['assets', 'images', 'figures']);
+
+function trackersIn(names: readonly string[]): RunTracker[] {
+  const trackers: RunTracker[] = [];
+  // jsonl first: it records everything (status, files); tensorboard next (status with params); csv last.
+  if (names.includes('events.jsonl')) trackers.push('jsonl');
+  if (names.some((name) => name.startsWith('events.out.tfevents.'))) trackers.push('tensorboard');
+  if (names.includes('metrics.csv')) trackers.push('csv');
+  return trackers;
+}
+
+export function discoverRuns(logdirs: readonly string[]): RunLocation[] {
+  const runs: RunLocation[] = [];
+  for (const logdir of logdirs) {
+    if (!existsSync(logdir) || !statSync(logdir).isDirectory()) {
+      throw new GymnosError(
+        'LOGDIR_MISSING',
+        `${logdir} is not a directory; pass the logdir your runs were logged to`,
+        {
+          details: { logdir },
+        },
+      );
+    }
+    const walk = (dir: string) => {
+      const entries = readdirSync(dir, { withFileTypes: true });
+      const names = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+      const trackers = trackersIn(names);
+      if (trackers.length > 0) {
+        const relative = path.relative(logdir, dir).split(path.sep).join('/');
+        const id = logdirs.length > 1 ? [logdir.replace(/\/+$/, ''), relative].filter(Boolean).join('/') : relative;
+        runs.push({ id: id === '' ? '.' : id, dir, logdir, trackers });
+      }
+      for (const entry of entries) {
+        if (!entry.isDirectory() || entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+        if (trackers.length > 0 && RUN_SUBDIRECTORIES.has(entry.name)) continue;
+        walk(path.join(dir, entry.name));
+      }
+    };
+    walk(logdir);
+  }
+  return runs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

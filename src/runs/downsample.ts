@@ -1,0 +1,172 @@
+/**
+ * Long series, drawn with a bounded number of points.
+ *
+ * `SeriesSampler` takes a series one point at a time in bounded memory: points fall into at most `buckets`
+ * consecutive buckets, each keeping its first, lowest, highest and last point, and when the buckets are full,
+ * neighbours merge pairwise (each bucket then covers twice as many points). Every spike survives. `finish()`
+ * then runs largest-triangle-three-buckets (Steinarsson 2013) over those candidates to the requested number of
+ * points. Only finite values are kept: NaN and ±Infinity cannot be drawn (the summary counts them).
+ */
+
+/** One drawn point: the step, the value, the wall time in epoch milliseconds. */
+export interface SampledSeries {
+  steps: number[];
+  values: number[];
+  times: number[];
+  /** Points the series had (finite ones), before sampling. */
+  total: number;
+}
+
+const FIRST = 0;
+const LOW = 1;
+const HIGH = 2;
+const LAST = 3;
+/** Per kept point: its index in the series, step, value, time. */
+const FIELDS = 4;
+const SLOTS = 4 * FIELDS;
+
+export class SeriesSampler {
+  readonly #capacity: number;
+  /** Per bucket, the FIRST, LOW, HIGH and LAST points, FIELDS numbers each. */
+  #data: Float64Array;
+  #count = 0; // buckets in use
+  #width = 1; // points per bucket
+  #inLast = 0; // points in the last bucket
+  #total = 0;
+
+  constructor(buckets = 1024) {
+    this.#capacity = Math.max(2, buckets - (buckets % 2));
+    this.#data = new Float64Array(this.#capacity * SLOTS);
+  }
+
+  add(step: number, value: number, time: number): void {
+    if (value - value !== 0) return; // NaN, ±Infinity
+    const index = this.#total++;
+    const data = this.#data;
+    if (this.#count === 0 || this.#inLast === this.#width) {
+      if (this.#count === this.#capacity) this.#mergePairs();
+      const base = this.#count++ * SLOTS;
+      for (let slot = 0; slot < 4; slot++) {
+        const at = base + slot * FIELDS;
+        data[at] = index;
+        data[at + 1] = step;
+        data[at + 2] = value;
+        data[at + 3] = time;
+      }
+      this.#inLast = 1;
+      return;
+    }
+    const base = (this.#count - 1) * SLOTS;
+    this.#inLast++;
+    set(data, base + LAST * FIELDS, index, step, value, time);
+    if (value < data[base + LOW * FIELDS + 2]!) set(data, base + LOW * FIELDS, index, step, value, time);
+    if (value > data[base + HIGH * FIELDS + 2]!) set(data, base + HIGH * FIELDS, index, step, value, time);
+  }
+
+  /** Halves the buckets: bucket i takes buckets 2i and 2i+1. */
+  #mergePairs(): void {
+    const data = this.#data;
+    for (let i = 0; i < this.#capacity / 2; i++) {
+      const a = 2 * i * SLOTS;
+      const b = a + SLOTS;
+      const to = i * SLOTS;
+      copy(data, a + FIRST * FIELDS, to + FIRST * FIELDS);
+      const low = data[b + LOW * FIELDS + 2]! < data[a + LOW * FIELDS + 2]! ? b : a;
+      const high = data[b + HIGH * FIELDS + 2]! > data[a + HIGH * FIELDS + 2]! ? b : a;
+      copy(data, low + LOW * FIELDS, to + LOW * FIELDS);
+      copy(data, high + HIGH * FIELDS, to + HIGH * FIELDS);
+      copy(data, b + LAST * FIELDS, to + LAST * FIELDS);
+    }
+    this.#count = this.#capacity / 2;
+    this.#width *= 2;
+    // The last bucket is now full (two full buckets merged), so the next point opens a new one.
+    this.#inLast = this.#width;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  /** At most `points` points (first and last always kept), in series order. */
+  finish(points: number): SampledSeries {
+    const data = this.#data;
+    const candidates: number[] = []; // offsets into data, in index order, without repeats
+    let lastIndex = -1;
+    for (let bucket = 0; bucket < this.#count; bucket++) {
+      const base = bucket * SLOTS;
+      const slots = [FIRST, LOW, HIGH, LAST].map((slot) => base + slot * FIELDS);
+      slots.sort((x, y) => data[x]! - data[y]!);
+      for (const at of slots) {
+        if (data[at]! === lastIndex) continue;
+        lastIndex = data[at]!;
+        candidates.push(at);
+      }
+    }
+    const chosen = largestTriangleThreeBuckets(
+      candidates.map((at) => data[at + 1]!),
+      candidates.map((at) => data[at + 2]!),
+      points,
+    );
+    const series: SampledSeries = { steps: [], values: [], times: [], total: this.#total };
+    for (const i of chosen) {
+      const at = candidates[i]!;
+      series.steps.push(data[at + 1]!);
+      series.values.push(data[at + 2]!);
+      series.times.push(data[at + 3]!);
+    }
+    return series;
+  }
+}
+
+function set(data: Float64Array, at: number, index: number, step: number, value: number, time: number): void {
+  data[at] = index;
+  data[at + 1] = step;
+  data[at + 2] = value;
+  data[at + 3] = time;
+}
+
+function copy(data: Float64Array, from: number, to: number): void {
+  if (from !== to) data.copyWithin(to, from, from + FIELDS);
+}
+
+/**
+ * Largest-triangle-three-buckets: the indices of `threshold` points of (xs, ys) that keep the series' shape.
+ * The first and last points are always kept; every other bucket keeps the point forming the largest triangle
+ * with the point kept before it and the average of the next bucket.
+ */
+export function largestTriangleThreeBuckets(xs: readonly number[], ys: readonly number[], threshold: number): number[] {
+  const length = xs.length;
+  if (threshold >= length) return Array.from({ length }, (_, i) => i);
+  if (threshold < 3) return [0, length - 1];
+  const chosen = [0];
+  const every = (length - 2) / (threshold - 2);
+  let a = 0;
+  for (let i = 0; i < threshold - 2; i++) {
+    const nextStart = Math.floor((i + 1) * every) + 1;
+    const nextEnd = Math.min(Math.floor((i + 2) * every) + 1, length);
+    let avgX = 0;
+    let avgY = 0;
+    for (let j = nextStart; j < nextEnd; j++) {
+      avgX += xs[j]!;
+      avgY += ys[j]!;
+    }
+    const span = Math.max(nextEnd - nextStart, 1);
+    avgX /= span;
+    avgY /= span;
+    const start = Math.floor(i * every) + 1;
+    const end = Math.floor((i + 1) * every) + 1;
+    let best = start;
+    let bestArea = -1;
+    for (let j = start; j < end; j++) {
+      const area = Math.abs((xs[a]! - avgX) * (ys[j]! - ys[a]!) - (xs[a]! - xs[j]!) * (avgY - ys[a]!));
+      if (area > bestArea) {
+        bestArea = area;
+        best = j;
+      }
+    }
+    chosen.push(best);
+    a = best;
+  }
+  chosen.push(length - 1);
+  return chosen;
+}

@@ -1,0 +1,80 @@
+/**
+ * `gymnos runs` as a library: discover the runs under logdirs, keep those the filters select, and summarize
+ * each in one streaming pass, sampling the metrics to plot on the way.
+ */
+import type { RunLocation } from './discover.js';
+import { discoverRuns } from './discover.js';
+import { SeriesSampler } from './downsample.js';
+import type { SampledSeries } from './downsample.js';
+import { readJsonObject } from './jsonl_reader.js';
+import { matchesParams, parseWhere, runIdMatcher } from './query.js';
+import type { ParamCondition } from './query.js';
+import { summarizeRun } from './summary.js';
+import type { RunSummary } from './summary.js';
+import type { RunVisitor } from './types.js';
+
+export interface RunSelection {
+  logdirs: readonly string[];
+  /** A glob or /regex/ on run ids. */
+  run?: string | undefined;
+  /** `key=value` conditions on params, all of which must hold. */
+  where?: readonly string[] | undefined;
+}
+
+export interface ListRunsOptions extends RunSelection {
+  /** Metrics to sample for charts, and how many points each. */
+  sample?: { metrics: readonly string[] | 'all'; points: number; buckets?: number };
+}
+
+export interface ListedRun {
+  summary: RunSummary;
+  /** Per sampled metric name. */
+  series: Record<string, SampledSeries>;
+}
+
+/** The runs under `logdirs` that the id pattern selects, before reading them (usage errors come first). */
+export function selectRunLocations(selection: RunSelection): {
+  locations: RunLocation[];
+  conditions: ParamCondition[];
+} {
+  const matchesId = selection.run === undefined ? () => true : runIdMatcher(selection.run);
+  const conditions = parseWhere(selection.where ?? []);
+  const locations = discoverRuns(selection.logdirs).filter((location) => matchesId(location.id));
+  return { locations, conditions };
+}
+
+/** Cheap early out: jsonl and csv keep their params in params.json, read before the events are. */
+function mayMatch(location: RunLocation, conditions: readonly ParamCondition[]): boolean {
+  if (conditions.length === 0 || location.trackers[0] === 'tensorboard') return true;
+  return matchesParams(readJsonObject(location.dir, 'params.json'), conditions);
+}
+
+/** Visits one selected run after another: memory holds one run's summary and samples at a time, plus results. */
+export function* iterateRuns(options: ListRunsOptions): Generator<ListedRun> {
+  const { locations, conditions } = selectRunLocations(options);
+  for (const location of locations) {
+    if (!mayMatch(location, conditions)) continue;
+    const samplers = new Map<string, SeriesSampler>();
+    const wanted = options.sample?.metrics;
+    let sampler: RunVisitor | undefined;
+    if (wanted !== undefined) {
+      const names = wanted === 'all' ? undefined : new Set(wanted);
+      sampler = {
+        metric(name, step, value, time) {
+          let series = samplers.get(name);
+          if (series === undefined) {
+            if (names && !names.has(name)) return;
+            series = new SeriesSampler(options.sample!.buckets);
+            samplers.set(name, series);
+          }
+          series.add(step, value, time);
+        },
+      };
+    }
+    const summary = summarizeRun(location, sampler);
+    if (!matchesParams(summary.params, conditions)) continue;
+    const series: Record<string, SampledSeries> = {};
+    for (const [name, values] of samplers) series[name] = values.finish(options.sample!.points);
+    yield { summary, series };
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * What the run readers report. Each file tracker's reader (jsonl, csv, tensorboard) streams a run's files and
+ * calls a `RunVisitor` once per event, so a summary or a report is built in one pass with bounded memory.
+ */
+
+/** The files of a run another tool can show: an image (PNG, JPEG…) or a figure (PNG, SVG, Vega-Lite, Plotly). */
+export type RunFileKind = 'asset' | 'image' | 'figure';
+
+/** A logged file as a reader found it: on disk (jsonl) or embedded in the event file (tensorboard). */
+export interface RunFile {
+  kind: RunFileKind;
+  name: string;
+  /** The path relative to the run directory (jsonl), or null when the bytes are embedded. */
+  path: string | null;
+  /** Embedded content (tensorboard images and figures), else undefined: read `path` when needed. */
+  bytes?: Uint8Array;
+  /** For embedded figures logged as text: `svg`, `vega-lite`, `plotly`. */
+  format?: string;
+  time: number;
+}
+
+export type RunStatus = 'finished' | 'failed' | 'running-or-crashed' | 'unknown';
+
+export interface RunVisitor {
+  /** One scalar: `time` in milliseconds since the epoch. The hot path. */
+  metric(name: string, step: number, value: number, time: number): void;
+  param?(name: string, value: unknown): void;
+  tag?(key: string, value: string): void;
+  file?(file: RunFile): void;
+  /** The run's end, as the files record it (jsonl status line, tensorboard hparams session end). */
+  status?(status: 'finished' | 'failed', time: number): void;
+  /** Any event, metric or not, with its time: for the run's start and last activity. */
+  time?(time: number): void;
+}
+
+/** What a reader saw besides the events: how far the file was whole, and what it skipped. */
+export interface ReadReport {
+  /** True when the file ended in a partial line or record (a crash, or a write in progress): it was skipped. */
+  truncatedTail: boolean;
+  /** Problems that stopped or limited the reading (a corrupt record), one line each. */
+  warnings: string[];
+  /** For tensorboard: true once an hparams session start was seen (a run that can record its end). */
+  sessionStarted?: boolean;
+}
