@@ -189,7 +189,9 @@ class EventDecoder {
   }
 
   /** gymnos's text summaries: params, tags, assets, and figures written as fenced code. */
-  #text(tag: string, text: string, time: number): void {
+  #text(fullTag: string, text: string, time: number): void {
+    // tensorboardX's add_text (like TensorFlow 1's text summaries) suffixes the tag with /text_summary.
+    const tag = fullTag.endsWith('/text_summary') ? fullTag.slice(0, -'/text_summary'.length) : fullTag;
     if (tag.startsWith('params/')) {
       const name = tag.slice('params/'.length);
       this.#param(name, parseParamText(text), false);
