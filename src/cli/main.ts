@@ -176,6 +176,37 @@ error (a bad flag, a logdir that does not exist).`,
     });
 
   program
+    .command('report')
+    .description('Write one self-contained HTML file comparing the runs under logdirs: charts, params, figures')
+    .argument('[logdirs...]', 'directories the runs were logged to (default: ./logs)')
+    .option('-o, --output <file>', 'the HTML file to write', 'report.html')
+    .option('--title <text>', 'the page title (default: the logdirs)')
+    .option('--run <pattern>', 'only runs whose id matches this glob (sweep/*) or /regex/')
+    .option('--where <key=value>', 'only runs with this param value (repeatable; all must hold)', collect)
+    .option('--json', 'print one JSON document (file, size, counts, warnings) on stdout')
+    .addHelpText(
+      'after',
+      `
+The file opens from disk with no network: uPlot is inlined. One chart per metric with every run as a
+series (smoothing, log scale, step / relative / wall-time x axis), a run table with params side by side and
+the differing ones marked, and the last image and figure of each name each run logged (PNG, SVG; Vega-Lite
+and Plotly specs drawn when they are simple line, bar or point charts). Long series are downsampled for
+drawing (LTTB); the tables keep the exact last, min and max.
+
+Examples:
+  $ gymnos report
+  $ gymnos report logs -o report.html
+  $ gymnos report logs --run 'sweep/*' --where optimizer=adam -o sweep.html --title "lr sweep"
+
+Exit codes: 0 written, 1 no runs found (or none matches the filters; nothing written) or a run file that
+cannot be read, 2 usage error (a bad flag, a logdir or output directory that does not exist).`,
+    )
+    .action(async (logdirs: string[], options: Record<string, unknown>) => {
+      const { runReport } = await import('./report.js');
+      setExit(await runReport(logdirs, options));
+    });
+
+  program
     .command('lint')
     .description('Check style (ESLint and Prettier at 120 columns) and the plugin contract')
     .argument('[paths...]', 'files, directories or globs to lint (default: the whole project)')

@@ -11,7 +11,7 @@ import { matchesParams, parseWhere, runIdMatcher } from './query.js';
 import type { ParamCondition } from './query.js';
 import { summarizeRun } from './summary.js';
 import type { RunSummary } from './summary.js';
-import type { RunVisitor } from './types.js';
+import type { RunFile, RunVisitor } from './types.js';
 
 export interface RunSelection {
   logdirs: readonly string[];
@@ -24,12 +24,16 @@ export interface RunSelection {
 export interface ListRunsOptions extends RunSelection {
   /** Metrics to sample for charts, and how many points each. */
   sample?: { metrics: readonly string[] | 'all'; points: number; buckets?: number };
+  /** Keep the images and figures each run logged: the last one of each kind and name. */
+  media?: boolean;
 }
 
 export interface ListedRun {
   summary: RunSummary;
   /** Per sampled metric name. */
   series: Record<string, SampledSeries>;
+  /** With `media`: the last image and figure of each name, in the order first logged. */
+  media: RunFile[];
 }
 
 /** The runs under `logdirs` that the id pattern selects, before reading them (usage errors come first). */
@@ -55,26 +59,30 @@ export function* iterateRuns(options: ListRunsOptions): Generator<ListedRun> {
   for (const location of locations) {
     if (!mayMatch(location, conditions)) continue;
     const samplers = new Map<string, SeriesSampler>();
+    const media = new Map<string, RunFile>();
     const wanted = options.sample?.metrics;
-    let sampler: RunVisitor | undefined;
-    if (wanted !== undefined) {
-      const names = wanted === 'all' ? undefined : new Set(wanted);
-      sampler = {
-        metric(name, step, value, time) {
-          let series = samplers.get(name);
-          if (series === undefined) {
-            if (names && !names.has(name)) return;
-            series = new SeriesSampler(options.sample!.buckets);
-            samplers.set(name, series);
-          }
-          series.add(step, value, time);
-        },
-      };
-    }
-    const summary = summarizeRun(location, sampler);
+    const names = wanted === undefined || wanted === 'all' ? undefined : new Set(wanted);
+    const also: RunVisitor = {
+      metric(name, step, value, time) {
+        if (wanted === undefined) return;
+        let series = samplers.get(name);
+        if (series === undefined) {
+          if (names && !names.has(name)) return;
+          series = new SeriesSampler(options.sample!.buckets);
+          samplers.set(name, series);
+        }
+        series.add(step, value, time);
+      },
+      file(file) {
+        if (!options.media || file.kind === 'asset') return;
+        const key = `${file.kind}/${file.name}`;
+        media.set(key, file); // a later file of the same name replaces it, in its first place
+      },
+    };
+    const summary = summarizeRun(location, wanted === undefined && !options.media ? undefined : also);
     if (!matchesParams(summary.params, conditions)) continue;
     const series: Record<string, SampledSeries> = {};
     for (const [name, values] of samplers) series[name] = values.finish(options.sample!.points);
-    yield { summary, series };
+    yield { summary, series, media: [...media.values()] };
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * `gymnos report` as a library: collect the selected runs (one streaming pass each), render the page, and
+ * write it atomically, so a report being rewritten is never seen half-written.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { GymnosError } from '../errors.js';
+import { writeFileAtomicSync } from '../util/atomic_write.js';
+import { collectReportRuns } from './collect.js';
+import type { CollectOptions, ReportRun } from './collect.js';
+import { renderReportHtml } from './html.js';
+
+export interface WriteReportOptions extends CollectOptions {
+  output: string;
+  title?: string;
+}
+
+export interface ReportResult {
+  output: string;
+  bytes: number;
+  runs: number;
+  metrics: number;
+  media: number;
+  /** One line per run problem worth telling (a cut last line, a corrupt record, media left out). */
+  warnings: string[];
+}
+
+export function writeReport(options: WriteReportOptions): ReportResult {
+  const outputDir = path.dirname(path.resolve(options.output));
+  if (!existsSync(outputDir) || !statSync(outputDir).isDirectory()) {
+    throw new GymnosError('OUTPUT_DIR_MISSING', `-o ${options.output}: the directory ${outputDir} does not exist`);
+  }
+  const runs: ReportRun[] = [...collectReportRuns(options)];
+  if (runs.length === 0) {
+    const filtered = options.run !== undefined || (options.where ?? []).length > 0;
+    throw new GymnosError(
+      'NO_RUNS',
+      filtered
+        ? `no run under ${options.logdirs.join(', ')} matches the filters; nothing written`
+        : `no runs under ${options.logdirs.join(', ')} (looked for events.jsonl, metrics.csv and ` +
+            'events.out.tfevents.* files); nothing written',
+      { kind: 'failure' },
+    );
+  }
+  const html = renderReportHtml(runs, {
+    title: options.title ?? `gymnos report: ${options.logdirs.join(', ')}`,
+    generated: Date.now(),
+    logdirs: options.logdirs,
+  });
+  writeFileAtomicSync(options.output, html);
+  const warnings: string[] = [];
+  for (const run of runs) {
+    if (run.summary.truncatedTail)
+      warnings.push(`${run.summary.id}: the last line or record was cut short; read up to it`);
+    for (const warning of run.summary.warnings) warnings.push(`${run.summary.id}: ${warning}`);
+    for (const skipped of run.skippedMedia) warnings.push(`${run.summary.id}: ${skipped}`);
+  }
+  return {
+    output: options.output,
+    bytes: Buffer.byteLength(html),
+    runs: runs.length,
+    metrics: new Set(runs.flatMap((run) => Object.keys(run.series))).size,
+    media: runs.reduce((count, run) => count + run.media.length, 0),
+    warnings,
+  };
+}
