@@ -102,7 +102,7 @@ function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) =>
     row
-      .map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
       .join('  ')
       .trimEnd(),
   );
@@ -139,14 +139,16 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
   const runs = listed.map((run) => run.summary);
 
   if (options.json) {
-    printJson({
-      logdirs,
-      mode,
-      runs: runs.map((run) => ({
-        ...run,
-        best: Object.fromEntries(Object.entries(run.metrics).map(([name, metric]) => [name, bestOf(metric, mode)])),
-      })),
-    });
+    printJson(
+      withNonFiniteAsStrings({
+        logdirs,
+        mode,
+        runs: runs.map((run) => ({
+          ...run,
+          best: Object.fromEntries(Object.entries(run.metrics).map(([name, metric]) => [name, bestOf(metric, mode)])),
+        })),
+      }),
+    );
     if (runs.length === 0) printError(noRunsMessage(logdirs, options));
     return runs.length === 0 ? EXIT.failure : EXIT.ok;
   }
@@ -188,6 +190,15 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
     else process.stdout.write(renderChart(lines, { title: metric, rich: tty }));
   }
   return EXIT.ok;
+}
+
+/** JSON has no NaN or Infinity: they become "NaN", "Infinity", "-Infinity", as events.jsonl writes them. */
+function withNonFiniteAsStrings(document: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(document, (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
+    ),
+  );
 }
 
 function noRunsMessage(logdirs: readonly string[], options: RunsOptions): string {

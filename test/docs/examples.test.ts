@@ -3,7 +3,8 @@
  * docs/cli.md is run with the real bin, in order, in a fresh project per block, and must exit 0, or the code
  * its trailing `# exit N` comment documents. A block that says `# in a project of your own` runs in an npm
  * project that depends on gymnos (with tsx and typescript installed, as after `npm install`); the others in a
- * copy of this repository. Lines of other programs
+ * copy of this repository. A block that says `# with the example runs in ./logs` gets the runs of
+ * test/helpers/example_runs.ts written there first (for `gymnos runs` and `gymnos report`). Lines of other programs
  * (npm, node) are not run here: the end-to-end test covers them.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pluginProject } from '../helpers/plugin_project.js';
+import { writeExampleRuns } from '../helpers/example_runs.js';
 import { copyOfRepository, gymnos, removeProjects, REPO } from '../helpers/project.js';
 
 interface Example {
@@ -27,8 +29,15 @@ function splitWords(command: string): string[] {
   return words;
 }
 
-function parseBlocks(markdown: string): { line: number; ownProject: boolean; examples: Example[] }[] {
-  const blocks: { line: number; ownProject: boolean; examples: Example[] }[] = [];
+interface Block {
+  line: number;
+  ownProject: boolean;
+  exampleRuns?: boolean;
+  examples: Example[];
+}
+
+function parseBlocks(markdown: string): Block[] {
+  const blocks: Block[] = [];
   const lines = markdown.split('\n');
   let current: (typeof blocks)[number] | undefined;
   lines.forEach((text, index) => {
@@ -38,6 +47,7 @@ function parseBlocks(markdown: string): { line: number; ownProject: boolean; exa
       current = undefined;
     } else if (current) {
       if (/^\$? *# in a project of your own/.test(text)) current.ownProject = true;
+      if (/^\$? *# with the example runs in \.\/logs/.test(text)) current.exampleRuns = true;
       const command = /^\$ (?:npx )?(gymnos\s.*?)(?:\s+# exit (\d+))?\s*$/.exec(text);
       if (command) {
         const [, words, status] = command;
@@ -60,8 +70,10 @@ describe('docs/cli.md examples', () => {
   });
 
   for (const block of blocks) {
-    test(`docs/cli.md:${block.line}: ${block.examples.map((e) => e.args.slice(0, 2).join(' ')).join('; ')}`, () => {
+    const commands = block.examples.map((e) => e.args.slice(0, 2).join(' ')).join('; ');
+    test(`docs/cli.md:${block.line}: ${commands}`, async () => {
       const root = block.ownProject ? pluginProject() : copyOfRepository();
+      if (block.exampleRuns) await writeExampleRuns(path.join(root, 'logs'));
       for (const example of block.examples) {
         const result = gymnos(example.args, { cwd: root });
         assert.equal(

@@ -110,7 +110,9 @@ before(async () => {
     if (!/^(file|data):/.test(request.url())) problems.push(`request leaving the file: ${request.url()}`);
   });
   await page.goto(pathToFileURL(path.join(root, 'report.html')).href);
-  await page.waitForFunction(() => (window as unknown as { gymnosReport?: { ready: boolean } }).gymnosReport?.ready);
+  await page.waitForFunction(
+    () => (globalThis as unknown as { gymnosReport?: { ready: boolean } }).gymnosReport?.ready,
+  );
 });
 
 after(async () => {
@@ -124,9 +126,10 @@ function charts(): Promise<ChartState[]> {
       series: { label: string }[];
       scales: { x: { time: boolean }; y: { distr: number } };
       data: (number | null)[][];
-      ctx: CanvasRenderingContext2D;
+      ctx: { canvas: { toDataURL(): string } };
     };
-    const report = (window as unknown as { gymnosReport: { charts: { metric: string; plot: Plot }[] } }).gymnosReport;
+    const report = (globalThis as unknown as { gymnosReport: { charts: { metric: string; plot: Plot }[] } })
+      .gymnosReport;
     return report.charts.map(({ metric, plot }) => ({
       metric,
       series: plot.series.length - 1,
@@ -187,9 +190,12 @@ describe('the report in Chromium', () => {
     'draws the figures: pictures, and Vega-Lite and Plotly specs as charts',
     { skip: !existsSync(CHROMIUM) },
     async () => {
-      const loaded = await page.evaluate(() =>
-        [...document.querySelectorAll<HTMLImageElement>('#media img.picture')].map((img) => img.naturalWidth),
-      );
+      const loaded = await page.evaluate(() => {
+        type Img = { naturalWidth: number };
+        const dom = (globalThis as unknown as { document: { querySelectorAll(selector: string): Iterable<Img> } })
+          .document;
+        return [...dom.querySelectorAll('#media img.picture')].map((img) => img.naturalWidth);
+      });
       assert.equal(loaded.length, 3 + 3 + 2); // confusion and samples for 3 runs, the SVG for 2
       assert.ok(
         loaded.every((width) => width > 0),
