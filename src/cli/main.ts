@@ -154,12 +154,15 @@ Exit codes: 0 every tracker resolves, 1 some do not, 2 the registry is not valid
     .option('--where <key=value>', 'only runs with this param value (repeatable; all must hold)', collect)
     .option('--plot <metric>', 'draw this metric of every run as a text chart (repeatable)', collect)
     .option('--json', 'print one JSON document on stdout')
+    .option('--no-cache', 'read every run from its start (the summary cache reads only what was appended)')
     .addHelpText(
       'after',
       `
 A run is a directory holding events.jsonl, metrics.csv or events.out.tfevents.* files; its id is its path
 from the logdir. Status: finished or failed as the files record it, running-or-crashed when a tracker that
 records the end did not (yet), unknown for csv (and tensorboard runs without params), which record no end.
+Summaries of jsonl and csv runs are cached (GYMNOS_CACHE_DIR, else ~/.cache/gymnos/runs): listing again
+reads only what was appended since.
 
 Examples:
   $ gymnos runs

@@ -6,6 +6,7 @@
 import { isGymnosError } from '../errors.js';
 import type { GymnosError } from '../errors.js';
 import { iterateRuns } from '../runs/list.js';
+import { SummaryCache } from '../runs/summary_cache.js';
 import type { ListedRun } from '../runs/list.js';
 import type { MetricSummary, RunSummary } from '../runs/summary.js';
 import { formatNumber, renderChart } from '../runs/terminal_chart.js';
@@ -22,6 +23,8 @@ export interface RunsOptions {
   where?: string[];
   plot?: string[];
   json?: boolean;
+  /** commander's --no-cache */
+  cache?: boolean;
 }
 
 const SORT_KEYS = ['id', 'start', 'duration', 'status', 'points'];
@@ -133,7 +136,8 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
   const listed: ListedRun[] = [];
   const sampleMetrics = options.json ? [] : plots;
   const sample = sampleMetrics.length > 0 ? { metrics: sampleMetrics, points: tty ? 240 : 120 } : undefined;
-  for (const run of iterateRuns({ logdirs, run: options.run, where: options.where, sample })) listed.push(run);
+  const cache = options.cache === false ? undefined : new SummaryCache();
+  for (const run of iterateRuns({ logdirs, run: options.run, where: options.where, sample, cache })) listed.push(run);
   const compare = compareRuns(sortKey, mode);
   listed.sort((a, b) => (options.desc ? -1 : 1) * compare(a.summary, b.summary));
   const runs = listed.map((run) => run.summary);

@@ -6,16 +6,16 @@ import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { readJsonObject } from './jsonl_reader.js';
 import { latin1, readLines } from './line_reader.js';
-import type { ReadReport, RunVisitor } from './types.js';
+import type { ReadReport, ResumeAt, RunVisitor } from './types.js';
 
 const HEADER = 'step,name,value,timestamp';
 const COMMA = 0x2c;
 const QUOTE = 0x22;
 
-export function readCsvRun(dir: string, visitor: RunVisitor): ReadReport {
+export function readCsvRun(dir: string, visitor: RunVisitor, resume?: ResumeAt): ReadReport {
   const file = path.join(dir, 'metrics.csv');
   const names = new Map<string, string>();
-  let lineNumber = 0;
+  let lineNumber = resume?.lines ?? 0;
   const invalid = (what: string) =>
     new GymnosError('RUN_FILE_INVALID', `${file}:${lineNumber}: ${what}`, {
       kind: 'failure',
@@ -67,11 +67,11 @@ export function readCsvRun(dir: string, visitor: RunVisitor): ReadReport {
       const time = Number(latin1(buffer, valueEnd + 1, end));
       if (Number.isNaN(step) || Number.isNaN(time)) throw invalid('the step or the timestamp is not a number');
       visitor.time?.(time);
-      visitor.metric(name, step, value, time);
+      visitor.metric(name, step, value, time, -1);
     },
-    { quoted: true },
+    { quoted: true, from: resume?.offset ?? 0 },
   );
   for (const [name, value] of Object.entries(readJsonObject(dir, 'params.json'))) visitor.param?.(name, value);
   for (const [key, value] of Object.entries(readJsonObject(dir, 'tags.json'))) visitor.tag?.(key, String(value));
-  return { truncatedTail: read.truncatedTail, warnings: [] };
+  return { truncatedTail: read.truncatedTail, warnings: [], consumed: { offset: read.bytes, lines: lineNumber } };
 }

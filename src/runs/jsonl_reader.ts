@@ -6,11 +6,11 @@
  * without a string or an object per line; any other line (params, tags, files, status, or a metric written by
  * another program in another key order) goes through JSON.parse. Both paths give the same events.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
-import { latin1, readLines } from './line_reader.js';
-import type { ReadReport, RunFileKind, RunVisitor } from './types.js';
+import { latin1 } from './line_reader.js';
+import type { ReadReport, ResumeAt, RunFileKind, RunVisitor } from './types.js';
 
 const NON_FINITE: Readonly<Record<string, number>> = {
   NaN: Number.NaN,
@@ -23,51 +23,110 @@ const STEP_KEY = Buffer.from(',"step":');
 const METRIC_KEYS = Buffer.from(',"kind":"metric","name":"');
 const VALUE_KEY = Buffer.from(',"value":');
 const FILE_KINDS = new Set<string>(['asset', 'image', 'figure']);
+const CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
 
-function matches(buffer: Buffer, at: number, expected: Buffer): boolean {
+/** 10^k for k ≤ 22: exact doubles, so a mantissa below 2^53 divided by one is correctly rounded (Clinger). */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * What `parseMetricLine` found, kept in module variables rather than an object per line. `lineExact` is false
+ * when `lineValue` is only approximate (more than 15 significant digits: within a few units in the last place);
+ * its text starts at `lineValueStart`.
+ */
+let lineTime = 0;
+let lineStep = 0;
+let lineValue = 0;
+let lineValueStart = 0;
+let lineExact = true;
+let nameStart = 0;
+let nameEnd = 0;
+let nameHash = 0;
+
+function matchesAt(buffer: Buffer, at: number, expected: Buffer): boolean {
   for (let i = 0; i < expected.length; i++) if (buffer[at + i] !== expected[i]) return false;
   return true;
 }
 
-/** 10^k for the exactly-rounded fast path of decimal parsing (Clinger): k ≤ 22 is exact in a double. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
 /**
- * A JSON number in `buffer[start, end)`. Up to 15 significant digits and a short fraction, the integer mantissa
- * and its power of ten are both exact doubles, so one division is correctly rounded, as `Number()` is; any
- * other form (17 digits, an exponent) goes to `Number()` itself.
+ * Parses `{"time":T,"step":S,"kind":"metric","name":"N","value":V}\n` at `start`, byte by byte in one pass,
+ * and returns the index of its newline; -1 when the line has another shape (the caller parses it as JSON),
+ * -2 when the buffer ends before the line does.
  */
-function parseNumber(buffer: Buffer, start: number, end: number): number {
-  let at = start;
-  const negative = buffer[at] === 0x2d;
-  if (negative) at++;
-  let mantissa = 0;
-  let digits = 0;
-  let fraction = -1;
-  for (; at < end; at++) {
-    const byte = buffer[at]!;
-    if (byte >= 0x30 && byte <= 0x39) {
-      mantissa = mantissa * 10 + (byte - 0x30);
-      if (mantissa !== 0 || fraction >= 0) digits++;
-      if (fraction >= 0) fraction++;
-    } else if (byte === 0x2e && fraction < 0) fraction = 0;
-    else return Number(latin1(buffer, start, end));
+function parseMetricLine(buffer: Buffer, start: number, end: number): number {
+  if (start + 64 > end) return -2;
+  if (!matchesAt(buffer, start, HEAD)) return -1;
+  let at = start + HEAD.length;
+  let time = 0;
+  for (let byte = buffer[at]!; byte >= 0x30 && byte <= 0x39; byte = buffer[++at]!) time = time * 10 + byte - 0x30;
+  if (at + STEP_KEY.length + 1 >= end) return -2;
+  if (at === start + HEAD.length || !matchesAt(buffer, at, STEP_KEY)) return -1;
+  at += STEP_KEY.length;
+  const stepStart = at;
+  let step = 0;
+  for (let byte = buffer[at]!; byte >= 0x30 && byte <= 0x39; byte = buffer[++at]!) step = step * 10 + byte - 0x30;
+  if (at + METRIC_KEYS.length + 1 >= end) return -2;
+  if (at === stepStart || at - stepStart > 15 || !matchesAt(buffer, at, METRIC_KEYS)) return -1;
+  at += METRIC_KEYS.length;
+  nameStart = at;
+  let hash = 0;
+  for (let byte = buffer[at]!; byte !== 0x22; byte = buffer[++at]!) {
+    if (byte === 0x5c || at >= end) return at >= end ? -2 : -1; // an escape: JSON.parse decodes it
+    hash = (Math.imul(hash, 31) + byte) | 0;
   }
-  if (digits > 15 || fraction > 22 || at === start) return Number(latin1(buffer, start, end));
-  const value = fraction > 0 ? mantissa / POWERS_OF_TEN[fraction]! : mantissa;
-  return negative ? -value : value;
-}
-
-/** A non-negative integer in `buffer[start, end)`, or -1 when it is anything else. */
-function parseInteger(buffer: Buffer, start: number, end: number): number {
-  if (end === start || end - start > 15) return -1;
-  let value = 0;
-  for (let at = start; at < end; at++) {
-    const byte = buffer[at]!;
-    if (byte < 0x30 || byte > 0x39) return -1;
-    value = value * 10 + (byte - 0x30);
+  nameEnd = at;
+  nameHash = hash;
+  at++;
+  if (at + VALUE_KEY.length + 2 >= end) return -2;
+  if (!matchesAt(buffer, at, VALUE_KEY)) return -1;
+  at += VALUE_KEY.length;
+  const valueStart = at;
+  if (buffer[at] === 0x22) {
+    // "NaN", "Infinity", "-Infinity"
+    const close = buffer.indexOf(0x22, at + 1);
+    if (close === -1 || close + 2 >= end) return -2;
+    const value = NON_FINITE[latin1(buffer, at + 1, close)];
+    if (value === undefined || buffer[close + 1] !== 0x7d || buffer[close + 2] !== NEWLINE) return -1;
+    lineValue = value;
+    lineExact = true;
+    at = close + 1;
+  } else {
+    const negative = buffer[at] === 0x2d;
+    if (negative) at++;
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = -1;
+    for (let byte = buffer[at]!; ; byte = buffer[++at]!) {
+      if (byte >= 0x30 && byte <= 0x39) {
+        mantissa = mantissa * 10 + byte - 0x30;
+        if (mantissa !== 0) digits++;
+        if (fraction >= 0) fraction++;
+      } else if (byte === 0x2e && fraction < 0) fraction = 0;
+      else break;
+      if (at >= end) return -2;
+    }
+    if (at + 1 >= end) return -2;
+    if (buffer[at] !== 0x7d || at === valueStart || fraction === 0 || fraction > 22) {
+      // an exponent or another form: Number() reads it exactly
+      const close = buffer.indexOf(0x7d, at);
+      if (close === -1 || close + 1 >= end) return -2;
+      const value = Number(latin1(buffer, valueStart, close));
+      if (Number.isNaN(value) || buffer[close + 1] !== NEWLINE) return -1;
+      lineValue = value;
+      lineExact = true;
+      at = close;
+    } else {
+      const magnitude = fraction > 0 ? mantissa / POWERS_OF_TEN[fraction]! : mantissa;
+      lineValue = negative ? -magnitude : magnitude;
+      // Up to 15 significant digits the mantissa is exact, so the division is correctly rounded.
+      lineExact = digits <= 15;
+    }
   }
-  return value;
+  if (buffer[at] !== 0x7d || buffer[at + 1] !== NEWLINE) return -1;
+  lineTime = time;
+  lineStep = step;
+  lineValueStart = valueStart;
+  return at + 1;
 }
 
 interface DecodedLine {
@@ -78,11 +137,23 @@ interface DecodedLine {
   value?: unknown;
 }
 
-/** Streams `<dir>/events.jsonl` into `visitor`; params and tags also come from params.json and tags.json. */
-export function readJsonlRun(dir: string, visitor: RunVisitor): ReadReport {
+/** A metric name seen before, by the hash of its bytes: no string is made for a line whose name is known. */
+interface KnownName {
+  bytes: Buffer;
+  name: string;
+  next: KnownName | undefined;
+}
+
+/**
+ * Streams `<dir>/events.jsonl` into `visitor`; params and tags also come from params.json and tags.json.
+ * Values with more than 15 significant digits are parsed approximately on the fly (within a few units in the
+ * last place) and passed with the file offset of their text, so a summary reads exactly only the few values
+ * it keeps (`readExactValue`).
+ */
+export function readJsonlRun(dir: string, visitor: RunVisitor, resume?: ResumeAt): ReadReport {
   const file = path.join(dir, 'events.jsonl');
-  const names = new Map<string, string>(); // the name bytes, as latin1, to the decoded name
-  let lineNumber = 0;
+  const table: (KnownName | undefined)[] = new Array<KnownName | undefined>(4096).fill(undefined);
+  let lineNumber = resume?.lines ?? 0;
   const slowLine = (buffer: Buffer, start: number, end: number) => {
     const text = buffer.toString('utf8', start, end);
     if (text.trim() === '') return;
@@ -101,7 +172,8 @@ export function readJsonlRun(dir: string, visitor: RunVisitor): ReadReport {
     switch (event.kind) {
       case 'metric': {
         const value = typeof event.value === 'string' ? NON_FINITE[event.value] : event.value;
-        if (typeof value === 'number' && typeof event.step === 'number') visitor.metric(name, event.step, value, time);
+        if (typeof value === 'number' && typeof event.step === 'number')
+          visitor.metric(name, event.step, value, time, -1);
         break;
       }
       case 'param':
@@ -119,45 +191,75 @@ export function readJsonlRun(dir: string, visitor: RunVisitor): ReadReport {
         }
     }
   };
+  const nameOf = (buffer: Buffer): string => {
+    const slot = nameHash & 4095;
+    const length = nameEnd - nameStart;
+    for (let known = table[slot]; known !== undefined; known = known.next) {
+      if (known.bytes.length === length && matchesAt(buffer, nameStart, known.bytes)) return known.name;
+    }
+    const bytes = Buffer.from(buffer.subarray(nameStart, nameEnd));
+    const name = bytes.toString('utf8');
+    table[slot] = { bytes, name, next: table[slot] };
+    return name;
+  };
   const timeVisitor = visitor.time;
-  const read = readLines(file, (buffer, start, end) => {
-    lineNumber++;
-    // The fast path: {"time":T,"step":S,"kind":"metric","name":"N","value":V}
-    if (end - start < 60 || buffer[end - 1] !== 0x7d || !matches(buffer, start, HEAD))
-      return slowLine(buffer, start, end);
-    let at = start + HEAD.length;
-    const timeEnd = buffer.indexOf(0x2c, at); // ,
-    const time = parseInteger(buffer, at, timeEnd);
-    if (time < 0 || !matches(buffer, timeEnd, STEP_KEY)) return slowLine(buffer, start, end);
-    at = timeEnd + STEP_KEY.length;
-    const stepEnd = buffer.indexOf(0x2c, at);
-    const step = parseInteger(buffer, at, stepEnd);
-    if (step < 0 || !matches(buffer, stepEnd, METRIC_KEYS)) return slowLine(buffer, start, end);
-    at = stepEnd + METRIC_KEYS.length;
-    const nameEnd = buffer.indexOf(0x22, at); // "
-    if (nameEnd === -1 || nameEnd >= end || !matches(buffer, nameEnd + 1, VALUE_KEY))
-      return slowLine(buffer, start, end);
-    const key = latin1(buffer, at, nameEnd);
-    let name = names.get(key);
-    if (name === undefined) {
-      if (key.includes('\\')) return slowLine(buffer, start, end); // an escape: let JSON.parse decode it
-      name = buffer.toString('utf8', at, nameEnd);
-      if (names.size < 100_000) names.set(key, name);
+  const fd = openSync(file, 'r');
+  let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let held = 0;
+  let base = resume?.offset ?? 0; // the file offset of buffer[0]
+  let position = base;
+  try {
+    for (;;) {
+      if (held === buffer.length) {
+        const larger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(larger, 0, 0, held);
+        buffer = larger;
+      }
+      const read = readSync(fd, buffer, held, buffer.length - held, position);
+      if (read === 0) break;
+      position += read;
+      const end = held + read;
+      let at = 0;
+      while (at < end) {
+        const newline = parseMetricLine(buffer, at, end);
+        if (newline >= 0) {
+          lineNumber++;
+          if (timeVisitor) timeVisitor(lineTime);
+          visitor.metric(nameOf(buffer), lineStep, lineValue, lineTime, lineExact ? -1 : base + lineValueStart);
+          at = newline + 1;
+          continue;
+        }
+        // Another kind of line, or the buffer's end: find the newline the slow way.
+        const found = buffer.indexOf(NEWLINE, at);
+        if (found === -1 || found >= end) break;
+        lineNumber++;
+        slowLine(buffer, at, found);
+        at = found + 1;
+      }
+      base += at;
+      held = end - at;
+      if (at > 0 && held > 0) buffer.copy(buffer, 0, at, end);
     }
-    const valueStart = nameEnd + 1 + VALUE_KEY.length;
-    let value: number;
-    if (buffer[valueStart] === 0x22) {
-      value = NON_FINITE[latin1(buffer, valueStart + 1, end - 2)] ?? Number.NaN;
-    } else {
-      value = parseNumber(buffer, valueStart, end - 1);
-      if (Number.isNaN(value)) return slowLine(buffer, start, end);
-    }
-    timeVisitor?.(time);
-    visitor.metric(name, step, value, time);
-  });
+  } finally {
+    closeSync(fd);
+  }
   for (const [name, value] of Object.entries(readJsonObject(dir, 'params.json'))) visitor.param?.(name, value);
   for (const [key, value] of Object.entries(readJsonObject(dir, 'tags.json'))) visitor.tag?.(key, String(value));
-  return { truncatedTail: read.truncatedTail, warnings: [] };
+  return { truncatedTail: held > 0, warnings: [], exactFile: file, consumed: { offset: base, lines: lineNumber } };
+}
+
+/** The exact number whose JSON text starts at `offset` in `file` (a value `readJsonlRun` gave approximately). */
+export function readExactValue(file: string, offset: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    const bytes = Buffer.alloc(40);
+    const read = readSync(fd, bytes, 0, bytes.length, offset);
+    let end = 0;
+    while (end < read && bytes[end] !== 0x7d && bytes[end] !== 0x2c) end++;
+    return Number(latin1(bytes, 0, end));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `params.json` or `tags.json` of a run: `{}` when absent; a file that is not a JSON object is an error. */

@@ -13,7 +13,7 @@ const QUOTE = 0x22;
 export type LineHandler = (buffer: Buffer, start: number, end: number) => void;
 
 export interface LineReadResult {
-  /** Bytes of whole lines read. */
+  /** The file offset after the last whole line read. */
   bytes: number;
   truncatedTail: boolean;
 }
@@ -22,11 +22,16 @@ export interface LineReadResult {
  * `quoted`: CSV rules, a newline inside double quotes (RFC 4180) does not end the line. Reads synchronously:
  * the commands that use it do nothing else meanwhile, and one `readSync` per megabyte is the cheapest loop.
  */
-export function readLines(file: string, onLine: LineHandler, options: { quoted?: boolean } = {}): LineReadResult {
+export function readLines(
+  file: string,
+  onLine: LineHandler,
+  options: { quoted?: boolean; from?: number } = {},
+): LineReadResult {
   const fd = openSync(file, 'r');
   let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let held = 0; // bytes of an incomplete line carried over at the start of `buffer`
-  let bytes = 0;
+  let bytes = options.from ?? 0;
+  let position = bytes;
   try {
     for (;;) {
       if (held === buffer.length) {
@@ -35,8 +40,9 @@ export function readLines(file: string, onLine: LineHandler, options: { quoted?:
         buffer.copy(larger, 0, 0, held);
         buffer = larger;
       }
-      const read = readSync(fd, buffer, held, buffer.length - held, null);
+      const read = readSync(fd, buffer, held, buffer.length - held, position);
       if (read === 0) break;
+      position += read;
       const end = held + read;
       let start = 0;
       let searchFrom = options.quoted ? 0 : held;

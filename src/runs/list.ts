@@ -10,7 +10,7 @@ import { readJsonObject } from './jsonl_reader.js';
 import { matchesParams, parseWhere, runIdMatcher } from './query.js';
 import type { ParamCondition } from './query.js';
 import { summarizeRun } from './summary.js';
-import type { RunSummary } from './summary.js';
+import type { RunSummary, SummaryStore } from './summary.js';
 import type { RunFile, RunVisitor } from './types.js';
 
 export interface RunSelection {
@@ -26,6 +26,8 @@ export interface ListRunsOptions extends RunSelection {
   sample?: { metrics: readonly string[] | 'all'; points: number; buckets?: number };
   /** Keep the images and figures each run logged: the last one of each kind and name. */
   media?: boolean;
+  /** A cache of summaries (used when nothing is sampled): a listing reads only what was appended since. */
+  cache?: SummaryStore;
 }
 
 export interface ListedRun {
@@ -64,7 +66,7 @@ export function* iterateRuns(options: ListRunsOptions): Generator<ListedRun> {
     const names = wanted === undefined || wanted === 'all' ? undefined : new Set(wanted);
     const also: RunVisitor = {
       metric(name, step, value, time) {
-        if (wanted === undefined) return;
+        if (wanted === undefined) return; // approximate values (see RunVisitor) are exact enough to draw
         let series = samplers.get(name);
         if (series === undefined) {
           if (names && !names.has(name)) return;
@@ -79,7 +81,8 @@ export function* iterateRuns(options: ListRunsOptions): Generator<ListedRun> {
         media.set(key, file); // a later file of the same name replaces it, in its first place
       },
     };
-    const summary = summarizeRun(location, wanted === undefined && !options.media ? undefined : also);
+    const sampling = wanted !== undefined || options.media === true;
+    const summary = summarizeRun(location, sampling ? also : undefined, options.cache);
     if (!matchesParams(summary.params, conditions)) continue;
     const series: Record<string, SampledSeries> = {};
     for (const [name, values] of samplers) series[name] = values.finish(options.sample!.points);

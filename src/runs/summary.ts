@@ -3,11 +3,12 @@
  * points, last and best values, params, tags and logged files. Memory holds a few numbers per metric name,
  * never the points.
  */
+import path from 'node:path';
 import { readCsvRun } from './csv_reader.js';
 import type { RunLocation, RunTracker } from './discover.js';
-import { readJsonlRun } from './jsonl_reader.js';
+import { readExactValue, readJsonlRun } from './jsonl_reader.js';
 import { readTensorboardRun } from './tfevents_reader.js';
-import type { ReadReport, RunFileKind, RunStatus, RunVisitor } from './types.js';
+import type { ReadReport, ResumeAt, RunFileKind, RunStatus, RunVisitor } from './types.js';
 
 export interface MetricSummary {
   points: number;
@@ -23,6 +24,13 @@ export interface MetricSummary {
   maxStep: number | null;
   /** Points whose value is NaN (kept in `points`, out of min and max). */
   nan: number;
+}
+
+/** While reading: where each kept value's exact text is, when it was parsed approximately (else -1). */
+export interface TrackedMetric extends MetricSummary {
+  lastAt: number;
+  minAt: number;
+  maxAt: number;
 }
 
 export interface RunSummary {
@@ -69,23 +77,75 @@ function statusOf(source: RunTracker, ended: 'finished' | 'failed' | undefined, 
   return 'unknown';
 }
 
-/** `also`: a visitor that sees every event too (a sampler for charts), in the same pass. */
-export function summarizeRun(location: RunLocation, also?: RunVisitor): RunSummary {
-  const metrics = new Map<string, MetricSummary>();
-  const params: Record<string, unknown> = {};
-  const tags: Record<string, string> = {};
-  const files: Record<RunFileKind, number> = { asset: 0, image: 0, figure: 0 };
-  let start = Number.POSITIVE_INFINITY;
-  let end = Number.NEGATIVE_INFINITY;
-  let ended: 'finished' | 'failed' | undefined;
-  let points = 0;
-  // The previous metric's record: consecutive points of one name need no Map lookup.
+/** What a summary holds while a run is read: plain data, so a cache can keep it and resume from it. */
+export interface SummaryState {
+  metrics: Record<string, TrackedMetric>;
+  params: Record<string, unknown>;
+  tags: Record<string, string>;
+  files: Record<RunFileKind, number>;
+  /** Epoch milliseconds of the first and last event; null before any. */
+  start: number | null;
+  end: number | null;
+  ended: 'finished' | 'failed' | null;
+  points: number;
+}
+
+export function emptySummaryState(): SummaryState {
+  return {
+    metrics: {},
+    params: {},
+    tags: {},
+    files: { asset: 0, image: 0, figure: 0 },
+    start: null,
+    end: null,
+    ended: null,
+    points: 0,
+  };
+}
+
+/** A cache of summaries: `load` gives a state and where to resume reading, `save` keeps one. */
+export interface SummaryStore {
+  load(location: RunLocation): { state: SummaryState; resume: ResumeAt } | undefined;
+  save(location: RunLocation, state: SummaryState, consumed: ResumeAt): void;
+}
+
+/**
+ * One pass over a run. `also`: a visitor that sees every event too (a sampler for charts). `store`: a cache of
+ * summaries for jsonl and csv runs (append-only files), resumed from where the last read stopped.
+ */
+export function summarizeRun(location: RunLocation, also?: RunVisitor, store?: SummaryStore): RunSummary {
+  const source = location.trackers[0]!;
+  const cacheable = store !== undefined && also === undefined && source !== 'tensorboard';
+  const cached = cacheable ? store.load(location) : undefined;
+  const state = cached?.state ?? emptySummaryState();
+  const metrics = state.metrics;
+  // The previous metric's record: consecutive points of one name need no lookup.
   let lastName = '';
-  let lastMetric: MetricSummary | undefined;
+  let lastMetric: TrackedMetric | undefined;
+  const exactFile = path.join(location.dir, 'events.jsonl');
+  const exact = (value: number, at: number) => (at < 0 ? value : readExactValue(exactFile, at));
+  /** value < best (or > for max), exactly: approximate values (at >= 0) near the best are read exactly. */
+  const better = (metric: TrackedMetric, value: number, at: number, which: 'min' | 'max'): number | undefined => {
+    const best = metric[which]!;
+    const bestAt = metric[which === 'min' ? 'minAt' : 'maxAt'];
+    if ((at < 0 && bestAt < 0) || Math.abs(value - best) > 1e-15 * Math.max(Math.abs(value), Math.abs(best))) {
+      return (which === 'min' ? value < best : value > best) ? value : undefined;
+    }
+    const exactValue = exact(value, at);
+    const exactBest = exact(best, bestAt);
+    if (which === 'min') {
+      metric.min = exactBest;
+      metric.minAt = -1;
+    } else {
+      metric.max = exactBest;
+      metric.maxAt = -1;
+    }
+    return (which === 'min' ? exactValue < exactBest : exactValue > exactBest) ? exactValue : undefined;
+  };
   const visitor: RunVisitor = {
-    metric(name, step, value, time) {
-      points++;
-      let metric = name === lastName ? lastMetric : metrics.get(name);
+    metric(name, step, value, time, at) {
+      state.points++;
+      let metric = name === lastName ? lastMetric : metrics[name];
       if (metric === undefined) {
         metric = {
           points: 0,
@@ -98,63 +158,96 @@ export function summarizeRun(location: RunLocation, also?: RunVisitor): RunSumma
           minStep: null,
           max: null,
           maxStep: null,
+          lastAt: -1,
+          minAt: -1,
+          maxAt: -1,
         };
-        metrics.set(name, metric);
+        metrics[name] = metric;
       }
       lastName = name;
       lastMetric = metric;
-      also?.metric(name, step, value, time);
+      also?.metric(name, step, value, time, at);
       metric.points++;
       metric.lastStep = step;
       metric.last = value;
+      metric.lastAt = at;
       metric.lastTime = time;
       if (value !== value) metric.nan++;
-      else {
-        if (metric.min === null || value < metric.min) {
-          metric.min = value;
-          metric.minStep = step;
+      else if (metric.min === null) {
+        metric.min = metric.max = value;
+        metric.minStep = metric.maxStep = step;
+        metric.minAt = metric.maxAt = at;
+      } else {
+        // Cheap bounds first: most points are neither a new min nor a new max.
+        if (value <= metric.min * (metric.min > 0 ? 1 + 1e-15 : 1 - 1e-15)) {
+          const lower = better(metric, value, at, 'min');
+          if (lower !== undefined) {
+            metric.min = lower;
+            metric.minStep = step;
+            metric.minAt = lower === value ? at : -1;
+          }
         }
-        if (metric.max === null || value > metric.max) {
-          metric.max = value;
-          metric.maxStep = step;
+        if (value >= metric.max! * (metric.max! > 0 ? 1 - 1e-15 : 1 + 1e-15)) {
+          const higher = better(metric, value, at, 'max');
+          if (higher !== undefined) {
+            metric.max = higher;
+            metric.maxStep = step;
+            metric.maxAt = higher === value ? at : -1;
+          }
         }
       }
     },
     param(name, value) {
-      params[name] = value;
+      state.params[name] = value;
     },
     tag(key, value) {
-      tags[key] = value;
+      state.tags[key] = value;
     },
     file(file) {
-      files[file.kind]++;
+      state.files[file.kind]++;
       also?.file?.(file);
     },
     status(status) {
-      ended = status;
+      state.ended = status;
     },
     time(time) {
-      if (time < start) start = time;
-      if (time > end) end = time;
+      if (state.start === null || time < state.start) state.start = time;
+      if (state.end === null || time > state.end) state.end = time;
     },
   };
-  const report = readRun(location, visitor);
-  const hasTime = Number.isFinite(start);
+  const report =
+    source === 'jsonl'
+      ? readJsonlRun(location.dir, visitor, cached?.resume)
+      : source === 'tensorboard'
+        ? readTensorboardRun(location.dir, visitor)
+        : readCsvRun(location.dir, visitor, cached?.resume);
+  if (cacheable && report.consumed) store.save(location, state, report.consumed);
   return {
     id: location.id,
     dir: location.dir,
     logdir: location.logdir,
     trackers: location.trackers,
-    source: report.source,
-    status: statusOf(report.source, ended, report),
-    start: hasTime ? start : null,
-    end: hasTime ? end : null,
-    durationMs: hasTime ? end - start : null,
-    metrics: Object.fromEntries([...metrics].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    points,
-    params,
-    tags,
-    files,
+    source,
+    status: statusOf(source, state.ended ?? undefined, report),
+    start: state.start,
+    end: state.end,
+    durationMs: state.start === null || state.end === null ? null : state.end - state.start,
+    metrics: Object.fromEntries(
+      Object.keys(metrics)
+        .sort()
+        .map((name) => {
+          // The values kept as approximations are read exactly now: a handful per metric.
+          const { lastAt, minAt, maxAt, ...summary } = metrics[name]!;
+          summary.last = exact(summary.last, lastAt);
+          if (summary.min !== null) summary.min = exact(summary.min, minAt);
+          if (summary.max !== null) summary.max = exact(summary.max, maxAt);
+          return [name, summary];
+        }),
+    ),
+    points: state.points,
+    params: state.params,
+    tags: state.tags,
+    files: state.files,
     truncatedTail: report.truncatedTail,
     warnings: report.warnings,
   };

@@ -157,7 +157,7 @@ class EventDecoder {
       } else value.skip();
     }
     if (simple !== undefined) {
-      this.#visitor.metric(tag, step, simple, time);
+      this.#visitor.metric(tag, step, simple, time, -1);
       return;
     }
     if (image) {
@@ -171,7 +171,7 @@ class EventDecoder {
     if (!tensor) return;
     if (plugin === 'scalars') {
       const scalar = tensorNumber(tensor);
-      if (scalar !== undefined) this.#visitor.metric(tag, step, scalar, time);
+      if (scalar !== undefined) this.#visitor.metric(tag, step, scalar, time, -1);
     } else if (plugin === 'text') {
       const text = tensorString(tensor);
       if (text !== undefined) this.#text(tag, text, time);

@@ -22,8 +22,13 @@ export interface RunFile {
 export type RunStatus = 'finished' | 'failed' | 'running-or-crashed' | 'unknown';
 
 export interface RunVisitor {
-  /** One scalar: `time` in milliseconds since the epoch. The hot path. */
-  metric(name: string, step: number, value: number, time: number): void;
+  /**
+   * One scalar: `time` in milliseconds since the epoch. The hot path. `exactAt` is -1 when `value` is exact;
+   * otherwise `value` is within a few units in the last place of the logged number, whose text starts at that
+   * byte offset of `ReadReport.exactFile` (see `readExactValue`): jsonl values of 16 and 17 significant digits
+   * are parsed this way, so only the few values a summary keeps are parsed exactly.
+   */
+  metric(name: string, step: number, value: number, time: number, exactAt: number): void;
   param?(name: string, value: unknown): void;
   tag?(key: string, value: string): void;
   file?(file: RunFile): void;
@@ -34,11 +39,21 @@ export interface RunVisitor {
 }
 
 /** What a reader saw besides the events: how far the file was whole, and what it skipped. */
+/** Where to start reading a line-based file again: after the whole lines a previous read consumed. */
+export interface ResumeAt {
+  offset: number;
+  lines: number;
+}
+
 export interface ReadReport {
+  /** For line-based files (jsonl, csv): the bytes and lines of whole lines read, from the file's start. */
+  consumed?: ResumeAt;
   /** True when the file ended in a partial line or record (a crash, or a write in progress): it was skipped. */
   truncatedTail: boolean;
   /** Problems that stopped or limited the reading (a corrupt record), one line each. */
   warnings: string[];
+  /** The file `exactAt` offsets point into. */
+  exactFile?: string;
   /** For tensorboard: true once an hparams session start was seen (a run that can record its end). */
   sessionStarted?: boolean;
 }

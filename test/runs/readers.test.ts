@@ -155,6 +155,40 @@ for (const kind of ['jsonl', 'csv', 'tensorboard'] as const) {
   });
 }
 
+describe('exact values from approximate parsing', () => {
+  it('keeps last, min and max exact among neighbours one unit in the last place apart', async () => {
+    // 16 and 17 significant digits are parsed approximately on the fly and read exactly when they matter
+    const next = (x: number) => x + Math.abs(x) * Number.EPSILON;
+    const values = [
+      0.30000000000000004,
+      0.3,
+      next(0.3),
+      -1.0000000000000002,
+      -1,
+      123456.78901234567,
+      next(123456.78901234567),
+      0.1 + 0.7,
+      0.8,
+      2.220446049250313e-16,
+      0.12345678901234568,
+    ];
+    for (const order of [values, [...values].reverse()]) {
+      const logdir = tempDir();
+      const tracker = new JsonlTracker({ flushIntervalMs: 0 });
+      await tracker.start('r', logdir);
+      order.forEach((value, step) => tracker.logMetric('x', value, step));
+      await tracker.end();
+      const metric = onlyRun(logdir).metrics.x!;
+      const min = Math.min(...order);
+      const max = Math.max(...order);
+      assert.deepEqual(
+        [metric.last, metric.min, metric.minStep, metric.max, metric.maxStep],
+        [order.at(-1), min, order.indexOf(min), max, order.indexOf(max)],
+      );
+    }
+  });
+});
+
 describe('discovering runs', () => {
   it('lists one run per directory, whatever trackers of a TrackerList wrote it, read from jsonl first', async () => {
     const logdir = tempDir();

@@ -40,7 +40,7 @@ before(async () => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function runs(...args: string[]) {
-  return gymnos(['runs', ...args], { cwd: root });
+  return gymnos(['runs', ...args], { cwd: root, env: { GYMNOS_CACHE_DIR: path.join(root, 'cache') } });
 }
 
 describe('gymnos runs', () => {

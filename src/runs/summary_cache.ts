@@ -1,0 +1,114 @@
+/**
+ * A cache of run summaries, so that listing runs again reads only what was appended since. jsonl and csv files
+ * are append-only (docs/trackers), so a summary of their first N bytes stays true: the next read resumes at
+ * byte N with the saved state. The key holds every input: the file's identity (device, inode), the bytes just
+ * before N (a file rewritten rather than appended to does not match), params.json and tags.json are re-read
+ * each time, and the format version. Property: a cached summary equals an uncached one (tested).
+ *
+ * Where: `$GYMNOS_CACHE_DIR`, else `$XDG_CACHE_HOME/gymnos/runs`, else `~/.cache/gymnos/runs`; one small JSON
+ * file per run directory. A cache that cannot be read or written is ignored: it only ever saves time.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic_write.js';
+import type { RunLocation } from './discover.js';
+import type { SummaryState, SummaryStore } from './summary.js';
+import type { ResumeAt } from './types.js';
+
+/** Bumped whenever the saved state's meaning changes. */
+const FORMAT = 1;
+const TAIL_BYTES = 64;
+
+interface CacheEntry {
+  format: number;
+  file: string;
+  dev: number;
+  ino: number;
+  resume: ResumeAt;
+  /** Base64 of the bytes before `resume.offset`. */
+  tail: string;
+  state: SummaryState;
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GYMNOS_CACHE_DIR) return env.GYMNOS_CACHE_DIR;
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'gymnos', 'runs');
+}
+
+function dataFile(location: RunLocation): string {
+  return path.join(location.dir, location.trackers[0] === 'csv' ? 'metrics.csv' : 'events.jsonl');
+}
+
+function tailBefore(file: string, offset: number): string {
+  const start = Math.max(0, offset - TAIL_BYTES);
+  const bytes = Buffer.alloc(offset - start);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, bytes, 0, bytes.length, start);
+  } finally {
+    closeSync(fd);
+  }
+  return bytes.toString('base64');
+}
+
+export class SummaryCache implements SummaryStore {
+  readonly dir: string;
+
+  constructor(dir = defaultCacheDir()) {
+    this.dir = dir;
+  }
+
+  #entryFile(file: string): string {
+    return path.join(this.dir, createHash('sha1').update(path.resolve(file)).digest('hex') + '.json');
+  }
+
+  load(location: RunLocation): { state: SummaryState; resume: ResumeAt } | undefined {
+    const file = dataFile(location);
+    try {
+      const entry = JSON.parse(readFileSync(this.#entryFile(file), 'utf8'), restoreNonFinite) as CacheEntry;
+      const stat = statSync(file);
+      if (entry.format !== FORMAT || entry.file !== path.resolve(file)) return undefined;
+      if (entry.dev !== stat.dev || entry.ino !== stat.ino || stat.size < entry.resume.offset) return undefined;
+      if (tailBefore(file, entry.resume.offset) !== entry.tail) return undefined;
+      return { state: entry.state, resume: entry.resume };
+    } catch {
+      return undefined; // no entry yet, or one that does not parse: read from the start
+    }
+  }
+
+  save(location: RunLocation, state: SummaryState, resume: ResumeAt): void {
+    const file = dataFile(location);
+    try {
+      const stat = statSync(file);
+      const entry: CacheEntry = {
+        format: FORMAT,
+        file: path.resolve(file),
+        dev: stat.dev,
+        ino: stat.ino,
+        resume,
+        tail: tailBefore(file, resume.offset),
+        state,
+      };
+      mkdirSync(this.dir, { recursive: true });
+      writeFileAtomicSync(this.#entryFile(file), JSON.stringify(entry, nonFinite));
+    } catch {
+      // A read-only home or a full disk: the next listing reads the run again.
+    }
+  }
+}
+
+const NON_FINITE_KEY = '$gymnosNonFinite';
+
+/** JSON has no NaN or ±Infinity (a last value may be one): saved as {"$gymnosNonFinite":"NaN"}. */
+function nonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE_KEY]: String(value) } : value;
+}
+
+function restoreNonFinite(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && NON_FINITE_KEY in value) {
+    return Number((value as Record<string, string>)[NON_FINITE_KEY]);
+  }
+  return value;
+}

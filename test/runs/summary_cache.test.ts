@@ -1,0 +1,75 @@
+/**
+ * The summary cache saves time and nothing else: a summary from the cache, resumed after appended lines,
+ * equals one read from scratch; a file rewritten in place, or cut, is read again from its start.
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { discoverRuns } from '../../src/runs/discover.js';
+import { summarizeRun } from '../../src/runs/summary.js';
+import { SummaryCache } from '../../src/runs/summary_cache.js';
+import { CsvTracker } from '../../src/trackers/csv.js';
+import { JsonlTracker } from '../../src/trackers/jsonl.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-cache-'));
+  dirs.push(dir);
+  return dir;
+}
+
+for (const kind of ['jsonl', 'csv'] as const) {
+  describe(`the summary cache, ${kind}`, () => {
+    it('equals an uncached summary, before and after lines are appended, and after a rewrite', async () => {
+      const logdir = tempDir();
+      const cache = new SummaryCache(tempDir());
+      const log = async (from: number, to: number, scale = 1) => {
+        const tracker =
+          kind === 'jsonl' ? new JsonlTracker({ flushIntervalMs: 0 }) : new CsvTracker({ flushIntervalMs: 0 });
+        await tracker.start('r', logdir); // resumes: appends
+        tracker.logParam(`p${from}`, from);
+        for (let step = from; step < to; step++) {
+          tracker.logMetric('loss', scale * (Math.sin(step) + 2 + step / 7), step);
+          tracker.logMetric('odd', step === 5 ? Number.NaN : 1 / (step + 1) / 3, step);
+        }
+        await tracker.end();
+      };
+      const compare = () => {
+        const [location] = discoverRuns([logdir]);
+        const cached = summarizeRun(location!, undefined, cache);
+        const fresh = summarizeRun(location!);
+        assert.deepEqual(cached, fresh);
+        return fresh;
+      };
+      await log(0, 100);
+      assert.equal(compare().points, 200);
+      assert.equal(readdirSync(cache.dir).length, 1, 'one entry');
+      assert.equal(compare().points, 200, 'from the cache, unchanged');
+      await log(100, 250);
+      const grown = compare();
+      assert.equal(grown.points, 500);
+      assert.deepEqual(Object.keys(grown.params).sort(), ['p0', 'p100']);
+      // A rewrite in place with other values, as long as before: the cache entry no longer matches.
+      const file = path.join(logdir, 'r', kind === 'jsonl' ? 'events.jsonl' : 'metrics.csv');
+      writeFileSync(file, '');
+      rmSync(path.join(logdir, 'r', 'params.json'));
+      await log(0, 250, 10);
+      const rewritten = compare();
+      assert.equal(rewritten.points, 500);
+      assert.equal(rewritten.metrics.loss!.last, 10 * (Math.sin(249) + 2 + 249 / 7));
+      // A half-written line is not consumed: once completed, it is read.
+      appendFileSync(
+        file,
+        kind === 'jsonl' ? '{"time":1,"step":250,"kind":"metric","name":"loss","value":' : '250,loss,',
+      );
+      assert.equal(compare().truncatedTail, true);
+      appendFileSync(file, kind === 'jsonl' ? '-1}\n' : '-1,1\n');
+      const completed = compare();
+      assert.equal(completed.metrics.loss!.last, -1);
+      assert.equal(completed.metrics.loss!.min, -1);
+    });
+  });
+}
