@@ -22,6 +22,8 @@ export { GymnosError } from './registry/errors.js';
 export { readRegistry, parseRegistry, REGISTRY_PATH } from './registry/registry.js';
 export type { Registry, RegistryEntry, RegistryProblem } from './registry/registry.js';
 export { nonZeroRank, RANK_VARIABLES } from './runtime/rank.js';
+export { generateRunId } from './runtime/run_id.js';
+export { trackerSpecsFromEnv, TRACKERS_VARIABLE } from './registry/env_specs.js';
 export type { TensorboardTrackerParams } from './trackers/tensorboard.js';
 export type {
   DeliverSpoolOptions,

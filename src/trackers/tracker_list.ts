@@ -50,6 +50,20 @@ export class TrackerList extends Tracker {
     return new TrackerList(trackers, options);
   }
 
+  /**
+   * The trackers `GYMNOS_TRACKERS` names (see registry/env_specs.ts), else `fallback` (default: jsonl). Unknown
+   * names are one error listing the registered ones (built-in and the project's).
+   */
+  static async fromEnv(
+    options: TrackerListOptions & LoadOptions & { env?: NodeJS.ProcessEnv; fallback?: TrackerSpec[] } = {},
+  ): Promise<TrackerList> {
+    const { trackerSpecsFromEnv } = await import('../registry/env_specs.js');
+    const { readCatalog } = await import('../registry/project.js');
+    const known = readCatalog({ root: options.root }).entries.keys();
+    const specs = trackerSpecsFromEnv(options.env ?? process.env, known) ?? options.fallback ?? [{ type: 'jsonl' }];
+    return TrackerList.fromSpecs(specs, options);
+  }
+
   override start(runId: string, logdir: string): Promise<void> {
     return this.#all('start', (tracker) => tracker.start(runId, logdir));
   }

@@ -1,0 +1,67 @@
+/**
+ * Trackers chosen without code, as Hugging Face's `report_to` does: `GYMNOS_TRACKERS` names the backends of a
+ * `TrackerList` at launch. Either a comma-separated list of registered names (`jsonl,tensorboard`), or a JSON
+ * list whose items are names or specs with params (`[{"type":"jsonl","flushIntervalMs":500},"tensorboard"]`),
+ * or `none`. Unset or empty: no choice made (the caller's default applies).
+ */
+import { GymnosError } from '../errors.js';
+import type { TrackerSpec } from '../trackers/tracker_list.js';
+import { BUILTIN_TRACKERS } from './builtins.js';
+
+export const TRACKERS_VARIABLE = 'GYMNOS_TRACKERS';
+
+function invalid(message: string): GymnosError {
+  return new GymnosError('TRACKERS_ENV_INVALID', `${TRACKERS_VARIABLE}: ${message}`, {
+    hint: 'write names separated by commas (jsonl,tensorboard) or a JSON list ([{"type":"jsonl"},"csv"])',
+  });
+}
+
+/**
+ * The specs `GYMNOS_TRACKERS` asks for, checked against the `known` tracker names (default: the built-in
+ * ones); undefined when the variable is unset or empty. Pure: reads nothing but its arguments. Every unknown
+ * name is reported in one error that lists the known ones.
+ */
+export function trackerSpecsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  known: Iterable<string> = BUILTIN_TRACKERS,
+): TrackerSpec[] | undefined {
+  const text = env[TRACKERS_VARIABLE]?.trim();
+  if (!text) return undefined;
+  if (text === 'none') return [];
+  let specs: TrackerSpec[];
+  if (text.startsWith('[') || text.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw invalid(`not valid JSON (${(error as Error).message})`);
+    }
+    if (!Array.isArray(parsed)) throw invalid('a JSON value must be a list');
+    specs = parsed.map((item: unknown, index) => {
+      if (typeof item === 'string') return { type: item };
+      if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+        const spec = item as Record<string, unknown>;
+        if (typeof spec.type === 'string') return { ...spec, type: spec.type };
+      }
+      throw invalid(`item ${index} must be a tracker name or an object with a "type" (${JSON.stringify(item)})`);
+    });
+  } else {
+    specs = text
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '')
+      .map((type) => ({ type }));
+  }
+  const knownNames = [...new Set(known)].sort();
+  const unknown = [...new Set(specs.map((spec) => spec.type).filter((type) => !knownNames.includes(type)))];
+  if (unknown.length > 0) {
+    const names = unknown.map((name) => JSON.stringify(name)).join(', ');
+    throw new GymnosError(
+      'TRACKERS_ENV_UNKNOWN',
+      `${TRACKERS_VARIABLE} names ${unknown.length === 1 ? 'an unknown tracker' : 'unknown trackers'} ${names}; ` +
+        `known trackers: ${knownNames.join(', ')}`,
+      { details: { unknown, known: knownNames } },
+    );
+  }
+  return specs;
+}
