@@ -18,7 +18,7 @@ export interface ReportOptions {
 
 export async function runReport(logdirs: string[], options: ReportOptions): Promise<number> {
   try {
-    const result = writeReport({
+    const result = await writeReport({
       logdirs: logdirs.length > 0 ? logdirs : ['./logs'],
       output: options.output ?? 'report.html',
       title: options.title,

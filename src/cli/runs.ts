@@ -5,8 +5,8 @@
  */
 import { isGymnosError } from '../errors.js';
 import type { GymnosError } from '../errors.js';
-import { iterateRuns } from '../runs/list.js';
-import { SummaryCache } from '../runs/summary_cache.js';
+import { listRuns } from '../runs/parallel.js';
+import { defaultCacheDir } from '../runs/summary_cache.js';
 import type { ListedRun } from '../runs/list.js';
 import type { MetricSummary, RunSummary } from '../runs/summary.js';
 import { formatNumber, renderChart } from '../runs/terminal_chart.js';
@@ -133,11 +133,10 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
     );
   }
   const tty = process.stdout.isTTY === true && !options.json;
-  const listed: ListedRun[] = [];
   const sampleMetrics = options.json ? [] : plots;
   const sample = sampleMetrics.length > 0 ? { metrics: sampleMetrics, points: tty ? 240 : 120 } : undefined;
-  const cache = options.cache === false ? undefined : new SummaryCache();
-  for (const run of iterateRuns({ logdirs, run: options.run, where: options.where, sample, cache })) listed.push(run);
+  const cacheDir = options.cache === false ? undefined : defaultCacheDir();
+  const listed: ListedRun[] = await listRuns({ logdirs, run: options.run, where: options.where, sample, cacheDir });
   const compare = compareRuns(sortKey, mode);
   listed.sort((a, b) => (options.desc ? -1 : 1) * compare(a.summary, b.summary));
   const runs = listed.map((run) => run.summary);

@@ -5,7 +5,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SampledSeries } from '../runs/downsample.js';
-import { iterateRuns, selectRunLocations } from '../runs/list.js';
+import { selectRunLocations } from '../runs/list.js';
+import { listRuns } from '../runs/parallel.js';
 import type { RunSelection } from '../runs/list.js';
 import type { RunSummary } from '../runs/summary.js';
 import type { RunFile } from '../runs/types.js';
@@ -89,19 +90,21 @@ function toMedia(dir: string, file: RunFile): ReportMedia | string {
   };
 }
 
-export function* collectReportRuns(options: CollectOptions): Generator<ReportRun> {
+/** The selected runs with what the page shows of each, read on every core. */
+export async function collectReportRuns(options: CollectOptions): Promise<ReportRun[]> {
   // Each chart shares a budget of points between its series, so a report of many runs stays light to draw.
   const selected = selectRunLocations(options).locations.length;
   const budget = options.pointsPerChart ?? 40_000;
   const points = Math.max(150, Math.min(2000, Math.floor(budget / Math.max(selected, 1))));
-  for (const listed of iterateRuns({ ...options, sample: { metrics: 'all', points }, media: true })) {
+  const listed = await listRuns({ ...options, sample: { metrics: 'all', points }, media: true });
+  return listed.map((run) => {
     const media: ReportMedia[] = [];
     const skippedMedia: string[] = [];
-    for (const file of listed.media) {
-      const made = toMedia(listed.summary.dir, file);
+    for (const file of run.media) {
+      const made = toMedia(run.summary.dir, file);
       if (typeof made === 'string') skippedMedia.push(made);
       else media.push(made);
     }
-    yield { summary: listed.summary, series: listed.series, media, skippedMedia };
-  }
+    return { summary: run.summary, series: run.series, media, skippedMedia };
+  });
 }

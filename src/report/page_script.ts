@@ -106,6 +106,7 @@ export const PAGE_SCRIPT = String.raw`
     return series.times.map(function (t) { return (run.start + t) / 1000; });
   }
 
+  /** [xs, ys] in x order; on a log scale, without the values it cannot show (zero and below). */
   function tableFor(run, series) {
     var xs = xsOf(run, series);
     var ys = smooth(series.values, state.smoothing);
@@ -114,9 +115,9 @@ export const PAGE_SCRIPT = String.raw`
     var outX = [];
     var outY = [];
     order.forEach(function (i) {
-      if (outX.length > 0 && outX[outX.length - 1] === xs[i]) { outY[outY.length - 1] = ys[i]; return; }
+      if (state.log && !(ys[i] > 0)) return;
       outX.push(xs[i]);
-      outY.push(state.log && !(ys[i] > 0) ? null : ys[i]);
+      outY.push(ys[i]);
     });
     return [outX, outY];
   }
@@ -125,26 +126,29 @@ export const PAGE_SCRIPT = String.raw`
     return Math.max(320, Math.min(container.clientWidth || 800, 1100));
   }
 
+  /**
+   * uPlot's mode 2: every series keeps its own x values, so 100 runs sampled at different steps cost 100
+   * series of a few hundred points, not a table joined on every x of every run.
+   */
   function buildChart(metric, container) {
     var entries = data.series[metric];
     var tables = entries.map(function (entry) { return tableFor(runs[entry.run], entry); });
-    var aligned = uPlot.join(tables);
     var axisLabel = state.axis === 'step' ? 'step' : state.axis === 'relative' ? 'seconds since start' : 'wall time';
     var opts = {
+      mode: 2,
       width: chartWidth(container),
       height: 280,
-      legend: { live: true },
-      cursor: { drag: { x: true, y: false } },
+      legend: { live: false },
+      cursor: { drag: { x: true, y: true }, points: { show: false } },
       scales: { x: { time: state.axis === 'wall' }, y: { distr: state.log ? 3 : 1 } },
       axes: [{ label: axisLabel }, { size: 70 }],
-      series: [{ label: axisLabel }].concat(entries.map(function (entry) {
+      series: [{}].concat(entries.map(function (entry) {
         // Points are drawn for short series only: a lone point has no line to show it.
-        return { label: runs[entry.run].id, stroke: color(entry.run), fill: undefined, width: 1.5, spanGaps: true,
-          points: { show: entry.steps.length <= 60, size: 6, fill: color(entry.run) },
-          value: function (u, v) { return v === null ? '-' : num(v); } };
+        return { label: runs[entry.run].id, stroke: color(entry.run), width: 1.5, paths: uPlot.paths.linear(),
+          points: { show: entry.steps.length <= 60, size: 6, fill: color(entry.run) } };
       })),
     };
-    return new uPlot(opts, aligned, container);
+    return new uPlot(opts, [null].concat(tables), container);
   }
 
   function renderCharts() {

@@ -25,12 +25,12 @@ export interface ReportResult {
   warnings: string[];
 }
 
-export function writeReport(options: WriteReportOptions): ReportResult {
+export async function writeReport(options: WriteReportOptions): Promise<ReportResult> {
   const outputDir = path.dirname(path.resolve(options.output));
   if (!existsSync(outputDir) || !statSync(outputDir).isDirectory()) {
     throw new GymnosError('OUTPUT_DIR_MISSING', `-o ${options.output}: the directory ${outputDir} does not exist`);
   }
-  const runs: ReportRun[] = [...collectReportRuns(options)];
+  const runs: ReportRun[] = await collectReportRuns(options);
   if (runs.length === 0) {
     const filtered = options.run !== undefined || (options.where ?? []).length > 0;
     throw new GymnosError(

@@ -50,9 +50,38 @@ export function selectRunLocations(selection: RunSelection): {
 }
 
 /** Cheap early out: jsonl and csv keep their params in params.json, read before the events are. */
-function mayMatch(location: RunLocation, conditions: readonly ParamCondition[]): boolean {
+export function mayMatch(location: RunLocation, conditions: readonly ParamCondition[]): boolean {
   if (conditions.length === 0 || location.trackers[0] === 'tensorboard') return true;
   return matchesParams(readJsonObject(location.dir, 'params.json'), conditions);
+}
+
+/** What one run gives a listing or a report: its summary, the samples asked for, its media. */
+export function readListedRun(location: RunLocation, options: Omit<ListRunsOptions, keyof RunSelection>): ListedRun {
+  const samplers = new Map<string, SeriesSampler>();
+  const media = new Map<string, RunFile>();
+  const wanted = options.sample?.metrics;
+  const names = wanted === undefined || wanted === 'all' ? undefined : new Set(wanted);
+  const also: RunVisitor = {
+    metric(name, step, value, time) {
+      if (wanted === undefined) return; // approximate values (see RunVisitor) are exact enough to draw
+      let series = samplers.get(name);
+      if (series === undefined) {
+        if (names && !names.has(name)) return;
+        series = new SeriesSampler(options.sample!.buckets);
+        samplers.set(name, series);
+      }
+      series.add(step, value, time);
+    },
+    file(file) {
+      if (!options.media || file.kind === 'asset') return;
+      media.set(`${file.kind}/${file.name}`, file); // a later file of the same name replaces it, in its place
+    },
+  };
+  const sampling = wanted !== undefined || options.media === true;
+  const summary = summarizeRun(location, sampling ? also : undefined, options.cache);
+  const series: Record<string, SampledSeries> = {};
+  for (const [name, values] of samplers) series[name] = values.finish(options.sample!.points);
+  return { summary, series, media: [...media.values()] };
 }
 
 /** Visits one selected run after another: memory holds one run's summary and samples at a time, plus results. */
@@ -60,32 +89,7 @@ export function* iterateRuns(options: ListRunsOptions): Generator<ListedRun> {
   const { locations, conditions } = selectRunLocations(options);
   for (const location of locations) {
     if (!mayMatch(location, conditions)) continue;
-    const samplers = new Map<string, SeriesSampler>();
-    const media = new Map<string, RunFile>();
-    const wanted = options.sample?.metrics;
-    const names = wanted === undefined || wanted === 'all' ? undefined : new Set(wanted);
-    const also: RunVisitor = {
-      metric(name, step, value, time) {
-        if (wanted === undefined) return; // approximate values (see RunVisitor) are exact enough to draw
-        let series = samplers.get(name);
-        if (series === undefined) {
-          if (names && !names.has(name)) return;
-          series = new SeriesSampler(options.sample!.buckets);
-          samplers.set(name, series);
-        }
-        series.add(step, value, time);
-      },
-      file(file) {
-        if (!options.media || file.kind === 'asset') return;
-        const key = `${file.kind}/${file.name}`;
-        media.set(key, file); // a later file of the same name replaces it, in its first place
-      },
-    };
-    const sampling = wanted !== undefined || options.media === true;
-    const summary = summarizeRun(location, sampling ? also : undefined, options.cache);
-    if (!matchesParams(summary.params, conditions)) continue;
-    const series: Record<string, SampledSeries> = {};
-    for (const [name, values] of samplers) series[name] = values.finish(options.sample!.points);
-    yield { summary, series, media: [...media.values()] };
+    const listed = readListedRun(location, options);
+    if (matchesParams(listed.summary.params, conditions)) yield listed;
   }
 }

@@ -125,7 +125,7 @@ function charts(): Promise<ChartState[]> {
     type Plot = {
       series: { label: string }[];
       scales: { x: { time: boolean }; y: { distr: number } };
-      data: (number | null)[][];
+      data: [null, ...(number | null)[][][]];
       ctx: { canvas: { toDataURL(): string } };
     };
     const report = (globalThis as unknown as { gymnosReport: { charts: { metric: string; plot: Plot }[] } })
@@ -136,7 +136,7 @@ function charts(): Promise<ChartState[]> {
       labels: plot.series.slice(1).map((series) => series.label),
       distr: plot.scales.y.distr,
       time: plot.scales.x.time,
-      ys: plot.data.slice(1),
+      ys: plot.data.slice(1).map((table) => (table as (number | null)[][])[1]!),
       canvas: plot.ctx.canvas.toDataURL(),
     }));
   });

@@ -289,3 +289,26 @@ w.close()
     assert.equal(run.status, 'unknown');
   });
 });
+
+describe('reading runs on worker threads', () => {
+  it('gives the same runs, summaries, samples and media as one thread, and the same errors', async () => {
+    const { listRuns } = await import('../../src/runs/parallel.js');
+    const { iterateRuns } = await import('../../src/runs/list.js');
+    const logdir = tempDir();
+    for (const [index, kind] of (['jsonl', 'csv', 'tensorboard', 'jsonl'] as const).entries()) {
+      await logRun(kind, logdir, `run-${index}`, 'finished');
+    }
+    const options = { logdirs: [logdir], sample: { metrics: 'all' as const, points: 50 }, media: true };
+    const parallel = await listRuns({ ...options, threads: 2, parallelMinBytes: 0 });
+    const serial = [...iterateRuns(options)];
+    assert.equal(parallel.length, 4);
+    assert.deepEqual(parallel, serial);
+    const filtered = await listRuns({ logdirs: [logdir], where: ['optimizer=adam'], threads: 2, parallelMinBytes: 0 });
+    assert.equal(filtered.length, 4);
+    appendFileSync(path.join(logdir, 'run-3', 'events.jsonl'), 'not json\n');
+    await assert.rejects(listRuns({ logdirs: [logdir], threads: 2, parallelMinBytes: 0 }), {
+      code: 'RUN_FILE_INVALID',
+      kind: 'failure',
+    });
+  });
+});

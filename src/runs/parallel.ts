@@ -1,0 +1,138 @@
+/**
+ * Reading many runs on every core: the selected runs are shared out among worker threads, each reading whole
+ * runs (a run is one stream, read start to end). The worker is this very module: loaded in a worker thread
+ * with the flag below in its data, it serves runs instead (so the CLI's one-file bundles need no extra entry).
+ * Small listings stay on the main thread, where starting workers would cost more than it saves.
+ */
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { GymnosError, isGymnosError } from '../errors.js';
+import type { RunLocation } from './discover.js';
+import { mayMatch, readListedRun, selectRunLocations } from './list.js';
+import type { ListedRun, ListRunsOptions } from './list.js';
+import { matchesParams } from './query.js';
+import { SummaryCache } from './summary_cache.js';
+
+const WORKER_FLAG = 'gymnosRunReader';
+/** Below this much data, the runs are read on the main thread. */
+const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
+
+export interface ParallelListOptions extends Omit<ListRunsOptions, 'cache'> {
+  /** Worker threads at most (default: the available cores). */
+  threads?: number;
+  /** A summary cache directory (see summary_cache.ts), or undefined for none. */
+  cacheDir?: string;
+  /** Below this many bytes of run files, read on the main thread (default 64 MiB). */
+  parallelMinBytes?: number;
+}
+
+type PerRun = Omit<ParallelListOptions, 'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes'>;
+
+function dataBytes(location: RunLocation): number {
+  const name = { jsonl: 'events.jsonl', csv: 'metrics.csv', tensorboard: '' }[location.trackers[0]!];
+  try {
+    return name ? statSync(path.join(location.dir, name)).size : PARALLEL_MIN_BYTES; // tensorboard: count it big
+  } catch {
+    return 0;
+  }
+}
+
+function readOne(location: RunLocation, options: PerRun): ListedRun {
+  const cache = options.cacheDir === undefined ? undefined : new SummaryCache(options.cacheDir);
+  return readListedRun(location, { sample: options.sample, media: options.media, cache });
+}
+
+/** Every selected run, read on up to `threads` threads, in discovery order, filtered by params. */
+export async function listRuns(options: ParallelListOptions): Promise<ListedRun[]> {
+  const { locations, conditions } = selectRunLocations(options);
+  const candidates = locations.filter((location) => mayMatch(location, conditions));
+  const perRun: PerRun = { sample: options.sample, media: options.media, cacheDir: options.cacheDir };
+  const total = candidates.reduce((sum, location) => sum + dataBytes(location), 0);
+  const threads = Math.min(options.threads ?? os.availableParallelism(), candidates.length);
+  const results =
+    threads <= 1 || total < (options.parallelMinBytes ?? PARALLEL_MIN_BYTES)
+      ? candidates.map((location) => readOne(location, perRun))
+      : await readInWorkers(candidates, perRun, threads);
+  return results.filter((listed) => matchesParams(listed.summary.params, conditions));
+}
+
+interface Reply {
+  index: number;
+  result?: ListedRun;
+  error?: { code?: string; kind?: string; message: string; details?: Record<string, unknown> };
+}
+
+function readInWorkers(locations: RunLocation[], perRun: PerRun, threads: number): Promise<ListedRun[]> {
+  return new Promise((resolve, reject) => {
+    const results: ListedRun[] = new Array<ListedRun>(locations.length);
+    const workers: Worker[] = [];
+    let next = 0;
+    let done = 0;
+    let failed = false;
+    const stop = () => workers.forEach((worker) => void worker.terminate());
+    const give = (worker: Worker) => {
+      if (next < locations.length) {
+        const index = next++;
+        worker.postMessage({ index, location: locations[index] });
+      }
+    };
+    for (let i = 0; i < threads; i++) {
+      const worker = import.meta.url.endsWith('.ts')
+        ? // Run from source (the tests, through tsx): the worker registers tsx before it loads this module.
+          new Worker(
+            `import('tsx/esm/api').then((tsx) => (tsx.register(), import(${JSON.stringify(import.meta.url)})))`,
+            { eval: true, workerData: { [WORKER_FLAG]: true, perRun } },
+          )
+        : new Worker(new URL(import.meta.url), { workerData: { [WORKER_FLAG]: true, perRun } });
+      workers.push(worker);
+      worker.on('message', (reply: Reply) => {
+        if (failed) return;
+        if (reply.error) {
+          failed = true;
+          stop();
+          const { code, kind, message, details } = reply.error;
+          reject(
+            code
+              ? new GymnosError(code, message, { kind: kind as GymnosError['kind'], details: details ?? {} })
+              : new Error(message),
+          );
+          return;
+        }
+        results[reply.index] = reply.result!;
+        done++;
+        if (done === locations.length) {
+          stop();
+          resolve(results);
+        } else give(worker);
+      });
+      worker.on('error', (error) => {
+        if (failed) return;
+        failed = true;
+        stop();
+        reject(error);
+      });
+      give(worker);
+    }
+  });
+}
+
+// In a worker started by readInWorkers: read the runs the main thread sends, one at a time.
+const data = workerData as { [WORKER_FLAG]?: boolean; perRun: PerRun } | null;
+if (!isMainThread && data?.[WORKER_FLAG] && parentPort) {
+  const port = parentPort;
+  port.on('message', ({ index, location }: { index: number; location: RunLocation }) => {
+    try {
+      port.postMessage({ index, result: readOne(location, data.perRun) } satisfies Reply);
+    } catch (error) {
+      const reply: Reply = isGymnosError(error)
+        ? {
+            index,
+            error: { code: error.code, kind: error.kind, message: error.message, details: { ...error.details } },
+          }
+        : { index, error: { message: (error as Error)?.message ?? String(error) } };
+      port.postMessage(reply);
+    }
+  });
+}
