@@ -140,12 +140,17 @@ export const PAGE_SCRIPT = String.raw`
       height: 280,
       legend: { live: false },
       cursor: { drag: { x: true, y: true }, points: { show: false } },
-      scales: { x: { time: state.axis === 'wall' }, y: { distr: state.log ? 3 : 1 } },
+      // A metric logged once has one x: widen the range so the point has room to be drawn.
+      scales: { x: { time: state.axis === 'wall', range: function (u, min, max) {
+        return min === max ? [min - 1, max + 1] : [min, max];
+      } }, y: { distr: state.log ? 3 : 1 } },
       axes: [{ label: axisLabel }, { size: 70 }],
       series: [{}].concat(entries.map(function (entry) {
-        // Points are drawn for short series only: a lone point has no line to show it.
-        return { label: runs[entry.run].id, stroke: color(entry.run), width: 1.5, paths: uPlot.paths.linear(),
-          points: { show: entry.steps.length <= 60, size: 6, fill: color(entry.run) } };
+        // A series of one point has no line to show it: it is drawn as a dot.
+        var lone = entry.steps.length <= 1;
+        return { label: runs[entry.run].id, stroke: color(entry.run), width: 1.5,
+          paths: lone ? uPlot.paths.points() : uPlot.paths.linear(),
+          points: { show: lone, size: 7, width: 1, stroke: color(entry.run), fill: color(entry.run) } };
       })),
     };
     return new uPlot(opts, [null].concat(tables), container);

@@ -46,6 +46,8 @@ interface ChartState {
   time: boolean;
   ys: (number | null)[][];
   canvas: string;
+  /** Pixels of the canvas in a colour (the series; the grid and axes are grey). */
+  coloured: number;
 }
 
 let root: string;
@@ -126,7 +128,9 @@ function charts(): Promise<ChartState[]> {
       series: { label: string }[];
       scales: { x: { time: boolean }; y: { distr: number } };
       data: [null, ...(number | null)[][][]];
-      ctx: { canvas: { toDataURL(): string } };
+      ctx: {
+        canvas: { toDataURL(): string; width: number; height: number };
+      };
     };
     const report = (globalThis as unknown as { gymnosReport: { charts: { metric: string; plot: Plot }[] } })
       .gymnosReport;
@@ -138,6 +142,27 @@ function charts(): Promise<ChartState[]> {
       time: plot.scales.x.time,
       ys: plot.data.slice(1).map((table) => (table as (number | null)[][])[1]!),
       canvas: plot.ctx.canvas.toDataURL(),
+      coloured: (() => {
+        // Read a copy: reading the chart's own canvas back makes Chromium warn on the console.
+        type Context = {
+          drawImage(image: unknown, x: number, y: number): void;
+          getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+        };
+        type Canvas = { width: number; height: number; getContext(kind: string, options: object): Context };
+        const dom = (globalThis as unknown as { document: { createElement(tag: string): Canvas } }).document;
+        const copy = dom.createElement('canvas');
+        copy.width = plot.ctx.canvas.width;
+        copy.height = plot.ctx.canvas.height;
+        const context = copy.getContext('2d', { willReadFrequently: true });
+        context.drawImage(plot.ctx.canvas, 0, 0);
+        const { data } = context.getImageData(0, 0, copy.width, copy.height);
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+          if (Math.max(r, g, b) - Math.min(r, g, b) > 40) count++;
+        }
+        return count;
+      })(),
     }));
   });
 }
