@@ -75,7 +75,8 @@ describe('docs/cli.md examples', () => {
       const root = block.ownProject ? pluginProject() : copyOfRepository();
       if (block.exampleRuns) await writeExampleRuns(path.join(root, 'logs'));
       for (const example of block.examples) {
-        const result = gymnos(example.args, { cwd: root });
+        // gymnos runs caches summaries: in the temporary project, not in the user's ~/.cache
+        const result = gymnos(example.args, { cwd: root, env: { GYMNOS_CACHE_DIR: path.join(root, '.gymnos-cache') } });
         assert.equal(
           result.status,
           example.status,
