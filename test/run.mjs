@@ -1,29 +1,53 @@
 #!/usr/bin/env node
-// Runs the test suite on Node's built-in runner (node 20 has no glob support in --test): every
-// *.test.ts under test/, or only the files/directories given as arguments, with tsx as the TS loader.
+// Runs the test suite on Node's built-in runner (node 20 has no glob support in --test), found by directory:
+//   node test/run.mjs            the default tier: every *.test.ts under test/ but test/e2e/
+//   node test/run.mjs --e2e      the end-to-end tier: every *.test.ts under test/e2e/ (a packed install, a browser)
+//   node test/run.mjs <paths>    the files and directories given, whichever tier they belong to
+// Other --options go on to node (e.g. --test-name-pattern=conformance). TypeScript runs through
+// test/loader/register.mjs (see hooks.mjs for why not tsx), and as many files run at once as there are cores:
+// node 20's default is one fewer, which is one file at a time on two cores.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
-const targets = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const E2E = path.join(root, 'test', 'e2e');
+const args = process.argv.slice(2);
+const e2e = args.includes('--e2e');
+const flags = args.filter((arg) => arg.startsWith('--') && arg !== '--e2e');
+const targets = args.filter((arg) => !arg.startsWith('--'));
 
 function collect(entry) {
-  if (statSync(entry).isFile()) return [entry];
+  if (statSync(entry).isFile()) return [path.resolve(entry)];
   return readdirSync(entry, { withFileTypes: true })
     .filter((dirent) => dirent.name !== 'fixtures' && dirent.name !== 'node_modules')
     .flatMap((dirent) => {
-      const full = path.join(entry, dirent.name);
+      const full = path.resolve(entry, dirent.name);
       if (dirent.isDirectory()) return collect(full);
       return dirent.name.endsWith('.test.ts') ? [full] : [];
     });
 }
 
-const files = (targets.length ? targets : [path.join(root, 'test')]).flatMap((target) => collect(target)).sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...files], {
-  stdio: 'inherit',
-  cwd: root,
-});
+const inE2e = (file) => file.startsWith(E2E + path.sep);
+let files;
+if (targets.length > 0) files = targets.flatMap((target) => collect(target));
+else if (e2e) files = collect(E2E);
+else files = collect(path.join(root, 'test')).filter((file) => !inE2e(file));
+files = [...new Set(files)].sort();
+if (files.length === 0) {
+  console.error(`test/run.mjs: no *.test.ts files under ${targets.join(', ') || (e2e ? 'test/e2e' : 'test')}`);
+  process.exit(2);
+}
+
+const concurrency = flags.some((flag) => flag.startsWith('--test-concurrency'))
+  ? []
+  : [`--test-concurrency=${Math.max(2, os.availableParallelism())}`];
+const loader = pathToFileURL(path.join(root, 'test', 'loader', 'register.mjs')).href;
+const result = spawnSync(
+  process.execPath,
+  ['--import', loader, '--enable-source-maps', '--test', '--test-reporter=spec', ...concurrency, ...flags, ...files],
+  { stdio: 'inherit', cwd: root },
+);
 process.exit(result.status ?? 1);
