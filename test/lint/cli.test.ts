@@ -1,5 +1,9 @@
 /**
- * `gymnos lint` through the real bin (the built bundle), in temporary projects.
+ * `gymnos lint` in temporary projects. What is about processes runs the real bin (the built bundle): the exit
+ * codes, the cached re-run that loads no ESLint, GitHub Actions output, a crash, the progress line on a terminal
+ * and the editor config export. The rest runs the same CLI code in this process (`lintInProcess`), where ESLint
+ * loads once for every case; a spawned re-run then replays that report from the project's cache, so the output of
+ * the bin is checked without a cold linter per case.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { BIN, copyOfRepository, gymnos, removeProjects, REPO } from '../helpers/project.js';
-import { lineOf, lintCli, makeProject, removeLintProjects, SKIP_CLI } from './helpers.js';
+import { lineOf, lintCli, lintInProcess, makeProject, removeLintProjects, SKIP_CLI } from './helpers.js';
 
 const CLEAN_TS = 'export function greet(name: string): string {\n  return `hello ${name}`;\n}\n';
 
@@ -84,20 +88,28 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assert.ok(!loadsEslint(help.loaded) && !loadsTypeScript(help.loaded), '--help loads no linter');
   });
 
-  test('exit 1 on findings, listed by file with rule ids; --no-cache lints afresh', () => {
+  test('exit 1 on findings, listed by file with rule ids; --no-cache lints afresh', async () => {
     const root = makeProject({
       'src/a.ts': `${lineOf('comment', 121)}\n${lineOf('comment', 120)}\n`,
       'src/b.ts': 'export const b = {c:1};\n',
     });
-    const result = lintCli(['--no-cache'], root);
-    assert.equal(result.status, 1, result.stderr);
-    assert.match(
-      result.stdout,
-      /^src\/a\.ts\n {2}1:1 {2}error {2}This line has a length of 121\. .*@stylistic\/max-len$/m,
-    );
-    assert.match(result.stdout, /^src\/b\.ts\n {2}1:1 {2}error {2}File is not formatted with Prettier; .* prettier$/m);
-    assert.match(result.stdout, /✖ 2 problems \(2 errors, 0 warnings\)/);
+    const assertReport = (result: { status: number | null; stdout: string; stderr: string }) => {
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(
+        result.stdout,
+        /^src\/a\.ts\n {2}1:1 {2}error {2}This line has a length of 121\. .*@stylistic\/max-len$/m,
+      );
+      assert.match(
+        result.stdout,
+        /^src\/b\.ts\n {2}1:1 {2}error {2}File is not formatted with Prettier; .* prettier$/m,
+      );
+      assert.match(result.stdout, /✖ 2 problems \(2 errors, 0 warnings\)/);
+    };
+    assertReport(await lintInProcess(['--no-cache'], root));
     assert.ok(!existsSync(path.join(root, 'node_modules/.cache/gymnos')), '--no-cache writes no cache');
+    // The bin reports the same, and exits 1: from the cache a run in this process leaves.
+    assertReport(await lintInProcess([], root));
+    assertReport(lintCli([], root));
   });
 
   test('exit 2 for usage and configuration errors, and when gymnos itself fails; never 1', () => {
@@ -136,11 +148,12 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assert.match(crashed.stderr, /gymnos: internal error: .*simulated failure/);
   });
 
-  test('warnings: exit 0, or 1 over --max-warnings; --quiet hides them', () => {
+  test('warnings: exit 0, or 1 over --max-warnings; --quiet hides them', async () => {
     const root = makeProject({
       // An eslint-disable comment that disables nothing is a warning.
       'src/a.ts': '// eslint-disable-next-line no-console\nexport const a = 1;\n',
     });
+    assert.equal((await lintInProcess([], root)).status, 0, 'the report, cached for the runs below');
     const plain = lintCli([], root);
     assert.equal(plain.status, 0, plain.stdout);
     assert.match(plain.stdout, /1:1 {2}warning {2}Unused eslint-disable directive/);
@@ -153,9 +166,9 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assert.doesNotMatch(quiet.stdout, /warning/);
   });
 
-  test('--fix writes ESLint fixes and Prettier formatting; exit 0 when nothing is left', () => {
+  test('--fix writes ESLint fixes and Prettier formatting; exit 0 when nothing is left', async () => {
     const root = makeProject({ 'src/a.ts': 'export function f(x: number) {\n  if (!!x) {return 1}\n  return 2\n}\n' });
-    const result = lintCli(['--fix'], root);
+    const result = await lintInProcess(['--fix'], root);
     assert.equal(result.status, 0, result.stdout);
     assert.match(result.stderr, /^gymnos: fixed 1 file: src\/a\.ts$/m);
     assert.equal(
@@ -165,27 +178,27 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assert.equal(lintCli([], root).status, 0);
   });
 
-  test('--format json, sarif and github; --output-file', () => {
+  test('--format json, sarif and github; --output-file', async () => {
     const root = makeProject({ 'src/a.ts': `${lineOf('comment', 130)}\nexport {};\n` });
-    const json = lintCli(['--format', 'json'], root);
+    const json = await lintInProcess(['--format', 'json'], root);
     assert.equal(json.status, 1);
     const results = JSON.parse(json.stdout);
     const a = results.find((result: { filePath: string }) => result.filePath === path.join(root, 'src/a.ts'));
     assert.equal(a.messages[0].ruleId, '@stylistic/max-len');
 
-    const sarif = lintCli(['--format', 'sarif', '--output-file', 'out/lint.sarif'], root);
+    const sarif = await lintInProcess(['--format', 'sarif', '--output-file', 'out/lint.sarif'], root);
     assert.equal(sarif.status, 1);
     assert.equal(sarif.stdout, '');
     const log = JSON.parse(readFileSync(path.join(root, 'out/lint.sarif'), 'utf8'));
     assert.equal(log.version, '2.1.0');
     assert.equal(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'src/a.ts');
 
-    const github = lintCli(['--format', 'github'], root);
+    const github = await lintInProcess(['--format', 'github'], root);
     assert.equal(github.status, 1);
     assert.match(github.stdout, /^::error file=src\/a\.ts,line=1,col=1,.*title=@stylistic\/max-len::This line/m);
   });
 
-  test('under GitHub Actions: annotations beside the report, with workspace paths, and a job summary', () => {
+  test('under GitHub Actions: annotations beside the report, with workspace paths, and a job summary', async () => {
     const workspace = makeProject({});
     const root = path.join(workspace, 'packages', 'plugin');
     const files: Record<string, string> = {
@@ -199,6 +212,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     }
     const summary = path.join(workspace, 'summary.md');
     writeFileSync(summary, '# earlier step\n');
+    assert.equal((await lintInProcess([], root)).status, 1, 'the report, cached for the bin below');
     const result = lintCli([], root, {
       GITHUB_ACTIONS: 'true',
       GITHUB_WORKSPACE: workspace,
@@ -234,9 +248,9 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     );
   });
 
-  test('--print-config shows the ESLint rules and Prettier options that apply to a file', () => {
+  test('--print-config shows the ESLint rules and Prettier options that apply to a file', async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS, '.prettierrc.json': '{ "semi": false, "printWidth": 80 }\n' });
-    const result = lintCli(['--print-config', 'src/a.ts'], root);
+    const result = await lintInProcess(['--print-config', 'src/a.ts'], root);
     assert.equal(result.status, 0, result.stderr);
     const printed = JSON.parse(result.stdout);
     assert.equal(printed.file, 'src/a.ts');
@@ -245,7 +259,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assert.deepEqual(printed.prettier, { parser: 'typescript', singleQuote: true, semi: false, printWidth: 120 });
   });
 
-  test('a tracker freshly generated by create-new lints clean but for its TODO markers, here and in plugins', () => {
+  test('a tracker freshly generated by create-new lints clean but for its TODO markers, here and in plugins', async () => {
     const repository = copyOfRepository();
     assert.equal(gymnos(['create-new', 'tracker', '--name', 'fresh_one'], { cwd: repository }).status, 0);
     const generated = [
@@ -261,7 +275,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
       const rules = output.split('\n').filter((line) => /^\s+\d+:\d+\s/.test(line));
       assert.ok(rules.every((line) => /warning\s+TODO\(fresh_one\) is left to do.*gymnos\/tracker-todo$/.test(line)));
     };
-    const inRepository = lintCli(['--no-cache', ...generated], repository);
+    const inRepository = await lintInProcess(['--no-cache', ...generated], repository);
     assert.equal(inRepository.status, 0, inRepository.stdout + inRepository.stderr);
     onlyTodos(inRepository.stdout);
     // Done with the markers, the files are clean.
@@ -269,14 +283,14 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
       const full = path.join(repository, file);
       writeFileSync(full, readFileSync(full, 'utf8').replaceAll('TODO(fresh_one)', 'Done'));
     }
-    assert.match(lintCli(['--no-cache', ...generated], repository).stdout, /No problems in 4 files/);
+    assert.match((await lintInProcess(['--no-cache', ...generated], repository)).stdout, /No problems in 4 files/);
 
     const plugin = makeProject(
       { 'package.json': '{\n  "name": "my-plugins",\n  "type": "module"\n}\n' },
       { git: true },
     );
     assert.equal(gymnos(['create-new', 'tracker', '--name', 'fresh_one'], { cwd: plugin }).status, 0);
-    const inPlugin = lintCli([], plugin);
+    const inPlugin = await lintInProcess([], plugin);
     assert.equal(inPlugin.status, 0, inPlugin.stdout + inPlugin.stderr);
     onlyTodos(inPlugin.stdout);
   });

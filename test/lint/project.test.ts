@@ -1,20 +1,21 @@
 /**
  * `gymnos lint` in a plugin project: the contract is checked against the project's own var/trackers.json, and
- * an entry named like a built-in tracker is reported at its line.
+ * an entry named like a built-in tracker is reported at its line. Run through the CLI's code in this process
+ * (lintInProcess); test/lint/cli.test.ts covers the bin itself.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { lintCli, makeProject, removeLintProjects, SKIP_CLI } from './helpers.js';
+import { lintInProcess, makeProject, removeLintProjects } from './helpers.js';
 
 after(removeLintProjects);
 
 const TRACKER = "import { Tracker } from 'gymnos';\n\nexport class MineTracker extends Tracker {}\n";
 
-describe('gymnos lint in a plugin project', { skip: SKIP_CLI }, () => {
-  test("checks the project's registry; a built-in name is gymnos/tracker-shadows-builtin at its line", () => {
+describe('gymnos lint in a plugin project', () => {
+  test("checks the project's registry; a built-in name is gymnos/tracker-shadows-builtin at its line", async () => {
     const registry = '{\n  "mine": "trackers/mine.js#MineTracker",\n  "csv": "trackers/mine.js#MineTracker"\n}\n';
     const root = makeProject({ 'var/trackers.json': registry, 'src/trackers/mine.ts': TRACKER }, { git: true });
-    const result = lintCli(['--no-cache', '--format', 'json'], root);
+    const result = await lintInProcess(['--no-cache', '--format', 'json'], root);
     assert.equal(result.status, 1, result.stderr);
     const report = JSON.parse(result.stdout) as {
       filePath: string;
@@ -33,13 +34,13 @@ describe('gymnos lint in a plugin project', { skip: SKIP_CLI }, () => {
       'var/trackers.json': '{\n  "mine": "trackers/mine.js#MineTracker"\n}\n',
       'src/trackers/mine.ts': TRACKER,
     });
-    const ok = lintCli(['--no-cache'], clean);
+    const ok = await lintInProcess(['--no-cache'], clean);
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   });
 
-  test("an entry of the project's registry whose module is missing is reported against that registry", () => {
+  test("an entry of the project's registry whose module is missing is reported against that registry", async () => {
     const root = makeProject({ 'var/trackers.json': '{\n  "gone": "trackers/gone.js#GoneTracker"\n}\n' });
-    const result = lintCli(['--no-cache'], root);
+    const result = await lintInProcess(['--no-cache'], root);
     assert.equal(result.status, 1);
     assert.match(result.stdout, /^var\/trackers\.json$/m);
     assert.match(
