@@ -3,11 +3,13 @@
 //   node test/run.mjs            the default tier: every *.test.ts under test/ but test/e2e/
 //   node test/run.mjs --e2e      the end-to-end tier: every *.test.ts under test/e2e/ (a packed install, a browser)
 //   node test/run.mjs <paths>    the files and directories given, whichever tier they belong to
+//   node test/run.mjs --tracker <name>   one tracker: test/trackers/<name>.test.ts and the conformance kit on it
+//                                (src/test_runner/tracker_conformance.ts, unless that test already runs the kit)
 // Other --options go on to node (e.g. --test-name-pattern=conformance). TypeScript runs through
 // test/loader/register.mjs (see hooks.mjs for why not tsx), and as many files run at once as there are cores:
 // node 20's default is one fewer, which is one file at a time on two cores.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,9 +17,28 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const E2E = path.join(root, 'test', 'e2e');
 const args = process.argv.slice(2);
+const trackerAt = args.indexOf('--tracker');
+const tracker = trackerAt >= 0 ? args.splice(trackerAt, 2)[1] : undefined;
 const e2e = args.includes('--e2e');
 const flags = args.filter((arg) => arg.startsWith('--') && arg !== '--e2e');
 const targets = args.filter((arg) => !arg.startsWith('--'));
+
+/** The files of `--tracker <name>`, as `gymnos test --tracker` picks them in a plugin project. */
+function trackerFiles(name) {
+  const registry = JSON.parse(readFileSync(path.join(root, 'var', 'trackers.json'), 'utf8'));
+  if (!name || !Object.hasOwn(registry, name)) {
+    console.error(
+      `test/run.mjs: no tracker "${name ?? ''}" in var/trackers.json; registered: ${Object.keys(registry).join(', ')}`,
+    );
+    process.exit(2);
+  }
+  const own = path.join(root, 'test', 'trackers', `${name}.test.ts`);
+  const files = existsSync(own) ? [own] : [];
+  if (files.length === 0 || !readFileSync(own, 'utf8').includes('describeTrackerConformance(')) {
+    files.push(path.join(root, 'src', 'test_runner', 'tracker_conformance.ts'));
+  }
+  return files;
+}
 
 function collect(entry) {
   if (statSync(entry).isFile()) return [path.resolve(entry)];
@@ -32,7 +53,8 @@ function collect(entry) {
 
 const inE2e = (file) => file.startsWith(E2E + path.sep);
 let files;
-if (targets.length > 0) files = targets.flatMap((target) => collect(target));
+if (trackerAt >= 0) files = trackerFiles(tracker);
+else if (targets.length > 0) files = targets.flatMap((target) => collect(target));
 else if (e2e) files = collect(E2E);
 else files = collect(path.join(root, 'test')).filter((file) => !inE2e(file));
 files = [...new Set(files)].sort();
@@ -48,6 +70,6 @@ const loader = pathToFileURL(path.join(root, 'test', 'loader', 'register.mjs')).
 const result = spawnSync(
   process.execPath,
   ['--import', loader, '--enable-source-maps', '--test', '--test-reporter=spec', ...concurrency, ...flags, ...files],
-  { stdio: 'inherit', cwd: root },
+  { stdio: 'inherit', cwd: root, env: tracker ? { ...process.env, GYMNOS_TEST_TRACKER: tracker } : process.env },
 );
 process.exit(result.status ?? 1);

@@ -167,12 +167,15 @@ export async function runCreateNew(kindArg: string | undefined, options: CreateN
     printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
     printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
     if (isGymnosPackage(plan.root)) {
-      printLine(`  2. npm run build, then load('${name}') returns a ${plan.className}.`);
-      printLine(`  3. npm test runs test/trackers/${name}.test.ts (the conformance kit).`);
+      printLine(`  2. npm run test:tracker -- ${name} runs test/trackers/${name}.test.ts (the conformance kit).`);
+      printLine(`  3. npm run build, then load('${name}') returns a ${plan.className}; npm test runs every test.`);
     } else {
       // In a plugin project, load() imports the tracker's TypeScript source under tsx: no build step.
-      printLine(`  2. npm test runs test/trackers/${name}.test.ts: the conformance kit on load('${name}').`);
-      printLine('  3. npm run lint checks style and the plugin contract.');
+      printLine(
+        `  2. npx gymnos test --tracker ${name} runs test/trackers/${name}.test.ts: the conformance kit on ` +
+          `load('${name}').`,
+      );
+      printLine('  3. npm test runs every test; npm run lint checks style and the plugin contract.');
     }
     return EXIT.ok;
   } catch (error) {

@@ -94,21 +94,24 @@ Exit codes: 0 ok (or already initialized), 1 failure (rolled back), 2 usage erro
   program
     .command('test')
     .description("Run the project's tests (test/**/*.test.ts) through tsx on node --test")
-    .argument('[paths...]', 'test files or directories (default: test/)')
+    .argument('[paths...]', 'test files or directories under test/ (default: test/)')
+    .option('--tracker <name>', "one tracker's test (test/trackers/<name>.test.ts) and the conformance kit on it")
     .option('--cwd <dir>', 'run in this project directory instead of the current one')
     .allowUnknownOption()
     .addHelpText(
       'after',
       `
-Any other option goes on to node, written as --option=value (e.g. --test-name-pattern=loss).
+Any other option goes on to node, written as --option=value (e.g. --test-name-pattern=loss); one that node
+does not know either is a usage error.
 
 Examples:
   $ gymnos test
+  $ gymnos test --tracker my_tracker
   $ gymnos test test/trackers/my_tracker.test.ts
   $ npm test -- --test-name-pattern=conformance
 
-Exit codes: 0 tests passed (or there are none yet), 1 a test failed, 2 usage error (a path that does not exist,
-tsx not installed).`,
+Exit codes: 0 tests passed (or there are none yet), 1 a test failed, 2 usage error (an unknown option, a path
+that does not exist or is outside test/, a tracker that is not registered, tsx not installed).`,
     )
     .action(async (args: string[], options: Record<string, unknown>) => {
       const { runTest } = await import('./test.js');

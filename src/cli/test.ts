@@ -1,6 +1,7 @@
 /**
  * `gymnos test [paths...]`: the project's tests (test/**\/*.test.ts by default) on Node's built-in runner
- * through tsx, the `test` script `gymnos init` writes. Options it does not know go on to node.
+ * through tsx, the `test` script `gymnos init` writes. Options it does not know go on to node, if node knows
+ * them; `--tracker <name>` runs one tracker's test and the conformance kit against it.
  */
 import path from 'node:path';
 import { GymnosError } from '../registry/errors.js';
@@ -8,20 +9,29 @@ import {
   collectTestFiles,
   DEFAULT_TEST_DIRECTORY,
   needsTypeScriptLoader,
+  nodeOptionsProblem,
   resolveTsxLoader,
   runTestFiles,
+  trackerTestRun,
 } from '../test_runner/project_tests.js';
 import { CliError, EXIT } from './exit_codes.js';
 import { findProjectRoot, printLine } from './output.js';
 
-export async function runTest(args: string[], options: { cwd?: string }): Promise<number> {
-  const root = findProjectRoot(options.cwd);
-  const base = options.cwd ? path.resolve(options.cwd) : process.cwd();
+export async function runTest(args: string[], options: { cwd?: string; tracker?: string }): Promise<number> {
   const nodeOptions = args.filter((arg) => arg.startsWith('-'));
   const paths = args.filter((arg) => !arg.startsWith('-'));
+  const problem = nodeOptionsProblem(nodeOptions);
+  if (problem) throw new CliError(EXIT.usage, 'BAD_OPTION', problem);
+  if (options.tracker !== undefined && paths.length > 0) {
+    throw new CliError(EXIT.usage, 'BAD_OPTION', `give --tracker or test paths, not both (got ${paths.join(' ')})`);
+  }
+  const root = findProjectRoot(options.cwd);
+  const base = options.cwd ? path.resolve(options.cwd) : process.cwd();
   let files: string[];
+  let env: Record<string, string> = {};
   try {
-    files = collectTestFiles(root, paths, base);
+    if (options.tracker !== undefined) ({ files, env } = trackerTestRun(root, options.tracker));
+    else files = collectTestFiles(root, paths, base);
   } catch (error) {
     if (error instanceof GymnosError) throw new CliError(EXIT.usage, error.code, error.message);
     throw error;
@@ -34,7 +44,8 @@ export async function runTest(args: string[], options: { cwd?: string }): Promis
     );
     return EXIT.ok;
   }
-  const needsLoader = needsTypeScriptLoader(files);
+  // A tracker's module is the project's TypeScript as often as not: --tracker always runs under tsx.
+  const needsLoader = options.tracker !== undefined || needsTypeScriptLoader(files);
   const loader = needsLoader ? resolveTsxLoader(root) : undefined;
   if (needsLoader && !loader) {
     throw new CliError(
@@ -44,5 +55,5 @@ export async function runTest(args: string[], options: { cwd?: string }): Promis
         '(gymnos init adds tsx to devDependencies) or `npm install --save-dev tsx`',
     );
   }
-  return runTestFiles({ root, files, loader, nodeOptions });
+  return runTestFiles({ root, files, loader, nodeOptions, env });
 }

@@ -43,6 +43,7 @@ describe('gymnos create-new tracker', () => {
     assert.match(result.stdout, /^CREATE +docs\/trackers\/my_tracker\.md$/m);
     assert.match(result.stdout, /^UPDATE +var\/trackers\.json$/m);
     assert.match(result.stdout, /Search for TODO\(my_tracker\)/);
+    assert.match(result.stdout, /npm run test:tracker -- my_tracker runs test\/trackers\/my_tracker\.test\.ts/);
     assert.equal(gymnos(['create-new', 'tracker', '--name', LONGEST], { cwd: root }).status, 0);
 
     const source = readFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'utf8');

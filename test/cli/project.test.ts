@@ -25,7 +25,7 @@ describe('create-new in a plugin project', () => {
     assert.match(result.stdout, /^CREATE +var\/trackers\.json$/m);
     // No build step in a project: load() imports the TypeScript source under tsx.
     assert.doesNotMatch(result.stdout, /npm run build/);
-    assert.match(result.stdout, /npm test runs test\/trackers\/my_tracker\.test\.ts/);
+    assert.match(result.stdout, /npx gymnos test --tracker my_tracker runs test\/trackers\/my_tracker\.test\.ts/);
     assert.equal(
       readFileSync(path.join(root, 'var/trackers.json'), 'utf8'),
       '{\n  "my_tracker": "trackers/my_tracker.js#MyTracker"\n}\n',

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { skipUnless } from '../helpers/prerequisite.js';
 import { BIN, copyOfRepository, removeProjects, snapshot } from '../helpers/project.js';
 
 after(removeProjects);
@@ -38,39 +39,43 @@ function onTerminal(args: string[], cwd: string, steps: { prompt: string; keys: 
   });
 }
 
-describe('create-new on a terminal', { skip: hasScript ? false : 'script(1) is not installed' }, () => {
-  test('asks for the kind and the name, validating the name inline', async () => {
-    const root = copyOfRepository();
-    const { status, screen } = await onTerminal(['create-new'], root, [
-      { prompt: 'What do you want to create?', keys: '\r' },
-      { prompt: 'Tracker name', keys: 'my__tracker\r' },
-      { prompt: 'not a snake_case name', keys: '\x7f'.repeat(11) + 'MyTracker\r' },
-    ]);
-    assert.equal(status, 0, screen);
-    assert.match(screen, /CREATE +src\/trackers\/my_tracker\.ts/);
-    assert.match(screen, /normalized the name "MyTracker" to "my_tracker"/);
-    assert.ok(existsSync(path.join(root, 'src/trackers/my_tracker.ts')));
-    assert.match(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), /"my_tracker"/);
-  });
+describe(
+  'create-new on a terminal',
+  { skip: skipUnless(hasScript, 'script(1) is not installed: install util-linux') },
+  () => {
+    test('asks for the kind and the name, validating the name inline', async () => {
+      const root = copyOfRepository();
+      const { status, screen } = await onTerminal(['create-new'], root, [
+        { prompt: 'What do you want to create?', keys: '\r' },
+        { prompt: 'Tracker name', keys: 'my__tracker\r' },
+        { prompt: 'not a snake_case name', keys: '\x7f'.repeat(11) + 'MyTracker\r' },
+      ]);
+      assert.equal(status, 0, screen);
+      assert.match(screen, /CREATE +src\/trackers\/my_tracker\.ts/);
+      assert.match(screen, /normalized the name "MyTracker" to "my_tracker"/);
+      assert.ok(existsSync(path.join(root, 'src/trackers/my_tracker.ts')));
+      assert.match(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), /"my_tracker"/);
+    });
 
-  test('a name already registered is refused inline', async () => {
-    const root = copyOfRepository();
-    const { status, screen } = await onTerminal(['create-new', 'tracker'], root, [
-      { prompt: 'Tracker name', keys: 'memory\r' },
-      { prompt: 'taken by the built-in memory tracker', keys: '\x7f'.repeat(6) + 'other\r' },
-    ]);
-    assert.equal(status, 0, screen);
-    assert.ok(existsSync(path.join(root, 'src/trackers/other.ts')));
-  });
+    test('a name already registered is refused inline', async () => {
+      const root = copyOfRepository();
+      const { status, screen } = await onTerminal(['create-new', 'tracker'], root, [
+        { prompt: 'Tracker name', keys: 'memory\r' },
+        { prompt: 'taken by the built-in memory tracker', keys: '\x7f'.repeat(6) + 'other\r' },
+      ]);
+      assert.equal(status, 0, screen);
+      assert.ok(existsSync(path.join(root, 'src/trackers/other.ts')));
+    });
 
-  test('Ctrl-C at a prompt exits 130 and writes nothing', async () => {
-    const root = copyOfRepository();
-    const before = snapshot(root);
-    const { status, screen } = await onTerminal(['create-new', 'tracker'], root, [
-      { prompt: 'Tracker name', keys: 'half\x03' },
-    ]);
-    assert.equal(status, 130, screen);
-    assert.match(screen, /cancelled; nothing was written/);
-    assert.deepEqual(snapshot(root), before);
-  });
-});
+    test('Ctrl-C at a prompt exits 130 and writes nothing', async () => {
+      const root = copyOfRepository();
+      const before = snapshot(root);
+      const { status, screen } = await onTerminal(['create-new', 'tracker'], root, [
+        { prompt: 'Tracker name', keys: 'half\x03' },
+      ]);
+      assert.equal(status, 130, screen);
+      assert.match(screen, /cancelled; nothing was written/);
+      assert.deepEqual(snapshot(root), before);
+    });
+  },
+);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { pluginProject } from '../helpers/plugin_project.js';
 import { emptyProject, gymnos, removeProjects, REPO } from '../helpers/project.js';
 
 after(removeProjects);
@@ -72,6 +73,44 @@ describe('gymnos test', () => {
     const missing = gymnos(['test', 'test/nothere.test.ts'], { cwd: root });
     assert.equal(missing.status, 2);
     assert.equal(missing.stderr, 'gymnos: test/nothere.test.ts does not exist\n');
+  });
+
+  test('an option neither gymnos nor node knows, or a path outside test/, is exit 2 with one line', () => {
+    const root = projectWith({ 'src/double.ts': DOUBLE, 'test/double.test.ts': PASSING, 'src/x.test.ts': PASSING });
+    const cases: [string[], RegExp][] = [
+      [['--bogus'], /^gymnos: unknown option --bogus: neither gymnos test's .* nor node's; .*--option=value/],
+      [['--test-name-pattern'], /^gymnos: --test-name-pattern needs a value: write --test-name-pattern=<value>\n$/],
+      [['src/x.test.ts'], /^gymnos: src\/x\.test\.ts is outside this project's tests \(test\/\)/],
+      [['../elsewhere.test.ts'], /is outside this project's tests/],
+      [['--tracker', 'my_tracker', 'test/double.test.ts'], /give --tracker or test paths, not both/],
+    ];
+    for (const [args, message] of cases) {
+      const result = gymnos(['test', ...args], { cwd: root });
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, message);
+    }
+  });
+
+  test("--tracker runs the tracker's test and the conformance kit on it; an unknown tracker is exit 2", () => {
+    const root = pluginProject();
+    assert.equal(gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root }).status, 0);
+    const own = gymnos(['test', '--tracker', 'my_tracker'], { cwd: root });
+    assert.equal(own.status, 0, own.stdout + own.stderr);
+    assert.match(own.stdout, /my_tracker conforms to the gymnos Tracker contract/);
+    assert.match(own.stdout, /my_tracker is registered and loads by name/);
+
+    // A test of its own that does not run the kit: gymnos's conformance file runs it beside.
+    writeFileSync(path.join(root, 'test/trackers/my_tracker.test.ts'), PASSING.replace('../src/', '../../src/'));
+    writeFileSync(path.join(root, 'src/double.ts'), DOUBLE);
+    const kit = gymnos(['test', '--tracker', 'my_tracker', '--test-reporter=tap'], { cwd: root });
+    assert.equal(kit.status, 0, kit.stdout + kit.stderr);
+    assert.match(kit.stdout, /my_tracker conforms to the gymnos Tracker contract/);
+    assert.match(kit.stdout, /alpha doubles/);
+
+    const unknown = gymnos(['test', '--tracker', 'nope'], { cwd: root });
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /^gymnos: no tracker "nope" is registered here; registered: memory, .*my_tracker\n$/);
   });
 
   test('TypeScript tests without tsx installed: exit 2 saying to run npm install', () => {

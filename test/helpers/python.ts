@@ -1,7 +1,7 @@
 /**
  * The python that runs the independent readers (TensorBoard's EventAccumulator, pandas, the csv module):
  * GYMNOS_PYTHON if set, else the `.venv-test` that `npm run test:python` (and CI) installs, else python3.
- * Tests that need a module it lacks skip with a notice saying how to install it.
+ * Tests that need a module it lacks skip with a line saying how to install it (fail in CI: prerequisite.ts).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

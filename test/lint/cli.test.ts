@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { skipUnless } from '../helpers/prerequisite.js';
 import { BIN, copyOfRepository, gymnos, removeProjects, REPO } from '../helpers/project.js';
 import { lineOf, lintCli, lintInProcess, makeProject, removeLintProjects, SKIP_CLI } from './helpers.js';
 
@@ -295,17 +296,21 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     onlyTodos(inPlugin.stdout);
   });
 
-  test('on a terminal, a long run shows its progress on stderr', { skip: !existsSync('/usr/bin/script') }, () => {
-    const root = makeProject({ 'src/a.ts': CLEAN_TS });
-    const bin = BIN;
-    // `script` gives the command a terminal; what it printed comes back on stdout.
-    const result = spawnSync('script', ['-qec', `${process.execPath} ${bin} lint --no-cache`, '/dev/null'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    assert.equal(result.status, 0, result.stdout);
-    assert.match(result.stdout, /gymnos lint: (loading the linters|ESLint|Prettier)/);
-    assert.ok(result.stdout.includes('\r\x1b[K'), 'the progress line is erased');
-  });
+  test(
+    'on a terminal, a long run shows its progress on stderr',
+    { skip: skipUnless(existsSync('/usr/bin/script'), 'script(1) is not installed: install util-linux') },
+    () => {
+      const root = makeProject({ 'src/a.ts': CLEAN_TS });
+      const bin = BIN;
+      // `script` gives the command a terminal; what it printed comes back on stdout.
+      const result = spawnSync('script', ['-qec', `${process.execPath} ${bin} lint --no-cache`, '/dev/null'], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      assert.equal(result.status, 0, result.stdout);
+      assert.match(result.stdout, /gymnos lint: (loading the linters|ESLint|Prettier)/);
+      assert.ok(result.stdout.includes('\r\x1b[K'), 'the progress line is erased');
+    },
+  );
 });

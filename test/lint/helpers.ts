@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, REPO } from '../helpers/project.js';
 import type { RunResult } from '../helpers/project.js';
+import { skipUnless } from '../helpers/prerequisite.js';
 
 const made: string[] = [];
 
@@ -42,7 +43,7 @@ export function removeLintProjects(): void {
 
 /** True when the CLI bundle is built (CI builds before testing; see package.json "test"). */
 export const CLI_BUILT = existsSync(path.join(REPO, 'dist', 'cli-bundle', 'main.js'));
-export const SKIP_CLI = CLI_BUILT ? false : 'the CLI is not built (npm run build)';
+export const SKIP_CLI = skipUnless(CLI_BUILT, 'the CLI is not built: run npm run build');
 
 /** Runs the real CLI without a terminal, color or GitHub Actions variables (unless `env` sets them). */
 export function lintCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {

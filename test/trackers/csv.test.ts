@@ -9,6 +9,7 @@ import { load } from '../../src/index.js';
 import { describeTrackerConformance } from '../../src/testing/index.js';
 import { CSV_HEADER, CsvTracker, csvField } from '../../src/trackers/csv.js';
 import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
+import { missingPrerequisite } from '../helpers/prerequisite.js';
 
 /** Runs a python program on `file`; undefined when python (or the module the program imports) is missing. */
 function python(program: string, file: string): string | undefined {
@@ -187,7 +188,8 @@ describe('csv', () => {
       'import csv, json, sys\nprint(json.dumps([repr(float(r["value"])) for r in csv.DictReader(open(sys.argv[1]))]))',
       file,
     );
-    if (fromPython === undefined) return t.skip(`${PYTHON} is not available: the python float() check was skipped`);
+    if (fromPython === undefined)
+      return missingPrerequisite(t, `${PYTHON} is not available: the python float() check was skipped`);
     assert.deepEqual(JSON.parse(fromPython), ['nan', 'inf', '-inf', '1e-07', '-0.1', '1e+21']);
   });
 
@@ -206,7 +208,8 @@ describe('csv', () => {
       'import csv, json, sys\nprint(json.dumps(list(csv.reader(open(sys.argv[1], newline=""), strict=True))))',
       file,
     );
-    if (rows === undefined) return t.skip(`${PYTHON} is not available: the python csv check was skipped`);
+    if (rows === undefined)
+      return missingPrerequisite(t, `${PYTHON} is not available: the python csv check was skipped`);
     const parsed = JSON.parse(rows) as string[][];
     assert.deepEqual(parsed[0], ['step', 'name', 'value', 'timestamp']);
     assert.deepEqual(
@@ -235,7 +238,7 @@ describe('csv', () => {
       path.join(dir, 'run', 'metrics.csv'),
     );
     if (output === undefined) {
-      return t.skip(`pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
+      return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     }
     const frame = JSON.parse(output) as { dtypes: string[] };
     // pandas 3 reads text as its `str` dtype, pandas 2 as `object`.

@@ -26,6 +26,7 @@ import {
 } from '../../src/testing/index.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
+import { missingPrerequisite } from '../helpers/prerequisite.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const schema = protobuf.parse(await readFile(path.join(here, 'fixtures', 'tensorboard_event.proto'), 'utf8'), {
@@ -541,7 +542,7 @@ describe('tensorboard tracker read by TensorBoard', () => {
     const probe = spawnSync(PYTHON, ['-c', 'import tensorboard'], { encoding: 'utf8' });
     if (probe.status !== 0) {
       const reason = (probe.error?.message ?? probe.stderr.trim().split('\n').pop() ?? 'unknown').slice(0, 200);
-      t.skip(`tensorboard is not installed for ${PYTHON}: ${reason}; ${PYTHON_HINT}`);
+      missingPrerequisite(t, `tensorboard is not installed for ${PYTHON}: ${reason}; ${PYTHON_HINT}`);
       return;
     }
     const png = makePng(4, 2);
