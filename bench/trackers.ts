@@ -6,6 +6,10 @@
  *   node --import tsx bench/trackers.ts [--scalars 2000000] [--memory 10000000] [--python-scalars 100000]
  *                                       [--only tensorboard]
  *
+ * The side-by-side with tensorboardX is like for like: both log the same `--python-scalars` scalars (the same four
+ * series and steps), both after a warm-up run, both the median of the same number of runs; the ratio comes from
+ * that comparison only, never from gymnos's larger `--scalars` runs.
+ *
  * Every measurement runs in its own child process, so one tracker's heap, JIT state or peak RSS never
  * colours another's. Memory is the child's peak resident set (`process.resourceUsage().maxRSS`) after
  * logging N scalars and ending the run, at N = memory/10 and N = memory: a bounded tracker shows the same
@@ -111,20 +115,25 @@ function runChild(args: string[]): Record<string, number> | { error: string } {
   return JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, number>;
 }
 
+// As logScalars and child(): a warm-up run, then RUNS timed runs, each into a fresh directory; the median.
 const TENSORBOARDX = `
 import os, sys, shutil, tempfile, time
 import tensorboardX
 from tensorboardX import SummaryWriter
-count = int(sys.argv[1])
+count, runs = int(sys.argv[1]), int(sys.argv[2])
 names = ['train/loss', 'train/accuracy', 'val/loss', 'lr']
 logdir = tempfile.mkdtemp(prefix='gymnos-bench-tensorboardX-')
-try:
-    writer = SummaryWriter(logdir)
+def log(run):
+    writer = SummaryWriter(os.path.join(logdir, run))
     started = time.perf_counter()
     for i in range(count):
         writer.add_scalar(names[i & 3], i * 1e-6, i >> 2)
     writer.close()
-    print(tensorboardX.__version__, count / (time.perf_counter() - started))
+    return time.perf_counter() - started
+try:
+    log('warmup')
+    seconds = sorted(log('run-%d' % run) for run in range(runs))
+    print(tensorboardX.__version__, count / seconds[runs // 2])
 finally:
     shutil.rmtree(logdir, ignore_errors=True)
 `;
@@ -135,7 +144,7 @@ function runTensorboardX(count: number): { version: string; scalarsPerSecond: nu
   if (probe.status !== 0) {
     return { error: (probe.error?.message ?? probe.stderr.trim().split('\n').pop() ?? 'unknown').slice(0, 160) };
   }
-  const result = spawnSync(python, ['-c', TENSORBOARDX, String(count)], { encoding: 'utf8' });
+  const result = spawnSync(python, ['-c', TENSORBOARDX, String(count), String(RUNS)], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() ?? `exit ${result.status}` };
   const [version, rate] = result.stdout.trim().split(/\s+/);
   return { version: version!, scalarsPerSecond: Number(rate) };
@@ -164,26 +173,37 @@ async function main(): Promise<void> {
   );
   const widths = [40, 14, 11, 13];
   console.log(pad(['tracker', 'scalars/s', 'ns/scalar', 'bytes/scalar'], widths));
-  const rates = new Map<string, number>();
   for (const name of names) {
     const result = runChild([name, '--mode', 'throughput', '--count', String(scalars)]);
     if ('error' in result) {
       console.log(pad([name, 'n/a', '', ''], widths) + `  (${result.error})`);
       continue;
     }
-    rates.set(name, result.scalarsPerSecond!);
     const row = [name, format(result.scalarsPerSecond!), format(1e9 / result.scalarsPerSecond!), ''];
     row[3] = format(result.bytesPerScalar!, 1);
     console.log(pad(row, widths));
   }
+  console.log(
+    `\nside by side with tensorboardX: the same ${format(pythonScalars)} scalars each ` +
+      `(median of ${RUNS} runs, after a warm-up run):`,
+  );
+  console.log(pad(['writer', 'scalars/s', 'ns/scalar', ''], widths));
   const tbx = runTensorboardX(pythonScalars);
+  const ours = names.includes('tensorboard')
+    ? runChild(['tensorboard', '--mode', 'throughput', '--count', String(pythonScalars)])
+    : undefined;
+  if (ours && !('error' in ours)) {
+    const rate = ours.scalarsPerSecond!;
+    console.log(pad([`gymnos tensorboard`, format(rate), format(1e9 / rate), ''], widths));
+  }
   if ('error' in tbx) {
     console.log(`tensorboardX not installable here (${tbx.error}): no side-by-side ratio`);
   } else {
-    const label = `tensorboardX ${tbx.version} add_scalar (${format(pythonScalars)})`;
+    const label = `tensorboardX ${tbx.version} add_scalar`;
     console.log(pad([label, format(tbx.scalarsPerSecond), format(1e9 / tbx.scalarsPerSecond), ''], widths));
-    const ours = rates.get('tensorboard');
-    if (ours) console.log(`tensorboard / tensorboardX: ${format(ours / tbx.scalarsPerSecond, 1)}x`);
+    if (ours && !('error' in ours)) {
+      console.log(`gymnos tensorboard / tensorboardX: ${format(ours.scalarsPerSecond! / tbx.scalarsPerSecond, 1)}x`);
+    }
   }
 
   const small = Math.max(1, Math.round(memory / 10));
