@@ -66,10 +66,11 @@ if (files.length === 0) {
 const concurrency = flags.some((flag) => flag.startsWith('--test-concurrency'))
   ? []
   : [`--test-concurrency=${Math.max(2, os.availableParallelism())}`];
+const reporter = flags.some((flag) => flag.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
 const loader = pathToFileURL(path.join(root, 'test', 'loader', 'register.mjs')).href;
 const result = spawnSync(
   process.execPath,
-  ['--import', loader, '--enable-source-maps', '--test', '--test-reporter=spec', ...concurrency, ...flags, ...files],
+  ['--import', loader, '--enable-source-maps', '--test', ...reporter, ...concurrency, ...flags, ...files],
   { stdio: 'inherit', cwd: root, env: tracker ? { ...process.env, GYMNOS_TEST_TRACKER: tracker } : process.env },
 );
 process.exit(result.status ?? 1);

@@ -5,7 +5,8 @@
  * project that depends on gymnos (with tsx and typescript installed, as after `npm install`); the others in a
  * copy of this repository. A block that says `# with the example runs in ./logs` gets the runs of
  * test/helpers/example_runs.ts written there first (for `gymnos runs` and `gymnos report`). Lines of other programs
- * (npm, node) are not run here: the end-to-end test covers them.
+ * (npm, node) are not run here: pack.test.ts covers them. It is in the end-to-end tier (npm run test:e2e):
+ * whole-repository lints and nested test runs cost more CPU than `npm test`'s budget allows.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Builds dist/ (bin/build.mjs) unless it was built from exactly the sources there are now: `npm ci` builds (the
+// prepare script), and `npm test` right after it need not build the same thing again. The record is a hash of
+// every input's path and content, written to dist/.build-inputs after a build.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const record = path.join(root, 'dist', '.build-inputs');
+const INPUTS = ['src', 'templates', 'bin/build.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+function files(entry) {
+  const full = path.join(root, entry);
+  if (!existsSync(full)) return [];
+  if (!statSync(full).isDirectory()) return [entry];
+  return readdirSync(full, { withFileTypes: true, recursive: true })
+    .filter((dirent) => dirent.isFile())
+    .map((dirent) => path.relative(root, path.join(dirent.parentPath, dirent.name)));
+}
+
+function inputsHash() {
+  const hash = createHash('sha256');
+  // The lockfile says which compiler and bundler versions built it.
+  for (const file of [...INPUTS.flatMap(files), 'package-lock.json'].sort()) {
+    hash.update(file).update('\0');
+    if (existsSync(path.join(root, file))) hash.update(readFileSync(path.join(root, file)));
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+const wanted = inputsHash();
+const built = existsSync(path.join(root, 'dist', 'cli-bundle', 'main.js')) && existsSync(record);
+if (built && readFileSync(record, 'utf8').trim() === wanted) {
+  console.log('dist/ is up to date with the sources: not rebuilt (npm run build forces a build)');
+} else {
+  execFileSync(process.execPath, [path.join(root, 'bin', 'build.mjs')], { stdio: 'inherit' });
+  writeFileSync(record, `${wanted}\n`);
+}
