@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { trackerTestRun } from '../../src/test_runner/project_tests.js';
 import { pluginProject } from '../helpers/plugin_project.js';
 import { emptyProject, gymnos, removeProjects, REPO } from '../helpers/project.js';
 
@@ -92,21 +93,29 @@ describe('gymnos test', () => {
     }
   });
 
+  test("--tracker picks the tracker's test, and gymnos's conformance file unless that test runs the kit", () => {
+    const root = pluginProject();
+    assert.equal(gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root }).status, 0);
+    const own = path.join(root, 'test/trackers/my_tracker.test.ts');
+    const kit = path.join(REPO, 'src/test_runner/tracker_conformance.ts'); // from the sources, as this test runs
+    assert.deepEqual(trackerTestRun(root, 'my_tracker'), { files: [own], env: { GYMNOS_TEST_TRACKER: 'my_tracker' } });
+    writeFileSync(own, PASSING.replace('../src/', '../../src/'));
+    assert.deepEqual(trackerTestRun(root, 'my_tracker').files, [own, kit]);
+    rmSync(own);
+    assert.deepEqual(trackerTestRun(root, 'my_tracker').files, [kit]);
+    assert.deepEqual(trackerTestRun(root, 'csv').files, [kit], 'a built-in tracker, by its registry name');
+  });
+
   test("--tracker runs the tracker's test and the conformance kit on it; an unknown tracker is exit 2", () => {
     const root = pluginProject();
     assert.equal(gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root }).status, 0);
-    const own = gymnos(['test', '--tracker', 'my_tracker'], { cwd: root });
-    assert.equal(own.status, 0, own.stdout + own.stderr);
-    assert.match(own.stdout, /my_tracker conforms to the gymnos Tracker contract/);
-    assert.match(own.stdout, /my_tracker is registered and loads by name/);
-
-    // A test of its own that does not run the kit: gymnos's conformance file runs it beside.
+    // A test of its own that does not run the kit: gymnos's conformance file (from dist/ here) runs it beside.
     writeFileSync(path.join(root, 'test/trackers/my_tracker.test.ts'), PASSING.replace('../src/', '../../src/'));
     writeFileSync(path.join(root, 'src/double.ts'), DOUBLE);
-    const kit = gymnos(['test', '--tracker', 'my_tracker', '--test-reporter=tap'], { cwd: root });
-    assert.equal(kit.status, 0, kit.stdout + kit.stderr);
-    assert.match(kit.stdout, /my_tracker conforms to the gymnos Tracker contract/);
-    assert.match(kit.stdout, /alpha doubles/);
+    const both = gymnos(['test', '--tracker', 'my_tracker'], { cwd: root });
+    assert.equal(both.status, 0, both.stdout + both.stderr);
+    assert.match(both.stdout, /my_tracker conforms to the gymnos Tracker contract/);
+    assert.match(both.stdout, /alpha doubles/);
 
     const unknown = gymnos(['test', '--tracker', 'nope'], { cwd: root });
     assert.equal(unknown.status, 2);
