@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
+import { missingPrerequisite } from '../helpers/prerequisite.js';
 
 /** Values at the edges (integers past 2^53, past int64, -0, subnormals) and realistic training values. */
 function values(): number[] {
@@ -120,7 +121,7 @@ describe('numbers read back the same in every reader', () => {
     });
     writeFileSync(normalOnly, kept.join('\n') + '\n');
     const exact = pythonBits(program(', precise_float=True'), normalOnly);
-    if (exact === undefined) return t.skip(`pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
+    if (exact === undefined) return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     assert.deepEqual(exact, expected.filter(normal).map(bits));
     // Default options: the same values to within a few units in the last place (pandas' fast parser).
     const loose = pythonBits(program(''), jsonl)!;
@@ -137,7 +138,7 @@ describe('numbers read back the same in every reader', () => {
       `import pandas\nframe = pandas.read_csv(sys.argv[1]${options})\n` +
       'print("\\n".join(hexbits(v) for v in frame["value"]))';
     const exact = pythonBits(program(', float_precision="round_trip"'), csv);
-    if (exact === undefined) return t.skip(`pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
+    if (exact === undefined) return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     assert.deepEqual(exact, want);
     const loose = pythonBits(program(''), csv)!;
     for (const [index, got] of loose.entries()) assert.ok(ulps(got, want[index]!) <= 1n, `value ${expected[index]}`);
