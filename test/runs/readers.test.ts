@@ -21,6 +21,7 @@ import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import type { Tracker } from '../../src/trackers/tracker.js';
 import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
+import { missingPrerequisite } from '../helpers/prerequisite.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const KILLED_RUN = path.join(here, 'fixtures', 'killed_run.ts');
@@ -254,8 +255,7 @@ describe('the tensorboard decoder', () => {
   it("reads tensorboardX's scalars (simple values and scalars-plugin tensors) and text", (t) => {
     const probe = spawnSync(PYTHON, ['-c', 'import tensorboardX'], { encoding: 'utf8' });
     if (probe.status !== 0) {
-      t.skip(`tensorboardX is not installed for ${PYTHON}; ${PYTHON_HINT}`);
-      return;
+      return missingPrerequisite(t, `tensorboardX is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     }
     const logdir = tempDir();
     const script = `
