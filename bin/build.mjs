@@ -89,6 +89,17 @@ const shared = {
   },
   logLevel: 'warning',
 };
+// The built-in trackers' table (src/registry/builtins.ts) imports each tracker relative to itself. Those imports
+// stay imports in the bundle: from dist/cli-bundle/ they reach dist/trackers/, as from dist/registry/, so a command
+// carries no tracker code and `load` imports the same modules as the library does.
+const builtinTrackersExternal = {
+  name: 'builtin-trackers-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/trackers\/[a-z0-9_]+\.js$/ }, (args) =>
+      path.basename(args.importer) === 'builtins.ts' ? { path: args.path, external: true } : undefined,
+    );
+  },
+};
 const commandModules = new RegExp(`^\\./(${COMMANDS.join('|')})\\.js$`);
 await esbuild.build({
   ...shared,
@@ -117,16 +128,20 @@ await esbuild.build({
     path.join(root, `src/cli/${command}.ts`),
   ),
   outdir: path.join(dist, 'cli-bundle'),
-  plugins: [handlebarsCompilerExternal],
+  plugins: [handlebarsCompilerExternal, builtinTrackersExternal],
 });
 // lint keeps code splitting: its ESLint config, linters and formatters are separate chunks, so that a re-run
-// answered from the fingerprint cache loads none of them.
+// answered from the fingerprint cache loads none of them. The Prettier worker is an entry of its own: the lint
+// chunks start it as ./prettier_worker.js, beside them.
 await esbuild.build({
   ...shared,
-  entryPoints: [path.join(root, 'src/cli/lint.ts')],
+  entryPoints: {
+    lint: path.join(root, 'src/cli/lint.ts'),
+    prettier_worker: path.join(root, 'src/lint/prettier_worker.ts'),
+  },
   outdir: path.join(dist, 'cli-bundle'),
   splitting: true,
   chunkNames: 'lint-[name]-[hash]',
-  plugins: [handlebarsCompilerExternal],
+  plugins: [handlebarsCompilerExternal, builtinTrackersExternal],
 });
 mkdirSync(path.join(dist, 'cli-bundle'), { recursive: true });

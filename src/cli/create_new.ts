@@ -5,15 +5,17 @@
  */
 import path from 'node:path';
 import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
-import { commitPlan, CommitError } from '../scaffold/commit.js';
-import { isGymnosPackage } from '../registry/package_root.js';
-import { checkTrackerName, planTracker, PlanError } from '../scaffold/plan.js';
+import { GymnosError, isGymnosError } from '../errors.js';
+import { commitPlan } from '../scaffold/commit.js';
+import { isGymnosRepository, requireProjectRoot } from '../util/package_root.js';
+import { checkTrackerName, planTracker } from '../scaffold/plan.js';
 import type { PlannedChange } from '../scaffold/plan.js';
-import { checkTemplatesDir, KINDS, TemplateError } from '../scaffold/templates.js';
-import { CliError, EXIT } from './exit_codes.js';
+import { checkTemplatesDir, KINDS, unknownKind } from '../scaffold/templates.js';
+import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
+import type { JsonDocument } from './failure.js';
 import { runListTemplates } from './list_templates.js';
-import { chalk, failureReporter, findProjectRoot, printJson, printLine } from './output.js';
+import { chalk, printJson, printLine } from './output.js';
 
 export interface CreateNewOptions {
   name?: string;
@@ -29,18 +31,18 @@ export interface CreateNewOptions {
 }
 
 interface Outcome {
+  dryRun: boolean;
   inputs: { kind: string | null; name: string | null; requestedName: string | null; root: string | null };
   changes: Pick<PlannedChange, 'action' | 'path'>[];
   warnings: string[];
-  error: { code: string; message: string } | null;
 }
 
 function canPrompt(options: CreateNewOptions): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY && !options.json);
 }
 
-function missingInput(what: string, fix: string): CliError {
-  return new CliError(EXIT.usage, 'MISSING_INPUT', `missing ${what} and no terminal to ask on: ${fix}`);
+function missingInput(what: string, fix: string): GymnosError {
+  return new GymnosError('MISSING_INPUT', `missing ${what} and no terminal to ask on: ${fix}`, { details: { what } });
 }
 
 /** Inline validation for the name prompt: the same checks as the flag, so a bad name is fixed in place. */
@@ -50,7 +52,7 @@ function nameValidator(root: string, force: boolean) {
       checkTrackerName(root, normalizeTrackerName(input), force);
       return true;
     } catch (error) {
-      if (error instanceof PlanError) return error.message;
+      if (isGymnosError(error) && (error.kind === 'usage' || error.kind === 'conflict')) return error.message;
       throw error;
     }
   };
@@ -96,97 +98,85 @@ async function printDiffs(changes: PlannedChange[]): Promise<void> {
   }
 }
 
-export async function runCreateNew(kindArg: string | undefined, options: CreateNewOptions): Promise<ExitCode> {
-  if (options.list) return runListTemplates(kindArg, options);
+export async function runCreateNew(
+  kindArg: string | undefined,
+  options: CreateNewOptions,
+  document: JsonDocument,
+): Promise<ExitCode> {
+  if (options.list) return runListTemplates(kindArg, options, document);
   const outcome: Outcome = {
+    dryRun: Boolean(options.dryRun),
     inputs: { kind: kindArg ?? null, name: null, requestedName: options.name ?? null, root: null },
     changes: [],
     warnings: [],
-    error: null,
   };
-  const fail = failureReporter(outcome, options);
-
-  try {
-    const root = findProjectRoot(options.cwd);
-    outcome.inputs.root = root;
-    let kind = kindArg;
-    if (kind === undefined) {
-      if (!canPrompt(options)) throw missingInput('the kind', 'run `gymnos create-new tracker --name <name>`');
-      kind = await promptKind();
-      outcome.inputs.kind = kind;
-    }
-    if (!Object.hasOwn(KINDS, kind)) {
-      throw new CliError(
-        EXIT.usage,
-        'UNKNOWN_KIND',
-        `unknown kind "${kind}"; available: ${Object.keys(KINDS).join(', ')}`,
-      );
-    }
-    // A --templates directory that cannot serve this kind fails before any prompt.
-    if (options.templates !== undefined) checkTemplatesDir(path.resolve(options.templates), kind);
-    let requested = options.name;
-    if (requested === undefined) {
-      if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
-      requested = await promptName(root, Boolean(options.force));
-      outcome.inputs.requestedName = requested;
-    }
-    const name = normalizeTrackerName(requested);
-    outcome.inputs.name = name;
-    if (name !== requested.trim() && trackerNameProblem(name) === undefined) {
-      outcome.warnings.push(`normalized the name "${requested}" to "${name}"`);
-    }
-
-    const plan = await planTracker({
-      root,
-      name,
-      force: options.force,
-      warnings: outcome.warnings,
-      templatesDir: options.templates,
-    });
-    let changes = plan.changes;
-    if (!options.json) {
-      for (const warning of outcome.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
-      if (options.diff) await printDiffs(changes);
-    }
-    if (!options.dryRun) changes = await commitPlan(plan);
-    outcome.changes = changes.map(({ action, path: file }) => ({ action, path: file }));
-
-    if (options.json) {
-      printJson({ ok: true, dryRun: Boolean(options.dryRun), ...outcome });
-      return EXIT.ok;
-    }
-    for (const change of changes) {
-      printLine(`${ACTION_COLOR[change.action](change.action.toUpperCase().padEnd(9))} ${change.path}`);
-    }
-    printLine();
-    if (options.dryRun) {
-      printLine(chalk.bold(`Dry run: nothing was written. Run without --dry-run to create tracker ${name}.`));
-      return EXIT.ok;
-    }
-    const where = path.relative(process.cwd(), root) || '.';
-    printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
-    printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
-    if (isGymnosPackage(plan.root)) {
-      printLine(`  2. npm run test:tracker -- ${name} runs test/trackers/${name}.test.ts (the conformance kit).`);
-      printLine(`  3. npm run build, then load('${name}') returns a ${plan.className}; npm test runs every test.`);
-    } else {
-      // In a plugin project, load() imports the tracker's TypeScript source under tsx: no build step.
-      printLine(
-        `  2. npx gymnos test --tracker ${name} runs test/trackers/${name}.test.ts: the conformance kit on ` +
-          `load('${name}').`,
-      );
-      printLine('  3. npm test runs every test; npm run lint checks style and the plugin contract.');
-    }
-    return EXIT.ok;
-  } catch (error) {
-    if (error instanceof PlanError) {
-      return fail(error.reason === 'conflict' ? EXIT.conflict : EXIT.usage, error.code, error.message);
-    }
-    if (error instanceof CliError) return fail(error.exitCode, error.code, error.message);
-    if (error instanceof TemplateError) return fail(EXIT.usage, error.code, error.message);
-    if (error instanceof CommitError) return fail(EXIT.failure, 'WRITE_FAILED', error.message);
-    if ((error as Error)?.name === 'ExitPromptError')
-      return fail(EXIT.cancelled, 'CANCELLED', 'cancelled; nothing was written');
-    throw error;
+  // On a failure, the shell prints the outcome as it is then (failure.ts).
+  document.fields = outcome;
+  const root = requireProjectRoot(options.cwd);
+  outcome.inputs.root = root;
+  let kind = kindArg;
+  if (kind === undefined) {
+    if (!canPrompt(options)) throw missingInput('the kind', 'run `gymnos create-new tracker --name <name>`');
+    kind = await promptKind();
+    outcome.inputs.kind = kind;
   }
+  if (!Object.hasOwn(KINDS, kind)) {
+    throw unknownKind(kind);
+  }
+  // A --templates directory that cannot serve this kind fails before any prompt.
+  if (options.templates !== undefined) checkTemplatesDir(path.resolve(options.templates), kind);
+  let requested = options.name;
+  if (requested === undefined) {
+    if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
+    requested = await promptName(root, Boolean(options.force));
+    outcome.inputs.requestedName = requested;
+  }
+  const name = normalizeTrackerName(requested);
+  outcome.inputs.name = name;
+  if (name !== requested.trim() && trackerNameProblem(name) === undefined) {
+    outcome.warnings.push(`normalized the name "${requested}" to "${name}"`);
+  }
+
+  const plan = await planTracker({
+    root,
+    name,
+    force: options.force,
+    warnings: outcome.warnings,
+    templatesDir: options.templates,
+  });
+  let changes = plan.changes;
+  if (!options.json) {
+    for (const warning of outcome.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
+    if (options.diff) await printDiffs(changes);
+  }
+  if (!options.dryRun) changes = await commitPlan(plan);
+  outcome.changes = changes.map(({ action, path: file }) => ({ action, path: file }));
+
+  if (options.json) {
+    printJson({ ok: true, ...outcome, error: null });
+    return EXIT.ok;
+  }
+  for (const change of changes) {
+    printLine(`${ACTION_COLOR[change.action](change.action.toUpperCase().padEnd(9))} ${change.path}`);
+  }
+  printLine();
+  if (options.dryRun) {
+    printLine(chalk.bold(`Dry run: nothing was written. Run without --dry-run to create tracker ${name}.`));
+    return EXIT.ok;
+  }
+  const where = path.relative(process.cwd(), root) || '.';
+  printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
+  printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
+  if (isGymnosRepository(plan.root)) {
+    printLine(`  2. npm run test:tracker -- ${name} runs test/trackers/${name}.test.ts (the conformance kit).`);
+    printLine(`  3. npm run build, then load('${name}') returns a ${plan.className}; npm test runs every test.`);
+  } else {
+    // In a plugin project, load() imports the tracker's TypeScript source under tsx: no build step.
+    printLine(
+      `  2. npx gymnos test --tracker ${name} runs test/trackers/${name}.test.ts: the conformance kit on ` +
+        `load('${name}').`,
+    );
+    printLine('  3. npm test runs every test; npm run lint checks style and the plugin contract.');
+  }
+  return EXIT.ok;
 }

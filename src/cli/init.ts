@@ -6,12 +6,13 @@
 import path from 'node:path';
 import { planInit } from '../init/plan.js';
 import type { InitChange } from '../init/plan.js';
-import { commitChanges, CommitError } from '../scaffold/commit.js';
-import { PlanError } from '../scaffold/plan.js';
+import { commitChanges } from '../scaffold/commit.js';
 import type { ChangeAction } from '../scaffold/plan.js';
-import { CliError, EXIT } from './exit_codes.js';
+import { requireProjectRoot } from '../util/package_root.js';
+import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
-import { chalk, failureReporter, findProjectRoot, printJson, printLine } from './output.js';
+import type { JsonDocument } from './failure.js';
+import { chalk, printJson, printLine } from './output.js';
 
 export interface InitOptions {
   dryRun?: boolean;
@@ -20,11 +21,11 @@ export interface InitOptions {
 }
 
 interface Outcome {
+  dryRun: boolean;
   inputs: { root: string | null };
   alreadyInitialized: boolean;
   changes: { action: ChangeAction; path: string; edits?: string[] }[];
   warnings: string[];
-  error: { code: string; message: string } | null;
 }
 
 const ACTION_COLOR: Record<ChangeAction, (text: string) => string> = {
@@ -39,58 +40,49 @@ function describeChange(change: InitChange): string {
   return `${ACTION_COLOR[change.action](change.action.toUpperCase().padEnd(9))} ${change.path}${edits}`;
 }
 
-export async function runInit(options: InitOptions): Promise<ExitCode> {
+export async function runInit(options: InitOptions, document: JsonDocument): Promise<ExitCode> {
   const outcome: Outcome = {
+    dryRun: Boolean(options.dryRun),
     inputs: { root: null },
     alreadyInitialized: false,
     changes: [],
     warnings: [],
-    error: null,
   };
-  const fail = failureReporter(outcome, options);
+  // On a failure, the shell prints the outcome as it is then (failure.ts).
+  document.fields = outcome;
+  const root = requireProjectRoot(options.cwd);
+  outcome.inputs.root = root;
+  const plan = planInit(root);
+  outcome.warnings = plan.warnings;
+  outcome.alreadyInitialized = plan.alreadyInitialized;
+  let changes = plan.changes;
+  if (!options.dryRun && !plan.alreadyInitialized) changes = await commitChanges(root, changes);
+  outcome.changes = changes.map(({ action, path: file, edits }) => ({ action, path: file, ...(edits && { edits }) }));
 
-  try {
-    const root = findProjectRoot(options.cwd);
-    outcome.inputs.root = root;
-    const plan = planInit(root);
-    outcome.warnings = plan.warnings;
-    outcome.alreadyInitialized = plan.alreadyInitialized;
-    let changes = plan.changes;
-    if (!options.dryRun && !plan.alreadyInitialized) changes = await commitChanges(root, changes);
-    outcome.changes = changes.map(({ action, path: file, edits }) => ({ action, path: file, ...(edits && { edits }) }));
-
-    if (options.json) {
-      printJson({ ok: true, dryRun: Boolean(options.dryRun), ...outcome });
-      return EXIT.ok;
-    }
-    for (const warning of plan.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
-    for (const change of changes) printLine(describeChange(change));
-    printLine();
-    const relative = path.relative(process.cwd(), root);
-    const project = relative ? `the project in ${relative}` : 'this project';
-    if (plan.alreadyInitialized) {
-      printLine(chalk.bold(`Already initialized: ${project} has everything gymnos init sets up; nothing to change.`));
-      return EXIT.ok;
-    }
-    if (options.dryRun) {
-      printLine(chalk.bold('Dry run: nothing was written. Run without --dry-run to initialize the project.'));
-      return EXIT.ok;
-    }
-    const added = plan.addedDevDependencies;
-    printLine(chalk.bold(`Initialized ${project} for gymnos.`) + ' Next steps:');
-    printLine(
-      `  1. npm install${added.length ? `      installs ${added.join(' and ')} (added to devDependencies)` : ''}`,
-    );
-    printLine('  2. npx gymnos create-new tracker --name my_tracker');
-    printLine('  3. npm test         runs test/**/*.test.ts (gymnos test)');
-    printLine('  4. npm run lint     ESLint, Prettier and the plugin contract (gymnos lint)');
+  if (options.json) {
+    printJson({ ok: true, ...outcome, error: null });
     return EXIT.ok;
-  } catch (error) {
-    if (error instanceof PlanError) {
-      return fail(error.reason === 'conflict' ? EXIT.conflict : EXIT.usage, error.code, error.message);
-    }
-    if (error instanceof CliError) return fail(error.exitCode, error.code, error.message);
-    if (error instanceof CommitError) return fail(EXIT.failure, 'WRITE_FAILED', error.message);
-    throw error;
   }
+  for (const warning of plan.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
+  for (const change of changes) printLine(describeChange(change));
+  printLine();
+  const relative = path.relative(process.cwd(), root);
+  const project = relative ? `the project in ${relative}` : 'this project';
+  if (plan.alreadyInitialized) {
+    printLine(chalk.bold(`Already initialized: ${project} has everything gymnos init sets up; nothing to change.`));
+    return EXIT.ok;
+  }
+  if (options.dryRun) {
+    printLine(chalk.bold('Dry run: nothing was written. Run without --dry-run to initialize the project.'));
+    return EXIT.ok;
+  }
+  const added = plan.addedDevDependencies;
+  printLine(chalk.bold(`Initialized ${project} for gymnos.`) + ' Next steps:');
+  printLine(
+    `  1. npm install${added.length ? `      installs ${added.join(' and ')} (added to devDependencies)` : ''}`,
+  );
+  printLine('  2. npx gymnos create-new tracker --name my_tracker');
+  printLine('  3. npm test         runs test/**/*.test.ts (gymnos test)');
+  printLine('  4. npm run lint     ESLint, Prettier and the plugin contract (gymnos lint)');
+  return EXIT.ok;
 }

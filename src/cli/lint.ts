@@ -10,10 +10,12 @@ import { formatJson } from '../lint/formatters/json.js';
 import { formatSarif } from '../lint/formatters/sarif.js';
 import { formatStylish } from '../lint/formatters/stylish.js';
 import { createProgressLine } from '../lint/progress.js';
-import { LintUsageError, onlyErrors } from '../lint/types.js';
+import { onlyErrors } from '../lint/types.js';
 import type { LintReport } from '../lint/types.js';
-import { CliError, EXIT } from './exit_codes.js';
-import { findProjectRoot, printError, printJson } from './output.js';
+import { GymnosError } from '../errors.js';
+import { requireProjectRoot } from '../util/package_root.js';
+import { EXIT } from './exit_codes.js';
+import { printError, printJson } from './output.js';
 import { GYMNOS_VERSION } from './version.js';
 
 export const LINT_FORMATS = ['stylish', 'json', 'github', 'sarif'] as const;
@@ -35,7 +37,9 @@ export interface LintCliOptions {
 function parseMaxWarnings(value: string | undefined): number {
   if (value === undefined) return -1;
   if (!/^-?\d+$/.test(value.trim()) || Number(value) < -1) {
-    throw new CliError(EXIT.usage, 'BAD_OPTION', `--max-warnings takes a whole number (0 or more), got "${value}"`);
+    throw new GymnosError('BAD_OPTION', `--max-warnings takes a whole number (0 or more), got "${value}"`, {
+      details: { option: '--max-warnings', value },
+    });
   }
   return Number(value);
 }
@@ -43,7 +47,9 @@ function parseMaxWarnings(value: string | undefined): number {
 function parseFormat(value: string | undefined): LintFormat {
   const format = value ?? 'stylish';
   if (!(LINT_FORMATS as readonly string[]).includes(format)) {
-    throw new CliError(EXIT.usage, 'BAD_OPTION', `--format must be one of ${LINT_FORMATS.join(', ')}; got "${format}"`);
+    throw new GymnosError('BAD_OPTION', `--format must be one of ${LINT_FORMATS.join(', ')}; got "${format}"`, {
+      details: { option: '--format', value: format },
+    });
   }
   return format as LintFormat;
 }
@@ -74,16 +80,11 @@ function render(report: LintReport, format: LintFormat, base: string, cwd: strin
 export async function runLint(paths: string[], options: LintCliOptions): Promise<number> {
   const format = parseFormat(options.format);
   const maxWarnings = parseMaxWarnings(options.maxWarnings);
-  const root = findProjectRoot(options.cwd);
+  const root = requireProjectRoot(options.cwd);
   const cwd = options.cwd ? path.resolve(options.cwd) : process.cwd();
 
   if (options.printConfig !== undefined) {
-    try {
-      printJson(await printConfigFor(root, path.resolve(cwd, options.printConfig), { typeAware: options.typeAware }));
-    } catch (error) {
-      if (error instanceof LintUsageError) throw new CliError(EXIT.usage, error.code, error.message);
-      throw error;
-    }
+    printJson(await printConfigFor(root, path.resolve(cwd, options.printConfig), { typeAware: options.typeAware }));
     return EXIT.ok;
   }
 
@@ -100,9 +101,6 @@ export async function runLint(paths: string[], options: LintCliOptions): Promise
       gymnosVersion: GYMNOS_VERSION,
       ...(progress ? { onProgress: (update) => progress.update(update) } : {}),
     });
-  } catch (error) {
-    if (error instanceof LintUsageError) throw new CliError(EXIT.usage, error.code, error.message);
-    throw error;
   } finally {
     progress?.stop();
   }

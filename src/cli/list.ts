@@ -4,16 +4,16 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { GymnosError } from '../registry/errors.js';
 import { loadCatalogEntry, shadowError } from '../registry/load.js';
-import { displayPath } from '../registry/package_root.js';
+import { displayPath, requireProjectRoot } from '../util/package_root.js';
 import { readCatalog } from '../registry/project.js';
 import { sourceModulePath } from '../registry/resolve.js';
-import { resolveTsxLoader } from '../test_runner/project_tests.js';
+import { resolveTsxLoader } from '../util/tsx_loader.js';
 import type { TrackerCatalog, TrackerSource } from '../registry/project.js';
-import { CliError, EXIT } from './exit_codes.js';
+import { EXIT } from './exit_codes.js';
+import type { JsonDocument } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
-import { chalk, findProjectRoot, printJson, printLine } from './output.js';
+import { chalk, printJson, printLine } from './output.js';
 
 export interface ListedTracker {
   name: string;
@@ -55,13 +55,7 @@ async function registerProjectTypeScriptLoader(catalog: TrackerCatalog): Promise
 }
 
 export async function listTrackers(root: string): Promise<TrackerListing> {
-  let catalog: TrackerCatalog;
-  try {
-    catalog = readCatalog({ root });
-  } catch (error) {
-    if (error instanceof GymnosError) throw new CliError(EXIT.usage, error.code, error.message);
-    throw error;
-  }
+  const catalog = readCatalog({ root });
   await registerProjectTypeScriptLoader(catalog);
   const trackers: ListedTracker[] = [];
   for (const [name, item] of catalog.entries) {
@@ -95,12 +89,15 @@ function printTrackers(trackers: ListedTracker[], width: number, indent = ''): v
   }
 }
 
-export async function runList(options: { json?: boolean; cwd?: string }): Promise<number> {
-  const root = findProjectRoot(options.cwd);
+export async function runList(options: { json?: boolean; cwd?: string }, document: JsonDocument): Promise<number> {
+  document.fields = { registry: null, project: null, trackers: [] };
+  const root = requireProjectRoot(options.cwd);
   const result = await listTrackers(root);
-  const exitCode = result.trackers.every((tracker) => tracker.resolves) ? EXIT.ok : EXIT.failure;
+  const ok = result.trackers.every((tracker) => tracker.resolves);
+  const exitCode = ok ? EXIT.ok : EXIT.failure;
   if (options.json) {
-    printJson(result);
+    // `ok` is false when a tracker does not resolve (exit 1); `error` is for a list that could not be made.
+    printJson({ ok, ...result, error: null });
     return exitCode;
   }
   const builtin = result.trackers.filter((tracker) => tracker.source === 'builtin');

@@ -2,12 +2,14 @@
  * `gymnos create-new --list`: the kinds, and for each of their template files the one that applies and where
  * it comes from (built-in, the project's templates/, or --templates).
  */
-import { displayPath } from '../registry/package_root.js';
-import { KINDS, resolveTemplates, TemplateError } from '../scaffold/templates.js';
+import { isGymnosError } from '../errors.js';
+import { displayPath, requireProjectRoot } from '../util/package_root.js';
+import { KINDS, resolveTemplates, unknownKind } from '../scaffold/templates.js';
 import type { TemplateSource } from '../scaffold/templates.js';
-import { CliError, EXIT } from './exit_codes.js';
+import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
-import { chalk, findProjectRoot, printError, printJson, printLine } from './output.js';
+import type { JsonDocument } from './failure.js';
+import { chalk, printJson, printLine } from './output.js';
 
 export interface ListTemplatesOptions {
   json?: boolean;
@@ -29,58 +31,48 @@ const SOURCE_LABEL: Record<TemplateSource, string> = { builtin: 'built-in', proj
 /** The project to look in; outside any (without --cwd), none: then only the built-in templates apply. */
 function projectRootOrNone(cwd: string | undefined): string | undefined {
   try {
-    return findProjectRoot(cwd);
+    return requireProjectRoot(cwd);
   } catch (error) {
-    if (cwd === undefined && error instanceof CliError && error.code === 'NO_PROJECT') return undefined;
+    if (cwd === undefined && isGymnosError(error) && error.code === 'NO_PROJECT') return undefined;
     throw error;
   }
 }
 
-export async function runListTemplates(kindArg: string | undefined, options: ListTemplatesOptions): Promise<ExitCode> {
-  try {
-    if (kindArg !== undefined && !Object.hasOwn(KINDS, kindArg)) {
-      throw new CliError(
-        EXIT.usage,
-        'UNKNOWN_KIND',
-        `unknown kind "${kindArg}"; available: ${Object.keys(KINDS).join(', ')}`,
-      );
-    }
-    const root = projectRootOrNone(options.cwd);
-    const warnings: string[] = [];
-    const kinds = [];
-    for (const kind of kindArg === undefined ? Object.keys(KINDS) : [kindArg]) {
-      const set = await resolveTemplates(kind, { root, templatesDir: options.templates });
-      warnings.push(...set.warnings);
-      const templates: ListedTemplate[] = set.files.map((file) => ({
-        template: file.template,
-        target: file.target('<name>'),
-        source: file.source,
-        path: displayPath(file.file),
-      }));
-      kinds.push({ kind, description: KINDS[kind]!.description, templates });
-    }
-    if (options.json) {
-      printJson({ ok: true, root: root ?? null, kinds, warnings, error: null });
-      return EXIT.ok;
-    }
-    for (const warning of warnings) process.stderr.write(`${chalk.yellow('warning:')} ${warning}\n`);
-    for (const { kind, description, templates } of kinds) {
-      printLine(`${chalk.bold(kind)}: ${description}`);
-      const width = Math.max(...templates.map((template) => template.target.length));
-      const labelWidth = Math.max(...templates.map((template) => SOURCE_LABEL[template.source].length));
-      for (const template of templates) {
-        const label = SOURCE_LABEL[template.source].padEnd(labelWidth);
-        const source = template.source === 'builtin' ? chalk.dim(label) : chalk.cyan(label);
-        printLine(`  ${template.target.padEnd(width)}  ${source}  ${chalk.dim(template.path)}`);
-      }
-    }
-    return EXIT.ok;
-  } catch (error) {
-    if (!(error instanceof CliError || error instanceof TemplateError)) throw error;
-    const exitCode = error instanceof CliError ? error.exitCode : EXIT.usage;
-    if (options.json)
-      printJson({ ok: false, kinds: [], warnings: [], error: { code: error.code, message: error.message } });
-    printError(error.message);
-    return exitCode;
+export async function runListTemplates(
+  kindArg: string | undefined,
+  options: ListTemplatesOptions,
+  document: JsonDocument,
+): Promise<ExitCode> {
+  document.fields = { kinds: [], warnings: [] };
+  if (kindArg !== undefined && !Object.hasOwn(KINDS, kindArg)) throw unknownKind(kindArg);
+  const root = projectRootOrNone(options.cwd);
+  const warnings: string[] = [];
+  const kinds = [];
+  for (const kind of kindArg === undefined ? Object.keys(KINDS) : [kindArg]) {
+    const set = await resolveTemplates(kind, { root, templatesDir: options.templates });
+    warnings.push(...set.warnings);
+    const templates: ListedTemplate[] = set.files.map((file) => ({
+      template: file.template,
+      target: file.target('<name>'),
+      source: file.source,
+      path: displayPath(file.file),
+    }));
+    kinds.push({ kind, description: KINDS[kind]!.description, templates });
   }
+  if (options.json) {
+    printJson({ ok: true, root: root ?? null, kinds, warnings, error: null });
+    return EXIT.ok;
+  }
+  for (const warning of warnings) process.stderr.write(`${chalk.yellow('warning:')} ${warning}\n`);
+  for (const { kind, description, templates } of kinds) {
+    printLine(`${chalk.bold(kind)}: ${description}`);
+    const width = Math.max(...templates.map((template) => template.target.length));
+    const labelWidth = Math.max(...templates.map((template) => SOURCE_LABEL[template.source].length));
+    for (const template of templates) {
+      const label = SOURCE_LABEL[template.source].padEnd(labelWidth);
+      const source = template.source === 'builtin' ? chalk.dim(label) : chalk.cyan(label);
+      printLine(`  ${template.target.padEnd(width)}  ${source}  ${chalk.dim(template.path)}`);
+    }
+  }
+  return EXIT.ok;
 }

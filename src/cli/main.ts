@@ -3,10 +3,25 @@
  * runs, so `gymnos --help` loads no template engine, prompt library or linter.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { EXIT, isCliError } from './exit_codes.js';
+import { EXIT } from './exit_codes.js';
+import { JsonDocument, reportFailure } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
 
+/** Runs one command: its exit code, or whatever it throws reported in the one place failures are. */
+type RunCommand = (
+  options: Record<string, unknown>,
+  command: (document: JsonDocument) => Promise<number>,
+) => Promise<void>;
+
 function buildProgram(setExit: (code: number) => void): Command {
+  const run: RunCommand = async (options, command) => {
+    const document = new JsonDocument(Boolean(options.json));
+    try {
+      setExit(await command(document));
+    } catch (error) {
+      setExit(reportFailure(error, document));
+    }
+  };
   const program = new Command('gymnos')
     .description('Scaffold, register and lint machine-learning tracker plugins')
     .version(GYMNOS_VERSION, '-v, --version')
@@ -61,8 +76,7 @@ Exit codes: 0 ok, 1 failure (rolled back), 2 usage or validation error, 3 confli
 130 cancelled prompt.`,
     )
     .action(async (kind: string | undefined, options: Record<string, unknown>) => {
-      const { runCreateNew } = await import('./create_new.js');
-      setExit(await runCreateNew(kind, options));
+      await run(options, async (document) => (await import('./create_new.js')).runCreateNew(kind, options, document));
     });
 
   program
@@ -87,8 +101,7 @@ Exit codes: 0 ok (or already initialized), 1 failure (rolled back), 2 usage erro
 3 conflict (a file or script exists with other content).`,
     )
     .action(async (options: Record<string, unknown>) => {
-      const { runInit } = await import('./init.js');
-      setExit(await runInit(options));
+      await run(options, async (document) => (await import('./init.js')).runInit(options, document));
     });
 
   program
@@ -114,8 +127,7 @@ Exit codes: 0 tests passed (or there are none yet), 1 a test failed, 2 usage err
 that does not exist or is outside test/, a tracker that is not registered, tsx not installed).`,
     )
     .action(async (args: string[], options: Record<string, unknown>) => {
-      const { runTest } = await import('./test.js');
-      setExit(await runTest(args, options));
+      await run(options, async () => (await import('./test.js')).runTest(args, options));
     });
 
   program
@@ -139,8 +151,7 @@ Examples:
 Exit codes: 0 every tracker resolves, 1 some do not, 2 the registry is not valid JSON.`,
     )
     .action(async (_what: string, options: Record<string, unknown>) => {
-      const { runList } = await import('./list.js');
-      setExit(await runList(options));
+      await run(options, async (document) => (await import('./list.js')).runList(options, document));
     });
 
   const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -177,8 +188,7 @@ Exit codes: 0 ok, 1 no runs found (or none matches the filters) or a run file th
 error (a bad flag, a logdir that does not exist).`,
     )
     .action(async (logdirs: string[], options: Record<string, unknown>) => {
-      const { runRuns } = await import('./runs.js');
-      setExit(await runRuns(logdirs, options));
+      await run(options, async (document) => (await import('./runs.js')).runRuns(logdirs, options, document));
     });
 
   program
@@ -208,8 +218,7 @@ Exit codes: 0 written, 1 no runs found (or none matches the filters; nothing wri
 cannot be read, 2 usage error (a bad flag, a logdir or output directory that does not exist).`,
     )
     .action(async (logdirs: string[], options: Record<string, unknown>) => {
-      const { runReport } = await import('./report.js');
-      setExit(await runReport(logdirs, options));
+      await run(options, async () => (await import('./report.js')).runReport(logdirs, options));
     });
 
   program
@@ -241,8 +250,7 @@ Exit codes: 0 clean, 1 problems found (or more warnings than --max-warnings), 2 
 error, or gymnos itself failed.`,
     )
     .action(async (paths: string[], options: Record<string, unknown>) => {
-      const { runLint } = await import('./lint.js');
-      setExit(await runLint(paths, options));
+      await run(options, async () => (await import('./lint.js')).runLint(paths, options));
     });
 
   return program;
@@ -260,12 +268,6 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit 0; any other commander error is a usage error, already printed.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (isCliError(error)) {
-      process.stderr.write(`gymnos: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(`gymnos: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.stderr.write('gymnos: this is a bug; please report it with the command you ran\n');
-    return EXIT.usage;
+    return reportFailure(error);
   }
 }

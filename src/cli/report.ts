@@ -2,9 +2,7 @@
  * `gymnos report [logdir...] -o report.html`: one self-contained HTML file comparing the runs (charts,
  * params side by side, images and figures). The work is in src/report/; this file parses flags and prints.
  */
-import { isGymnosError } from '../errors.js';
 import { writeReport } from '../report/write_report.js';
-import { cliErrorFrom } from './runs.js';
 import { EXIT } from './exit_codes.js';
 import { printError, printJson, printLine } from './output.js';
 
@@ -17,29 +15,24 @@ export interface ReportOptions {
 }
 
 export async function runReport(logdirs: string[], options: ReportOptions): Promise<number> {
-  try {
-    const result = await writeReport({
-      logdirs: logdirs.length > 0 ? logdirs : ['./logs'],
-      output: options.output ?? 'report.html',
-      title: options.title,
-      run: options.run,
-      where: options.where,
-    });
-    for (const warning of result.warnings) printError(warning);
-    if (options.json) printJson(result);
-    else {
-      const size =
-        result.bytes >= 1024 * 1024
-          ? `${(result.bytes / 1024 / 1024).toFixed(1)} MB`
-          : `${Math.ceil(result.bytes / 1024)} KB`;
-      printLine(
-        `Wrote ${result.output} (${size}): ${result.runs} runs, ${result.metrics} metrics, ` +
-          `${result.media} images and figures`,
-      );
-    }
-    return EXIT.ok;
-  } catch (error) {
-    if (isGymnosError(error)) throw cliErrorFrom(error);
-    throw error;
+  const result = await writeReport({
+    logdirs: logdirs.length > 0 ? logdirs : ['./logs'],
+    output: options.output ?? 'report.html',
+    title: options.title,
+    run: options.run,
+    where: options.where,
+  });
+  for (const warning of result.warnings) printError(warning);
+  if (options.json) printJson(result);
+  else {
+    const size =
+      result.bytes >= 1024 * 1024
+        ? `${(result.bytes / 1024 / 1024).toFixed(1)} MB`
+        : `${Math.ceil(result.bytes / 1024)} KB`;
+    printLine(
+      `Wrote ${result.output} (${size}): ${result.runs} runs, ${result.metrics} metrics, ` +
+        `${result.media} images and figures`,
+    );
   }
+  return EXIT.ok;
 }

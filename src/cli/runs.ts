@@ -3,15 +3,14 @@
  * last and best value of the metrics asked for, filters on run id and params, `--json`, and a text chart per
  * `--plot` metric. The work is in src/runs/; this file parses flags and prints.
  */
-import { isGymnosError } from '../errors.js';
-import type { GymnosError } from '../errors.js';
+import { GymnosError } from '../errors.js';
 import { listRuns } from '../runs/parallel.js';
 import { defaultCacheDir } from '../runs/summary_cache.js';
 import type { ListedRun } from '../runs/list.js';
 import type { MetricSummary, RunSummary } from '../runs/summary.js';
 import { formatNumber, renderChart } from '../runs/terminal_chart.js';
-import { CliError, EXIT } from './exit_codes.js';
-import type { ExitCode } from './exit_codes.js';
+import { EXIT } from './exit_codes.js';
+import type { JsonDocument } from './failure.js';
 import { printError, printJson, printLine } from './output.js';
 
 export interface RunsOptions {
@@ -29,21 +28,8 @@ export interface RunsOptions {
 
 const SORT_KEYS = ['id', 'start', 'duration', 'status', 'points'];
 
-/** The one place a library error becomes an exit code here (kind → code, as the CLI documents). */
-export function cliErrorFrom(error: GymnosError): CliError {
-  const exitCode: ExitCode =
-    error.kind === 'conflict'
-      ? EXIT.conflict
-      : error.kind === 'failure'
-        ? EXIT.failure
-        : error.kind === 'interrupted'
-          ? EXIT.cancelled
-          : EXIT.usage;
-  return new CliError(exitCode, error.code, error.hint ? `${error.message}; ${error.hint}` : error.message);
-}
-
-function usage(code: string, message: string): CliError {
-  return new CliError(EXIT.usage, code, message);
+function usage(code: string, message: string): GymnosError {
+  return new GymnosError(code, message);
 }
 
 /** The best value of a metric in the chosen direction, and its step. */
@@ -111,13 +97,10 @@ function table(rows: string[][]): string[] {
   );
 }
 
-export async function runRuns(logdirs: string[], options: RunsOptions): Promise<number> {
-  try {
-    return await listAndPrint(logdirs, options);
-  } catch (error) {
-    if (isGymnosError(error)) throw cliErrorFrom(error);
-    throw error;
-  }
+export async function runRuns(logdirs: string[], options: RunsOptions, document: JsonDocument): Promise<number> {
+  // On a failure, the shell prints this with ok: false and the error (failure.ts).
+  document.fields = { logdirs, mode: options.mode ?? 'min', runs: [] };
+  return listAndPrint(logdirs, options);
 }
 
 async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise<number> {

@@ -4,38 +4,34 @@
  * them; `--tracker <name>` runs one tracker's test and the conformance kit against it.
  */
 import path from 'node:path';
-import { GymnosError } from '../registry/errors.js';
+import { GymnosError } from '../errors.js';
+import { requireProjectRoot } from '../util/package_root.js';
 import {
   collectTestFiles,
   DEFAULT_TEST_DIRECTORY,
   needsTypeScriptLoader,
   nodeOptionsProblem,
-  resolveTsxLoader,
   runTestFiles,
   trackerTestRun,
 } from '../test_runner/project_tests.js';
-import { CliError, EXIT } from './exit_codes.js';
-import { findProjectRoot, printLine } from './output.js';
+import { resolveTsxLoader } from '../util/tsx_loader.js';
+import { EXIT } from './exit_codes.js';
+import { printLine } from './output.js';
 
 export async function runTest(args: string[], options: { cwd?: string; tracker?: string }): Promise<number> {
   const nodeOptions = args.filter((arg) => arg.startsWith('-'));
   const paths = args.filter((arg) => !arg.startsWith('-'));
   const problem = nodeOptionsProblem(nodeOptions);
-  if (problem) throw new CliError(EXIT.usage, 'BAD_OPTION', problem);
+  if (problem) throw new GymnosError('BAD_OPTION', problem, { details: { options: nodeOptions } });
   if (options.tracker !== undefined && paths.length > 0) {
-    throw new CliError(EXIT.usage, 'BAD_OPTION', `give --tracker or test paths, not both (got ${paths.join(' ')})`);
+    throw new GymnosError('BAD_OPTION', `give --tracker or test paths, not both (got ${paths.join(' ')})`);
   }
-  const root = findProjectRoot(options.cwd);
+  const root = requireProjectRoot(options.cwd);
   const base = options.cwd ? path.resolve(options.cwd) : process.cwd();
   let files: string[];
   let env: Record<string, string> = {};
-  try {
-    if (options.tracker !== undefined) ({ files, env } = trackerTestRun(root, options.tracker));
-    else files = collectTestFiles(root, paths, base);
-  } catch (error) {
-    if (error instanceof GymnosError) throw new CliError(EXIT.usage, error.code, error.message);
-    throw error;
-  }
+  if (options.tracker !== undefined) ({ files, env } = trackerTestRun(root, options.tracker));
+  else files = collectTestFiles(root, paths, base);
   if (files.length === 0) {
     // A project just initialized has no tests yet: that is not a failure.
     printLine(
@@ -48,8 +44,7 @@ export async function runTest(args: string[], options: { cwd?: string; tracker?:
   const needsLoader = options.tracker !== undefined || needsTypeScriptLoader(files);
   const loader = needsLoader ? resolveTsxLoader(root) : undefined;
   if (needsLoader && !loader) {
-    throw new CliError(
-      EXIT.usage,
+    throw new GymnosError(
       'TSX_MISSING',
       'tsx is not installed in this project, and Node cannot run TypeScript tests without it: run `npm install` ' +
         '(gymnos init adds tsx to devDependencies) or `npm install --save-dev tsx`',

@@ -3,11 +3,11 @@
  * its line and column), and edited as JSON through jsonc-parser, so that key order, indentation, line endings,
  * the trailing newline and every key init does not touch stay byte for byte as the author left them.
  */
-import { applyEdits, findNodeAtLocation, modify, parseTree, printParseErrorCode } from 'jsonc-parser';
-import type { Node, ParseError } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, modify } from 'jsonc-parser';
+import type { Node } from 'jsonc-parser';
+import { GymnosError } from '../errors.js';
 import { detectFormatting } from '../registry/edit.js';
-import { lineAndColumn } from '../registry/registry.js';
-import { PlanError } from '../scaffold/plan.js';
+import { lineAndColumn, parseJsonText } from '../util/json_text.js';
 
 export const PACKAGE_JSON = 'package.json';
 
@@ -23,28 +23,16 @@ export interface PackageJson {
 
 /** Parses package.json text; invalid JSON or a non-object is a usage error naming the line and column. */
 export function parsePackageJson(text: string): PackageJson {
-  const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
-  let failure: { offset: number; reason: string } | undefined;
-  if (errors.length > 0) {
-    const reason = printParseErrorCode(errors[0]!.error)
-      .replace(/([a-z])([A-Z])/g, '$1 $2')
-      .toLowerCase();
-    failure = { offset: errors[0]!.offset, reason: `invalid JSON (${reason})` };
-  } else {
-    try {
-      JSON.parse(text); // jsonc-parser is lenient in corners; JSON.parse, as npm uses, is the judge
-    } catch (error) {
-      failure = { offset: Number(/position (\d+)/.exec(String(error))?.[1] ?? 0), reason: 'invalid JSON' };
-    }
-  }
-  if (!failure && tree?.type !== 'object') failure = { offset: tree?.offset ?? 0, reason: 'not a JSON object' };
+  const { tree, error } = parseJsonText(text);
+  const failure =
+    error ??
+    (tree?.type === 'object' ? undefined : { ...lineAndColumn(text, tree?.offset ?? 0), reason: 'not a JSON object' });
   if (failure) {
-    const { line, column } = lineAndColumn(text, failure.offset);
-    throw new PlanError(
-      'usage',
+    const { line, column, reason } = failure;
+    throw new GymnosError(
       'PACKAGE_JSON_INVALID',
-      `${PACKAGE_JSON}:${line}:${column}: ${failure.reason}; fix it (npm cannot read it either) and try again`,
+      `${PACKAGE_JSON}:${line}:${column}: ${reason}; fix it (npm cannot read it either) and try again`,
+      { details: { file: PACKAGE_JSON, line, column, reason } },
     );
   }
   return { text, tree: tree!, manifest: JSON.parse(text) as Record<string, unknown> };
@@ -56,10 +44,10 @@ export function objectSection(pkg: PackageJson, key: string): Record<string, unk
   if (!node) return undefined;
   if (node.type !== 'object') {
     const { line, column } = lineAndColumn(pkg.text, node.offset);
-    throw new PlanError(
-      'usage',
+    throw new GymnosError(
       'PACKAGE_JSON_INVALID',
       `${PACKAGE_JSON}:${line}:${column}: "${key}" must be an object; fix it and try again`,
+      { details: { file: PACKAGE_JSON, line, column, key } },
     );
   }
   return pkg.manifest[key] as Record<string, unknown>;

@@ -6,10 +6,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { GymnosError } from '../registry/errors.js';
-import { gymnosRoot, isGymnosPackage } from '../registry/package_root.js';
-import { parseRegistry } from '../registry/registry.js';
-import { PlanError } from '../scaffold/plan.js';
+import { GymnosError, isGymnosError } from '../errors.js';
+import { gymnosRoot, isGymnosRepository } from '../util/package_root.js';
+import { parseRegistry, REGISTRY_PATH } from '../registry/registry.js';
 import type { PlannedChange } from '../scaffold/plan.js';
 import { dependsOn, objectSection, PACKAGE_JSON, parsePackageJson, setJsonValue } from './package_json.js';
 import type { PackageJson } from './package_json.js';
@@ -19,7 +18,6 @@ export const TEST_SCRIPT = 'gymnos test';
 export const ESLINT_CONFIG_SOURCE = "export { default } from 'gymnos/eslint-config';\n";
 /** Kept in git while it has no tracker yet; create-new adds the first one beside it. */
 export const TRACKERS_KEEP_FILE = 'src/trackers/.gitkeep';
-const REGISTRY_FILE = 'var/trackers.json';
 /** What the tests need on every supported Node: tsx runs them (Node 20 cannot import .ts), TypeScript lints. */
 export const TEST_TOOLS = ['tsx', 'typescript'] as const;
 
@@ -73,21 +71,21 @@ function testToolVersions(): Record<(typeof TEST_TOOLS)[number], string> {
 
 /** var/trackers.json: created empty, or kept as is when it is a valid registry. */
 function planRegistry(root: string): InitChange {
-  const text = readFileIfPresent(path.join(root, REGISTRY_FILE));
-  if (text === undefined) return created(REGISTRY_FILE, '{}\n');
+  const text = readFileIfPresent(path.join(root, REGISTRY_PATH));
+  if (text === undefined) return created(REGISTRY_PATH, '{}\n');
   try {
-    parseRegistry(text, REGISTRY_FILE);
+    parseRegistry(text, REGISTRY_PATH);
   } catch (error) {
-    if (error instanceof GymnosError) {
-      throw new PlanError(
-        'conflict',
-        error.code,
-        `${error.message.replace(/; fix .*$/, '')}; fix or remove it, then run gymnos init again`,
-      );
-    }
-    throw error;
+    if (!isGymnosError(error)) throw error;
+    // An existing registry init would replace: a conflict, told in init's words.
+    const { line, column, reason } = error.details as { line: number; column: number; reason: string };
+    throw new GymnosError(
+      error.code,
+      `${REGISTRY_PATH}:${line}:${column}: ${reason}; fix or remove it, then run gymnos init again`,
+      { kind: 'conflict', details: error.details, cause: error },
+    );
   }
-  return unchanged(REGISTRY_FILE, text);
+  return unchanged(REGISTRY_PATH, text);
 }
 
 /** src/trackers/: a keep file makes git track it while it is empty; an existing directory is left alone. */
@@ -95,11 +93,10 @@ function planTrackersDirectory(root: string): InitChange {
   const directory = path.dirname(TRACKERS_KEEP_FILE);
   if (existsSync(path.join(root, directory))) {
     if (!statSync(path.join(root, directory)).isDirectory()) {
-      throw new PlanError(
-        'conflict',
-        'FILE_IN_THE_WAY',
-        `${directory} is a file; move it away, then run gymnos init again`,
-      );
+      throw new GymnosError('FILE_IN_THE_WAY', `${directory} is a file; move it away, then run gymnos init again`, {
+        kind: 'conflict',
+        details: { file: directory },
+      });
     }
     return { action: 'unchanged', path: `${directory}/`, content: '', before: '' };
   }
@@ -125,10 +122,10 @@ function planEslintConfig(root: string, isModule: boolean): InitChange {
       ? 'it is an ES module, but this package is not "type": "module", so Node loads it as CommonJS; ' +
         'rename it to eslint.config.mjs'
       : `make it use gymnos's config (${ESLINT_CONFIG_SOURCE.trim()}) or remove it`;
-    throw new PlanError(
-      'conflict',
+    throw new GymnosError(
       'ESLINT_CONFIG_EXISTS',
       `${name} already exists${usesGymnos ? '' : ' with a config of its own'}; ${problem}, then run gymnos init again`,
+      { kind: 'conflict', details: { file: name } },
     );
   }
   return unchanged(present[0]!.name, present[0]!.text);
@@ -154,11 +151,11 @@ function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): Init
     if (typeof current === 'string' && runsGymnosCommand(current, command)) continue;
     const isPlaceholder = script === 'test' && typeof current === 'string' && NPM_PLACEHOLDER_TEST.test(current.trim());
     if (current !== undefined && !isPlaceholder) {
-      throw new PlanError(
-        'conflict',
+      throw new GymnosError(
         'SCRIPT_EXISTS',
         `${PACKAGE_JSON} already has a "${script}" script (${JSON.stringify(current)}); change it to ` +
           `"${command}" or remove it, then run gymnos init again`,
+        { kind: 'conflict', details: { file: PACKAGE_JSON, script, current } },
       );
     }
     text = setJsonValue(text, ['scripts', script], command);
@@ -175,11 +172,10 @@ function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): Init
   return { action: 'update', path: PACKAGE_JSON, content: text, before: pkg.text, edits };
 }
 
-/** Plans `gymnos init` in the npm project at `root`. Throws a PlanError (usage or conflict) on a problem. */
+/** Plans `gymnos init` in the npm project at `root`. Throws a GymnosError (usage or conflict) on a problem. */
 export function planInit(root: string): InitPlan {
-  if (isGymnosPackage(root)) {
-    throw new PlanError(
-      'usage',
+  if (isGymnosRepository(root)) {
+    throw new GymnosError(
       'GYMNOS_REPOSITORY',
       `${root} is the gymnos repository itself, which needs no init; ` +
         'run gymnos init in a project that depends on gymnos',
@@ -187,7 +183,9 @@ export function planInit(root: string): InitPlan {
   }
   const text = readFileIfPresent(path.join(root, PACKAGE_JSON));
   if (text === undefined) {
-    throw new PlanError('usage', 'NO_PROJECT', `no ${PACKAGE_JSON} in ${root}; run npm init first`);
+    throw new GymnosError('NO_PROJECT', `no ${PACKAGE_JSON} in ${root}; run npm init first`, {
+      details: { path: root },
+    });
   }
   const pkg = parsePackageJson(text);
   const isModule = pkg.manifest.type === 'module';

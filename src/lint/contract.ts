@@ -16,11 +16,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type TS from 'typescript';
-import { BUILTIN_TRACKERS } from '../registry/builtins.js';
-import { GymnosError } from '../registry/errors.js';
-import { RESERVED_NAMES } from '../registry/names.js';
+import { isBuiltinTracker } from '../registry/builtins.js';
+import { isGymnosError } from '../errors.js';
+import { isSnakeCase, RESERVED_NAMES } from '../registry/names.js';
 import { parseRegistry, REGISTRY_PATH } from '../registry/registry.js';
 import type { RegistryEntry } from '../registry/registry.js';
+import {
+  moduleInsidePackage,
+  outsidePackageMessage,
+  registryModulePath,
+  sourceModulePath,
+} from '../registry/resolve.js';
 import type { Diagnostic } from './types.js';
 
 export const CONTRACT_RULES = {
@@ -36,7 +42,6 @@ export const CONTRACT_RULES = {
 
 export type ContractRule = keyof typeof CONTRACT_RULES;
 
-const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const SOURCE_EXTENSION = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
 
 export interface ContractInput {
@@ -92,7 +97,7 @@ class ContractChecker {
   }
 
   run(): Map<string, Diagnostic[]> {
-    const registryFile = REGISTRY_PATH.split(path.sep).join('/');
+    const registryFile = REGISTRY_PATH;
     const registryPath = path.join(this.#input.root, registryFile);
     const trackerModules = this.#input.allFiles.filter(
       (file) => file.startsWith('src/trackers/') && SOURCE_EXTENSION.test(file) && !/\.d\.[cm]?ts$/.test(file),
@@ -106,16 +111,13 @@ class ContractChecker {
     try {
       registry = parseRegistry(readFileSync(registryPath, 'utf8'), registryFile);
     } catch (error) {
-      if (!(error instanceof GymnosError)) throw error;
-      const match = /^.*?:(\d+):(\d+): (.*)$/s.exec(error.message);
-      this.#report(registryFile, 'gymnos/registry-syntax', match?.[3] ?? error.message, {
-        line: Number(match?.[1] ?? 1),
-        column: Number(match?.[2] ?? 1),
-      });
+      if (!isGymnosError(error)) throw error;
+      const { line, column, reason } = error.details as { line: number; column: number; reason: string };
+      this.#report(registryFile, 'gymnos/registry-syntax', reason, { line, column });
       return this.#diagnostics;
     }
     for (const problem of registry.problems) {
-      const rule = problem.message.startsWith('invalid tracker name') ? 'gymnos/tracker-name' : 'gymnos/registry-entry';
+      const rule = problem.kind === 'name' ? 'gymnos/tracker-name' : 'gymnos/registry-entry';
       this.#report(registryFile, rule, problem.message, problem);
     }
     this.#checkShadows([...registry.entries.values(), ...registry.problems], registryFile);
@@ -142,18 +144,12 @@ class ContractChecker {
 
   /** Checks one registry entry; returns its module file (relative) when it exists. */
   #checkEntry(entry: RegistryEntry, registryFile: string): string | undefined {
-    const module = entry.module.replace(/\\/g, '/');
-    if (path.isAbsolute(module) || /^[a-z][a-z0-9+.-]*:/i.test(module) || module.split('/').includes('..')) {
-      this.#report(
-        registryFile,
-        'gymnos/tracker-module',
-        `"${entry.name}" points to "${entry.module}", outside the package; ` +
-          'use a path relative to src/, e.g. "trackers/<name>.js"',
-        entry,
-      );
+    const module = moduleInsidePackage(entry.module);
+    if (module === undefined) {
+      this.#report(registryFile, 'gymnos/tracker-module', outsidePackageMessage(entry), entry);
       return undefined;
     }
-    const candidates = [`src/${module.replace(/\.(m|c)?js$/, '.$1ts')}`, `src/${module}`];
+    const candidates = [`src/${sourceModulePath(module)}`, `src/${module}`];
     const file = candidates.find((candidate) => existsSync(path.join(this.#input.root, candidate)));
     if (!file) {
       this.#report(
@@ -206,7 +202,7 @@ class ContractChecker {
     if (this.#input.isGymnosRepository) return; // the built-ins are registered there
     const reported = new Set<string>();
     for (const entry of entries) {
-      if (!BUILTIN_TRACKERS.has(entry.name) || reported.has(entry.name)) continue;
+      if (!isBuiltinTracker(entry.name) || reported.has(entry.name)) continue;
       reported.add(entry.name);
       this.#report(
         registryFile,
@@ -235,9 +231,9 @@ class ContractChecker {
         if (this.#extendsTracker(ref, 0).kind !== 'yes') continue;
         const directory = path.posix.dirname(file);
         const trackerName = directory === 'src/trackers' ? stem : directory.slice('src/trackers/'.length).split('/')[0];
-        const target = `${file.slice('src/'.length).replace(/\.(m|c)?ts$/, '.$1js')}#${name}`;
+        const target = `${registryModulePath(file.slice('src/'.length))}#${name}`;
         const position = this.#position(file, statement);
-        if (!SNAKE_CASE.test(trackerName)) {
+        if (!isSnakeCase(trackerName)) {
           this.#report(
             file,
             'gymnos/tracker-name',
@@ -283,7 +279,7 @@ class ContractChecker {
     if (!specifier.startsWith('.')) return undefined;
     const base = path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
     const candidates = [
-      base.replace(/\.(m|c)?js$/, '.$1ts'),
+      sourceModulePath(base),
       base,
       `${base}.ts`,
       `${base}.js`,

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { computeFingerprint, cacheDirectory, FingerprintStore } from './fingerprint.js';
 import { listProjectFiles } from './files.js';
 import type { LintProgress } from './run_linters.js';
-import { isGymnosPackage } from '../registry/package_root.js';
-import { LintUsageError } from './types.js';
+import { isGymnosRepository } from '../util/package_root.js';
+import { GymnosError } from '../errors.js';
 import type { LintReport } from './types.js';
 import { projectTypeScript, typeScriptProblem } from './typescript_version.js';
 
@@ -38,7 +38,7 @@ function nothingToFix(report: LintReport): boolean {
   return report.fixableErrorCount === 0 && report.fixableWarningCount === 0;
 }
 
-/** Lints the project and returns the report. Throws LintUsageError for what is exit 2. */
+/** Lints the project and returns the report. Throws GymnosError for what is exit 2. */
 export async function lintProject(options: LintOptions): Promise<LintReport> {
   const started = performance.now();
   const root = path.resolve(options.root);
@@ -46,7 +46,7 @@ export async function lintProject(options: LintOptions): Promise<LintReport> {
   const fix = options.fix ?? false;
   const typeScript = projectTypeScript(root);
   const problem = typeScriptProblem(typeScript, root);
-  if (problem) throw new LintUsageError('TYPESCRIPT_UNSUPPORTED', problem);
+  if (problem) throw new GymnosError('TYPESCRIPT_UNSUPPORTED', problem);
 
   const files = await listProjectFiles(root, options.paths ?? [], options.base ?? root);
   const directory = options.cache === false ? undefined : cacheDirectory(root);
@@ -78,7 +78,7 @@ export async function lintProject(options: LintOptions): Promise<LintReport> {
     fix,
     typeAware,
     cacheDirectory: directory,
-    isGymnosRepository: isGymnosPackage(root),
+    isGymnosRepository: isGymnosRepository(root),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const report: LintReport = { ...result, cache: store ? 'miss' : 'off', durationMs: 0 };
@@ -98,7 +98,7 @@ export async function printConfigFor(
   options: { typeAware?: boolean } = {},
 ): Promise<{ file: string; eslint: unknown; prettier: Record<string, unknown> | null }> {
   const problem = typeScriptProblem(projectTypeScript(root), root);
-  if (problem) throw new LintUsageError('TYPESCRIPT_UNSUPPORTED', problem);
+  if (problem) throw new GymnosError('TYPESCRIPT_UNSUPPORTED', problem);
   const { configForFile } = await import('./run_linters.js');
   return configForFile(root, path.resolve(root, file), options.typeAware ?? false);
 }

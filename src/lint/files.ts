@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { LintUsageError } from './types.js';
+import { GymnosError } from '../errors.js';
 
 /** Linted by ESLint (and checked by Prettier). */
 export const ESLINT_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
@@ -77,7 +77,7 @@ function isFile(file: string): boolean {
 
 /**
  * The project's files under `root`, and the lintable ones among them narrowed by `paths` (files, directories or
- * globs, relative to `base`). A path that matches no lintable file is a LintUsageError.
+ * globs, relative to `base`). A path that matches no lintable file is a GymnosError.
  */
 export async function listProjectFiles(
   root: string,
@@ -116,10 +116,10 @@ async function narrow(root: string, lintable: string[], paths: readonly string[]
       const absolute = path.resolve(base, given);
       const relative = toProjectPath(root, absolute);
       if (relative === undefined) {
-        throw new LintUsageError('PATH_OUTSIDE_PROJECT', `${given} is outside the project (${root})`);
+        throw new GymnosError('PATH_OUTSIDE_PROJECT', `${given} is outside the project (${root})`);
       }
       const stat = statSync(absolute, { throwIfNoEntry: false });
-      if (!stat) throw new LintUsageError('PATH_MISSING', `${given}: no such file or directory`);
+      if (!stat) throw new GymnosError('PATH_MISSING', `${given}: no such file or directory`);
       if (stat.isDirectory()) {
         const prefix = relative === '' ? '' : `${relative}/`;
         matched.push(...lintable.filter((file) => file.startsWith(prefix)));
@@ -128,7 +128,7 @@ async function narrow(root: string, lintable: string[], paths: readonly string[]
       }
     }
     if (matched.length === 0) {
-      throw new LintUsageError(
+      throw new GymnosError(
         'PATH_MATCHES_NOTHING',
         `${given} matches no file to lint (linted: ${[...ESLINT_EXTENSIONS, ...PRETTIER_ONLY_EXTENSIONS].join(' ')}; ` +
           `never ${NEVER_LINTED_DIRECTORIES.map((directory) => `${directory}/`).join(', ')} nor files git ignores)`,

@@ -4,7 +4,7 @@
  * file's content and everything the plugin-contract rules read: the registry and the project's source files,
  * which they follow from a registry entry through imports to `Tracker`). When it matches the one stored with the
  * last report, that report is replayed and no linter is loaded at all: a cached run reports exactly what an
- * uncached one would. Only ever this module and node built-ins are loaded on that path.
+ * uncached one would. Only this module, the atomic write and node built-ins are loaded on that path.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';

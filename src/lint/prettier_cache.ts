@@ -5,9 +5,10 @@
  * .prettierignore) starts it afresh.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic_write.js';
 import { configFiles, rootTag } from './fingerprint.js';
 import { PRETTIER_DEFAULTS, PRETTIER_FORCED } from './prettier_check.js';
 import type { PrettierOutcome } from './prettier_check.js';
@@ -64,9 +65,7 @@ export class PrettierCache {
     }
     try {
       mkdirSync(path.dirname(this.#file), { recursive: true });
-      const temporary = `${this.#file}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ key: this.#key, files } satisfies Stored));
-      renameSync(temporary, this.#file);
+      writeFileAtomicSync(this.#file, JSON.stringify({ key: this.#key, files } satisfies Stored));
     } catch {
       // a read-only node_modules only costs speed
     }

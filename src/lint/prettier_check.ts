@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MAX_LINE_LENGTH_COLUMNS } from './limits.js';
+import type { PrettierWorkerInput, PrettierWorkerMessage } from './prettier_worker.js';
 
 /** gymnos's defaults, under the project's config. */
 export const PRETTIER_DEFAULTS = { singleQuote: true } as const;
@@ -31,63 +32,20 @@ export interface PrettierRunOptions {
   onProgress?: (done: number) => void;
 }
 
-// The worker's code: plain CommonJS, evaluated by the Worker (no file of its own to find at run time, whether
-// gymnos runs bundled, compiled or from its TypeScript sources).
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
-
-function firstDifferentLine(input, output) {
-  const before = input.split('\\n');
-  const after = output.split('\\n');
-  for (let index = 0; index < Math.max(before.length, after.length); index++) {
-    if (before[index] !== after[index]) return Math.min(index + 1, before.length);
-  }
-  return 1;
+/**
+ * The worker thread, running the module beside this one: prettier_worker.js once compiled (dist/lint/) or bundled
+ * (dist/cli-bundle/, where bin/build.mjs puts it beside the lint chunks). From the TypeScript sources (gymnos's own
+ * tests, under tsx) it is prettier_worker.ts, which the worker imports through tsx's API: on Node 20, tsx's
+ * `--import` hooks do not reach a worker's entry module.
+ */
+function startWorker(workerData: PrettierWorkerInput): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./prettier_worker.js', import.meta.url), { workerData });
+  const source = JSON.stringify(new URL('./prettier_worker.ts', import.meta.url).href);
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const code = `import(${api}).then(({ tsImport }) => tsImport(${source}, ${source}))`;
+  return new Worker(code, { eval: true, execArgv: [], workerData });
 }
-
-(async () => {
-  const { root, files, write, defaults, forced, ignorePath, known } = workerData;
-  const sha1 = (text) => crypto.createHash('sha1').update(text).digest('hex');
-  let prettier; // imported at the first file the cache does not vouch for
-  const results = [];
-  let done = 0;
-  for (const file of files) {
-    const absolute = path.join(root, file);
-    try {
-      const input = fs.readFileSync(absolute, 'utf8');
-      const hash = sha1(input);
-      if (known[file] === hash) {
-        results.push({ file, status: 'formatted', hash });
-      } else {
-        prettier ??= await import(workerData.prettierUrl);
-        const info = await prettier.getFileInfo(absolute, { ignorePath, resolveConfig: false });
-        if (info.ignored || !info.inferredParser) {
-          results.push({ file, status: 'skipped' });
-        } else {
-          const config = (await prettier.resolveConfig(absolute, { editorconfig: true })) || {};
-          const options = { ...defaults, ...config, ...forced, filepath: absolute };
-          const output = await prettier.format(input, options);
-          if (output === input) results.push({ file, status: 'formatted', hash });
-          else if (write) {
-            fs.writeFileSync(absolute, output);
-            results.push({ file, status: 'written', hash: sha1(output) });
-          } else results.push({ file, status: 'unformatted', line: firstDifferentLine(input, output) });
-        }
-      }
-    } catch (error) {
-      const start = (error && error.loc && error.loc.start) || {};
-      const message = String((error && error.message) || error).split('\\n')[0].replace(/ \\(\\d+:\\d+\\)$/, '');
-      results.push({ file, status: 'error', message, line: start.line || 1, column: start.column || 1 });
-    }
-    done++;
-    if (done % 8 === 0) parentPort.postMessage({ type: 'progress', done });
-  }
-  parentPort.postMessage({ type: 'done', results });
-})().catch((error) => parentPort.postMessage({ type: 'crash', message: String((error && error.stack) || error) }));
-`;
 
 /** Checks (or, with `write`, formats) `files` (relative to `root`) with Prettier on a worker thread. */
 export function runPrettier(
@@ -97,8 +55,7 @@ export function runPrettier(
 ): Promise<PrettierOutcome[]> {
   if (files.length === 0) return Promise.resolve([]);
   const ignoreFile = path.join(root, '.prettierignore');
-  const workerData = {
-    prettierUrl: import.meta.resolve('prettier'),
+  const workerData: PrettierWorkerInput = {
     root,
     files,
     write: options.write,
@@ -108,14 +65,14 @@ export function runPrettier(
     ignorePath: existsSync(ignoreFile) ? [ignoreFile] : [],
   };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+    const worker = startWorker(workerData);
     let settled = false;
-    worker.on('message', (message: { type: string; done?: number; results?: PrettierOutcome[]; message?: string }) => {
-      if (message.type === 'progress') options.onProgress?.(message.done ?? 0);
+    worker.on('message', (message: PrettierWorkerMessage) => {
+      if (message.type === 'progress') options.onProgress?.(message.done);
       else if (message.type === 'done') {
         settled = true;
         options.onProgress?.(files.length);
-        resolve(message.results ?? []);
+        resolve(message.results);
         void worker.terminate();
       } else if (message.type === 'crash') {
         settled = true;

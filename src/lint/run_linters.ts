@@ -15,7 +15,8 @@ import { findTodoMarkers, TODO_RULE, TODO_RULE_DESCRIPTION } from './todo_marker
 import { PrettierCache } from './prettier_cache.js';
 import { runPrettier } from './prettier_check.js';
 import type { PrettierOutcome } from './prettier_check.js';
-import { compareDiagnostics, countDiagnostics, LintUsageError } from './types.js';
+import { compareDiagnostics, countDiagnostics } from './types.js';
+import { GymnosError } from '../errors.js';
 import type { Diagnostic, FileReport, LintReport, RuleInfo } from './types.js';
 
 export interface LintProgress {
@@ -61,7 +62,7 @@ export async function createEslint(
       warnIgnored: false,
     });
   } catch (error) {
-    throw new LintUsageError('ESLINT_CONFIG', `the ESLint configuration is invalid: ${(error as Error).message}`, {
+    throw new GymnosError('ESLINT_CONFIG', `the ESLint configuration is invalid: ${(error as Error).message}`, {
       cause: error,
     });
   }

@@ -92,17 +92,3 @@ export function onlyErrors(report: LintReport): LintReport {
   }));
   return { ...report, files, ...countDiagnostics(files) };
 }
-
-/**
- * The lint could not run as asked (a path that matches nothing, an unsupported TypeScript, a broken config):
- * exit 2, never to be confused with findings.
- */
-export class LintUsageError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LintUsageError';
-    this.code = code;
-  }
-}

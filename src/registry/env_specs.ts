@@ -5,7 +5,7 @@
  * or `none`. Unset or empty: no choice made (the caller's default applies).
  */
 import { GymnosError } from '../errors.js';
-import type { TrackerSpec } from '../trackers/tracker_list.js';
+import type { TrackerSpec } from './tracker_list.js';
 import { BUILTIN_TRACKERS } from './builtins.js';
 
 export const TRACKERS_VARIABLE = 'GYMNOS_TRACKERS';
@@ -23,7 +23,7 @@ function invalid(message: string): GymnosError {
  */
 export function trackerSpecsFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
-  known: Iterable<string> = BUILTIN_TRACKERS,
+  known: Iterable<string> = Object.keys(BUILTIN_TRACKERS),
 ): TrackerSpec[] | undefined {
   const text = env[TRACKERS_VARIABLE]?.trim();
   if (!text) return undefined;

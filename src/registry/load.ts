@@ -6,12 +6,14 @@ import { pathToFileURL } from 'node:url';
 import { isTrackerClass } from '../trackers/tracker.js';
 import type { Tracker } from '../trackers/tracker.js';
 import { closestName } from './closest.js';
-import { GymnosError } from './errors.js';
-import { displayPath } from './package_root.js';
+import { GymnosError } from '../errors.js';
+import { displayPath } from '../util/package_root.js';
 import { readCatalog } from './project.js';
 import type { CatalogEntry, ShadowingEntry, TrackerCatalog, TrackerSource } from './project.js';
 import type { Registry } from './registry.js';
-import { missingModuleError, projectModuleFiles, resolveEntryModule } from './resolve.js';
+import { missingModuleError, projectModuleFiles } from './resolve.js';
+import { BUILTIN_TRACKERS, builtinTrackerFile, isBuiltinTracker } from './builtins.js';
+import type { BuiltinTrackerName } from './builtins.js';
 
 export interface LoadOptions {
   /**
@@ -58,8 +60,8 @@ export async function loadFromCatalog(catalog: TrackerCatalog, name: string): Pr
 export async function loadCatalogEntry(catalog: TrackerCatalog, item: CatalogEntry): Promise<LoadedTrackerClass> {
   const { entry, registry, root } = item;
   const name = entry.name;
-  const { module, file } =
-    item.source === 'project' && catalog.project ? await importProjectModule(item) : await importEntryModule(item);
+  if (item.source === 'builtin' && isBuiltinTracker(name)) return loadBuiltin(item, name);
+  const { module, file } = await importPackageModule(item);
   const Class = module[entry.exportName];
   if (!isTrackerClass(Class)) {
     const what = Class === undefined ? 'does not export' : 'exports something other than a Tracker subclass as';
@@ -128,23 +130,28 @@ function importFailed({ entry, root }: CatalogEntry, file: string, error: unknow
   );
 }
 
-/** A module of the gymnos package: from src/ when gymnos runs from its sources, from dist/ otherwise. */
-async function importEntryModule(item: CatalogEntry) {
-  const { entry, registry, root } = item;
-  const { file, candidates } = resolveEntryModule(root, entry, registry.file);
-  if (!file) throw missingModuleError(root, entry, registry, candidates);
+/** A built-in tracker, through gymnos's table: its module is imported relative to the table itself. */
+async function loadBuiltin(item: CatalogEntry, name: BuiltinTrackerName): Promise<LoadedTrackerClass> {
+  const file = builtinTrackerFile(name);
   try {
-    return { module: await importFile(file), file };
+    return {
+      Class: await BUILTIN_TRACKERS[name].load(),
+      registry: item.registry,
+      file,
+      source: 'builtin',
+      root: item.root,
+    };
   } catch (error) {
     throw importFailed(item, file, error);
   }
 }
 
 /**
- * A project's module: its TypeScript source when Node can import it (under tsx, or any TS loader), else its
- * build, else a JavaScript source. Importing the source is the test of whether a loader is there.
+ * A module of a package's own registry (a project's, or one generated in the gymnos repository): its TypeScript
+ * source when Node can import it (under tsx, or any TS loader), else its build, else a JavaScript source.
+ * Importing the source is the test of whether a loader is there.
  */
-async function importProjectModule(item: CatalogEntry) {
+async function importPackageModule(item: CatalogEntry) {
   const { entry, registry, root } = item;
   const { source, fallbacks, candidates } = projectModuleFiles(root, entry, registry.file);
   let noLoader: unknown;

@@ -7,6 +7,11 @@ export const MAX_TRACKER_NAME_LENGTH = 64;
 
 const TRACKER_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 
+/** The snake_case rule alone (no length limit, no reserved words): for module file names too. */
+export function isSnakeCase(name: string): boolean {
+  return TRACKER_NAME.test(name);
+}
+
 /** JavaScript reserved words, and names of the modules that sit beside the trackers in src/trackers/. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   ...'break case catch class const continue debugger default delete do else enum export extends'.split(' '),
@@ -28,7 +33,7 @@ export function trackerNameProblem(name: string): string | undefined {
   if (name.length > MAX_TRACKER_NAME_LENGTH) {
     return `"${name.slice(0, 20)}…" is ${name.length} characters long; at most ${MAX_TRACKER_NAME_LENGTH} are allowed`;
   }
-  if (!TRACKER_NAME.test(name)) {
+  if (!isSnakeCase(name)) {
     return (
       `"${name}" is not a snake_case name: ` +
       'use lowercase letters, digits and single underscores, starting with a letter (e.g. my_tracker)'

@@ -4,13 +4,13 @@
  *
  * The project is `options.root` when given, else the nearest directory at or above process.cwd() that holds a
  * package.json (the rule npm and the CLI use), so a project's tests can call plain `load('my_tracker')`. A
- * project without var/trackers.json adds no trackers. In the gymnos package itself (a package.json named
- * "gymnos") there is one registry, read as a whole, as before projects had their own.
+ * project without var/trackers.json adds no trackers. In the gymnos repository itself (isGymnosRepository) there
+ * is one registry, read as a whole, as before projects had their own.
  */
 import path from 'node:path';
-import { BUILTIN_TRACKERS } from './builtins.js';
-import { findPackageRoot, gymnosRoot, isGymnosPackage } from './package_root.js';
-import { readRegistry } from './registry.js';
+import { BUILTIN_TRACKERS, isBuiltinTracker } from './builtins.js';
+import { findPackageRoot, gymnosRoot, isGymnosRepository } from '../util/package_root.js';
+import { readRegistry, REGISTRY_PATH } from './registry.js';
 import type { Registry, RegistryEntry } from './registry.js';
 
 /** Where a tracker is registered: among gymnos's built-ins, or in the project. */
@@ -44,22 +44,17 @@ export interface ShadowingEntry {
   registry: Registry;
 }
 
-/** The project whose registry sits beside the built-ins: `root`, else discovered from process.cwd(). */
-export function projectRoot(root?: string): string | undefined {
-  return root === undefined ? findPackageRoot(process.cwd()) : path.resolve(root);
-}
-
 /** Reads the registries `load` sees for `root` (see the module comment for the rule). */
 export function readCatalog(options: { root?: string } = {}): TrackerCatalog {
-  const discovered = projectRoot(options.root);
+  const discovered = options.root === undefined ? findPackageRoot(process.cwd()) : path.resolve(options.root);
   const entries = new Map<string, CatalogEntry>();
   const shadows = new Map<string, ShadowingEntry>();
-  if (discovered === undefined || isGymnosPackage(discovered)) {
+  if (discovered === undefined || isGymnosRepository(discovered)) {
     // Discovery in a gymnos checkout means the gymnos this code runs from; an explicit root is taken as given.
     const root = options.root === undefined ? gymnosRoot() : discovered!;
     const registry = readRegistry(root);
     for (const entry of registry.entries.values()) {
-      const source = BUILTIN_TRACKERS.has(entry.name) ? 'builtin' : 'project';
+      const source = isBuiltinTracker(entry.name) ? 'builtin' : 'project';
       entries.set(entry.name, { entry, source, root, registry });
     }
     return {
@@ -71,20 +66,18 @@ export function readCatalog(options: { root?: string } = {}): TrackerCatalog {
     };
   }
   const builtinRoot = gymnosRoot();
-  const builtinRegistry = readRegistry(builtinRoot);
+  // Only what gymnos ships (its table): trackers generated in a gymnos checkout are that checkout's.
+  const builtinRegistry = builtinTable(builtinRoot);
   for (const entry of builtinRegistry.entries.values()) {
-    // Only what gymnos ships: trackers generated in a gymnos checkout are that checkout's, not a project's.
-    if (BUILTIN_TRACKERS.has(entry.name)) {
-      entries.set(entry.name, { entry, source: 'builtin', root: builtinRoot, registry: builtinRegistry });
-    }
+    entries.set(entry.name, { entry, source: 'builtin', root: builtinRoot, registry: builtinRegistry });
   }
   const registry = readRegistry(discovered);
   for (const entry of registry.entries.values()) {
-    if (BUILTIN_TRACKERS.has(entry.name)) shadows.set(entry.name, { name: entry.name, line: entry.line, registry });
+    if (isBuiltinTracker(entry.name)) shadows.set(entry.name, { name: entry.name, line: entry.line, registry });
     else entries.set(entry.name, { entry, source: 'project', root: discovered, registry });
   }
   for (const problem of registry.problems) {
-    if (BUILTIN_TRACKERS.has(problem.name) && !shadows.has(problem.name)) {
+    if (isBuiltinTracker(problem.name) && !shadows.has(problem.name)) {
       shadows.set(problem.name, { name: problem.name, line: problem.line, registry });
     }
   }
@@ -95,4 +88,13 @@ export function readCatalog(options: { root?: string } = {}): TrackerCatalog {
     entries,
     shadows,
   };
+}
+
+/** The built-in table as a registry (what a project sees of gymnos's trackers; nothing to read). */
+function builtinTable(root: string): Registry {
+  const entries = new Map<string, RegistryEntry>();
+  for (const [name, { module, exportName }] of Object.entries(BUILTIN_TRACKERS)) {
+    entries.set(name, { name, target: `${module}#${exportName}`, module, exportName, line: 0, column: 0 });
+  }
+  return { file: path.join(root, REGISTRY_PATH), text: '', entries, problems: [] };
 }

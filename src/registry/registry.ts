@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseTree, printParseErrorCode } from 'jsonc-parser';
-import type { Node, ParseError } from 'jsonc-parser';
-import { GymnosError } from './errors.js';
+import type { Node } from 'jsonc-parser';
+import { GymnosError } from '../errors.js';
+import { lineAndColumn, parseJsonText } from '../util/json_text.js';
 import { trackerNameProblem } from './names.js';
 
-export const REGISTRY_PATH = path.join('var', 'trackers.json');
+/** The registry file, relative to a package root: forward slashes, as it is shown and as path.join takes it. */
+export const REGISTRY_PATH = 'var/trackers.json';
 
 const TARGET = /^(?<module>[^#]+)#(?<exportName>[A-Za-z_$][\w$]*)$/;
 
@@ -28,6 +29,8 @@ export interface RegistryEntry {
 
 /** Something wrong with one entry; the rest of the registry is still usable. */
 export interface RegistryProblem {
+  /** What is wrong: the name registered twice, a name that is not a tracker name, a value not "module#Export". */
+  kind: 'duplicate' | 'name' | 'target';
   name: string;
   message: string;
   line: number;
@@ -41,37 +44,27 @@ export interface Registry {
   problems: RegistryProblem[];
 }
 
-/** 1-based line and column of a character offset. */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: before[before.length - 1]!.length + 1 };
-}
-
-/** Parses registry text; invalid JSON is a GymnosError naming the file, line and column. */
+/**
+ * Parses registry text; invalid JSON is a GymnosError naming the file, line and column (in its message and, as
+ * `file`, `line`, `column` and `reason`, in its details).
+ */
 export function parseRegistry(text: string, file: string): Registry {
-  const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
-  let syntax: { offset: number; reason: string } | undefined;
-  if (errors.length > 0) syntax = { offset: errors[0]!.offset, reason: describeParseError(errors[0]!) };
-  else {
-    try {
-      JSON.parse(text); // jsonc-parser is lenient in corners (e.g. control characters); JSON.parse is the judge
-    } catch (error) {
-      syntax = { offset: Number(/position (\d+)/.exec(String(error))?.[1] ?? text.length), reason: 'invalid JSON' };
-    }
-  }
+  const { tree, error: syntax } = parseJsonText(text);
   if (syntax) {
-    const { line, column } = lineAndColumn(text, syntax.offset);
+    const { line, column, reason } = syntax;
     throw new GymnosError(
       'REGISTRY_INVALID_JSON',
-      `${file}:${line}:${column}: ${syntax.reason}; fix the registry file and try again`,
+      `${file}:${line}:${column}: ${reason}; fix the registry file and try again`,
+      {
+        details: { file, line, column, reason },
+      },
     );
   }
   if (!tree || tree.type !== 'object') {
-    throw new GymnosError(
-      'REGISTRY_NOT_OBJECT',
-      `${file}:1:1: the registry must be a JSON object mapping tracker names to "module#Export"`,
-    );
+    const reason = 'the registry must be a JSON object mapping tracker names to "module#Export"';
+    throw new GymnosError('REGISTRY_NOT_OBJECT', `${file}:1:1: ${reason}`, {
+      details: { file, line: 1, column: 1, reason },
+    });
   }
   const entries = new Map<string, RegistryEntry>();
   const problems: RegistryProblem[] = [];
@@ -79,16 +72,17 @@ export function parseRegistry(text: string, file: string): Registry {
     const [keyNode, valueNode] = property.children as [Node, Node];
     const name = keyNode.value as string;
     const { line, column } = lineAndColumn(text, keyNode.offset);
-    const problem = (message: string) => problems.push({ name, message, line, column });
+    const problem = (kind: RegistryProblem['kind'], message: string) =>
+      problems.push({ kind, name, message, line, column });
     if (entries.has(name)) {
-      problem(`"${name}" is registered twice; keep one entry`);
+      problem('duplicate', `"${name}" is registered twice; keep one entry`);
       continue;
     }
     const nameProblem = trackerNameProblem(name);
-    if (nameProblem) problem(`invalid tracker name: ${nameProblem}`);
+    if (nameProblem) problem('name', `invalid tracker name: ${nameProblem}`);
     const match = valueNode.type === 'string' ? TARGET.exec(valueNode.value as string) : null;
     if (!match) {
-      problem(`"${name}" must map to a string "<module>#<ExportName>", e.g. "trackers/${name}.js#ClassName"`);
+      problem('target', `"${name}" must map to a string "<module>#<ExportName>", e.g. "trackers/${name}.js#ClassName"`);
       continue;
     }
     const { module, exportName } = match.groups as { module: string; exportName: string };
@@ -104,8 +98,14 @@ export function readRegistry(root: string): Registry {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { file, text: '', entries: new Map(), problems: [] };
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { file, text: '', entries: new Map(), problems: [] };
+    if (code === undefined) throw error; // not the file system saying no: a bug
+    throw new GymnosError('REGISTRY_UNREADABLE', `${file} cannot be read (${code})`, {
+      details: { file, reason: code },
+      hint: 'var/trackers.json must be a file gymnos can read',
+      cause: error,
+    });
   }
   return parseRegistry(text, file);
 }
@@ -113,11 +113,4 @@ export function readRegistry(root: string): Registry {
 /** The registry value create-new writes for a tracker. */
 export function registryTarget(name: string, className: string): string {
   return `trackers/${name}.js#${className}`;
-}
-
-function describeParseError(error: ParseError): string {
-  const reason = printParseErrorCode(error.error)
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .toLowerCase();
-  return `invalid JSON (${reason})`;
 }

@@ -4,28 +4,35 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { GymnosError } from './errors.js';
+import { GymnosError } from '../errors.js';
 import type { Registry, RegistryEntry } from './registry.js';
-import { runningFrom } from './package_root.js';
 
-export interface ResolvedModule {
-  /** The file to import, or undefined when none exists. */
-  file: string | undefined;
-  /** The files that were looked for, in order (for the error message). */
-  candidates: string[];
-}
-
-/** The entry's module path, checked to stay inside the package (no absolute path, URL or `..`). */
-function insideModulePath(entry: RegistryEntry, registryFile: string): string {
-  const relative = entry.module.replace(/\\/g, '/');
+/**
+ * The entry's module path with forward slashes, or undefined when it would leave the package (an absolute path,
+ * a URL or `..`). Shared by `load` and the lint contract rule `gymnos/tracker-module`.
+ */
+export function moduleInsidePackage(module: string): string | undefined {
+  const relative = module.replace(/\\/g, '/');
   const escapes =
     path.isAbsolute(relative) || /^[a-z][a-z0-9+.-]*:/i.test(relative) || relative.split('/').includes('..');
-  if (escapes) {
-    throw new GymnosError(
-      'TRACKER_OUTSIDE_PACKAGE',
-      `${registryFile}:${entry.line}: "${entry.name}" points to "${entry.module}", outside the package; ` +
-        'use a path relative to src/, e.g. "trackers/<name>.js"',
-    );
+  return escapes ? undefined : relative;
+}
+
+/** Why an entry is refused for pointing outside the package (without its location). */
+export function outsidePackageMessage(entry: RegistryEntry): string {
+  return (
+    `"${entry.name}" points to "${entry.module}", outside the package; ` +
+    'use a path relative to src/, e.g. "trackers/<name>.js"'
+  );
+}
+
+/** The entry's module path, checked to stay inside the package. */
+function insideModulePath(entry: RegistryEntry, registryFile: string): string {
+  const relative = moduleInsidePackage(entry.module);
+  if (relative === undefined) {
+    throw new GymnosError('TRACKER_OUTSIDE_PACKAGE', `${registryFile}:${entry.line}: ${outsidePackageMessage(entry)}`, {
+      details: { file: registryFile, line: entry.line, name: entry.name, module: entry.module },
+    });
   }
   return relative;
 }
@@ -35,17 +42,9 @@ export function sourceModulePath(relative: string): string {
   return relative.replace(/\.(m|c)?js$/, '.$1ts');
 }
 
-/**
- * The files an entry of the gymnos package may live in under `root`: from TypeScript sources (src/, under a
- * TS loader such as tsx) the .ts file first, then the build; from the build (dist/) the compiled .js only,
- * since Node cannot import .ts by itself.
- */
-export function resolveEntryModule(root: string, entry: RegistryEntry, registryFile: string): ResolvedModule {
-  const relative = insideModulePath(entry, registryFile);
-  const js = path.join(root, 'dist', relative);
-  const ts = path.join(root, 'src', sourceModulePath(relative));
-  const candidates = runningFrom() === 'src' ? [ts, js] : [js];
-  return { file: candidates.find((file) => existsSync(file)), candidates };
+/** The inverse: a source path under src/ as a registry module path, `trackers/x.ts` -> `trackers/x.js`. */
+export function registryModulePath(source: string): string {
+  return source.replace(/\.(m|c)?ts$/, '.$1js');
 }
 
 export interface ProjectModuleFiles {
@@ -74,14 +73,11 @@ export function projectModuleFiles(root: string, entry: RegistryEntry, registryF
 
 export function missingModuleError(root: string, entry: RegistryEntry, registry: Registry, candidates: string[]) {
   const shown = candidates.map((file) => path.relative(root, file)).join(' or ');
-  const source = path.join(root, 'src', sourceModulePath(entry.module));
-  const hint =
-    runningFrom() === 'dist' && existsSync(source)
-      ? `${path.relative(root, source)} exists but is not built: run \`npm run build\``
-      : `create the module or remove the entry from ${path.relative(root, registry.file)}`;
   return new GymnosError(
     'TRACKER_MODULE_MISSING',
     `tracker "${entry.name}" (${path.relative(root, registry.file)}:${entry.line}) ` +
-      `points to ${shown}, which does not exist; ${hint}`,
+      `points to ${shown}, which does not exist; ` +
+      `create the module or remove the entry from ${path.relative(root, registry.file)}`,
+    { details: { name: entry.name, file: registry.file, line: entry.line, candidates } },
   );
 }

@@ -10,10 +10,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
+import { GymnosError } from '../errors.js';
 import { setRegistryEntry } from '../registry/edit.js';
 import { readRegistry, REGISTRY_PATH } from '../registry/registry.js';
+import { temporaryPathFor } from '../util/atomic_write.js';
 import { lockFile } from '../util/file_lock.js';
-import { PlanError } from './plan.js';
 import type { PlannedChange, TrackerPlan } from './plan.js';
 
 /** The file operations a commit uses; tests pass a failing one to prove the rollback. */
@@ -33,12 +34,9 @@ export const nodeCommitFs: CommitFs = {
   rmdir: (dir) => fsp.rmdir(dir),
 };
 
-/** A failure while writing; everything done before it has been rolled back. */
-export class CommitError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CommitError';
-  }
+/** A failure while writing (code WRITE_FAILED, kind failure: exit 1); everything done before it was rolled back. */
+function writeFailed(message: string, cause: unknown, file?: string): GymnosError {
+  return new GymnosError('WRITE_FAILED', message, { kind: 'failure', cause, details: file ? { file } : {} });
 }
 
 /** The directories between `root` and `dir` that do not exist yet, outermost first. */
@@ -55,7 +53,10 @@ function refreshRegistryChange(plan: TrackerPlan, change: PlannedChange): Planne
   const registry = readRegistry(plan.root);
   const current = registry.entries.get(plan.name);
   if (current && current.target !== plan.target) {
-    throw new PlanError('conflict', 'NAME_TAKEN', `"${plan.name}" was registered as "${current.target}" meanwhile`);
+    throw new GymnosError('NAME_TAKEN', `"${plan.name}" was registered as "${current.target}" meanwhile`, {
+      kind: 'conflict',
+      details: { name: plan.name, target: current.target },
+    });
   }
   const content = setRegistryEntry(registry.text, plan.name, plan.target);
   const before = registry.text === '' ? undefined : registry.text;
@@ -70,7 +71,10 @@ export async function commitPlan(plan: TrackerPlan, fs: CommitFs = nodeCommitFs)
     );
     for (const change of changes) {
       if (change.action === 'create' && existsSync(path.join(plan.root, change.path))) {
-        throw new PlanError('conflict', 'FILE_EXISTS', `${change.path} was created meanwhile; nothing was written`);
+        throw new GymnosError('FILE_EXISTS', `${change.path} was created meanwhile; nothing was written`, {
+          kind: 'conflict',
+          details: { file: change.path },
+        });
       }
     }
     return changes;
@@ -92,7 +96,10 @@ export async function commitChanges(
       const file = path.join(root, change.path);
       const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
       if (current !== change.before) {
-        throw new PlanError('conflict', 'FILE_CHANGED', `${change.path} changed meanwhile; nothing was written`);
+        throw new GymnosError('FILE_CHANGED', `${change.path} changed meanwhile; nothing was written`, {
+          kind: 'conflict',
+          details: { file: change.path },
+        });
       }
     }
     return changes;
@@ -119,7 +126,7 @@ async function commitUnderRegistryLock(
     release = await lockFile(registryFile, { staleMs: 10_000, timeoutMs: 10_000 });
   } catch (error) {
     await removeDirectories(createdDirs, fs);
-    throw new CommitError(`could not lock ${REGISTRY_PATH}: ${(error as Error).message}`, { cause: error });
+    throw writeFailed(`could not lock ${REGISTRY_PATH}: ${(error as Error).message}`, error, REGISTRY_PATH);
   }
   let failure: unknown;
   try {
@@ -147,9 +154,8 @@ async function writeAll(root: string, changes: PlannedChange[], createdDirs: str
         await fs.mkdir(dir);
         createdDirs.push(dir);
       }
-      // Unique enough with the pid (and created with 'wx', so a clash fails instead of overwriting); not
-      // node:crypto, which would cost start-up time.
-      const temp = `${target}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.gymnos-tmp`;
+      // The atomic write's naming rule; created with 'wx', so a clash fails instead of overwriting.
+      const temp = temporaryPathFor(target);
       await fs.writeFile(temp, change.content);
       temps.set(change, temp);
     }
@@ -160,7 +166,7 @@ async function writeAll(root: string, changes: PlannedChange[], createdDirs: str
     }
   } catch (error) {
     await rollback(root, renamed, [...temps.values()], fs);
-    throw new CommitError(`${(error as Error).message}; nothing was changed (rolled back)`, { cause: error });
+    throw writeFailed(`${(error as Error).message}; nothing was changed (rolled back)`, error);
   }
 }
 
@@ -178,7 +184,7 @@ async function rollback(root: string, renamed: PlannedChange[], temps: string[],
     const target = path.join(root, change.path);
     if (change.before === undefined) await attempt(() => fs.unlink(target));
     else {
-      const temp = `${target}.${process.pid}-restore.gymnos-tmp`;
+      const temp = temporaryPathFor(target);
       await attempt(async () => {
         await fs.writeFile(temp, change.before!);
         await fs.rename(temp, target);

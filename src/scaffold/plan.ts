@@ -6,13 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setRegistryEntry } from '../registry/edit.js';
-import { BUILTIN_TRACKERS } from '../registry/builtins.js';
-import { GymnosError } from '../registry/errors.js';
+import { isBuiltinTracker } from '../registry/builtins.js';
+import { GymnosError } from '../errors.js';
 import { trackerClassName, trackerNameProblem } from '../registry/names.js';
-import { isGymnosPackage } from '../registry/package_root.js';
+import { isGymnosRepository } from '../util/package_root.js';
 import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
 import type { Registry } from '../registry/registry.js';
-import { KINDS, renderTemplates, resolveTemplatesFor, TemplateError } from './templates.js';
+import { KINDS, renderTemplates, resolveTemplatesFor } from './templates.js';
 
 export type ChangeAction = 'create' | 'overwrite' | 'update' | 'unchanged';
 
@@ -37,16 +37,6 @@ export interface TrackerPlan {
   warnings: string[];
 }
 
-/** Why a plan cannot be made; `reason` decides the exit code (usage 2, conflict 3). */
-export class PlanError extends GymnosError {
-  readonly reason: 'usage' | 'conflict';
-
-  constructor(reason: 'usage' | 'conflict', code: string, message: string) {
-    super(code, message);
-    this.reason = reason;
-  }
-}
-
 export interface PlanTrackerOptions {
   root: string;
   name: string;
@@ -58,7 +48,7 @@ export interface PlanTrackerOptions {
 
 function templateContext(root: string, name: string, className: string) {
   // In the gymnos repository itself, trackers import the base class by relative path.
-  const inRepo = isGymnosPackage(root);
+  const inRepo = isGymnosRepository(root);
   return {
     name,
     className,
@@ -82,45 +72,37 @@ export function trackerFiles(name: string): string[] {
  */
 export function checkTrackerName(root: string, name: string, force = false): { registry: Registry; existing: boolean } {
   const problem = trackerNameProblem(name);
-  if (problem) throw new PlanError('usage', 'NAME_INVALID', `invalid tracker name: ${problem}`);
-  if (BUILTIN_TRACKERS.has(name)) {
-    throw new PlanError(
-      'usage',
-      'NAME_TAKEN',
-      `"${name}" is taken by the built-in ${name} tracker; choose another name`,
-    );
+  if (problem) throw new GymnosError('NAME_INVALID', `invalid tracker name: ${problem}`, { details: { name } });
+  if (isBuiltinTracker(name)) {
+    throw new GymnosError('NAME_TAKEN', `"${name}" is taken by the built-in ${name} tracker; choose another name`, {
+      details: { name },
+    });
   }
-  let registry: Registry;
-  try {
-    registry = readRegistry(root);
-  } catch (error) {
-    if (error instanceof GymnosError) throw new PlanError('usage', error.code, error.message);
-    throw error;
-  }
+  const registry = readRegistry(root);
   const entry = registry.entries.get(name);
   const target = registryTarget(name, trackerClassName(name));
   if (entry && entry.target !== target) {
-    throw new PlanError(
-      'usage',
+    throw new GymnosError(
       'NAME_TAKEN',
       `"${name}" is already registered in ${REGISTRY_PATH} (line ${entry.line}) as "${entry.target}"; ` +
         'choose another name',
+      { details: { name, file: REGISTRY_PATH, line: entry.line, target: entry.target } },
     );
   }
   const present = trackerFiles(name).filter((file) => existsSync(path.join(root, file)));
   if (present.length > 0 && !entry) {
     // These files are not a registered tracker's own, so --force may not replace them.
-    throw new PlanError(
-      'usage',
+    throw new GymnosError(
       'NAME_TAKEN_BY_FILE',
       `${present[0]} already exists and is not a registered tracker; choose another name or remove the file`,
+      { details: { name, file: present[0] } },
     );
   }
   if (entry && !force) {
-    throw new PlanError(
-      'conflict',
+    throw new GymnosError(
       'TRACKER_EXISTS',
       `tracker "${name}" already exists (${present.join(', ') || REGISTRY_PATH}); pass --force to replace its files`,
+      { kind: 'conflict', details: { name, files: present } },
     );
   }
   return { registry, existing: entry !== undefined };
@@ -132,20 +114,17 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
   const className = trackerClassName(name);
   const target = registryTarget(name, className);
   const warnings = options.warnings ?? [];
-  let rendered;
-  try {
-    const templates = await resolveTemplatesFor('tracker', { root, templatesDir: options.templatesDir });
-    warnings.push(...templates.warnings);
-    rendered = await renderTemplates(templates, templateContext(root, name, className));
-    if (templates.files.some((file) => file.source !== 'builtin')) {
-      // Only templates that are not gymnos's own are checked, so the usual path never loads TypeScript.
-      const { checkRenderedTypeScript } = await import('./template_check.js');
-      const problem = await checkRenderedTypeScript(rendered);
-      if (problem) throw new TemplateError(problem.code, problem.message);
-    }
-  } catch (error) {
-    if (error instanceof TemplateError) throw new PlanError('usage', error.code, error.message);
-    throw error;
+  const templates = await resolveTemplatesFor('tracker', { root, templatesDir: options.templatesDir });
+  warnings.push(...templates.warnings);
+  const rendered = await renderTemplates(templates, templateContext(root, name, className));
+  if (templates.files.some((file) => file.source !== 'builtin')) {
+    // Only templates that are not gymnos's own are checked, so the usual path never loads TypeScript.
+    const { checkRenderedTypeScript } = await import('./template_check.js');
+    const problem = await checkRenderedTypeScript(rendered);
+    if (problem)
+      throw new GymnosError(problem.code, problem.message, {
+        details: { templates: templates.files.map((file) => file.file) },
+      });
   }
 
   const changes: PlannedChange[] = rendered.map((file) => {

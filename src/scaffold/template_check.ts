@@ -6,14 +6,13 @@
  */
 import path from 'node:path';
 import type TS from 'typescript';
-import { displayPath } from '../registry/package_root.js';
+import { displayPath } from '../util/package_root.js';
 import type { RenderedFile } from './templates.js';
 
 const TYPESCRIPT_TARGET = /\.[cm]?ts$/;
 
 /**
- * What is wrong with a template. plan.ts makes the TemplateError: importing that class here would split the
- * templates module off into a chunk of its own, one more module to load on create-new's usual path.
+ * What is wrong with a template; plan.ts turns it into the GymnosError.
  */
 export interface TemplateProblem {
   code: string;

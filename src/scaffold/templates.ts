@@ -13,8 +13,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GymnosError } from '../registry/errors.js';
-import { displayPath, gymnosRoot } from '../registry/package_root.js';
+import { GymnosError } from '../errors.js';
+import { displayPath, gymnosRoot } from '../util/package_root.js';
 
 export interface TemplateFile {
   /** File name under templates/<kind>/. */
@@ -39,6 +39,13 @@ export const KINDS: Readonly<Record<string, KindDefinition>> = {
   },
 };
 
+/** A kind create-new does not know. */
+export function unknownKind(kind: string): GymnosError {
+  return new GymnosError('UNKNOWN_KIND', `unknown kind "${kind}"; available: ${Object.keys(KINDS).join(', ')}`, {
+    details: { kind, available: Object.keys(KINDS) },
+  });
+}
+
 /** Where a template file comes from: gymnos, the project's templates/, or the --templates directory. */
 export type TemplateSource = 'builtin' | 'project' | 'option';
 
@@ -61,9 +68,6 @@ export interface TemplateOptions {
   /** A directory holding <kind>/*.hbs (the --templates flag), above the project's. */
   templatesDir?: string;
 }
-
-/** A template that cannot be used: missing directory, Handlebars error, invalid TypeScript output. */
-export class TemplateError extends GymnosError {}
 
 export interface RenderedFile {
   path: string;
@@ -99,10 +103,10 @@ function overrideLayers(options: TemplateOptions): { source: TemplateSource; dir
 export function checkTemplatesDir(dir: string, kind: string | undefined): void {
   const shown = displayPath(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new TemplateError('TEMPLATES_DIR_MISSING', `--templates ${shown}: no such directory`);
+    throw new GymnosError('TEMPLATES_DIR_MISSING', `--templates ${shown}: no such directory`);
   }
   if (kind !== undefined && !existsSync(path.join(dir, kind))) {
-    throw new TemplateError(
+    throw new GymnosError(
       'TEMPLATES_DIR_EMPTY',
       `--templates ${shown} has no ${kind}/ directory: it must hold <kind>/*.hbs like gymnos's templates/, ` +
         `e.g. ${path.join(shown, kind, KINDS[kind]!.files[0]!.template)}`,
@@ -113,7 +117,7 @@ export function checkTemplatesDir(dir: string, kind: string | undefined): void {
 /** For each of the kind's template files, the one that applies, and a warning per stray override file. */
 export async function resolveTemplates(kind: string, options: TemplateOptions = {}): Promise<TemplateSet> {
   const definition = KINDS[kind];
-  if (!definition) throw new Error(`unknown kind "${kind}"`);
+  if (!definition) throw unknownKind(kind);
   if (options.templatesDir !== undefined) checkTemplatesDir(path.resolve(options.templatesDir), undefined);
   const layers = overrideLayers(options);
   const known = definition.files.map((file) => file.template);
@@ -170,27 +174,32 @@ async function compileTemplate(
 }
 
 /** A Handlebars error as `file:line:column: message`, with what the user can do about it. */
-function handlebarsError(template: ResolvedTemplate, error: unknown, context: object): TemplateError {
+function handlebarsError(template: ResolvedTemplate, error: unknown, context: object): GymnosError {
   const message = (error as Error)?.message ?? String(error);
   const file = displayPath(template.file);
   const located = error as { lineNumber?: number; column?: number };
   const unknown = /^"([^"]+)" not defined in .* - \d+:\d+$/.exec(message);
   if (unknown && located.lineNumber !== undefined && located.column !== undefined) {
-    return new TemplateError(
+    return new GymnosError(
       'TEMPLATE_UNKNOWN_VARIABLE',
       `${file}:${located.lineNumber}:${located.column + 1}: unknown variable or helper "${unknown[1]}"; ` +
         `the variables are ${Object.keys(context).join(', ')}; nothing was written`,
+      { details: { file: template.file, line: located.lineNumber, column: located.column + 1, variable: unknown[1] } },
     );
   }
   const parse = /^Parse error on line (\d+):[\s\S]*\n(Expecting [^\n]*)$/.exec(message);
   if (parse) {
-    return new TemplateError(
+    return new GymnosError(
       'TEMPLATE_SYNTAX',
       `${file}:${parse[1]}: Handlebars syntax error: ${parse[2]}; nothing was written`,
+      { details: { file: template.file, line: Number(parse[1]) } },
     );
   }
   const where = located.lineNumber !== undefined ? `:${located.lineNumber}` : '';
-  return new TemplateError('TEMPLATE_RENDER_FAILED', `${file}${where}: ${message.split('\n')[0]}; nothing was written`);
+  return new GymnosError('TEMPLATE_RENDER_FAILED', `${file}${where}: ${message.split('\n')[0]}; nothing was written`, {
+    details: { file: template.file, line: located.lineNumber ?? null },
+    cause: error,
+  });
 }
 
 /** Renders each template of the set with `context` (which must carry `name`). */
@@ -202,7 +211,7 @@ export async function renderTemplates(set: TemplateSet, context: { name: string 
       try {
         source = readFileSync(template.file, 'utf8'); // a few small files: the sync read is the faster
       } catch (error) {
-        throw new TemplateError('TEMPLATE_UNREADABLE', `${displayPath(template.file)}: ${(error as Error).message}`);
+        throw new GymnosError('TEMPLATE_UNREADABLE', `${displayPath(template.file)}: ${(error as Error).message}`);
       }
       let content: string;
       try {

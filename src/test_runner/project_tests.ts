@@ -6,11 +6,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { GymnosError } from '../registry/errors.js';
-import { gymnosRoot, runningFrom } from '../registry/package_root.js';
+import { fileURLToPath } from 'node:url';
+import { GymnosError } from '../errors.js';
 import { readCatalog } from '../registry/project.js';
 
 /** The variable that names the tracker tracker_conformance.ts tests. */
@@ -53,19 +51,15 @@ export function collectTestFiles(root: string, paths: readonly string[], base: s
     }
     if (!existsSync(full)) throw new GymnosError('TEST_PATH_MISSING', `${given} does not exist`);
     const found = statSync(full).isDirectory() ? findTestFiles(full) : [full];
-    if (found.length === 0) throw new GymnosError('TEST_PATH_EMPTY', `no test files (*.test.ts) under ${given}`);
+    if (found.length === 0)
+      throw new GymnosError('TEST_PATH_EMPTY', `no test files (*.test.ts) under ${given}`, {
+        details: { path: given },
+      });
     return found;
   });
   return [...new Set(files)];
 }
 
-/** The file URL of the tsx loader installed in the project, or undefined. */
-export function resolveTsxLoader(root: string): string | undefined {
-  try {
-    return pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('tsx')).href;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -113,12 +107,15 @@ export function trackerTestRun(root: string, name: string): TrackerTestRun {
   return { files, env: { [TRACKER_VARIABLE]: name } };
 }
 
-/** gymnos's conformance test file: the TypeScript source when gymnos runs from src/, else the build. */
+/**
+ * gymnos's conformance test file, beside this module: the TypeScript source when gymnos runs from src/, else the
+ * build (dist/test_runner/; the CLI bundle in dist/cli-bundle/ names it there).
+ */
 function conformanceTestFile(): string {
-  const relative = path.join('test_runner', 'tracker_conformance');
-  return runningFrom() === 'src'
-    ? path.join(gymnosRoot(), 'src', `${relative}.ts`)
-    : path.join(gymnosRoot(), 'dist', `${relative}.js`);
+  if (import.meta.url.endsWith('.ts')) return fileURLToPath(new URL('./tracker_conformance.ts', import.meta.url));
+  // dist/test_runner/ or dist/cli-bundle/: either way one level below dist/.
+  const dist = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  return path.join(dist, 'test_runner', 'tracker_conformance.js');
 }
 
 export function needsTypeScriptLoader(files: readonly string[]): boolean {

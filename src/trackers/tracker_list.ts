@@ -5,11 +5,12 @@
  * error is passed to `onError` when one is given; otherwise errors are collected and `end()` rejects with an
  * AggregateError listing them, after every tracker has been ended. Steps are resolved once, by the list, so
  * every tracker records the same step for the same call.
+ *
+ * Building a list from registered names (`TrackerList.fromSpecs`) is the registry's: see registry/tracker_list.ts,
+ * whose subclass is the TrackerList gymnos exports. This layer imports nothing above it.
  */
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
-import { load } from '../registry/load.js';
-import type { LoadOptions } from '../registry/load.js';
 
 /** Where an error came from: the tracker and the hook that threw. */
 export interface TrackerErrorContext {
@@ -22,9 +23,6 @@ export interface TrackerListOptions extends TrackerOptions {
   onError?: (error: unknown, context: TrackerErrorContext) => void;
 }
 
-/** `{ type: 'memory', ...params }`: a registered tracker's name and its parameters. */
-export type TrackerSpec = { type: string } & Record<string, unknown>;
-
 export class TrackerList extends Tracker {
   readonly trackers: readonly Tracker[];
   /** Errors collected so far (when no `onError` is set). */
@@ -35,33 +33,6 @@ export class TrackerList extends Tracker {
     super(options);
     this.trackers = [...trackers];
     this.#onError = options.onError;
-  }
-
-  /**
-   * Builds each tracker with `load(type, params, { root })`: the built-in trackers and those of the project at
-   * `root` (default: the project around process.cwd(); see `load`).
-   */
-  static async fromSpecs(
-    specs: readonly TrackerSpec[],
-    options: TrackerListOptions & LoadOptions = {},
-  ): Promise<TrackerList> {
-    const trackers = [];
-    for (const { type, ...params } of specs) trackers.push(await load(type, params, { root: options.root }));
-    return new TrackerList(trackers, options);
-  }
-
-  /**
-   * The trackers `GYMNOS_TRACKERS` names (see registry/env_specs.ts), else `fallback` (default: jsonl). Unknown
-   * names are one error listing the registered ones (built-in and the project's).
-   */
-  static async fromEnv(
-    options: TrackerListOptions & LoadOptions & { env?: NodeJS.ProcessEnv; fallback?: TrackerSpec[] } = {},
-  ): Promise<TrackerList> {
-    const { trackerSpecsFromEnv } = await import('../registry/env_specs.js');
-    const { readCatalog } = await import('../registry/project.js');
-    const known = readCatalog({ root: options.root }).entries.keys();
-    const specs = trackerSpecsFromEnv(options.env ?? process.env, known) ?? options.fallback ?? [{ type: 'jsonl' }];
-    return TrackerList.fromSpecs(specs, options);
   }
 
   override start(runId: string, logdir: string): Promise<void> {

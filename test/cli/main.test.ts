@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { BIN, copyOfRepository, gymnos, removeProjects } from '../helpers/project.js';
 
 after(removeProjects);
@@ -59,7 +60,13 @@ describe('gymnos list trackers', () => {
     assert.equal(listed.registry, 'var/trackers.json');
     const fresh = listed.trackers.find((tracker) => tracker.name === 'fresh')!;
     assert.equal(fresh.resolves, false);
-    assert.match(fresh.error, /src\/trackers\/fresh\.ts exists but is not built: run `npm run build`/);
+    assert.match(
+      fresh.error,
+      /cannot import src\/trackers\/fresh\.ts without a TypeScript loader, and dist\/trackers\/fresh\.js is not built/,
+    );
+    for (const builtin of listed.trackers.filter((tracker) => tracker.name !== 'fresh')) {
+      assert.ok(builtin.resolves, `${builtin.name} resolves through gymnos's table, whatever the copy has built`);
+    }
 
     const human = gymnos(['list', 'trackers'], { cwd: root });
     assert.equal(human.status, 1);
@@ -76,9 +83,61 @@ describe('gymnos list trackers', () => {
     assert.equal(result.status, 1);
     assert.match(
       result.stdout,
-      /^ghost +unresolved +tracker "ghost" \(var\/trackers\.json:2\) points to dist\/trackers\/ghost\.js/m,
+      /^ghost +unresolved +tracker "ghost" \(var\/trackers\.json:2\) points to src\/trackers\/ghost\.ts or dist/m,
     );
     assert.match(result.stdout, /^Bad +unresolved +invalid tracker name/m);
+  });
+
+  test('--json prints one failure document: the error with its code, kind and details', () => {
+    const root = copyOfRepository();
+    writeFileSync(path.join(root, 'var/trackers.json'), '{ "a": }');
+    const result = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    assert.equal(result.status, 2);
+    const document = JSON.parse(result.stdout);
+    assert.equal(document.ok, false);
+    assert.deepEqual(document.trackers, []);
+    assert.equal(document.error.code, 'REGISTRY_INVALID_JSON');
+    assert.equal(document.error.kind, 'usage');
+    assert.deepEqual([document.error.details.line, document.error.details.column], [1, 8]);
+    assert.match(result.stderr, /^gymnos: .*var\/trackers\.json:1:8: invalid JSON/);
+
+    rmSync(path.join(root, 'var/trackers.json'));
+    mkdirSync(path.join(root, 'var/trackers.json'));
+    const unreadable = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    assert.equal(unreadable.status, 2);
+    assert.equal(JSON.parse(unreadable.stdout).error.code, 'REGISTRY_UNREADABLE');
+    assert.doesNotMatch(unreadable.stderr, /internal error/);
+  });
+
+  test('an unexpected error is the internal error: exit 2, its stack, a hint to report it, and the document', () => {
+    const root = copyOfRepository();
+    const probe = path.join(root, 'crash.mjs');
+    writeFileSync(
+      probe,
+      [
+        "import fs from 'node:fs';",
+        "import { syncBuiltinESMExports } from 'node:module';",
+        'const readFileSync = fs.readFileSync;',
+        'fs.readFileSync = (file, ...rest) => {',
+        "  if (String(file).endsWith('trackers.json')) throw new Error('simulated failure');",
+        '  return readFileSync(file, ...rest);',
+        '};',
+        'syncBuiltinESMExports();',
+        '',
+      ].join('\n'),
+    );
+    const env = { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` };
+    const result = gymnos(['list', 'trackers', '--json'], { cwd: root, env });
+    assert.equal(result.status, 2);
+    const document = JSON.parse(result.stdout);
+    assert.equal(document.ok, false);
+    assert.deepEqual(
+      { code: document.error.code, kind: document.error.kind, message: document.error.message },
+      { code: 'INTERNAL_ERROR', kind: 'internal', message: 'simulated failure' },
+    );
+    assert.match(document.error.hint, /please report it/);
+    assert.match(result.stderr, /^gymnos: internal error: Error: simulated failure\n\s+at /);
+    assert.match(result.stderr, /\ngymnos: this is a bug in gymnos; please report it/);
   });
 
   test('an invalid registry is exit 2 with its position', () => {

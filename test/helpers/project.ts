@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symli
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILTIN_TRACKERS } from '../../src/registry/builtins.js';
+import { isBuiltinTracker } from '../../src/registry/builtins.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(REPO, 'bin', 'gymnos.js');
@@ -26,10 +26,10 @@ export function copyOfRepository(): string {
   }
   const registryFile = path.join(dir, 'var', 'trackers.json');
   const registry = JSON.parse(readFileSync(registryFile, 'utf8')) as Record<string, string>;
-  const builtins = Object.fromEntries(Object.entries(registry).filter(([name]) => BUILTIN_TRACKERS.has(name)));
+  const builtins = Object.fromEntries(Object.entries(registry).filter(([name]) => isBuiltinTracker(name)));
   writeFileSync(registryFile, JSON.stringify(builtins, null, 2) + '\n');
   for (const [name, target] of Object.entries(registry)) {
-    if (!BUILTIN_TRACKERS.has(name)) rmSync(path.join(dir, 'src', target.replace(/\.js#.*$/, '.ts')), { force: true });
+    if (!isBuiltinTracker(name)) rmSync(path.join(dir, 'src', target.replace(/\.js#.*$/, '.ts')), { force: true });
   }
   symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   made.push(dir);

@@ -6,7 +6,7 @@ import { lintProject } from '../../src/lint/engine.js';
 import { listProjectFiles } from '../../src/lint/files.js';
 import { computeFingerprint } from '../../src/lint/fingerprint.js';
 import type { FingerprintInput } from '../../src/lint/fingerprint.js';
-import { LintUsageError } from '../../src/lint/types.js';
+import { GymnosError } from '../../src/errors.js';
 import type { LintReport } from '../../src/lint/types.js';
 import { lineOf, makeProject, removeLintProjects } from './helpers.js';
 
@@ -68,7 +68,8 @@ describe('the files linted', () => {
     assert.deepEqual((await listProjectFiles(root, ['a.ts'], path.join(root, 'src'))).lint, ['src/a.ts']);
     const refused = async (paths: string[], code: string) => {
       await assert.rejects(listProjectFiles(root, paths), (error: unknown) => {
-        assert.ok(error instanceof LintUsageError);
+        assert.ok(error instanceof GymnosError);
+        assert.equal(error.kind, 'usage');
         assert.equal(error.code, code);
         return true;
       });
@@ -253,7 +254,8 @@ describe('lintProject', () => {
       'node_modules/typescript/package.json': '{ "name": "typescript", "version": "7.0.1" }\n',
     });
     await assert.rejects(lintProject({ root, gymnosVersion: '1.0.0' }), (error: unknown) => {
-      assert.ok(error instanceof LintUsageError);
+      assert.ok(error instanceof GymnosError);
+      assert.equal(error.kind, 'usage');
       assert.equal(error.code, 'TYPESCRIPT_UNSUPPORTED');
       assert.match(error.message, /TypeScript 7\.0\.1 .* has no compiler API/);
       return true;

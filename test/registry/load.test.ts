@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GymnosError, load, MemoryTracker, parseRegistry, readRegistry } from '../../src/index.js';
-import { BUILTIN_TRACKERS } from '../../src/registry/builtins.js';
+import { GymnosError, load, MemoryTracker } from '../../src/index.js';
+import { parseRegistry, readRegistry } from '../../src/registry/registry.js';
+import { BUILTIN_TRACKERS, builtinTrackerFile } from '../../src/registry/builtins.js';
 
 const trackerModule = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
@@ -118,7 +119,11 @@ describe('parseRegistry', () => {
   });
 });
 
-test('every built-in tracker is registered in var/trackers.json', () => {
+test("the built-in table and the repository's var/trackers.json agree, and each loader imports its class", async () => {
   const registered = readRegistry(fileURLToPath(new URL('../..', import.meta.url))).entries;
-  for (const name of BUILTIN_TRACKERS) assert.ok(registered.has(name), `${name} is registered`);
+  for (const [name, builtin] of Object.entries(BUILTIN_TRACKERS)) {
+    assert.equal(registered.get(name)?.target, `${builtin.module}#${builtin.exportName}`, `${name} is registered`);
+    assert.equal((await builtin.load()).name, builtin.exportName);
+    assert.ok(existsSync(builtinTrackerFile(name as keyof typeof BUILTIN_TRACKERS)), `${name}'s file exists`);
+  }
 });

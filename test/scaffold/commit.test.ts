@@ -42,7 +42,9 @@ for (const failAt of [1, 3, 4]) {
     const before = snapshot(root);
     const plan = await planTracker({ root, name: 'my_tracker' });
     await assert.rejects(commitPlan(plan, failingOnRename(failAt)), {
-      name: 'CommitError',
+      name: 'GymnosError',
+      code: 'WRITE_FAILED',
+      kind: 'failure',
       message: /EIO: i\/o error.*; nothing was changed \(rolled back\)/,
     });
     assert.deepEqual(snapshot(root), before, 'files, directories, temp files and the registry are as before');
@@ -58,6 +60,6 @@ test('files overwritten with --force are restored on failure', async () => {
     change.action = 'overwrite';
     change.content += '// changed\n';
   }
-  await assert.rejects(commitPlan(plan, failingOnRename(2)), { name: 'CommitError' });
+  await assert.rejects(commitPlan(plan, failingOnRename(2)), { code: 'WRITE_FAILED', kind: 'failure' });
   assert.deepEqual(snapshot(root), before);
 });

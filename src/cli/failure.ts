@@ -1,0 +1,80 @@
+/**
+ * The CLI shell's one failure path: whatever a command throws becomes an exit code, one line on stderr and, with
+ * --json, the command's one JSON document with `ok: false` and the error. A GymnosError is reported as its kind
+ * says; a prompt cancelled with Ctrl-C is `interrupted`; anything else is an internal error (a bug), exit 2, with
+ * its stack and a hint to report it. Kept free of chalk and other packages: main.ts loads it at start-up.
+ */
+import { GymnosError, isGymnosError } from '../errors.js';
+import type { ErrorKind } from '../errors.js';
+import { EXIT, EXIT_FOR_KIND } from './exit_codes.js';
+import type { ExitCode } from './exit_codes.js';
+
+const REPORT_HINT = 'this is a bug in gymnos; please report it with the command you ran and the lines above';
+
+/** The `error` member of a --json failure document. */
+export interface ErrorDocument {
+  code: string;
+  /** An ErrorKind, or `internal` for a bug. */
+  kind: ErrorKind | 'internal';
+  message: string;
+  hint: string | null;
+  details: Record<string, unknown>;
+}
+
+/**
+ * What a command with --json prints: `ok`, the fields the command filled in as it went (its inputs, its changes
+ * so far...), and `error` (null on success). A command sets `fields` before it can fail, so its failure document
+ * has the same shape as its success document.
+ */
+export class JsonDocument {
+  readonly enabled: boolean;
+  fields: object = {};
+
+  constructor(enabled: boolean) {
+    this.enabled = enabled;
+  }
+}
+
+/** Whether `error` is @inquirer/prompts' Ctrl-C (matched by name: the package is loaded only to prompt). */
+function isPromptCancelled(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'ExitPromptError';
+}
+
+/** The error as the CLI reports it: a GymnosError, or `undefined` for an internal error. */
+function reportable(error: unknown): GymnosError | undefined {
+  if (isGymnosError(error)) return error;
+  if (isPromptCancelled(error)) {
+    return new GymnosError('CANCELLED', 'cancelled; nothing was written', { kind: 'interrupted', cause: error });
+  }
+  return undefined;
+}
+
+export function errorDocument(error: unknown): ErrorDocument {
+  const known = reportable(error);
+  if (known) {
+    const { code, kind, message, hint = null, details } = known;
+    return { code, kind, message, hint, details: { ...details } };
+  }
+  return { code: 'INTERNAL_ERROR', kind: 'internal', message: describe(error), hint: REPORT_HINT, details: {} };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Reports a command's failure (stderr, and the --json document when asked) and returns its exit code. */
+export function reportFailure(error: unknown, document?: JsonDocument): ExitCode {
+  const reported = errorDocument(error);
+  if (document?.enabled) {
+    process.stdout.write(`${JSON.stringify({ ok: false, ...document.fields, error: reported }, null, 2)}\n`);
+  }
+  if (reported.kind === 'internal') {
+    // A bug: the stack is what a report needs.
+    process.stderr.write(`gymnos: internal error: ${(error as Error | undefined)?.stack ?? reported.message}\n`);
+    process.stderr.write(`gymnos: ${REPORT_HINT}\n`);
+    return EXIT.usage;
+  }
+  process.stderr.write(`gymnos: ${reported.message}\n`);
+  if (reported.hint) process.stderr.write(`gymnos: ${reported.hint}\n`);
+  return EXIT_FOR_KIND[reported.kind];
+}

@@ -1,0 +1,91 @@
+/**
+ * The Prettier worker thread (started by prettier_check.ts): checks, or with `write` formats, its files one by one
+ * and posts progress, then the outcomes. Prettier is imported at the first file the content cache does not vouch
+ * for, so a run where every file is known loads no Prettier at all.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PrettierOutcome } from './prettier_check.js';
+
+/** What prettier_check.ts passes as `workerData`. */
+export interface PrettierWorkerInput {
+  root: string;
+  files: readonly string[];
+  write: boolean;
+  defaults: Record<string, unknown>;
+  forced: Record<string, unknown>;
+  ignorePath: string[];
+  /** Files known to be formatted: path -> SHA-1 of the content. */
+  known: Readonly<Record<string, string>>;
+}
+
+/** The messages the worker posts. */
+export type PrettierWorkerMessage =
+  | { type: 'progress'; done: number }
+  | { type: 'done'; results: PrettierOutcome[] }
+  | { type: 'crash'; message: string };
+
+type Prettier = typeof import('prettier');
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function firstDifferentLine(input: string, output: string): number {
+  const before = input.split('\n');
+  const after = output.split('\n');
+  for (let index = 0; index < Math.max(before.length, after.length); index++) {
+    if (before[index] !== after[index]) return Math.min(index + 1, before.length);
+  }
+  return 1;
+}
+
+async function checkFile(input: PrettierWorkerInput, file: string, prettier: () => Promise<Prettier>) {
+  const absolute = path.join(input.root, file);
+  const text = readFileSync(absolute, 'utf8');
+  const hash = sha1(text);
+  if (input.known[file] === hash) return { file, status: 'formatted', hash } as const;
+  const { format, getFileInfo, resolveConfig } = await prettier();
+  const info = await getFileInfo(absolute, { ignorePath: input.ignorePath, resolveConfig: false });
+  if (info.ignored || !info.inferredParser) return { file, status: 'skipped' } as const;
+  const config = (await resolveConfig(absolute, { editorconfig: true })) ?? {};
+  const output = await format(text, { ...input.defaults, ...config, ...input.forced, filepath: absolute });
+  if (output === text) return { file, status: 'formatted', hash } as const;
+  if (!input.write) return { file, status: 'unformatted', line: firstDifferentLine(text, output) } as const;
+  writeFileSync(absolute, output);
+  return { file, status: 'written', hash: sha1(output) } as const;
+}
+
+/** A Prettier error as an outcome: its first line, and where it points. */
+function errorOutcome(file: string, error: unknown): PrettierOutcome {
+  const { message, loc } = (error ?? {}) as { message?: unknown; loc?: { start?: { line?: number; column?: number } } };
+  const firstLine = String(message ?? error)
+    .split('\n')[0]!
+    .replace(/ \(\d+:\d+\)$/, '');
+  return { file, status: 'error', message: firstLine, line: loc?.start?.line || 1, column: loc?.start?.column || 1 };
+}
+
+async function run(input: PrettierWorkerInput, post: (message: PrettierWorkerMessage) => void): Promise<void> {
+  let loaded: Promise<Prettier> | undefined;
+  const prettier = () => (loaded ??= import('prettier'));
+  const results: PrettierOutcome[] = [];
+  for (const [index, file] of input.files.entries()) {
+    try {
+      results.push(await checkFile(input, file, prettier));
+    } catch (error) {
+      results.push(errorOutcome(file, error));
+    }
+    if ((index + 1) % 8 === 0) post({ type: 'progress', done: index + 1 });
+  }
+  post({ type: 'done', results });
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const post = (message: PrettierWorkerMessage) => port.postMessage(message);
+  run(workerData as PrettierWorkerInput, post).catch((error: unknown) =>
+    post({ type: 'crash', message: String((error as Error | undefined)?.stack ?? error) }),
+  );
+}
