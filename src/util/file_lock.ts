@@ -1,19 +1,61 @@
 /**
  * An exclusive lock on a file, held as a `<file>.lock` directory: `mkdir` is atomic, so of several processes
- * exactly one creates it. The convention is proper-lockfile's (which the mlflow spool uses), without its
- * start-up cost on the create-new path (graceful-fs patching `fs`, retry, signal-exit: about a tenth of the
- * command's own time). The lock is held for the milliseconds of a commit; one left behind by a process that
- * was killed is taken over once it is older than `staleMs`.
+ * exactly one creates it. The convention is proper-lockfile's, without its start-up cost on the create-new path
+ * (graceful-fs patching `fs`, retry, signal-exit: about a tenth of the command's own time). Shared by the registry
+ * commit and the mlflow spool.
+ *
+ * - While held, the lock's mtime is kept fresh (an unref'd timer), so a long holder is never taken for a dead one.
+ * - A lock whose mtime is older than `staleMs` was left by a killed process and is taken over. Takers go through a
+ *   guard (`<file>.lock.takeover`, another mkdir) and look again under it: of several processes that find the
+ *   same lock stale, one removes it, and the others find the new holder's fresh lock. The guard is held for a few
+ *   file operations; one left by a process killed in between is itself stale after `staleMs`.
  */
 import { rmSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat, utimes } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GymnosError } from '../errors.js';
 
 export interface FileLockOptions {
-  /** A lock older than this is left over from a killed process and is taken over. */
+  /** A lock not refreshed for this long is left over from a killed process and is taken over. */
   staleMs?: number;
   /** How long to wait for another process to release the lock before giving up. */
   timeoutMs?: number;
+}
+
+/** True when `mkdir(dir)` created it; false when it exists already. */
+async function createDirectory(dir: string): Promise<boolean> {
+  try {
+    await mkdir(dir);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+async function isStale(dir: string, staleMs: number): Promise<boolean> {
+  const held = await stat(dir).catch(() => undefined);
+  return held !== undefined && Date.now() - held.mtimeMs > staleMs;
+}
+
+/**
+ * Removes `lockDir` if it is still stale, under the takeover guard; returns whether this call holds the lock
+ * (it creates the new lock itself before letting go of the guard).
+ */
+async function takeOver(lockDir: string, staleMs: number): Promise<boolean> {
+  const guard = `${lockDir}.takeover`;
+  if (!(await createDirectory(guard))) {
+    if (await isStale(guard, staleMs)) await rm(guard, { recursive: true, force: true });
+    return false;
+  }
+  try {
+    // Another taker may have replaced the stale lock since we looked: only a lock still stale goes.
+    if (!(await isStale(lockDir, staleMs))) return createDirectory(lockDir);
+    await rm(lockDir, { recursive: true, force: true });
+    return await createDirectory(lockDir);
+  } finally {
+    await rm(guard, { recursive: true, force: true });
+  }
 }
 
 /** Waits for the lock on `file`; resolves to the function that releases it. */
@@ -22,29 +64,35 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
   const lockDir = `${file}.lock`;
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
-    try {
-      await mkdir(lockDir);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const held = await stat(lockDir).catch(() => undefined);
-      if (held && Date.now() - held.mtimeMs > staleMs) {
-        await rm(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`${lockDir} is held by another process (remove it if no gymnos command is running)`, {
-          cause: error,
-        });
-      }
-      // Randomized, growing waits, so that many runs started together do not retry in step.
-      await sleep(2 + Math.random() * Math.min(50, 2 ** attempt));
+    if (await createDirectory(lockDir)) break;
+    if ((await isStale(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))) break;
+    if (Date.now() > deadline) {
+      throw new GymnosError(
+        'LOCK_TIMEOUT',
+        `${lockDir} is held by another process (remove it if no gymnos command is running)`,
+        { kind: 'failure', details: { file: lockDir, timeoutMs } },
+      );
     }
+    // Randomized, growing waits, so that many runs started together do not retry in step.
+    await sleep(2 + Math.random() * Math.min(50, 2 ** attempt));
   }
-  // An exit on the way (an uncaught error, process.exit) releases the lock too.
+  return holdLock(lockDir, staleMs);
+}
+
+/** Keeps the lock fresh until released; an exit on the way (an uncaught error, process.exit) releases it too. */
+function holdLock(lockDir: string, staleMs: number): () => Promise<void> {
+  const refresh = setInterval(
+    () => {
+      const now = new Date();
+      utimes(lockDir, now, now).catch(() => clearInterval(refresh)); // gone: nothing left to keep fresh
+    },
+    Math.max(10, Math.floor(staleMs / 3)),
+  );
+  refresh.unref();
   const onExit = () => rmSync(lockDir, { recursive: true, force: true });
   process.once('exit', onExit);
   return async () => {
+    clearInterval(refresh);
     process.removeListener('exit', onExit);
     await rm(lockDir, { recursive: true, force: true });
   };

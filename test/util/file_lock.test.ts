@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isGymnosError } from '../../src/errors.js';
 import { lockFile } from '../../src/util/file_lock.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lock-'));
@@ -54,5 +55,41 @@ describe('lockFile', () => {
     const release = await lockFile(file, { staleMs: 10_000, timeoutMs: 100 });
     await release();
     assert.ok(!existsSync(`${file}.lock`));
+  });
+
+  test('a stale lock is taken over by one taker only, however many find it stale at once', async () => {
+    for (let round = 0; round < 10; round++) {
+      const file = path.join(dir, `race-${round}.json`);
+      mkdirSync(`${file}.lock`);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(`${file}.lock`, old, old);
+      let holders = 0;
+      let most = 0;
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const release = await lockFile(file, { staleMs: 1_000, timeoutMs: 5_000 });
+          most = Math.max(most, ++holders);
+          await sleep(10);
+          holders--;
+          await release();
+        }),
+      );
+      assert.equal(most, 1, `round ${round}: two takers held the lock at once`);
+    }
+  });
+
+  test('a held lock stays fresh, so a long holder is never taken for a killed one', async () => {
+    const file = path.join(dir, 'long.json');
+    const release = await lockFile(file, { staleMs: 300, timeoutMs: 5_000 });
+    await sleep(700); // more than twice staleMs: only the refresh keeps it from being stale
+    await assert.rejects(lockFile(file, { staleMs: 300, timeoutMs: 200 }), (error: unknown) => {
+      assert.ok(isGymnosError(error));
+      assert.equal(error.code, 'LOCK_TIMEOUT');
+      return true;
+    });
+    await release();
+    await (
+      await lockFile(file, { staleMs: 300, timeoutMs: 200 })
+    )();
   });
 });
