@@ -69,7 +69,6 @@ module.exports = (plop) => {
         trackerImport: 'gymnos',
         loadImport: 'gymnos',
         testingImport: 'gymnos/testing',
-        loadOptions: '',
       });
       return [
         { type: 'add', path: 'src/trackers/{{name}}.ts', templateFile: 'plop-templates/tracker.ts.hbs' },
@@ -93,8 +92,7 @@ module.exports = (plop) => {
   const ejs = (file) => readFileSync(path.join(templates, file), 'utf8').replace(/\{\{(\w+)\}\}/g, '<%= $1 %>');
   const locals =
     "<% className = h.changeCase.pascal(name).replace(/(?<!Tracker)$/, 'Tracker'); trackerImport = 'gymnos'; " +
-    "loadImport = 'gymnos'; " +
-    "testingImport = 'gymnos/testing'; loadOptions = '' %>";
+    "loadImport = 'gymnos'; testingImport = 'gymnos/testing' %>";
   writeFileSync(
     path.join(hygen, 'module.ejs.t'),
     `---\nto: src/trackers/<%= name %>.ts\n---\n${locals}${ejs('tracker.ts.hbs')}`,

@@ -17,7 +17,7 @@ import type { JsonDocument } from './failure.js';
 import { runListTemplates } from './list_templates.js';
 import { chalk, printJson, printLine } from './output.js';
 
-export interface CreateNewOptions {
+interface CreateNewOptions {
   name?: string;
   dryRun?: boolean;
   diff?: boolean;

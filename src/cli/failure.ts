@@ -12,7 +12,7 @@ import type { ExitCode } from './exit_codes.js';
 const REPORT_HINT = 'this is a bug in gymnos; please report it with the command you ran and the lines above';
 
 /** The `error` member of a --json failure document. */
-export interface ErrorDocument {
+interface ErrorDocument {
   code: string;
   /** An ErrorKind, or `internal` for a bug. */
   kind: ErrorKind | 'internal';
@@ -49,7 +49,7 @@ function reportable(error: unknown): GymnosError | undefined {
   return undefined;
 }
 
-export function errorDocument(error: unknown): ErrorDocument {
+function errorDocument(error: unknown): ErrorDocument {
   const known = reportable(error);
   if (known) {
     const { code, kind, message, hint = null, details } = known;

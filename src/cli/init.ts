@@ -14,7 +14,7 @@ import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { chalk, printJson, printLine } from './output.js';
 
-export interface InitOptions {
+interface InitOptions {
   dryRun?: boolean;
   json?: boolean;
   cwd?: string;

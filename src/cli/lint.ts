@@ -18,10 +18,10 @@ import { EXIT } from './exit_codes.js';
 import { printError, printJson } from './output.js';
 import { GYMNOS_VERSION } from './version.js';
 
-export const LINT_FORMATS = ['stylish', 'json', 'github', 'sarif'] as const;
-export type LintFormat = (typeof LINT_FORMATS)[number];
+const LINT_FORMATS = ['stylish', 'json', 'github', 'sarif'] as const;
+type LintFormat = (typeof LINT_FORMATS)[number];
 
-export interface LintCliOptions {
+interface LintCliOptions {
   format?: string;
   outputFile?: string;
   quiet?: boolean;

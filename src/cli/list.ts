@@ -15,7 +15,7 @@ import type { JsonDocument } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
 import { chalk, printJson, printLine } from './output.js';
 
-export interface ListedTracker {
+interface ListedTracker {
   name: string;
   /** Where it is registered: with gymnos ('builtin') or in the project's var/trackers.json. */
   source: TrackerSource;
@@ -26,7 +26,7 @@ export interface ListedTracker {
   error: string | null;
 }
 
-export interface TrackerListing {
+interface TrackerListing {
   /** The project's registry, relative to the project. */
   registry: string;
   /** True in a project (the built-ins beside its own trackers), false in the gymnos package itself. */
@@ -54,7 +54,7 @@ async function registerProjectTypeScriptLoader(catalog: TrackerCatalog): Promise
   }
 }
 
-export async function listTrackers(root: string): Promise<TrackerListing> {
+async function listTrackers(root: string): Promise<TrackerListing> {
   const catalog = readCatalog({ root });
   await registerProjectTypeScriptLoader(catalog);
   const trackers: ListedTracker[] = [];

@@ -11,13 +11,13 @@ import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { chalk, printJson, printLine } from './output.js';
 
-export interface ListTemplatesOptions {
+interface ListTemplatesOptions {
   json?: boolean;
   cwd?: string;
   templates?: string;
 }
 
-export interface ListedTemplate {
+interface ListedTemplate {
   template: string;
   /** Where the rendered file goes, with `<name>` for the tracker's name. */
   target: string;

@@ -13,13 +13,13 @@ import type { PlannedChange } from '../scaffold/plan.js';
 import { dependsOn, objectSection, PACKAGE_JSON, parsePackageJson, setJsonValue } from './package_json.js';
 import type { PackageJson } from './package_json.js';
 
-export const LINT_SCRIPT = 'gymnos lint';
-export const TEST_SCRIPT = 'gymnos test';
-export const ESLINT_CONFIG_SOURCE = "export { default } from 'gymnos/eslint-config';\n";
+const LINT_SCRIPT = 'gymnos lint';
+const TEST_SCRIPT = 'gymnos test';
+const ESLINT_CONFIG_SOURCE = "export { default } from 'gymnos/eslint-config';\n";
 /** Kept in git while it has no tracker yet; create-new adds the first one beside it. */
-export const TRACKERS_KEEP_FILE = 'src/trackers/.gitkeep';
+const TRACKERS_KEEP_FILE = 'src/trackers/.gitkeep';
 /** What the tests need on every supported Node: tsx runs them (Node 20 cannot import .ts), TypeScript lints. */
-export const TEST_TOOLS = ['tsx', 'typescript'] as const;
+const TEST_TOOLS = ['tsx', 'typescript'] as const;
 
 /** The flat-config names ESLint looks for; any of them is the project's ESLint config. */
 const ESLINT_CONFIG_NAMES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'].map((extension) => `eslint.config.${extension}`);
@@ -33,7 +33,7 @@ export interface InitChange extends PlannedChange {
   edits?: string[];
 }
 
-export interface InitPlan {
+interface InitPlan {
   root: string;
   changes: InitChange[];
   warnings: string[];

@@ -40,11 +40,11 @@ export const CONTRACT_RULES = {
   'gymnos/tracker-shadows-builtin': "a project's registry entry does not take the name of a built-in tracker",
 } as const;
 
-export type ContractRule = keyof typeof CONTRACT_RULES;
+type ContractRule = keyof typeof CONTRACT_RULES;
 
 const SOURCE_EXTENSION = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
 
-export interface ContractInput {
+interface ContractInput {
   root: string;
   /** Every file of the project, relative with forward slashes. */
   allFiles: readonly string[];

@@ -14,7 +14,7 @@ import { projectTypeScript, typeScriptProblem } from './typescript_version.js';
 
 export type { LintProgress } from './run_linters.js';
 
-export interface LintOptions {
+interface LintOptions {
   /** The project root (where package.json is). */
   root: string;
   /** Files, directories or globs to narrow the set to; relative to `base`. */

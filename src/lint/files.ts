@@ -11,11 +11,11 @@ import { promisify } from 'node:util';
 import { GymnosError } from '../errors.js';
 
 /** Linted by ESLint (and checked by Prettier). */
-export const ESLINT_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+const ESLINT_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
 /** Checked by Prettier only. */
-export const PRETTIER_ONLY_EXTENSIONS: ReadonlySet<string> = new Set(['.json', '.md']);
+const PRETTIER_ONLY_EXTENSIONS: ReadonlySet<string> = new Set(['.json', '.md']);
 /** Directories never linted, wherever they are in the tree. */
-export const NEVER_LINTED_DIRECTORIES: readonly string[] = ['dist', 'coverage', 'node_modules'];
+const NEVER_LINTED_DIRECTORIES: readonly string[] = ['dist', 'coverage', 'node_modules'];
 /** Generated files that no one formats by hand. */
 const NEVER_LINTED_FILES: ReadonlySet<string> = new Set(['package-lock.json', 'npm-shrinkwrap.json']);
 
@@ -33,7 +33,7 @@ export function isEslintFile(file: string): boolean {
   return ESLINT_EXTENSIONS.has(path.posix.extname(file));
 }
 
-export function isLintable(file: string): boolean {
+function isLintable(file: string): boolean {
   const extension = path.posix.extname(file);
   return (
     (ESLINT_EXTENSIONS.has(extension) || PRETTIER_ONLY_EXTENSIONS.has(extension)) &&

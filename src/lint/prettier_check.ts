@@ -23,7 +23,7 @@ export type PrettierOutcome =
   | { file: string; status: 'unformatted'; line: number }
   | { file: string; status: 'error'; message: string; line: number; column: number };
 
-export interface PrettierRunOptions {
+interface PrettierRunOptions {
   /** Write the formatted text back (`--fix`) instead of reporting. */
   write: boolean;
   /** Files known to be formatted: path -> SHA-1 of the content (see PrettierCache). */

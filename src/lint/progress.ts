@@ -7,7 +7,7 @@ import type { LintProgress } from './run_linters.js';
 const DELAY_MS = 500;
 const INTERVAL_MS = 100;
 
-export interface ProgressLine {
+interface ProgressLine {
   update(progress: LintProgress): void;
   stop(): void;
 }

@@ -25,7 +25,7 @@ export interface LintProgress {
   total: number;
 }
 
-export interface RunLintersInput {
+interface RunLintersInput {
   root: string;
   files: ProjectFiles;
   fix: boolean;
@@ -36,13 +36,13 @@ export interface RunLintersInput {
   onProgress?: (progress: LintProgress) => void;
 }
 
-export type LinterReport = Omit<LintReport, 'cache' | 'durationMs'>;
+type LinterReport = Omit<LintReport, 'cache' | 'durationMs'>;
 
 const PRETTIER_RULE = 'prettier';
 const REGISTRY_FILE = 'var/trackers.json';
 
 /** ESLint options shared by `gymnos lint` and `--print-config`. */
-export async function createEslint(
+async function createEslint(
   root: string,
   options: { typeAware: boolean; fix: boolean; cacheLocation?: string | undefined },
 ): Promise<ESLintClass> {

@@ -9,7 +9,7 @@ export type Severity = 'error' | 'warning';
 export const TODO_RULE = 'gymnos/tracker-todo';
 
 /** Where a diagnostic comes from. */
-export type DiagnosticSource = 'eslint' | 'prettier' | 'gymnos';
+type DiagnosticSource = 'eslint' | 'prettier' | 'gymnos';
 
 export interface Diagnostic {
   /** `@stylistic/max-len`, `prettier`, `gymnos/tracker-export`...; null for a parse error. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-export interface TypeScriptInstall {
+interface TypeScriptInstall {
   version: string;
   /** The package.json found. */
   manifest: string;

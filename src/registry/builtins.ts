@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Tracker } from '../trackers/tracker.js';
 
-export interface BuiltinTracker {
+interface BuiltinTracker {
   /** The registry module path, relative to src/ (or dist/). */
   module: string;
   exportName: string;

@@ -48,7 +48,7 @@ export async function loadTrackerClass(name: string, options: LoadOptions = {}):
 }
 
 /** The same, from registries already read (`gymnos list` reads them once for every tracker). */
-export async function loadFromCatalog(catalog: TrackerCatalog, name: string): Promise<LoadedTrackerClass> {
+async function loadFromCatalog(catalog: TrackerCatalog, name: string): Promise<LoadedTrackerClass> {
   const shadow = catalog.shadows.get(name);
   if (shadow) throw shadowError(shadow);
   const item = catalog.entries.get(name);

@@ -3,7 +3,7 @@
  * One definition serves the CLI flag, the prompt's inline validation, the registry reader and the linter.
  */
 
-export const MAX_TRACKER_NAME_LENGTH = 64;
+const MAX_TRACKER_NAME_LENGTH = 64;
 
 const TRACKER_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 

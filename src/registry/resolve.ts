@@ -47,7 +47,7 @@ export function registryModulePath(source: string): string {
   return source.replace(/\.(m|c)?ts$/, '.$1js');
 }
 
-export interface ProjectModuleFiles {
+interface ProjectModuleFiles {
   /** src/<module>.ts: imported first, which works under a TypeScript loader (tsx) and fails without one. */
   source: string | undefined;
   /** The other files, in order: the build (dist/<module>.js), then a JavaScript source (src/<module>.js). */

@@ -183,11 +183,6 @@ export function encodeSummaryEvent(wallTime: number, step: number, values: reado
     .finish();
 }
 
-/** A `Summary.Value` with a `simple_value` (the cold-path twin of `writeScalarRecord`). */
-export function encodeScalarValue(tag: string, value: number): Uint8Array {
-  return new ProtoBuilder().string(VALUE_TAG, tag).float(VALUE_SIMPLE_VALUE, value).finish();
-}
-
 export interface EncodedImage {
   width: number;
   height: number;

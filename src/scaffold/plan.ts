@@ -37,7 +37,7 @@ export interface TrackerPlan {
   warnings: string[];
 }
 
-export interface PlanTrackerOptions {
+interface PlanTrackerOptions {
   root: string;
   name: string;
   force?: boolean;
@@ -55,13 +55,11 @@ function templateContext(root: string, name: string, className: string) {
     trackerImport: inRepo ? './tracker.js' : 'gymnos',
     loadImport: inRepo ? '../../src/index.js' : 'gymnos',
     testingImport: inRepo ? '../../src/testing/index.js' : 'gymnos/testing',
-    // Unused since load() finds the project from process.cwd(); kept so that older project templates render.
-    loadOptions: '',
   };
 }
 
 /** The project files a tracker named `name` owns (what create-new writes besides the registry). */
-export function trackerFiles(name: string): string[] {
+function trackerFiles(name: string): string[] {
   return KINDS.tracker!.files.map((file) => file.target(name));
 }
 

@@ -14,7 +14,7 @@ const TYPESCRIPT_TARGET = /\.[cm]?ts$/;
 /**
  * What is wrong with a template; plan.ts turns it into the GymnosError.
  */
-export interface TemplateProblem {
+interface TemplateProblem {
   code: string;
   message: string;
 }

@@ -16,14 +16,14 @@ import { pathToFileURL } from 'node:url';
 import { GymnosError } from '../errors.js';
 import { displayPath, gymnosRoot } from '../util/package_root.js';
 
-export interface TemplateFile {
+interface TemplateFile {
   /** File name under templates/<kind>/. */
   template: string;
   /** Where the rendered file goes, relative to the project root. */
   target: (name: string) => string;
 }
 
-export interface KindDefinition {
+interface KindDefinition {
   description: string;
   files: readonly TemplateFile[];
 }
@@ -49,20 +49,20 @@ export function unknownKind(kind: string): GymnosError {
 /** Where a template file comes from: gymnos, the project's templates/, or the --templates directory. */
 export type TemplateSource = 'builtin' | 'project' | 'option';
 
-export interface ResolvedTemplate extends TemplateFile {
+interface ResolvedTemplate extends TemplateFile {
   source: TemplateSource;
   /** The absolute path of the .hbs file. */
   file: string;
 }
 
-export interface TemplateSet {
+interface TemplateSet {
   kind: string;
   files: ResolvedTemplate[];
   /** Override files that are not one of the kind's templates (ignored). */
   warnings: string[];
 }
 
-export interface TemplateOptions {
+interface TemplateOptions {
   /** The project: its templates/<kind>/ overrides the built-in files. */
   root?: string;
   /** A directory holding <kind>/*.hbs (the --templates flag), above the project's. */

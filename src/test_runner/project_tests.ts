@@ -15,11 +15,11 @@ import { readCatalog } from '../registry/project.js';
 export const TRACKER_VARIABLE = 'GYMNOS_TEST_TRACKER';
 /** Where the tests are looked for when no path is given. */
 export const DEFAULT_TEST_DIRECTORY = 'test';
-export const TEST_FILE = /\.test\.(?:ts|mts|cts|js|mjs|cjs)$/;
+const TEST_FILE = /\.test\.(?:ts|mts|cts|js|mjs|cjs)$/;
 const TYPESCRIPT_FILE = /\.(?:ts|mts|cts)$/;
 
 /** Every test file under `dir`, sorted; node_modules and hidden directories are skipped. */
-export function findTestFiles(dir: string): string[] {
+function findTestFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.name !== 'node_modules' && !entry.name.startsWith('.'))
     .flatMap((entry) => {
@@ -122,7 +122,7 @@ export function needsTypeScriptLoader(files: readonly string[]): boolean {
   return files.some((file) => TYPESCRIPT_FILE.test(file));
 }
 
-export interface RunTestFilesOptions {
+interface RunTestFilesOptions {
   root: string;
   files: readonly string[];
   /** The tsx loader's URL (resolveTsxLoader), or undefined to run without one. */

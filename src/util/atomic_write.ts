@@ -12,9 +12,9 @@ import { chmod, lstat, realpath, rename, rm, stat, writeFile } from 'node:fs/pro
 import path from 'node:path';
 
 /** Suffix of every temporary file gymnos writes, so that leftovers are recognizable. */
-export const TEMP_SUFFIX = '.gymnos-tmp';
+const TEMP_SUFFIX = '.gymnos-tmp';
 
-export interface AtomicWriteOptions {
+interface AtomicWriteOptions {
   /** Mode of a new file (an existing file keeps its own). Default 0o666 less the umask. */
   mode?: number;
 }

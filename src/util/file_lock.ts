@@ -15,7 +15,7 @@ import { mkdir, rm, stat, utimes } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GymnosError } from '../errors.js';
 
-export interface FileLockOptions {
+interface FileLockOptions {
   /** A lock not refreshed for this long is left over from a killed process and is taken over. */
   staleMs?: number;
   /** How long to wait for another process to release the lock before giving up. */

@@ -12,7 +12,7 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
   return { line: before.length, column: before[before.length - 1]!.length + 1 };
 }
 
-export interface JsonSyntaxError {
+interface JsonSyntaxError {
   line: number;
   column: number;
   /** `invalid JSON (close brace expected)`. */

@@ -11,9 +11,9 @@ import type { Diagnostic, LintReport } from '../types.js';
 /** GitHub's display limit, per kind of annotation and per step. */
 export const GITHUB_ANNOTATION_LIMIT = 10;
 /** Rows of the job summary table; the log has them all. */
-export const SUMMARY_ROW_LIMIT = 50;
+const SUMMARY_ROW_LIMIT = 50;
 
-export interface GithubContext {
+interface GithubContext {
   /** Annotation paths are relative to this directory: GITHUB_WORKSPACE, the repository checkout. */
   base: string;
   /** Print the problems past the annotation limit as plain lines (true for `--format github`). */

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic, LintReport } from '../types.js';
 
-export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const PARSE_ERROR_RULE = 'parse-error';
 
-export interface SarifContext {
+interface SarifContext {
   /** The directory `%SRCROOT%` stands for. */
   base: string;
   version: string;

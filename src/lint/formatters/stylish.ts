@@ -7,7 +7,7 @@ import defaultChalk, { Chalk } from 'chalk';
 import { TODO_RULE } from '../types.js';
 import type { LintReport } from '../types.js';
 
-export interface StylishContext {
+interface StylishContext {
   /** Paths are shown relative to this directory. */
   cwd: string;
   /** False to never color (a report written to a file); default: chalk's choice for stdout. */
