@@ -10,41 +10,25 @@
 import { fileURLToPath } from 'node:url';
 import type { Tracker } from '../trackers/tracker.js';
 
-interface BuiltinTracker {
-  /** The registry module path, relative to src/ (or dist/). */
-  module: string;
-  exportName: string;
-  /** Imports the module and returns its exported class. */
-  load: () => Promise<new (params?: object) => Tracker>;
+interface BuiltinTracker<Module> {
+  /** The class's name among the module's exports. */
+  exportName: keyof Module & string;
+  /** Imports the module, `trackers/<name>.js`. */
+  load: () => Promise<Module>;
+}
+
+/** A table entry, typed so that `exportName` is one of the module's exports. */
+function builtin<Module>(exportName: keyof Module & string, load: () => Promise<Module>): BuiltinTracker<Module> {
+  return { exportName, load };
 }
 
 export const BUILTIN_TRACKERS = {
-  memory: {
-    module: 'trackers/memory.js',
-    exportName: 'MemoryTracker',
-    load: async () => (await import('../trackers/memory.js')).MemoryTracker,
-  },
-  tensorboard: {
-    module: 'trackers/tensorboard.js',
-    exportName: 'TensorboardTracker',
-    load: async () => (await import('../trackers/tensorboard.js')).TensorboardTracker,
-  },
-  mlflow: {
-    module: 'trackers/mlflow.js',
-    exportName: 'MlflowTracker',
-    load: async () => (await import('../trackers/mlflow.js')).MlflowTracker,
-  },
-  jsonl: {
-    module: 'trackers/jsonl.js',
-    exportName: 'JsonlTracker',
-    load: async () => (await import('../trackers/jsonl.js')).JsonlTracker,
-  },
-  csv: {
-    module: 'trackers/csv.js',
-    exportName: 'CsvTracker',
-    load: async () => (await import('../trackers/csv.js')).CsvTracker,
-  },
-} as const satisfies Record<string, BuiltinTracker>;
+  memory: builtin('MemoryTracker', () => import('../trackers/memory.js')),
+  tensorboard: builtin('TensorboardTracker', () => import('../trackers/tensorboard.js')),
+  mlflow: builtin('MlflowTracker', () => import('../trackers/mlflow.js')),
+  jsonl: builtin('JsonlTracker', () => import('../trackers/jsonl.js')),
+  csv: builtin('CsvTracker', () => import('../trackers/csv.js')),
+};
 
 export type BuiltinTrackerName = keyof typeof BUILTIN_TRACKERS;
 
@@ -52,9 +36,20 @@ export function isBuiltinTracker(name: string): name is BuiltinTrackerName {
   return Object.hasOwn(BUILTIN_TRACKERS, name);
 }
 
+/** The registry module path of a built-in, relative to src/ (or dist/): `trackers/<name>.js`. */
+export function builtinTrackerModule(name: BuiltinTrackerName): string {
+  return `trackers/${name}.js`;
+}
+
 /** The file a built-in's loader imports (the .ts source when gymnos runs from its sources). */
 export function builtinTrackerFile(name: BuiltinTrackerName): string {
-  const module = BUILTIN_TRACKERS[name].module;
-  const fromSources = import.meta.url.endsWith('.ts');
-  return fileURLToPath(new URL(`../${fromSources ? module.replace(/\.js$/, '.ts') : module}`, import.meta.url));
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return fileURLToPath(new URL(`../trackers/${name}.${extension}`, import.meta.url));
+}
+
+/** The class of a built-in tracker. */
+export async function loadBuiltinTracker(name: BuiltinTrackerName): Promise<new (params?: object) => Tracker> {
+  const { exportName, load }: { exportName: string; load: () => Promise<object> } = BUILTIN_TRACKERS[name];
+  const module = (await load()) as Record<string, unknown>;
+  return module[exportName] as new (params?: object) => Tracker;
 }

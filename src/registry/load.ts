@@ -12,7 +12,7 @@ import { readCatalog } from './project.js';
 import type { CatalogEntry, ShadowingEntry, TrackerCatalog, TrackerSource } from './project.js';
 import type { Registry } from './registry.js';
 import { missingModuleError, projectModuleFiles } from './resolve.js';
-import { BUILTIN_TRACKERS, builtinTrackerFile, isBuiltinTracker } from './builtins.js';
+import { builtinTrackerFile, isBuiltinTracker, loadBuiltinTracker } from './builtins.js';
 import type { BuiltinTrackerName } from './builtins.js';
 
 export interface LoadOptions {
@@ -135,7 +135,7 @@ async function loadBuiltin(item: CatalogEntry, name: BuiltinTrackerName): Promis
   const file = builtinTrackerFile(name);
   try {
     return {
-      Class: await BUILTIN_TRACKERS[name].load(),
+      Class: await loadBuiltinTracker(name),
       registry: item.registry,
       file,
       source: 'builtin',

@@ -8,7 +8,8 @@
  * is one registry, read as a whole, as before projects had their own.
  */
 import path from 'node:path';
-import { BUILTIN_TRACKERS, isBuiltinTracker } from './builtins.js';
+import { BUILTIN_TRACKERS, builtinTrackerModule, isBuiltinTracker } from './builtins.js';
+import type { BuiltinTrackerName } from './builtins.js';
 import { findPackageRoot, gymnosRoot, isGymnosRepository } from '../util/package_root.js';
 import { readRegistry, REGISTRY_PATH } from './registry.js';
 import type { Registry, RegistryEntry } from './registry.js';
@@ -93,7 +94,8 @@ export function readCatalog(options: { root?: string } = {}): TrackerCatalog {
 /** The built-in table as a registry (what a project sees of gymnos's trackers; nothing to read). */
 function builtinTable(root: string): Registry {
   const entries = new Map<string, RegistryEntry>();
-  for (const [name, { module, exportName }] of Object.entries(BUILTIN_TRACKERS)) {
+  for (const [name, { exportName }] of Object.entries(BUILTIN_TRACKERS)) {
+    const module = builtinTrackerModule(name as BuiltinTrackerName);
     entries.set(name, { name, target: `${module}#${exportName}`, module, exportName, line: 0, column: 0 });
   }
   return { file: path.join(root, REGISTRY_PATH), text: '', entries, problems: [] };

@@ -6,7 +6,12 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GymnosError, load, MemoryTracker } from '../../src/index.js';
 import { parseRegistry, readRegistry } from '../../src/registry/registry.js';
-import { BUILTIN_TRACKERS, builtinTrackerFile } from '../../src/registry/builtins.js';
+import {
+  BUILTIN_TRACKERS,
+  builtinTrackerFile,
+  builtinTrackerModule,
+  loadBuiltinTracker,
+} from '../../src/registry/builtins.js';
 
 const trackerModule = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
@@ -121,9 +126,14 @@ describe('parseRegistry', () => {
 
 test("the built-in table and the repository's var/trackers.json agree, and each loader imports its class", async () => {
   const registered = readRegistry(fileURLToPath(new URL('../..', import.meta.url))).entries;
-  for (const [name, builtin] of Object.entries(BUILTIN_TRACKERS)) {
-    assert.equal(registered.get(name)?.target, `${builtin.module}#${builtin.exportName}`, `${name} is registered`);
-    assert.equal((await builtin.load()).name, builtin.exportName);
-    assert.ok(existsSync(builtinTrackerFile(name as keyof typeof BUILTIN_TRACKERS)), `${name}'s file exists`);
+  for (const [name, { exportName }] of Object.entries(BUILTIN_TRACKERS)) {
+    const builtin = name as keyof typeof BUILTIN_TRACKERS;
+    assert.equal(
+      registered.get(name)?.target,
+      `${builtinTrackerModule(builtin)}#${exportName}`,
+      `${name} is registered`,
+    );
+    assert.equal((await loadBuiltinTracker(builtin)).name, exportName);
+    assert.ok(existsSync(builtinTrackerFile(builtin)), `${name}'s file exists`);
   }
 });
