@@ -58,16 +58,24 @@ function errorDocument(error: unknown): ErrorDocument {
   return { code: 'INTERNAL_ERROR', kind: 'internal', message: describe(error), hint: REPORT_HINT, details: {} };
 }
 
+/** A usage error commander found (and printed on stderr): with --json, its failure document too. */
+export function reportUsageError(message: string, json: boolean): ExitCode {
+  if (json) printFailureDocument({}, errorDocument(new GymnosError('USAGE', message)));
+  return EXIT.usage;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function printFailureDocument(fields: object, error: ErrorDocument): void {
+  process.stdout.write(`${JSON.stringify({ ok: false, ...fields, error }, null, 2)}\n`);
 }
 
 /** Reports a command's failure (stderr, and the --json document when asked) and returns its exit code. */
 export function reportFailure(error: unknown, document?: JsonDocument): ExitCode {
   const reported = errorDocument(error);
-  if (document?.enabled) {
-    process.stdout.write(`${JSON.stringify({ ok: false, ...document.fields, error: reported }, null, 2)}\n`);
-  }
+  if (document?.enabled) printFailureDocument(document.fields, reported);
   if (reported.kind === 'internal') {
     // A bug: the stack is what a report needs.
     process.stderr.write(`gymnos: internal error: ${(error as Error | undefined)?.stack ?? reported.message}\n`);

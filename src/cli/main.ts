@@ -4,7 +4,7 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit_codes.js';
-import { JsonDocument, reportFailure } from './failure.js';
+import { JsonDocument, reportFailure, reportUsageError } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
 
 /** Runs one command: its exit code, or whatever it throws reported in the one place failures are. */
@@ -265,9 +265,10 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version exit 0; any other commander error is a usage error, already printed.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // Help and version exit 0; any other commander error is a usage error, already printed on stderr.
+      if (error.exitCode === 0) return EXIT.ok;
+      return reportUsageError(error.message.replace(/^error: /, ''), argv.includes('--json'));
     }
-    return reportFailure(error);
+    return reportFailure(error, new JsonDocument(argv.includes('--json')));
   }
 }

@@ -44,6 +44,12 @@ describe('gymnos', () => {
       assert.match(result.stderr, /^gymnos: /);
       assert.equal(result.stdout, '');
     }
+    const json = gymnos(['create-new', 'tracker', '--nmae', 'x', '--json'], { cwd: root });
+    assert.equal(json.status, 2);
+    const document = JSON.parse(json.stdout);
+    assert.equal(document.ok, false);
+    assert.deepEqual([document.error.code, document.error.kind], ['USAGE', 'usage']);
+    assert.match(document.error.message, /unknown option '--nmae'/);
   });
 });
 
