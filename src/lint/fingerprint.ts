@@ -98,7 +98,7 @@ const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/;
  * project (an entry's module, and whatever it imports on the way to `Tracker`). Hashing all the sources rather
  * than the ones the last run followed keeps the key simple and exact, at the cost of a miss on an unrelated edit.
  */
-export function contractInputs(root: string, allFiles: readonly string[]): string[] {
+function contractInputs(root: string, allFiles: readonly string[]): string[] {
   // The same condition run_linters.ts runs the contract rules on (the registry may be ignored by git).
   const registryExists = statSync(path.join(root, REGISTRY_FILE), { throwIfNoEntry: false }) !== undefined;
   if (!registryExists && !allFiles.some((file) => file.startsWith('src/trackers/'))) return [REGISTRY_FILE];
