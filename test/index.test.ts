@@ -3,6 +3,7 @@
  * export is documented in docs/api.md.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as gymnos from '../src/index.js';
@@ -32,4 +33,16 @@ test('internals are not exported', () => {
 test('every export is documented in docs/api.md', () => {
   const docs = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
   for (const name of Object.keys(gymnos)) assert.match(docs, new RegExp(`\`${name}[\`(.]`), `${name} in docs/api.md`);
+});
+
+test('importing gymnos adds no process listener, so a signal still ends the process as it would without it', () => {
+  const events = ['SIGINT', 'SIGTERM', 'exit', 'uncaughtException'];
+  const script =
+    `const count = () => ${JSON.stringify(events)}.map((event) => process.listenerCount(event)).join(' ');` +
+    `const before = count(); await import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)});` +
+    'console.log(before === count() ? "none" : `${before} -> ${count()}`);';
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  assert.equal(result.stdout.trim(), 'none', result.stderr);
 });

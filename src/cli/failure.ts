@@ -82,7 +82,7 @@ export function reportFailure(error: unknown, document?: JsonDocument): ExitCode
     process.stderr.write(`gymnos: ${REPORT_HINT}\n`);
     return EXIT.usage;
   }
-  process.stderr.write(`gymnos: ${reported.message}\n`);
-  if (reported.hint) process.stderr.write(`gymnos: ${reported.hint}\n`);
+  // One line for an error a user can fix: the hint, when there is one, ends it.
+  process.stderr.write(`gymnos: ${reported.message}${reported.hint ? `; ${reported.hint}` : ''}\n`);
   return EXIT_FOR_KIND[reported.kind];
 }

@@ -103,7 +103,7 @@ export function readRegistry(root: string): Registry {
     if (code === undefined) throw error; // not the file system saying no: a bug
     throw new GymnosError('REGISTRY_UNREADABLE', `${file} cannot be read (${code})`, {
       details: { file, reason: code },
-      hint: 'var/trackers.json must be a file gymnos can read',
+      hint: 'it must be a file gymnos can read',
       cause: error,
     });
   }
