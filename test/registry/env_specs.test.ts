@@ -12,7 +12,7 @@ import { trackerSpecsFromEnv } from '../../src/registry/env_specs.js';
 import { generateRunId } from '../../src/runtime/run_id.js';
 import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
-import { TrackerList } from '../../src/trackers/tracker_list.js';
+import { TrackerList } from '../../src/registry/tracker_list.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
