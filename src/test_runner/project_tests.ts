@@ -60,8 +60,6 @@ export function collectTestFiles(root: string, paths: readonly string[], base: s
   return [...new Set(files)];
 }
 
-}
-
 /**
  * The problem with the options meant for node, or undefined. Node itself is asked (`node <options> --version`
  * checks them and runs nothing), so every option of the running Node is accepted and no other: an unknown one
