@@ -1,7 +1,7 @@
 /**
  * The lint cache is exact: over a sequence of random edits to a plugin project (to linted files, to the files
  * the contract rules read but that are not linted, to configs), a cached run always reports what an uncached
- * run reports. GYMNOS_CACHE_SEED and GYMNOS_CACHE_EDITS (default 1 and 10) explore other sequences; a failure
+ * run reports. GYMNOS_CACHE_SEED and GYMNOS_CACHE_EDITS (default 1 and 6) explore other sequences; a failure
  * prints its seed and the edits that led to it.
  */
 import assert from 'node:assert/strict';
@@ -89,7 +89,7 @@ test('renaming the exported class is reported when only the registry is linted, 
 
 test('a cached lint reports exactly what --no-cache reports, over random edits', async () => {
   const seed = Number(process.env.GYMNOS_CACHE_SEED ?? 1);
-  const count = Number(process.env.GYMNOS_CACHE_EDITS ?? 10);
+  const count = Number(process.env.GYMNOS_CACHE_EDITS ?? 6);
   const next = random(seed);
   const root = makeProject({
     'var/trackers.json': registry({ alpha: 'trackers/alpha.js#AlphaTracker' }),

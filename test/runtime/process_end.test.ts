@@ -9,8 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { skipUnless } from '../helpers/prerequisite.js';
+import { REPO } from '../helpers/project.js';
 
-const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'log_and_wait.ts');
+const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'log_and_wait.mjs');
+const NOT_BUILT = skipUnless(existsSync(path.join(REPO, 'dist', 'index.js')), 'dist/ is not built: run npm run build');
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -26,7 +29,7 @@ interface Ended {
 function run(type: string, mode: string, signal?: NodeJS.Signals): Promise<Ended> {
   const logdir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-process-end-'));
   dirs.push(logdir);
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, type, logdir, mode], {
+  const child = spawn(process.execPath, [FIXTURE, type, logdir, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -56,7 +59,7 @@ function params(logdir: string): unknown {
 }
 
 for (const type of ['jsonl', 'csv']) {
-  describe(`${type}: what was logged survives the end of the process`, { concurrency: true }, () => {
+  describe(`${type}: what was logged survives the end of the process`, { concurrency: true, skip: NOT_BUILT }, () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       test(`${signal}: every metric and the params are written, and the process dies of ${signal}`, async () => {
         const ended = await run(type, 'wait', signal);

@@ -14,8 +14,11 @@ import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { DeliveryCounts } from '../../src/trackers/mlflow.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
+import { skipUnless } from '../helpers/prerequisite.js';
+import { REPO } from '../helpers/project.js';
 
-const CHILD = path.join(import.meta.dirname, 'fixtures', 'mlflow_child.ts');
+const CHILD = path.join(import.meta.dirname, 'fixtures', 'mlflow_child.mjs');
+const NOT_BUILT = skipUnless(existsSync(path.join(REPO, 'dist', 'index.js')), 'dist/ is not built: run npm run build');
 const server = await MlflowTestServer.start();
 const made: string[] = [];
 after(async () => {
@@ -107,7 +110,7 @@ interface Ended {
 async function child(mode: string, killWith?: NodeJS.Signals): Promise<Ended> {
   const logdir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-mlflow-exit-'));
   made.push(logdir);
-  const process_ = spawn(process.execPath, ['--import', 'tsx', CHILD, server.url, logdir, mode], {
+  const process_ = spawn(process.execPath, [CHILD, server.url, logdir, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -120,7 +123,7 @@ async function child(mode: string, killWith?: NodeJS.Signals): Promise<Ended> {
   return new Promise((resolve) => process_.on('close', (code, signal) => resolve({ code, signal, stderr, logdir })));
 }
 
-describe('mlflow: ending without end()', { concurrency: true }, () => {
+describe('mlflow: ending without end()', { concurrency: true, skip: NOT_BUILT }, () => {
   /**
    * The steps the server has for the run or its spool holds: everything logged must be in one of them. A batch
    * in flight when the process ended may be in both: sent again later, MLflow keeps identical rows once.
