@@ -62,7 +62,7 @@ export async function loadCatalogEntry(catalog: TrackerCatalog, item: CatalogEnt
   const name = entry.name;
   if (item.source === 'builtin' && isBuiltinTracker(name)) return loadBuiltin(item, name);
   const { module, file } = await importPackageModule(item);
-  const Class = module[entry.exportName];
+  const Class = exportOf(module, entry.exportName);
   if (!isTrackerClass(Class)) {
     const what = Class === undefined ? 'does not export' : 'exports something other than a Tracker subclass as';
     throw new GymnosError(
@@ -116,6 +116,19 @@ function unknownTrackerError(catalog: TrackerCatalog, name: string): GymnosError
     'TRACKER_NOT_FOUND',
     `unknown tracker "${name}".` + (suggestion ? ` Did you mean "${suggestion}"?` : '') + ` ${registered}`,
   );
+}
+
+/**
+ * A named export of an imported module. A CommonJS module (a .ts or .js file in a package without
+ * `"type": "module"`) comes to `import()` as a namespace whose named exports are whatever Node's static scan of
+ * its source found: none at all for what tsx compiles, while `require` sees them all. Its `module.exports` is
+ * always the default export, so the name is looked up there too: `load` and `gymnos list` then find the class
+ * whatever the loader or the module type, exactly as the project's own `require` does.
+ */
+function exportOf(module: Record<string, unknown>, name: string): unknown {
+  if (module[name] !== undefined) return module[name];
+  const exports = module.default;
+  return typeof exports === 'object' && exports !== null ? (exports as Record<string, unknown>)[name] : undefined;
 }
 
 async function importFile(file: string): Promise<Record<string, unknown>> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { pluginProject, trackerSource } from '../helpers/plugin_project.js';
+import { pluginProject, runScript, trackerSource } from '../helpers/plugin_project.js';
 import { assertGeneratedTestPasses, gymnos, removeProjects } from '../helpers/project.js';
 
 after(removeProjects);
@@ -72,6 +72,26 @@ describe('gymnos list trackers in a plugin project', () => {
     const unbuilt = gymnos(['list', 'trackers'], { cwd: root });
     assert.equal(unbuilt.status, 1);
     assert.match(unbuilt.stdout, /^ {2}mine +unresolved +tracker "mine" .*run under tsx .* or build the project/m);
+  });
+
+  test('in a CommonJS project (npm init -y), list resolves the generated tracker as load does', () => {
+    const root = pluginProject({}, 'commonjs');
+    const created = gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root });
+    assert.equal(created.status, 0, created.stderr);
+    const json = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    assert.equal(json.status, 0, json.stdout + json.stderr);
+    const mine = (JSON.parse(json.stdout) as Listing).trackers.find((tracker) => tracker.name === 'my_tracker')!;
+    assert.deepEqual(
+      { resolves: mine.resolves, file: mine.file, error: mine.error },
+      { resolves: true, file: 'src/trackers/my_tracker.ts', error: null },
+    );
+    // load() finds it too, from a script tsx was registered in at run time (as list does) and from the tests.
+    const script =
+      "await import('tsx'); const { load } = await import('gymnos'); " +
+      "console.log((await load('my_tracker')).constructor.name);";
+    const loaded = runScript(script, root, { tsx: false });
+    assert.equal(loaded.stdout.trim(), 'MyTracker', loaded.stderr);
+    assertGeneratedTestPasses(root, 'my_tracker');
   });
 
   test('an entry that shadows a built-in is shown as a problem, and list exits 1', () => {

@@ -18,11 +18,14 @@ export function builtTrackerSource(className: string): string {
   return `import { Tracker } from 'gymnos';\nexport class ${className} extends Tracker {\n  built = true;\n}\n`;
 }
 
-/** A plugin project with `files` (relative path -> content), a package.json and the node_modules links. */
-export function pluginProject(files: Record<string, string> = {}): string {
+/**
+ * A plugin project with `files` (relative path -> content), a package.json and the node_modules links. `type` is
+ * the package.json "type": an ES module package by default, or a CommonJS one (what `npm init -y` writes).
+ */
+export function pluginProject(files: Record<string, string> = {}, type: 'module' | 'commonjs' = 'module'): string {
   const root = emptyProject();
   const all = {
-    'package.json': `${JSON.stringify({ name: 'my-plugins', version: '1.0.0', type: 'module' }, null, 2)}\n`,
+    'package.json': `${JSON.stringify({ name: 'my-plugins', version: '1.0.0', type }, null, 2)}\n`,
     ...files,
   };
   for (const [file, content] of Object.entries(all)) {
