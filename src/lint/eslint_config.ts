@@ -19,6 +19,14 @@ import prettierConfig from 'eslint-config-prettier/flat';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { MAX_LINE_LENGTH_COLUMNS, TAB_WIDTH_COLUMNS } from './limits.js';
+import { isCommonJsScript } from './module_type.js';
+
+/**
+ * The files Node runs as CommonJS, as a `files` matcher. ESLint's config arrays take a function there (it is
+ * given the file's absolute path); its types only list glob strings, hence the cast. A glob cannot say it: a
+ * `.js` file's module type is in the nearest package.json.
+ */
+const COMMONJS_FILES = [isCommonJsScript as unknown as string];
 
 export { MAX_LINE_LENGTH_COLUMNS, TAB_WIDTH_COLUMNS } from './limits.js';
 
@@ -97,13 +105,23 @@ export function createGymnosConfig(options: GymnosConfigOptions = {}): Linter.Co
       files: LINTED_FILES,
       languageOptions: { globals: { ...globals.nodeBuiltin } },
     },
-    { name: 'gymnos/commonjs', files: ['**/*.cjs'], languageOptions: { globals: { ...globals.commonjs } } },
+    // JavaScript files Node runs as CommonJS (.cjs, and .js in a package without "type": "module"): require,
+    // module and exports are theirs, and require() is how they load modules.
+    {
+      name: 'gymnos/commonjs',
+      files: COMMONJS_FILES,
+      languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    },
     { name: '@eslint/js/recommended', ...js.configs.recommended },
     ...(typescript ?? []),
     ...typeAware,
     prettierConfig,
     // CommonJS files load modules with require(); that is not the mistake the rule is about.
-    { name: 'gymnos/commonjs-rules', files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+    {
+      name: 'gymnos/commonjs-rules',
+      files: COMMONJS_FILES,
+      rules: { '@typescript-eslint/no-require-imports': 'off' },
+    },
     gymnosRules,
   ];
 }

@@ -86,6 +86,39 @@ describe('the gymnos ESLint config', () => {
     );
   });
 
+  test('JavaScript files are linted by the module type Node gives them (nearest package.json "type")', async () => {
+    const commonjs = makeProject({ 'package.json': '{ "name": "cjs", "type": "commonjs" }\n' });
+    const untyped = makeProject({ 'package.json': '{ "name": "untyped" }\n' });
+    const esm = root; // "type": "module"
+    const lintIn = async (project: string, file: string, text: string) => {
+      const linter = new ESLint({ cwd: project, overrideConfigFile: true, overrideConfig: gymnosConfig });
+      const [result] = await linter.lintText(text, { filePath: `${project}/${file}` });
+      return result!.messages.map((message) => `${message.ruleId}: ${message.message}`);
+    };
+    const script = "const path = require('node:path');\nmodule.exports = { dir: path.dirname(__filename) };\n";
+    // CommonJS: a .js file of a "commonjs" package or of one with no "type", and a .cjs file anywhere.
+    assert.deepEqual(await lintIn(commonjs, 'lib/tool.js', script), []);
+    assert.deepEqual(await lintIn(untyped, 'lib/tool.js', script), []);
+    assert.deepEqual(await lintIn(esm, 'lib/tool.cjs', script), []);
+    // ES modules: a .js file of a "module" package, and a .mjs file anywhere, where require is not defined.
+    for (const [project, file] of [
+      [esm, 'lib/tool.js'],
+      [commonjs, 'lib/tool.mjs'],
+    ] as const) {
+      assert.deepEqual(await lintIn(project, file, script), [
+        '@typescript-eslint/no-require-imports: A `require()` style import is forbidden.',
+        "no-undef: 'require' is not defined.",
+        "no-undef: 'module' is not defined.",
+        "no-undef: '__filename' is not defined.",
+      ]);
+      assert.deepEqual(await lintIn(project, file, "import path from 'node:path';\nexport default path.sep;\n"), []);
+    }
+    // TypeScript is written with import statements whatever the module type: require() is still flagged there.
+    assert.deepEqual(await lintIn(commonjs, 'src/a.ts', "export const x = require('node:path');\n"), [
+      '@typescript-eslint/no-require-imports: A `require()` style import is forbidden.',
+    ]);
+  });
+
   test('the type-aware variant adds the type-checked rules for TypeScript only', () => {
     const config = createGymnosConfig({ typeAware: true, tsconfigRootDir: root });
     const names = config.map((block) => block.name);
