@@ -1,7 +1,8 @@
 /**
  * `gymnos init`: prepare an npm project for gymnos plugins (the registry, src/trackers/, the ESLint config,
- * the `lint` and `test` scripts and the test tools), planned in memory, shown, and committed as one
- * transaction. Nothing that exists is overwritten: what differs is a conflict (exit 3).
+ * the tsconfig files, the `lint`, `test`, `build` and `typecheck` scripts and the tools they run), planned in
+ * memory, shown, and committed as one transaction. Nothing that exists is overwritten: what differs is a
+ * conflict (exit 3).
  */
 import path from 'node:path';
 import { planInit } from '../init/plan.js';
@@ -78,11 +79,11 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
   }
   const added = plan.addedDevDependencies;
   printLine(chalk.bold(`Initialized ${project} for gymnos.`) + ' Next steps:');
-  printLine(
-    `  1. npm install${added.length ? `      installs ${added.join(' and ')} (added to devDependencies)` : ''}`,
-  );
+  const installs = `      installs ${new Intl.ListFormat('en').format(added)} (added to devDependencies)`;
+  printLine(`  1. npm install${added.length ? installs : ''}`);
   printLine('  2. npx gymnos create-new tracker --name my_tracker');
   printLine('  3. npm test         runs test/**/*.test.ts (gymnos test)');
-  printLine('  4. npm run lint     ESLint, Prettier and the plugin contract (gymnos lint)');
+  printLine(`  4. npm run ${plan.lintScript.padEnd(8)} ESLint, Prettier and the plugin contract (gymnos lint)`);
+  printLine('  5. npm run typecheck, then npm run build: the trackers compiled to dist/, which load() finds');
   return EXIT.ok;
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { GymnosError, isGymnosError } from '../errors.js';
 import { gymnosRoot, isGymnosRepository } from '../util/package_root.js';
 import { parseRegistry, REGISTRY_PATH } from '../registry/registry.js';
@@ -15,11 +16,23 @@ import type { PackageJson } from './package_json.js';
 
 const LINT_SCRIPT = 'gymnos lint';
 const TEST_SCRIPT = 'gymnos test';
+/** The script init adds when the project's `lint` runs something else: both then live side by side. */
+const LINT_SIDE_SCRIPT = 'lint:gymnos';
+const TSCONFIG = 'tsconfig.json';
+const TSCONFIG_BUILD = 'tsconfig.build.json';
+/** Added when absent; a project's own `build` or `typecheck` is kept as it is. */
+const TYPESCRIPT_SCRIPTS: [string, string][] = [
+  ['build', `tsc -p ${TSCONFIG_BUILD}`],
+  ['typecheck', 'tsc --noEmit'],
+];
 const ESLINT_CONFIG_SOURCE = "export { default } from 'gymnos/eslint-config';\n";
 /** Kept in git while it has no tracker yet; create-new adds the first one beside it. */
 const TRACKERS_KEEP_FILE = 'src/trackers/.gitkeep';
-/** What the tests need on every supported Node: tsx runs them (Node 20 cannot import .ts), TypeScript lints. */
-const TEST_TOOLS = ['tsx', 'typescript'] as const;
+/**
+ * The tools a TypeScript plugin project needs on every supported Node: tsx runs the tests (Node 20 cannot import
+ * .ts), TypeScript type-checks, builds and lints, and @types/node types the Node APIs the trackers use.
+ */
+const TEST_TOOLS = ['@types/node', 'tsx', 'typescript'] as const;
 
 /** The flat-config names ESLint looks for; any of them is the project's ESLint config. */
 const ESLINT_CONFIG_NAMES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'].map((extension) => `eslint.config.${extension}`);
@@ -39,6 +52,8 @@ interface InitPlan {
   warnings: string[];
   /** The ESLint config file init keeps (created, or already there). */
   eslintConfig: string;
+  /** The npm script that runs gymnos lint: `lint`, or `lint:gymnos` beside the project's own `lint`. */
+  lintScript: string;
   /** The devDependencies added to package.json (install them with `npm install`). */
   addedDevDependencies: string[];
   /** Nothing to change: every file is already as init would write it. */
@@ -121,7 +136,7 @@ function planEslintConfig(root: string, isModule: boolean): InitChange {
     const problem = usesGymnos
       ? 'it is an ES module, but this package is not "type": "module", so Node loads it as CommonJS; ' +
         'rename it to eslint.config.mjs'
-      : `make it use gymnos's config (${ESLINT_CONFIG_SOURCE.trim()}) or remove it`;
+      : `extend gymnos's config in it (${extendSnippet(name, isModule)}) or remove it`;
     throw new GymnosError(
       'ESLINT_CONFIG_EXISTS',
       `${name} already exists${usesGymnos ? '' : ' with a config of its own'}; ${problem}, then run gymnos init again`,
@@ -131,9 +146,92 @@ function planEslintConfig(root: string, isModule: boolean): InitChange {
   return unchanged(present[0]!.name, present[0]!.text);
 }
 
+/**
+ * The tsconfig.json init writes: strict, NodeNext (so each file is the module type Node gives it), type-checking
+ * src/ and test/ without emitting. In an ES module package it also sets verbatimModuleSyntax (what `tsc --init`
+ * sets); in a CommonJS one it cannot (TS1295: the import statements of a .ts file compile to require() there),
+ * and the generated code, which imports types with `import type`, compiles either way.
+ */
+export function tsconfigSource(isModule: boolean): string {
+  const verbatim = isModule ? '\n    "verbatimModuleSyntax": true,' : '';
+  return `{
+  "compilerOptions": {
+    "target": "es2022",
+    "module": "nodenext",
+    "moduleResolution": "nodenext",${verbatim}
+    "isolatedModules": true,
+    "strict": true,
+    "noUncheckedIndexedAccess": true,
+    "skipLibCheck": true,
+    "types": ["node"],
+    "noEmit": true
+  },
+  "include": ["src", "test"]
+}
+`;
+}
+
+/** The build's tsconfig: src/ compiled to dist/, where load() finds a tracker without a TypeScript loader. */
+export const TSCONFIG_BUILD_SOURCE = `{
+  "extends": "./${TSCONFIG}",
+  "compilerOptions": {
+    "noEmit": false,
+    "rootDir": "src",
+    "outDir": "dist",
+    "declaration": true,
+    "sourceMap": true
+  },
+  "include": ["src"]
+}
+`;
+
+/**
+ * tsconfig.json and tsconfig.build.json, created when absent. The project's own are kept as they are (a
+ * TypeScript config is the author's), with a notice when one cannot compile the generated code.
+ */
+function planTsconfigs(root: string, isModule: boolean, warnings: string[]): InitChange[] {
+  const changes: InitChange[] = [];
+  for (const [file, source] of [
+    [TSCONFIG, tsconfigSource(isModule)],
+    [TSCONFIG_BUILD, TSCONFIG_BUILD_SOURCE],
+  ] as const) {
+    const text = readFileIfPresent(path.join(root, file));
+    if (text === undefined) {
+      changes.push(created(file, source));
+      continue;
+    }
+    changes.push(unchanged(file, text));
+    const options = (parseJsonc(text) as { compilerOptions?: Record<string, unknown> } | undefined)?.compilerOptions;
+    if (file === TSCONFIG && !isModule && options?.verbatimModuleSyntax === true) {
+      warnings.push(
+        `${TSCONFIG} sets "verbatimModuleSyntax": true, which a CommonJS package cannot compile import statements ` +
+          'under (TS1295); remove it, or make the package "type": "module"',
+      );
+    }
+  }
+  return changes;
+}
+
+/**
+ * The one-line edit that builds a project's own flat config on gymnos's: gymnos's blocks first, the project's
+ * after them (its rules then win, and `gymnos lint` says so if they turn gymnos's off).
+ */
+function extendSnippet(file: string, isModule: boolean): string {
+  const commonJs = file.endsWith('.cjs') || file.endsWith('.cts') || (file.endsWith('.js') && !isModule);
+  return commonJs
+    ? "const gymnos = require('gymnos/eslint-config').default; module.exports = [...gymnos, ...yourConfig];"
+    : "import gymnos from 'gymnos/eslint-config'; export default [...gymnos, ...yourConfig];";
+}
+
 /** True when a script runs the gymnos command (`gymnos lint`), with options of the author's or not. */
 function runsGymnosCommand(script: string, command: string): boolean {
   return new RegExp(`^(?:npx\\s+)?${command.replace(' ', '\\s+')}(?:\\s|$)`).test(script.trim());
+}
+
+function usesLintSideScript(pkg: PackageJson): boolean {
+  const scripts = objectSection(pkg, 'scripts') ?? {};
+  const [lint, side] = [scripts.lint, scripts[LINT_SIDE_SCRIPT]];
+  return !(typeof lint === 'string' && runsGymnosCommand(lint, LINT_SCRIPT)) && typeof side === 'string';
 }
 
 /** The `lint` and `test` scripts and the missing test tools, as structured edits of package.json. */
@@ -149,15 +247,27 @@ function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): Init
   for (const [script, command] of wantedScripts) {
     const current = scripts[script];
     if (typeof current === 'string' && runsGymnosCommand(current, command)) continue;
+    // The project's own linter keeps `lint`; gymnos's beside it is the merge path.
+    const side = scripts[LINT_SIDE_SCRIPT];
+    if (script === 'lint' && typeof side === 'string' && runsGymnosCommand(side, command)) continue;
     const isPlaceholder = script === 'test' && typeof current === 'string' && NPM_PLACEHOLDER_TEST.test(current.trim());
     if (current !== undefined && !isPlaceholder) {
+      const merge =
+        script === 'lint'
+          ? `change it to "${command}", or keep it and add "${LINT_SIDE_SCRIPT}": "${command}" beside it`
+          : `change it to "${command}" or remove it`;
       throw new GymnosError(
         'SCRIPT_EXISTS',
-        `${PACKAGE_JSON} already has a "${script}" script (${JSON.stringify(current)}); change it to ` +
-          `"${command}" or remove it, then run gymnos init again`,
+        `${PACKAGE_JSON} already has a "${script}" script (${JSON.stringify(current)}); ${merge}, ` +
+          'then run gymnos init again',
         { kind: 'conflict', details: { file: PACKAGE_JSON, script, current } },
       );
     }
+    text = setJsonValue(text, ['scripts', script], command);
+    edits.push(`scripts.${script}`);
+  }
+  for (const [script, command] of TYPESCRIPT_SCRIPTS) {
+    if (scripts[script] !== undefined) continue;
     text = setJsonValue(text, ['scripts', script], command);
     edits.push(`scripts.${script}`);
   }
@@ -194,7 +304,13 @@ export function planInit(root: string): InitPlan {
   const packageChange = planPackageJson(pkg, addedDevDependencies);
   const registryChange = planRegistry(root);
   const eslintChange = planEslintConfig(root, isModule);
-  const changes = [registryChange, planTrackersDirectory(root), eslintChange, packageChange];
+  const changes = [
+    registryChange,
+    planTrackersDirectory(root),
+    eslintChange,
+    ...planTsconfigs(root, isModule, warnings),
+    packageChange,
+  ];
 
   if (eslintChange.action === 'create' && !isModule) {
     warnings.push(`${PACKAGE_JSON} has no "type": "module", so the ESLint config is ${eslintChange.path}`);
@@ -210,6 +326,7 @@ export function planInit(root: string): InitPlan {
     changes,
     warnings,
     eslintConfig: eslintChange.path,
+    lintScript: usesLintSideScript(pkg) ? LINT_SIDE_SCRIPT : 'lint',
     addedDevDependencies,
     alreadyInitialized: changes.every((change) => change.action === 'unchanged'),
   };

@@ -41,6 +41,11 @@ const MODULE_PACKAGE = `{
 }
 `;
 
+/** A pattern that matches `text` as it is. */
+function literal(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
+
 /** Asserts the run failed with `status`, one line on stderr matching `message`, and nothing changed. */
 function assertRefused(root: string, args: string[], status: number, message: RegExp) {
   const before = snapshot(root);
@@ -63,11 +68,19 @@ describe('gymnos init', () => {
     assert.match(result.stdout, /^CREATE +var\/trackers\.json$/m);
     assert.match(result.stdout, /^CREATE +src\/trackers\/\.gitkeep$/m);
     assert.match(result.stdout, /^CREATE +eslint\.config\.js$/m);
+    assert.match(result.stdout, /^CREATE +tsconfig\.json$/m);
+    assert.match(result.stdout, /^CREATE +tsconfig\.build\.json$/m);
+    // The project's own build script is kept; typecheck is added.
     assert.match(
       result.stdout,
-      /^UPDATE +package\.json \(scripts\.lint, scripts\.test, devDependencies\.tsx, devDependencies\.typescript\)$/m,
+      new RegExp(
+        String.raw`^UPDATE +package\.json \(scripts\.lint, scripts\.test, scripts\.typecheck, ` +
+          String.raw`devDependencies\.tsx, devDependencies\.typescript\)$`,
+        'm',
+      ),
     );
-    for (const step of ['npm install', 'npx gymnos create-new tracker --name my_tracker', 'npm test', 'npm run lint']) {
+    const steps = ['npm install', 'npx gymnos create-new tracker --name my_tracker', 'npm test', 'npm run lint'];
+    for (const step of [...steps, 'npm run typecheck', 'npm run build']) {
       assert.ok(result.stdout.includes(step), `next steps mention ${step}`);
     }
 
@@ -80,7 +93,7 @@ describe('gymnos init', () => {
       readFileSync(path.join(root, 'package.json'), 'utf8'),
       MODULE_PACKAGE.replace(
         '"build": "tsc"\n',
-        '"build": "tsc",\n    "lint": "gymnos lint",\n    "test": "gymnos test"\n',
+        '"build": "tsc",\n    "lint": "gymnos lint",\n    "test": "gymnos test",\n    "typecheck": "tsc --noEmit"\n',
       ).replace(
         '"@types/node": "^20.19.0",\n',
         `"@types/node": "^20.19.0",\n    "tsx": "${VERSIONS.tsx}",\n    "typescript": "${VERSIONS.typescript}",\n`,
@@ -97,23 +110,28 @@ describe('gymnos init', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.equal(
       readFileSync(path.join(root, 'package.json'), 'utf8'),
-      '{\r\n\t"name": "x",\r\n\t"scripts": {\r\n\t\t"test": "gymnos test",\r\n\t\t"lint": "gymnos lint"\r\n\t},' +
+      '{\r\n\t"name": "x",\r\n\t"scripts": {\r\n\t\t"test": "gymnos test",\r\n\t\t"lint": "gymnos lint",\r\n' +
+        '\t\t"build": "tsc -p tsconfig.build.json",\r\n\t\t"typecheck": "tsc --noEmit"\r\n\t},' +
         '\r\n\t"dependencies": {\r\n\t\t"gymnos": "^0.1.0"\r\n\t},\r\n\t"type": "module",\r\n\t"devDependencies": {' +
-        `\r\n\t\t"tsx": "${VERSIONS.tsx}",\r\n\t\t"typescript": "${VERSIONS.typescript}"\r\n\t}\r\n}`,
+        `\r\n\t\t"@types/node": "${VERSIONS['@types/node']}",\r\n\t\t"tsx": "${VERSIONS.tsx}",` +
+        `\r\n\t\t"typescript": "${VERSIONS.typescript}"\r\n\t}\r\n}`,
     );
   });
 
   test('test tools already in dependencies or devDependencies are not added again', () => {
     const root = projectWith(
       '{\n  "type": "module",\n  "dependencies": { "gymnos": "*", "typescript": "5.9.3" },\n' +
-        '  "devDependencies": { "tsx": "^4.0.0" }\n}\n',
+        '  "devDependencies": { "@types/node": "^22.0.0", "tsx": "^4.0.0" }\n}\n',
     );
     const result = gymnos(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^UPDATE +package\.json \(scripts\.lint, scripts\.test\)$/m);
+    assert.match(
+      result.stdout,
+      /^UPDATE +package\.json \(scripts\.lint, scripts\.test, scripts\.build, scripts\.typecheck\)$/m,
+    );
     const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     assert.deepEqual(manifest.dependencies, { gymnos: '*', typescript: '5.9.3' });
-    assert.deepEqual(manifest.devDependencies, { tsx: '^4.0.0' });
+    assert.deepEqual(manifest.devDependencies, { '@types/node': '^22.0.0', tsx: '^4.0.0' });
   });
 
   test('a re-run changes nothing and says the project is already initialized', () => {
@@ -128,7 +146,8 @@ describe('gymnos init', () => {
     assert.deepEqual(snapshot(root), before);
     assert.match(result.stdout, /Already initialized/);
     assert.doesNotMatch(result.stdout, /^(CREATE|UPDATE|OVERWRITE)/m);
-    for (const file of ['var/trackers.json', 'src/trackers/', 'eslint.config.js', 'package.json']) {
+    const kept = ['var/trackers.json', 'src/trackers/', 'eslint.config.js', 'tsconfig.json', 'tsconfig.build.json'];
+    for (const file of [...kept, 'package.json']) {
       assert.ok(
         result.stdout.split('\n').some((line) => line === `UNCHANGED ${file}`),
         `UNCHANGED ${file}`,
@@ -150,7 +169,10 @@ describe('gymnos init', () => {
     const result = gymnos(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^UNCHANGED +eslint\.config\.js$/m);
-    assert.match(result.stdout, /^UPDATE +package\.json \(devDependencies\.tsx, devDependencies\.typescript\)$/m);
+    assert.match(
+      result.stdout,
+      /^UPDATE +package\.json \(scripts\.typecheck, devDependencies\.tsx, devDependencies\.typescript\)$/m,
+    );
   });
 
   test('an existing valid registry with entries is kept as it is', () => {
@@ -188,9 +210,19 @@ describe('gymnos init', () => {
       [
         MODULE_PACKAGE,
         { 'eslint.config.js': 'export default [];\n' },
-        /eslint\.config\.js already exists with a config of its own; make it use gymnos's config/,
+        // The merge path, in the words of the file's own module type.
+        literal(
+          "eslint.config.js already exists with a config of its own; extend gymnos's config in it " +
+            "(import gymnos from 'gymnos/eslint-config'; export default [...gymnos, ...yourConfig];) or remove it",
+        ),
       ],
-      [MODULE_PACKAGE, { 'eslint.config.cjs': 'module.exports = [];\n' }, /eslint\.config\.cjs already exists/],
+      [
+        MODULE_PACKAGE,
+        { 'eslint.config.cjs': 'module.exports = [];\n' },
+        literal(
+          "(const gymnos = require('gymnos/eslint-config').default; module.exports = [...gymnos, ...yourConfig];)",
+        ),
+      ],
       [
         MODULE_PACKAGE.replace('"type": "module"', '"type": "commonjs"'),
         { 'eslint.config.js': REEXPORT },
@@ -199,7 +231,10 @@ describe('gymnos init', () => {
       [
         MODULE_PACKAGE.replace('"build": "tsc"', '"build": "tsc",\n    "lint": "eslint ."'),
         {},
-        /package\.json already has a "lint" script \("eslint \."\); change it to "gymnos lint" or remove it/,
+        literal(
+          'package.json already has a "lint" script ("eslint ."); change it to "gymnos lint", ' +
+            'or keep it and add "lint:gymnos": "gymnos lint" beside it, then run gymnos init again',
+        ),
       ],
       [
         MODULE_PACKAGE.replace('"build": "tsc"', '"build": "tsc",\n    "test": "vitest"'),
@@ -237,6 +272,48 @@ describe('gymnos init', () => {
     assertRefused(copyOfRepository(), ['init'], 2, /is the gymnos repository itself, which needs no init/);
   });
 
+  test('a lint script of the project is kept when lint:gymnos runs gymnos lint beside it', () => {
+    const root = projectWith(
+      MODULE_PACKAGE.replace(
+        '"build": "tsc"',
+        '"build": "tsc",\n    "lint": "eslint .",\n    "lint:gymnos": "gymnos lint"',
+      ),
+    );
+    const result = gymnos(['init'], { cwd: root });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /npm run lint:gymnos +ESLint, Prettier and the plugin contract/);
+    const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
+    assert.equal(scripts.lint, 'eslint .');
+    assert.equal(scripts['lint:gymnos'], 'gymnos lint');
+  });
+
+  test('tsconfig.json fits the module type; a project tsconfig is kept, with a notice when it cannot compile', () => {
+    const esm = projectWith(MODULE_PACKAGE);
+    assert.equal(gymnos(['init'], { cwd: esm }).status, 0);
+    const esmConfig = JSON.parse(readFileSync(path.join(esm, 'tsconfig.json'), 'utf8'));
+    assert.equal(esmConfig.compilerOptions.module, 'nodenext');
+    assert.equal(esmConfig.compilerOptions.strict, true);
+    assert.equal(esmConfig.compilerOptions.verbatimModuleSyntax, true);
+    const build = JSON.parse(readFileSync(path.join(esm, 'tsconfig.build.json'), 'utf8'));
+    assert.deepEqual([build.extends, build.compilerOptions.outDir], ['./tsconfig.json', 'dist']);
+
+    const commonjs = '{\n  "name": "cjs",\n  "type": "commonjs",\n  "dependencies": { "gymnos": "*" }\n}\n';
+    const cjs = projectWith(commonjs);
+    assert.equal(gymnos(['init'], { cwd: cjs }).status, 0);
+    const cjsConfig = JSON.parse(readFileSync(path.join(cjs, 'tsconfig.json'), 'utf8'));
+    assert.equal(cjsConfig.compilerOptions.module, 'nodenext');
+    assert.equal(cjsConfig.compilerOptions.verbatimModuleSyntax, undefined);
+
+    // What `tsc --init` writes (comments and all) is the author's: kept, with what to change said once.
+    const own = '{\n  // tsc --init\n  "compilerOptions": {\n    "verbatimModuleSyntax": true,\n  },\n}\n';
+    const mine = projectWith(commonjs, { 'tsconfig.json': own });
+    const result = gymnos(['init'], { cwd: mine });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^UNCHANGED +tsconfig\.json$/m);
+    assert.equal(readFileSync(path.join(mine, 'tsconfig.json'), 'utf8'), own);
+    assert.match(result.stderr, /notice: tsconfig\.json sets "verbatimModuleSyntax": true, .*CommonJS.*TS1295/);
+  });
+
   test('a write that fails is exit 1 and rolls back everything, directories included', () => {
     const root = projectWith(MODULE_PACKAGE, { src: 'a file where a directory is needed\n' });
     assertRefused(root, ['init'], 1, /nothing was changed \(rolled back\)/);
@@ -267,10 +344,18 @@ describe('gymnos init', () => {
       { action: 'create', path: 'var/trackers.json' },
       { action: 'create', path: 'src/trackers/.gitkeep' },
       { action: 'create', path: 'eslint.config.js' },
+      { action: 'create', path: 'tsconfig.json' },
+      { action: 'create', path: 'tsconfig.build.json' },
       {
         action: 'update',
         path: 'package.json',
-        edits: ['scripts.lint', 'scripts.test', 'devDependencies.tsx', 'devDependencies.typescript'],
+        edits: [
+          'scripts.lint',
+          'scripts.test',
+          'scripts.typecheck',
+          'devDependencies.tsx',
+          'devDependencies.typescript',
+        ],
       },
     ]);
     assert.deepEqual(document.warnings, []);

@@ -3,11 +3,11 @@
  * the generated test passes with plain `load(NAME)`, and list shows the built-in and the project's trackers.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pluginProject, runScript, trackerSource } from '../helpers/plugin_project.js';
-import { assertGeneratedTestPasses, gymnos, removeProjects } from '../helpers/project.js';
+import { assertGeneratedTestPasses, gymnos, removeProjects, run } from '../helpers/project.js';
 
 after(removeProjects);
 
@@ -117,4 +117,39 @@ describe('gymnos list trackers in a plugin project', () => {
     assert.match(result.stdout, /^ {2}csv +ok/m);
     assert.match(result.stdout, /^Project \(var\/trackers\.json\):\n {2}none yet; create one: gymnos create-new/m);
   });
+});
+
+describe('a TypeScript project as gymnos init sets it up', () => {
+  for (const type of ['module', 'commonjs'] as const) {
+    test(`${type}: the generated tracker type-checks, builds, and loads from dist/ without tsx`, () => {
+      const root = pluginProject({}, type);
+      for (const args of [['init'], ['create-new', 'tracker', '--name', 'my_tracker']]) {
+        const result = gymnos(args, { cwd: root });
+        assert.equal(result.status, 0, result.stderr);
+      }
+      for (const script of ['typecheck', 'build']) {
+        const result = run('npm', ['run', '--silent', script], root);
+        assert.equal(result.status, 0, `npm run ${script}: ${result.stdout}${result.stderr}`);
+      }
+      assert.ok(existsSync(path.join(root, 'dist/trackers/my_tracker.js')));
+      // Plain node, no TypeScript loader: load() finds the build, from a CommonJS and from an ES module script.
+      // A CommonJS script: .js in the CommonJS project, where gymnos lint must take require and module as given.
+      const script = type === 'commonjs' ? 'run.js' : 'run.cjs';
+      writeFileSync(
+        path.join(root, script),
+        "const { load } = require('gymnos');\n\n" +
+          "load('my_tracker').then((tracker) => console.log(tracker.constructor.name));\n",
+      );
+      const fromCommonJs = run(process.execPath, [script], root);
+      assert.equal(fromCommonJs.stdout.trim(), 'MyTracker', fromCommonJs.stderr);
+      const fromModule = runScript(
+        "const { load } = await import('gymnos'); console.log((await load('my_tracker')).constructor.name);",
+        root,
+        { tsx: false },
+      );
+      assert.equal(fromModule.stdout.trim(), 'MyTracker', fromModule.stderr);
+      const lint = gymnos(['lint'], { cwd: root });
+      assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+    });
+  }
 });

@@ -1,7 +1,8 @@
 /**
  * Plugin projects: someone else's npm project that depends on gymnos, as after `npm install gymnos tsx`.
- * node_modules/gymnos links to this repository (so 'gymnos' imports resolve to its dist/, as installed) and
- * node_modules/tsx to its tsx (so `node --import tsx` works from the project).
+ * node_modules/gymnos links to this repository (so 'gymnos' imports resolve to its dist/, as installed),
+ * node_modules/tsx to its tsx (so `node --import tsx` works from the project), and typescript and @types/node to
+ * its own, with `tsc` in node_modules/.bin (so the scripts `gymnos init` writes run).
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +37,11 @@ export function pluginProject(files: Record<string, string> = {}, type: 'module'
   symlinkSync(REPO, path.join(root, 'node_modules', 'gymnos'), 'dir');
   symlinkSync(path.join(REPO, 'node_modules', 'tsx'), path.join(root, 'node_modules', 'tsx'), 'dir');
   symlinkSync(path.join(REPO, 'node_modules', 'typescript'), path.join(root, 'node_modules', 'typescript'), 'dir');
+  mkdirSync(path.join(root, 'node_modules', '@types'));
+  symlinkSync(path.join(REPO, 'node_modules/@types/node'), path.join(root, 'node_modules/@types/node'), 'dir');
+  // What npm install puts in node_modules/.bin for the scripts init writes (`tsc -p tsconfig.build.json`).
+  mkdirSync(path.join(root, 'node_modules', '.bin'));
+  symlinkSync('../typescript/bin/tsc', path.join(root, 'node_modules', '.bin', 'tsc'));
   return root;
 }
 
