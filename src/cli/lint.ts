@@ -105,6 +105,8 @@ export async function runLint(paths: string[], options: LintCliOptions): Promise
     progress?.stop();
   }
 
+  // Said once per run, not per file, on stderr so that --format json and sarif stay one document.
+  for (const notice of report.notices ?? []) process.stderr.write(`gymnos: notice: ${notice}\n`);
   const shown = options.quiet ? onlyErrors(report) : report;
   const base = repositoryBase(root);
   const output = render(shown, format, base, cwd, Boolean(options.outputFile));

@@ -96,7 +96,7 @@ export async function printConfigFor(
   root: string,
   file: string,
   options: { typeAware?: boolean } = {},
-): Promise<{ file: string; eslint: unknown; prettier: Record<string, unknown> | null }> {
+): Promise<Awaited<ReturnType<typeof import('./run_linters.js').configForFile>>> {
   const problem = typeScriptProblem(projectTypeScript(root), root);
   if (problem) throw new GymnosError('TYPESCRIPT_UNSUPPORTED', problem);
   const { configForFile } = await import('./run_linters.js');

@@ -7,10 +7,18 @@
  * export { default } from 'gymnos/eslint-config';
  * ```
  *
+ * or, with rules of the project's own after gymnos's:
+ *
+ * ```js
+ * import gymnos from 'gymnos/eslint-config';
+ * export default [...gymnos, { rules: { 'no-console': 'error' } }];
+ * ```
+ *
  * Order matters: `@eslint/js` recommended, typescript-eslint recommended, `eslint-config-prettier` (which turns
  * off every rule Prettier makes redundant, `max-len` and `@stylistic/max-len` included), then the gymnos block
- * last, which turns `@stylistic/max-len` back on at 120 columns: lines are wrapped by Prettier where it can, and
- * what it cannot wrap (long strings, comments) is still held to the limit. Core `max-len` is deprecated.
+ * last, which turns `@stylistic/max-len` back on at the project's Prettier print width (120 when it sets none):
+ * lines are wrapped by Prettier where it can, and what it cannot wrap (long strings, comments) is still held to
+ * the same limit. Core `max-len` is deprecated.
  */
 import js from '@eslint/js';
 import stylistic from '@stylistic/eslint-plugin';
@@ -20,6 +28,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { MAX_LINE_LENGTH_COLUMNS, TAB_WIDTH_COLUMNS } from './limits.js';
 import { isCommonJsScript } from './module_type.js';
+import { effectivePrintWidth } from '../util/prettier_options.js';
 
 /**
  * The files Node runs as CommonJS, as a `files` matcher. ESLint's config arrays take a function there (it is
@@ -42,62 +51,75 @@ export interface GymnosConfigOptions {
   typeAware?: boolean;
   /** Where the tsconfig files are looked up from, for type-aware rules. Default: the current directory. */
   tsconfigRootDir?: string;
+  /** The project root, whose Prettier print width `@stylistic/max-len` follows. Default: the current directory. */
+  root?: string;
 }
 
-/** The gymnos block: the one place where gymnos's own choices live. It comes last so nothing overrides it. */
-export const gymnosRules: Linter.Config = {
-  name: 'gymnos/rules',
-  files: LINTED_FILES,
-  plugins: { '@stylistic': stylistic },
-  rules: {
-    '@stylistic/max-len': [
-      'error',
-      {
-        code: MAX_LINE_LENGTH_COLUMNS,
-        tabWidth: TAB_WIDTH_COLUMNS,
-        ignoreUrls: true,
-        ignoreComments: false,
-        ignoreTrailingComments: false,
-        ignoreStrings: false,
-        ignoreTemplateLiterals: false,
-        ignoreRegExpLiterals: false,
-      },
-    ],
-    // Parameters a subclass must accept but does not use (as in generated trackers) are written `_name`.
-    '@typescript-eslint/no-unused-vars': [
-      'error',
-      {
-        args: 'after-used',
-        argsIgnorePattern: '^_',
-        varsIgnorePattern: '^_',
-        caughtErrors: 'all',
-        caughtErrorsIgnorePattern: '^_',
-        destructuredArrayIgnorePattern: '^_',
-        ignoreRestSiblings: true,
-      },
-    ],
-  },
-};
+/**
+ * The gymnos block: the one place where gymnos's own choices live. It comes last among gymnos's blocks.
+ * `printWidth` is the project's Prettier print width (prettier_options.ts).
+ */
+export function gymnosRules(printWidth: number = MAX_LINE_LENGTH_COLUMNS): Linter.Config {
+  return {
+    name: 'gymnos/rules',
+    files: LINTED_FILES,
+    plugins: { '@stylistic': stylistic },
+    rules: {
+      '@stylistic/max-len': [
+        'error',
+        {
+          code: printWidth,
+          tabWidth: TAB_WIDTH_COLUMNS,
+          ignoreUrls: true,
+          ignoreComments: false,
+          ignoreTrailingComments: false,
+          ignoreStrings: false,
+          ignoreTemplateLiterals: false,
+          ignoreRegExpLiterals: false,
+        },
+      ],
+      // Parameters a subclass must accept but does not use (as in generated trackers) are written `_name`.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'all',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+    },
+  };
+}
+
+/** The rules of the gymnos block that a project's own config must keep on (gymnos lint says when it does not). */
+export const GYMNOS_RULE_IDS = ['@stylistic/max-len', '@typescript-eslint/no-unused-vars'] as const;
+
+/**
+ * What `--type-aware` adds: the TypeScript program for TypeScript files (tsconfig files looked up from
+ * `tsconfigRootDir`), the type-checked rules off again for JavaScript. On top of a project's own config, the
+ * type-checked rules themselves too (`withRules`).
+ */
+export function typeAwareBlocks(tsconfigRootDir: string, options: { withRules?: boolean } = {}): Linter.Config[] {
+  const rules = options.withRules ? (tseslint.configs.recommendedTypeCheckedOnly as Linter.Config[]) : [];
+  return [
+    ...rules,
+    {
+      name: 'gymnos/type-aware',
+      languageOptions: { parserOptions: { projectService: true, tsconfigRootDir } },
+    },
+    { ...(tseslint.configs.disableTypeChecked as Linter.Config), name: 'gymnos/js-not-type-aware', files: JS_FILES },
+  ];
+}
 
 /** The gymnos ESLint config, as a flat config array. */
 export function createGymnosConfig(options: GymnosConfigOptions = {}): Linter.Config[] {
   const typescript = (options.typeAware ? tseslint.configs.recommendedTypeChecked : tseslint.configs.recommended) as
     Linter.Config[] | undefined;
-  const typeAware: Linter.Config[] = options.typeAware
-    ? [
-        {
-          name: 'gymnos/type-aware',
-          languageOptions: {
-            parserOptions: { projectService: true, tsconfigRootDir: options.tsconfigRootDir ?? process.cwd() },
-          },
-        },
-        {
-          ...(tseslint.configs.disableTypeChecked as Linter.Config),
-          name: 'gymnos/js-not-type-aware',
-          files: JS_FILES,
-        },
-      ]
-    : [];
+  const typeAware = options.typeAware ? typeAwareBlocks(options.tsconfigRootDir ?? process.cwd()) : [];
   return [
     { name: 'gymnos/ignores', ignores: ['**/dist/', '**/coverage/', '**/node_modules/'] },
     {
@@ -122,7 +144,7 @@ export function createGymnosConfig(options: GymnosConfigOptions = {}): Linter.Co
       files: COMMONJS_FILES,
       rules: { '@typescript-eslint/no-require-imports': 'off' },
     },
-    gymnosRules,
+    gymnosRules(effectivePrintWidth(options.root ?? process.cwd())),
   ];
 }
 

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import { configFiles, rootTag } from './fingerprint.js';
-import { PRETTIER_DEFAULTS, PRETTIER_FORCED } from './prettier_check.js';
+import { PRETTIER_DEFAULTS } from '../util/prettier_options.js';
 import type { PrettierOutcome } from './prettier_check.js';
 
 interface Stored {
@@ -33,7 +33,7 @@ export class PrettierCache {
     } catch {
       // an unknown version only means no reuse across upgrades
     }
-    hash.update(JSON.stringify({ version, defaults: PRETTIER_DEFAULTS, forced: PRETTIER_FORCED }));
+    hash.update(JSON.stringify({ version, defaults: PRETTIER_DEFAULTS }));
     for (const file of configFiles(allFiles)) {
       hash.update(`\0${file}\0`);
       try {

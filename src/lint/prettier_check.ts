@@ -2,20 +2,17 @@
  * Prettier, in the same process as ESLint but on a worker thread of its own: checking formatting is as much
  * work as linting, and the two run side by side. Prettier is imported by the worker only.
  *
- * Options: Prettier's defaults with single quotes, then the project's own Prettier config (.prettierrc,
- * .editorconfig...), then `printWidth: 120`, which is gymnos's and not negotiable: ESLint holds every line to
- * 120 columns and Prettier must wrap at the same place. `.prettierignore` is honoured.
+ * Options: gymnos's defaults (single quotes, 120 columns), then the project's own Prettier config (.prettierrc,
+ * .editorconfig...), which wins: ESLint's `@stylistic/max-len` follows the same print width (prettier_options.ts),
+ * so the two never disagree. `.prettierignore` is honoured.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { MAX_LINE_LENGTH_COLUMNS } from './limits.js';
+import { PRETTIER_DEFAULTS } from '../util/prettier_options.js';
 import type { PrettierWorkerInput, PrettierWorkerMessage } from './prettier_worker.js';
 
-/** gymnos's defaults, under the project's config. */
-export const PRETTIER_DEFAULTS = { singleQuote: true } as const;
-/** gymnos's fixed options, over the project's config. */
-export const PRETTIER_FORCED = { printWidth: MAX_LINE_LENGTH_COLUMNS } as const;
+export { PRETTIER_DEFAULTS } from '../util/prettier_options.js';
 
 export type PrettierOutcome =
   | { file: string; status: 'formatted' | 'written'; /** SHA-1 of the formatted content. */ hash: string }
@@ -61,7 +58,6 @@ export function runPrettier(
     write: options.write,
     known: options.known ?? {},
     defaults: PRETTIER_DEFAULTS,
-    forced: PRETTIER_FORCED,
     ignorePath: existsSync(ignoreFile) ? [ignoreFile] : [],
   };
   return new Promise((resolve, reject) => {
@@ -101,5 +97,5 @@ export async function prettierOptionsFor(root: string, file: string): Promise<Re
   });
   if (info.ignored || !info.inferredParser) return undefined;
   const config = (await prettier.resolveConfig(file, { editorconfig: true })) ?? {};
-  return { parser: info.inferredParser, ...PRETTIER_DEFAULTS, ...config, ...PRETTIER_FORCED };
+  return { parser: info.inferredParser, ...PRETTIER_DEFAULTS, ...config };
 }

@@ -14,8 +14,8 @@ export interface PrettierWorkerInput {
   root: string;
   files: readonly string[];
   write: boolean;
-  defaults: Record<string, unknown>;
-  forced: Record<string, unknown>;
+  /** gymnos's defaults, under the project's config. */
+  defaults: Readonly<Record<string, unknown>>;
   ignorePath: string[];
   /** Files known to be formatted: path -> SHA-1 of the content. */
   known: Readonly<Record<string, string>>;
@@ -51,7 +51,7 @@ async function checkFile(input: PrettierWorkerInput, file: string, prettier: () 
   const info = await getFileInfo(absolute, { ignorePath: input.ignorePath, resolveConfig: false });
   if (info.ignored || !info.inferredParser) return { file, status: 'skipped' } as const;
   const config = (await resolveConfig(absolute, { editorconfig: true })) ?? {};
-  const output = await format(text, { ...input.defaults, ...config, ...input.forced, filepath: absolute });
+  const output = await format(text, { ...input.defaults, ...config, filepath: absolute });
   if (output === text) return { file, status: 'formatted', hash } as const;
   if (!input.write) return { file, status: 'unformatted', line: firstDifferentLine(text, output) } as const;
   writeFileSync(absolute, output);

@@ -41,17 +41,41 @@ type LinterReport = Omit<LintReport, 'cache' | 'durationMs'>;
 const PRETTIER_RULE = 'prettier';
 const REGISTRY_FILE = 'var/trackers.json';
 
-/** ESLint options shared by `gymnos lint` and `--print-config`. */
+/** The flat-config files ESLint looks for at the root, in its order. */
+const ESLINT_CONFIG_FILES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'].map((extension) => `eslint.config.${extension}`);
+
+/** The project's own ESLint config file (what `eslint` and the editor use), if it has one. */
+export function projectEslintConfig(root: string): string | undefined {
+  return ESLINT_CONFIG_FILES.find((name) => existsSync(path.join(root, name)));
+}
+
+/**
+ * ESLint options shared by `gymnos lint` and `--print-config`. The project's eslint.config.* wins when it has one,
+ * so gymnos lint reports what `eslint` and the editor report (with `--type-aware`, gymnos's type-aware blocks go
+ * on top of it); without one, gymnos's config applies. The plugin-contract rules are gymnos's own and always run.
+ */
 async function createEslint(
   root: string,
   options: { typeAware: boolean; fix: boolean; cacheLocation?: string | undefined },
 ): Promise<ESLintClass> {
-  const [{ ESLint }, { createGymnosConfig }] = await Promise.all([import('eslint'), import('./eslint_config.js')]);
+  const [{ ESLint }, { createGymnosConfig, typeAwareBlocks }] = await Promise.all([
+    import('eslint'),
+    import('./eslint_config.js'),
+  ]);
+  const own = projectEslintConfig(root);
+  const config: Pick<ESLintClass.Options, 'overrideConfigFile' | 'overrideConfig'> = own
+    ? {
+        overrideConfigFile: path.join(root, own),
+        ...(options.typeAware ? { overrideConfig: typeAwareBlocks(root, { withRules: true }) } : {}),
+      }
+    : {
+        overrideConfigFile: true,
+        overrideConfig: createGymnosConfig({ typeAware: options.typeAware, tsconfigRootDir: root, root }),
+      };
   try {
     return new ESLint({
       cwd: root,
-      overrideConfigFile: true,
-      overrideConfig: createGymnosConfig({ typeAware: options.typeAware, tsconfigRootDir: root }),
+      ...config,
       fix: options.fix,
       cache: options.cacheLocation !== undefined,
       cacheLocation: options.cacheLocation ?? '.eslintcache',
@@ -66,6 +90,63 @@ async function createEslint(
       cause: error,
     });
   }
+}
+
+/** A rule's severity in a computed config: 0 off, 1 warn, 2 error. */
+function severityOf(entry: unknown): number {
+  const level = Array.isArray(entry) ? entry[0] : entry;
+  return level === 'error' || level === 2 ? 2 : level === 'warn' || level === 1 ? 1 : 0;
+}
+
+/**
+ * What a project's own ESLint config changes of gymnos's that the user should know, as notices: a gymnos rule
+ * it leaves out or turns off, or a line length other than Prettier's print width. Computed for one TypeScript
+ * file (or the first file linted). Loading a broken config is a configuration error, said in one line.
+ */
+async function projectConfigNotices(
+  eslint: ESLintClass,
+  root: string,
+  configFile: string,
+  absolute: readonly string[],
+): Promise<string[]> {
+  const sample = absolute.find((file) => /\.[cm]?ts$/.test(file)) ?? absolute[0];
+  if (sample === undefined) return [];
+  let config: { rules?: Record<string, unknown> } | undefined;
+  try {
+    config = (await eslint.calculateConfigForFile(sample)) as typeof config;
+  } catch (error) {
+    throw new GymnosError(
+      'ESLINT_CONFIG',
+      `${configFile} cannot be loaded: ${(error as Error).message.split('\n')[0]}`,
+      {
+        details: { file: configFile },
+        cause: error,
+      },
+    );
+  }
+  const [{ GYMNOS_RULE_IDS }, { effectivePrintWidth }] = await Promise.all([
+    import('./eslint_config.js'),
+    import('../util/prettier_options.js'),
+  ]);
+  const rules = config?.rules ?? {};
+  const notices: string[] = [];
+  const dropped = GYMNOS_RULE_IDS.filter((id) => severityOf(rules[id]) === 0);
+  if (dropped.length > 0) {
+    notices.push(
+      `${configFile} turns off or leaves out gymnos's ${dropped.join(' and ')}; to keep them, build it on ` +
+        "gymnos's config (import gymnos from 'gymnos/eslint-config'; export default [...gymnos, ...yourConfig])",
+    );
+  }
+  const maxLen = rules['@stylistic/max-len'];
+  const code = Array.isArray(maxLen) ? (maxLen[1] as { code?: unknown } | undefined)?.code : undefined;
+  const width = effectivePrintWidth(root);
+  if (severityOf(maxLen) > 0 && typeof code === 'number' && code !== width) {
+    notices.push(
+      `${configFile} holds lines to ${code} columns but Prettier wraps at ${width}; ` +
+        'leave @stylistic/max-len to gymnos, which follows the print width',
+    );
+  }
+  return notices;
 }
 
 async function lintInBatches(
@@ -152,6 +233,8 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
   const cacheLocation =
     input.cacheDirectory && !typeAware ? path.join(input.cacheDirectory, `eslintcache-${rootTag(root)}`) : undefined;
   const eslint = await createEslint(root, { typeAware, fix, cacheLocation });
+  const ownConfig = projectEslintConfig(root);
+  const notices = ownConfig ? await projectConfigNotices(eslint, root, ownConfig, absolute) : [];
   let results =
     absolute.length === 0
       ? []
@@ -223,7 +306,7 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
   }));
   const seen = new Set(reports.flatMap((file) => file.diagnostics.map((diagnostic) => diagnostic.ruleId)));
   rules[PRETTIER_RULE] = {
-    description: 'Files are formatted with Prettier (printWidth 120)',
+    description: "Files are formatted with Prettier, with the project's options",
     url: 'https://prettier.io',
   };
   for (const [id, description] of Object.entries(CONTRACT_RULES)) rules[id] = { description };
@@ -236,18 +319,52 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
     rules,
     fixedFiles: [...fixedFiles].map((file) => file.split(path.sep).join('/')).sort(),
     typeAware,
+    ...(notices.length > 0 ? { notices } : {}),
   };
 }
 
-/** What applies to `file`: the ESLint config (as ESLint computes it) and the Prettier options. */
+/** What applies to `file`: the ESLint config (as ESLint computes it), the Prettier options, and their sources. */
 export async function configForFile(
   root: string,
   file: string,
   typeAware: boolean,
-): Promise<{ file: string; eslint: unknown; prettier: Record<string, unknown> | null }> {
-  const { prettierOptionsFor } = await import('./prettier_check.js');
+): Promise<{ file: string; eslint: unknown; prettier: Record<string, unknown> | null; sources: ConfigSources }> {
+  const [{ prettierOptionsFor }, { projectPrettierOptions }] = await Promise.all([
+    import('./prettier_check.js'),
+    import('../util/prettier_options.js'),
+  ]);
   const eslint = await createEslint(root, { typeAware, fix: false });
   const relative = path.relative(root, file).split(path.sep).join('/');
   const eslintConfig: unknown = isEslintFile(relative) ? ((await eslint.calculateConfigForFile(file)) ?? null) : null;
-  return { file: relative, eslint: eslintConfig, prettier: (await prettierOptionsFor(root, file)) ?? null };
+  const prettier = (await prettierOptionsFor(root, file)) ?? null;
+  const own = projectPrettierOptions(root);
+  const prettierSources: Record<string, string> = {};
+  for (const key of Object.keys(prettier ?? {})) {
+    if (key === 'parser') continue;
+    // Set by the root config or gymnos's defaults as read here; anything else came from Prettier's own resolution
+    // for this file (an override, a config nearer the file).
+    prettierSources[key] =
+      own.sources[key] !== undefined && own.options[key] === prettier![key] ? own.sources[key]! : 'prettier';
+  }
+  const ownEslint = projectEslintConfig(root);
+  return {
+    file: relative,
+    eslint: eslintConfig,
+    prettier,
+    sources: {
+      eslint: ownEslint ?? 'gymnos (the project has no eslint.config.*)',
+      prettier: prettierSources,
+      '@stylistic/max-len': ownEslint
+        ? `${ownEslint}; gymnos's block sets it to the Prettier print width`
+        : 'gymnos: the Prettier print width',
+    },
+  };
+}
+
+interface ConfigSources {
+  /** The ESLint config file used, or gymnos's own config. */
+  eslint: string;
+  /** Prettier option -> the file that set it, `gymnos` for gymnos's defaults. */
+  prettier: Record<string, string>;
+  '@stylistic/max-len': string;
 }

@@ -57,6 +57,8 @@ export interface LintReport {
   fixedFiles: string[];
   typeAware: boolean;
   durationMs: number;
+  /** What the user should know about the configuration (a project ESLint config that drops gymnos's rules). */
+  notices?: string[];
 }
 
 /** Counts the diagnostics of `files` into a report's totals. */

@@ -256,8 +256,14 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     const printed = JSON.parse(result.stdout);
     assert.equal(printed.file, 'src/a.ts');
     assert.equal(printed.eslint.rules['@stylistic/max-len'][0], 2);
-    assert.equal(printed.eslint.rules['@stylistic/max-len'][1].code, 120);
-    assert.deepEqual(printed.prettier, { parser: 'typescript', singleQuote: true, semi: false, printWidth: 120 });
+    // The project's print width wins, and the line-length rule follows it.
+    assert.equal(printed.eslint.rules['@stylistic/max-len'][1].code, 80);
+    assert.deepEqual(printed.prettier, { parser: 'typescript', singleQuote: true, semi: false, printWidth: 80 });
+    assert.deepEqual(printed.sources.prettier, {
+      singleQuote: 'gymnos',
+      semi: '.prettierrc.json',
+      printWidth: '.prettierrc.json',
+    });
   });
 
   test('a tracker create-new generated lints clean but for its TODO markers, here and in plugins', async () => {
