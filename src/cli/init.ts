@@ -10,6 +10,7 @@ import type { InitChange } from '../init/plan.js';
 import { commitChanges } from '../scaffold/commit.js';
 import type { ChangeAction } from '../scaffold/plan.js';
 import { requireProjectRoot } from '../util/package_root.js';
+import { formatForProject } from '../util/project_format.js';
 import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
@@ -56,7 +57,12 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
   const plan = planInit(root);
   outcome.warnings = plan.warnings;
   outcome.alreadyInitialized = plan.alreadyInitialized;
-  let changes = plan.changes;
+  // The files init creates, in the project's Prettier style when it has one of its own.
+  const formatted = await formatForProject(
+    root,
+    plan.changes.filter((change) => change.action === 'create'),
+  );
+  let changes = plan.changes.map((change) => formatted.find((file) => file.path === change.path) ?? change);
   if (!options.dryRun && !plan.alreadyInitialized) changes = await commitChanges(root, changes);
   outcome.changes = changes.map(({ action, path: file, edits }) => ({ action, path: file, ...(edits && { edits }) }));
 

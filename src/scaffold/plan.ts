@@ -10,6 +10,7 @@ import { isBuiltinTracker } from '../registry/builtins.js';
 import { GymnosError } from '../errors.js';
 import { trackerClassName, trackerNameProblem } from '../registry/names.js';
 import { isGymnosRepository } from '../util/package_root.js';
+import { formatForProject } from '../util/project_format.js';
 import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
 import type { Registry } from '../registry/registry.js';
 import { KINDS, renderTemplates, resolveTemplatesFor } from './templates.js';
@@ -114,7 +115,11 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
   const warnings = options.warnings ?? [];
   const templates = await resolveTemplatesFor('tracker', { root, templatesDir: options.templatesDir });
   warnings.push(...templates.warnings);
-  const rendered = await renderTemplates(templates, templateContext(root, name, className));
+  // In the project's Prettier style when it has one of its own (Prettier is loaded only then).
+  const rendered = await formatForProject(
+    root,
+    await renderTemplates(templates, templateContext(root, name, className)),
+  );
   if (templates.files.some((file) => file.source !== 'builtin')) {
     // Only templates that are not gymnos's own are checked, so the usual path never loads TypeScript.
     const { checkRenderedTypeScript } = await import('./template_check.js');

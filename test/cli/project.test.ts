@@ -153,3 +153,30 @@ describe('a TypeScript project as gymnos init sets it up', () => {
     });
   }
 });
+
+describe('a project with its own ESLint rules and Prettier options', () => {
+  test('init and create-new write in its style: the generated tracker lints clean and type-checks', () => {
+    const root = pluginProject({ '.prettierrc.json': '{ "printWidth": 80, "semi": false }\n' });
+    for (const args of [['init'], ['create-new', 'tracker', '--name', 'my_tracker']]) {
+      const result = gymnos(args, { cwd: root });
+      assert.equal(result.status, 0, result.stderr);
+    }
+    const source = readFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'utf8');
+    assert.match(source, /^import \{ Tracker \} from 'gymnos'$/m);
+    assert.ok(source.split('\n').every((line) => line.length <= 80));
+    // The TODO markers survive the formatting.
+    assert.match(source, /TODO\(my_tracker\): log a metric\./);
+    // Its own rule on top of gymnos's, in the config init wrote.
+    const eslintConfig = path.join(root, 'eslint.config.js');
+    assert.equal(readFileSync(eslintConfig, 'utf8'), "export { default } from 'gymnos/eslint-config'\n");
+    writeFileSync(
+      eslintConfig,
+      "import gymnos from 'gymnos/eslint-config'\n\nexport default [...gymnos, { rules: { 'no-console': 'error' } }]\n",
+    );
+    const lint = gymnos(['lint'], { cwd: root });
+    assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+    const typecheck = run('npm', ['run', '--silent', 'typecheck'], root);
+    assert.equal(typecheck.status, 0, typecheck.stdout + typecheck.stderr);
+    assertGeneratedTestPasses(root, 'my_tracker');
+  });
+});
