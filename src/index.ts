@@ -20,6 +20,7 @@ export type { TrackerSpec } from './registry/tracker_list.js';
 export type { TrackerErrorContext, TrackerListOptions } from './trackers/tracker_list.js';
 export { load, loadTrackerClass } from './registry/load.js';
 export type { LoadedTrackerClass, LoadOptions } from './registry/load.js';
+export type { TrackerParamsMap, TrackerParamsOf } from './registry/params.js';
 export type { TrackerSource } from './registry/project.js';
 export type { Registry, RegistryEntry, RegistryProblem } from './registry/registry.js';
 export { generateRunId } from './runtime/run_id.js';

@@ -14,6 +14,8 @@ import type { Registry } from './registry.js';
 import { missingModuleError, projectModuleFiles } from './resolve.js';
 import { builtinTrackerFile, isBuiltinTracker, loadBuiltinTracker } from './builtins.js';
 import type { BuiltinTrackerName } from './builtins.js';
+import { warnUnknownParams } from './params.js';
+import type { TrackerParamsOf } from './params.js';
 
 export interface LoadOptions {
   /**
@@ -74,9 +76,17 @@ export async function loadCatalogEntry(catalog: TrackerCatalog, item: CatalogEnt
   return { Class, registry, file, source: item.source, root };
 }
 
-/** A new instance of the tracker registered under `name`, constructed with `params`. */
-export async function load(name: string, params: object = {}, options: LoadOptions = {}): Promise<Tracker> {
-  const { Class } = await loadTrackerClass(name, options);
+/**
+ * A new instance of the tracker registered under `name`, constructed with `params`: typed by name through
+ * `TrackerParamsMap` (params.ts), so an unknown or misspelled param of a known tracker is a type error.
+ */
+export async function load<Name extends string>(
+  name: Name,
+  params: TrackerParamsOf<Name> = {} as TrackerParamsOf<Name>,
+  options: LoadOptions = {},
+): Promise<Tracker> {
+  const { Class, source } = await loadTrackerClass(name, options);
+  if (source === 'builtin') warnUnknownParams(name, params);
   return new Class(params);
 }
 

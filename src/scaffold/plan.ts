@@ -54,6 +54,8 @@ function templateContext(root: string, name: string, className: string) {
     name,
     className,
     trackerImport: inRepo ? './tracker.js' : 'gymnos',
+    // The module whose TrackerParamsMap the tracker adds its params type to.
+    paramsModule: inRepo ? '../registry/params.js' : 'gymnos',
     loadImport: inRepo ? '../../src/index.js' : 'gymnos',
     testingImport: inRepo ? '../../src/testing/index.js' : 'gymnos/testing',
   };

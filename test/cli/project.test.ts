@@ -127,6 +127,24 @@ describe('a TypeScript project as gymnos init sets it up', () => {
         const result = gymnos(args, { cwd: root });
         assert.equal(result.status, 0, result.stderr);
       }
+      // load() is typed by name: the built-ins' params, and the generated tracker's through declaration merging.
+      writeFileSync(
+        path.join(root, 'src/use.ts'),
+        [
+          "import { load } from 'gymnos';",
+          '',
+          'export async function main(): Promise<void> {',
+          "  await load('jsonl', { flushIntervalMs: 5 });",
+          "  await load('my_tracker', { verbose: true });",
+          "  await load('not_in_the_map', { anything: 1 });",
+          '  // @ts-expect-error: a misspelled param of a built-in tracker',
+          "  await load('jsonl', { flushIntervalMS: 5 });",
+          '  // @ts-expect-error: a param the generated tracker does not declare',
+          "  await load('my_tracker', { verbos: true });",
+          '}',
+          '',
+        ].join('\n'),
+      );
       for (const script of ['typecheck', 'build']) {
         const result = run('npm', ['run', '--silent', script], root);
         assert.equal(result.status, 0, `npm run ${script}: ${result.stdout}${result.stderr}`);

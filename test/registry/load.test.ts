@@ -47,6 +47,32 @@ describe('load', () => {
     await assert.rejects(load('zzzzzzzzzz'), (error: Error) => !/Did you mean/.test(error.message));
   });
 
+  test('an unknown param of a built-in tracker is warned about once, naming the closest known one', async () => {
+    const warnings: Error[] = [];
+    const listener = (warning: Error) => warnings.push(warning);
+    process.on('warning', listener);
+    try {
+      // @ts-expect-error: a misspelled param is a type error too (TrackerParamsMap)
+      await load('jsonl', { flushIntervalMS: 5 });
+      // @ts-expect-error: the same again: warned once
+      await load('jsonl', { flushIntervalMS: 5 });
+      await load('csv', { flushIntervalMs: 0, rankZeroOnly: false });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listener);
+    }
+    assert.deepEqual(
+      warnings.map((warning) => [warning.name, (warning as NodeJS.ErrnoException).code, warning.message]),
+      [
+        [
+          'GymnosWarning',
+          'GYMNOS_UNKNOWN_PARAM',
+          `load('jsonl'): unknown param "flushIntervalMS", ignored; did you mean "flushIntervalMs"?`,
+        ],
+      ],
+    );
+  });
+
   test('loads a tracker from another package root, from its TypeScript sources', async () => {
     const root = project('{ "mine": "trackers/mine.js#MineTracker" }\n', {
       'trackers/mine.ts':
