@@ -1,0 +1,189 @@
+/**
+ * The whole journey of issue 11, end to end, in three fresh npm projects outside this repository, from one
+ * `npm pack` of gymnos: an ES module project, a CommonJS one (what `npm init -y` writes), and one with ESLint
+ * rules of its own and a Prettier config of `printWidth: 80, semi: false`. In each: install the tarball,
+ * `gymnos init`, `npm install`, `gymnos create-new`, `gymnos lint`, `npm run typecheck`, `npm run build`,
+ * `npm test`, `gymnos list trackers`, and plain `node` on a script that loads the built tracker beside jsonl.
+ * A step that fails skips the rest of its project's steps, which could only fail for the same reason.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPO } from '../helpers/project.js';
+import type { RunResult } from '../helpers/project.js';
+
+const STEP_TIMEOUT_MS = 5 * 60_000;
+const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline'];
+
+/** A user's shell: without what an enclosing `npm test` and `node --test` set. */
+function userEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const key of Object.keys(env)) if (/^(npm_package_|npm_lifecycle_)/.test(key)) delete env[key];
+  for (const key of ['npm_config_local_prefix', 'npm_command', 'npm_config_call', 'INIT_CWD', 'NODE_TEST_CONTEXT']) {
+    delete env[key];
+  }
+  return env;
+}
+
+function exec(command: string, args: string[], cwd: string): RunResult {
+  const result = spawnSync(command, args, { cwd, env: userEnvironment(), encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function assertSucceeded(result: RunResult, what: string): RunResult {
+  assert.equal(result.status, 0, `${what} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+interface Flavour {
+  name: string;
+  /** The package.json "type" after `npm init -y`. */
+  type: 'module' | 'commonjs';
+  /** Files the author has before running gymnos init. */
+  before: Record<string, string>;
+  /** The author's ESLint rules, added on top of gymnos's config after init. */
+  ownRules: boolean;
+}
+
+const FLAVOURS: Flavour[] = [
+  { name: 'an ES module project', type: 'module', before: {}, ownRules: false },
+  { name: 'a CommonJS project', type: 'commonjs', before: {}, ownRules: false },
+  {
+    name: 'a project with its own ESLint rules and Prettier config',
+    type: 'module',
+    before: { '.prettierrc.json': '{ "printWidth": 80, "semi": false }\n' },
+    ownRules: true,
+  },
+];
+
+/** Loads the built tracker beside jsonl in plain node (no TypeScript loader) and logs through both. */
+const LOAD_SCRIPT = `const { readFileSync } = require('node:fs')
+const { load, TrackerList } = require('gymnos')
+
+async function main() {
+  const mine = await load('my_tracker')
+  const jsonl = await load('jsonl', { flushIntervalMs: 0 })
+  const trackers = new TrackerList([mine, jsonl])
+  await trackers.start('run-1', 'logs')
+  for (let epoch = 0; epoch < 3; epoch++) trackers.logMetric('loss', 1 / (epoch + 1))
+  await trackers.end()
+  const lines = readFileSync('logs/run-1/events.jsonl', 'utf8').trim().split('\\n')
+  const metrics = lines.map((line) => JSON.parse(line)).filter((event) => event.kind === 'metric')
+  console.log(JSON.stringify({ classes: [mine.constructor.name, jsonl.constructor.name], metrics: metrics.length }))
+}
+
+main()
+`;
+
+describe('the plugin author journey in three kinds of npm project', { timeout: 30 * 60_000 }, () => {
+  let work: string;
+  let tarball: string;
+
+  before(() => {
+    assert.ok(existsSync(path.join(REPO, 'dist/cli-bundle/main.js')), 'dist/ is not built: run `npm run build`');
+    work = mkdtempSync(path.join(os.tmpdir(), 'gymnos-journey-'));
+    // --ignore-scripts: pack the dist/ already built; `prepare` would rebuild it under other running tests.
+    const pack = assertSucceeded(
+      exec('npm', ['pack', REPO, '--ignore-scripts', '--json', '--pack-destination', work], work),
+      'npm pack',
+    );
+    tarball = path.join(work, (JSON.parse(pack.stdout) as { filename: string }[])[0]!.filename);
+  });
+
+  after(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  for (const flavour of FLAVOURS) {
+    describe(flavour.name, () => {
+      let project: string;
+      let failed: string | undefined;
+      const step = (name: string, body: () => void) =>
+        test(name, (t) => {
+          if (failed) return t.skip(`"${failed}" failed`);
+          try {
+            body();
+          } catch (error) {
+            failed = name;
+            throw error;
+          }
+        });
+      const npx = (args: string[], what = `npx gymnos ${args.join(' ')}`) =>
+        assertSucceeded(exec('npx', ['gymnos', ...args], project), what);
+      const npm = (args: string[]) => assertSucceeded(exec('npm', [...args, ...NPM_FLAGS], project), `npm ${args[0]}`);
+
+      step('npm init -y, then the tarball installed', () => {
+        project = path.join(work, flavour.name.replace(/\W+/g, '-'));
+        mkdirSync(project);
+        assertSucceeded(exec('npm', ['init', '-y'], project), 'npm init -y');
+        assertSucceeded(exec('npm', ['pkg', 'set', `type=${flavour.type}`], project), 'npm pkg set type');
+        for (const [file, content] of Object.entries(flavour.before)) writeFileSync(path.join(project, file), content);
+        npm(['install', tarball]);
+      });
+
+      step('gymnos init, npm install', () => {
+        const init = npx(['init']);
+        assert.match(init.stdout, /^CREATE +tsconfig\.json$/m);
+        npm(['install']);
+        for (const tool of ['tsx', 'typescript', '@types/node']) {
+          assert.ok(existsSync(path.join(project, 'node_modules', tool)), tool);
+        }
+        if (flavour.ownRules) {
+          const config = path.join(project, 'eslint.config.js');
+          // init wrote it in the project's style (no semicolons).
+          assert.equal(readFileSync(config, 'utf8'), "export { default } from 'gymnos/eslint-config'\n");
+          writeFileSync(
+            config,
+            "import gymnos from 'gymnos/eslint-config'\n\n" +
+              "export default [...gymnos, { rules: { 'no-console': 'error' } }]\n",
+          );
+        }
+      });
+
+      step('create-new, then lint clean (the own rules apply: a console.log is reported)', () => {
+        npx(['create-new', 'tracker', '--name', 'my_tracker']);
+        const lint = npx(['lint']);
+        assert.match(lint.stdout, /No problems/);
+        if (flavour.ownRules) {
+          writeFileSync(path.join(project, 'src/debug.ts'), "console.log('debug')\n");
+          const flagged = exec('npx', ['gymnos', 'lint'], project);
+          assert.equal(flagged.status, 1);
+          assert.match(flagged.stdout, /no-console/);
+          rmSync(path.join(project, 'src/debug.ts'));
+        }
+      });
+
+      step('npm run typecheck and npm run build', () => {
+        npm(['run', 'typecheck']);
+        npm(['run', 'build']);
+        assert.ok(existsSync(path.join(project, 'dist/trackers/my_tracker.js')));
+      });
+
+      step('npm test runs the conformance kit; gymnos list resolves my_tracker', () => {
+        const tested = assertSucceeded(exec('npm', ['test'], project), 'npm test');
+        assert.match(tested.stdout, /^ℹ fail 0$/m);
+        const listed = JSON.parse(npx(['list', 'trackers', '--json']).stdout) as {
+          trackers: { name: string; resolves: boolean }[];
+        };
+        assert.deepEqual(
+          listed.trackers.filter((tracker) => !tracker.resolves),
+          [],
+        );
+        assert.ok(listed.trackers.some((tracker) => tracker.name === 'my_tracker'));
+      });
+
+      step('plain node loads the built tracker beside jsonl and logs through both', () => {
+        writeFileSync(path.join(project, 'load_run.cjs'), LOAD_SCRIPT);
+        const run = assertSucceeded(exec(process.execPath, ['load_run.cjs'], project), 'node load_run.cjs');
+        assert.deepEqual(JSON.parse(run.stdout.trim().split('\n').at(-1)!), {
+          classes: ['MyTracker', 'JsonlTracker'],
+          metrics: 3,
+        });
+      });
+    });
+  }
+});
