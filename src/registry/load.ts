@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isTrackerClass } from '../trackers/tracker.js';
+import { explainConstructionError, isTrackerClass } from '../trackers/tracker.js';
 import type { Tracker } from '../trackers/tracker.js';
 import { closestName } from './closest.js';
 import { GymnosError } from '../errors.js';
@@ -85,9 +85,26 @@ export async function load<Name extends string>(
   params: TrackerParamsOf<Name> = {} as TrackerParamsOf<Name>,
   options: LoadOptions = {},
 ): Promise<Tracker> {
+  // Wrong arguments are the caller's bug: a TypeError saying what was expected, before anything is read.
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`load(): name must be a registered tracker's name (a string), got ${typeName(name)}`);
+  }
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new TypeError(`load("${name}"): params must be an object of parameters, got ${typeName(params)}`);
+  }
   const { Class, source } = await loadTrackerClass(name, options);
   if (source === 'builtin') warnUnknownParams(name, params);
-  return new Class(params);
+  try {
+    return new Class(params);
+  } catch (error) {
+    throw explainConstructionError(error, Class.name);
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? 'an empty string' : typeof value;
 }
 
 /** The refusal of a project entry named like a built-in tracker (`gymnos list` shows it too). */

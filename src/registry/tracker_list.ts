@@ -21,8 +21,22 @@ export class TrackerList extends TrackerFanOut {
     specs: readonly TrackerSpec[],
     options: TrackerListOptions & LoadOptions = {},
   ): Promise<TrackerList> {
+    if (!Array.isArray(specs)) {
+      throw new TypeError(
+        `TrackerList.fromSpecs(): specs must be an array of { type, ...params }, got ${typeof specs}`,
+      );
+    }
     const trackers = [];
-    for (const { type, ...params } of specs) trackers.push(await load(type, params, { root: options.root }));
+    for (const [index, spec] of specs.entries()) {
+      if (spec === null || typeof spec !== 'object' || typeof spec.type !== 'string') {
+        throw new TypeError(
+          `TrackerList.fromSpecs(): specs[${index}] must be { type: '<tracker name>', ...params }, ` +
+            `got ${JSON.stringify(spec) ?? String(spec)}`,
+        );
+      }
+      const { type, ...params } = spec;
+      trackers.push(await load(type, params, { root: options.root }));
+    }
     return new TrackerList(trackers, options);
   }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GymnosError, load, MemoryTracker } from '../../src/index.js';
+import { GymnosError, load, MemoryTracker, TrackerList } from '../../src/index.js';
 import { parseRegistry, readRegistry } from '../../src/registry/registry.js';
 import {
   BUILTIN_TRACKERS,
@@ -80,6 +80,37 @@ describe('load', () => {
     });
     const tracker = await load('mine', {}, { root });
     assert.equal(tracker.constructor.name, 'MineTracker');
+  });
+
+  test('a tracker whose hook is a class field is refused with the hook and the fix', async () => {
+    const root = project('{ "field": "trackers/field.js#FieldTracker" }\n', {
+      'trackers/field.ts':
+        `import { Tracker } from ${JSON.stringify(trackerModule)};\n` +
+        'export class FieldTracker extends Tracker {\n  override logTag = (key: string) => void key;\n}\n',
+    });
+    await assert.rejects(load('field', {}, { root }), {
+      name: 'TypeError',
+      message: /^FieldTracker: logTag is written as a class field .* write it as a method instead: logTag\(/,
+    });
+  });
+
+  test('arguments that are not a name and an object of params are TypeErrors saying what was expected', async () => {
+    await assert.rejects(load(undefined as unknown as string), {
+      name: 'TypeError',
+      message: "load(): name must be a registered tracker's name (a string), got undefined",
+    });
+    await assert.rejects(load('memory', null as never), {
+      name: 'TypeError',
+      message: 'load("memory"): params must be an object of parameters, got null',
+    });
+    await assert.rejects(TrackerList.fromSpecs([{}] as never), {
+      name: 'TypeError',
+      message: "TrackerList.fromSpecs(): specs[0] must be { type: '<tracker name>', ...params }, got {}",
+    });
+    await assert.rejects(TrackerList.fromSpecs(null as never), {
+      name: 'TypeError',
+      message: /^TrackerList\.fromSpecs\(\): specs must be an array/,
+    });
   });
 
   test('an entry whose module is missing names the entry and the file', async () => {
