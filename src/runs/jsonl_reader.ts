@@ -9,7 +9,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
-import { latin1 } from './line_reader.js';
+import { latin1, readChunks } from './line_reader.js';
 import type { ReadReport, ResumeAt, RunFileKind, RunVisitor } from './types.js';
 
 const NON_FINITE: Readonly<Record<string, number>> = {
@@ -23,7 +23,6 @@ const STEP_KEY = Buffer.from(',"step":');
 const METRIC_KEYS = Buffer.from(',"kind":"metric","name":"');
 const VALUE_KEY = Buffer.from(',"value":');
 const FILE_KINDS = new Set<string>(['asset', 'image', 'figure']);
-const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 
 /** 10^k for k ≤ 22: exact doubles, so a mantissa below 2^53 divided by one is correctly rounded (Clinger). */
@@ -203,49 +202,31 @@ export function readJsonlRun(dir: string, visitor: RunVisitor, resume?: ResumeAt
     return name;
   };
   const timeVisitor = visitor.time;
-  const fd = openSync(file, 'r');
-  let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  let held = 0;
   let base = resume?.offset ?? 0; // the file offset of buffer[0]
-  let position = base;
-  try {
-    for (;;) {
-      if (held === buffer.length) {
-        const larger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(larger, 0, 0, held);
-        buffer = larger;
-      }
-      const read = readSync(fd, buffer, held, buffer.length - held, position);
-      if (read === 0) break;
-      position += read;
-      const end = held + read;
-      let at = 0;
-      while (at < end) {
-        const newline = parseMetricLine(buffer, at, end);
-        if (newline >= 0) {
-          lineNumber++;
-          if (timeVisitor) timeVisitor(lineTime);
-          visitor.metric(nameOf(buffer), lineStep, lineValue, lineTime, lineExact ? -1 : base + lineValueStart);
-          at = newline + 1;
-          continue;
-        }
-        // Another kind of line, or the buffer's end: find the newline the slow way.
-        const found = buffer.indexOf(NEWLINE, at);
-        if (found === -1 || found >= end) break;
+  const { bytes, truncatedTail } = readChunks(file, base, (buffer, end) => {
+    let at = 0;
+    while (at < end) {
+      const newline = parseMetricLine(buffer, at, end);
+      if (newline >= 0) {
         lineNumber++;
-        slowLine(buffer, at, found);
-        at = found + 1;
+        if (timeVisitor) timeVisitor(lineTime);
+        visitor.metric(nameOf(buffer), lineStep, lineValue, lineTime, lineExact ? -1 : base + lineValueStart);
+        at = newline + 1;
+        continue;
       }
-      base += at;
-      held = end - at;
-      if (at > 0 && held > 0) buffer.copy(buffer, 0, at, end);
+      // Another kind of line, or the buffer's end: find the newline the slow way.
+      const found = buffer.indexOf(NEWLINE, at);
+      if (found === -1 || found >= end) break;
+      lineNumber++;
+      slowLine(buffer, at, found);
+      at = found + 1;
     }
-  } finally {
-    closeSync(fd);
-  }
+    base += at;
+    return at;
+  });
   for (const [name, value] of Object.entries(readJsonObject(dir, 'params.json'))) visitor.param?.(name, value);
   for (const [key, value] of Object.entries(readJsonObject(dir, 'tags.json'))) visitor.tag?.(key, String(value));
-  return { truncatedTail: held > 0, warnings: [], exactFile: file, consumed: { offset: base, lines: lineNumber } };
+  return { truncatedTail, warnings: [], exactFile: file, consumed: { offset: bytes, lines: lineNumber } };
 }
 
 /** The exact number whose JSON text starts at `offset` in `file` (a value `readJsonlRun` gave approximately). */

@@ -19,19 +19,22 @@ export interface LineReadResult {
 }
 
 /**
- * `quoted`: CSV rules, a newline inside double quotes (RFC 4180) does not end the line. Reads synchronously:
- * the commands that use it do nothing else meanwhile, and one `readSync` per megabyte is the cheapest loop.
+ * The chunk loop under every reader here: reads `file` from `from` a megabyte at a time into one reused buffer
+ * and calls `consume(buffer, end)`, which handles the whole lines in `buffer[0, end)` and returns where the first
+ * incomplete one starts; that rest is carried to the front of the buffer for the next read (the buffer grows for
+ * a line longer than itself). Synchronous: the commands that use it do nothing else meanwhile, and one
+ * `readSync` per megabyte is the cheapest loop.
  */
-export function readLines(
+export function readChunks(
   file: string,
-  onLine: LineHandler,
-  options: { quoted?: boolean; from?: number } = {},
+  from: number,
+  consume: (buffer: Buffer, end: number) => number,
 ): LineReadResult {
   const fd = openSync(file, 'r');
   let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let held = 0; // bytes of an incomplete line carried over at the start of `buffer`
-  let bytes = options.from ?? 0;
-  let position = bytes;
+  let bytes = from;
+  let position = from;
   try {
     for (;;) {
       if (held === buffer.length) {
@@ -44,17 +47,7 @@ export function readLines(
       if (read === 0) break;
       position += read;
       const end = held + read;
-      let start = 0;
-      let searchFrom = options.quoted ? 0 : held;
-      for (;;) {
-        let newline = buffer.indexOf(NEWLINE, searchFrom);
-        if (newline === -1 || newline >= end) break;
-        if (options.quoted) newline = quotedLineEnd(buffer, start, newline, end);
-        if (newline === -1) break;
-        onLine(buffer, start, newline);
-        start = newline + 1;
-        searchFrom = start;
-      }
+      const start = consume(buffer, end);
       bytes += start;
       held = end - start;
       if (start > 0 && held > 0) buffer.copy(buffer, 0, start, end);
@@ -63,6 +56,31 @@ export function readLines(
     closeSync(fd);
   }
   return { bytes, truncatedTail: held > 0 };
+}
+
+/** `quoted`: CSV rules, a newline inside double quotes (RFC 4180) does not end the line. */
+export function readLines(
+  file: string,
+  onLine: LineHandler,
+  options: { quoted?: boolean; from?: number } = {},
+): LineReadResult {
+  let held = 0;
+  return readChunks(file, options.from ?? 0, (buffer, end) => {
+    let start = 0;
+    // Unquoted, the carried-over bytes hold no newline: search from after them.
+    let searchFrom = options.quoted ? 0 : held;
+    for (;;) {
+      let newline = buffer.indexOf(NEWLINE, searchFrom);
+      if (newline === -1 || newline >= end) break;
+      if (options.quoted) newline = quotedLineEnd(buffer, start, newline, end);
+      if (newline === -1) break;
+      onLine(buffer, start, newline);
+      start = newline + 1;
+      searchFrom = start;
+    }
+    held = end - start;
+    return start;
+  });
 }
 
 /**
