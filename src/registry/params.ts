@@ -13,6 +13,7 @@
  *
  * A name that is not in the map takes any object, as before.
  */
+import { MLFLOW_CONNECTION_PARAMS } from '../trackers/mlflow/connection_params.js';
 import type { BuiltinTrackerName } from './builtins.js';
 import { closestName } from './closest.js';
 import type { CsvTrackerParams } from '../trackers/csv.js';
@@ -41,13 +42,7 @@ export const BUILTIN_PARAM_KEYS = {
   tensorboard: ['rankZeroOnly', 'flushIntervalMs', 'bufferBytes'],
   mlflow: [
     'rankZeroOnly',
-    'trackingUri',
-    'token',
-    'username',
-    'password',
-    'requestTimeoutMs',
-    'retryBaseMs',
-    'retryMaxMs',
+    ...MLFLOW_CONNECTION_PARAMS,
     'experimentName',
     'runName',
     'spoolDir',

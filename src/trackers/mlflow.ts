@@ -15,6 +15,7 @@ import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { describeFigure } from '../runtime/figure.js';
 import { displayUri, MlflowRestClient } from './mlflow/client.js';
+import { MLFLOW_CONNECTION_PARAMS } from './mlflow/connection_params.js';
 import { MlflowDelivery } from './mlflow/delivery.js';
 import type { MlflowDeliveryReport } from './mlflow/delivery.js';
 import {
@@ -210,15 +211,7 @@ export class MlflowTracker extends Tracker {
    */
   deliverSpool(spoolDir: string, options: Pick<DeliverSpoolOptions, 'timeoutMs'> = {}): Promise<MlflowDeliveryReport> {
     const connectionParams: DeliverSpoolOptions = {};
-    for (const name of [
-      'trackingUri',
-      'token',
-      'username',
-      'password',
-      'requestTimeoutMs',
-      'retryBaseMs',
-      'retryMaxMs',
-    ] as const) {
+    for (const name of MLFLOW_CONNECTION_PARAMS) {
       if (this.#params[name] !== undefined) Object.assign(connectionParams, { [name]: this.#params[name] });
     }
     return MlflowTracker.deliverSpool(spoolDir, { ...connectionParams, ...options });
