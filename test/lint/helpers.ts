@@ -45,10 +45,9 @@ export function removeLintProjects(): void {
 export const CLI_BUILT = existsSync(path.join(REPO, 'dist', 'cli-bundle', 'main.js'));
 export const SKIP_CLI = skipUnless(CLI_BUILT, 'the CLI is not built: run npm run build');
 
-/** Runs the real CLI without a terminal, color or GitHub Actions variables (unless `env` sets them). */
-export function lintCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
-  const merged: NodeJS.ProcessEnv = {
-    ...process.env,
+/** No color and no GitHub Actions variables (unless `env` sets them): undefined means removed. */
+function plainOutput(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
     NO_COLOR: '1',
     FORCE_COLOR: undefined,
     GITHUB_ACTIONS: undefined,
@@ -56,6 +55,11 @@ export function lintCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}
     GITHUB_WORKSPACE: undefined,
     ...env,
   };
+}
+
+/** Runs the real CLI without a terminal, color or GitHub Actions variables (unless `env` sets them). */
+export function lintCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...plainOutput(env) };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   const result = spawnSync(process.execPath, [BIN, 'lint', ...args], { cwd, env: merged, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -84,14 +88,7 @@ export function lineOf(kind: 'code' | 'string' | 'comment', length: number): str
  */
 export async function lintInProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const { main } = await import('../../src/cli/main.js');
-  const overrides: NodeJS.ProcessEnv = {
-    NO_COLOR: '1',
-    FORCE_COLOR: undefined,
-    GITHUB_ACTIONS: undefined,
-    GITHUB_STEP_SUMMARY: undefined,
-    GITHUB_WORKSPACE: undefined,
-    ...env,
-  };
+  const overrides = plainOutput(env);
   const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
   const restoreEnv = () => {
     for (const [key, value] of Object.entries(saved)) {
