@@ -23,6 +23,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CHROMIUM_FLAGS } from '../test/helpers/chromium.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'gymnos.js');
@@ -132,16 +133,7 @@ async function browserTimes(file) {
   rmSync(userDataDir, { recursive: true, force: true });
   const context = await driver.launchPersistentContext(userDataDir, {
     executablePath: chromium,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_FLAGS,
     viewport: { width: 1200, height: 900 },
   });
   try {

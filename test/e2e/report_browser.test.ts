@@ -17,19 +17,10 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
+import { CHROMIUM_FLAGS } from '../helpers/chromium.mjs';
 import { gymnos, REPO } from '../helpers/project.js';
 
 const CHROMIUM = process.env.GYMNOS_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const MISSING = `Chromium is not installed at ${CHROMIUM}: apt-get update && apt-get install -y chromium`;
 
 // A tiny PNG, logged as a figure and as an image file.
