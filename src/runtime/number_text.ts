@@ -40,8 +40,9 @@ export function finiteNumberText(value: number): string {
     return Number.isInteger(value) ? value.toExponential() : String(value);
   }
   const text = String(value);
-  if (value < 1 && value > -1 && significantDigits(text) > SHORT_DIGITS) return value.toExponential();
-  return text;
+  // `0.` or `-0.` and at most six digits cannot hold more than six significant ones: no count needed.
+  if (text.length <= SHORT_DIGITS + 2 || value >= 1 || value <= -1) return text;
+  return significantDigits(text) > SHORT_DIGITS ? value.toExponential() : text;
 }
 
 /** True when `finiteNumberText` may differ from `String(value)`: a cheap test for the hot logging paths. */
