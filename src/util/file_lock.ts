@@ -5,13 +5,19 @@
  * commit and the mlflow spool.
  *
  * - While held, the lock's mtime is kept fresh (an unref'd timer), so a long holder is never taken for a dead one.
+ * - The lock records its holder (`<file>.lock/owner`: pid and hostname). A lock whose holder is a process of this
+ *   host that no longer exists was left by a killed process (SIGKILL, or a signal that ended it without running
+ *   its exit handlers) and is taken over at once; a holder on another host, or one not recorded yet, is judged by
+ *   the mtime alone.
  * - A lock whose mtime is older than `staleMs` was left by a killed process and is taken over. Takers go through a
  *   guard (`<file>.lock.takeover`, another mkdir) and look again under it: of several processes that find the
  *   same lock stale, one removes it, and the others find the new holder's fresh lock. The guard is held for a few
  *   file operations; one left by a process killed in between is itself stale after `staleMs`.
  */
 import { rmSync } from 'node:fs';
-import { mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GymnosError } from '../errors.js';
 
@@ -33,9 +39,31 @@ async function createDirectory(dir: string): Promise<boolean> {
   }
 }
 
+const OWNER_FILE = 'owner';
+
+/** Whether process `pid` exists (EPERM: it does, under another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when the lock's recorded holder is a process of this host that is gone. */
+async function holderIsDead(dir: string): Promise<boolean> {
+  const owner = await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => '');
+  const match = /^(\d+) (.+)\n?$/.exec(owner);
+  if (!match || match[2] !== hostname()) return false;
+  const pid = Number(match[1]);
+  return pid !== process.pid && !isAlive(pid);
+}
+
 async function isStale(dir: string, staleMs: number): Promise<boolean> {
   const held = await stat(dir).catch(() => undefined);
-  return held !== undefined && Date.now() - held.mtimeMs > staleMs;
+  if (held === undefined) return false;
+  return Date.now() - held.mtimeMs > staleMs || (await holderIsDead(dir));
 }
 
 /**
@@ -76,6 +104,8 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
     // Randomized, growing waits, so that many runs started together do not retry in step.
     await sleep(2 + Math.random() * Math.min(50, 2 ** attempt));
   }
+  // Best effort: without it, the lock is only taken over once stale.
+  await writeFile(path.join(lockDir, OWNER_FILE), `${process.pid} ${hostname()}\n`).catch(() => undefined);
   return holdLock(lockDir, staleMs);
 }
 
