@@ -2,7 +2,7 @@
 // Builds dist/: the library with its type declarations (tsc), the templates precompiled for the Handlebars
 // runtime, and the CLI bundled into a few files so `gymnos --help` resolves almost no modules at start-up.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -10,20 +10,21 @@ import { createRequire } from 'node:module';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const dist = path.join(root, 'dist');
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+/** The author's tools: gymnos's optional peer dependencies, installed in the user's project (gymnos init adds them). */
+const AUTHOR_TOOLS = Object.keys(manifest.peerDependencies ?? {});
 
 // A fresh checkout has no node_modules: `npm pack` (and `npm install <checkout>`) run this build through the
-// prepare script without installing the build tools first. Install them from the lockfile, then build.
-const BUILD_TOOLS = ['typescript/bin/tsc', 'esbuild', 'handlebars'];
-const missing = BUILD_TOOLS.filter((tool) => {
-  try {
-    require.resolve(tool);
-    return false;
-  } catch {
-    return true;
-  }
-});
+// prepare script without installing the build tools first. Install them from the lockfile, then build. What the
+// build reads is every package gymnos depends on: the compiler and bundler, and the libraries bundled into dist/.
+const missing = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
+  (name) => !existsSync(path.join(root, 'node_modules', name, 'package.json')),
+);
 if (missing.length > 0) {
-  process.stderr.write(`gymnos build: ${missing.join(', ')} not installed; installing from the lockfile (npm ci)\n`);
+  process.stderr.write(
+    `gymnos build: ${missing.length} of its packages (${missing[0]}...) not installed; installing from the ` +
+      'lockfile (npm ci)\n',
+  );
   const npm = process.env.npm_execpath;
   const [command, args] = npm ? [process.execPath, [npm]] : ['npm', []];
   execFileSync(command, [...args, 'ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
@@ -67,19 +68,15 @@ const shared = {
   mainFields: ['module', 'main'],
   target: 'node20.19',
   minifyWhitespace: true,
-  // Every one of these is imported dynamically, on the path that needs it: without code splitting, a static
-  // import of an external package would be hoisted to the top of the bundle and load at start-up.
+  // The author's tools stay real packages, resolved from the user's project (its devDependencies, which
+  // `gymnos init` adds): ESLint loads plugins and configs by package, editors use the same ones, and they are
+  // far too big for a runtime install. Each is imported dynamically, on the path that needs it: without code
+  // splitting, a static import of an external package would be hoisted to the top of the bundle and load at
+  // start-up. Everything else the CLI uses is bundled (small packages inline; lazily needed ones as vendor files).
   external: [
-    '@inquirer/prompts',
-    'eslint',
-    'prettier',
-    'typescript',
-    'typescript-eslint',
-    '@eslint/js',
-    '@stylistic/eslint-plugin',
-    'eslint-config-prettier',
-    'diff',
-    // A native addon (runs reads tensorboard files with it): esbuild cannot bundle a .node file.
+    ...AUTHOR_TOOLS,
+    // A native addon (runs reads tensorboard files with it, as the tensorboard tracker writes them): esbuild
+    // cannot bundle a .node file, and it is one of gymnos's few runtime dependencies anyway.
     '@node-rs/crc32',
   ],
   banner: {
@@ -114,21 +111,61 @@ await esbuild.build({
     },
   ],
 });
-const handlebarsCompilerExternal = {
-  // The full Handlebars compiler stays external (loaded only for templates edited since the build or owned by
-  // a project); its small runtime, which renders the precompiled templates, is bundled.
-  name: 'handlebars-compiler-external',
+/**
+ * Packages the commands import lazily, on the paths that need them, each bundled into a file of its own under
+ * dist/cli-bundle/vendor/: they are no runtime install, and a command that does not reach them does not parse
+ * them. The full Handlebars compiler serves templates edited since the build or owned by a project (the small
+ * runtime that renders the precompiled templates is bundled into create-new); prompts and diffs serve create-new.
+ */
+const VENDORED = {
+  handlebars: {
+    file: 'handlebars',
+    // The CommonJS build without lib/index.js's require.extensions hook; its optional source-map support is
+    // required inside a try, and gymnos compiles without source maps.
+    source: "import Handlebars from 'handlebars/dist/cjs/handlebars.js'; export default Handlebars;",
+  },
+  // Only the prompts create-new shows: the others (the editor prompt's encodings above all) are big.
+  '@inquirer/prompts': { file: 'inquirer-prompts', source: "export { input, select } from '@inquirer/prompts';" },
+  diff: { file: 'diff', source: "export * from 'diff';" },
+};
+const vendoredImports = {
+  name: 'vendored-imports',
   setup(build) {
-    build.onResolve({ filter: /^handlebars$/ }, () => ({ path: 'handlebars', external: true }));
+    const filter = new RegExp(`^(${Object.keys(VENDORED).join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: `./vendor/${VENDORED[args.path].file}.js`, external: true }));
   },
 };
+await esbuild.build({
+  ...shared,
+  entryPoints: Object.values(VENDORED).map(({ file }) => ({ in: `vendor:${file}`, out: `vendor/${file}` })),
+  outdir: path.join(dist, 'cli-bundle'),
+  minify: true,
+  external: [...shared.external, 'source-map'],
+  plugins: [
+    {
+      name: 'vendor-entries',
+      setup(build) {
+        build.onResolve({ filter: /^vendor:/ }, (args) => ({ path: args.path, namespace: 'vendor' }));
+        build.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+          contents: Object.values(VENDORED).find(({ file }) => `vendor:${file}` === args.path).source,
+          resolveDir: root,
+        }));
+      },
+    },
+  ],
+});
+// uPlot's script and style, inlined into every report: copied beside the bundles with its licence.
+mkdirSync(path.join(dist, 'vendor', 'uplot'), { recursive: true });
+for (const file of ['dist/uPlot.iife.min.js', 'dist/uPlot.min.css', 'LICENSE']) {
+  copyFileSync(require.resolve(`uplot/${file}`), path.join(dist, 'vendor', 'uplot', path.basename(file)));
+}
 await esbuild.build({
   ...shared,
   entryPoints: COMMANDS.filter((command) => command !== 'lint').map((command) =>
     path.join(root, `src/cli/${command}.ts`),
   ),
   outdir: path.join(dist, 'cli-bundle'),
-  plugins: [handlebarsCompilerExternal, builtinTrackersExternal],
+  plugins: [vendoredImports, builtinTrackersExternal],
 });
 // lint keeps code splitting: its ESLint config, linters and formatters are separate chunks, so that a re-run
 // answered from the fingerprint cache loads none of them. The Prettier worker is an entry of its own: the lint
@@ -142,6 +179,6 @@ await esbuild.build({
   outdir: path.join(dist, 'cli-bundle'),
   splitting: true,
   chunkNames: 'lint-[name]-[hash]',
-  plugins: [handlebarsCompilerExternal, builtinTrackersExternal],
+  plugins: [vendoredImports, builtinTrackersExternal],
 });
 mkdirSync(path.join(dist, 'cli-bundle'), { recursive: true });

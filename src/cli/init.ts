@@ -10,7 +10,8 @@ import type { InitChange } from '../init/plan.js';
 import { commitChanges } from '../scaffold/commit.js';
 import type { ChangeAction } from '../scaffold/plan.js';
 import { requireProjectRoot } from '../util/package_root.js';
-import { formatForProject } from '../util/project_format.js';
+import { isToolInstalled } from '../util/author_tools.js';
+import { formatForProject, needsFormatting } from '../util/project_format.js';
 import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
@@ -57,11 +58,19 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
   const plan = planInit(root);
   outcome.warnings = plan.warnings;
   outcome.alreadyInitialized = plan.alreadyInitialized;
-  // The files init creates, in the project's Prettier style when it has one of its own.
-  const formatted = await formatForProject(
-    root,
-    plan.changes.filter((change) => change.action === 'create'),
-  );
+  // The files init creates, in the project's Prettier style when it has one of its own. Prettier is one of the
+  // tools init adds to devDependencies: before the first npm install it may not be there yet.
+  const created = plan.changes.filter((change) => change.action === 'create');
+  const styled = created.filter((change) => /\.(?:json|[cm]?js)$/.test(change.path) && change.content !== '{}\n');
+  let formatted = created;
+  if (styled.length > 0 && needsFormatting(root) && !isToolInstalled('prettier')) {
+    plan.warnings.push(
+      `prettier is not installed yet, so ${styled.map((change) => change.path).join(', ')} ` +
+        "follow gymnos's style, not your Prettier config; after npm install, npx gymnos lint --fix formats them",
+    );
+  } else {
+    formatted = await formatForProject(root, created, 'gymnos init');
+  }
   let changes = plan.changes.map((change) => formatted.find((file) => file.path === change.path) ?? change);
   if (!options.dryRun && !plan.alreadyInitialized) changes = await commitChanges(root, changes);
   outcome.changes = changes.map(({ action, path: file, edits }) => ({ action, path: file, ...(edits && { edits }) }));

@@ -13,6 +13,7 @@ import { createProgressLine } from '../lint/progress.js';
 import { onlyErrors } from '../lint/types.js';
 import type { LintReport } from '../lint/types.js';
 import { GymnosError } from '../errors.js';
+import { LINT_TOOLS, requireAuthorTools } from '../util/author_tools.js';
 import { requireProjectRoot } from '../util/package_root.js';
 import { EXIT } from './exit_codes.js';
 import { printError, printJson } from './output.js';
@@ -82,6 +83,7 @@ export async function runLint(paths: string[], options: LintCliOptions): Promise
   const maxWarnings = parseMaxWarnings(options.maxWarnings);
   const root = requireProjectRoot(options.cwd);
   const cwd = options.cwd ? path.resolve(options.cwd) : process.cwd();
+  requireAuthorTools(root, 'gymnos lint', LINT_TOOLS);
 
   if (options.printConfig !== undefined) {
     printJson(await printConfigFor(root, path.resolve(cwd, options.printConfig), { typeAware: options.typeAware }));

@@ -88,9 +88,10 @@ Exit codes: 0 ok, 1 failure (rolled back), 2 usage or validation error, 3 confli
     .addHelpText(
       'after',
       `
-Creates var/trackers.json, src/trackers/ and eslint.config.js (eslint.config.mjs without "type": "module"),
-sets the "lint" (gymnos lint) and "test" (gymnos test) scripts, and adds tsx and typescript to devDependencies
-when missing. Existing files that already match are left alone; any that differ are never overwritten.
+Creates var/trackers.json, src/trackers/, eslint.config.js (eslint.config.mjs without "type": "module") and the
+tsconfig files, sets the "lint", "test", "build" and "typecheck" scripts, and adds the tools they run to
+devDependencies when missing (ESLint and its plugins, Prettier, TypeScript, tsx, @types/node: gymnos itself
+installs none of them). Existing files that already match are left alone; any that differ are never overwritten.
 
 Examples:
   $ gymnos init
@@ -247,7 +248,8 @@ Examples:
   $ gymnos lint --print-config src/index.ts
 
 Exit codes: 0 clean, 1 problems found (or more warnings than --max-warnings), 2 usage or configuration
-error, or gymnos itself failed.`,
+error, a tool missing from the project (ESLint, Prettier, TypeScript: gymnos init adds them), or gymnos itself
+failed.`,
     )
     .action(async (paths: string[], options: Record<string, unknown>) => {
       await run(options, async () => (await import('./lint.js')).runLint(paths, options));

@@ -29,10 +29,19 @@ const ESLINT_CONFIG_SOURCE = "export { default } from 'gymnos/eslint-config';\n"
 /** Kept in git while it has no tracker yet; create-new adds the first one beside it. */
 const TRACKERS_KEEP_FILE = 'src/trackers/.gitkeep';
 /**
- * The tools a TypeScript plugin project needs on every supported Node: tsx runs the tests (Node 20 cannot import
- * .ts), TypeScript type-checks, builds and lints, and @types/node types the Node APIs the trackers use.
+ * The tools a plugin project develops with, added to its devDependencies: gymnos's optional peer dependencies
+ * (ESLint, its plugins and Prettier for gymnos lint; TypeScript to type-check, build and lint; tsx to run the
+ * tests, as Node 20 cannot import .ts), and @types/node for the Node APIs the trackers use. They are never
+ * installed with gymnos itself, so that a production install of a project that only loads trackers stays small.
  */
-const TEST_TOOLS = ['@types/node', 'tsx', 'typescript'] as const;
+function devTools(manifest: GymnosManifest): string[] {
+  return ['@types/node', ...Object.keys(manifest.peerDependencies ?? {})].sort((a, b) => a.localeCompare(b, 'en'));
+}
+
+interface GymnosManifest {
+  peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
 
 /** The flat-config names ESLint looks for; any of them is the project's ESLint config. */
 const ESLINT_CONFIG_NAMES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'].map((extension) => `eslint.config.${extension}`);
@@ -72,16 +81,14 @@ function unchanged(file: string, content: string): InitChange {
   return { action: 'unchanged', path: file, content, before: content };
 }
 
-/** The version ranges of the test tools gymnos itself is developed with, from its own package.json. */
-function testToolVersions(): Record<(typeof TEST_TOOLS)[number], string> {
-  const manifest = JSON.parse(readFileSync(path.join(gymnosRoot(), 'package.json'), 'utf8'));
-  const versions = { ...manifest.dependencies, ...manifest.devDependencies } as Record<string, string>;
-  return Object.fromEntries(
-    TEST_TOOLS.map((tool) => {
-      if (!versions[tool]) throw new Error(`gymnos's package.json lists no version of ${tool}`);
-      return [tool, versions[tool]];
-    }),
-  ) as Record<(typeof TEST_TOOLS)[number], string>;
+/** The tools to add and their version ranges: those gymnos itself is developed and tested with. */
+function devToolVersions(): [string, string][] {
+  const manifest = JSON.parse(readFileSync(path.join(gymnosRoot(), 'package.json'), 'utf8')) as GymnosManifest;
+  const versions = { ...manifest.peerDependencies, ...manifest.devDependencies };
+  return devTools(manifest).map((tool) => {
+    if (!versions[tool]) throw new Error(`gymnos's package.json lists no version of ${tool}`);
+    return [tool, versions[tool]];
+  });
 }
 
 /** var/trackers.json: created empty, or kept as is when it is a valid registry. */
@@ -234,7 +241,7 @@ function usesLintSideScript(pkg: PackageJson): boolean {
   return !(typeof lint === 'string' && runsGymnosCommand(lint, LINT_SCRIPT)) && typeof side === 'string';
 }
 
-/** The `lint` and `test` scripts and the missing test tools, as structured edits of package.json. */
+/** The `lint` and `test` scripts and the missing dev tools, as structured edits of package.json. */
 function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): InitChange {
   const scripts = objectSection(pkg, 'scripts') ?? {};
   objectSection(pkg, 'devDependencies'); // checks it is an object before an edit goes into it
@@ -271,10 +278,9 @@ function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): Init
     text = setJsonValue(text, ['scripts', script], command);
     edits.push(`scripts.${script}`);
   }
-  const versions = testToolVersions();
-  for (const tool of TEST_TOOLS) {
+  for (const [tool, version] of devToolVersions()) {
     if (dependsOn(pkg, tool)) continue;
-    text = setJsonValue(text, ['devDependencies', tool], versions[tool]);
+    text = setJsonValue(text, ['devDependencies', tool], version);
     edits.push(`devDependencies.${tool}`);
     addedDevDependencies.push(tool);
   }

@@ -1,10 +1,13 @@
 /**
- * The report as one self-contained HTML file: uPlot's script and stylesheet inlined (read from the installed
- * `uplot` package when the report is written), the runs' data as one JSON block, and the page script. No
- * request leaves the file, so it opens from disk, offline, and can be mailed or archived as is.
+ * The report as one self-contained HTML file: uPlot's script and stylesheet inlined (the copy the build puts in
+ * dist/vendor/uplot/, so a production install needs no uplot package; from the sources, the installed one), the
+ * runs' data as one JSON block, and the page script. No request leaves the file, so it opens from disk, offline,
+ * and can be mailed or archived as is.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { gymnosRoot } from '../util/package_root.js';
 import type { ReportRun } from './collect.js';
 import { PAGE_SCRIPT } from './page_script.js';
 import { PAGE_STYLE } from './page_style.js';
@@ -17,9 +20,12 @@ export interface ReportDocument {
   logdirs: readonly string[];
 }
 
-/** uPlot's minified build and stylesheet, from the installed package. */
+/** uPlot's minified build and stylesheet: the build's copy, else (running from the sources) the dev install. */
 function uplotAssets(): { script: string; style: string } {
-  const dist = (file: string) => readFileSync(requireFromHere.resolve(`uplot/dist/${file}`), 'utf8');
+  const dist = (file: string) => {
+    const vendored = path.join(gymnosRoot(), 'dist', 'vendor', 'uplot', file);
+    return readFileSync(existsSync(vendored) ? vendored : requireFromHere.resolve(`uplot/dist/${file}`), 'utf8');
+  };
   return { script: dist('uPlot.iife.min.js'), style: dist('uPlot.min.css') };
 }
 

@@ -121,6 +121,7 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
   const rendered = await formatForProject(
     root,
     await renderTemplates(templates, templateContext(root, name, className)),
+    'gymnos create-new',
   );
   if (templates.files.some((file) => file.source !== 'builtin')) {
     // Only templates that are not gymnos's own are checked, so the usual path never loads TypeScript.

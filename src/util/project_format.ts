@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { requireAuthorTools } from './author_tools.js';
 import { PRETTIER_DEFAULTS, projectPrettierOptions } from './prettier_options.js';
 
 /** A file to write: its path relative to the project root, and its content. */
@@ -44,9 +45,17 @@ export function needsFormatting(root: string): boolean {
   return Object.entries(options).some(([key, value]) => key !== '$schema' && TEMPLATE_STYLE[key] !== value);
 }
 
-/** `files` formatted with the project's Prettier options (each as Prettier resolves them for its path). */
-export async function formatForProject<File extends FileToWrite>(root: string, files: File[]): Promise<File[]> {
+/**
+ * `files` formatted with the project's Prettier options (each as Prettier resolves them for its path). Prettier is
+ * the project's (a devDependency): when it is needed and missing, a usage error says how to install it.
+ */
+export async function formatForProject<File extends FileToWrite>(
+  root: string,
+  files: File[],
+  command: string,
+): Promise<File[]> {
   if (!needsFormatting(root)) return files;
+  requireAuthorTools(root, command, ['prettier'], "to write files in the project's Prettier style");
   const prettier = await import('prettier');
   const ignoreFile = path.join(root, '.prettierignore');
   const ignorePath = existsSync(ignoreFile) ? [ignoreFile] : [];

@@ -13,6 +13,28 @@ const VERSIONS = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8'
   string
 >;
 
+/** The tools init adds to devDependencies when missing, in the order it adds them (npm's sorted order). */
+const DEV_TOOLS = [
+  '@eslint/js',
+  '@stylistic/eslint-plugin',
+  '@types/node',
+  'eslint',
+  'eslint-config-prettier',
+  'globals',
+  'prettier',
+  'tsx',
+  'typescript',
+  'typescript-eslint',
+];
+/** The package.json edits that add the tools of DEV_TOOLS but those in `except`. */
+function toolEdits(except: string[] = []): string[] {
+  return DEV_TOOLS.filter((tool) => !except.includes(tool)).map((tool) => `devDependencies.${tool}`);
+}
+/** `edits` as init's UPDATE line lists them. */
+function editsPattern(edits: string[]): RegExp {
+  return new RegExp(`^UPDATE +package\\.json \\(${literal(edits.join(', ')).source}\\)$`, 'm');
+}
+
 /** A project of someone else's with this package.json text and these other files. */
 function projectWith(packageJson: string | undefined, files: Record<string, string> = {}): string {
   const root = emptyProject();
@@ -73,11 +95,7 @@ describe('gymnos init', () => {
     // The project's own build script is kept; typecheck is added.
     assert.match(
       result.stdout,
-      new RegExp(
-        String.raw`^UPDATE +package\.json \(scripts\.lint, scripts\.test, scripts\.typecheck, ` +
-          String.raw`devDependencies\.tsx, devDependencies\.typescript\)$`,
-        'm',
-      ),
+      editsPattern(['scripts.lint', 'scripts.test', 'scripts.typecheck', ...toolEdits(['@types/node'])]),
     );
     const steps = ['npm install', 'npx gymnos create-new tracker --name my_tracker', 'npm test', 'npm run lint'];
     for (const step of [...steps, 'npm run typecheck', 'npm run build']) {
@@ -96,7 +114,7 @@ describe('gymnos init', () => {
         '"build": "tsc",\n    "lint": "gymnos lint",\n    "test": "gymnos test",\n    "typecheck": "tsc --noEmit"\n',
       ).replace(
         '"@types/node": "^20.19.0",\n',
-        `"@types/node": "^20.19.0",\n    "tsx": "${VERSIONS.tsx}",\n    "typescript": "${VERSIONS.typescript}",\n`,
+        DEV_TOOLS.map((tool) => `"${tool}": "${tool === '@types/node' ? '^20.19.0' : VERSIONS[tool]}",\n`).join('    '),
       ),
     );
   });
@@ -113,25 +131,32 @@ describe('gymnos init', () => {
       '{\r\n\t"name": "x",\r\n\t"scripts": {\r\n\t\t"test": "gymnos test",\r\n\t\t"lint": "gymnos lint",\r\n' +
         '\t\t"build": "tsc -p tsconfig.build.json",\r\n\t\t"typecheck": "tsc --noEmit"\r\n\t},' +
         '\r\n\t"dependencies": {\r\n\t\t"gymnos": "^0.1.0"\r\n\t},\r\n\t"type": "module",\r\n\t"devDependencies": {' +
-        `\r\n\t\t"@types/node": "${VERSIONS['@types/node']}",\r\n\t\t"tsx": "${VERSIONS.tsx}",` +
-        `\r\n\t\t"typescript": "${VERSIONS.typescript}"\r\n\t}\r\n}`,
+        DEV_TOOLS.map((tool) => `\r\n\t\t"${tool}": "${VERSIONS[tool]}"`).join(',') +
+        '\r\n\t}\r\n}',
     );
   });
 
-  test('test tools already in dependencies or devDependencies are not added again', () => {
+  test('dev tools already in dependencies or devDependencies are not added again', () => {
     const root = projectWith(
       '{\n  "type": "module",\n  "dependencies": { "gymnos": "*", "typescript": "5.9.3" },\n' +
-        '  "devDependencies": { "@types/node": "^22.0.0", "tsx": "^4.0.0" }\n}\n',
+        '  "devDependencies": { "@types/node": "^22.0.0", "eslint": "^10.0.0", "tsx": "^4.0.0" }\n}\n',
     );
     const result = gymnos(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
+    const kept = ['typescript', '@types/node', 'eslint', 'tsx'];
     assert.match(
       result.stdout,
-      /^UPDATE +package\.json \(scripts\.lint, scripts\.test, scripts\.build, scripts\.typecheck\)$/m,
+      editsPattern(['scripts.lint', 'scripts.test', 'scripts.build', 'scripts.typecheck', ...toolEdits(kept)]),
     );
     const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     assert.deepEqual(manifest.dependencies, { gymnos: '*', typescript: '5.9.3' });
-    assert.deepEqual(manifest.devDependencies, { '@types/node': '^22.0.0', tsx: '^4.0.0' });
+    assert.deepEqual(
+      Object.keys(manifest.devDependencies),
+      DEV_TOOLS.filter((tool) => tool !== 'typescript'),
+    );
+    assert.equal(manifest.devDependencies['@types/node'], '^22.0.0');
+    assert.equal(manifest.devDependencies.eslint, '^10.0.0');
+    assert.equal(manifest.devDependencies.tsx, '^4.0.0');
   });
 
   test('a re-run changes nothing and says the project is already initialized', () => {
@@ -169,10 +194,7 @@ describe('gymnos init', () => {
     const result = gymnos(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^UNCHANGED +eslint\.config\.js$/m);
-    assert.match(
-      result.stdout,
-      /^UPDATE +package\.json \(scripts\.typecheck, devDependencies\.tsx, devDependencies\.typescript\)$/m,
-    );
+    assert.match(result.stdout, editsPattern(['scripts.typecheck', ...toolEdits(['@types/node'])]));
   });
 
   test('an existing valid registry with entries is kept as it is', () => {
@@ -349,13 +371,7 @@ describe('gymnos init', () => {
       {
         action: 'update',
         path: 'package.json',
-        edits: [
-          'scripts.lint',
-          'scripts.test',
-          'scripts.typecheck',
-          'devDependencies.tsx',
-          'devDependencies.typescript',
-        ],
+        edits: ['scripts.lint', 'scripts.test', 'scripts.typecheck', ...toolEdits(['@types/node'])],
       },
     ]);
     assert.deepEqual(document.warnings, []);

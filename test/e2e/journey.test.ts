@@ -7,37 +7,12 @@
  * A step that fails skips the rest of its project's steps, which could only fail for the same reason.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { assertSucceeded, exec, NPM_FLAGS, packRepository } from '../helpers/packed.js';
 import { REPO } from '../helpers/project.js';
-import type { RunResult } from '../helpers/project.js';
-
-const STEP_TIMEOUT_MS = 5 * 60_000;
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline'];
-
-/** A user's shell: without what an enclosing `npm test` and `node --test` set. */
-function userEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const key of Object.keys(env)) if (/^(npm_package_|npm_lifecycle_)/.test(key)) delete env[key];
-  for (const key of ['npm_config_local_prefix', 'npm_command', 'npm_config_call', 'INIT_CWD', 'NODE_TEST_CONTEXT']) {
-    delete env[key];
-  }
-  return env;
-}
-
-function exec(command: string, args: string[], cwd: string): RunResult {
-  const result = spawnSync(command, args, { cwd, env: userEnvironment(), encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function assertSucceeded(result: RunResult, what: string): RunResult {
-  assert.equal(result.status, 0, `${what} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
 
 interface Flavour {
   name: string;
@@ -45,17 +20,21 @@ interface Flavour {
   type: 'module' | 'commonjs';
   /** Files the author has before running gymnos init. */
   before: Record<string, string>;
+  /** Tools the author has installed before gymnos (at the versions gymnos is developed with). */
+  tools: string[];
   /** The author's ESLint rules, added on top of gymnos's config after init. */
   ownRules: boolean;
 }
 
 const FLAVOURS: Flavour[] = [
-  { name: 'an ES module project', type: 'module', before: {}, ownRules: false },
-  { name: 'a CommonJS project', type: 'commonjs', before: {}, ownRules: false },
+  { name: 'an ES module project', type: 'module', before: {}, tools: [], ownRules: false },
+  { name: 'a CommonJS project', type: 'commonjs', before: {}, tools: [], ownRules: false },
   {
     name: 'a project with its own ESLint rules and Prettier config',
     type: 'module',
     before: { '.prettierrc.json': '{ "printWidth": 80, "semi": false }\n' },
+    // A project with a Prettier config of its own has Prettier: gymnos init formats what it writes with it.
+    tools: ['prettier'],
     ownRules: true,
   },
 ];
@@ -86,12 +65,7 @@ describe('the plugin author journey in three kinds of npm project', { timeout: 3
   before(() => {
     assert.ok(existsSync(path.join(REPO, 'dist/cli-bundle/main.js')), 'dist/ is not built: run `npm run build`');
     work = mkdtempSync(path.join(os.tmpdir(), 'gymnos-journey-'));
-    // --ignore-scripts: pack the dist/ already built; `prepare` would rebuild it under other running tests.
-    const pack = assertSucceeded(
-      exec('npm', ['pack', REPO, '--ignore-scripts', '--json', '--pack-destination', work], work),
-      'npm pack',
-    );
-    tarball = path.join(work, (JSON.parse(pack.stdout) as { filename: string }[])[0]!.filename);
+    tarball = packRepository(work).tarball;
   });
 
   after(() => {
@@ -122,6 +96,9 @@ describe('the plugin author journey in three kinds of npm project', { timeout: 3
         assertSucceeded(exec('npm', ['init', '-y'], project), 'npm init -y');
         assertSucceeded(exec('npm', ['pkg', 'set', `type=${flavour.type}`], project), 'npm pkg set type');
         for (const [file, content] of Object.entries(flavour.before)) writeFileSync(path.join(project, file), content);
+        const versions = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).devDependencies;
+        if (flavour.tools.length > 0)
+          npm(['install', '-D', ...flavour.tools.map((tool) => `${tool}@${versions[tool]}`)]);
         npm(['install', tarball]);
       });
 
@@ -129,7 +106,7 @@ describe('the plugin author journey in three kinds of npm project', { timeout: 3
         const init = npx(['init']);
         assert.match(init.stdout, /^CREATE +tsconfig\.json$/m);
         npm(['install']);
-        for (const tool of ['tsx', 'typescript', '@types/node']) {
+        for (const tool of ['tsx', 'typescript', '@types/node', 'eslint', 'typescript-eslint', 'prettier']) {
           assert.ok(existsSync(path.join(project, 'node_modules', tool)), tool);
         }
         if (flavour.ownRules) {

@@ -6,47 +6,12 @@
  * fails skips the ones after it, which could only fail for the same reason.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { assertSucceeded, exec, NPM_FLAGS, packRepository } from '../helpers/packed.js';
 import { REPO } from '../helpers/project.js';
-import type { RunResult } from '../helpers/project.js';
-
-/** npm installs from the registry (its cache first); generous, for a slow network or a cold cache. */
-const STEP_TIMEOUT_MS = 5 * 60_000;
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline'];
-
-/**
- * The environment of a user's shell: without what the enclosing `npm test` and `node --test` set, which would
- * point the nested npm at this repository or make a nested test runner talk to ours.
- */
-function userEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const key of Object.keys(env)) {
-    if (/^(npm_package_|npm_lifecycle_)/.test(key)) delete env[key];
-  }
-  for (const key of ['npm_config_local_prefix', 'npm_command', 'npm_config_call', 'INIT_CWD', 'NODE_TEST_CONTEXT']) {
-    delete env[key];
-  }
-  return env;
-}
-
-function exec(command: string, args: string[], cwd: string): RunResult {
-  const result = spawnSync(command, args, {
-    cwd,
-    env: userEnvironment(),
-    encoding: 'utf8',
-    timeout: STEP_TIMEOUT_MS,
-  });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function assertSucceeded(result: RunResult, what: string): void {
-  assert.equal(result.status, 0, `${what} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
-}
 
 describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () => {
   let work: string;
@@ -82,13 +47,9 @@ describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () 
   });
 
   step('npm pack ships the built package', () => {
-    // --ignore-scripts: pack the dist/ that npm test just built; `prepare` would rebuild it from under the
-    // other test files running meanwhile.
-    const pack = exec('npm', ['pack', REPO, '--ignore-scripts', '--json', '--pack-destination', work], work);
-    assertSucceeded(pack, 'npm pack');
-    const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
-    tarball = path.join(work, packed!.filename);
-    const files = new Set(packed!.files.map((file) => file.path));
+    const packed = packRepository(work);
+    tarball = packed.tarball;
+    const files = new Set(packed.files);
     for (const file of ['bin/gymnos.js', 'dist/cli-bundle/main.js', 'dist/index.js', 'var/trackers.json']) {
       assert.ok(files.has(file), `the tarball holds ${file}`);
     }

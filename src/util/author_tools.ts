@@ -1,0 +1,88 @@
+/**
+ * The author's tools (ESLint and its plugins, Prettier, TypeScript, tsx) are gymnos's optional peer dependencies:
+ * installed in the project as devDependencies (`gymnos init` adds them), never with gymnos, so that a training
+ * image which only loads trackers installs none of them. A command that needs some checks for them first: a
+ * missing one is one line naming the npm command that installs it, not a module-not-found stack.
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GymnosError } from '../errors.js';
+import { gymnosRoot } from './package_root.js';
+
+/** What `gymnos lint` loads: ESLint with gymnos's config (its plugins and globals), Prettier, and TypeScript. */
+export const LINT_TOOLS = [
+  'eslint',
+  '@eslint/js',
+  'typescript-eslint',
+  '@stylistic/eslint-plugin',
+  'eslint-config-prettier',
+  'globals',
+  'prettier',
+  'typescript',
+] as const;
+
+/**
+ * True when `name` is installed where gymnos's own imports find it: a node_modules directory at or above this
+ * module's real location (the lookup Node does for a bare `import('eslint')` from gymnos's code).
+ */
+export function isToolInstalled(name: string): boolean {
+  const here = realpathSync(path.dirname(fileURLToPath(import.meta.url)));
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    if (path.basename(dir) !== 'node_modules' && existsSync(path.join(dir, 'node_modules', name, 'package.json'))) {
+      return true;
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/**
+ * The version range of each author tool to install: the one gymnos is developed and tested with (its
+ * devDependencies, which `gymnos init` writes too), else the range it accepts (its peerDependencies).
+ */
+export function authorToolRanges(): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(path.join(gymnosRoot(), 'package.json'), 'utf8')) as {
+    peerDependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  return { ...manifest.peerDependencies, ...manifest.devDependencies };
+}
+
+/** `npm install -D` of the tools, each at its range, quoted for a POSIX shell where the range needs it. */
+export function installCommand(tools: readonly string[]): string {
+  const ranges = authorToolRanges();
+  const quoted = (word: string) => (/^[\w@/.^~=-]+$/.test(word) ? word : `'${word}'`);
+  return `npm install -D ${tools.map((tool) => quoted(ranges[tool] ? `${tool}@${ranges[tool]}` : tool)).join(' ')}`;
+}
+
+/** True when the project at `root` lists `tool` in its dependencies or devDependencies. */
+function projectLists(root: string, tool: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+    return ['dependencies', 'devDependencies', 'optionalDependencies'].some((section) =>
+      Object.hasOwn((manifest[section] as object | undefined) ?? {}, tool),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Throws a usage error (exit 2) naming the tools of `tools` that are not installed, and the npm command that
+ * installs them: `npm install` when the project's package.json lists them already (as `gymnos init` does), else
+ * `npm install -D` of each. `command` is what the user ran (`gymnos lint`), `purpose` what the tools are for.
+ */
+export function requireAuthorTools(root: string, command: string, tools: readonly string[], purpose?: string): void {
+  const missing = tools.filter((tool) => !isToolInstalled(tool));
+  if (missing.length === 0) return;
+  const names = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`;
+  const listed = missing.every((tool) => projectLists(root, tool));
+  const [where, install] = listed
+    ? ['listed in package.json but not installed', 'npm install']
+    : ['not installed in this project', installCommand(missing)];
+  throw new GymnosError(
+    'TOOLS_MISSING',
+    `${command} needs ${names}${purpose ? ` ${purpose}` : ''}, ${where}: ${install}`,
+    { details: { missing } },
+  );
+}
