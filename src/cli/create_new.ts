@@ -116,7 +116,7 @@ export async function runCreateNew(
   outcome.inputs.root = root;
   let kind = kindArg;
   if (kind === undefined) {
-    if (!canPrompt(options)) throw missingInput('the kind', 'run `gymnos create-new tracker --name <name>`');
+    if (!canPrompt(options)) throw missingInput('the kind', 'run `npx gymnos create-new tracker --name <name>`');
     kind = await promptKind();
     outcome.inputs.kind = kind;
   }

@@ -105,7 +105,7 @@ export async function runList(options: { json?: boolean; cwd?: string }, documen
   if (!result.project) {
     if (result.trackers.length === 0) {
       printLine(
-        `No trackers registered in ${result.registry}. Create one: gymnos create-new tracker --name my_tracker`,
+        `No trackers registered in ${result.registry}. Create one: npx gymnos create-new tracker --name my_tracker`,
       );
       return exitCode;
     }
@@ -116,7 +116,7 @@ export async function runList(options: { json?: boolean; cwd?: string }, documen
   printLine(chalk.bold(`Built-in (gymnos ${GYMNOS_VERSION}):`));
   printTrackers(builtin, width, '  ');
   printLine(chalk.bold(`Project (${result.registry}):`));
-  if (project.length === 0) printLine('  none yet; create one: gymnos create-new tracker --name my_tracker');
+  if (project.length === 0) printLine('  none yet; create one: npx gymnos create-new tracker --name my_tracker');
   printTrackers(project, width, '  ');
   return exitCode;
 }

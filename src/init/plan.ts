@@ -103,7 +103,7 @@ function planRegistry(root: string): InitChange {
     const { line, column, reason } = error.details as { line: number; column: number; reason: string };
     throw new GymnosError(
       error.code,
-      `${REGISTRY_PATH}:${line}:${column}: ${reason}; fix or remove it, then run gymnos init again`,
+      `${REGISTRY_PATH}:${line}:${column}: ${reason}; fix or remove it, then run npx gymnos init again`,
       { kind: 'conflict', details: error.details, cause: error },
     );
   }
@@ -115,7 +115,7 @@ function planTrackersDirectory(root: string): InitChange {
   const directory = path.dirname(TRACKERS_KEEP_FILE);
   if (existsSync(path.join(root, directory))) {
     if (!statSync(path.join(root, directory)).isDirectory()) {
-      throw new GymnosError('FILE_IN_THE_WAY', `${directory} is a file; move it away, then run gymnos init again`, {
+      throw new GymnosError('FILE_IN_THE_WAY', `${directory} is a file; move it away, then run npx gymnos init again`, {
         kind: 'conflict',
         details: { file: directory },
       });
@@ -146,7 +146,8 @@ function planEslintConfig(root: string, isModule: boolean): InitChange {
       : `extend gymnos's config in it (${extendSnippet(name, isModule)}) or remove it`;
     throw new GymnosError(
       'ESLINT_CONFIG_EXISTS',
-      `${name} already exists${usesGymnos ? '' : ' with a config of its own'}; ${problem}, then run gymnos init again`,
+      `${name} already exists${usesGymnos ? '' : ' with a config of its own'}; ${problem}, ` +
+        'then run npx gymnos init again',
       { kind: 'conflict', details: { file: name } },
     );
   }
@@ -266,7 +267,7 @@ function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): Init
       throw new GymnosError(
         'SCRIPT_EXISTS',
         `${PACKAGE_JSON} already has a "${script}" script (${JSON.stringify(current)}); ${merge}, ` +
-          'then run gymnos init again',
+          'then run npx gymnos init again',
         { kind: 'conflict', details: { file: PACKAGE_JSON, script, current } },
       );
     }
@@ -294,7 +295,7 @@ export function planInit(root: string): InitPlan {
     throw new GymnosError(
       'GYMNOS_REPOSITORY',
       `${root} is the gymnos repository itself, which needs no init; ` +
-        'run gymnos init in a project that depends on gymnos',
+        'run npx gymnos init in a project that depends on gymnos',
     );
   }
   const text = readFileIfPresent(path.join(root, PACKAGE_JSON));

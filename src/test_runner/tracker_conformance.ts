@@ -8,5 +8,5 @@ import { describeTrackerConformance } from '../testing/index.js';
 import { TRACKER_VARIABLE } from './project_tests.js';
 
 const name = process.env[TRACKER_VARIABLE];
-if (!name) throw new Error(`${TRACKER_VARIABLE} is not set: run this file through gymnos test --tracker <name>`);
+if (!name) throw new Error(`${TRACKER_VARIABLE} is not set: run this file through npx gymnos test --tracker <name>`);
 describeTrackerConformance(name, () => load(name));

@@ -255,7 +255,7 @@ describe('gymnos init', () => {
         {},
         literal(
           'package.json already has a "lint" script ("eslint ."); change it to "gymnos lint", ' +
-            'or keep it and add "lint:gymnos": "gymnos lint" beside it, then run gymnos init again',
+            'or keep it and add "lint:gymnos": "gymnos lint" beside it, then run npx gymnos init again',
         ),
       ],
       [
@@ -266,7 +266,7 @@ describe('gymnos init', () => {
       [
         MODULE_PACKAGE,
         { 'var/trackers.json': '{\n  "a": "trackers/a.js#A",\n}\n' },
-        /var\/trackers\.json:3:1: invalid JSON .*; fix or remove it, then run gymnos init again/,
+        /var\/trackers\.json:3:1: invalid JSON .*; fix or remove it, then run npx gymnos init again/,
       ],
       [MODULE_PACKAGE, { 'var/trackers.json': '[]\n' }, /var\/trackers\.json:1:1: the registry must be a JSON object/],
     ];

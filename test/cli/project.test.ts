@@ -115,7 +115,7 @@ describe('gymnos list trackers in a plugin project', () => {
     const result = gymnos(['list', 'trackers'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^ {2}csv +ok/m);
-    assert.match(result.stdout, /^Project \(var\/trackers\.json\):\n {2}none yet; create one: gymnos create-new/m);
+    assert.match(result.stdout, /^Project \(var\/trackers\.json\):\n {2}none yet; create one: npx gymnos create-new/m);
   });
 });
 
