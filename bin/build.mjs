@@ -27,7 +27,7 @@ if (missing.length > 0) {
   );
   const npm = process.env.npm_execpath;
   const [command, args] = npm ? [process.execPath, [npm]] : ['npm', []];
-  execFileSync(command, [...args, 'ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+  execFileSync(command, [...args, 'ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
