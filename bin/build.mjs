@@ -60,7 +60,7 @@ const esbuild = await import('esbuild');
 // when it runs. One command's run then loads three or four ES modules instead of the dozen small chunks that
 // code splitting makes, and module loading is most of a short command's start-up time. The shared code is
 // duplicated across the command bundles, on disk only.
-const COMMANDS = ['create_new', 'init', 'list', 'lint', 'test', 'runs', 'report'];
+const COMMANDS = ['create_new', 'init', 'list', 'lint', 'test', 'runs', 'report', 'sync'];
 const shared = {
   bundle: true,
   format: 'esm',

@@ -41,6 +41,7 @@ Examples:
   $ gymnos list trackers                         what is registered, and whether it resolves
   $ gymnos runs logs --metric loss               the runs under logs/, with their last and best loss
   $ gymnos report logs -o report.html            one HTML file comparing them, charts included
+  $ gymnos sync logs                             deliver what mlflow runs spooled while the server was down
 
 Run gymnos <command> --help for a command's options, examples and exit codes.
 Docs: docs/cli.md (commands), docs/api.md (the Tracker API), docs/plugin-project.md (your own project).`,
@@ -220,6 +221,34 @@ cannot be read, 2 usage error (a bad flag, a logdir or output directory that doe
     )
     .action(async (logdirs: string[], options: Record<string, unknown>) => {
       await run(options, async () => (await import('./report.js')).runReport(logdirs, options));
+    });
+
+  program
+    .command('sync')
+    .description('Deliver what mlflow runs spooled under a logdir while the server was down')
+    .argument('<logdir>', 'the directory the runs were logged to')
+    .option('--tracking-uri <uri>', 'the MLflow server (default: MLFLOW_TRACKING_URI, else the one each run used)')
+    .option('--timeout <seconds>', 'how long to wait for a server that does not answer, per run', '30')
+    .option('--json', 'print one JSON document (every run: status, delivered, left in the spool) on stdout')
+    .addHelpText(
+      'after',
+      `
+A spool is what the mlflow tracker keeps on disk while the server cannot take it (<logdir>/<run>/mlflow-spool).
+Each run is created on the server if it never was (tagged gymnos.run_id like a live one), then gets its
+metrics, params, tags, artifacts and final status in logging order. Syncing again sends nothing; an
+interrupted sync (Ctrl-C, SIGTERM, a kill) resumes where it stopped. Credentials: MLFLOW_TRACKING_TOKEN, or
+MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.
+
+Examples:
+  $ gymnos sync logs
+  $ gymnos sync logs --tracking-uri http://127.0.0.1:5000
+  $ MLFLOW_TRACKING_URI=https://mlflow.example.com gymnos sync logs --json
+
+Exit codes: 0 every run delivered (or already in sync, or no spool), 1 some run could not be delivered (its
+spool is kept), 2 usage error (a logdir that does not exist, a bad URI), 130 or 143 interrupted (SIGINT, SIGTERM).`,
+    )
+    .action(async (logdir: string, options: Record<string, unknown>) => {
+      await run(options, async (document) => (await import('./sync.js')).runSync(logdir, options, document));
     });
 
   program

@@ -81,6 +81,13 @@ export interface MlflowTrackerParams extends TrackerOptions, MlflowConnectionPar
 export interface DeliverSpoolOptions extends MlflowConnectionParams {
   /** How long to try before giving up (what is left stays in the spool). Default 30 000 ms. */
   timeoutMs?: number;
+  /**
+   * Stops the delivery early (`gymnos sync` on SIGINT or SIGTERM): no new request starts, the one in flight is
+   * waited for (at most `requestTimeoutMs`) and accounted for, and what is left stays in the spool.
+   */
+  signal?: AbortSignal;
+  /** Receives the delivery's warnings instead of `process.emitWarning` (`gymnos sync` words its own). */
+  onWarning?: (code: string, message: string) => void;
 }
 
 const DEFAULTS = {
@@ -381,7 +388,7 @@ export class MlflowTracker extends Tracker {
       retryMaxMs: numbers.retryMaxMs,
       maxQueueItems: DEFAULTS.maxQueueItems,
       runTags: {},
-      warn,
+      warn: options.onWarning ?? warn,
     });
     try {
       await delivery.ready; // a GymnosError MLFLOW_SPOOL_NOT_FOUND or MLFLOW_SPOOL_BUSY when it cannot be used
@@ -389,8 +396,20 @@ export class MlflowTracker extends Tracker {
       await delivery.close();
       throw error;
     }
-    await delivery.drain(Date.now() + timeoutMs);
-    await delivery.close();
+    const { signal } = options;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      if (signal?.aborted) resolve();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([delivery.drain(Date.now() + timeoutMs), aborted]);
+      if (signal?.aborted) await delivery.stop(numeric(options as Record<string, unknown>, 'requestTimeoutMs'));
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      await delivery.close();
+    }
     return delivery.report();
   }
 }

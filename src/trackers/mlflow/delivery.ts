@@ -64,9 +64,18 @@ const MAX_REQUESTS_PER_ROUND = 64;
 const MAX_DRAIN_ROUNDS = 100_000;
 const MAX_OUTAGE_WARNINGS = 5;
 
-/** Waits `ms` on a timer that keeps the process alive (callers await it). */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** Waits `ms` on a timer that keeps the process alive (callers await it), or until `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Settles when `promise` does or after `ms`, whichever comes first; never rejects. */
@@ -109,6 +118,8 @@ export class MlflowDelivery implements SyncFlushable {
   readonly #ready: Promise<void>;
   #timer: NodeJS.Timeout | undefined;
   readonly #shutdown = new AbortController();
+  /** Aborted by `stop`: no new request starts, the one in flight finishes and is accounted for. */
+  readonly #stopping = new AbortController();
   readonly #ledger: DeliveryLedger;
   /** Warnings given once per session: a full queue, a full spool, an internal error. */
   readonly #warnedOnce = new Set<string>();
@@ -355,13 +366,14 @@ export class MlflowDelivery implements SyncFlushable {
   }
 
   async #round(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#stopping.signal.aborted) return;
     if (this.#stopped || !this.#policy.mayAttempt(Date.now())) {
       // No request now: keep the memory queue small by moving it to the spool.
       if (this.#stopped || this.#policy.failures > 0) await this.#spill();
       return;
     }
     for (let request = 0; request < MAX_REQUESTS_PER_ROUND && !this.#closed; request += 1) {
+      if (this.#stopping.signal.aborted) return;
       let outcome: StepOutcome;
       try {
         outcome = await this.#step();
@@ -591,7 +603,7 @@ export class MlflowDelivery implements SyncFlushable {
     await settleWithin(this.#chain, deadline - Date.now());
     this.#policy.attemptNow(); // an explicit flush or end tries at once
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round += 1) {
-      if (!this.pending || this.#stopped || this.#closed) break;
+      if (!this.pending || this.#stopped || this.#closed || this.#stopping.signal.aborted) break;
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       const before = this.#progress;
@@ -599,9 +611,19 @@ export class MlflowDelivery implements SyncFlushable {
       if (!this.pending || this.#stopped) break;
       const backoff = this.#policy.nextAttemptAt - Date.now();
       const wait = backoff > 0 ? backoff : this.#progress === before ? 10 : 0;
-      if (wait > 0) await sleep(Math.min(wait, deadline - Date.now()));
+      if (wait > 0) await sleep(Math.min(wait, deadline - Date.now()), this.#stopping.signal);
     }
     return !this.pending;
+  }
+
+  /**
+   * Starts no new request (an interrupted `gymnos sync`): the request in flight, if any, is waited for at most
+   * `graceMs` and accounted for (the spool's offset moves past what the server took), so that a later delivery
+   * resumes exactly where this one stopped. `close` then aborts whatever is still in flight.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopping.abort();
+    await settleWithin(this.#chain, graceMs);
   }
 
   /** Stops the sender: aborts a request in flight, moves the memory queue to the spool, releases the lock. */
@@ -644,6 +666,7 @@ export class MlflowDelivery implements SyncFlushable {
       spoolDir: this.#spool.dir,
       spoolError: this.#spoolBroken,
       lastError: this.#lastError,
+      ...(this.#stopped ? { stoppedReason: this.#stopped } : {}),
     };
   }
 }

@@ -45,6 +45,11 @@ export interface MlflowDeliveryReport {
   spoolError: string | undefined;
   /** The last delivery error, if any. */
   lastError: string | undefined;
+  /**
+   * Why delivery stopped for good this session (an unknown run, refused credentials), as opposed to a server
+   * that did not answer in time (retryable: `lastError` only).
+   */
+  stoppedReason?: string;
 }
 
 const MAX_REJECTIONS_LISTED = 100;

@@ -1,0 +1,144 @@
+/**
+ * `gymnos sync <logdir>`: delivers every mlflow spool under a logdir (what runs could not send while the server
+ * was down), one line per run. The work is in trackers/mlflow/sync.ts; this file parses flags, prints, and turns
+ * SIGINT/SIGTERM into a clean stop: the request in flight is finished and accounted for, the spools keep the
+ * rest, and the exit status is 130 or 143.
+ */
+import path from 'node:path';
+import { GymnosError } from '../errors.js';
+import { checkSyncInputs, syncLogdir } from '../trackers/mlflow/sync.js';
+import type { SyncedRun } from '../trackers/mlflow/sync.js';
+import type { DeliveryCounts } from '../trackers/mlflow/delivery.js';
+import { EXIT } from './exit_codes.js';
+import type { JsonDocument } from './failure.js';
+import { printError, printJson, printLine } from './output.js';
+
+export interface SyncCliOptions {
+  trackingUri?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT;
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** "3 metrics, 1 param and the FINISHED status": the counts that are not 0. */
+function countsText(counts: DeliveryCounts & { status: string | null }): string {
+  const parts = [
+    counts.metrics ? plural(counts.metrics, 'metric') : '',
+    counts.params ? plural(counts.params, 'param') : '',
+    counts.tags ? plural(counts.tags, 'tag') : '',
+    counts.artifacts ? plural(counts.artifacts, 'artifact') : '',
+    counts.status ? `the ${counts.status} status` : '',
+  ].filter(Boolean);
+  if (parts.length === 0) return 'the run itself';
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+const isEmpty = (counts: DeliveryCounts & { status: string | null }) =>
+  counts.metrics + counts.params + counts.tags + counts.artifacts === 0 && !counts.status;
+
+/** The run as its line names it: its gymnos run id, and its spool when that is not the default place. */
+function runLabel(run: SyncedRun, logdir: string): string {
+  const spool = path.relative(path.resolve(logdir), run.spoolDir);
+  const id = JSON.stringify(run.runId).slice(1, -1); // control characters shown escaped
+  return spool === path.join(run.runId, 'mlflow-spool') ? id : `${id} (${spool})`;
+}
+
+function lineOf(run: SyncedRun, logdir: string): string {
+  const label = runLabel(run, logdir);
+  const where = `${run.trackingUri}${run.mlflowRunId ? ` run ${run.mlflowRunId}` : ''}`;
+  switch (run.status) {
+    case 'delivered':
+      return `${label}: delivered ${countsText(run.delivered)} to ${where}`;
+    case 'in-sync':
+      return `${label}: already in sync with ${where}`;
+    case 'incomplete':
+      return (
+        `${label}: delivered ${countsText(run.delivered)} to ${where}; the server refused ${run.rejectedCount} ` +
+        `for good (first: ${run.rejected[0]?.key}: ${run.rejected[0]?.reason})`
+      );
+    case 'busy':
+      return `${label}: not delivered: the spool is ${run.error}; sync it once that process ends`;
+    case 'skipped':
+      return `${label}: not tried (interrupted); its spool is kept`;
+    case 'failed':
+      return (
+        `${label}: failed: ${run.error}` +
+        (isEmpty(run.delivered) ? '' : `; delivered ${countsText(run.delivered)}`) +
+        `; the spool is kept${isEmpty(run.undelivered) ? '' : ` (${countsText(run.undelivered)})`} in ` +
+        (path.relative(process.cwd(), run.spoolDir) || '.')
+      );
+  }
+}
+
+function timeoutMs(option: string | undefined): number {
+  if (option === undefined) return 30_000;
+  const seconds = Number(option);
+  if (option.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new GymnosError('SYNC_BAD_TIMEOUT', `--timeout ${option}: give a number of seconds above 0 (e.g. 60)`);
+  }
+  return seconds * 1000;
+}
+
+export async function runSync(logdir: string, options: SyncCliOptions, document: JsonDocument): Promise<number> {
+  const trackingUri = options.trackingUri;
+  document.fields = { logdir, trackingUri: trackingUri ?? null, runs: [] };
+  const timeout = timeoutMs(options.timeout);
+  await checkSyncInputs(logdir, trackingUri);
+
+  // A first SIGINT/SIGTERM stops after the request in flight; a second one ends the process at once (each
+  // request already moved the spool's offset, so nothing is sent twice).
+  const controller = new AbortController();
+  let received: StopSignal | undefined;
+  const onSignal = (signal: StopSignal) => {
+    if (received) process.exit(SIGNAL_EXIT[received]);
+    received = signal;
+    if (!options.json) printError(`${signal}: stopping after the request in flight…`);
+    controller.abort();
+  };
+  const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const listener = () => onSignal(signal);
+    process.on(signal, listener);
+    return [signal, listener] as const;
+  });
+  let runs: SyncedRun[];
+  try {
+    runs = await syncLogdir(logdir, {
+      ...(trackingUri ? { trackingUri } : {}),
+      timeoutMs: timeout,
+      signal: controller.signal,
+      onRun: (run) => {
+        if (options.json) return;
+        printLine(lineOf(run, logdir));
+        for (const warning of run.warnings) printError(`${runLabel(run, logdir)}: ${warning}`);
+      },
+    });
+  } finally {
+    for (const [signal, listener] of listeners) process.removeListener(signal, listener);
+  }
+
+  const notDelivered = runs.filter((run) => !['delivered', 'in-sync'].includes(run.status));
+  const code = received ? SIGNAL_EXIT[received] : notDelivered.length > 0 ? EXIT.failure : EXIT.ok;
+  if (options.json) {
+    printJson({ ok: code === EXIT.ok, logdir, trackingUri: trackingUri ?? null, interrupted: received ?? null, runs });
+  } else if (runs.length === 0) {
+    printLine(`nothing to sync: no mlflow spool under ${logdir}`);
+  }
+  if (received) {
+    printError(
+      `interrupted by ${received}: ${notDelivered.length} of ${plural(runs.length, 'run')} not delivered; ` +
+        'their spools are kept: run gymnos sync again to resume',
+    );
+  } else if (notDelivered.length > 0) {
+    printError(
+      `${notDelivered.length} of ${plural(runs.length, 'run')} could not be delivered; their spools are kept: ` +
+        'run gymnos sync again once the server answers',
+    );
+  }
+  return code;
+}

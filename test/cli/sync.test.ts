@@ -1,0 +1,226 @@
+/**
+ * `gymnos sync <logdir>` through the real bin, against the loopback MLflow server (test/fixtures): spools made by
+ * the real mlflow tracker while the server was down are delivered with the tags a live run gets; a second sync
+ * sends nothing; a server that is down is named and the spools kept (exit 1); bad input is one line (exit 2);
+ * SIGTERM stops cleanly (exit 143) and a SIGKILLed sync leaves a lock that the next one takes over at once, which
+ * then resumes without sending anything twice.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { TINY_PNG } from '../../src/testing/index.js';
+import { MlflowTracker } from '../../src/trackers/mlflow.js';
+import { MlflowTestServer } from '../fixtures/mlflow_server.js';
+import type { StoredRun } from '../fixtures/mlflow_server.js';
+import { BIN } from '../helpers/project.js';
+
+let root: string;
+let server: MlflowTestServer;
+
+before(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'gymnos-sync-'));
+  server = await MlflowTestServer.start();
+});
+after(async () => {
+  await server.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface Spawned {
+  child: ChildProcess;
+  done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** The real bin, asynchronously: the MLflow server answering it lives in this process. */
+function spawnGymnos(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+  delete childEnv.FORCE_COLOR;
+  if (env.MLFLOW_TRACKING_URI === undefined) delete childEnv.MLFLOW_TRACKING_URI;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: root, env: childEnv });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+const sync = (args: string[], env?: NodeJS.ProcessEnv) => spawnGymnos(['sync', ...args], env).done;
+
+/** Runs the real tracker while the server is down: what it logged is left in its spool under `logdir`. */
+async function spoolRun(logdir: string, runId: string, log: (tracker: MlflowTracker) => void): Promise<void> {
+  const tracker = new MlflowTracker({
+    trackingUri: server.url,
+    startTimeoutMs: 50,
+    endTimeoutMs: 50,
+    retryBaseMs: 10,
+  });
+  await tracker.start(runId, logdir);
+  log(tracker);
+  await tracker.end();
+  assert.equal(tracker.endReport?.complete, false, 'the server was down: the run is spooled');
+}
+
+function runNamed(name: string): StoredRun {
+  const runs = [...server.runs.values()].filter((run) => run.info.run_name === name);
+  assert.equal(runs.length, 1, `exactly one MLflow run named ${name}`);
+  return runs[0]!;
+}
+
+/** Metric rows the server accepted in log-batch requests for a run (duplicates included). */
+function metricsSentTo(run: StoredRun): number {
+  return server
+    .requestsTo('runs/log-batch', run.info.run_id)
+    .filter((request) => request.status === 200)
+    .reduce((sum, request) => sum + ((request.body as { metrics?: unknown[] }).metrics?.length ?? 0), 0);
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('gymnos sync', () => {
+  it('delivers every spool under a logdir, tagged like a live run; a second sync sends nothing', async () => {
+    const logdir = path.join(root, 'logs');
+    await server.stop();
+    await spoolRun(logdir, 'resnet', (tracker) => {
+      tracker.logParams({ lr: 0.01, optimizer: 'adam' });
+      for (let step = 0; step < 1500; step += 1) tracker.logMetric('loss', 1 / (step + 1), step);
+      tracker.logTag('phase', 'offline');
+      tracker.logFigure('curve', TINY_PNG);
+    });
+    await spoolRun(logdir, 'sweep/lr-0.1', (tracker) => tracker.logMetric('acc', 0.5, 1));
+    await server.listen(); // back on the same port: the URI each spool recorded
+
+    const first = await sync([logdir, '--json']);
+    assert.equal(first.status, 0, first.stderr);
+    const document = JSON.parse(first.stdout) as {
+      ok: boolean;
+      runs: { runId: string; status: string; delivered: Record<string, unknown>; trackingUri: string }[];
+    };
+    assert.equal(document.ok, true);
+    assert.deepEqual(
+      document.runs.map((run) => [run.runId, run.status, run.delivered]),
+      [
+        ['resnet', 'delivered', { metrics: 1500, params: 2, tags: 1, artifacts: 1, status: 'FINISHED' }],
+        ['sweep/lr-0.1', 'delivered', { metrics: 1, params: 0, tags: 0, artifacts: 0, status: 'FINISHED' }],
+      ],
+    );
+    assert.equal(document.runs[0]!.trackingUri, server.url);
+    const resnet = runNamed('resnet');
+    assert.equal(resnet.metrics.length, 1500);
+    assert.equal(resnet.params.get('optimizer'), 'adam');
+    assert.equal(resnet.tags.get('phase'), 'offline');
+    assert.equal(resnet.tags.get('gymnos.run_id'), 'resnet', 'a replayed run carries the tag of a live one');
+    assert.equal(runNamed('sweep/lr-0.1').tags.get('gymnos.run_id'), 'sweep/lr-0.1');
+    assert.equal(resnet.info.status, 'FINISHED');
+    assert.ok(
+      [...server.artifacts.keys()].some((key) => key.endsWith(`${resnet.info.run_id}/artifacts/figures/curve.png`)),
+    );
+
+    const requests = server.requests.length;
+    const again = await sync([logdir]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(server.requests.length, requests, 'a second sync sends nothing');
+    assert.match(again.stdout, new RegExp(`^resnet: already in sync with ${server.url} run \\w+$`, 'm'));
+    assert.match(again.stdout, /^sweep\/lr-0\.1: already in sync/m);
+    assert.equal(again.stderr, '');
+  });
+
+  it('with the server down, says which server and that the spool is kept (exit 1); bad input is exit 2', async () => {
+    const logdir = path.join(root, 'down');
+    await server.stop();
+    await spoolRun(logdir, 'a', (tracker) => tracker.logMetric('loss', 1, 0));
+    await spoolRun(logdir, 'b', (tracker) => tracker.logMetric('loss', 2, 0));
+    const file = path.join(root, 'not-a-dir');
+    writeFileSync(file, '');
+
+    const [down, ...usage] = await Promise.all([
+      sync([logdir, '--timeout', '0.3']),
+      sync([]),
+      sync([path.join(root, 'missing')]),
+      sync([file]),
+      sync([logdir, '--tracking-uri', 'file:./mlruns']),
+      sync([logdir], { MLFLOW_TRACKING_URI: 'not a url' }),
+      sync([logdir, '--timeout', '-1', '--json']),
+    ]);
+    assert.equal(down.status, 1, down.stderr);
+    const lines = down.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `^a: failed: ${server.url} did not take it in time \\(.*ECONNREFUSED.*\\); ` +
+          'the spool is kept \\(1 metric and the FINISHED status\\) in down/a/mlflow-spool$',
+      ),
+    );
+    assert.match(lines[1]!, new RegExp(`^b: failed: not tried: ${server.url} did not answer`));
+    assert.match(down.stderr, /^gymnos: 2 of 2 runs could not be delivered; their spools are kept/);
+    assert.ok(existsSync(path.join(logdir, 'a', 'mlflow-spool', 'queue.jsonl')));
+
+    const expected = [/missing required argument 'logdir'/, /missing does not exist/, /not-a-dir is not a directory/];
+    expected.push(/--tracking-uri "file:\.\/mlruns" is not the http\(s\) URL/, /MLFLOW_TRACKING_URI "not a url"/);
+    expected.push(/--timeout -1: give a number of seconds above 0/);
+    usage.forEach((result, index) => {
+      assert.equal(result.status, 2, `case ${index}: ${result.stderr}`);
+      assert.equal(result.stderr.trimEnd().split('\n').length, 1, `case ${index}: one line: ${result.stderr}`);
+      assert.match(result.stderr, expected[index]!);
+    });
+    assert.equal((JSON.parse(usage[5]!.stdout) as { ok: boolean }).ok, false, '--json: one failure document');
+
+    await server.listen();
+    const back = await sync([logdir]);
+    assert.equal(back.status, 0, back.stderr);
+    assert.equal(runNamed('a').metrics.length, 1);
+  });
+
+  it('SIGTERM stops after the request in flight (exit 143); after a SIGKILL, the next sync resumes', async () => {
+    const logdir = path.join(root, 'long');
+    await server.stop();
+    const total = 12_000;
+    await spoolRun(logdir, 'long', (tracker) => {
+      for (let step = 0; step < total; step += 1) tracker.logMetric('loss', step, step);
+    });
+    await server.listen();
+    server.delayMs = 60; // a slow server: about 12 requests of 1000 metrics each
+
+    const batches = () => server.requestsTo('runs/log-batch').filter((request) => request.status === 200).length;
+    const before = batches();
+    const terminated = spawnGymnos(['sync', logdir]);
+    await waitFor(() => batches() >= before + 3, 'three batches before SIGTERM');
+    terminated.child.kill('SIGTERM');
+    const stopped = await terminated.done;
+    assert.equal(stopped.status, 143, stopped.stderr);
+    assert.match(stopped.stderr, /interrupted by SIGTERM: 1 of 1 run not delivered; their spools are kept/);
+    const run = runNamed('long');
+    const afterTerm = run.metrics.length;
+    assert.ok(afterTerm >= 3000 && afterTerm < total, `${afterTerm} metrics delivered before the stop`);
+    assert.equal(metricsSentTo(run), afterTerm, 'nothing sent twice');
+
+    const killed = spawnGymnos(['sync', logdir]);
+    const beforeKill = batches();
+    await waitFor(() => batches() >= beforeKill + 2, 'two more batches before SIGKILL');
+    killed.child.kill('SIGKILL');
+    assert.equal((await killed.done).signal, 'SIGKILL');
+    assert.ok(existsSync(path.join(logdir, 'long', 'mlflow-spool.lock')), 'a SIGKILL leaves the spool locked');
+
+    server.delayMs = 0;
+    const resumed = await sync([logdir, '--json']);
+    assert.equal(resumed.status, 0, `the dead holder's lock is taken over at once: ${resumed.stdout}${resumed.stderr}`);
+    assert.equal(run.metrics.length, total, 'every metric arrived, in one MLflow run');
+    runNamed('long');
+    // A request the killed process had in flight may be sent again (MLflow keeps identical rows once): at most one.
+    assert.ok(metricsSentTo(run) - total <= 1000, `${metricsSentTo(run) - total} metrics sent twice`);
+    assert.equal(run.info.status, 'FINISHED');
+  });
+});
