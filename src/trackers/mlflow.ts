@@ -181,6 +181,8 @@ export class MlflowTracker extends Tracker {
   readonly #trackingUri: string;
   readonly #numbers: Record<NumericParam, number>;
   #delivery: MlflowDelivery | undefined;
+  /** The logdir given to `start`, for the `gymnos sync` hint. */
+  #logdir = '.';
   readonly #loggedParams = new Map<string, string>();
   readonly #renamed = new Set<string>();
   /** What `end` could and could not deliver; set once `end` has settled. */
@@ -226,6 +228,7 @@ export class MlflowTracker extends Tracker {
 
   override async start(runId: string, logdir: string): Promise<void> {
     const startTime = Date.now();
+    this.#logdir = logdir;
     const meta: SpoolMeta = {
       version: 1,
       trackingUri: this.#trackingUri,
@@ -359,7 +362,7 @@ export class MlflowTracker extends Tracker {
     await delivery.close();
     const report = await delivery.report();
     this.endReport = report;
-    const problem = describeProblems(report, this.#numbers.endTimeoutMs);
+    const problem = describeProblems(report, this.#numbers.endTimeoutMs, this.#logdir);
     if (problem) warn(report.complete ? 'GYMNOS_MLFLOW_LOST' : 'GYMNOS_MLFLOW_UNDELIVERED', problem);
   }
 
@@ -432,7 +435,7 @@ function countsText(counts: { metrics: number; params: number; tags: number; art
 }
 
 /** One sentence on what `end` could not deliver, or undefined when everything went through. */
-function describeProblems(report: MlflowDeliveryReport, endTimeoutMs: number): string | undefined {
+function describeProblems(report: MlflowDeliveryReport, endTimeoutMs: number, logdir: string): string | undefined {
   const parts: string[] = [];
   const left = countsText(report.undelivered);
   if (report.undelivered.status) left.push(`the ${report.undelivered.status} status`);
@@ -443,7 +446,8 @@ function describeProblems(report: MlflowDeliveryReport, endTimeoutMs: number): s
         (report.lastError ? ` (last error: ${report.lastError})` : '') +
         (report.spoolError
           ? `; they could not be spooled (${report.spoolError}) and are lost when the process exits`
-          : `; they are kept in ${report.spoolDir}: deliver them later with MlflowTracker.deliverSpool(dir)`),
+          : `; they are kept in ${report.spoolDir}: deliver them later with \`gymnos sync ${logdir}\` ` +
+            '(or MlflowTracker.deliverSpool(dir))'),
     );
   }
   const dropped = countsText(report.dropped);
