@@ -16,6 +16,7 @@ import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { runListTemplates } from './list_templates.js';
 import { chalk, printJson, printLine } from './output.js';
+import { quoted } from '../util/display_text.js';
 
 interface CreateNewOptions {
   name?: string;
@@ -134,7 +135,7 @@ export async function runCreateNew(
   const name = normalizeTrackerName(requested);
   outcome.inputs.name = name;
   if (name !== requested.trim() && trackerNameProblem(name) === undefined) {
-    outcome.warnings.push(`normalized the name "${requested}" to "${name}"`);
+    outcome.warnings.push(`normalized the name ${quoted(requested)} to ${quoted(name)}`);
   }
 
   const plan = await planTracker({

@@ -2,7 +2,7 @@
  * `gymnos lint [paths...]`: parse the options, run `lintProject`, print the report. Exit codes: 0 clean,
  * 1 findings (or more warnings than --max-warnings), 2 a usage or configuration error, or gymnos itself broke.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lintProject, printConfigFor } from '../lint/engine.js';
 import { formatGithub, formatGithubSummary } from '../lint/formatters/github.js';
@@ -37,8 +37,9 @@ interface LintCliOptions {
 
 function parseMaxWarnings(value: string | undefined): number {
   if (value === undefined) return -1;
-  if (!/^-?\d+$/.test(value.trim()) || Number(value) < -1) {
-    throw new GymnosError('BAD_OPTION', `--max-warnings takes a whole number (0 or more), got "${value}"`, {
+  if (!/^\d+$/.test(value.trim())) {
+    const hint = value.trim().startsWith('-') ? ' (leave the option out for no limit)' : '';
+    throw new GymnosError('BAD_OPTION', `--max-warnings takes a whole number (0 or more), got "${value}"${hint}`, {
       details: { option: '--max-warnings', value },
     });
   }
@@ -78,6 +79,31 @@ function render(report: LintReport, format: LintFormat, base: string, cwd: strin
   }
 }
 
+/** --output-file: checked before linting, so that a path that cannot take the report costs nothing. */
+function checkOutputFile(file: string): string {
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new GymnosError('BAD_OPTION', `--output-file ${file} is a directory; give a file path (e.g. lint.sarif)`, {
+      details: { option: '--output-file', file },
+    });
+  }
+  return file;
+}
+
+function writeOutputFile(file: string, output: string): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, output);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new GymnosError(
+      'OUTPUT_FILE_UNWRITABLE',
+      `--output-file ${file} cannot be written (${code}); give a path in a directory you may write to`,
+      { details: { option: '--output-file', file, reason: code }, cause: error },
+    );
+  }
+}
+
 export async function runLint(paths: string[], options: LintCliOptions): Promise<number> {
   const format = parseFormat(options.format);
   const maxWarnings = parseMaxWarnings(options.maxWarnings);
@@ -86,9 +112,19 @@ export async function runLint(paths: string[], options: LintCliOptions): Promise
   requireAuthorTools(root, 'gymnos lint', LINT_TOOLS);
 
   if (options.printConfig !== undefined) {
-    printJson(await printConfigFor(root, path.resolve(cwd, options.printConfig), { typeAware: options.typeAware }));
+    const file = path.resolve(cwd, options.printConfig);
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      throw new GymnosError(
+        'BAD_OPTION',
+        `--print-config ${options.printConfig}: ${file} is not a file; give a file of the project (e.g. src/index.ts)`,
+        { details: { option: '--print-config', file } },
+      );
+    }
+    printJson(await printConfigFor(root, file, { typeAware: options.typeAware }));
     return EXIT.ok;
   }
+  const outputFile =
+    options.outputFile === undefined ? undefined : checkOutputFile(path.resolve(cwd, options.outputFile));
 
   const progress = createProgressLine();
   let report: LintReport;
@@ -112,10 +148,8 @@ export async function runLint(paths: string[], options: LintCliOptions): Promise
   const shown = options.quiet ? onlyErrors(report) : report;
   const base = repositoryBase(root);
   const output = render(shown, format, base, cwd, Boolean(options.outputFile));
-  if (options.outputFile) {
-    const file = path.resolve(cwd, options.outputFile);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, output);
+  if (outputFile) {
+    writeOutputFile(outputFile, output);
   } else {
     process.stdout.write(output);
   }

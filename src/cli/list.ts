@@ -14,6 +14,7 @@ import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
 import { chalk, printJson, printLine } from './output.js';
+import { escaped } from '../util/display_text.js';
 
 interface ListedTracker {
   name: string;
@@ -85,7 +86,7 @@ function printTrackers(trackers: ListedTracker[], width: number, indent = ''): v
   for (const tracker of trackers) {
     const status = tracker.resolves ? chalk.green('ok') : chalk.red('unresolved');
     const detail = tracker.resolves ? chalk.dim(tracker.file ?? '') : tracker.error;
-    printLine(`${indent}${tracker.name.padEnd(width)}  ${status}  ${detail}`);
+    printLine(`${indent}${escaped(tracker.name).padEnd(width)}  ${status}  ${detail}`);
   }
 }
 
@@ -109,10 +110,10 @@ export async function runList(options: { json?: boolean; cwd?: string }, documen
       );
       return exitCode;
     }
-    printTrackers(result.trackers, Math.max(...result.trackers.map((tracker) => tracker.name.length)));
+    printTrackers(result.trackers, Math.max(...result.trackers.map((tracker) => escaped(tracker.name).length)));
     return exitCode;
   }
-  const width = Math.max(...result.trackers.map((tracker) => tracker.name.length));
+  const width = Math.max(...result.trackers.map((tracker) => escaped(tracker.name).length));
   printLine(chalk.bold(`Built-in (gymnos ${GYMNOS_VERSION}):`));
   printTrackers(builtin, width, '  ');
   printLine(chalk.bold(`Project (${result.registry}):`));

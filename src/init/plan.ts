@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { GymnosError, isGymnosError } from '../errors.js';
 import { gymnosRoot, isGymnosRepository } from '../util/package_root.js';
-import { parseRegistry, REGISTRY_PATH } from '../registry/registry.js';
+import { parseRegistry, readRegistryText, REGISTRY_PATH } from '../registry/registry.js';
 import type { PlannedChange } from '../scaffold/plan.js';
 import { dependsOn, objectSection, PACKAGE_JSON, parsePackageJson, setJsonValue } from './package_json.js';
 import type { PackageJson } from './package_json.js';
@@ -69,8 +69,18 @@ interface InitPlan {
   alreadyInitialized: boolean;
 }
 
+/** A project file's text, or undefined when it does not exist; something else in its place is a conflict. */
 function readFileIfPresent(file: string): string | undefined {
-  return existsSync(file) && statSync(file).isFile() ? readFileSync(file, 'utf8') : undefined;
+  if (!existsSync(file)) return undefined;
+  if (!statSync(file).isFile()) {
+    const shown = path.basename(file);
+    throw new GymnosError(
+      'NOT_A_FILE',
+      `${file} is not a file, and gymnos init writes a file there; move it away, then run gymnos init again`,
+      { kind: 'conflict', details: { file: shown } },
+    );
+  }
+  return readFileSync(file, 'utf8');
 }
 
 function created(file: string, content: string): InitChange {
@@ -93,7 +103,7 @@ function devToolVersions(): [string, string][] {
 
 /** var/trackers.json: created empty, or kept as is when it is a valid registry. */
 function planRegistry(root: string): InitChange {
-  const text = readFileIfPresent(path.join(root, REGISTRY_PATH));
+  const text = readRegistryText(path.join(root, REGISTRY_PATH));
   if (text === undefined) return created(REGISTRY_PATH, '{}\n');
   try {
     parseRegistry(text, REGISTRY_PATH);

@@ -19,7 +19,7 @@ import type TS from 'typescript';
 import { isBuiltinTracker } from '../registry/builtins.js';
 import { isGymnosError } from '../errors.js';
 import { isSnakeCase, RESERVED_NAMES } from '../registry/names.js';
-import { parseRegistry, REGISTRY_PATH } from '../registry/registry.js';
+import { parseRegistry, readRegistryText, REGISTRY_PATH } from '../registry/registry.js';
 import type { RegistryEntry } from '../registry/registry.js';
 import {
   moduleInsidePackage,
@@ -28,6 +28,7 @@ import {
   sourceModulePath,
 } from '../registry/resolve.js';
 import type { Diagnostic } from './types.js';
+import { quoted } from '../util/display_text.js';
 
 export const CONTRACT_RULES = {
   'gymnos/registry-syntax': 'var/trackers.json is a JSON object mapping tracker names to "module#Export"',
@@ -107,9 +108,11 @@ class ContractChecker {
       if (trackerModules.length > 0) this.#checkUnregistered(trackerModules, new Set(), registryFile);
       return this.#diagnostics;
     }
+    // A registry that cannot be read at all (a directory, no permission) is a configuration error: one line, exit 2.
+    const text = readRegistryText(registryPath) ?? '';
     let registry;
     try {
-      registry = parseRegistry(readFileSync(registryPath, 'utf8'), registryFile);
+      registry = parseRegistry(text, registryFile);
     } catch (error) {
       if (!isGymnosError(error)) throw error;
       const { line, column, reason } = error.details as { line: number; column: number; reason: string };
@@ -155,7 +158,7 @@ class ContractChecker {
       this.#report(
         registryFile,
         'gymnos/tracker-module',
-        `"${entry.name}" points to "${entry.module}", but ${candidates[0]} does not exist; ` +
+        `${quoted(entry.name)} points to "${entry.module}", but ${candidates[0]} does not exist; ` +
           'create the module or remove the entry',
         entry,
       );
@@ -166,7 +169,8 @@ class ContractChecker {
       this.#report(
         registryFile,
         'gymnos/tracker-export',
-        `"${entry.name}": ${file} does not export "${entry.exportName}"; export the tracker class under that name`,
+        `${quoted(entry.name)}: ${file} does not export "${entry.exportName}"; ` +
+          'export the tracker class under that name',
         entry,
       );
       return file;
@@ -177,7 +181,7 @@ class ContractChecker {
       this.#report(
         registryFile,
         'gymnos/tracker-export',
-        `"${entry.name}": ${file} exports ${what} as "${entry.exportName}"; export a class that extends Tracker`,
+        `${quoted(entry.name)}: ${file} exports ${what} as "${entry.exportName}"; export a class that extends Tracker`,
         entry,
       );
       return file;
@@ -188,8 +192,8 @@ class ContractChecker {
         ref.file,
         'gymnos/tracker-export',
         verdict.kind === 'no'
-          ? `${ref.name} is registered as tracker "${entry.name}" but does not extend Tracker (${verdict.reason})`
-          : `cannot tell whether ${ref.name} (tracker "${entry.name}") extends Tracker: ${verdict.reason}`,
+          ? `${ref.name} is registered as tracker ${quoted(entry.name)} but does not extend Tracker (${verdict.reason})`
+          : `cannot tell whether ${ref.name} (tracker ${quoted(entry.name)}) extends Tracker: ${verdict.reason}`,
         this.#position(ref.file, ref.node),
         verdict.kind === 'no' ? 'error' : 'warning',
       );
@@ -207,7 +211,7 @@ class ContractChecker {
       this.#report(
         registryFile,
         'gymnos/tracker-shadows-builtin',
-        `"${entry.name}" is the name of a built-in tracker, which a project tracker may not take (load refuses ` +
+        `${quoted(entry.name)} is the name of a built-in tracker, which a project tracker may not take (load refuses ` +
           `it); rename this entry (e.g. "my_${entry.name}")`,
         entry,
       );

@@ -11,6 +11,7 @@ import { isGymnosRepository } from '../util/package_root.js';
 import { GymnosError } from '../errors.js';
 import type { LintReport } from './types.js';
 import { projectTypeScript, typeScriptProblem } from './typescript_version.js';
+import { readRegistryText, REGISTRY_PATH } from '../registry/registry.js';
 
 export type { LintProgress } from './run_linters.js';
 
@@ -47,6 +48,8 @@ export async function lintProject(options: LintOptions): Promise<LintReport> {
   const typeScript = projectTypeScript(root);
   const problem = typeScriptProblem(typeScript, root);
   if (problem) throw new GymnosError('TYPESCRIPT_UNSUPPORTED', problem);
+  // A registry that cannot be read (a directory, no permission) is a configuration error, said before any work.
+  readRegistryText(path.join(root, REGISTRY_PATH));
 
   const files = await listProjectFiles(root, options.paths ?? [], options.base ?? root);
   const directory = options.cache === false ? undefined : cacheDirectory(root);

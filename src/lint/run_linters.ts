@@ -4,7 +4,7 @@
  * With `--fix`: ESLint fixes are written first, then Prettier formats, then the files Prettier changed are
  * linted again so that the positions reported are those of the files as they now are.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ESLint as ESLintClass, Linter } from 'eslint';
 import { checkPluginContract, CONTRACT_RULES } from './contract.js';
@@ -58,11 +58,27 @@ async function createEslint(
   root: string,
   options: { typeAware: boolean; fix: boolean; cacheLocation?: string | undefined },
 ): Promise<ESLintClass> {
+  // Checked before ESLint loads: a configuration error costs nothing.
+  const own = projectEslintConfig(root);
+  if (own && !statSync(path.join(root, own)).isFile()) {
+    throw new GymnosError(
+      'ESLINT_CONFIG',
+      `${own} is not a file; move it away (gymnos lint then uses its own config) or write your ESLint config in it`,
+      { details: { file: own } },
+    );
+  }
+  if (options.typeAware && !statSync(path.join(root, 'tsconfig.json'), { throwIfNoEntry: false })?.isFile()) {
+    throw new GymnosError(
+      'TSCONFIG_MISSING',
+      `--type-aware reads the types through a tsconfig.json, and ${path.join(root, 'tsconfig.json')} is not a ` +
+        'file; add one (gymnos init writes one) or lint without --type-aware',
+      { details: { file: 'tsconfig.json' } },
+    );
+  }
   const [{ ESLint }, { createGymnosConfig, typeAwareBlocks }] = await Promise.all([
     import('eslint'),
     import('./eslint_config.js'),
   ]);
-  const own = projectEslintConfig(root);
   const config: Pick<ESLintClass.Options, 'overrideConfigFile' | 'overrideConfig'> = own
     ? {
         overrideConfigFile: path.join(root, own),

@@ -16,6 +16,7 @@ import { builtinTrackerFile, isBuiltinTracker, loadBuiltinTracker } from './buil
 import type { BuiltinTrackerName } from './builtins.js';
 import { warnUnknownParams } from './params.js';
 import type { TrackerParamsOf } from './params.js';
+import { escaped, quoted } from '../util/display_text.js';
 
 export interface LoadOptions {
   /**
@@ -69,7 +70,8 @@ export async function loadCatalogEntry(catalog: TrackerCatalog, item: CatalogEnt
     const what = Class === undefined ? 'does not export' : 'exports something other than a Tracker subclass as';
     throw new GymnosError(
       'TRACKER_EXPORT_INVALID',
-      `tracker "${name}" (${path.relative(root, registry.file)}:${entry.line}): ${path.relative(root, file)} ${what} ` +
+      `tracker ${quoted(name)} (${path.relative(root, registry.file)}:${entry.line}): ` +
+        `${path.relative(root, file)} ${what} ` +
         `"${entry.exportName}"; export a class that extends Tracker under that name`,
     );
   }
@@ -111,7 +113,7 @@ function typeName(value: unknown): string {
 export function shadowError({ name, line, registry }: ShadowingEntry): GymnosError {
   return new GymnosError(
     'TRACKER_SHADOWS_BUILTIN',
-    `${displayPath(registry.file)}:${line}: "${name}" is the name of a built-in tracker, which a project ` +
+    `${displayPath(registry.file)}:${line}: ${quoted(name)} is the name of a built-in tracker, which a project ` +
       `tracker may not take; rename this entry (e.g. "my_${name}")`,
   );
 }
@@ -124,7 +126,7 @@ function unknownTrackerError(catalog: TrackerCatalog, name: string): GymnosError
   }
   const names = [...catalog.entries.keys()];
   const suggestion = closestName(name, names);
-  const list = (items: string[]) => (items.length ? items.join(', ') : '(none)');
+  const list = (items: string[]) => (items.length ? items.map(escaped).join(', ') : '(none)');
   let registered: string;
   if (catalog.project) {
     const bySource = (source: TrackerSource) => names.filter((n) => catalog.entries.get(n)!.source === source);
@@ -141,7 +143,7 @@ function unknownTrackerError(catalog: TrackerCatalog, name: string): GymnosError
   }
   return new GymnosError(
     'TRACKER_NOT_FOUND',
-    `unknown tracker "${name}".` + (suggestion ? ` Did you mean "${suggestion}"?` : '') + ` ${registered}`,
+    `unknown tracker ${quoted(name)}.` + (suggestion ? ` Did you mean ${quoted(suggestion)}?` : '') + ` ${registered}`,
   );
 }
 
@@ -165,7 +167,7 @@ async function importFile(file: string): Promise<Record<string, unknown>> {
 function importFailed({ entry, root }: CatalogEntry, file: string, error: unknown): GymnosError {
   return new GymnosError(
     'TRACKER_IMPORT_FAILED',
-    `tracker "${entry.name}": importing ${path.relative(root, file)} failed: ${(error as Error).message}`,
+    `tracker ${quoted(entry.name)}: importing ${path.relative(root, file)} failed: ${(error as Error).message}`,
     { cause: error },
   );
 }
@@ -215,7 +217,7 @@ async function importPackageModule(item: CatalogEntry) {
   if (source) {
     throw new GymnosError(
       'TRACKER_NOT_BUILT',
-      `tracker "${entry.name}" (${displayPath(registry.file)}:${entry.line}): Node cannot import ` +
+      `tracker ${quoted(entry.name)} (${displayPath(registry.file)}:${entry.line}): Node cannot import ` +
         `${path.relative(root, source)} without a TypeScript loader, and ${path.relative(root, candidates[1]!)} ` +
         'is not built; run under tsx (`node --import tsx`, or `tsx`) or build the project (`npm run build`)',
       { cause: noLoader },

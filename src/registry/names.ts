@@ -2,6 +2,7 @@
  * Tracker names: the snake_case ids used as registry keys, module file names and `load()` arguments.
  * One definition serves the CLI flag, the prompt's inline validation, the registry reader and the linter.
  */
+import { quoted } from '../util/display_text.js';
 
 const MAX_TRACKER_NAME_LENGTH = 64;
 
@@ -31,15 +32,16 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
 export function trackerNameProblem(name: string): string | undefined {
   if (name === '') return 'the name is empty';
   if (name.length > MAX_TRACKER_NAME_LENGTH) {
-    return `"${name.slice(0, 20)}…" is ${name.length} characters long; at most ${MAX_TRACKER_NAME_LENGTH} are allowed`;
+    const start = quoted(`${name.slice(0, 20)}…`);
+    return `${start} is ${name.length} characters long; at most ${MAX_TRACKER_NAME_LENGTH} are allowed`;
   }
   if (!isSnakeCase(name)) {
     return (
-      `"${name}" is not a snake_case name: ` +
+      `${quoted(name)} is not a snake_case name: ` +
       'use lowercase letters, digits and single underscores, starting with a letter (e.g. my_tracker)'
     );
   }
-  if (RESERVED_NAMES.has(name)) return `"${name}" is a reserved word; choose another name`;
+  if (RESERVED_NAMES.has(name)) return `${quoted(name)} is a reserved word; choose another name`;
   return undefined;
 }
 

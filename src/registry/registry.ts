@@ -10,6 +10,7 @@ import type { Node } from 'jsonc-parser';
 import { GymnosError } from '../errors.js';
 import { lineAndColumn, parseJsonText } from '../util/json_text.js';
 import { trackerNameProblem } from './names.js';
+import { escaped, quoted } from '../util/display_text.js';
 
 /** The registry file, relative to a package root: forward slashes, as it is shown and as path.join takes it. */
 export const REGISTRY_PATH = 'var/trackers.json';
@@ -75,14 +76,17 @@ export function parseRegistry(text: string, file: string): Registry {
     const problem = (kind: RegistryProblem['kind'], message: string) =>
       problems.push({ kind, name, message, line, column });
     if (entries.has(name)) {
-      problem('duplicate', `"${name}" is registered twice; keep one entry`);
+      problem('duplicate', `${quoted(name)} is registered twice; keep one entry`);
       continue;
     }
     const nameProblem = trackerNameProblem(name);
     if (nameProblem) problem('name', `invalid tracker name: ${nameProblem}`);
     const match = valueNode.type === 'string' ? TARGET.exec(valueNode.value as string) : null;
     if (!match) {
-      problem('target', `"${name}" must map to a string "<module>#<ExportName>", e.g. "trackers/${name}.js#ClassName"`);
+      problem(
+        'target',
+        `${quoted(name)} must map to a string "<module>#<ExportName>", e.g. "trackers/${escaped(name)}.js#ClassName"`,
+      );
       continue;
     }
     const { module, exportName } = match.groups as { module: string; exportName: string };
@@ -91,22 +95,38 @@ export function parseRegistry(text: string, file: string): Registry {
   return { file, text, entries, problems };
 }
 
-/** Reads `var/trackers.json` under `root`. A missing file reads as an empty registry. */
-export function readRegistry(root: string): Registry {
-  const file = path.join(root, REGISTRY_PATH);
-  let text: string;
+/** What to do about a registry the file system refuses to read, by its error code. */
+const UNREADABLE_HINTS: Record<string, string> = {
+  EISDIR: 'it is a directory: move it away (gymnos init creates the file) or put the registry file in its place',
+  EACCES: 'give your user read permission on it (chmod u+r)',
+  EPERM: 'give your user read permission on it (chmod u+r)',
+};
+
+/**
+ * The text of the registry file `file`, or undefined when there is none. Anything else that keeps it from being
+ * read (a directory in its place, no read permission) is a GymnosError REGISTRY_UNREADABLE naming the fix, for
+ * every command that reads it (create-new, list, lint, init, load).
+ */
+export function readRegistryText(file: string): string | undefined {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { file, text: '', entries: new Map(), problems: [] };
+    if (code === 'ENOENT') return undefined;
     if (code === undefined) throw error; // not the file system saying no: a bug
     throw new GymnosError('REGISTRY_UNREADABLE', `${file} cannot be read (${code})`, {
       details: { file, reason: code },
-      hint: 'it must be a file gymnos can read',
+      hint: UNREADABLE_HINTS[code] ?? 'it must be a file gymnos can read',
       cause: error,
     });
   }
+}
+
+/** Reads `var/trackers.json` under `root`. A missing file reads as an empty registry. */
+export function readRegistry(root: string): Registry {
+  const file = path.join(root, REGISTRY_PATH);
+  const text = readRegistryText(file);
+  if (text === undefined) return { file, text: '', entries: new Map(), problems: [] };
   return parseRegistry(text, file);
 }
 

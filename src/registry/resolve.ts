@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import type { Registry, RegistryEntry } from './registry.js';
+import { quoted } from '../util/display_text.js';
 
 /**
  * The entry's module path with forward slashes, or undefined when it would leave the package (an absolute path,
@@ -21,7 +22,7 @@ export function moduleInsidePackage(module: string): string | undefined {
 /** Why an entry is refused for pointing outside the package (without its location). */
 export function outsidePackageMessage(entry: RegistryEntry): string {
   return (
-    `"${entry.name}" points to "${entry.module}", outside the package; ` +
+    `${quoted(entry.name)} points to "${entry.module}", outside the package; ` +
     'use a path relative to src/, e.g. "trackers/<name>.js"'
   );
 }
@@ -75,7 +76,7 @@ export function missingModuleError(root: string, entry: RegistryEntry, registry:
   const shown = candidates.map((file) => path.relative(root, file)).join(' or ');
   return new GymnosError(
     'TRACKER_MODULE_MISSING',
-    `tracker "${entry.name}" (${path.relative(root, registry.file)}:${entry.line}) ` +
+    `tracker ${quoted(entry.name)} (${path.relative(root, registry.file)}:${entry.line}) ` +
       `points to ${shown}, which does not exist; ` +
       `create the module or remove the entry from ${path.relative(root, registry.file)}`,
     { details: { name: entry.name, file: registry.file, line: entry.line, candidates } },

@@ -35,8 +35,16 @@ export const nodeCommitFs: CommitFs = {
 };
 
 /** A failure while writing (code WRITE_FAILED, kind failure: exit 1); everything done before it was rolled back. */
+/** File-system refusals a user fixes by making the project writable. */
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
 function writeFailed(message: string, cause: unknown, file?: string): GymnosError {
-  return new GymnosError('WRITE_FAILED', message, { kind: 'failure', cause, details: file ? { file } : {} });
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const hint =
+    code && NOT_WRITABLE.has(code)
+      ? 'the project is not writable: make it writable (chmod -R u+w) and retry'
+      : undefined;
+  return new GymnosError('WRITE_FAILED', message, { kind: 'failure', cause, details: file ? { file } : {}, hint });
 }
 
 /** The directories between `root` and `dir` that do not exist yet, outermost first. */
@@ -117,12 +125,12 @@ async function commitUnderRegistryLock(
 ): Promise<PlannedChange[]> {
   const registryFile = path.join(root, REGISTRY_PATH);
   const createdDirs: string[] = [];
-  for (const dir of missingDirectories(root, path.dirname(registryFile))) {
-    await fs.mkdir(dir);
-    createdDirs.push(dir);
-  }
   let release: (() => Promise<void>) | undefined;
   try {
+    for (const dir of missingDirectories(root, path.dirname(registryFile))) {
+      await fs.mkdir(dir);
+      createdDirs.push(dir);
+    }
     release = await lockFile(registryFile, { staleMs: 10_000, timeoutMs: 10_000 });
   } catch (error) {
     await removeDirectories(createdDirs, fs);

@@ -14,6 +14,7 @@ import { formatForProject } from '../util/project_format.js';
 import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
 import type { Registry } from '../registry/registry.js';
 import { KINDS, renderTemplates, resolveTemplatesFor } from './templates.js';
+import { quoted } from '../util/display_text.js';
 
 export type ChangeAction = 'create' | 'overwrite' | 'update' | 'unchanged';
 
@@ -75,9 +76,13 @@ export function checkTrackerName(root: string, name: string, force = false): { r
   const problem = trackerNameProblem(name);
   if (problem) throw new GymnosError('NAME_INVALID', `invalid tracker name: ${problem}`, { details: { name } });
   if (isBuiltinTracker(name)) {
-    throw new GymnosError('NAME_TAKEN', `"${name}" is taken by the built-in ${name} tracker; choose another name`, {
-      details: { name },
-    });
+    throw new GymnosError(
+      'NAME_TAKEN',
+      `${quoted(name)} is taken by the built-in ${name} tracker; choose another name`,
+      {
+        details: { name },
+      },
+    );
   }
   const registry = readRegistry(root);
   const entry = registry.entries.get(name);
@@ -85,7 +90,7 @@ export function checkTrackerName(root: string, name: string, force = false): { r
   if (entry && entry.target !== target) {
     throw new GymnosError(
       'NAME_TAKEN',
-      `"${name}" is already registered in ${REGISTRY_PATH} (line ${entry.line}) as "${entry.target}"; ` +
+      `${quoted(name)} is already registered in ${REGISTRY_PATH} (line ${entry.line}) as "${entry.target}"; ` +
         'choose another name',
       { details: { name, file: REGISTRY_PATH, line: entry.line, target: entry.target } },
     );
@@ -102,7 +107,8 @@ export function checkTrackerName(root: string, name: string, force = false): { r
   if (entry && !force) {
     throw new GymnosError(
       'TRACKER_EXISTS',
-      `tracker "${name}" already exists (${present.join(', ') || REGISTRY_PATH}); pass --force to replace its files`,
+      `tracker ${quoted(name)} already exists (${present.join(', ') || REGISTRY_PATH}); ` +
+        'pass --force to replace its files',
       { kind: 'conflict', details: { name, files: present } },
     );
   }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GymnosError } from '../errors.js';
 import { readCatalog } from '../registry/project.js';
+import { escaped, quoted } from '../util/display_text.js';
 
 /** The variable that names the tracker tracker_conformance.ts tests. */
 export const TRACKER_VARIABLE = 'GYMNOS_TEST_TRACKER';
@@ -95,8 +96,11 @@ export interface TrackerTestRun {
 export function trackerTestRun(root: string, name: string): TrackerTestRun {
   const catalog = readCatalog({ root });
   if (!catalog.entries.has(name)) {
-    const known = [...catalog.entries.keys()].join(', ');
-    throw new GymnosError('TEST_TRACKER_UNKNOWN', `no tracker "${name}" is registered here; registered: ${known}`);
+    const known = [...catalog.entries.keys()].map(escaped).join(', ');
+    throw new GymnosError(
+      'TEST_TRACKER_UNKNOWN',
+      `no tracker ${quoted(name)} is registered here; registered: ${known}`,
+    );
   }
   const own = path.join(root, DEFAULT_TEST_DIRECTORY, 'trackers', `${name}.test.ts`);
   const files = existsSync(own) ? [own] : [];

@@ -31,6 +31,25 @@ const roots: string[] = [];
 after(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
 
 describe('load', () => {
+  test('a name holding an escape code or a newline is shown escaped in every load error', async () => {
+    const evil = 'evil\u001b[31m\nname';
+    const root = project(`${JSON.stringify({ [evil]: 'trackers/evil.js#Evil' })}\n`);
+    const messages: string[] = [];
+    for (const name of [evil, 'ghost\u001b]0;title\u0007', 'c1\u009bname']) {
+      await load(name, {}, { root }).then(
+        () => assert.fail(`load(${JSON.stringify(name)}) resolved`),
+        (error: Error) => messages.push(error.message),
+      );
+    }
+    const controls = [...Array(0x20).keys(), ...Array.from({ length: 0x21 }, (_, i) => 0x7f + i)];
+    for (const message of messages) {
+      assert.ok(![...message].some((char) => controls.includes(char.charCodeAt(0))), `a raw control in ${message}`);
+    }
+    assert.match(messages[0]!, /tracker "evil\\u001b\[31m\\nname" \(var\/trackers\.json:1\)/);
+    assert.match(messages[1]!, /unknown tracker "ghost\\u001b\]0;title\\u0007"\..*evil\\u001b\[31m\\nname/);
+    assert.match(messages[2]!, /unknown tracker "c1\\u009bname"/);
+  });
+
   test('returns a new instance of the registered class each time', async () => {
     const a = await load('memory');
     const b = await load('memory');
