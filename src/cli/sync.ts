@@ -132,12 +132,12 @@ export async function runSync(logdir: string, options: SyncCliOptions, document:
   if (received) {
     printError(
       `interrupted by ${received}: ${notDelivered.length} of ${plural(runs.length, 'run')} not delivered; ` +
-        'their spools are kept: run gymnos sync again to resume',
+        'their spools are kept: run npx gymnos sync again to resume',
     );
   } else if (notDelivered.length > 0) {
     printError(
       `${notDelivered.length} of ${plural(runs.length, 'run')} could not be delivered; their spools are kept: ` +
-        'run gymnos sync again once the server answers',
+        'run npx gymnos sync again once the server answers',
     );
   }
   return code;

@@ -76,7 +76,7 @@ function readFileIfPresent(file: string): string | undefined {
     const shown = path.basename(file);
     throw new GymnosError(
       'NOT_A_FILE',
-      `${file} is not a file, and gymnos init writes a file there; move it away, then run gymnos init again`,
+      `${file} is not a file, and gymnos init writes a file there; move it away, then run npx gymnos init again`,
       { kind: 'conflict', details: { file: shown } },
     );
   }

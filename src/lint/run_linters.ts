@@ -71,7 +71,7 @@ async function createEslint(
     throw new GymnosError(
       'TSCONFIG_MISSING',
       `--type-aware reads the types through a tsconfig.json, and ${path.join(root, 'tsconfig.json')} is not a ` +
-        'file; add one (gymnos init writes one) or lint without --type-aware',
+        'file; add one (npx gymnos init writes one) or lint without --type-aware',
       { details: { file: 'tsconfig.json' } },
     );
   }

@@ -97,7 +97,7 @@ export function parseRegistry(text: string, file: string): Registry {
 
 /** What to do about a registry the file system refuses to read, by its error code. */
 const UNREADABLE_HINTS: Record<string, string> = {
-  EISDIR: 'it is a directory: move it away (gymnos init creates the file) or put the registry file in its place',
+  EISDIR: 'it is a directory: move it away (npx gymnos init creates the file) or put the registry file in its place',
   EACCES: 'give your user read permission on it (chmod u+r)',
   EPERM: 'give your user read permission on it (chmod u+r)',
 };

@@ -446,7 +446,7 @@ function describeProblems(report: MlflowDeliveryReport, endTimeoutMs: number, lo
         (report.lastError ? ` (last error: ${report.lastError})` : '') +
         (report.spoolError
           ? `; they could not be spooled (${report.spoolError}) and are lost when the process exits`
-          : `; they are kept in ${report.spoolDir}: deliver them later with \`gymnos sync ${logdir}\` ` +
+          : `; they are kept in ${report.spoolDir}: deliver them later with \`npx gymnos sync ${logdir}\` ` +
             '(or MlflowTracker.deliverSpool(dir))'),
     );
   }

@@ -114,7 +114,7 @@ describe('gymnos list trackers', () => {
     assert.equal(JSON.parse(unreadable.stdout).error.code, 'REGISTRY_UNREADABLE');
     assert.match(
       unreadable.stderr,
-      /^gymnos: \S+trackers\.json cannot be read \(EISDIR\); it is a directory: move it away \(gymnos init creates/,
+      /^gymnos: \S+trackers\.json cannot be read \(EISDIR\); it is a directory: move it away \(npx gymnos init creates/,
     );
   });
 
