@@ -3,10 +3,12 @@
  * them as one transaction. Inputs come from flags or, on a terminal, from prompts validated with the same
  * checks; without a terminal nothing is ever prompted.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
 import { GymnosError, isGymnosError } from '../errors.js';
-import { commitPlan } from '../scaffold/commit.js';
+import { createTracker, recoverInterruptedCommit } from '../scaffold/commit.js';
+import { JOURNAL_PATH } from '../scaffold/journal.js';
 import { isGymnosRepository, requireProjectRoot } from '../util/package_root.js';
 import { checkTrackerName, planTracker } from '../scaffold/plan.js';
 import type { PlannedChange } from '../scaffold/plan.js';
@@ -36,6 +38,11 @@ interface Outcome {
   inputs: { kind: string | null; name: string | null; requestedName: string | null; root: string | null };
   changes: Pick<PlannedChange, 'action' | 'path'>[];
   warnings: string[];
+}
+
+/** A one-line notice on stderr (a wait for the lock, an interrupted commit undone). */
+function notice(line: string): void {
+  process.stderr.write(`gymnos: ${line}\n`);
 }
 
 function canPrompt(options: CreateNewOptions): boolean {
@@ -115,6 +122,13 @@ export async function runCreateNew(
   document.fields = outcome;
   const root = requireProjectRoot(options.cwd);
   outcome.inputs.root = root;
+  // A create-new or init killed mid-commit is undone first, so that nothing below sees its half-written files.
+  if (!options.dryRun) await recoverInterruptedCommit(root, notice);
+  else if (existsSync(path.join(root, JOURNAL_PATH))) {
+    outcome.warnings.push(
+      `an interrupted command left ${JOURNAL_PATH}; the next create-new without --dry-run undoes it`,
+    );
+  }
   let kind = kindArg;
   if (kind === undefined) {
     if (!canPrompt(options)) throw missingInput('the kind', 'run `npx gymnos create-new tracker --name <name>`');
@@ -138,19 +152,21 @@ export async function runCreateNew(
     outcome.warnings.push(`normalized the name ${quoted(requested)} to ${quoted(name)}`);
   }
 
-  const plan = await planTracker({
+  const planOptions = {
     root,
     name,
     force: options.force,
     warnings: outcome.warnings,
     templatesDir: options.templates,
-  });
-  let changes = plan.changes;
+  };
+  // For real, the name is checked and the plan made under the registry lock: see createTracker.
+  const { plan, changes } = options.dryRun
+    ? await planTracker(planOptions).then((dry) => ({ plan: dry, changes: dry.changes }))
+    : await createTracker(planOptions, { notify: notice });
   if (!options.json) {
     for (const warning of outcome.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
     if (options.diff) await printDiffs(changes);
   }
-  if (!options.dryRun) changes = await commitPlan(plan);
   outcome.changes = changes.map(({ action, path: file }) => ({ action, path: file }));
 
   if (options.json) {

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { planInit } from '../init/plan.js';
 import type { InitChange } from '../init/plan.js';
-import { commitChanges } from '../scaffold/commit.js';
+import { commitChanges, recoverInterruptedCommit } from '../scaffold/commit.js';
 import type { ChangeAction } from '../scaffold/plan.js';
 import { requireProjectRoot } from '../util/package_root.js';
 import { isToolInstalled } from '../util/author_tools.js';
@@ -55,6 +55,8 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
   document.fields = outcome;
   const root = requireProjectRoot(options.cwd);
   outcome.inputs.root = root;
+  // A create-new or init killed mid-commit is undone first, so that the plan is made against whole files.
+  if (!options.dryRun) await recoverInterruptedCommit(root);
   const plan = planInit(root);
   outcome.warnings = plan.warnings;
   outcome.alreadyInitialized = plan.alreadyInitialized;

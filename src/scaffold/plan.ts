@@ -39,7 +39,7 @@ export interface TrackerPlan {
   warnings: string[];
 }
 
-interface PlanTrackerOptions {
+export interface PlanTrackerOptions {
   root: string;
   name: string;
   force?: boolean;
@@ -93,6 +93,16 @@ export function checkTrackerName(root: string, name: string, force = false): { r
       `${quoted(name)} is already registered in ${REGISTRY_PATH} (line ${entry.line}) as "${entry.target}"; ` +
         'choose another name',
       { details: { name, file: REGISTRY_PATH, line: entry.line, target: entry.target } },
+    );
+  }
+  const invalid = registry.problems.find((problem) => problem.name === name && problem.kind === 'target');
+  if (invalid && !force) {
+    // Someone's entry, even a broken one, is theirs to fix or to give up with --force.
+    throw new GymnosError(
+      'TRACKER_EXISTS',
+      `"${name}" is already in ${REGISTRY_PATH} (line ${invalid.line}), as a value that is not "module#Export"; ` +
+        'fix it, or pass --force to replace it',
+      { kind: 'conflict', details: { name, file: REGISTRY_PATH, line: invalid.line } },
     );
   }
   const present = trackerFiles(name).filter((file) => existsSync(path.join(root, file)));

@@ -4,18 +4,17 @@
  * (graceful-fs patching `fs`, retry, signal-exit: about a tenth of the command's own time). Shared by the registry
  * commit and the mlflow spool.
  *
+ * - The holder writes its pid and host name in `<file>.lock/owner.json`. A lock whose holder is a process of this
+ *   host that no longer runs was left by a killed process and is taken over at once.
  * - While held, the lock's mtime is kept fresh (an unref'd timer), so a long holder is never taken for a dead one.
- * - The lock records its holder (`<file>.lock/owner`: pid and hostname). A lock whose holder is a process of this
- *   host that no longer exists was left by a killed process (SIGKILL, or a signal that ended it without running
- *   its exit handlers) and is taken over at once; a holder on another host, or one not recorded yet, is judged by
- *   the mtime alone.
- * - A lock whose mtime is older than `staleMs` was left by a killed process and is taken over. Takers go through a
- *   guard (`<file>.lock.takeover`, another mkdir) and look again under it: of several processes that find the
- *   same lock stale, one removes it, and the others find the new holder's fresh lock. The guard is held for a few
- *   file operations; one left by a process killed in between is itself stale after `staleMs`.
+ *   A lock whose mtime is older than `staleMs` (its holder unknown, on another host, or its pid reused) is taken
+ *   over too. Takers go through a guard (`<file>.lock.takeover`, another mkdir) and look again under it: of several
+ *   processes that find the same lock abandoned, one removes it, and the others find the new holder's lock. The
+ *   guard is held for a few file operations; one left by a process killed in between is itself stale after
+ *   `staleMs`.
  */
-import { rmSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +25,46 @@ interface FileLockOptions {
   staleMs?: number;
   /** How long to wait for another process to release the lock before giving up. */
   timeoutMs?: number;
+  /** Told once, in one sentence, when one other process has kept the lock for a second while this one waits. */
+  onWait?: (message: string) => void;
+}
+
+/** Releases a held lock; `sync` does it synchronously, for a process that is ending on a signal. */
+export type ReleaseLock = (() => Promise<void>) & { sync(): void };
+
+/** Who holds a lock, as its owner.json says (absent while the holder is between its mkdir and that write). */
+interface LockOwner {
+  pid: number;
+  host: string;
+}
+
+const OWNER_FILE = 'owner.json';
+/** How long a taker waits before saying that it waits. */
+const WAIT_NOTICE_MS = 1_000;
+
+function readOwner(lockDir: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(path.join(lockDir, OWNER_FILE), 'utf8')) as Partial<LockOwner>;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? (owner as LockOwner) : undefined;
+  } catch {
+    return undefined; // not written yet, half written, or the lock is gone
+  }
+}
+
+/** Whether process `pid` of this host runs (EPERM: it does, as another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A holder of this host whose process has ended: its lock can be taken over without waiting. */
+function holderIsGone(lockDir: string): boolean {
+  const owner = readOwner(lockDir);
+  return owner !== undefined && owner.host === hostname() && owner.pid !== process.pid && !isRunning(owner.pid);
 }
 
 /** True when `mkdir(dir)` created it; false when it exists already. */
@@ -39,31 +78,14 @@ async function createDirectory(dir: string): Promise<boolean> {
   }
 }
 
-const OWNER_FILE = 'owner';
-
-/** Whether process `pid` exists (EPERM: it does, under another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** True when the lock's recorded holder is a process of this host that is gone. */
-async function holderIsDead(dir: string): Promise<boolean> {
-  const owner = await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => '');
-  const match = /^(\d+) (.+)\n?$/.exec(owner);
-  if (!match || match[2] !== hostname()) return false;
-  const pid = Number(match[1]);
-  return pid !== process.pid && !isAlive(pid);
-}
-
 async function isStale(dir: string, staleMs: number): Promise<boolean> {
   const held = await stat(dir).catch(() => undefined);
-  if (held === undefined) return false;
-  return Date.now() - held.mtimeMs > staleMs || (await holderIsDead(dir));
+  return held !== undefined && Date.now() - held.mtimeMs > staleMs;
+}
+
+/** Left by a killed process: its holder is gone, or it has not been kept fresh for `staleMs`. */
+async function isAbandoned(lockDir: string, staleMs: number): Promise<boolean> {
+  return holderIsGone(lockDir) || (await isStale(lockDir, staleMs));
 }
 
 /**
@@ -77,8 +99,8 @@ async function takeOver(lockDir: string, staleMs: number): Promise<boolean> {
     return false;
   }
   try {
-    // Another taker may have replaced the stale lock since we looked: only a lock still stale goes.
-    if (!(await isStale(lockDir, staleMs))) return createDirectory(lockDir);
+    // Another taker may have replaced the lock since we looked: only a lock still abandoned goes.
+    if (!(await isAbandoned(lockDir, staleMs))) return createDirectory(lockDir);
     await rm(lockDir, { recursive: true, force: true });
     return await createDirectory(lockDir);
   } finally {
@@ -87,30 +109,48 @@ async function takeOver(lockDir: string, staleMs: number): Promise<boolean> {
 }
 
 /** Waits for the lock on `file`; resolves to the function that releases it. */
-export async function lockFile(file: string, options: FileLockOptions = {}): Promise<() => Promise<void>> {
-  const { staleMs = 10_000, timeoutMs = 10_000 } = options;
+export async function lockFile(file: string, options: FileLockOptions = {}): Promise<ReleaseLock> {
+  const { staleMs = 10_000, timeoutMs = 10_000, onWait } = options;
   const lockDir = `${file}.lock`;
   const deadline = Date.now() + timeoutMs;
+  // The notice is for one holder that keeps the lock, not for a queue of short holders taking turns.
+  let waitingOn: number | undefined;
+  let waitingSince = Date.now();
+  let told = false;
   for (let attempt = 0; ; attempt++) {
     if (await createDirectory(lockDir)) break;
-    if ((await isStale(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))) break;
+    if ((await isAbandoned(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))) break;
+    const owner = readOwner(lockDir);
+    const holder = owner
+      ? `process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`}`
+      : 'another process';
     if (Date.now() > deadline) {
       throw new GymnosError(
         'LOCK_TIMEOUT',
-        `${lockDir} is held by another process (remove it if no gymnos command is running)`,
-        { kind: 'failure', details: { file: lockDir, timeoutMs } },
+        `${lockDir} is held by ${holder} (remove it if no gymnos command is running)`,
+        { kind: 'failure', details: { file: lockDir, timeoutMs, ...(owner && { pid: owner.pid, host: owner.host }) } },
       );
+    }
+    if (owner?.pid !== waitingOn) {
+      waitingOn = owner?.pid;
+      waitingSince = Date.now();
+    }
+    if (onWait && !told && Date.now() - waitingSince >= WAIT_NOTICE_MS) {
+      told = true;
+      onWait(`waiting for ${lockDir}, held by ${holder} (up to ${Math.round(timeoutMs / 1000)} s)`);
     }
     // Randomized, growing waits, so that many runs started together do not retry in step.
     await sleep(2 + Math.random() * Math.min(50, 2 ** attempt));
   }
-  // Best effort: without it, the lock is only taken over once stale.
-  await writeFile(path.join(lockDir, OWNER_FILE), `${process.pid} ${hostname()}\n`).catch(() => undefined);
+  // Best effort: without it the lock is still exclusive, only taken over later (once stale) if its holder dies.
+  await writeFile(path.join(lockDir, OWNER_FILE), JSON.stringify({ pid: process.pid, host: hostname() })).catch(
+    () => undefined,
+  );
   return holdLock(lockDir, staleMs);
 }
 
 /** Keeps the lock fresh until released; an exit on the way (an uncaught error, process.exit) releases it too. */
-function holdLock(lockDir: string, staleMs: number): () => Promise<void> {
+function holdLock(lockDir: string, staleMs: number): ReleaseLock {
   const refresh = setInterval(
     () => {
       const now = new Date();
@@ -121,9 +161,16 @@ function holdLock(lockDir: string, staleMs: number): () => Promise<void> {
   refresh.unref();
   const onExit = () => rmSync(lockDir, { recursive: true, force: true });
   process.once('exit', onExit);
-  return async () => {
+  const release = async () => {
     clearInterval(refresh);
     process.removeListener('exit', onExit);
     await rm(lockDir, { recursive: true, force: true });
   };
+  return Object.assign(release, {
+    sync() {
+      clearInterval(refresh);
+      process.removeListener('exit', onExit);
+      rmSync(lockDir, { recursive: true, force: true });
+    },
+  });
 }

@@ -12,10 +12,10 @@ function failingOnRename(n: number): CommitFs {
   let renames = 0;
   return {
     ...nodeCommitFs,
-    rename: async (from, to) => {
+    rename: (from, to) => {
       renames += 1;
       if (renames === n) throw Object.assign(new Error(`EIO: i/o error, rename '${to}'`), { code: 'EIO' });
-      return nodeCommitFs.rename(from, to);
+      nodeCommitFs.rename(from, to);
     },
   };
 }
@@ -41,7 +41,7 @@ for (const failAt of [1, 3, 4]) {
     const root = copyOfRepository();
     const before = snapshot(root);
     const plan = await planTracker({ root, name: 'my_tracker' });
-    await assert.rejects(commitPlan(plan, failingOnRename(failAt)), {
+    await assert.rejects(commitPlan(plan, { fs: failingOnRename(failAt) }), {
       name: 'GymnosError',
       code: 'WRITE_FAILED',
       kind: 'failure',
@@ -60,6 +60,6 @@ test('files overwritten with --force are restored on failure', async () => {
     change.action = 'overwrite';
     change.content += '// changed\n';
   }
-  await assert.rejects(commitPlan(plan, failingOnRename(2)), { code: 'WRITE_FAILED', kind: 'failure' });
+  await assert.rejects(commitPlan(plan, { fs: failingOnRename(2) }), { code: 'WRITE_FAILED', kind: 'failure' });
   assert.deepEqual(snapshot(root), before);
 });
