@@ -125,9 +125,10 @@ export async function runCreateNew(
   // A create-new or init killed mid-commit is undone first, so that nothing below sees its half-written files.
   if (!options.dryRun) await recoverInterruptedCommit(root, notice);
   else if (existsSync(path.join(root, JOURNAL_PATH))) {
-    outcome.warnings.push(
-      `an interrupted command left ${JOURNAL_PATH}; the next create-new without --dry-run undoes it`,
-    );
+    // Said at once: the plan below is made against the files the interrupted command left half written.
+    const warning = `an interrupted command left ${JOURNAL_PATH}; the next create-new without --dry-run undoes it`;
+    outcome.warnings.push(warning);
+    if (!options.json) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
   }
   let kind = kindArg;
   if (kind === undefined) {
@@ -164,7 +165,8 @@ export async function runCreateNew(
     ? await planTracker(planOptions).then((dry) => ({ plan: dry, changes: dry.changes }))
     : await createTracker(planOptions, { notify: notice });
   if (!options.json) {
-    for (const warning of outcome.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
+    for (const warning of outcome.warnings.filter((text) => !text.includes(JOURNAL_PATH)))
+      process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
     if (options.diff) await printDiffs(changes);
   }
   outcome.changes = changes.map(({ action, path: file }) => ({ action, path: file }));

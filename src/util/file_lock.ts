@@ -16,6 +16,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GymnosError } from '../errors.js';
@@ -36,6 +37,8 @@ export type ReleaseLock = (() => Promise<void>) & { sync(): void };
 interface LockOwner {
   pid: number;
   host: string;
+  /** Tells one holding from the next (several in one process have the same pid). */
+  id: string;
 }
 
 const OWNER_FILE = 'owner.json';
@@ -114,7 +117,7 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
   const lockDir = `${file}.lock`;
   const deadline = Date.now() + timeoutMs;
   // The notice is for one holder that keeps the lock, not for a queue of short holders taking turns.
-  let waitingOn: number | undefined;
+  let waitingOn: string | undefined;
   let waitingSince = Date.now();
   let told = false;
   for (let attempt = 0; ; attempt++) {
@@ -131,8 +134,8 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
         { kind: 'failure', details: { file: lockDir, timeoutMs, ...(owner && { pid: owner.pid, host: owner.host }) } },
       );
     }
-    if (owner?.pid !== waitingOn) {
-      waitingOn = owner?.pid;
+    if (owner?.id !== waitingOn) {
+      waitingOn = owner?.id;
       waitingSince = Date.now();
     }
     if (onWait && !told && Date.now() - waitingSince >= WAIT_NOTICE_MS) {
@@ -143,9 +146,10 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
     await sleep(2 + Math.random() * Math.min(50, 2 ** attempt));
   }
   // Best effort: without it the lock is still exclusive, only taken over later (once stale) if its holder dies.
-  await writeFile(path.join(lockDir, OWNER_FILE), JSON.stringify({ pid: process.pid, host: hostname() })).catch(
-    () => undefined,
-  );
+  await writeFile(
+    path.join(lockDir, OWNER_FILE),
+    JSON.stringify({ pid: process.pid, host: hostname(), id: randomUUID() }),
+  ).catch(() => undefined);
   return holdLock(lockDir, staleMs);
 }
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGymnosError } from '../../src/errors.js';
@@ -96,29 +94,43 @@ describe('lockFile', () => {
     )();
   });
 
-  test("a lock whose holder was killed is taken over at once; a live holder's is not", async () => {
-    const file = path.join(dir, 'killed.json');
-    const lockModule = pathToFileURL(path.resolve('src/util/file_lock.ts')).href;
-    const loader = pathToFileURL(path.resolve('test/loader/register.mjs')).href;
-    const holder = spawn(
-      process.execPath,
-      [
-        '--import',
-        loader,
-        '--input-type=module',
-        '-e',
-        `const { lockFile } = await import(${JSON.stringify(lockModule)});
-await lockFile(${JSON.stringify(file)}); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+  test('a lock whose holder on this host has ended is taken over at once, however fresh it looks', async () => {
+    const file = path.join(dir, 'dead.json');
+    const ended = spawnSync(process.execPath, ['-e', '']).pid!;
+    mkdirSync(`${file}.lock`);
+    writeFileSync(`${file}.lock/owner.json`, JSON.stringify({ pid: ended, host: os.hostname() }));
+    const release = await lockFile(file, { staleMs: 10_000, timeoutMs: 100 });
+    const owner = JSON.parse(readFileSync(`${file}.lock/owner.json`, 'utf8'));
+    assert.deepEqual([owner.pid, owner.host], [process.pid, os.hostname()]);
+    release.sync();
+    assert.ok(!existsSync(`${file}.lock`), 'released synchronously');
+  });
+
+  test('a waiter says once that it waits, naming the holder; a queue of short holders is no reason to', async () => {
+    const file = path.join(dir, 'held.json');
+    mkdirSync(`${file}.lock`);
+    writeFileSync(`${file}.lock/owner.json`, JSON.stringify({ pid: process.ppid, host: os.hostname(), id: 'x' }));
+    const notices: string[] = [];
+    await assert.rejects(
+      lockFile(file, { timeoutMs: 1_200, onWait: (line) => notices.push(line) }),
+      new RegExp(`held\\.json\\.lock is held by process ${process.ppid} \\(remove it`),
     );
-    await once(holder.stdout!, 'data');
-    // Alive, and fresh: another locker waits for it (staleMs is far away).
-    await assert.rejects(lockFile(file, { staleMs: 60_000, timeoutMs: 100 }), /killed\.json\.lock is held by another/);
-    holder.kill('SIGKILL');
-    await once(holder, 'exit');
-    assert.ok(existsSync(`${file}.lock`), 'a SIGKILL leaves the lock behind');
-    const release = await lockFile(file, { staleMs: 60_000, timeoutMs: 100 });
-    await release();
+    assert.equal(notices.length, 1, notices.join('\n'));
+    assert.match(
+      notices[0]!,
+      new RegExp(`^waiting for .*held\\.json\\.lock, held by process ${process.ppid} \\(up to 1 s\\)$`),
+    );
+    rmSync(`${file}.lock`, { recursive: true });
+
+    const queued = path.join(dir, 'queued.json');
+    const quiet: string[] = [];
+    await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const release = await lockFile(queued, { onWait: (line) => quiet.push(line) });
+        await sleep(250); // the last waits more than a second, but never a second on one holder
+        await release();
+      }),
+    );
+    assert.deepEqual(quiet, []);
   });
 });
