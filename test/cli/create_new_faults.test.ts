@@ -80,7 +80,7 @@ function assertNoLeftovers(root: string): void {
 }
 
 describe('create-new is all or nothing', () => {
-  test('SIGINT and SIGTERM in the middle of the commit roll it back, release the lock and end by the signal', async () => {
+  test('SIGINT and SIGTERM mid-commit roll it back, release the lock and end the process by the signal', async () => {
     for (const [signal, step] of [
       ['SIGINT', 'temp-2'],
       ['SIGTERM', 'renamed-3'],
@@ -121,9 +121,10 @@ describe('create-new is all or nothing', () => {
     assert.deepEqual(tree(root), before);
     const lines = next.stderr().trim().split('\n');
     assert.equal(lines.length, 2, next.stderr()); // the undo, and the test hook's pause
+    assert.match(lines[0]!, /^gymnos: undid "create-new tracker k", interrupted in process \d+: /);
     assert.match(
       lines[0]!,
-      /^gymnos: undid "create-new tracker k", interrupted in process \d+: removed test\/trackers\/k\.test\.ts, removed src\/trackers\/k\.ts; the project is as before it$/,
+      /: removed test\/trackers\/k\.test\.ts, removed src\/trackers\/k\.ts; the project is as before it$/,
     );
 
     const retry = gymnos(CREATE_K, { cwd: root });
@@ -146,9 +147,9 @@ describe('create-new is all or nothing', () => {
       env: { ...process.env, NO_COLOR: '1' },
     });
     assert.equal(result.status, 1, result.stderr);
-    assert.match(
+    assert.equal(
       result.stderr,
-      /^gymnos: could not write src\/trackers\/k\.ts \(EFBIG: file too large, write\); nothing was changed \(rolled back\)\n$/,
+      'gymnos: could not write src/trackers/k.ts (EFBIG: file too large, write); nothing was changed (rolled back)\n',
     );
     assert.deepEqual(tree(root), before);
   });
