@@ -22,7 +22,7 @@ import { setRegistryEntry } from '../registry/edit.js';
 import { readRegistry, REGISTRY_PATH } from '../registry/registry.js';
 import { onProcessEnd } from '../runtime/process_end.js';
 import { temporaryPathFor } from '../util/atomic_write.js';
-import { lockFile } from '../util/file_lock.js';
+import { lockFile, removeAbandonedLock } from '../util/file_lock.js';
 import type { ReleaseLock } from '../util/file_lock.js';
 import {
   contentHash,
@@ -169,13 +169,15 @@ async function lockRegistry(root: string, notify: (line: string) => void): Promi
 
 /**
  * Undoes a transaction a killed process left, if there is one, before a command plans against files it may have
- * left half done (create-new's name checks, init's plan). Takes the lock only when a journal is there.
+ * left half done (create-new's name checks, init's plan). Takes the lock only when a journal is there; removes a
+ * lock a killed process left without one (killed before writing its journal, or after its commit point).
  */
 export async function recoverInterruptedCommit(root: string, notify: (line: string) => void = notifyOnStderr) {
-  if (!existsSync(path.join(root, JOURNAL_PATH))) return;
-  await (
-    await lockRegistry(root, notify)
-  )();
+  const registryFile = path.join(root, REGISTRY_PATH);
+  if (existsSync(path.join(root, JOURNAL_PATH))) {
+    const release = await lockRegistry(root, notify);
+    await release();
+  } else if (existsSync(`${registryFile}.lock`)) await removeAbandonedLock(registryFile, { staleMs: LOCK_MS });
 }
 
 /**

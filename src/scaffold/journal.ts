@@ -10,7 +10,6 @@
  * before. A journal that does not parse was cut while being written, before anything else happened: it is removed.
  * Undoing is idempotent, so a process killed while undoing leaves a journal the next one undoes again.
  */
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
@@ -36,7 +35,7 @@ export interface JournalFile {
   before: string | null;
   /** The mode the file had (kept, and restored with the content); null when it is created. */
   mode: number | null;
-  /** sha256 of the content after: undo touches only a target that holds exactly what the commit wrote. */
+  /** contentHash of the content after: undo touches only a target that holds exactly what the commit wrote. */
   after: string;
 }
 
@@ -51,8 +50,21 @@ export interface Journal {
   files: JournalFile[];
 }
 
+/**
+ * A 53-bit hash of the text (cyrb53) with its length: enough to tell the content a commit wrote from any other a
+ * file may hold (nobody forges these). Not node:crypto, which create-new's start-up does without.
+ */
 export function contentHash(content: string): string {
-  return createHash('sha256').update(content).digest('hex');
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < content.length; i++) {
+    const code = content.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `${content.length}:${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)}`;
 }
 
 /** `file` as the journal records it: relative to the root when inside it, so a moved project still recovers. */

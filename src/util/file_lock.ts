@@ -16,7 +16,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GymnosError } from '../errors.js';
@@ -111,6 +110,18 @@ async function takeOver(lockDir: string, staleMs: number): Promise<boolean> {
   }
 }
 
+/**
+ * Removes the lock on `file` if a killed process left it (its holder gone, or stale), so that nothing is left for
+ * a user to clean up; a lock held by a running process is left alone, without waiting.
+ */
+export async function removeAbandonedLock(file: string, options: { staleMs?: number } = {}): Promise<void> {
+  const { staleMs = 10_000 } = options;
+  const lockDir = `${file}.lock`;
+  if ((await isAbandoned(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))) {
+    await rm(lockDir, { recursive: true, force: true });
+  }
+}
+
 /** Waits for the lock on `file`; resolves to the function that releases it. */
 export async function lockFile(file: string, options: FileLockOptions = {}): Promise<ReleaseLock> {
   const { staleMs = 10_000, timeoutMs = 10_000, onWait } = options;
@@ -148,7 +159,7 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
   // Best effort: without it the lock is still exclusive, only taken over later (once stale) if its holder dies.
   await writeFile(
     path.join(lockDir, OWNER_FILE),
-    JSON.stringify({ pid: process.pid, host: hostname(), id: randomUUID() }),
+    JSON.stringify({ pid: process.pid, host: hostname(), id: `${process.pid}.${Date.now()}.${Math.random()}` }),
   ).catch(() => undefined);
   return holdLock(lockDir, staleMs);
 }
