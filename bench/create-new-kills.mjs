@@ -184,7 +184,8 @@ for (let i = 0; i < kills; i++) {
 rmSync(root, { recursive: true, force: true });
 console.log(
   `create-new kill-fuzz: ${counts.runs} runs (seed ${option('--seed', 1)}), a whole run taking ` +
-    `${typical.fast.toFixed(0)} ms (${typical.slow.toFixed(0)} ms slowed), ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `${typical.fast.toFixed(0)} ms (${typical.slow.toFixed(0)} ms slowed), ` +
+    `${((Date.now() - started) / 1000).toFixed(0)} s in all`,
 );
 console.log(
   `  signals: ${Object.entries(counts.bySignal)
@@ -196,8 +197,8 @@ console.log(
     `${counts.leftLockOrTemp} times`,
 );
 console.log(
-  `  after the next command (gymnos init): as before ${counts.asBefore} (create-new then worked ${counts.retriedOk}), ` +
-    `as after a complete create-new ${counts.asAfter}; undo lines printed ${counts.recoveryLines}`,
+  `  after the next command (gymnos init): as before ${counts.asBefore} ` +
+    `(create-new then worked ${counts.retriedOk}), as after a complete create-new ${counts.asAfter}; undo lines printed ${counts.recoveryLines}`,
 );
 console.log(`  left anything a user must clean up, or a state that is neither: ${counts.violations}`);
 for (const violation of violations) console.log(`  ${violation}`);
