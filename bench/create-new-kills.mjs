@@ -198,7 +198,8 @@ console.log(
 );
 console.log(
   `  after the next command (gymnos init): as before ${counts.asBefore} ` +
-    `(create-new then worked ${counts.retriedOk}), as after a complete create-new ${counts.asAfter}; undo lines printed ${counts.recoveryLines}`,
+    `(create-new then worked ${counts.retriedOk}), as after a complete create-new ${counts.asAfter}; ` +
+    `undo lines printed ${counts.recoveryLines}`,
 );
 console.log(`  left anything a user must clean up, or a state that is neither: ${counts.violations}`);
 for (const violation of violations) console.log(`  ${violation}`);
