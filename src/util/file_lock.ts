@@ -13,8 +13,8 @@
  *   guard is held for a few file operations; one left by a process killed in between is itself stale after
  *   `staleMs`.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,15 +69,24 @@ function holderIsGone(lockDir: string): boolean {
   return owner !== undefined && owner.host === hostname() && owner.pid !== process.pid && !isRunning(owner.pid);
 }
 
-/** True when `mkdir(dir)` created it; false when it exists already. */
-async function createDirectory(dir: string): Promise<boolean> {
+/**
+ * Creates the lock and writes its owner in one synchronous step: a signal handler (which runs between two event
+ * loop turns) then never finds the lock created but not yet its holder's, nor without its owner file.
+ */
+function createLock(lockDir: string): boolean {
   try {
-    await mkdir(dir);
-    return true;
+    mkdirSync(lockDir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
+  try {
+    const id = `${process.pid}.${Date.now()}.${Math.random()}`;
+    writeFileSync(path.join(lockDir, OWNER_FILE), JSON.stringify({ pid: process.pid, host: hostname(), id }));
+  } catch {
+    // Best effort: without it the lock is still exclusive, only taken over later (once stale) if its holder dies.
+  }
+  return true;
 }
 
 async function isStale(dir: string, staleMs: number): Promise<boolean> {
@@ -96,15 +105,16 @@ async function isAbandoned(lockDir: string, staleMs: number): Promise<boolean> {
  */
 async function takeOver(lockDir: string, staleMs: number): Promise<boolean> {
   const guard = `${lockDir}.takeover`;
-  if (!(await createDirectory(guard))) {
-    if (await isStale(guard, staleMs)) await rm(guard, { recursive: true, force: true });
+  // The guard names its holder too, so that one a killed taker left goes at once as well.
+  if (!createLock(guard)) {
+    if (await isAbandoned(guard, staleMs)) await rm(guard, { recursive: true, force: true });
     return false;
   }
   try {
     // Another taker may have replaced the lock since we looked: only a lock still abandoned goes.
-    if (!(await isAbandoned(lockDir, staleMs))) return createDirectory(lockDir);
+    if (!(await isAbandoned(lockDir, staleMs))) return createLock(lockDir);
     await rm(lockDir, { recursive: true, force: true });
-    return await createDirectory(lockDir);
+    return createLock(lockDir);
   } finally {
     await rm(guard, { recursive: true, force: true });
   }
@@ -132,7 +142,7 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
   let waitingSince = Date.now();
   let told = false;
   for (let attempt = 0; ; attempt++) {
-    if (await createDirectory(lockDir)) break;
+    if (createLock(lockDir)) break;
     if ((await isAbandoned(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))) break;
     const owner = readOwner(lockDir);
     const holder = owner
@@ -156,11 +166,7 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
     // Randomized, growing waits, so that many runs started together do not retry in step.
     await sleep(2 + Math.random() * Math.min(50, 2 ** attempt));
   }
-  // Best effort: without it the lock is still exclusive, only taken over later (once stale) if its holder dies.
-  await writeFile(
-    path.join(lockDir, OWNER_FILE),
-    JSON.stringify({ pid: process.pid, host: hostname(), id: `${process.pid}.${Date.now()}.${Math.random()}` }),
-  ).catch(() => undefined);
+  // Synchronously from createLock on: the caller holds the release before any signal handler can run.
   return holdLock(lockDir, staleMs);
 }
 
