@@ -90,7 +90,7 @@ export function writeDurably(file: string, content: string, options: { flag: 'wx
 }
 
 /** Makes a directory's entries (a file created, renamed or removed in it) durable. Best effort. */
-export function syncDirectory(dir: string): void {
+function syncDirectory(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
     try {
@@ -115,11 +115,9 @@ export function writeJournal(root: string, journal: Journal): void {
   syncDirectory(path.dirname(file));
 }
 
-/** The commit point: with the journal gone, the transaction is done. */
+/** The commit point: with the journal gone, the transaction is done (not fsynced: see the commit). */
 export function removeJournal(root: string): void {
-  const file = path.join(root, JOURNAL_PATH);
-  rmSync(file, { force: true });
-  syncDirectory(path.dirname(file));
+  rmSync(path.join(root, JOURNAL_PATH), { force: true });
 }
 
 /** The journal a killed transaction left, `null` for one cut while being written, `undefined` when there is none. */
