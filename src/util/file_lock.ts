@@ -4,8 +4,9 @@
  * (graceful-fs patching `fs`, retry, signal-exit: about a tenth of the command's own time). Shared by the registry
  * commit and the mlflow spool.
  *
- * - The holder writes its pid and host name in `<file>.lock/owner.json`. A lock whose holder is a process of this
- *   host that no longer runs was left by a killed process and is taken over at once.
+ * - The holder writes its pid and host name in `<file>.lock/owner.json`, in the same synchronous step as the mkdir.
+ *   A lock whose holder is a process of this host that no longer runs was left by a killed process (SIGKILL, or a
+ *   signal that ended it without running its exit handlers) and is taken over at once.
  * - While held, the lock's mtime is kept fresh (an unref'd timer), so a long holder is never taken for a dead one.
  *   A lock whose mtime is older than `staleMs` (its holder unknown, on another host, or its pid reused) is taken
  *   over too. Takers go through a guard (`<file>.lock.takeover`, another mkdir) and look again under it: of several
@@ -146,12 +147,12 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
     if ((await isAbandoned(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))) break;
     const owner = readOwner(lockDir);
     const holder = owner
-      ? `process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`}`
+      ? `another process (pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})`
       : 'another process';
     if (Date.now() > deadline) {
       throw new GymnosError(
         'LOCK_TIMEOUT',
-        `${lockDir} is held by ${holder} (remove it if no gymnos command is running)`,
+        `${lockDir} is held by ${holder}; remove it if no gymnos command is running`,
         { kind: 'failure', details: { file: lockDir, timeoutMs, ...(owner && { pid: owner.pid, host: owner.host }) } },
       );
     }
@@ -161,7 +162,7 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
     }
     if (onWait && !told && Date.now() - waitingSince >= WAIT_NOTICE_MS) {
       told = true;
-      onWait(`waiting for ${lockDir}, held by ${holder} (up to ${Math.round(timeoutMs / 1000)} s)`);
+      onWait(`waiting for ${lockDir}, held by ${holder}, for up to ${Math.round(timeoutMs / 1000)} s`);
     }
     // Randomized, growing waits, so that many runs started together do not retry in step.
     await sleep(2 + Math.random() * Math.min(50, 2 ** attempt));

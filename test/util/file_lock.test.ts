@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGymnosError } from '../../src/errors.js';
@@ -113,12 +115,14 @@ describe('lockFile', () => {
     const notices: string[] = [];
     await assert.rejects(
       lockFile(file, { timeoutMs: 1_200, onWait: (line) => notices.push(line) }),
-      new RegExp(`held\\.json\\.lock is held by process ${process.ppid} \\(remove it`),
+      new RegExp(`held\\.json\\.lock is held by another process \\(pid ${process.ppid}\\); remove it`),
     );
     assert.equal(notices.length, 1, notices.join('\n'));
     assert.match(
       notices[0]!,
-      new RegExp(`^waiting for .*held\\.json\\.lock, held by process ${process.ppid} \\(up to 1 s\\)$`),
+      new RegExp(
+        `^waiting for .*held\\.json\\.lock, held by another process \\(pid ${process.ppid}\\), for up to 1 s$`,
+      ),
     );
     rmSync(`${file}.lock`, { recursive: true });
 
@@ -132,5 +136,31 @@ describe('lockFile', () => {
       }),
     );
     assert.deepEqual(quiet, []);
+  });
+
+  test("a lock whose holder was killed is taken over at once; a live holder's is not", async () => {
+    const file = path.join(dir, 'killed.json');
+    const lockModule = pathToFileURL(path.resolve('src/util/file_lock.ts')).href;
+    const loader = pathToFileURL(path.resolve('test/loader/register.mjs')).href;
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        loader,
+        '--input-type=module',
+        '-e',
+        `const { lockFile } = await import(${JSON.stringify(lockModule)});
+await lockFile(${JSON.stringify(file)}); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await once(holder.stdout!, 'data');
+    // Alive, and fresh: another locker waits for it (staleMs is far away).
+    await assert.rejects(lockFile(file, { staleMs: 60_000, timeoutMs: 100 }), /killed\.json\.lock is held by another/);
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    assert.ok(existsSync(`${file}.lock`), 'a SIGKILL leaves the lock behind');
+    const release = await lockFile(file, { staleMs: 60_000, timeoutMs: 100 });
+    await release();
   });
 });
