@@ -208,18 +208,21 @@ async function commitUnderRegistryLock(
     removeDirectories(outerDirs, fs);
   });
   let failure: unknown;
-  /** The file the step in progress writes, for the error message. */
-  let writing = JOURNAL_PATH;
+  // What the step in progress writes, for the error message; undefined while nothing is (an error there is a bug).
+  let writing: string | undefined;
   try {
     for (const dir of missingDirectories(root, path.dirname(path.join(root, REGISTRY_PATH)))) {
+      writing = journalPath(root, dir);
       fs.mkdir(dir);
       outerDirs.push(dir);
     }
+    writing = undefined;
     release = await lockRegistry(root, notify);
     await step('locked');
     const changes = await prepare();
     const pending = changes.filter((change) => change.action !== 'unchanged');
     const planned = planJournal(root, options.operation ?? 'commit', pending);
+    writing = JOURNAL_PATH;
     writeJournal(root, planned.journal);
     journal = planned.journal;
     await step('journal');
@@ -254,7 +257,7 @@ async function commitUnderRegistryLock(
       }
       journal = undefined;
     }
-    if (isGymnosError(error)) throw error;
+    if (isGymnosError(error) || writing === undefined) throw error;
     throw writeFailed(
       `could not write ${writing} (${(error as Error).message}); ${
         undone
