@@ -92,8 +92,16 @@ function missingDirectories(root: string, dir: string): string[] {
  */
 function resolveTarget(root: string, change: PlannedChange): { target: string; mode: number | undefined } {
   const file = path.join(root, change.path);
-  const link = lstatSync(file, { throwIfNoEntry: false });
-  if (!link) return { target: file, mode: undefined };
+  let link;
+  try {
+    link = lstatSync(file);
+  } catch (error) {
+    // Not there (ENOENT), or a file where a directory should be (ENOTDIR): writing it then fails, one line.
+    if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+      return { target: file, mode: undefined };
+    }
+    throw error;
+  }
   let target = file;
   if (link.isSymbolicLink()) {
     try {

@@ -137,14 +137,27 @@ export function readJournal(root: string): Journal | null | undefined {
   }
 }
 
+/** What a path that is not there gives: not there (ENOENT), or a file where a directory should be (ENOTDIR). */
+const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+function isAbsent(error: unknown): boolean {
+  return ABSENT.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
 function readIfPresent(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') {
-      return undefined;
-    }
+    if (isAbsent(error)) return undefined;
     throw error;
+  }
+}
+
+function removeIfPresent(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch (error) {
+    if (!isAbsent(error)) throw error;
   }
 }
 
@@ -163,7 +176,7 @@ export function undoJournal(root: string, journal: Journal): UndoResult {
   for (const entry of [...journal.files].reverse()) {
     const temp = absolute(root, entry.temp);
     const target = absolute(root, entry.target);
-    rmSync(temp, { force: true });
+    removeIfPresent(temp);
     const current = readIfPresent(target);
     // A target without the new content was never renamed over (or is someone else's since): it stays as it is.
     if (current === undefined || contentHash(current) !== entry.after) continue;
@@ -184,7 +197,7 @@ export function undoJournal(root: string, journal: Journal): UndoResult {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // Never created (killed first), or someone else put something in it: either way it is not ours to remove.
-      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
     }
   }
   removeJournal(root);
