@@ -72,9 +72,17 @@ function notifyOnStderr(line: string): void {
   process.stderr.write(`gymnos: ${line}\n`);
 }
 
+/** File-system refusals a user fixes by making the project writable. */
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
 /** A failure while writing (code WRITE_FAILED, kind failure: exit 1). */
 function writeFailed(message: string, cause: unknown, file?: string): GymnosError {
-  return new GymnosError('WRITE_FAILED', message, { kind: 'failure', cause, details: file ? { file } : {} });
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const hint =
+    code && NOT_WRITABLE.has(code)
+      ? 'the project is not writable: make it writable (chmod -R u+w) and retry'
+      : undefined;
+  return new GymnosError('WRITE_FAILED', message, { kind: 'failure', cause, details: file ? { file } : {}, hint });
 }
 
 /** The directories between `root` and `dir` that do not exist yet, outermost first. */
