@@ -10,7 +10,7 @@ import { GymnosError, isGymnosError } from '../errors.js';
 import { createTracker, recoverInterruptedCommit } from '../scaffold/commit.js';
 import { JOURNAL_PATH } from '../scaffold/journal.js';
 import { isGymnosRepository, requireProjectRoot } from '../util/package_root.js';
-import { checkTrackerName, planTracker } from '../scaffold/plan.js';
+import { checkTrackerName, checkTrackerNameAndRegistry, planTracker } from '../scaffold/plan.js';
 import type { PlannedChange } from '../scaffold/plan.js';
 import { checkTemplatesDir, KINDS, unknownKind } from '../scaffold/templates.js';
 import { EXIT } from './exit_codes.js';
@@ -160,7 +160,9 @@ export async function runCreateNew(
     warnings: outcome.warnings,
     templatesDir: options.templates,
   };
-  // For real, the name is checked and the plan made under the registry lock: see createTracker.
+  // For real, the name is checked and the plan made under the registry lock (see createTracker); a bad name or an
+  // unreadable registry is said first, as such, whether or not the project can be written to.
+  if (!options.dryRun) checkTrackerNameAndRegistry(root, name);
   const { plan, changes } = options.dryRun
     ? await planTracker(planOptions).then((dry) => ({ plan: dry, changes: dry.changes }))
     : await createTracker(planOptions, { notify: notice });

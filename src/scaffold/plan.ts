@@ -73,6 +73,16 @@ function trackerFiles(name: string): string[] {
  * and whether the name is an existing tracker of this project (which only --force may replace).
  */
 export function checkTrackerName(root: string, name: string, force = false): { registry: Registry; existing: boolean } {
+  const registry = checkTrackerNameAndRegistry(root, name);
+  return checkTrackerNameAgainst(root, name, registry, force);
+}
+
+/**
+ * The checks that do not depend on what other runs are writing: the name's shape, the built-ins, and a registry
+ * that can be read and parsed. create-new makes them before it takes the lock, so that a bad name or registry is
+ * reported as such even in a project it could not write to.
+ */
+export function checkTrackerNameAndRegistry(root: string, name: string): Registry {
   const problem = trackerNameProblem(name);
   if (problem) throw new GymnosError('NAME_INVALID', `invalid tracker name: ${problem}`, { details: { name } });
   if (isBuiltinTracker(name)) {
@@ -84,7 +94,15 @@ export function checkTrackerName(root: string, name: string, force = false): { r
       },
     );
   }
-  const registry = readRegistry(root);
+  return readRegistry(root);
+}
+
+function checkTrackerNameAgainst(
+  root: string,
+  name: string,
+  registry: Registry,
+  force: boolean,
+): { registry: Registry; existing: boolean } {
   const entry = registry.entries.get(name);
   const target = registryTarget(name, trackerClassName(name));
   if (entry && entry.target !== target) {
