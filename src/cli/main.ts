@@ -170,7 +170,7 @@ Exit codes: 0 every tracker resolves, 1 some do not, 2 the registry is not valid
     .option('--where <key=value>', 'only runs with this param value (repeatable; all must hold)', collect)
     .option('--plot <metric>', 'draw this metric of every run as a text chart (repeatable)', collect)
     .option('--json', 'print one JSON document on stdout')
-    .option('--no-cache', 'read every run from its start (the summary cache reads only what was appended)')
+    .option('--no-cache', 'read every run from its start, ignoring the summary cache and the summaries trackers wrote')
     .addHelpText(
       'after',
       `
@@ -202,6 +202,7 @@ error (a bad flag, a logdir that does not exist).`,
     .option('--run <pattern>', 'only runs whose id matches this glob (sweep/*) or /regex/')
     .option('--where <key=value>', 'only runs with this param value (repeatable; all must hold)', collect)
     .option('--json', 'print one JSON document (file, size, counts, warnings) on stdout')
+    .option('--no-cache', 'read every run from its start, ignoring the summaries trackers wrote (summary.json)')
     .addHelpText(
       'after',
       `

@@ -12,6 +12,8 @@ export interface ReportOptions {
   run?: string;
   where?: string[];
   json?: boolean;
+  /** commander's --no-cache */
+  cache?: boolean;
 }
 
 export async function runReport(logdirs: string[], options: ReportOptions): Promise<number> {
@@ -21,6 +23,7 @@ export async function runReport(logdirs: string[], options: ReportOptions): Prom
     title: options.title,
     run: options.run,
     where: options.where,
+    sidecars: options.cache !== false,
   });
   for (const warning of result.warnings) printError(warning);
   if (options.json) printJson(result);

@@ -119,7 +119,15 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
   const sampleMetrics = options.json ? [] : plots;
   const sample = sampleMetrics.length > 0 ? { metrics: sampleMetrics, points: tty ? 240 : 120 } : undefined;
   const cacheDir = options.cache === false ? undefined : defaultCacheDir();
-  const listed: ListedRun[] = await listRuns({ logdirs, run: options.run, where: options.where, sample, cacheDir });
+  const sidecars = options.cache !== false;
+  const listed: ListedRun[] = await listRuns({
+    logdirs,
+    run: options.run,
+    where: options.where,
+    sample,
+    cacheDir,
+    sidecars,
+  });
   const compare = compareRuns(sortKey, mode);
   listed.sort((a, b) => (options.desc ? -1 : 1) * compare(a.summary, b.summary));
   const runs = listed.map((run) => run.summary);

@@ -29,6 +29,8 @@ export interface ReportRun {
 export interface CollectOptions extends RunSelection {
   /** Points drawn per chart, shared by its series (each series gets at least 150, at most 2000). */
   pointsPerChart?: number;
+  /** False: read every run from its start, ignoring the summaries jsonl trackers write (`summary.json`). */
+  sidecars?: boolean;
 }
 
 /** Media larger than this stay out of the page (the run's directory still has them). */

@@ -24,6 +24,19 @@ const LAST = 3;
 /** Per kept point: its index in the series, step, value, time. */
 const FIELDS = 4;
 const SLOTS = 4 * FIELDS;
+/** Buckets of storage a sampler starts with; it doubles up to its capacity (most series are short). */
+const INITIAL_STORAGE = 16;
+
+/** A sampler's state as plain data, so a tracker can save it beside its run and a reader go on from it. */
+export interface SamplerSnapshot {
+  buckets: number;
+  count: number;
+  width: number;
+  inLast: number;
+  total: number;
+  /** Base64 of the used part of the bucket data (little-endian doubles). */
+  data: string;
+}
 
 export class SeriesSampler {
   readonly #capacity: number;
@@ -36,7 +49,42 @@ export class SeriesSampler {
 
   constructor(buckets = 1024) {
     this.#capacity = Math.max(2, buckets - (buckets % 2));
-    this.#data = new Float64Array(this.#capacity * SLOTS);
+    this.#data = new Float64Array(Math.min(this.#capacity, INITIAL_STORAGE) * SLOTS);
+  }
+
+  /** The bucket count it was made with (a snapshot only continues a sampler of the same count). */
+  get buckets(): number {
+    return this.#capacity;
+  }
+
+  snapshot(): SamplerSnapshot {
+    const used = this.#data.subarray(0, this.#count * SLOTS);
+    return {
+      buckets: this.#capacity,
+      count: this.#count,
+      width: this.#width,
+      inLast: this.#inLast,
+      total: this.#total,
+      data: Buffer.from(used.buffer, used.byteOffset, used.byteLength).toString('base64'),
+    };
+  }
+
+  /** A sampler that goes on exactly where the snapshot's stopped; undefined for a snapshot that does not fit. */
+  static restore(snapshot: SamplerSnapshot): SeriesSampler | undefined {
+    const sampler = new SeriesSampler(snapshot.buckets);
+    const bytes = Buffer.from(snapshot.data, 'base64');
+    const { count, width, inLast, total } = snapshot;
+    if (sampler.#capacity !== snapshot.buckets || bytes.length !== count * SLOTS * 8 || count > snapshot.buckets) {
+      return undefined;
+    }
+    if (![count, width, inLast, total].every((n) => Number.isInteger(n) && n >= 0)) return undefined;
+    sampler.#data = new Float64Array(Math.max(count, Math.min(sampler.#capacity, INITIAL_STORAGE)) * SLOTS);
+    new Uint8Array(sampler.#data.buffer).set(bytes);
+    sampler.#count = count;
+    sampler.#width = width;
+    sampler.#inLast = inLast;
+    sampler.#total = total;
+    return sampler;
   }
 
   add(step: number, value: number, time: number): void {
@@ -45,6 +93,7 @@ export class SeriesSampler {
     const data = this.#data;
     if (this.#count === 0 || this.#inLast === this.#width) {
       if (this.#count === this.#capacity) this.#mergePairs();
+      else if ((this.#count + 1) * SLOTS > this.#data.length) this.#grow();
       const base = this.#count++ * SLOTS;
       for (let slot = 0; slot < 4; slot++) {
         const at = base + slot * FIELDS;
@@ -61,6 +110,12 @@ export class SeriesSampler {
     set(data, base + LAST * FIELDS, index, step, value, time);
     if (value < data[base + LOW * FIELDS + 2]!) set(data, base + LOW * FIELDS, index, step, value, time);
     if (value > data[base + HIGH * FIELDS + 2]!) set(data, base + HIGH * FIELDS, index, step, value, time);
+  }
+
+  #grow(): void {
+    const larger = new Float64Array(Math.min(this.#capacity, (this.#data.length / SLOTS) * 2) * SLOTS);
+    larger.set(this.#data);
+    this.#data = larger;
   }
 
   /** Halves the buckets: bucket i takes buckets 2i and 2i+1. */

@@ -9,9 +9,10 @@ import type { SampledSeries } from './downsample.js';
 import { readJsonObject } from './jsonl_reader.js';
 import { matchesParams, parseWhere, runIdMatcher } from './query.js';
 import type { ParamCondition } from './query.js';
+import { readSidecar } from './sidecar.js';
 import { summarizeRun } from './summary.js';
-import type { RunSummary, SummaryStore } from './summary.js';
-import type { RunFile, RunVisitor } from './types.js';
+import type { RunSummary, SummaryState, SummaryStore } from './summary.js';
+import type { ResumeAt, RunFile, RunVisitor } from './types.js';
 
 export interface RunSelection {
   logdirs: readonly string[];
@@ -28,6 +29,8 @@ export interface ListRunsOptions extends RunSelection {
   media?: boolean;
   /** A cache of summaries (used when nothing is sampled): a listing reads only what was appended since. */
   cache?: SummaryStore;
+  /** False: ignore the summaries jsonl trackers write beside their runs (sidecar.ts) and read every file. */
+  sidecars?: boolean;
 }
 
 export interface ListedRun {
@@ -78,10 +81,46 @@ export function readListedRun(location: RunLocation, options: Omit<ListRunsOptio
     },
   };
   const sampling = wanted !== undefined || options.media === true;
-  const summary = summarizeRun(location, sampling ? also : undefined, options.cache);
+  const seed = sidecarSeed(location, options, samplers, media);
+  const summary = summarizeRun(location, sampling ? also : undefined, options.cache, seed);
   const series: Record<string, SampledSeries> = {};
   for (const [name, values] of samplers) series[name] = values.finish(options.sample!.points);
   return { summary, series, media: [...media.values()] };
+}
+
+/**
+ * The state a jsonl run's sidecar gives, with the samplers and media it holds put in place; undefined when there
+ * is no valid sidecar, or when it lacks the samples asked for (then the file is read in full).
+ */
+function sidecarSeed(
+  location: RunLocation,
+  options: Omit<ListRunsOptions, keyof RunSelection>,
+  samplers: Map<string, SeriesSampler>,
+  media: Map<string, RunFile>,
+): { state: SummaryState; resume: ResumeAt } | undefined {
+  if (location.trackers[0] !== 'jsonl' || options.sidecars === false) return undefined;
+  const sidecar = readSidecar(location.dir);
+  if (sidecar === undefined) return undefined;
+  const wanted = options.sample?.metrics;
+  if (wanted !== undefined) {
+    if (sidecar.samples === null) return undefined;
+    const names = wanted === 'all' ? Object.keys(sidecar.state.metrics) : wanted;
+    for (const name of names) {
+      if (!(name in sidecar.state.metrics)) continue; // a metric the run never logged
+      const snapshot = sidecar.samples[name];
+      const sampler =
+        snapshot && snapshot.buckets === new SeriesSampler(options.sample!.buckets).buckets
+          ? SeriesSampler.restore(snapshot)
+          : undefined;
+      if (sampler === undefined) {
+        samplers.clear();
+        return undefined;
+      }
+      samplers.set(name, sampler);
+    }
+  }
+  if (options.media) for (const file of sidecar.media) media.set(`${file.kind}/${file.name}`, file);
+  return { state: sidecar.state, resume: sidecar.resume };
 }
 
 /** Visits one selected run after another: memory holds one run's summary and samples at a time, plus results. */

@@ -41,14 +41,19 @@ function dataBytes(location: RunLocation): number {
 
 function readOne(location: RunLocation, options: PerRun): ListedRun {
   const cache = options.cacheDir === undefined ? undefined : new SummaryCache(options.cacheDir);
-  return readListedRun(location, { sample: options.sample, media: options.media, cache });
+  return readListedRun(location, { sample: options.sample, media: options.media, cache, sidecars: options.sidecars });
 }
 
 /** Every selected run, read on up to `threads` threads, in discovery order, filtered by params. */
 export async function listRuns(options: ParallelListOptions): Promise<ListedRun[]> {
   const { locations, conditions } = selectRunLocations(options);
   const candidates = locations.filter((location) => mayMatch(location, conditions));
-  const perRun: PerRun = { sample: options.sample, media: options.media, cacheDir: options.cacheDir };
+  const perRun: PerRun = {
+    sample: options.sample,
+    media: options.media,
+    cacheDir: options.cacheDir,
+    sidecars: options.sidecars,
+  };
   const total = candidates.reduce((sum, location) => sum + dataBytes(location), 0);
   const threads = Math.min(options.threads ?? os.availableParallelism(), candidates.length);
   const results =

@@ -111,12 +111,20 @@ export interface SummaryStore {
 
 /**
  * One pass over a run. `also`: a visitor that sees every event too (a sampler for charts). `store`: a cache of
- * summaries for jsonl and csv runs (append-only files), resumed from where the last read stopped.
+ * summaries for jsonl and csv runs (append-only files), resumed from where the last read stopped. `seed`: a
+ * state to go on from, valid up to `resume` (a jsonl run's sidecar, see sidecar.ts); `also` has seen it too.
  */
-export function summarizeRun(location: RunLocation, also?: RunVisitor, store?: SummaryStore): RunSummary {
+export function summarizeRun(
+  location: RunLocation,
+  also?: RunVisitor,
+  store?: SummaryStore,
+  seed?: { state: SummaryState; resume: ResumeAt },
+): RunSummary {
   const source = location.trackers[0]!;
   const cacheable = store !== undefined && also === undefined && source !== 'tensorboard';
-  const cached = cacheable ? store.load(location) : undefined;
+  const stored = cacheable ? store.load(location) : undefined;
+  // A tracker's sidecar (`seed`) or the reader's cache: whichever covers more of the file.
+  const cached = seed && (stored === undefined || seed.resume.offset >= stored.resume.offset) ? seed : stored;
   const state = cached?.state ?? emptySummaryState();
   const metrics = state.metrics;
   // The previous metric's record: consecutive points of one name need no lookup.

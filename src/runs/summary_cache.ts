@@ -9,17 +9,17 @@
  * file per run directory. A cache that cannot be read or written is ignored: it only ever saves time.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import type { RunLocation } from './discover.js';
+import { nonFinite, restoreNonFinite, tailBefore } from './sidecar.js';
 import type { SummaryState, SummaryStore } from './summary.js';
 import type { ResumeAt } from './types.js';
 
 /** Bumped whenever the saved state's meaning changes. */
 const FORMAT = 1;
-const TAIL_BYTES = 64;
 
 interface CacheEntry {
   format: number;
@@ -39,18 +39,6 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 function dataFile(location: RunLocation): string {
   return path.join(location.dir, location.trackers[0] === 'csv' ? 'metrics.csv' : 'events.jsonl');
-}
-
-function tailBefore(file: string, offset: number): string {
-  const start = Math.max(0, offset - TAIL_BYTES);
-  const bytes = Buffer.alloc(offset - start);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, bytes, 0, bytes.length, start);
-  } finally {
-    closeSync(fd);
-  }
-  return bytes.toString('base64');
 }
 
 export class SummaryCache implements SummaryStore {
@@ -97,18 +85,4 @@ export class SummaryCache implements SummaryStore {
       // A read-only home or a full disk: the next listing reads the run again.
     }
   }
-}
-
-const NON_FINITE_KEY = '$gymnosNonFinite';
-
-/** JSON has no NaN or ±Infinity (a last value may be one): saved as {"$gymnosNonFinite":"NaN"}. */
-function nonFinite(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE_KEY]: String(value) } : value;
-}
-
-function restoreNonFinite(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && NON_FINITE_KEY in value) {
-    return Number((value as Record<string, string>)[NON_FINITE_KEY]);
-  }
-  return value;
 }

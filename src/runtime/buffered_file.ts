@@ -15,7 +15,7 @@ import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync,
 import path from 'node:path';
 import { cancelFlushAtExit, flushAtExit } from './exit_flush.js';
 import type { SyncFlushable } from './exit_flush.js';
-import { runDirectory } from './tracker_params.js';
+import { refuseExistingRun, runDirectory } from './tracker_params.js';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 
 /** Default size at which a buffer is written out: 256 KiB of text (larger buffers promote more garbage). */
@@ -50,6 +50,9 @@ export class BufferedAppendFile implements LineSink {
   readonly #limit: number;
   /** A write that failed during an automatic flush, raised by the next `flushSync`. */
   #error: unknown;
+  /** Bytes in the file: what was there at open (whole lines), then every byte written since. */
+  #written: number;
+  #lost = false;
 
   /**
    * Opens (creates) `path` for appending; nothing that is already there is ever rewritten. `maxBufferBytes`
@@ -60,6 +63,17 @@ export class BufferedAppendFile implements LineSink {
     this.#limit = maxBufferBytes;
     this.#fd = openSync(path, 'a+');
     dropPartialLastLine(this.#fd);
+    this.#written = fstatSync(this.#fd).size;
+  }
+
+  /** The file's length as this writer made it (whole lines only), also after `close`. */
+  get writtenBytes(): number {
+    return this.#written;
+  }
+
+  /** True once a write failed: some lines logged are not in the file. */
+  get lostWrites(): boolean {
+    return this.#lost;
   }
 
   /** Bytes already in the file (at open time this says whether a header is needed). */
@@ -86,7 +100,14 @@ export class BufferedAppendFile implements LineSink {
       const chunk = Buffer.from(this.#buffer, 'utf8');
       this.#buffer = '';
       let offset = 0;
-      while (offset < chunk.length) offset += writeSync(this.#fd, chunk, offset, chunk.length - offset);
+      try {
+        while (offset < chunk.length) offset += writeSync(this.#fd, chunk, offset, chunk.length - offset);
+      } catch (error) {
+        this.#lost = true;
+        throw error;
+      } finally {
+        this.#written += offset;
+      }
     }
     if (earlier !== undefined) throw earlier;
   }
@@ -225,10 +246,24 @@ export class FileRun implements SyncFlushable {
   #error: unknown;
   #closed = false;
 
-  /** Creates the run directory (resuming it if it exists) and starts the timer. `label` names the tracker. */
-  constructor(label: string, logdir: string, runId: string, flushIntervalMs: number) {
+  /** Called after a successful write at process end (a tracker's summary of what is on disk). */
+  afterExitWrite: (() => void) | undefined;
+
+  /**
+   * Creates the run directory and starts the timer. `label` names the tracker. A run this tracker already wrote
+   * (`existing` says whether the directory holds its data) is refused unless `resume` is true: appending to a run
+   * by accident mixes two runs into one.
+   */
+  constructor(
+    label: string,
+    logdir: string,
+    runId: string,
+    flushIntervalMs: number,
+    options: { existing: (dir: string) => boolean; resume: boolean },
+  ) {
     this.#label = label;
     this.dir = runDirectory(label, logdir, runId);
+    refuseExistingRun(label, this.dir, runId, options);
     mkdirSync(this.dir, { recursive: true });
     this.params = new JsonDocument(path.join(this.dir, 'params.json'), readJsonObject(label, this.dir, 'params.json'));
     this.tags = new JsonDocument(path.join(this.dir, 'tags.json'), readJsonObject(label, this.dir, 'tags.json'));
@@ -281,7 +316,9 @@ export class FileRun implements SyncFlushable {
       this.writeOut();
     } catch (error) {
       emitWriteWarning(`${this.#label} run ${this.dir}`, error);
+      return;
     }
+    this.afterExitWrite?.();
   }
 
   #writeOutInBackground(): void {

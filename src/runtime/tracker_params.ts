@@ -2,7 +2,9 @@
  * The checks every built-in tracker applies to what it is given, so that the same mistake gets the same
  * answer from every backend: one numeric-parameter check, and one rule for where a run id may point.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { GymnosError } from '../errors.js';
 
 export interface NumberParamBounds {
   /** The smallest value allowed. */
@@ -32,6 +34,14 @@ export function numberParam(
   return value;
 }
 
+/** A boolean tracker parameter: false when undefined, else a boolean, or a TypeError naming the tracker. */
+export function booleanParam(label: string, name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean')
+    throw new TypeError(`${label}: ${name} must be true or false, got ${describeValue(value)}`);
+  return value;
+}
+
 function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'number') return String(value);
@@ -46,4 +56,23 @@ export function runDirectory(label: string, logdir: string, runId: string): stri
     );
   }
   return path.join(logdir, runId);
+}
+
+/**
+ * A GymnosError (kind conflict, code RUN_EXISTS) when `dir` already holds this tracker's run and `resume` is not
+ * set, naming the directory and the two ways out.
+ */
+export function refuseExistingRun(
+  label: string,
+  dir: string,
+  runId: string,
+  options: { existing: (dir: string) => boolean; resume: boolean },
+): void {
+  if (options.resume || !existsSync(dir) || !options.existing(dir)) return;
+  throw new GymnosError(
+    'RUN_EXISTS',
+    `${label}: run ${JSON.stringify(runId)} already exists (${dir}); pass resume: true to append to it, ` +
+      'or start another run id',
+    { kind: 'conflict', details: { dir, runId, tracker: label } },
+  );
 }

@@ -10,6 +10,8 @@
  * RFC 4180 when they contain a comma, a double quote, a CR or an LF. Assets, images and figures are not
  * kept (as in PyTorch Lightning's CSVLogger); pair it with `jsonl` in a TrackerList for those.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Tracker } from './tracker.js';
 import type { ParamValue, TrackerOptions } from './tracker.js';
 import {
@@ -21,13 +23,15 @@ import {
 } from '../runtime/buffered_file.js';
 import type { LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
-import { numberParam } from '../runtime/tracker_params.js';
+import { booleanParam, numberParam } from '../runtime/tracker_params.js';
 
 export interface CsvTrackerParams extends TrackerOptions {
   /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
   flushIntervalMs?: number;
   /** The buffer is written out when it holds this much text (UTF-16 units, = bytes for ASCII). Default 256 KiB. */
   maxBufferBytes?: number;
+  /** Append to a run whose `metrics.csv` exists; without it, `start` refuses such a run id. Default false. */
+  resume?: boolean;
 }
 
 /** The header row of metrics.csv. */
@@ -44,6 +48,7 @@ export function csvField(text: string): string {
 export class CsvTracker extends Tracker {
   readonly flushIntervalMs: number;
   readonly maxBufferBytes: number;
+  readonly resume: boolean;
   #run: FileRun | undefined;
   #metrics: LineSink = DISCARD_LINES;
   /** Per metric name: `,<name field>,`, the part of the row that never changes. */
@@ -60,6 +65,7 @@ export class CsvTracker extends Tracker {
     this.maxBufferBytes = numberParam('csv', 'maxBufferBytes', params.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, {
       min: 0,
     });
+    this.resume = booleanParam('csv', 'resume', params.resume);
   }
 
   /** `<logdir>/<runId>` once started. */
@@ -68,7 +74,10 @@ export class CsvTracker extends Tracker {
   }
 
   override start(runId: string, logdir: string): void {
-    const run = new FileRun('csv', logdir, runId, this.flushIntervalMs);
+    const run = new FileRun('csv', logdir, runId, this.flushIntervalMs, {
+      existing: (dir) => existsSync(path.join(dir, 'metrics.csv')),
+      resume: this.resume,
+    });
     try {
       const metrics = run.openAppendFile('metrics.csv', this.maxBufferBytes);
       // A resumed run appends to its file: the header is written once, when the file is new.

@@ -8,7 +8,7 @@
  * JSON has no NaN: a non-finite metric value is written as the string "NaN", "Infinity" or "-Infinity", and
  * every other value is a number, so a reader can tell. `readJsonlEvents` decodes them back.
  */
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tracker, describeFigure } from './tracker.js';
@@ -21,15 +21,19 @@ import {
   safeFileName,
   stringifyJson,
 } from '../runtime/buffered_file.js';
-import type { LineSink } from '../runtime/buffered_file.js';
+import type { BufferedAppendFile, LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
-import { numberParam } from '../runtime/tracker_params.js';
+import { RunSummaryWriter } from '../runtime/run_summary.js';
+import type { MetricRecord } from '../runtime/run_summary.js';
+import { booleanParam, numberParam } from '../runtime/tracker_params.js';
 
 export interface JsonlTrackerParams extends TrackerOptions {
   /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
   flushIntervalMs?: number;
   /** The buffer is written out when it holds this much text (UTF-16 units, = bytes for ASCII). Default 256 KiB. */
   maxBufferBytes?: number;
+  /** Append to a run whose `events.jsonl` exists; without it, `start` refuses such a run id. Default false. */
+  resume?: boolean;
 }
 
 /** One line of `events.jsonl`, as `readJsonlEvents` returns it (non-finite metric values decoded). */
@@ -52,10 +56,17 @@ type FileKind = 'asset' | 'image' | 'figure';
 export class JsonlTracker extends Tracker {
   readonly flushIntervalMs: number;
   readonly maxBufferBytes: number;
+  readonly resume: boolean;
   #run: FileRun | undefined;
   #events: LineSink = DISCARD_LINES;
-  /** Per metric name: `,"kind":"metric","name":<json>,"value":`, the part of the line that never changes. */
-  readonly #metricMiddles = new Map<string, string>();
+  #eventsFile: BufferedAppendFile | undefined;
+  /** What summary.json will hold (runtime/run_summary.ts). */
+  #summary = new RunSummaryWriter();
+  /**
+   * Per metric name: `,"kind":"metric","name":<json>,"value":` (the part of the line that never changes) and
+   * its summary record, found with one lookup.
+   */
+  readonly #metrics = new Map<string, { middle: string; record: MetricRecord }>();
   #headTime = -1;
   #head = '';
   /** File writes in flight; `flush()` waits for them. */
@@ -73,6 +84,7 @@ export class JsonlTracker extends Tracker {
     this.maxBufferBytes = numberParam('jsonl', 'maxBufferBytes', params.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, {
       min: 0,
     });
+    this.resume = booleanParam('jsonl', 'resume', params.resume);
   }
 
   /** `<logdir>/<runId>` once started. */
@@ -81,21 +93,31 @@ export class JsonlTracker extends Tracker {
   }
 
   override start(runId: string, logdir: string): void {
-    const run = new FileRun('jsonl', logdir, runId, this.flushIntervalMs);
+    const run = new FileRun('jsonl', logdir, runId, this.flushIntervalMs, {
+      existing: (dir) => existsSync(path.join(dir, 'events.jsonl')),
+      resume: this.resume,
+    });
     try {
-      this.#events = run.openAppendFile('events.jsonl', this.maxBufferBytes);
+      const events = run.openAppendFile('events.jsonl', this.maxBufferBytes);
+      this.#summary.resume(run.dir, events.sizeOnDisk);
+      this.#events = this.#eventsFile = events;
     } catch (error) {
       run.close(); // stops the timer and the exit hook
       throw error;
     }
+    // A process that ends without end() still leaves a summary of what it wrote.
+    run.afterExitWrite = () => this.#saveSummary();
     this.#run = run;
   }
 
   override logMetric(name: string, value: number, step = 0): void {
-    let middle = this.#metricMiddles.get(name);
-    if (middle === undefined) {
-      middle = ',"kind":"metric","name":' + JSON.stringify(name) + ',"value":';
-      if (this.#metricMiddles.size < MAX_CACHED_NAMES) this.#metricMiddles.set(name, middle);
+    let metric = this.#metrics.get(name);
+    if (metric === undefined) {
+      metric = {
+        middle: ',"kind":"metric","name":' + JSON.stringify(name) + ',"value":',
+        record: this.#summary.record(name),
+      };
+      if (this.#metrics.size < MAX_CACHED_NAMES) this.#metrics.set(name, metric);
     }
     // Many calls fall in the same millisecond: the line's head is rebuilt only when the clock moves.
     const now = Date.now();
@@ -105,18 +127,24 @@ export class JsonlTracker extends Tracker {
     }
     // value - value is 0 exactly when value is finite; NaN and ±Infinity become "NaN", "Infinity", "-Infinity".
     const text = value - value !== 0 ? '"' + value + '"' : needsNumberText(value) ? finiteNumberText(value) : value;
-    this.#events.append(this.#head + step + middle + text + '}\n');
+    this.#events.append(this.#head + step + metric.middle + text + '}\n');
+    this.#summary.point(metric.record, step, value, now);
   }
 
   override logParam(name: string, value: ParamValue): void {
     const json = stringifyJson(value);
-    this.#run?.params.set(name, JSON.parse(json)); // a snapshot: the caller may mutate its object later
-    this.#events.append(eventLine(Date.now(), 'param', name, json));
+    const snapshot: unknown = JSON.parse(json); // the caller may mutate its object later
+    this.#run?.params.set(name, snapshot);
+    const time = Date.now();
+    this.#events.append(eventLine(time, 'param', name, json));
+    this.#summary.param(name, snapshot, time);
   }
 
   override logTag(key: string, value: string): void {
     this.#run?.tags.set(key, value);
-    this.#events.append(eventLine(Date.now(), 'tag', key, JSON.stringify(value)));
+    const time = Date.now();
+    this.#events.append(eventLine(time, 'tag', key, JSON.stringify(value)));
+    this.#summary.tag(key, value, time);
   }
 
   override logAsset(name: string, filePath: string): void {
@@ -148,8 +176,27 @@ export class JsonlTracker extends Tracker {
   override end(error?: unknown): void {
     const run = this.#run;
     if (!run) return;
-    this.#events.append(eventLine(Date.now(), 'status', 'run', error === undefined ? '"finished"' : '"failed"'));
+    const time = Date.now();
+    const status = error === undefined ? 'finished' : 'failed';
+    this.#events.append(eventLine(time, 'status', 'run', '"' + status + '"'));
+    this.#summary.status(status, time);
     run.close();
+    this.#saveSummary();
+  }
+
+  /** summary.json for every line on disk; none when a write was lost (readers then read the file). */
+  #saveSummary(): void {
+    const file = this.#eventsFile;
+    if (!this.#run || !file) return;
+    try {
+      if (file.lostWrites || file.buffered > 0) this.#summary.invalidate();
+      this.#summary.save(this.#run.dir, file.writtenBytes);
+    } catch (error) {
+      process.emitWarning(`jsonl: ${this.#run.dir}/summary.json was not written: ${(error as Error).message}`, {
+        type: 'GymnosWarning',
+        code: 'GYMNOS_WRITE_FAILED',
+      });
+    }
   }
 
   /**
@@ -172,6 +219,7 @@ export class JsonlTracker extends Tracker {
         try {
           await write(path.join(runDir, relative));
           this.#events.append(eventLine(time, kind, name, JSON.stringify(relative)));
+          this.#summary.file(kind, name, relative, time);
           return;
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

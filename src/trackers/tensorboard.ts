@@ -12,7 +12,7 @@
  * unref'ed), `flush()` and `end()` write it out asynchronously; a buffer that fills up between two flushes is
  * written synchronously, so memory stays bounded (about `bufferBytes`) however fast the loop logs.
  */
-import { close, closeSync, mkdirSync, openSync, write, writeSync } from 'node:fs';
+import { close, closeSync, mkdirSync, openSync, readdirSync, write, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +37,7 @@ import {
 } from '../runtime/tf_event.js';
 import type { HparamValue } from '../runtime/tf_event.js';
 import { frameTfRecord } from '../runtime/tfrecord.js';
-import { numberParam, runDirectory } from '../runtime/tracker_params.js';
+import { booleanParam, numberParam, refuseExistingRun, runDirectory } from '../runtime/tracker_params.js';
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
@@ -49,6 +49,8 @@ export interface TensorboardTrackerParams extends TrackerOptions {
    * once, synchronously: this bounds the memory the tracker holds.
    */
   bufferBytes?: number;
+  /** Add an event file to a run directory that has some (TensorBoard shows them as one run). Default false. */
+  resume?: boolean;
 }
 
 interface PendingImage {
@@ -73,6 +75,7 @@ let fileCounter = 0;
 export class TensorboardTracker extends Tracker {
   readonly flushIntervalMs: number;
   readonly bufferBytes: number;
+  readonly resume: boolean;
 
   #file: string | undefined;
   #fd: number | undefined;
@@ -101,6 +104,7 @@ export class TensorboardTracker extends Tracker {
     });
     const bufferBytes = numberParam(LABEL, 'bufferBytes', params.bufferBytes, DEFAULT_BUFFER_BYTES, { min: 0 });
     this.bufferBytes = Math.max(MIN_BUFFER_BYTES, Math.floor(bufferBytes));
+    this.resume = booleanParam(LABEL, 'resume', params.resume);
     this.#buffer = new Uint8Array(this.bufferBytes);
     this.#view = new DataView(this.#buffer.buffer);
   }
@@ -112,6 +116,11 @@ export class TensorboardTracker extends Tracker {
 
   override start(runId: string, logdir: string): void {
     const dir = path.resolve(runDirectory(LABEL, logdir, runId));
+    // TensorBoard reads every event file of a directory as one run: a second session adds a file to it.
+    refuseExistingRun(LABEL, dir, runId, {
+      existing: (found) => readdirSync(found).some((name) => name.startsWith('events.out.tfevents.')),
+      resume: this.resume,
+    });
     mkdirSync(dir, { recursive: true });
     const seconds = Math.floor(Date.now() / 1000);
     const host = os.hostname();

@@ -28,8 +28,10 @@ for (const kind of ['jsonl', 'csv'] as const) {
       const cache = new SummaryCache(tempDir());
       const log = async (from: number, to: number, scale = 1) => {
         const tracker =
-          kind === 'jsonl' ? new JsonlTracker({ flushIntervalMs: 0 }) : new CsvTracker({ flushIntervalMs: 0 });
-        await tracker.start('r', logdir); // resumes: appends
+          kind === 'jsonl'
+            ? new JsonlTracker({ flushIntervalMs: 0, resume: true })
+            : new CsvTracker({ flushIntervalMs: 0, resume: true });
+        await tracker.start('r', logdir); // appends
         tracker.logParam(`p${from}`, from);
         for (let step = from; step < to; step++) {
           tracker.logMetric('loss', scale * (Math.sin(step) + 2 + step / 7), step);

@@ -157,7 +157,8 @@ describe('csv', () => {
     await first.end();
     const file = path.join(dir, 'run', 'metrics.csv');
     appendFileSync(file, '1,loss,0.');
-    const second = new CsvTracker();
+    assert.throws(() => new CsvTracker().start('run', dir), { code: 'RUN_EXISTS', message: /pass resume: true/ });
+    const second = new CsvTracker({ resume: true });
     second.start('run', dir);
     second.logMetric('loss', 0.5, 1);
     await second.end();

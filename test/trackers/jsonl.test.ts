@@ -142,6 +142,7 @@ describe('jsonl', () => {
       'figures/vega.vl.json',
       'images/sample.png',
       'params.json',
+      'summary.json',
       'tags.json',
     ]);
     assert.equal(readFileSync(path.join(runDir, 'assets/config.yaml'), 'utf8'), 'lr: 0.1\n');
@@ -276,7 +277,15 @@ describe('jsonl', () => {
     await first.end();
     const file = path.join(dir, 'run', 'events.jsonl');
     appendFileSync(file, '{"time":1700000000000,"st');
-    const second = new JsonlTracker();
+    // Without resume: true, an existing run is refused, naming its directory and the way out; nothing changes.
+    const refused = new JsonlTracker();
+    assert.throws(() => refused.start('run', dir), {
+      name: 'GymnosError',
+      code: 'RUN_EXISTS',
+      message: `jsonl: run "run" already exists (${path.join(dir, 'run')}); pass resume: true to append to it, or start another run id`,
+    });
+    assert.ok(readFileSync(file, 'utf8').endsWith('"st'), 'the refused start left the file alone');
+    const second = new JsonlTracker({ resume: true });
     second.start('run', dir);
     second.logMetric('loss', 2, 1);
     await second.end();
@@ -357,7 +366,7 @@ process.exit(3);`,
       optimizer: { name: 'adam', beta: 0.9 },
       epochs: 3,
     });
-    assert.deepEqual(listFiles(path.join(dir, 'run')), ['events.jsonl', 'params.json']);
+    assert.deepEqual(listFiles(path.join(dir, 'run')), ['events.jsonl', 'params.json', 'summary.json']);
   });
 
   test('an asset that cannot be copied is a warning, not an error, and leaves no event', async () => {
@@ -378,7 +387,7 @@ process.exit(3);`,
 
   test('files already in a resumed run are never overwritten', async () => {
     for (const value of [1, 2]) {
-      const tracker = new JsonlTracker();
+      const tracker = new JsonlTracker({ resume: true });
       tracker.start('run', dir);
       tracker.logFigure('fig', { data: [value] });
       await tracker.end();

@@ -241,10 +241,14 @@ describe('tensorboard tracker', () => {
     assert.equal((await eventFiles(path.join(dir, 'inside', 'sweep', 'seed-1'))).length, 1);
   });
 
-  it('gives two trackers of one run distinct files', async () => {
+  it('refuses a run that has event files unless resumed, which adds a distinct file', async () => {
     const first = new TensorboardTracker();
-    const second = new TensorboardTracker();
+    const second = new TensorboardTracker({ resume: true });
     await first.start('twice', path.join(dir, 'twice'));
+    assert.throws(() => new TensorboardTracker().start('twice', path.join(dir, 'twice')), {
+      code: 'RUN_EXISTS',
+      message: /TensorboardTracker: run "twice" already exists .*pass resume: true/,
+    });
     await second.start('twice', path.join(dir, 'twice'));
     await Promise.all([first.end(), second.end()]);
     assert.notEqual(first.file, second.file);

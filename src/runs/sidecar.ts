@@ -1,0 +1,108 @@
+/**
+ * `summary.json`, the summary a jsonl run's tracker writes beside `events.jsonl` (as W&B writes
+ * wandb-summary.json): the very state `gymnos runs` builds by reading the file (per metric its count, first and
+ * last step, last value, min and max; params, tags, files, status), the bounded samples a report draws, and the
+ * last image and figure of each name. Reading 100 million points takes tens of seconds; reading this, a
+ * millisecond.
+ *
+ * A reader trusts it only as far as it matches the data file: it records the byte offset of `events.jsonl` it
+ * covers (whole lines) with the bytes at the file's start and just before that offset. A run appended to after the
+ * sidecar was written (a crash after the last save, a resumed run) is read from the offset on; a file rewritten or
+ * cut shorter does not match and is read in full, as is a run without a sidecar. Cached equals uncached (tested).
+ */
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic_write.js';
+import type { SamplerSnapshot } from './downsample.js';
+import type { SummaryState } from './summary.js';
+import type { ResumeAt, RunFile } from './types.js';
+
+export const SIDECAR_NAME = 'summary.json';
+/** Bumped whenever the saved state's meaning changes. */
+const FORMAT = 1;
+const EDGE_BYTES = 64;
+
+export interface Sidecar {
+  format: number;
+  /** The data file it summarizes, relative to the run directory. */
+  file: 'events.jsonl';
+  resume: ResumeAt;
+  /** Base64 of the file's first bytes and of the bytes just before `resume.offset` (64 at most). */
+  head: string;
+  tail: string;
+  state: SummaryState;
+  /** Per metric, its sampler (see downsample.ts); null when the tracker kept none (too many metric names). */
+  samples: Record<string, SamplerSnapshot> | null;
+  /** The last image and figure of each name, in the order first logged (for a report's pictures). */
+  media: RunFile[];
+}
+
+/** Base64 of `file`'s bytes in [from, to). */
+export function bytesOf(file: string, from: number, to: number): string {
+  const bytes = Buffer.alloc(Math.max(0, to - from));
+  const fd = openSync(file, 'r');
+  try {
+    let read = 0;
+    while (read < bytes.length) {
+      const got = readSync(fd, bytes, read, bytes.length - read, from + read);
+      if (got === 0) break;
+      read += got;
+    }
+    return bytes.subarray(0, read).toString('base64');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function tailBefore(file: string, offset: number): string {
+  return bytesOf(file, Math.max(0, offset - EDGE_BYTES), offset);
+}
+
+function headOf(file: string, offset: number): string {
+  return bytesOf(file, 0, Math.min(offset, EDGE_BYTES));
+}
+
+/** The run's sidecar when it matches its `events.jsonl`, else undefined (absent, stale beyond repair, unreadable). */
+export function readSidecar(dir: string): Sidecar | undefined {
+  try {
+    const sidecar = JSON.parse(readFileSync(path.join(dir, SIDECAR_NAME), 'utf8'), restoreNonFinite) as Sidecar;
+    if (sidecar.format !== FORMAT || sidecar.file !== 'events.jsonl') return undefined;
+    const file = path.join(dir, sidecar.file);
+    const { offset } = sidecar.resume;
+    if (!Number.isInteger(offset) || offset < 0 || statSync(file).size < offset) return undefined;
+    if (headOf(file, offset) !== sidecar.head || tailBefore(file, offset) !== sidecar.tail) return undefined;
+    return sidecar;
+  } catch {
+    return undefined; // none, or one that does not parse: the file is read in full
+  }
+}
+
+/** Writes the sidecar of `dir`, covering `events.jsonl` up to `resume.offset` (which must be on disk). */
+export function writeSidecar(dir: string, content: Omit<Sidecar, 'format' | 'file' | 'head' | 'tail'>): void {
+  const file = path.join(dir, 'events.jsonl');
+  const sidecar: Sidecar = {
+    format: FORMAT,
+    file: 'events.jsonl',
+    resume: content.resume,
+    head: headOf(file, content.resume.offset),
+    tail: tailBefore(file, content.resume.offset),
+    state: content.state,
+    samples: content.samples,
+    media: content.media,
+  };
+  writeFileAtomicSync(path.join(dir, SIDECAR_NAME), JSON.stringify(sidecar, nonFinite));
+}
+
+const NON_FINITE_KEY = '$gymnosNonFinite';
+
+/** JSON has no NaN or ±Infinity (a last value may be one): saved as {"$gymnosNonFinite":"NaN"}. */
+export function nonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE_KEY]: String(value) } : value;
+}
+
+export function restoreNonFinite(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && NON_FINITE_KEY in value) {
+    return Number((value as Record<string, string>)[NON_FINITE_KEY]);
+  }
+  return value;
+}
