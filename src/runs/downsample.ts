@@ -90,10 +90,10 @@ export class SeriesSampler {
   add(step: number, value: number, time: number): void {
     if (value - value !== 0) return; // NaN, ±Infinity
     const index = this.#total++;
-    const data = this.#data;
     if (this.#count === 0 || this.#inLast === this.#width) {
       if (this.#count === this.#capacity) this.#mergePairs();
       else if ((this.#count + 1) * SLOTS > this.#data.length) this.#grow();
+      const data = this.#data; // after #grow, which replaces the array
       const base = this.#count++ * SLOTS;
       for (let slot = 0; slot < 4; slot++) {
         const at = base + slot * FIELDS;
@@ -105,6 +105,7 @@ export class SeriesSampler {
       this.#inLast = 1;
       return;
     }
+    const data = this.#data;
     const base = (this.#count - 1) * SLOTS;
     this.#inLast++;
     set(data, base + LAST * FIELDS, index, step, value, time);

@@ -153,6 +153,7 @@ export function summarizeRun(
   const visitor: RunVisitor = {
     metric(name, step, value, time, at) {
       state.points++;
+      state.ended = null; // points after an end record: the run was resumed and has not ended again
       let metric = name === lastName ? lastMetric : metrics[name];
       if (metric === undefined) {
         metric = {

@@ -10,7 +10,9 @@
  * more writes none, and a report reads its file instead.
  */
 import { SeriesSampler } from '../runs/downsample.js';
-import { readSidecar, writeSidecar } from '../runs/sidecar.js';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { readSidecar, SIDECAR_NAME, writeSidecar } from '../runs/sidecar.js';
 import type { SummaryState, TrackedMetric } from '../runs/summary.js';
 import type { RunFile, RunFileKind } from '../runs/types.js';
 
@@ -46,7 +48,10 @@ export class RunSummaryWriter {
    * covers, and readers read the rest).
    */
   resume(dir: string, size: number): void {
-    if (size === 0) return;
+    if (size === 0) {
+      rmSync(path.join(dir, SIDECAR_NAME), { force: true }); // left by a run whose events.jsonl was deleted
+      return;
+    }
     const sidecar = readSidecar(dir);
     if (sidecar === undefined || sidecar.resume.offset !== size || sidecar.samples === null) {
       this.#valid = false;
@@ -109,6 +114,7 @@ export class RunSummaryWriter {
   point(record: MetricRecord, step: number, value: number, time: number): void {
     this.#event(time);
     this.#state.points++;
+    this.#state.ended = null; // as the reader: points after an end record mean the run was resumed
     const metric = record.summary;
     if (metric.points++ === 0) metric.firstStep = step;
     metric.lastStep = step;

@@ -1,0 +1,163 @@
+/**
+ * summary.json, the summary the jsonl tracker writes beside its run, saves time and nothing else: a listing and a
+ * report read through it equal those read from the file alone and those read through the reader's cache, for a
+ * finished run, a run appended to after its summary (and cut short in the middle of a line), a run still being
+ * written, and a file rewritten under an old summary.
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { collectReportRuns } from '../../src/report/collect.js';
+import { discoverRuns } from '../../src/runs/discover.js';
+import { readListedRun } from '../../src/runs/list.js';
+import type { ListRunsOptions } from '../../src/runs/list.js';
+import { listRuns } from '../../src/runs/parallel.js';
+import { readSidecar } from '../../src/runs/sidecar.js';
+import { SummaryCache } from '../../src/runs/summary_cache.js';
+import { JsonlTracker } from '../../src/trackers/jsonl.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-sidecar-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/** Values of at most 15 significant digits, which every reader parses exactly. */
+const value = (step: number, seed: number) => Math.round((Math.sin(step * seed) + 2 + step / 900) * 1e6) / 1e6;
+
+async function logRun(logdir: string, id: string, from: number, to: number, options: { end?: boolean } = {}) {
+  const tracker = new JsonlTracker({ flushIntervalMs: 0, resume: from > 0 });
+  tracker.start(id, logdir);
+  if (from === 0) {
+    tracker.logParams({ lr: 0.01, layers: [3, 4] });
+    tracker.logTag('team', 'vision');
+    tracker.logFigure('curve', TINY_PNG);
+  }
+  // Enough points that the samplers merge buckets (1024 per series): their state is what the sidecar carries.
+  for (let step = from; step < to; step++) {
+    tracker.logMetric('loss', value(step, 1), step);
+    tracker.logMetric('acc', step % 500 === 7 ? Number.NaN : value(step, 3), step);
+  }
+  tracker.logFigure('curve', TINY_PNG);
+  if (options.end === false) await tracker.flush();
+  else await tracker.end();
+  return tracker;
+}
+
+/** One run read three ways: through its sidecar, from the file alone, from the file through the cache. */
+function readThreeWays(logdir: string, options: Omit<ListRunsOptions, 'logdirs'>) {
+  const cache = new SummaryCache(tempDir());
+  return discoverRuns([logdir]).map((location) => {
+    const sidecar = readListedRun(location, options);
+    const full = readListedRun(location, { ...options, sidecars: false });
+    readListedRun(location, { ...options, sidecars: false, cache }); // fills the cache
+    const cached = readListedRun(location, { ...options, sidecars: false, cache });
+    return { id: location.id, sidecar, full, cached };
+  });
+}
+
+const AS_RUNS = { sample: { metrics: ['loss'], points: 120 } } as const;
+const AS_REPORT = { sample: { metrics: 'all', points: 300 }, media: true } as const;
+
+describe('summary.json', () => {
+  it('equals the file read in full and the cache, finished, appended to, cut short, still being written', async () => {
+    const logdir = tempDir();
+    await logRun(logdir, 'finished', 0, 3000);
+    await logRun(logdir, 'appended', 0, 2000);
+    // A run written on after its summary: a third of the lines, then half a line, are past what it covers.
+    const appended = path.join(logdir, 'appended', 'events.jsonl');
+    const covered = readSidecar(path.join(logdir, 'appended'))!.resume.offset;
+    for (let step = 2000; step < 3000; step++) {
+      appendFileSync(
+        appended,
+        `{"time":1764000000000,"step":${step},"kind":"metric","name":"loss","value":-${step}}\n`,
+      );
+    }
+    appendFileSync(appended, '{"time":1764000000001,"step":3000,"kind":"metric","na');
+    // A run resumed from its summary and still being written (flushed, not ended).
+    await logRun(logdir, 'running', 0, 1500);
+    const running = await logRun(logdir, 'running', 1500, 2600, { end: false });
+
+    assert.equal(readSidecar(path.join(logdir, 'appended'))!.resume.offset, covered, 'still valid for its prefix');
+    for (const options of [AS_RUNS, AS_REPORT, {}]) {
+      for (const { id, sidecar, full, cached } of readThreeWays(logdir, options)) {
+        assert.deepEqual(sidecar, full, `${id}: sidecar = full read`);
+        assert.deepEqual(cached, full, `${id}: cache = full read`);
+      }
+    }
+    const [appendedRun, finishedRun, runningRun] = readThreeWays(logdir, AS_REPORT);
+    assert.equal(appendedRun!.sidecar.summary.truncatedTail, true);
+    assert.equal(appendedRun!.sidecar.summary.metrics.loss!.min, -2999);
+    assert.equal(appendedRun!.sidecar.summary.status, 'running-or-crashed', 'points came after its end record');
+    assert.equal(finishedRun!.sidecar.summary.metrics.acc!.nan, 6);
+    assert.equal(finishedRun!.sidecar.media.length, 1, 'the last figure of the name');
+    assert.equal(finishedRun!.sidecar.series.loss!.total, 3000);
+    assert.equal(runningRun!.sidecar.summary.status, 'running-or-crashed');
+    assert.equal(runningRun!.sidecar.summary.points, 2 * 2600);
+    await running.end();
+    const ended = readSidecar(path.join(logdir, 'running'))!;
+    assert.equal(ended.state.points, 2 * 2600, 'the resumed session went on from the summary it found');
+    assert.equal(ended.resume.offset, readFileSync(path.join(logdir, 'running', 'events.jsonl')).length);
+
+    // The report's data through listRuns on worker threads too, with and without sidecars.
+    const withSidecars = await collectReportRuns({ logdirs: [logdir], pointsPerChart: 900 });
+    const without = await collectReportRuns({ logdirs: [logdir], pointsPerChart: 900, sidecars: false });
+    assert.deepEqual(withSidecars, without);
+    const threaded = await listRuns({ logdirs: [logdir], threads: 2, parallelMinBytes: 0, ...AS_REPORT });
+    assert.deepEqual(
+      threaded,
+      await listRuns({ logdirs: [logdir], threads: 2, parallelMinBytes: 0, sidecars: false, ...AS_REPORT }),
+    );
+  });
+
+  it('is what a listing reads (a damaged middle goes unseen), and is ignored once the file is rewritten', async () => {
+    const logdir = tempDir();
+    await logRun(logdir, 'r', 0, 400);
+    const file = path.join(logdir, 'r', 'events.jsonl');
+    const text = readFileSync(file, 'latin1');
+    const middle = text.indexOf('\n', text.length / 2) + 1;
+    // Same length, a broken line in the middle: the sidecar's edges still match, so the file is not read.
+    writeFileSync(file, text.slice(0, middle) + '#'.repeat(5) + text.slice(middle + 5), 'latin1');
+    const [location] = discoverRuns([logdir]);
+    assert.equal(readListedRun(location!, AS_RUNS).summary.points, 800);
+    assert.throws(() => readListedRun(location!, { ...AS_RUNS, sidecars: false }), { code: 'RUN_FILE_INVALID' });
+    // Rewritten with other values (and another first line, as any new run has): the stale sidecar is not trusted.
+    writeFileSync(file, text.replace(/"value":2/g, '"value":7').replace(/^\{"time":\d/, '{"time":9'));
+    const [read] = readThreeWays(logdir, AS_REPORT);
+    assert.deepEqual(read!.sidecar, read!.full);
+    assert.ok(read!.full.summary.metrics.loss!.max! > 7);
+  });
+
+  it('is written by a process that exits without end(), covering what reached the file', async () => {
+    const logdir = tempDir();
+    const script = path.join(logdir, 'exit.ts');
+    const tracker = path.resolve('src/trackers/jsonl.ts');
+    writeFileSync(
+      script,
+      `import { JsonlTracker } from ${JSON.stringify(tracker)};
+const tracker = new JsonlTracker({ flushIntervalMs: 0 });
+tracker.start('exited', ${JSON.stringify(logdir)});
+for (let step = 0; step < 2000; step++) tracker.logMetric('loss', 1 / (step + 1), step);
+process.exit(0);`,
+    );
+    const { spawnSync } = await import('node:child_process');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const sidecar = readSidecar(path.join(logdir, 'exited'));
+    assert.ok(sidecar, 'summary.json was written at exit');
+    assert.equal(sidecar.state.points, 2000);
+    assert.equal(sidecar.state.ended, null);
+    const [read] = readThreeWays(logdir, AS_REPORT).filter((run) => run.id === 'exited');
+    assert.deepEqual(read!.sidecar, read!.full);
+    assert.ok(existsSync(path.join(logdir, 'exited', 'summary.json')));
+  });
+});
