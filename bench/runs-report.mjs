@@ -1,25 +1,19 @@
 #!/usr/bin/env node
-// Scale benchmark of `gymnos runs` and `gymnos report` (issue 12): R runs × M metrics × S steps of jsonl,
-// generated streaming into a temporary directory (8.5 GB at the default 100 × 10 × 100 000), then
-//   1. `gymnos runs <dir> --metric metric_0` under /usr/bin/time -v: wall, user+sys CPU, peak RSS;
+// Scale benchmark of `gymnos runs` and `gymnos report` (issue 12): R runs × M metrics × S steps logged with the
+// real JsonlTracker (so each run's summary.json is what the tracker writes) into a temporary directory
+// (9.7 GB at the default 100 × 10 × 100 000; one child process per core logs a share of the runs), then, with
+// the trackers' summaries and again without them (crashed runs, files from elsewhere: summary.json moved aside):
+//   1. `gymnos runs <dir> --metric metric_0` under /usr/bin/time -v: wall, user+sys CPU, peak RSS, with an empty
+//      reader cache (cold) and again (warm);
 //   2. `gymnos report <dir> -o report.html` the same, and the file's size;
 //   3. the report opened in Debian's headless Chromium (playwright-core): time from navigation to the page's
 //      ready flag (every chart drawn, controls live), and to a redraw after moving the smoothing slider.
 // Usage: npm run build && node bench/runs-report.mjs [--runs 100] [--metrics 10] [--steps 100000]
-//        [--dir <path>] [--keep]   (--keep: reuse the data in --dir if it was generated with the same sizes)
-import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+//        [--dir <path>] [--keep] [--no-summary | --summary-only]
+//   --keep: reuse the data in --dir if it was generated with the same sizes (and keep it afterwards);
+//   --no-summary: only the figures without summaries; --summary-only: only those with them.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,48 +33,66 @@ const dir = path.resolve(option('dir', path.join(os.tmpdir(), 'gymnos-bench-runs
 const keep = args.includes('--keep');
 const logdir = path.join(dir, 'logs');
 const marker = path.join(dir, 'sizes.json');
-const sizes = JSON.stringify({ runs, metrics, steps });
+const sizes = JSON.stringify({ runs, metrics, steps, writer: 'JsonlTracker' });
+const SIDECAR = 'summary.json';
+const HIDDEN = 'summary.json.bench-hidden';
 
-/** One run's events.jsonl, written in 4 MiB chunks: memory stays flat however long the run. */
-function writeRun(index) {
-  const runDir = path.join(logdir, `sweep/run-${String(index).padStart(3, '0')}`);
-  mkdirSync(runDir, { recursive: true });
-  const lr = 10 ** -(1 + (index % 4));
-  writeFileSync(path.join(runDir, 'params.json'), JSON.stringify({ lr, seed: index, optimizer: 'adam' }, null, 2));
-  const fd = openSync(path.join(runDir, 'events.jsonl'), 'w');
-  let time = 1_764_000_000_000 + index * 3_600_000;
-  let chunk = `{"time":${time},"step":null,"kind":"param","name":"lr","value":${lr}}\n`;
-  const level = new Float64Array(metrics).fill(1);
-  for (let step = 0; step < steps; step++) {
-    if (step % 4 === 0) time += 1; // about 4 steps a millisecond
-    for (let m = 0; m < metrics; m++) {
-      // a noisy decay, printed as JavaScript prints doubles (up to 17 significant digits)
-      level[m] = level[m] * (1 - lr / 1000) + (Math.random() - 0.5) * 0.01;
-      const value = m === 0 ? level[m] : level[m] * (m + 1) + Math.random() * 0.01;
-      chunk += `{"time":${time},"step":${step},"kind":"metric","name":"metric_${m}","value":${value}}\n`;
+const runId = (index) => `sweep/run-${String(index).padStart(3, '0')}`;
+
+/** Logs runs `from` to `to` (exclusive) with the built JsonlTracker: the child's work (`--log-runs from,to`). */
+async function logRuns(from, to) {
+  const { JsonlTracker } = await import(pathToFileURL(path.join(root, 'dist', 'index.js')).href);
+  const names = Array.from({ length: metrics }, (_, m) => `metric_${m}`);
+  for (let index = from; index < to; index++) {
+    const tracker = new JsonlTracker({ flushIntervalMs: 0, maxBufferBytes: 1 << 20 });
+    tracker.start(runId(index), logdir);
+    const lr = 10 ** -(1 + (index % 4));
+    tracker.logParams({ lr, seed: index, optimizer: 'adam' });
+    const level = new Float64Array(metrics).fill(1);
+    for (let step = 0; step < steps; step++) {
+      for (let m = 0; m < metrics; m++) {
+        // a noisy decay, printed as JavaScript prints doubles (up to 17 significant digits)
+        level[m] = level[m] * (1 - lr / 1000) + (Math.random() - 0.5) * 0.01;
+        tracker.logMetric(names[m], m === 0 ? level[m] : level[m] * (m + 1) + Math.random() * 0.01, step);
+      }
     }
-    if (chunk.length > 4 << 20) {
-      writeSync(fd, chunk);
-      chunk = '';
-    }
+    await tracker.end();
   }
-  chunk += `{"time":${time},"step":null,"kind":"status","name":"run","value":"finished"}\n`;
-  writeSync(fd, chunk);
-  closeSync(fd);
 }
 
-function generate() {
+async function generate() {
   if (keep && existsSync(marker) && readFileSync(marker, 'utf8') === sizes) {
     console.log(`reusing ${logdir}`);
     return;
   }
+  if (!existsSync(path.join(root, 'dist', 'index.js'))) throw new Error('run `npm run build` first');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(logdir, { recursive: true });
   const started = Date.now();
-  for (let index = 0; index < runs; index++) writeRun(index);
+  const children = Math.max(1, Math.min(os.availableParallelism(), runs));
+  const shares = Array.from({ length: children }, (_, i) => [
+    Math.floor((i * runs) / children),
+    Math.floor(((i + 1) * runs) / children),
+  ]);
+  await Promise.all(
+    shares.map(
+      ([from, to]) =>
+        new Promise((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [fileURLToPath(import.meta.url), ...args, '--log-runs', `${from},${to}`],
+            {
+              stdio: 'inherit',
+            },
+          );
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`logging runs ${from}-${to} failed`))));
+        }),
+    ),
+  );
   writeFileSync(marker, sizes);
   console.log(
-    `generated ${runs} runs × ${metrics} metrics × ${steps} steps in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `logged ${runs} runs × ${metrics} metrics × ${steps} steps with JsonlTracker in ` +
+      `${((Date.now() - started) / 1000).toFixed(0)} s (${children} processes)`,
   );
 }
 
@@ -159,39 +171,85 @@ async function browserTimes(file) {
   }
 }
 
-generate();
+/** Moves every run's summary.json aside (`hide`) or back. */
+function hideSidecars(hide) {
+  const walk = (current) => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const file = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (hide && entry.name === SIDECAR) renameSync(file, path.join(current, HIDDEN));
+      else if (!hide && entry.name === HIDDEN) renameSync(file, path.join(current, SIDECAR));
+    }
+  };
+  walk(logdir);
+}
+
+const rows = [];
+const row = (step, measured, note = '') =>
+  rows.push([
+    step,
+    measured ? `${measured.wall.toFixed(1)} s` : '',
+    measured ? `${measured.cpu.toFixed(1)} s` : '',
+    measured ? `${measured.rssMiB.toFixed(0)} MiB` : '',
+    note,
+  ]);
+
+async function measure(label) {
+  // Cold: an empty reader cache. Warm: the same listing again, answered from the cache.
+  rmSync(cacheDir, { recursive: true, force: true });
+  for (const state of ['cold', 'warm']) {
+    const listed = timed(['runs', logdir, '--metric', 'metric_0']);
+    const count = listed.stdout.trim().split('\n').length - 1;
+    if (count !== runs) throw new Error(`gymnos runs listed ${count} runs, not ${runs}`);
+    row(`runs, ${state}, ${label}`, listed, state === 'cold' ? 'target ≤ 10 s' : '');
+  }
+  const report = path.join(dir, 'report.html');
+  const written = timed(['report', logdir, '-o', report]);
+  row(`report, ${label}`, written, `file ${(statSync(report).size / 1e6).toFixed(1)} MB (≤ 25 MB); target ≤ 20 s`);
+  const page = await browserTimes(report);
+  if (page.skipped) row(`page, ${label}`, undefined, `skipped: ${page.skipped}`);
+  else {
+    const errors = page.errors.length ? `; errors: ${page.errors.join('; ')}` : '';
+    row(
+      `page, ${label}`,
+      undefined,
+      `interactive ${(page.interactive / 1000).toFixed(2)} s (≤ 3 s), ${page.charts} charts, ` +
+        `smoothing redraw ${page.redraw.toFixed(0)} ms${errors}`,
+    );
+  }
+}
+
+const logging = args.indexOf('--log-runs');
+if (logging !== -1) {
+  const [from, to] = args[logging + 1].split(',').map(Number);
+  await logRuns(from, to);
+  process.exit(0);
+}
+
+await generate();
 const dataBytes = du(logdir);
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 console.log(`data: ${(dataBytes / 1e9).toFixed(2)} GB in ${logdir}`);
-console.log(
-  `machine: ${os.cpus().length} CPUs, load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}, node ${process.version}`,
-);
-// Cold: an empty summary cache, every byte read. Warm: the same listing again, answered from the cache.
-rmSync(cacheDir, { recursive: true, force: true });
-for (const label of ['cold', 'warm']) {
-  const listed = timed(['runs', logdir, '--metric', 'metric_0']);
-  const count = listed.stdout.trim().split('\n').length - 1;
-  console.log(`gymnos runs (${label}): ${figures(listed)}, ${count} runs listed`);
+console.log(`machine: ${os.cpus().length} CPUs, load average ${load()}, node ${process.version}`);
+try {
+  if (!args.includes('--no-summary')) await measure('with summaries');
+  if (!args.includes('--summary-only')) {
+    hideSidecars(true);
+    await measure('without');
+  }
+} finally {
+  hideSidecars(false);
 }
-const report = path.join(dir, 'report.html');
-const written = timed(['report', logdir, '-o', report]);
-const reportBytes = statSync(report).size;
-console.log(`gymnos report: ${figures(written)}, file ${(reportBytes / 1e6).toFixed(1)} MB`);
-const page = await browserTimes(report);
-if (page.skipped) console.log(`browser: skipped, ${page.skipped}`);
-else {
-  const errors = page.errors.length ? `, errors: ${page.errors.join('; ')}` : '';
-  const redraw = `smoothing redraw ${page.redraw.toFixed(0)} ms`;
-  console.log(
-    `Chromium: interactive in ${(page.interactive / 1000).toFixed(2)} s (${page.charts} charts), ${redraw}${errors}`,
-  );
-}
-console.log(
-  `load average after: ${os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`,
+const widths = [0, 1, 2, 3].map((i) =>
+  Math.max(...[['step', 'wall', 'user+sys', 'peak RSS'][i], ...rows.map((r) => r[i])].map((c) => c.length)),
 );
+const line = (cells) => cells.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).join('  ');
+console.log('');
+console.log(line(['step', 'wall', 'user+sys', 'peak RSS', 'notes']));
+for (const cells of rows) console.log(line(cells));
+console.log(`\nload average after: ${load()}`);
 if (!keep) rmSync(dir, { recursive: true, force: true });
