@@ -24,7 +24,6 @@ export interface MemoryFigure {
 export type MemoryTrackerParams = TrackerOptions;
 
 export class MemoryTracker extends Tracker {
-  runId: string | undefined;
   logdir: string | undefined;
   readonly metrics: MemoryMetric[] = [];
   readonly params: Record<string, ParamValue> = {};
@@ -41,8 +40,8 @@ export class MemoryTracker extends Tracker {
     super(params);
   }
 
-  override start(runId: string, logdir: string): void {
-    this.runId = runId;
+  /** The run id is the base class's `runId`. */
+  override start(_runId: string, logdir: string): void {
     this.logdir = logdir;
   }
 

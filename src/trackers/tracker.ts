@@ -23,6 +23,7 @@ import { toJsonValue } from '../runtime/json_value.js';
 import { describeFigure } from '../runtime/figure.js';
 import type { Figure } from '../runtime/figure.js';
 import { nonZeroRank } from '../runtime/rank.js';
+import { generateRunId } from '../runtime/run_id.js';
 
 export type { Figure, DescribedFigure, PlotlySpec, VegaLiteSpec } from '../runtime/figure.js';
 export { describeFigure } from '../runtime/figure.js';
@@ -66,6 +67,7 @@ export class Tracker {
   static readonly [TRACKER_BRAND] = true;
 
   #state: TrackerState = 'idle';
+  #runId: string | undefined;
   #ending: Promise<void> | undefined;
   readonly #active: boolean;
   readonly #nextStep = new Map<string, number>();
@@ -81,13 +83,21 @@ export class Tracker {
     return this.#state;
   }
 
+  /** The id of the run once started: the one given to `start`, or the one generated for it. */
+  get runId(): string | undefined {
+    return this.#runId;
+  }
+
   /** False on a non-zero rank with `rankZeroOnly` on: every hook is then skipped. */
   get active(): boolean {
     return this.#active;
   }
 
-  /** Called once before any log call; may be async. `logdir` is where file-based trackers write. */
-  start(runId: string, logdir: string): void | Promise<void> {
+  /**
+   * Called once before any log call; may be async. `logdir` is where file-based trackers write. Called with
+   * `undefined` as the run id, the tracker gets a new sortable one (`generateRunId`), which `runId` then gives.
+   */
+  start(runId: string | undefined, logdir: string): void | Promise<void> {
     void runId;
     void logdir;
   }
@@ -213,7 +223,8 @@ export class Tracker {
   /** The guard of each hook: lifecycle, argument checks, step resolution and rank zero, around `implementation`. */
   #guards(implementation: (hook: TrackerHook) => AnyHook): Record<TrackerHook, AnyHook> {
     const guards = {
-      start: (runId: string, logdir: string) => {
+      start: (given: string | undefined, logdir: string) => {
+        const runId = given === undefined ? generateRunId() : given;
         requireString('start', 'runId', runId);
         requireString('start', 'logdir', logdir);
         if (this.#state !== 'idle') {
@@ -221,6 +232,7 @@ export class Tracker {
           return undefined;
         }
         this.#state = 'started';
+        this.#runId = runId;
         return this.#active ? implementation('start').call(this, runId, logdir) : undefined;
       },
       flush: () => (this.#state === 'started' && this.#active ? implementation('flush').call(this) : undefined),

@@ -9,6 +9,7 @@
  * Building a list from registered names (`TrackerList.fromSpecs`) is the registry's: see registry/tracker_list.ts,
  * whose subclass is the TrackerList gymnos exports. This layer imports nothing above it.
  */
+import { generateRunId } from '../runtime/run_id.js';
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
@@ -35,8 +36,10 @@ export class TrackerList extends Tracker {
     this.#onError = options.onError;
   }
 
-  override start(runId: string, logdir: string): Promise<void> {
-    return this.#all('start', (tracker) => tracker.start(runId, logdir));
+  /** Every tracker starts the same run: one id is generated for all when none is given (by the base's guard). */
+  override start(runId: string | undefined, logdir: string): Promise<void> {
+    const id = runId ?? generateRunId();
+    return this.#all('start', (tracker) => tracker.start(id, logdir));
   }
 
   override logTag(key: string, value: string): void {
