@@ -46,6 +46,7 @@ export const BUILTIN_PARAM_KEYS = {
     'experimentName',
     'runName',
     'spoolDir',
+    'resume',
     'maxSpoolBytes',
     'maxQueueItems',
     'flushIntervalMs',

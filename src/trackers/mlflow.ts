@@ -11,6 +11,7 @@
  * at most `endTimeoutMs`, then warns about (and reports in `endReport`) what it could not deliver.
  * See docs/trackers/mlflow.md.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { describeFigure } from '../runtime/figure.js';
@@ -30,7 +31,7 @@ import {
 } from './mlflow/limits.js';
 import { Spool } from './mlflow/spool.js';
 import type { SpoolMeta } from './mlflow/spool.js';
-import { numberParam } from '../runtime/tracker_params.js';
+import { booleanParam, numberParam, refuseExistingRun } from '../runtime/tracker_params.js';
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
@@ -60,6 +61,11 @@ export interface MlflowTrackerParams extends TrackerOptions, MlflowConnectionPar
   runName?: string;
   /** Where undelivered data waits. Default: `<logdir>/<runId>/mlflow-spool`. */
   spoolDir?: string;
+  /**
+   * Continue the run of an earlier session of this run id (its spool's `run.json`): the same MLflow run, set back
+   * to RUNNING, its leftovers delivered first. Without it, `start` refuses such a run id. Default false.
+   */
+  resume?: boolean;
   /** Bound of the spool (queued records plus spooled figure files). Default 256 MiB. */
   maxSpoolBytes?: number;
   /** Bound of the memory queue; beyond it what is queued goes to the spool on disk. Default 100 000 items. */
@@ -190,6 +196,7 @@ export class MlflowTracker extends Tracker {
 
   constructor(params: MlflowTrackerParams = {}) {
     super(params);
+    booleanParam('MlflowTracker', 'resume', params.resume);
     this.#params = { ...params };
     const { client, trackingUri } = connection(params);
     this.#client = client;
@@ -227,6 +234,13 @@ export class MlflowTracker extends Tracker {
   }
 
   override async start(runId: string, logdir: string): Promise<void> {
+    const spoolDir = path.resolve(this.#params.spoolDir ?? path.join(logdir, runId, 'mlflow-spool'));
+    // A spool that names a run (run.json) is an earlier session of this run id: continuing it means the same
+    // MLflow run, set back to RUNNING, and is done only when asked.
+    refuseExistingRun('MlflowTracker', spoolDir, runId, {
+      existing: (dir) => existsSync(path.join(dir, 'run.json')),
+      resume: this.#params.resume === true,
+    });
     const startTime = Date.now();
     this.#logdir = logdir;
     const meta: SpoolMeta = {
@@ -239,7 +253,7 @@ export class MlflowTracker extends Tracker {
     };
     const delivery = new MlflowDelivery({
       client: this.#client,
-      spoolDir: path.resolve(this.#params.spoolDir ?? path.join(logdir, runId, 'mlflow-spool')),
+      spoolDir,
       maxSpoolBytes: this.#numbers.maxSpoolBytes,
       meta,
       mode: 'session',

@@ -652,11 +652,16 @@ describe('mlflow: outages never stop training', () => {
     }
   });
 
-  test('the same run id and logdir resume the same MLflow run', async () => {
+  test('the same run id and logdir are refused, and with resume: true continue the same MLflow run', async () => {
     const first = await started({}, 'resumable', server);
     first.logMetric('loss', 1, 0);
     await first.end();
-    const second = await started({}, 'resumable', server);
+    await assert.rejects(started({}, 'resumable', server), {
+      code: 'RUN_EXISTS',
+      message: /MlflowTracker: run "resumable" already exists .*mlflow-spool\); pass resume: true/,
+    });
+    assert.equal(server.runs.size, 1, 'the refused start made no run');
+    const second = await started({ resume: true }, 'resumable', server);
     assert.equal(second.mlflowRunId, first.mlflowRunId);
     second.logMetric('loss', 0.5, 1);
     await second.end();
@@ -670,7 +675,7 @@ describe('mlflow: outages never stop training', () => {
     const capture = captureWarnings();
     try {
       const first = await started({}, 'held', server);
-      const second = await started({}, 'held', server);
+      const second = await started({ resume: true }, 'held', server);
       await nextTick();
       const busy = capture.warnings.find((w) => w.code === 'GYMNOS_MLFLOW_SPOOL_BUSY');
       assert.ok(busy, 'the second session says where it spools instead');
