@@ -156,13 +156,57 @@ export const PAGE_SCRIPT = String.raw`
     return new uPlot(opts, [null].concat(tables), container);
   }
 
+  function drawChart(i) {
+    var metric = data.metrics[i];
+    var container = document.getElementById('chart-' + i);
+    charts.push({ metric: metric, plot: buildChart(metric, container), series: data.series[metric].length });
+  }
+
+  // Bumped by every render, so that a progressive first render stops when a control redraws everything.
+  var renderGeneration = 0;
+
+  /** Redraws every chart now (a control changed). */
   function renderCharts() {
+    renderGeneration++;
     charts.forEach(function (chart) { chart.plot.destroy(); });
-    charts = data.metrics.map(function (metric, i) {
-      var container = document.getElementById('chart-' + i);
-      return { metric: metric, plot: buildChart(metric, container), series: data.series[metric].length };
-    });
+    charts = [];
     window.gymnosReport.charts = charts;
+    for (var i = 0; i < data.metrics.length; i++) drawChart(i);
+    finishFirstRender();
+  }
+
+  var mediaDrawn = false;
+  function finishFirstRender() {
+    if (!mediaDrawn) {
+      mediaDrawn = true;
+      renderMedia();
+    }
+    window.gymnosReport.ready = true;
+  }
+
+  /**
+   * The first render: the charts on screen now (at least one), then the page is interactive, and the others one
+   * per frame, so a report of many runs and metrics answers before every chart is drawn; then the pictures
+   * and figures. The flag ready is set once all are drawn.
+   */
+  function renderChartsProgressively() {
+    var generation = ++renderGeneration;
+    charts = [];
+    window.gymnosReport.charts = charts;
+    var next = 0;
+    var onScreen = function (i) {
+      var box = document.getElementById('chart-' + i).getBoundingClientRect();
+      return box.top < window.innerHeight;
+    };
+    while (next < data.metrics.length && (next === 0 || onScreen(next))) drawChart(next++);
+    var rest = function () {
+      if (generation !== renderGeneration) return;
+      if (next < data.metrics.length) {
+        drawChart(next++);
+        setTimeout(rest, 0);
+      } else finishFirstRender();
+    };
+    setTimeout(rest, 0);
   }
 
   function at(step) {
@@ -344,11 +388,10 @@ export const PAGE_SCRIPT = String.raw`
     }
   }
 
-  window.gymnosReport = { charts: [], ready: false };
+  window.gymnosReport = { charts: [], ready: false, interactive: false };
   renderRunTable();
   renderMetricTables();
-  renderCharts();
-  renderMedia();
+  renderChartsProgressively();
   document.getElementById('only-differing').addEventListener('change', renderRunTable);
   var smoothing = document.getElementById('smoothing');
   smoothing.addEventListener('input', function () {
@@ -373,6 +416,6 @@ export const PAGE_SCRIPT = String.raw`
       });
     }, 100);
   });
-  window.gymnosReport.ready = true;
+  window.gymnosReport.interactive = true;
 })();
 `;
