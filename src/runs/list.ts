@@ -9,7 +9,7 @@ import type { SampledSeries } from './downsample.js';
 import { readJsonObject } from './jsonl_reader.js';
 import { matchesParams, parseWhere, runIdMatcher } from './query.js';
 import type { ParamCondition } from './query.js';
-import { readSidecar } from './sidecar.js';
+import { readSidecar, readSidecarSamples } from './sidecar.js';
 import { summarizeRun } from './summary.js';
 import type { RunSummary, SummaryState, SummaryStore } from './summary.js';
 import type { ResumeAt, RunFile, RunVisitor } from './types.js';
@@ -103,11 +103,12 @@ function sidecarSeed(
   if (sidecar === undefined) return undefined;
   const wanted = options.sample?.metrics;
   if (wanted !== undefined) {
-    if (sidecar.samples === null) return undefined;
+    const samples = readSidecarSamples(location.dir, sidecar);
+    if (samples === undefined) return undefined;
     const names = wanted === 'all' ? Object.keys(sidecar.state.metrics) : wanted;
     for (const name of names) {
       if (!(name in sidecar.state.metrics)) continue; // a metric the run never logged
-      const snapshot = sidecar.samples[name];
+      const snapshot = samples[name];
       const sampler =
         snapshot && snapshot.buckets === new SeriesSampler(options.sample!.buckets).buckets
           ? SeriesSampler.restore(snapshot)

@@ -10,7 +10,7 @@
  * sidecar was written (a crash after the last save, a resumed run) is read from the offset on; a file rewritten or
  * cut shorter does not match and is read in full, as is a run without a sidecar. Cached equals uncached (tested).
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import type { SamplerSnapshot } from './downsample.js';
@@ -18,6 +18,8 @@ import type { SummaryState } from './summary.js';
 import type { ResumeAt, RunFile } from './types.js';
 
 export const SIDECAR_NAME = 'summary.json';
+/** The samples, apart: a listing reads only the small summary.json, a report both. */
+export const SAMPLES_NAME = 'summary.samples.json';
 /** Bumped whenever the saved state's meaning changes. */
 const FORMAT = 1;
 const EDGE_BYTES = 64;
@@ -31,8 +33,11 @@ export interface Sidecar {
   head: string;
   tail: string;
   state: SummaryState;
-  /** Per metric, its sampler (see downsample.ts); null when the tracker kept none (too many metric names). */
-  samples: Record<string, SamplerSnapshot> | null;
+  /**
+   * True when summary.samples.json holds each metric's sampler (see downsample.ts) for the same offset; false
+   * when the tracker kept none (too many metric names).
+   */
+  samples: boolean;
   /** The last image and figure of each name, in the order first logged (for a report's pictures). */
   media: RunFile[];
 }
@@ -77,9 +82,39 @@ export function readSidecar(dir: string): Sidecar | undefined {
   }
 }
 
-/** Writes the sidecar of `dir`, covering `events.jsonl` up to `resume.offset` (which must be on disk). */
-export function writeSidecar(dir: string, content: Omit<Sidecar, 'format' | 'file' | 'head' | 'tail'>): void {
+interface SamplesFile {
+  format: number;
+  offset: number;
+  samples: Record<string, SamplerSnapshot>;
+}
+
+/** The samples saved with `sidecar`, or undefined when there are none for its offset. */
+export function readSidecarSamples(dir: string, sidecar: Sidecar): Record<string, SamplerSnapshot> | undefined {
+  if (!sidecar.samples) return undefined;
+  try {
+    const saved = JSON.parse(readFileSync(path.join(dir, SAMPLES_NAME), 'utf8')) as SamplesFile;
+    return saved.format === FORMAT && saved.offset === sidecar.resume.offset ? saved.samples : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the sidecar of `dir`, covering `events.jsonl` up to `resume.offset` (which must be on disk): the samples
+ * first, so that a summary.json is never newer than the samples it points to.
+ */
+export function writeSidecar(
+  dir: string,
+  content: Omit<Sidecar, 'format' | 'file' | 'head' | 'tail' | 'samples'> & {
+    samples: Record<string, SamplerSnapshot> | null;
+  },
+): void {
   const file = path.join(dir, 'events.jsonl');
+  if (content.samples === null) rmSync(path.join(dir, SAMPLES_NAME), { force: true });
+  else {
+    const saved: SamplesFile = { format: FORMAT, offset: content.resume.offset, samples: content.samples };
+    writeFileAtomicSync(path.join(dir, SAMPLES_NAME), JSON.stringify(saved));
+  }
   const sidecar: Sidecar = {
     format: FORMAT,
     file: 'events.jsonl',
@@ -87,7 +122,7 @@ export function writeSidecar(dir: string, content: Omit<Sidecar, 'format' | 'fil
     head: headOf(file, content.resume.offset),
     tail: tailBefore(file, content.resume.offset),
     state: content.state,
-    samples: content.samples,
+    samples: content.samples !== null,
     media: content.media,
   };
   writeFileAtomicSync(path.join(dir, SIDECAR_NAME), JSON.stringify(sidecar, nonFinite));

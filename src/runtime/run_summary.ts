@@ -12,7 +12,7 @@
 import { SeriesSampler } from '../runs/downsample.js';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { readSidecar, SIDECAR_NAME, writeSidecar } from '../runs/sidecar.js';
+import { readSidecar, readSidecarSamples, SAMPLES_NAME, SIDECAR_NAME, writeSidecar } from '../runs/sidecar.js';
 import type { SummaryState, TrackedMetric } from '../runs/summary.js';
 import type { RunFile, RunFileKind } from '../runs/types.js';
 
@@ -49,15 +49,17 @@ export class RunSummaryWriter {
    */
   resume(dir: string, size: number): void {
     if (size === 0) {
-      rmSync(path.join(dir, SIDECAR_NAME), { force: true }); // left by a run whose events.jsonl was deleted
+      // Left by a run whose events.jsonl was deleted.
+      for (const name of [SIDECAR_NAME, SAMPLES_NAME]) rmSync(path.join(dir, name), { force: true });
       return;
     }
     const sidecar = readSidecar(dir);
-    if (sidecar === undefined || sidecar.resume.offset !== size || sidecar.samples === null) {
+    const samples = sidecar && readSidecarSamples(dir, sidecar);
+    if (sidecar === undefined || samples === undefined || sidecar.resume.offset !== size) {
       this.#valid = false;
       return;
     }
-    for (const [name, snapshot] of Object.entries(sidecar.samples)) {
+    for (const [name, snapshot] of Object.entries(samples)) {
       const sampler = SeriesSampler.restore(snapshot);
       if (sampler === undefined) {
         this.#valid = false;

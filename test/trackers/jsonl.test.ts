@@ -143,6 +143,7 @@ describe('jsonl', () => {
       'images/sample.png',
       'params.json',
       'summary.json',
+      'summary.samples.json',
       'tags.json',
     ]);
     assert.equal(readFileSync(path.join(runDir, 'assets/config.yaml'), 'utf8'), 'lr: 0.1\n');
@@ -366,7 +367,7 @@ process.exit(3);`,
       optimizer: { name: 'adam', beta: 0.9 },
       epochs: 3,
     });
-    assert.deepEqual(listFiles(path.join(dir, 'run')), ['events.jsonl', 'params.json', 'summary.json']);
+    assert.deepEqual(listFiles(path.join(dir, 'run')), ['events.jsonl', 'params.json', 'summary.json', 'summary.samples.json']);
   });
 
   test('an asset that cannot be copied is a warning, not an error, and leaves no event', async () => {
