@@ -110,10 +110,6 @@ function du(target) {
 
 const cacheDir = path.join(dir, 'summary-cache');
 
-function figures({ wall, cpu, rssMiB }) {
-  return `wall ${wall.toFixed(1)} s, user+sys ${cpu.toFixed(1)} s, peak RSS ${rssMiB.toFixed(0)} MiB`;
-}
-
 /** Runs the CLI under GNU time: wall seconds, user+sys seconds, peak RSS in MiB. */
 function timed(cliArgs) {
   const result = spawnSync('/usr/bin/time', ['-v', process.execPath, bin, ...cliArgs], {

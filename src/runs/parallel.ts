@@ -13,6 +13,7 @@ import type { RunLocation } from './discover.js';
 import { mayMatch, readListedRun, selectRunLocations } from './list.js';
 import type { ListedRun, ListRunsOptions } from './list.js';
 import { matchesParams } from './query.js';
+import { SAMPLES_NAME, SIDECAR_NAME } from './sidecar.js';
 import { SummaryCache } from './summary_cache.js';
 
 const WORKER_FLAG = 'gymnosRunReader';
@@ -30,9 +31,17 @@ export interface ParallelListOptions extends Omit<ListRunsOptions, 'cache'> {
 
 type PerRun = Omit<ParallelListOptions, 'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes'>;
 
-function dataBytes(location: RunLocation): number {
+/** Roughly what reading a run costs: its data file, or for a jsonl run with a summary newer than it, the summary. */
+function dataBytes(location: RunLocation, options: PerRun): number {
   const name = { jsonl: 'events.jsonl', csv: 'metrics.csv', tensorboard: '' }[location.trackers[0]!];
   try {
+    if (name === 'events.jsonl' && options.sidecars !== false) {
+      const data = statSync(path.join(location.dir, name));
+      const summary = statSync(path.join(location.dir, options.sample ? SAMPLES_NAME : SIDECAR_NAME), {
+        throwIfNoEntry: false,
+      });
+      return summary && summary.mtimeMs >= data.mtimeMs ? summary.size : data.size;
+    }
     return name ? statSync(path.join(location.dir, name)).size : PARALLEL_MIN_BYTES; // tensorboard: count it big
   } catch {
     return 0;
@@ -54,7 +63,7 @@ export async function listRuns(options: ParallelListOptions): Promise<ListedRun[
     cacheDir: options.cacheDir,
     sidecars: options.sidecars,
   };
-  const total = candidates.reduce((sum, location) => sum + dataBytes(location), 0);
+  const total = candidates.reduce((sum, location) => sum + dataBytes(location, perRun), 0);
   const threads = Math.min(options.threads ?? os.availableParallelism(), candidates.length);
   const results =
     threads <= 1 || total < (options.parallelMinBytes ?? PARALLEL_MIN_BYTES)

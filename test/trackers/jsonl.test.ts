@@ -283,7 +283,9 @@ describe('jsonl', () => {
     assert.throws(() => refused.start('run', dir), {
       name: 'GymnosError',
       code: 'RUN_EXISTS',
-      message: `jsonl: run "run" already exists (${path.join(dir, 'run')}); pass resume: true to append to it, or start another run id`,
+      message:
+        `jsonl: run "run" already exists (${path.join(dir, 'run')}); ` +
+        'pass resume: true to append to it, or start another run id',
     });
     assert.ok(readFileSync(file, 'utf8').endsWith('"st'), 'the refused start left the file alone');
     const second = new JsonlTracker({ resume: true });
@@ -367,7 +369,8 @@ process.exit(3);`,
       optimizer: { name: 'adam', beta: 0.9 },
       epochs: 3,
     });
-    assert.deepEqual(listFiles(path.join(dir, 'run')), ['events.jsonl', 'params.json', 'summary.json', 'summary.samples.json']);
+    const files = ['events.jsonl', 'params.json', 'summary.json', 'summary.samples.json'];
+    assert.deepEqual(listFiles(path.join(dir, 'run')), files);
   });
 
   test('an asset that cannot be copied is a warning, not an error, and leaves no event', async () => {
