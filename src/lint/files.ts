@@ -41,6 +41,22 @@ function isLintable(file: string): boolean {
   );
 }
 
+/** A file tracker's output (events.jsonl, metrics.csv, TensorBoard event files) marks its run directory. */
+function isRunDataFile(name: string): boolean {
+  return name === 'events.jsonl' || name === 'metrics.csv' || name.startsWith('events.out.tfevents.');
+}
+
+/**
+ * The files under run directories: what trackers wrote (params.json, summary.json, figures) is output, not
+ * source, and is never linted (a run logged in the project's ./logs would otherwise fail its lint).
+ */
+function runOutputFiles(all: readonly string[]): Set<string> {
+  const runDirs = new Set<string>();
+  for (const file of all) if (isRunDataFile(path.posix.basename(file))) runDirs.add(path.posix.dirname(file) + '/');
+  if (runDirs.size === 0) return new Set();
+  return new Set(all.filter((file) => [...runDirs].some((dir) => file.startsWith(dir))));
+}
+
 function inNeverLintedDirectory(file: string): boolean {
   const segments = file.split('/');
   segments.pop();
@@ -96,7 +112,8 @@ export async function listProjectFiles(
   const all = [...new Set(listed.map((file) => file.split(path.sep).join('/')))]
     .filter((file) => !inNeverLintedDirectory(file))
     .sort();
-  const lintable = all.filter(isLintable);
+  const runOutput = runOutputFiles(all);
+  const lintable = all.filter((file) => isLintable(file) && !runOutput.has(file));
   const lint = paths.length === 0 ? lintable : await narrow(root, lintable, paths, base);
   return { all, lint, via };
 }

@@ -44,6 +44,19 @@ describe('the files linted', () => {
     assert.ok(!files.all.some((file) => file.startsWith('generated/') || file.includes('dist/')));
   });
 
+  test("a tracker's run directories are output, not linted", async () => {
+    const root = makeProject({
+      'src/a.ts': CLEAN_TS,
+      'logs/run-1/events.jsonl': '',
+      'logs/run-1/summary.json': '{"a":[1,2]}',
+      'logs/run-1/figures/spec.vl.json': '{"b":1}',
+      'logs/sweep/csv-run/metrics.csv': '',
+      'logs/sweep/csv-run/params.json': '{"c":[3,4]}',
+      'logs/notes.md': '# kept\n',
+    });
+    assert.deepEqual((await listProjectFiles(root)).lint, ['logs/notes.md', 'package.json', 'src/a.ts']);
+  });
+
   test('outside git: a glob of the tree, with the same exclusions', async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS, 'dist/built.js': 'x', 'lib/c.cjs': 'module.exports = 1;\n' });
     const files = await listProjectFiles(root);
