@@ -32,16 +32,49 @@ interface PrettierRunOptions {
 /**
  * The worker thread, running the module beside this one: prettier_worker.js once compiled (dist/lint/) or bundled
  * (dist/cli-bundle/, where bin/build.mjs puts it beside the lint chunks). From the TypeScript sources (gymnos's own
- * tests, under tsx) it is prettier_worker.ts, which the worker imports through tsx's API: on Node 20, tsx's
- * `--import` hooks do not reach a worker's entry module.
+ * tests) it is prettier_worker.ts: the test suite's loader, given to node with --import, is inherited by the worker
+ * and compiles its entry as well. tsx's --import hooks do not reach a worker's entry on Node 20, so under tsx the
+ * worker imports it through tsx's API instead, which costs the worker about a second of CPU to load tsx.
  */
-function startWorker(workerData: PrettierWorkerInput): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./prettier_worker.js', import.meta.url), { workerData });
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./prettier_worker.js', import.meta.url));
+  const underTsx = process.execArgv.some((arg) => /[/\\]tsx[/\\]|^(?:--import=)?tsx$/.test(arg));
+  if (!underTsx) return new Worker(new URL('./prettier_worker.ts', import.meta.url));
   const source = JSON.stringify(new URL('./prettier_worker.ts', import.meta.url).href);
   const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const code = `import(${api}).then(({ tsImport }) => tsImport(${source}, ${source}))`;
-  return new Worker(code, { eval: true, execArgv: [], workerData });
+  return new Worker(code, { eval: true, execArgv: [] });
+}
+
+/**
+ * A worker that finished a run waits here, unreferenced (it keeps no process alive), for the next run in this
+ * process: loading Prettier is most of a small run's cost, and a process that lints more than once (the test
+ * suite, a program calling lintProject) pays it once. The worker forgets the Prettier configs it read after each
+ * run, so an edited .prettierrc is seen.
+ */
+let idleWorker: Worker | undefined;
+
+function takeWorker(): Worker {
+  const worker = idleWorker;
+  idleWorker = undefined;
+  if (worker) {
+    worker.ref();
+    return worker;
+  }
+  const started = startWorker();
+  started.once('exit', () => {
+    if (idleWorker === started) idleWorker = undefined;
+  });
+  return started;
+}
+
+function releaseWorker(worker: Worker): void {
+  if (idleWorker) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  idleWorker = worker;
 }
 
 /** Checks (or, with `write`, formats) `files` (relative to `root`) with Prettier on a worker thread. */
@@ -52,7 +85,7 @@ export function runPrettier(
 ): Promise<PrettierOutcome[]> {
   if (files.length === 0) return Promise.resolve([]);
   const ignoreFile = path.join(root, '.prettierignore');
-  const workerData: PrettierWorkerInput = {
+  const input: PrettierWorkerInput = {
     root,
     files,
     write: options.write,
@@ -61,29 +94,26 @@ export function runPrettier(
     ignorePath: existsSync(ignoreFile) ? [ignoreFile] : [],
   };
   return new Promise((resolve, reject) => {
-    const worker = startWorker(workerData);
-    let settled = false;
-    worker.on('message', (message: PrettierWorkerMessage) => {
+    const worker = takeWorker();
+    const settle = (outcome: () => void, reuse: boolean) => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      outcome();
+      if (reuse) releaseWorker(worker);
+      else void worker.terminate();
+    };
+    const onMessage = (message: PrettierWorkerMessage) => {
       if (message.type === 'progress') options.onProgress?.(message.done);
       else if (message.type === 'done') {
-        settled = true;
         options.onProgress?.(files.length);
-        resolve(message.results);
-        void worker.terminate();
-      } else if (message.type === 'crash') {
-        settled = true;
-        reject(new Error(`Prettier failed: ${message.message}`));
-        void worker.terminate();
-      }
-    });
-    worker.on('error', (error) => {
-      if (!settled) reject(error);
-      settled = true;
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`the Prettier worker stopped (exit code ${code})`));
-      settled = true;
-    });
+        settle(() => resolve(message.results), true);
+      } else if (message.type === 'crash')
+        settle(() => reject(new Error(`Prettier failed: ${message.message}`)), false);
+    };
+    const onError = (error: Error) => settle(() => reject(error), false);
+    const onExit = (code: number) =>
+      settle(() => reject(new Error(`the Prettier worker stopped (exit code ${code})`)), false);
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    worker.postMessage(input);
   });
 }
 

@@ -1,15 +1,16 @@
 /**
- * The Prettier worker thread (started by prettier_check.ts): checks, or with `write` formats, its files one by one
- * and posts progress, then the outcomes. Prettier is imported at the first file the content cache does not vouch
- * for, so a run where every file is known loads no Prettier at all.
+ * The Prettier worker thread (started by prettier_check.ts): for each run it is sent, checks, or with `write`
+ * formats, the files one by one and posts progress, then the outcomes. Prettier is imported at the first file the
+ * content cache does not vouch for, so a run where every file is known loads no Prettier at all; it stays loaded
+ * for the next run, whose Prettier configs are read afresh.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { PrettierOutcome } from './prettier_check.js';
 
-/** What prettier_check.ts passes as `workerData`. */
+/** What prettier_check.ts sends for each run. */
 export interface PrettierWorkerInput {
   root: string;
   files: readonly string[];
@@ -67,8 +68,11 @@ function errorOutcome(file: string, error: unknown): PrettierOutcome {
   return { file, status: 'error', message: firstLine, line: loc?.start?.line || 1, column: loc?.start?.column || 1 };
 }
 
+let loaded: Promise<Prettier> | undefined;
+
 async function run(input: PrettierWorkerInput, post: (message: PrettierWorkerMessage) => void): Promise<void> {
-  let loaded: Promise<Prettier> | undefined;
+  // A config an earlier run read may have been edited since.
+  if (loaded) await (await loaded).clearConfigCache();
   const prettier = () => (loaded ??= import('prettier'));
   const results: PrettierOutcome[] = [];
   for (const [index, file] of input.files.entries()) {
@@ -85,7 +89,9 @@ async function run(input: PrettierWorkerInput, post: (message: PrettierWorkerMes
 if (parentPort) {
   const port = parentPort;
   const post = (message: PrettierWorkerMessage) => port.postMessage(message);
-  run(workerData as PrettierWorkerInput, post).catch((error: unknown) =>
-    post({ type: 'crash', message: String((error as Error | undefined)?.stack ?? error) }),
-  );
+  port.on('message', (input: PrettierWorkerInput) => {
+    run(input, post).catch((error: unknown) =>
+      post({ type: 'crash', message: String((error as Error | undefined)?.stack ?? error) }),
+    );
+  });
 }
