@@ -78,6 +78,18 @@ interface Reply {
   error?: { code?: string; kind?: string; message: string; details?: Record<string, unknown> };
 }
 
+/**
+ * A worker running this module. From the TypeScript sources (gymnos's own tests) the test suite's loader, given to
+ * node with --import, is inherited by the worker and compiles this module as well; tsx's --import hooks do not
+ * reach a worker's entry on Node 20, so under tsx the worker registers tsx before it imports this module.
+ */
+function startWorker(workerData: Record<string, unknown>): Worker {
+  const underTsx = process.execArgv.some((arg) => /[/\\]tsx[/\\]|^(?:--import=)?tsx$/.test(arg));
+  if (!import.meta.url.endsWith('.ts') || !underTsx) return new Worker(new URL(import.meta.url), { workerData });
+  const code = `import('tsx/esm/api').then((tsx) => (tsx.register(), import(${JSON.stringify(import.meta.url)})))`;
+  return new Worker(code, { eval: true, workerData });
+}
+
 function readInWorkers(locations: RunLocation[], perRun: PerRun, threads: number): Promise<ListedRun[]> {
   return new Promise((resolve, reject) => {
     const results: ListedRun[] = new Array<ListedRun>(locations.length);
@@ -93,13 +105,7 @@ function readInWorkers(locations: RunLocation[], perRun: PerRun, threads: number
       }
     };
     for (let i = 0; i < threads; i++) {
-      const worker = import.meta.url.endsWith('.ts')
-        ? // Run from source (the tests, through tsx): the worker registers tsx before it loads this module.
-          new Worker(
-            `import('tsx/esm/api').then((tsx) => (tsx.register(), import(${JSON.stringify(import.meta.url)})))`,
-            { eval: true, workerData: { [WORKER_FLAG]: true, perRun } },
-          )
-        : new Worker(new URL(import.meta.url), { workerData: { [WORKER_FLAG]: true, perRun } });
+      const worker = startWorker({ [WORKER_FLAG]: true, perRun });
       workers.push(worker);
       worker.on('message', (reply: Reply) => {
         if (failed) return;

@@ -22,6 +22,7 @@ import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import type { Tracker } from '../../src/trackers/tracker.js';
 import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
+import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const KILLED_RUN = path.join(here, 'fixtures', 'killed_run.ts');
@@ -128,7 +129,7 @@ for (const kind of ['jsonl', 'csv', 'tensorboard'] as const) {
 
     it('reads a run a crash cut short up to its last whole line or record', () => {
       const logdir = tempDir();
-      const killed = spawnSync(process.execPath, ['--import', 'tsx', KILLED_RUN, kind, logdir, 'crashed'], {
+      const killed = spawnSync(process.execPath, [...TS_LOADER, KILLED_RUN, kind, logdir, 'crashed'], {
         encoding: 'utf8',
       });
       assert.equal(killed.signal, 'SIGKILL', killed.stderr);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'broken_trackers.ts');
 
@@ -24,7 +25,7 @@ before(() => {
   // Without NODE_TEST_CONTEXT, which would make the child report to this runner instead of printing TAP.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', FIXTURE], {
+  const child = spawnSync(process.execPath, [...TS_LOADER, '--test', '--test-reporter=tap', FIXTURE], {
     encoding: 'utf8',
     env,
   });

@@ -15,6 +15,7 @@ import {
   VEGA_LITE_SPEC,
 } from '../../src/testing/index.js';
 import { JsonlTracker, readJsonlEvents } from '../../src/trackers/jsonl.js';
+import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const JSONL_MODULE = pathToFileURL(path.join(ROOT, 'src/trackers/jsonl.ts')).href;
@@ -41,7 +42,7 @@ function listFiles(dir: string): string[] {
 function runChild(dir: string, body: string) {
   const script = path.join(dir, 'child.mts');
   writeFileSync(script, `import { JsonlTracker } from ${JSON.stringify(JSONL_MODULE)};\n${body}\n`);
-  return spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8' });
+  return spawnSync(process.execPath, [...TS_LOADER, script], { cwd: ROOT, encoding: 'utf8' });
 }
 
 describeTrackerConformance('jsonl', () => new JsonlTracker(), {

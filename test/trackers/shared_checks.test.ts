@@ -14,6 +14,7 @@ import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import type { Tracker } from '../../src/trackers/tracker.js';
+import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RUN_ID_RULE = 'must be a relative name without "." or ".." segments';
@@ -89,7 +90,7 @@ describe('checks shared by the built-in trackers', () => {
         `console.log(process.listenerCount('exit') - before);\n` +
         `process.exit(0);\n`,
     );
-    const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
+    const result = spawnSync(process.execPath, [...TS_LOADER, script], {
       encoding: 'utf8',
       cwd: path.join(here, '..', '..'),
     });
@@ -116,7 +117,7 @@ describe('checks shared by the built-in trackers', () => {
         `setInterval(() => {}, 1000);\n` +
         `process.stdout.write('logged\\n');\n`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: path.join(here, '..', '..') });
+    const child = spawn(process.execPath, [...TS_LOADER, script], { cwd: path.join(here, '..', '..') });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => (chunk.toString().includes('logged') ? resolve() : undefined));
       child.on('exit', () => reject(new Error('the child exited before logging')));

@@ -27,6 +27,7 @@ import {
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
+import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const schema = protobuf.parse(await readFile(path.join(here, 'fixtures', 'tensorboard_event.proto'), 'utf8'), {
@@ -460,7 +461,7 @@ describe('tensorboard tracker', () => {
         `console.log(tracker.file);\n` +
         `process.exit(0);\n`,
     );
-    const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
+    const result = spawnSync(process.execPath, [...TS_LOADER, script], {
       encoding: 'utf8',
       cwd: path.join(here, '..', '..'),
     });
