@@ -6,10 +6,16 @@
 //   node test/run.mjs --tracker <name>   one tracker: test/trackers/<name>.test.ts and the conformance kit on it
 //                                (src/test_runner/tracker_conformance.ts, unless that test already runs the kit)
 // Other --options go on to node (e.g. --test-name-pattern=conformance). TypeScript runs through
-// test/loader/register.mjs (see hooks.mjs for why not tsx), and as many files run at once as there are cores:
-// node 20's default is one fewer, which is one file at a time on two cores.
+// test/loader/register.mjs (see hooks.mjs for why not tsx), and as many processes run at once as there are cores:
+// node 20's default is one fewer, which is one at a time on two cores.
+//
+// The test files of one directory share a process (node 20's runner has no --test-isolation=none): a process costs
+// about half a second of CPU before its first test, and the files of a directory load the same modules (ESLint for
+// test/lint, the CLI for test/cli), which one process loads once. Their tests run one after another, as in a
+// process of their own. A file that needs a process of its own (it changes process-wide state and cannot put it
+// back) says so on a line of its own near the top: `// test-isolation: process`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -63,6 +69,42 @@ if (files.length === 0) {
   process.exit(2);
 }
 
+const GROUPS = path.join(root, 'node_modules', '.cache', 'gymnos-test-groups');
+const ISOLATED = /^\/\/ test-isolation: process$/m;
+
+/**
+ * What node --test runs: a file alone when it is alone in its directory or asks for a process of its own, else one
+ * entry per directory (node_modules/.cache/gymnos-test-groups/<dir>.test.mjs) that imports its files in order.
+ */
+function processes(testFiles) {
+  const byDirectory = new Map();
+  const alone = [];
+  for (const file of testFiles) {
+    if (ISOLATED.test(readFileSync(file, 'utf8').slice(0, 4000))) alone.push(file);
+    else byDirectory.set(path.dirname(file), [...(byDirectory.get(path.dirname(file)) ?? []), file]);
+  }
+  const entries = [];
+  for (const [directory, members] of byDirectory) {
+    if (members.length === 1) {
+      alone.push(members[0]);
+      continue;
+    }
+    const name = path.relative(root, directory).split(path.sep).join('-') || 'root';
+    const entry = path.join(GROUPS, `${name}.test.mjs`);
+    const imports = members.map((file) => `import ${JSON.stringify(pathToFileURL(file).href)};\n`).join('');
+    // Written aside and renamed: another run may be writing the same entry.
+    mkdirSync(GROUPS, { recursive: true });
+    const temporary = `${entry}.${process.pid}`;
+    writeFileSync(
+      temporary,
+      `// ${path.relative(root, directory)}: ${members.length} test files in one process\n${imports}`,
+    );
+    renameSync(temporary, entry);
+    entries.push(entry);
+  }
+  return [...entries, ...alone].sort();
+}
+
 const concurrency = flags.some((flag) => flag.startsWith('--test-concurrency'))
   ? []
   : [`--test-concurrency=${Math.max(2, os.availableParallelism())}`];
@@ -70,7 +112,7 @@ const reporter = flags.some((flag) => flag.startsWith('--test-reporter')) ? [] :
 const loader = pathToFileURL(path.join(root, 'test', 'loader', 'register.mjs')).href;
 const result = spawnSync(
   process.execPath,
-  ['--import', loader, '--enable-source-maps', '--test', ...reporter, ...concurrency, ...flags, ...files],
+  ['--import', loader, '--enable-source-maps', '--test', ...reporter, ...concurrency, ...flags, ...processes(files)],
   { stdio: 'inherit', cwd: root, env: tracker ? { ...process.env, GYMNOS_TEST_TRACKER: tracker } : process.env },
 );
 process.exit(result.status ?? 1);

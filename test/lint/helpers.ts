@@ -9,6 +9,7 @@ import path from 'node:path';
 import { BIN, REPO } from '../helpers/project.js';
 import type { RunResult } from '../helpers/project.js';
 import { skipUnless } from '../helpers/prerequisite.js';
+import { gymnosInProcess, PLAIN_OUTPUT } from '../helpers/in_process.js';
 
 const made: string[] = [];
 
@@ -45,21 +46,9 @@ export function removeLintProjects(): void {
 export const CLI_BUILT = existsSync(path.join(REPO, 'dist', 'cli-bundle', 'main.js'));
 export const SKIP_CLI = skipUnless(CLI_BUILT, 'the CLI is not built: run npm run build');
 
-/** No color and no GitHub Actions variables (unless `env` sets them): undefined means removed. */
-function plainOutput(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    NO_COLOR: '1',
-    FORCE_COLOR: undefined,
-    GITHUB_ACTIONS: undefined,
-    GITHUB_STEP_SUMMARY: undefined,
-    GITHUB_WORKSPACE: undefined,
-    ...env,
-  };
-}
-
 /** Runs the real CLI without a terminal, color or GitHub Actions variables (unless `env` sets them). */
 export function lintCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
-  const merged: NodeJS.ProcessEnv = { ...process.env, ...plainOutput(env) };
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...PLAIN_OUTPUT, ...env };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   const result = spawnSync(process.execPath, [BIN, 'lint', ...args], { cwd, env: merged, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -78,47 +67,9 @@ export function lineOf(kind: 'code' | 'string' | 'comment', length: number): str
 }
 
 /**
- * Runs `gymnos lint <args>` in this process, through the CLI's own `main` from the sources, as if in `cwd`
- * (passed as --cwd): the same option parsing, engine, formatters and exit codes as the bin, without a cold
- * process loading ESLint, TypeScript and Prettier for every case. What is about processes (the cache replay
- * that loads no ESLint, a terminal, NODE_OPTIONS) stays with `lintCli`.
- *
- * `env` is set on process.env for the run. stdout and stderr are captured by wrapping their write(): text only,
- * since the test runner's own reports go through this process's stdout as binary chunks and must pass.
+ * Runs `gymnos lint <args>` in this process (helpers/in_process.ts), where ESLint loads once for every case. What is
+ * about processes (the cache replay that loads no ESLint, a terminal, NODE_OPTIONS) stays with `lintCli`.
  */
-export async function lintInProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  const { main } = await import('../../src/cli/main.js');
-  const overrides = plainOutput(env);
-  const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
-  const restoreEnv = () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  const captured = { stdout: '', stderr: '' };
-  const streams = { stdout: process.stdout, stderr: process.stderr } as const;
-  const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
-  for (const name of ['stdout', 'stderr'] as const) {
-    const original = originals[name];
-    streams[name].write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
-      if (typeof chunk !== 'string') return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-      captured[name] += chunk;
-      const callback = rest.find((item) => typeof item === 'function') as (() => void) | undefined;
-      callback?.();
-      return true;
-    } as typeof original;
-  }
-  try {
-    const status = await main(['lint', '--cwd', cwd, ...args]);
-    return { status, ...captured };
-  } finally {
-    streams.stdout.write = originals.stdout;
-    streams.stderr.write = originals.stderr;
-    restoreEnv();
-  }
+export function lintInProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return gymnosInProcess(['lint', ...args], { cwd, env });
 }

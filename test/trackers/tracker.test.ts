@@ -257,13 +257,19 @@ describe('Tracker base class', () => {
 });
 
 describe('rank zero only', () => {
-  const saved = { ...process.env };
+  const RANKS = ['RANK', 'LOCAL_RANK', 'SLURM_PROCID'];
+  const saved = Object.fromEntries(RANKS.map((variable) => [variable, process.env[variable]]));
+  const restore = () => {
+    for (const [variable, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[variable];
+      else process.env[variable] = value;
+    }
+  };
   beforeEach(() => {
-    for (const variable of ['RANK', 'LOCAL_RANK', 'SLURM_PROCID']) delete process.env[variable];
+    for (const variable of RANKS) delete process.env[variable];
   });
-  afterEach(() => {
-    process.env = { ...saved };
-  });
+  // Each variable put back as it was: the process's environment stays the real one for the files sharing it.
+  afterEach(restore);
 
   for (const variable of ['RANK', 'LOCAL_RANK', 'SLURM_PROCID']) {
     test(`with ${variable}=1 every hook is a no-op`, async () => {
