@@ -1,7 +1,7 @@
 /**
- * `gymnos runs`, through the real bin: the table, last and best values, sorting, the run and param filters,
- * one JSON document with --json, a text chart per --plot, and one line with the documented exit code for
- * bad input.
+ * `gymnos runs`: the table, last and best values, sorting, the run and param filters, one JSON document with
+ * --json, a text chart per --plot, and one line with the documented exit code for bad input. The command runs in
+ * the test process (helpers/in_process.ts); exit 0 and 1 are checked through the real bin as well.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { renderChart } from '../../src/runs/terminal_chart.js';
 import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
+import { gymnosInProcess } from '../helpers/in_process.js';
 import { gymnos } from '../helpers/project.js';
 
 let root: string;
@@ -39,13 +40,15 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
+const cacheEnv = () => ({ GYMNOS_CACHE_DIR: path.join(root, 'cache') });
+
 function runs(...args: string[]) {
-  return gymnos(['runs', ...args], { cwd: root, env: { GYMNOS_CACHE_DIR: path.join(root, 'cache') } });
+  return gymnosInProcess(['runs', ...args], { cwd: root, env: cacheEnv() });
 }
 
 describe('gymnos runs', () => {
-  it('lists every run with its tracker, status and the last and best values of the metrics asked for', () => {
-    const result = runs('--metric', 'loss', '--sort', 'id');
+  it('lists every run with its tracker, status and the last and best values of the metrics asked for', async () => {
+    const result = await runs('--metric', 'loss', '--sort', 'id');
     assert.equal(result.status, 0, result.stderr);
     const lines = result.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^run\s+tracker\s+status\s+start\s+duration\s+metrics\s+points\s+loss last\s+loss min$/);
@@ -61,26 +64,29 @@ describe('gymnos runs', () => {
     assert.equal(result.stderr, '');
   });
 
-  it('sorts by a metric, best first in the --mode direction, and filters by run id and params', () => {
-    const byLoss = runs('logs', '--metric', 'loss', '--sort', 'loss');
+  it('sorts by a metric, best first in the --mode direction, and filters by run id and params', async () => {
+    const byLoss = await runs('logs', '--metric', 'loss', '--sort', 'loss');
     assert.deepEqual(ids(byLoss.stdout), ['sweep/lr-0.01', 'sweep/lr-0.001', 'sweep/lr-0.1', 'baseline']);
-    const byAcc = runs('logs', '--metric', 'acc', '--mode', 'max', '--sort', 'acc');
+    const byAcc = await runs('logs', '--metric', 'acc', '--mode', 'max', '--sort', 'acc');
     assert.deepEqual(ids(byAcc.stdout), ['sweep/lr-0.01', 'sweep/lr-0.001', 'sweep/lr-0.1', 'baseline']);
     assert.match(byAcc.stdout.split('\n')[0]!, /acc max$/);
-    assert.deepEqual(ids(runs('--run', 'sweep/*', '--sort', 'id').stdout), [
+    assert.deepEqual(ids((await runs('--run', 'sweep/*', '--sort', 'id')).stdout), [
       'sweep/lr-0.001',
       'sweep/lr-0.01',
       'sweep/lr-0.1',
     ]);
-    assert.deepEqual(ids(runs('--run', '/0\\.0?1$/', '--sort', 'id').stdout), ['sweep/lr-0.01', 'sweep/lr-0.1']);
-    assert.deepEqual(ids(runs('--where', 'lr=0.01', '--sort', 'id').stdout), ['baseline', 'sweep/lr-0.01']);
-    assert.deepEqual(ids(runs('--where', 'lr=1e-2', '--where', 'optimizer=adam').stdout), ['sweep/lr-0.01']);
+    assert.deepEqual(ids((await runs('--run', '/0\\.0?1$/', '--sort', 'id')).stdout), [
+      'sweep/lr-0.01',
+      'sweep/lr-0.1',
+    ]);
+    assert.deepEqual(ids((await runs('--where', 'lr=0.01', '--sort', 'id')).stdout), ['baseline', 'sweep/lr-0.01']);
+    assert.deepEqual(ids((await runs('--where', 'lr=1e-2', '--where', 'optimizer=adam')).stdout), ['sweep/lr-0.01']);
     // tensorboard keeps params in the event file: the filter reads them there
-    assert.deepEqual(ids(runs('--where', 'lr=0.001').stdout), ['sweep/lr-0.001']);
+    assert.deepEqual(ids((await runs('--where', 'lr=0.001')).stdout), ['sweep/lr-0.001']);
   });
 
-  it('prints one JSON document with exact values', () => {
-    const result = runs('--json', '--mode', 'max');
+  it('prints one JSON document with exact values', async () => {
+    const result = await runs('--json', '--mode', 'max');
     assert.equal(result.status, 0, result.stderr);
     const document = JSON.parse(result.stdout) as {
       mode: string;
@@ -98,8 +104,8 @@ describe('gymnos runs', () => {
     assert.deepEqual(csvRun.params, { lr: 0.01, optimizer: 'adam' });
   });
 
-  it('draws a plain-text chart per --plot metric when stdout is not a terminal', () => {
-    const result = runs('--run', 'sweep/*', '--plot', 'loss', '--sort', 'id');
+  it('draws a plain-text chart per --plot metric when stdout is not a terminal', async () => {
+    const result = await runs('--run', 'sweep/*', '--plot', 'loss', '--sort', 'id');
     assert.equal(result.status, 0, result.stderr);
     const chart = result.stdout.slice(result.stdout.indexOf('\nloss\n') + 1);
     assert.match(chart, /^loss\n/);
@@ -118,19 +124,20 @@ describe('gymnos runs', () => {
     }
   });
 
-  it('says so, exit 1, when no run is found or matches', () => {
-    const none = runs('--run', 'nothing*');
+  it('says so, exit 1, when no run is found or matches', async () => {
+    // Through the bin: exit 1 as the shell sees it.
+    const none = gymnos(['runs', '--run', 'nothing*'], { cwd: root, env: cacheEnv() });
     assert.equal(none.status, 1);
     assert.equal(none.stdout, '');
     assert.equal(none.stderr, 'gymnos: no run under ./logs matches the filters\n');
     const empty = gymnos(['runs', '.'], { cwd: path.join(root, 'logs', 'sweep', 'lr-0.1', '..', '..', '..') });
     assert.equal(empty.status, 0); // the root holds logs/: runs are found below it
-    const json = runs('--json', '--where', 'lr=5');
+    const json = await runs('--json', '--where', 'lr=5');
     assert.equal(json.status, 1);
     assert.deepEqual(JSON.parse(json.stdout).runs, []);
   });
 
-  it('rejects bad input with one line and exit 2', () => {
+  it('rejects bad input with one line and exit 2', async () => {
     for (const [args, pattern] of [
       [['missing-dir'], /^gymnos: missing-dir is not a directory/],
       [['--mode', 'median'], /^gymnos: option '--mode <mode>' argument 'median' is invalid/],
@@ -138,7 +145,7 @@ describe('gymnos runs', () => {
       [['--run', '/(/'], /^gymnos: --run \/\(\/: Invalid regular expression/],
       [['--where', 'lr'], /^gymnos: --where lr: expected key=value/],
     ] as const) {
-      const result = runs(...args);
+      const result = await runs(...args);
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, pattern);
       assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
@@ -147,7 +154,7 @@ describe('gymnos runs', () => {
 });
 
 describe('the terminal chart', () => {
-  it('draws Braille dots in a colour per run on a terminal', () => {
+  it('draws Braille dots in a colour per run on a terminal', async () => {
     const series = (values: number[]) => ({
       steps: values.map((_, i) => i),
       values,
