@@ -3,6 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSyn
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as prettier from 'prettier';
+import { gymnosInProcess } from '../helpers/in_process.js';
 import {
   assertGeneratedTestPasses,
   copyOfRepository,
@@ -22,9 +23,9 @@ const ESC = String.fromCharCode(0x1b);
 const LONGEST = 'a_very_long_tracker_name_that_is_exactly_sixty_four_chars_long_x';
 
 /** Asserts the run failed with `status`, one line on stderr matching `message`, and nothing changed. */
-function assertRefused(root: string, args: string[], status: number, message: RegExp) {
+async function assertRefused(root: string, args: string[], status: number, message: RegExp) {
   const before = snapshot(root);
-  const result = gymnos(args, { cwd: root });
+  const result = await gymnosInProcess(args, { cwd: root });
   assert.equal(result.status, status, result.stderr);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
@@ -37,7 +38,7 @@ describe('gymnos create-new tracker', () => {
   test('creates module, test, docs, entry; they compile, are Prettier-clean, pass, load after a build', async () => {
     const root = copyOfRepository();
     const registryBefore = readFileSync(path.join(root, 'var/trackers.json'), 'utf8');
-    const result = gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root });
+    const result = await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^CREATE +src\/trackers\/my_tracker\.ts$/m);
     assert.match(result.stdout, /^CREATE +test\/trackers\/my_tracker\.test\.ts$/m);
@@ -45,7 +46,7 @@ describe('gymnos create-new tracker', () => {
     assert.match(result.stdout, /^UPDATE +var\/trackers\.json$/m);
     assert.match(result.stdout, /Search for TODO\(my_tracker\)/);
     assert.match(result.stdout, /npm run test:tracker -- my_tracker runs test\/trackers\/my_tracker\.test\.ts/);
-    assert.equal(gymnos(['create-new', 'tracker', '--name', LONGEST], { cwd: root }).status, 0);
+    assert.equal((await gymnosInProcess(['create-new', 'tracker', '--name', LONGEST], { cwd: root })).status, 0);
 
     const source = readFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'utf8');
     assert.match(source, /export class MyTracker extends Tracker \{/);
@@ -143,17 +144,17 @@ describe('gymnos create-new tracker', () => {
     assert.ok(listed.trackers.every((tracker) => tracker.resolves));
   });
 
-  test('MyTracker and my-tracker are normalized to my_tracker with a notice', () => {
+  test('MyTracker and my-tracker are normalized to my_tracker with a notice', async () => {
     for (const spelling of ['MyTracker', 'my-tracker']) {
       const root = copyOfRepository();
-      const result = gymnos(['create-new', 'tracker', '--name', spelling], { cwd: root });
+      const result = await gymnosInProcess(['create-new', 'tracker', '--name', spelling], { cwd: root });
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stderr, new RegExp(`notice: normalized the name "${spelling}" to "my_tracker"`));
       assert.ok(existsSync(path.join(root, 'src/trackers/my_tracker.ts')));
     }
   });
 
-  test('invalid, reserved and taken names are exit 2 with one line, and nothing is written', () => {
+  test('invalid, reserved and taken names are exit 2 with one line, and nothing is written', async () => {
     const root = copyOfRepository();
     writeFileSync(path.join(root, 'src/trackers/orphan.ts'), 'export const x = 1;\n');
     const registry = path.join(root, 'var/trackers.json');
@@ -177,13 +178,14 @@ describe('gymnos create-new tracker', () => {
       ],
       ['orphan', /src\/trackers\/orphan\.ts already exists and is not a registered tracker/],
     ];
-    for (const [name, message] of cases) assertRefused(root, ['create-new', 'tracker', '--name', name], 2, message);
+    for (const [name, message] of cases)
+      await assertRefused(root, ['create-new', 'tracker', '--name', name], 2, message);
   });
 
-  test('an existing tracker is a conflict (exit 3); --force replaces its own files and nothing else', () => {
+  test('an existing tracker is a conflict (exit 3); --force replaces its own files and nothing else', async () => {
     const root = copyOfRepository();
-    assert.equal(gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root }).status, 0);
-    assertRefused(
+    assert.equal((await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root })).status, 0);
+    await assertRefused(
       root,
       ['create-new', 'tracker', '--name', 'my_tracker'],
       3,
@@ -194,7 +196,7 @@ describe('gymnos create-new tracker', () => {
     const pristine = readFileSync(module, 'utf8');
     writeFileSync(module, '// edited\n');
     const before = snapshot(root);
-    const result = gymnos(['create-new', 'tracker', '--name', 'my_tracker', '--force'], { cwd: root });
+    const result = await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker', '--force'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^OVERWRITE +src\/trackers\/my_tracker\.ts$/m);
     assert.match(result.stdout, /^UNCHANGED +var\/trackers\.json$/m);
@@ -205,35 +207,42 @@ describe('gymnos create-new tracker', () => {
     assert.deepEqual(after, before, 'only the tracker module changed');
   });
 
-  test('without a terminal, a missing --name or kind is exit 2 naming what to pass', () => {
+  test('without a terminal, a missing --name or kind is exit 2 naming what to pass', async () => {
     const root = copyOfRepository();
-    assertRefused(root, ['create-new', 'tracker'], 2, /missing --name and no terminal to ask on: pass --name/);
-    assertRefused(root, ['create-new'], 2, /missing the kind .*gymnos create-new tracker --name/);
-    assertRefused(root, ['create-new', 'widget', '--name', 'x'], 2, /unknown kind "widget"; available: tracker/);
+    await assertRefused(root, ['create-new', 'tracker'], 2, /missing --name and no terminal to ask on: pass --name/);
+    await assertRefused(root, ['create-new'], 2, /missing the kind .*gymnos create-new tracker --name/);
+    await assertRefused(root, ['create-new', 'widget', '--name', 'x'], 2, /unknown kind "widget"; available: tracker/);
   });
 
-  test('a registry that is not valid JSON is exit 2 naming its file, line and column; nothing changes', () => {
+  test('a registry that is not valid JSON is exit 2 naming its file, line and column; nothing changes', async () => {
     const root = copyOfRepository();
     writeFileSync(path.join(root, 'var/trackers.json'), '{\n  "memory": "trackers/memory.js#MemoryTracker",\n}\n');
-    assertRefused(root, ['create-new', 'tracker', '--name', 'my_tracker'], 2, /var\/trackers\.json:3:1: invalid JSON/);
+    await assertRefused(
+      root,
+      ['create-new', 'tracker', '--name', 'my_tracker'],
+      2,
+      /var\/trackers\.json:3:1: invalid JSON/,
+    );
   });
 
-  test('registry edits keep key order, indentation and the missing trailing newline', () => {
+  test('registry edits keep key order, indentation and the missing trailing newline', async () => {
     const root = copyOfRepository();
     const original =
       '{\n    "zeta": "trackers/memory.js#MemoryTracker",\n    "memory": "trackers/memory.js#MemoryTracker"\n}';
     writeFileSync(path.join(root, 'var/trackers.json'), original);
-    assert.equal(gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root }).status, 0);
+    assert.equal((await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root })).status, 0);
     assert.equal(
       readFileSync(path.join(root, 'var/trackers.json'), 'utf8'),
       original.replace(/\n}$/, ',\n    "my_tracker": "trackers/my_tracker.js#MyTracker"\n}'),
     );
   });
 
-  test('--dry-run prints the plan and writes nothing; --diff shows the diffs', () => {
+  test('--dry-run prints the plan and writes nothing; --diff shows the diffs', async () => {
     const root = copyOfRepository();
     const before = snapshot(root);
-    const result = gymnos(['create-new', 'tracker', '--name', 'my_tracker', '--dry-run', '--diff'], { cwd: root });
+    const result = await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker', '--dry-run', '--diff'], {
+      cwd: root,
+    });
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(snapshot(root), before);
     assert.match(result.stdout, /^CREATE +src\/trackers\/my_tracker\.ts$/m);
@@ -248,9 +257,9 @@ describe('gymnos create-new tracker', () => {
     assert.ok(result.stdout.split('\n').includes(`+  "${lastName}": "${lastTarget}",`), result.stdout);
   });
 
-  test('--json prints one JSON document with inputs, changes, warnings and error', () => {
+  test('--json prints one JSON document with inputs, changes, warnings and error', async () => {
     const root = copyOfRepository();
-    const ok = gymnos(['create-new', 'tracker', '--name', 'MyTracker', '--json'], { cwd: root });
+    const ok = await gymnosInProcess(['create-new', 'tracker', '--name', 'MyTracker', '--json'], { cwd: root });
     assert.equal(ok.status, 0, ok.stderr);
     const document = JSON.parse(ok.stdout);
     assert.equal(document.ok, true);
@@ -262,6 +271,7 @@ describe('gymnos create-new tracker', () => {
     assert.deepEqual(document.warnings, ['normalized the name "MyTracker" to "my_tracker"']);
     assert.equal(document.error, null);
 
+    // Through the bin: exit 3 as the shell sees it.
     const conflict = gymnos(['create-new', 'tracker', '--name', 'my_tracker', '--json'], { cwd: root });
     assert.equal(conflict.status, 3);
     const failed = JSON.parse(conflict.stdout);
@@ -270,11 +280,16 @@ describe('gymnos create-new tracker', () => {
     assert.deepEqual(failed.changes, []);
   });
 
-  test('a write that fails is exit 1 and rolls back everything already written', () => {
+  test('a write that fails is exit 1 and rolls back everything already written', async () => {
     const root = copyOfRepository();
     mkdirSync(path.join(root, 'test'), { recursive: true });
     writeFileSync(path.join(root, 'test/trackers'), 'a file where a directory is needed\n');
-    assertRefused(root, ['create-new', 'tracker', '--name', 'my_tracker'], 1, /nothing was changed \(rolled back\)/);
+    await assertRefused(
+      root,
+      ['create-new', 'tracker', '--name', 'my_tracker'],
+      1,
+      /nothing was changed \(rolled back\)/,
+    );
     assert.ok(!existsSync(path.join(root, 'src/trackers/my_tracker.ts')));
   });
 
@@ -293,20 +308,29 @@ describe('gymnos create-new tracker', () => {
     assert.ok(!existsSync(path.join(root, 'var/trackers.json.lock')), 'the lock is released');
   });
 
-  test('--cwd runs in another directory, and a project is found from a subdirectory', () => {
+  test('--cwd runs in another directory, and a project is found from a subdirectory', async () => {
     const root = copyOfRepository();
     const elsewhere = emptyProject();
-    assertRefused(elsewhere, ['create-new', 'tracker', '--name', 'by_flag'], 2, /no package\.json in .* or above it/);
-    assert.equal(gymnos(['create-new', 'tracker', '--name', 'by_flag', '--cwd', root], { cwd: elsewhere }).status, 0);
+    await assertRefused(
+      elsewhere,
+      ['create-new', 'tracker', '--name', 'by_flag'],
+      2,
+      /no package\.json in .* or above it/,
+    );
+    assert.equal(
+      (await gymnosInProcess(['create-new', 'tracker', '--name', 'by_flag', '--cwd', root], { cwd: elsewhere })).status,
+      0,
+    );
     assert.ok(existsSync(path.join(root, 'src/trackers/by_flag.ts')));
     assert.equal(
-      gymnos(['create-new', 'tracker', '--name', 'from_sub'], { cwd: path.join(root, 'src/trackers') }).status,
+      (await gymnosInProcess(['create-new', 'tracker', '--name', 'from_sub'], { cwd: path.join(root, 'src/trackers') }))
+        .status,
       0,
     );
     assert.ok(existsSync(path.join(root, 'src/trackers/from_sub.ts')));
   });
 
-  test('color follows FORCE_COLOR and NO_COLOR', () => {
+  test('color follows FORCE_COLOR and NO_COLOR', async () => {
     const root = copyOfRepository();
     const colored = gymnos(['create-new', 'tracker', '--name', 'one', '--dry-run'], {
       cwd: root,
