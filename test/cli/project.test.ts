@@ -1,11 +1,14 @@
 /**
  * The CLI in a plugin project (someone else's npm project that depends on gymnos): create-new writes there,
  * the generated test passes with plain `load(NAME)`, and list shows the built-in and the project's trackers.
+ * init, create-new and lint run in the test process (helpers/in_process.ts); list runs the real bin, since it
+ * imports the project's trackers through the project's tsx.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { gymnosInProcess } from '../helpers/in_process.js';
 import { pluginProject, runScript, trackerSource } from '../helpers/plugin_project.js';
 import { assertGeneratedTestPasses, gymnos, removeProjects, run } from '../helpers/project.js';
 
@@ -18,9 +21,9 @@ interface Listing {
 }
 
 describe('create-new in a plugin project', () => {
-  test("writes files that import from 'gymnos', registers them in the project, and the test passes", () => {
+  test("writes files that import from 'gymnos', registers them in the project, and the test passes", async () => {
     const root = pluginProject();
-    const result = gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root });
+    const result = await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^CREATE +var\/trackers\.json$/m);
     // No build step in a project: load() imports the TypeScript source under tsx.
@@ -74,9 +77,9 @@ describe('gymnos list trackers in a plugin project', () => {
     assert.match(unbuilt.stdout, /^ {2}mine +unresolved +tracker "mine" .*run under tsx .* or build the project/m);
   });
 
-  test('in a CommonJS project (npm init -y), list resolves the generated tracker as load does', () => {
+  test('in a CommonJS project (npm init -y), list resolves the generated tracker as load does', async () => {
     const root = pluginProject({}, 'commonjs');
-    const created = gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root });
+    const created = await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root });
     assert.equal(created.status, 0, created.stderr);
     const json = gymnos(['list', 'trackers', '--json'], { cwd: root });
     assert.equal(json.status, 0, json.stdout + json.stderr);
@@ -121,10 +124,10 @@ describe('gymnos list trackers in a plugin project', () => {
 
 describe('a TypeScript project as gymnos init sets it up', () => {
   for (const type of ['module', 'commonjs'] as const) {
-    test(`${type}: the generated tracker type-checks, builds, and loads from dist/ without tsx`, () => {
+    test(`${type}: the generated tracker type-checks, builds, and loads from dist/ without tsx`, async () => {
       const root = pluginProject({}, type);
       for (const args of [['init'], ['create-new', 'tracker', '--name', 'my_tracker']]) {
-        const result = gymnos(args, { cwd: root });
+        const result = await gymnosInProcess(args, { cwd: root });
         assert.equal(result.status, 0, result.stderr);
       }
       // load() is typed by name: the built-ins' params, and the generated tracker's through declaration merging.
@@ -166,17 +169,17 @@ describe('a TypeScript project as gymnos init sets it up', () => {
         { tsx: false },
       );
       assert.equal(fromModule.stdout.trim(), 'MyTracker', fromModule.stderr);
-      const lint = gymnos(['lint'], { cwd: root });
+      const lint = await gymnosInProcess(['lint'], { cwd: root });
       assert.equal(lint.status, 0, lint.stdout + lint.stderr);
     });
   }
 });
 
 describe('a project with its own ESLint rules and Prettier options', () => {
-  test('init and create-new write in its style: the generated tracker lints clean and type-checks', () => {
+  test('init and create-new write in its style: the generated tracker lints clean and type-checks', async () => {
     const root = pluginProject({ '.prettierrc.json': '{ "printWidth": 80, "semi": false }\n' });
     for (const args of [['init'], ['create-new', 'tracker', '--name', 'my_tracker']]) {
-      const result = gymnos(args, { cwd: root });
+      const result = await gymnosInProcess(args, { cwd: root });
       assert.equal(result.status, 0, result.stderr);
     }
     const source = readFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'utf8');
@@ -191,7 +194,7 @@ describe('a project with its own ESLint rules and Prettier options', () => {
       eslintConfig,
       "import gymnos from 'gymnos/eslint-config'\n\nexport default [...gymnos, { rules: { 'no-console': 'error' } }]\n",
     );
-    const lint = gymnos(['lint'], { cwd: root });
+    const lint = await gymnosInProcess(['lint'], { cwd: root });
     assert.equal(lint.status, 0, lint.stdout + lint.stderr);
     const typecheck = run('npm', ['run', '--silent', 'typecheck'], root);
     assert.equal(typecheck.status, 0, typecheck.stdout + typecheck.stderr);
