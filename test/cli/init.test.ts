@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { gymnosInProcess } from '../helpers/in_process.js';
 import { copyOfRepository, emptyProject, gymnos, removeProjects, REPO, snapshot } from '../helpers/project.js';
 
 after(removeProjects);
@@ -69,9 +70,9 @@ function literal(text: string): RegExp {
 }
 
 /** Asserts the run failed with `status`, one line on stderr matching `message`, and nothing changed. */
-function assertRefused(root: string, args: string[], status: number, message: RegExp) {
+async function assertRefused(root: string, args: string[], status: number, message: RegExp) {
   const before = snapshot(root);
-  const result = gymnos(args, { cwd: root });
+  const result = await gymnosInProcess(args, { cwd: root });
   assert.equal(result.status, status, result.stderr);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
@@ -82,9 +83,9 @@ function assertRefused(root: string, args: string[], status: number, message: Re
 }
 
 describe('gymnos init', () => {
-  test('creates the registry, src/trackers/, eslint.config.js and the scripts; package.json keeps the rest', () => {
+  test('creates the registry, src/trackers/, eslint.config.js and the scripts; package.json keeps the rest', async () => {
     const root = projectWith(MODULE_PACKAGE);
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr, '');
     assert.match(result.stdout, /^CREATE +var\/trackers\.json$/m);
@@ -119,12 +120,12 @@ describe('gymnos init', () => {
     );
   });
 
-  test("tabs, CRLF and no trailing newline are kept; npm's placeholder test script is replaced", () => {
+  test("tabs, CRLF and no trailing newline are kept; npm's placeholder test script is replaced", async () => {
     const original =
       '{\r\n\t"name": "x",\r\n\t"scripts": {\r\n\t\t"test": "echo \\"Error: no test specified\\" && exit 1"\r\n\t},' +
       '\r\n\t"dependencies": {\r\n\t\t"gymnos": "^0.1.0"\r\n\t},\r\n\t"type": "module"\r\n}';
     const root = projectWith(original);
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.equal(
       readFileSync(path.join(root, 'package.json'), 'utf8'),
@@ -136,12 +137,12 @@ describe('gymnos init', () => {
     );
   });
 
-  test('dev tools already in dependencies or devDependencies are not added again', () => {
+  test('dev tools already in dependencies or devDependencies are not added again', async () => {
     const root = projectWith(
       '{\n  "type": "module",\n  "dependencies": { "gymnos": "*", "typescript": "5.9.3" },\n' +
         '  "devDependencies": { "@types/node": "^22.0.0", "eslint": "^10.0.0", "tsx": "^4.0.0" }\n}\n',
     );
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     const kept = ['typescript', '@types/node', 'eslint', 'tsx'];
     assert.match(
@@ -159,14 +160,14 @@ describe('gymnos init', () => {
     assert.equal(manifest.devDependencies.tsx, '^4.0.0');
   });
 
-  test('a re-run changes nothing and says the project is already initialized', () => {
+  test('a re-run changes nothing and says the project is already initialized', async () => {
     const root = projectWith(MODULE_PACKAGE);
-    assert.equal(gymnos(['init'], { cwd: root }).status, 0);
+    assert.equal((await gymnosInProcess(['init'], { cwd: root })).status, 0);
     // A tracker added since, and the keep file gone, are fine: init only checks what it set up.
     writeFileSync(path.join(root, 'var/trackers.json'), '{\n    "my_tracker": "trackers/my_tracker.js#MyTracker"\n}\n');
     writeFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'export {};\n');
     const before = snapshot(root);
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(snapshot(root), before);
     assert.match(result.stdout, /Already initialized/);
@@ -180,7 +181,7 @@ describe('gymnos init', () => {
     }
   });
 
-  test("scripts that run gymnos with options, and an ESLint config built on gymnos's, count as set up", () => {
+  test("scripts that run gymnos with options, and an ESLint config built on gymnos's, count as set up", async () => {
     const root = projectWith(
       MODULE_PACKAGE.replace(
         '"build": "tsc"',
@@ -191,24 +192,24 @@ describe('gymnos init', () => {
           "import gymnos from 'gymnos/eslint-config';\n\nexport default [...gymnos, { ignores: ['build/'] }];\n",
       },
     );
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^UNCHANGED +eslint\.config\.js$/m);
     assert.match(result.stdout, editsPattern(['scripts.typecheck', ...toolEdits(['@types/node'])]));
   });
 
-  test('an existing valid registry with entries is kept as it is', () => {
+  test('an existing valid registry with entries is kept as it is', async () => {
     const registry = '{ "alpha": "trackers/alpha.js#AlphaTracker" }';
     const root = projectWith(MODULE_PACKAGE, { 'var/trackers.json': registry });
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^UNCHANGED +var\/trackers\.json$/m);
     assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), registry);
   });
 
-  test('a CommonJS project gets eslint.config.mjs, with a notice saying why', () => {
+  test('a CommonJS project gets eslint.config.mjs, with a notice saying why', async () => {
     const root = projectWith('{\n  "name": "cjs",\n  "type": "commonjs",\n  "dependencies": { "gymnos": "*" }\n}\n');
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^CREATE +eslint\.config\.mjs$/m);
     assert.match(
@@ -217,17 +218,17 @@ describe('gymnos init', () => {
     );
     assert.equal(readFileSync(path.join(root, 'eslint.config.mjs'), 'utf8'), REEXPORT);
     assert.ok(!existsSync(path.join(root, 'eslint.config.js')));
-    assert.match(gymnos(['init'], { cwd: root }).stdout, /^UNCHANGED +eslint\.config\.mjs$/m);
+    assert.match((await gymnosInProcess(['init'], { cwd: root })).stdout, /^UNCHANGED +eslint\.config\.mjs$/m);
   });
 
-  test('without gymnos among the dependencies, a notice says to install it', () => {
+  test('without gymnos among the dependencies, a notice says to install it', async () => {
     const root = projectWith('{\n  "type": "module"\n}\n');
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, /notice: gymnos is not in package\.json's dependencies; .*npm install gymnos/);
   });
 
-  test('files or scripts that exist with other content are conflicts: exit 3, one line, nothing written', () => {
+  test('files or scripts that exist with other content are conflicts: exit 3, one line, nothing written', async () => {
     const cases: [string, Record<string, string>, RegExp][] = [
       [
         MODULE_PACKAGE,
@@ -271,37 +272,37 @@ describe('gymnos init', () => {
       [MODULE_PACKAGE, { 'var/trackers.json': '[]\n' }, /var\/trackers\.json:1:1: the registry must be a JSON object/],
     ];
     for (const [packageJson, files, message] of cases) {
-      assertRefused(projectWith(packageJson, files), ['init'], 3, message);
+      await assertRefused(projectWith(packageJson, files), ['init'], 3, message);
     }
   });
 
-  test('no package.json, an invalid one, or the gymnos repository itself: exit 2, nothing written', () => {
-    assertRefused(projectWith(undefined), ['init'], 2, /no package\.json in .* or above it/);
-    assertRefused(
+  test('no package.json, an invalid one, or the gymnos repository itself: exit 2, nothing written', async () => {
+    await assertRefused(projectWith(undefined), ['init'], 2, /no package\.json in .* or above it/);
+    await assertRefused(
       projectWith('{\n  "name": "x",\n  "scripts": {\n}\n'),
       ['init'],
       2,
       /package\.json:5:1: invalid JSON \(close brace expected\); fix it/,
     );
-    assertRefused(projectWith('{\n  "name": "x",\n}\n'), ['init'], 2, /package\.json:3:1: invalid JSON/);
-    assertRefused(projectWith('[]\n'), ['init'], 2, /package\.json:1:1: not a JSON object/);
-    assertRefused(
+    await assertRefused(projectWith('{\n  "name": "x",\n}\n'), ['init'], 2, /package\.json:3:1: invalid JSON/);
+    await assertRefused(projectWith('[]\n'), ['init'], 2, /package\.json:1:1: not a JSON object/);
+    await assertRefused(
       projectWith('{\n  "scripts": "gymnos lint"\n}\n'),
       ['init'],
       2,
       /package\.json:2:14: "scripts" must be an object/,
     );
-    assertRefused(copyOfRepository(), ['init'], 2, /is the gymnos repository itself, which needs no init/);
+    await assertRefused(copyOfRepository(), ['init'], 2, /is the gymnos repository itself, which needs no init/);
   });
 
-  test('a lint script of the project is kept when lint:gymnos runs gymnos lint beside it', () => {
+  test('a lint script of the project is kept when lint:gymnos runs gymnos lint beside it', async () => {
     const root = projectWith(
       MODULE_PACKAGE.replace(
         '"build": "tsc"',
         '"build": "tsc",\n    "lint": "eslint .",\n    "lint:gymnos": "gymnos lint"',
       ),
     );
-    const result = gymnos(['init'], { cwd: root });
+    const result = (await gymnosInProcess(['init'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /npm run lint:gymnos +ESLint, Prettier and the plugin contract/);
     const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
@@ -309,9 +310,9 @@ describe('gymnos init', () => {
     assert.equal(scripts['lint:gymnos'], 'gymnos lint');
   });
 
-  test('tsconfig.json fits the module type; a project tsconfig is kept, with a notice when it cannot compile', () => {
+  test('tsconfig.json fits the module type; a project tsconfig is kept, with a notice when it cannot compile', async () => {
     const esm = projectWith(MODULE_PACKAGE);
-    assert.equal(gymnos(['init'], { cwd: esm }).status, 0);
+    assert.equal((await gymnosInProcess(['init'], { cwd: esm })).status, 0);
     const esmConfig = JSON.parse(readFileSync(path.join(esm, 'tsconfig.json'), 'utf8'));
     assert.equal(esmConfig.compilerOptions.module, 'nodenext');
     assert.equal(esmConfig.compilerOptions.strict, true);
@@ -321,7 +322,7 @@ describe('gymnos init', () => {
 
     const commonjs = '{\n  "name": "cjs",\n  "type": "commonjs",\n  "dependencies": { "gymnos": "*" }\n}\n';
     const cjs = projectWith(commonjs);
-    assert.equal(gymnos(['init'], { cwd: cjs }).status, 0);
+    assert.equal((await gymnosInProcess(['init'], { cwd: cjs })).status, 0);
     const cjsConfig = JSON.parse(readFileSync(path.join(cjs, 'tsconfig.json'), 'utf8'));
     assert.equal(cjsConfig.compilerOptions.module, 'nodenext');
     assert.equal(cjsConfig.compilerOptions.verbatimModuleSyntax, undefined);
@@ -329,23 +330,23 @@ describe('gymnos init', () => {
     // What `tsc --init` writes (comments and all) is the author's: kept, with what to change said once.
     const own = '{\n  // tsc --init\n  "compilerOptions": {\n    "verbatimModuleSyntax": true,\n  },\n}\n';
     const mine = projectWith(commonjs, { 'tsconfig.json': own });
-    const result = gymnos(['init'], { cwd: mine });
+    const result = (await gymnosInProcess(['init'], { cwd: mine }));
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^UNCHANGED +tsconfig\.json$/m);
     assert.equal(readFileSync(path.join(mine, 'tsconfig.json'), 'utf8'), own);
     assert.match(result.stderr, /notice: tsconfig\.json sets "verbatimModuleSyntax": true, .*CommonJS.*TS1295/);
   });
 
-  test('a write that fails is exit 1 and rolls back everything, directories included', () => {
+  test('a write that fails is exit 1 and rolls back everything, directories included', async () => {
     const root = projectWith(MODULE_PACKAGE, { src: 'a file where a directory is needed\n' });
-    assertRefused(root, ['init'], 1, /nothing was changed \(rolled back\)/);
+    await assertRefused(root, ['init'], 1, /nothing was changed \(rolled back\)/);
     assert.ok(!existsSync(path.join(root, 'var')));
   });
 
-  test('--dry-run prints the plan and writes nothing', () => {
+  test('--dry-run prints the plan and writes nothing', async () => {
     const root = projectWith(MODULE_PACKAGE);
     const before = snapshot(root);
-    const result = gymnos(['init', '--dry-run'], { cwd: root });
+    const result = (await gymnosInProcess(['init', '--dry-run'], { cwd: root }));
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(snapshot(root), before);
     assert.match(result.stdout, /^CREATE +eslint\.config\.js$/m);
@@ -353,9 +354,9 @@ describe('gymnos init', () => {
     assert.match(result.stdout, /Dry run: nothing was written/);
   });
 
-  test('--json prints one JSON document, on success and on a conflict', () => {
+  test('--json prints one JSON document, on success and on a conflict', async () => {
     const root = projectWith(MODULE_PACKAGE);
-    const ok = gymnos(['init', '--json', '--cwd', root], { cwd: path.dirname(root) });
+    const ok = (await gymnosInProcess(['init', '--json', '--cwd', root], { cwd: path.dirname(root) }));
     assert.equal(ok.status, 0, ok.stderr);
     const document = JSON.parse(ok.stdout);
     assert.equal(document.ok, true);
@@ -377,11 +378,12 @@ describe('gymnos init', () => {
     assert.deepEqual(document.warnings, []);
     assert.equal(document.error, null);
 
-    const again = JSON.parse(gymnos(['init', '--json'], { cwd: root }).stdout);
+    const again = JSON.parse((await gymnosInProcess(['init', '--json'], { cwd: root })).stdout);
     assert.equal(again.alreadyInitialized, true);
     assert.ok(again.changes.every((change: { action: string }) => change.action === 'unchanged'));
 
     writeFileSync(path.join(root, 'eslint.config.js'), 'export default [];\n');
+    // Through the bin: exit 3 as the shell sees it.
     const conflict = gymnos(['init', '--json'], { cwd: root });
     assert.equal(conflict.status, 3);
     const failed = JSON.parse(conflict.stdout);
@@ -390,7 +392,7 @@ describe('gymnos init', () => {
     assert.deepEqual(failed.changes, []);
   });
 
-  test('color follows FORCE_COLOR and NO_COLOR', () => {
+  test('color follows FORCE_COLOR and NO_COLOR', async () => {
     const root = projectWith(MODULE_PACKAGE);
     const colored = gymnos(['init', '--dry-run'], { cwd: root, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     assert.match(colored.stdout, new RegExp(`${ESC}\\[32mCREATE`));
@@ -398,8 +400,8 @@ describe('gymnos init', () => {
     assert.doesNotMatch(plain.stdout, new RegExp(`${ESC}\\[`));
   });
 
-  test('--help has examples and the exit codes', () => {
-    const help = gymnos(['init', '--help'], { cwd: projectWith(MODULE_PACKAGE) });
+  test('--help has examples and the exit codes', async () => {
+    const help = (await gymnosInProcess(['init', '--help'], { cwd: projectWith(MODULE_PACKAGE) }));
     assert.equal(help.status, 0);
     assert.match(help.stdout, /Examples:[\s\S]*\$ gymnos init --dry-run[\s\S]*Exit codes: 0 ok/);
   });
