@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { trackerTestRun } from '../../src/test_runner/project_tests.js';
 import { pluginProject } from '../helpers/plugin_project.js';
+import { gymnosInProcess } from '../helpers/in_process.js';
 import { emptyProject, gymnos, removeProjects, REPO } from '../helpers/project.js';
 
 after(removeProjects);
@@ -65,18 +66,18 @@ describe('gymnos test', () => {
     assert.doesNotMatch(filtered.stdout, /^ok \d+ - beta doubles zero$/m);
   });
 
-  test('no tests yet is exit 0 saying so; a path that does not exist is exit 2', () => {
+  test('no tests yet is exit 0 saying so; a path that does not exist is exit 2', async () => {
     const root = projectWith({});
-    const none = gymnos(['test'], { cwd: root });
+    const none = await gymnosInProcess(['test'], { cwd: root });
     assert.equal(none.status, 0, none.stderr);
     assert.match(none.stdout, /No test files .* yet: nothing to run\. .*gymnos create-new tracker/);
 
-    const missing = gymnos(['test', 'test/nothere.test.ts'], { cwd: root });
+    const missing = await gymnosInProcess(['test', 'test/nothere.test.ts'], { cwd: root });
     assert.equal(missing.status, 2);
     assert.equal(missing.stderr, 'gymnos: test/nothere.test.ts does not exist\n');
   });
 
-  test('an option neither gymnos nor node knows, or a path outside test/, is exit 2 with one line', () => {
+  test('an option neither gymnos nor node knows, or a path outside test/, is exit 2 with one line', async () => {
     const root = projectWith({ 'src/double.ts': DOUBLE, 'test/double.test.ts': PASSING, 'src/x.test.ts': PASSING });
     const cases: [string[], RegExp][] = [
       [['--bogus'], /^gymnos: unknown option --bogus: neither gymnos test's .* nor node's; .*--option=value/],
@@ -86,16 +87,16 @@ describe('gymnos test', () => {
       [['--tracker', 'my_tracker', 'test/double.test.ts'], /give --tracker or test paths, not both/],
     ];
     for (const [args, message] of cases) {
-      const result = gymnos(['test', ...args], { cwd: root });
+      const result = await gymnosInProcess(['test', ...args], { cwd: root });
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
       assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
       assert.match(result.stderr, message);
     }
   });
 
-  test("--tracker picks the tracker's test, and gymnos's conformance file unless that test runs the kit", () => {
+  test("--tracker picks the tracker's test, and gymnos's conformance file unless that test runs the kit", async () => {
     const root = pluginProject();
-    assert.equal(gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root }).status, 0);
+    assert.equal((await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root })).status, 0);
     const own = path.join(root, 'test/trackers/my_tracker.test.ts');
     const kit = path.join(REPO, 'src/test_runner/tracker_conformance.ts'); // from the sources, as this test runs
     assert.deepEqual(trackerTestRun(root, 'my_tracker'), { files: [own], env: { GYMNOS_TEST_TRACKER: 'my_tracker' } });
@@ -106,9 +107,9 @@ describe('gymnos test', () => {
     assert.deepEqual(trackerTestRun(root, 'csv').files, [kit], 'a built-in tracker, by its registry name');
   });
 
-  test("--tracker runs the tracker's test and the conformance kit on it; an unknown tracker is exit 2", () => {
+  test("--tracker runs the tracker's test and the conformance kit on it; an unknown tracker is exit 2", async () => {
     const root = pluginProject();
-    assert.equal(gymnos(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root }).status, 0);
+    assert.equal((await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker'], { cwd: root })).status, 0);
     // A test of its own that does not run the kit: gymnos's conformance file (from dist/ here) runs it beside.
     writeFileSync(path.join(root, 'test/trackers/my_tracker.test.ts'), PASSING.replace('../src/', '../../src/'));
     writeFileSync(path.join(root, 'src/double.ts'), DOUBLE);
@@ -117,14 +118,14 @@ describe('gymnos test', () => {
     assert.match(both.stdout, /my_tracker conforms to the gymnos Tracker contract/);
     assert.match(both.stdout, /alpha doubles/);
 
-    const unknown = gymnos(['test', '--tracker', 'nope'], { cwd: root });
+    const unknown = await gymnosInProcess(['test', '--tracker', 'nope'], { cwd: root });
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /^gymnos: no tracker "nope" is registered here; registered: memory, .*my_tracker\n$/);
   });
 
-  test('TypeScript tests without tsx installed: exit 2 saying to run npm install', () => {
+  test('TypeScript tests without tsx installed: exit 2 saying to run npm install', async () => {
     const root = projectWith({ 'test/double.test.ts': PASSING }, { tsx: false });
-    const result = gymnos(['test'], { cwd: root });
+    const result = await gymnosInProcess(['test'], { cwd: root });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /^gymnos: tsx is not installed in this project.*run `npm install`/);
     assert.equal(result.stderr.trim().split('\n').length, 1);
