@@ -13,7 +13,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { skipUnless } from '../helpers/prerequisite.js';
-import { BIN, copyOfRepository, gymnos, removeProjects, REPO } from '../helpers/project.js';
+import { gymnosInProcess } from '../helpers/in_process.js';
+import { BIN, copyOfRepository, removeProjects, REPO } from '../helpers/project.js';
 import { lineOf, lintCli, lintInProcess, makeProject, removeLintProjects, SKIP_CLI } from './helpers.js';
 
 const CLEAN_TS = 'export function greet(name: string): string {\n  return `hello ${name}`;\n}\n';
@@ -113,7 +114,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assertReport(lintCli([], root));
   });
 
-  test('exit 2 for usage and configuration errors, and when gymnos itself fails; never 1', () => {
+  test('exit 2 for usage and configuration errors, and when gymnos itself fails; never 1', async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS });
     const cases: [string[], RegExp][] = [
       [['--format', 'xml'], /--format must be one of stylish, json, github, sarif/],
@@ -124,8 +125,9 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     ];
     writeFileSync(path.join(root, 'notes.txt'), 'x');
     cases.push([['notes.txt'], /notes\.txt matches no file to lint/]);
-    for (const [args, message] of cases) {
-      const result = lintCli(args, root);
+    for (const [index, [args, message]] of cases.entries()) {
+      // The first through the bin (exit 2 as the shell sees it), the others in this process.
+      const result = index === 0 ? lintCli(args, root) : await lintInProcess(args, root);
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, message);
       assert.equal(result.stderr.trim().split('\n').length, 1, 'one line on stderr');
@@ -135,7 +137,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
       'src/a.ts': CLEAN_TS,
       'node_modules/typescript/package.json': '{ "name": "typescript", "version": "7.0.0" }\n',
     });
-    const refused = lintCli([], typescript7);
+    const refused = await lintInProcess([], typescript7);
     assert.equal(refused.status, 2);
     assert.match(
       refused.stderr,
@@ -158,11 +160,11 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     const plain = lintCli([], root);
     assert.equal(plain.status, 0, plain.stdout);
     assert.match(plain.stdout, /1:1 {2}warning {2}Unused eslint-disable directive/);
-    assert.equal(lintCli(['--max-warnings', '1'], root).status, 0);
-    const over = lintCli(['--max-warnings', '0'], root);
+    assert.equal((await lintInProcess(['--max-warnings', '1'], root)).status, 0);
+    const over = await lintInProcess(['--max-warnings', '0'], root);
     assert.equal(over.status, 1);
     assert.match(over.stderr, /1 warnings, more than --max-warnings 0/);
-    const quiet = lintCli(['--quiet', '--max-warnings', '0'], root);
+    const quiet = await lintInProcess(['--quiet', '--max-warnings', '0'], root);
     assert.equal(quiet.status, 0);
     assert.doesNotMatch(quiet.stdout, /warning/);
   });
@@ -176,7 +178,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
       readFileSync(path.join(root, 'src/a.ts'), 'utf8'),
       'export function f(x: number) {\n  if (x) {\n    return 1;\n  }\n  return 2;\n}\n',
     );
-    assert.equal(lintCli([], root).status, 0);
+    assert.equal((await lintInProcess([], root)).status, 0);
   });
 
   test('--format json, sarif and github; --output-file', async () => {
@@ -268,7 +270,10 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
 
   test('a tracker create-new generated lints clean but for its TODO markers, here and in plugins', async () => {
     const repository = copyOfRepository();
-    assert.equal(gymnos(['create-new', 'tracker', '--name', 'fresh_one'], { cwd: repository }).status, 0);
+    assert.equal(
+      (await gymnosInProcess(['create-new', 'tracker', '--name', 'fresh_one'], { cwd: repository })).status,
+      0,
+    );
     const generated = [
       'src/trackers/fresh_one.ts',
       'test/trackers/fresh_one.test.ts',
@@ -296,7 +301,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
       { 'package.json': '{\n  "name": "my-plugins",\n  "type": "module"\n}\n' },
       { git: true },
     );
-    assert.equal(gymnos(['create-new', 'tracker', '--name', 'fresh_one'], { cwd: plugin }).status, 0);
+    assert.equal((await gymnosInProcess(['create-new', 'tracker', '--name', 'fresh_one'], { cwd: plugin })).status, 0);
     const inPlugin = await lintInProcess([], plugin);
     assert.equal(inPlugin.status, 0, inPlugin.stdout + inPlugin.stderr);
     onlyTodos(inPlugin.stdout);
