@@ -83,9 +83,9 @@ async function assertRefused(root: string, args: string[], status: number, messa
 }
 
 describe('gymnos init', () => {
-  test('creates the registry, src/trackers/, eslint.config.js and the scripts; package.json keeps the rest', async () => {
+  test('creates the registry, src/trackers/, eslint.config.js and scripts; package.json keeps the rest', async () => {
     const root = projectWith(MODULE_PACKAGE);
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr, '');
     assert.match(result.stdout, /^CREATE +var\/trackers\.json$/m);
@@ -125,7 +125,7 @@ describe('gymnos init', () => {
       '{\r\n\t"name": "x",\r\n\t"scripts": {\r\n\t\t"test": "echo \\"Error: no test specified\\" && exit 1"\r\n\t},' +
       '\r\n\t"dependencies": {\r\n\t\t"gymnos": "^0.1.0"\r\n\t},\r\n\t"type": "module"\r\n}';
     const root = projectWith(original);
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(
       readFileSync(path.join(root, 'package.json'), 'utf8'),
@@ -142,7 +142,7 @@ describe('gymnos init', () => {
       '{\n  "type": "module",\n  "dependencies": { "gymnos": "*", "typescript": "5.9.3" },\n' +
         '  "devDependencies": { "@types/node": "^22.0.0", "eslint": "^10.0.0", "tsx": "^4.0.0" }\n}\n',
     );
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     const kept = ['typescript', '@types/node', 'eslint', 'tsx'];
     assert.match(
@@ -167,7 +167,7 @@ describe('gymnos init', () => {
     writeFileSync(path.join(root, 'var/trackers.json'), '{\n    "my_tracker": "trackers/my_tracker.js#MyTracker"\n}\n');
     writeFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'export {};\n');
     const before = snapshot(root);
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(snapshot(root), before);
     assert.match(result.stdout, /Already initialized/);
@@ -192,7 +192,7 @@ describe('gymnos init', () => {
           "import gymnos from 'gymnos/eslint-config';\n\nexport default [...gymnos, { ignores: ['build/'] }];\n",
       },
     );
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^UNCHANGED +eslint\.config\.js$/m);
     assert.match(result.stdout, editsPattern(['scripts.typecheck', ...toolEdits(['@types/node'])]));
@@ -201,7 +201,7 @@ describe('gymnos init', () => {
   test('an existing valid registry with entries is kept as it is', async () => {
     const registry = '{ "alpha": "trackers/alpha.js#AlphaTracker" }';
     const root = projectWith(MODULE_PACKAGE, { 'var/trackers.json': registry });
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^UNCHANGED +var\/trackers\.json$/m);
     assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), registry);
@@ -209,7 +209,7 @@ describe('gymnos init', () => {
 
   test('a CommonJS project gets eslint.config.mjs, with a notice saying why', async () => {
     const root = projectWith('{\n  "name": "cjs",\n  "type": "commonjs",\n  "dependencies": { "gymnos": "*" }\n}\n');
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^CREATE +eslint\.config\.mjs$/m);
     assert.match(
@@ -223,7 +223,7 @@ describe('gymnos init', () => {
 
   test('without gymnos among the dependencies, a notice says to install it', async () => {
     const root = projectWith('{\n  "type": "module"\n}\n');
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, /notice: gymnos is not in package\.json's dependencies; .*npm install gymnos/);
   });
@@ -302,7 +302,7 @@ describe('gymnos init', () => {
         '"build": "tsc",\n    "lint": "eslint .",\n    "lint:gymnos": "gymnos lint"',
       ),
     );
-    const result = (await gymnosInProcess(['init'], { cwd: root }));
+    const result = await gymnosInProcess(['init'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /npm run lint:gymnos +ESLint, Prettier and the plugin contract/);
     const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
@@ -310,7 +310,7 @@ describe('gymnos init', () => {
     assert.equal(scripts['lint:gymnos'], 'gymnos lint');
   });
 
-  test('tsconfig.json fits the module type; a project tsconfig is kept, with a notice when it cannot compile', async () => {
+  test('tsconfig.json fits the module type; a project tsconfig stays, with a notice if it cannot compile', async () => {
     const esm = projectWith(MODULE_PACKAGE);
     assert.equal((await gymnosInProcess(['init'], { cwd: esm })).status, 0);
     const esmConfig = JSON.parse(readFileSync(path.join(esm, 'tsconfig.json'), 'utf8'));
@@ -330,7 +330,7 @@ describe('gymnos init', () => {
     // What `tsc --init` writes (comments and all) is the author's: kept, with what to change said once.
     const own = '{\n  // tsc --init\n  "compilerOptions": {\n    "verbatimModuleSyntax": true,\n  },\n}\n';
     const mine = projectWith(commonjs, { 'tsconfig.json': own });
-    const result = (await gymnosInProcess(['init'], { cwd: mine }));
+    const result = await gymnosInProcess(['init'], { cwd: mine });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^UNCHANGED +tsconfig\.json$/m);
     assert.equal(readFileSync(path.join(mine, 'tsconfig.json'), 'utf8'), own);
@@ -346,7 +346,7 @@ describe('gymnos init', () => {
   test('--dry-run prints the plan and writes nothing', async () => {
     const root = projectWith(MODULE_PACKAGE);
     const before = snapshot(root);
-    const result = (await gymnosInProcess(['init', '--dry-run'], { cwd: root }));
+    const result = await gymnosInProcess(['init', '--dry-run'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(snapshot(root), before);
     assert.match(result.stdout, /^CREATE +eslint\.config\.js$/m);
@@ -356,7 +356,7 @@ describe('gymnos init', () => {
 
   test('--json prints one JSON document, on success and on a conflict', async () => {
     const root = projectWith(MODULE_PACKAGE);
-    const ok = (await gymnosInProcess(['init', '--json', '--cwd', root], { cwd: path.dirname(root) }));
+    const ok = await gymnosInProcess(['init', '--json', '--cwd', root], { cwd: path.dirname(root) });
     assert.equal(ok.status, 0, ok.stderr);
     const document = JSON.parse(ok.stdout);
     assert.equal(document.ok, true);
@@ -401,7 +401,7 @@ describe('gymnos init', () => {
   });
 
   test('--help has examples and the exit codes', async () => {
-    const help = (await gymnosInProcess(['init', '--help'], { cwd: projectWith(MODULE_PACKAGE) }));
+    const help = await gymnosInProcess(['init', '--help'], { cwd: projectWith(MODULE_PACKAGE) });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /Examples:[\s\S]*\$ gymnos init --dry-run[\s\S]*Exit codes: 0 ok/);
   });
