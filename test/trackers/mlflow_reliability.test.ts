@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,6 +97,87 @@ describe('mlflow: delivering a spool later', () => {
     } finally {
       await down.stop();
     }
+  });
+});
+
+describe('mlflow: ended while the server is down', () => {
+  /** Logs one of each record, then ends: the session's final status and records must all reach the spool. */
+  async function endSession(tracker: MlflowTracker, session: number): Promise<string> {
+    tracker.logParam('session', session);
+    tracker.logMetric('loss', 0.5, session);
+    tracker.logTag('phase', 'offline');
+    await tracker.end();
+    const report = tracker.endReport!;
+    assert.deepEqual(report.undelivered, { metrics: 1, params: 1, tags: 1, artifacts: 0, status: 'FINISHED' });
+    return report.spoolDir;
+  }
+
+  /** Turns of the event loop until the spool's run.json is being written (its temporary sibling exists). */
+  async function whileRunJsonIsWritten(spoolDir: string): Promise<boolean> {
+    for (let turn = 0; turn < 10_000; turn += 1) {
+      const names = existsSync(spoolDir) ? readdirSync(spoolDir) : [];
+      if (names.some((name) => name.startsWith('.run.json.'))) return true;
+      if (names.includes('run.json')) return false; // written between two turns: missed
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return false;
+  }
+
+  test('the final status and every record are spooled wherever end() lands in start; sync delivers them', async () => {
+    const down = await MlflowTestServer.start();
+    await down.stop();
+    const fast = { trackingUri: down.url, startTimeoutMs: 1, endTimeoutMs: 1, retryBaseMs: 1 };
+    const spools: string[] = [];
+    // end() while start is writing the spool's run.json (start not awaited, as a caller may do): the status set
+    // meanwhile must not be taken as written by that write, which holds the description from before.
+    let caught = 0;
+    for (let attempt = 0; caught < 2 && attempt < 50; attempt += 1) {
+      const tracker = new MlflowTracker(fast);
+      const starting = tracker.start(`ended-${spools.length}`, dir);
+      if (await whileRunJsonIsWritten(path.join(dir, `ended-${spools.length}`, 'mlflow-spool'))) caught += 1;
+      spools.push(await endSession(tracker, spools.length));
+      await starting;
+    }
+    assert.equal(caught, 2, 'end() came twice while run.json was being written');
+    // start awaited, then end() a few turns of the event loop later each time: across start's background work
+    // (opening the spool, writing run.json, trying to create the run).
+    for (let turns = 0; turns < 6; turns += 1) {
+      const tracker = new MlflowTracker(fast);
+      await tracker.start(`ended-${spools.length}`, dir);
+      for (let turn = 0; turn < turns; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      spools.push(await endSession(tracker, spools.length));
+    }
+    await down.listen();
+    try {
+      for (const [session, spoolDir] of spools.entries()) {
+        const report = await MlflowTracker.deliverSpool(spoolDir, { timeoutMs: 10_000, retryBaseMs: 10 });
+        assert.equal(report.complete, true, `session ${session}: ${JSON.stringify(report)}`);
+        const run = down.runByName(`ended-${session}`)!;
+        assert.equal(run.info.status, 'FINISHED', `session ${session}: the status end() set was spooled`);
+        assert.deepEqual(
+          [run.params.get('session'), run.metrics.map((metric) => metric.step), run.tags.get('phase')],
+          [String(session), [session], 'offline'],
+        );
+      }
+    } finally {
+      await down.stop();
+    }
+  });
+
+  test('a resumed session ended before its start settled leaves the run FINISHED, not back to RUNNING', async () => {
+    const params = { trackingUri: server.url, startTimeoutMs: 5_000, endTimeoutMs: 5_000 };
+    const first = new MlflowTracker(params);
+    await first.start('resumed', dir);
+    first.logMetric('loss', 1, 0);
+    await first.end();
+    const second = new MlflowTracker({ ...params, resume: true });
+    const starting = second.start('resumed', dir); // not awaited: end() comes while the spool is being read
+    second.logMetric('loss', 0.5, 1);
+    await second.end();
+    await starting;
+    assert.equal(second.endReport!.complete, true, JSON.stringify(second.endReport));
+    const run = server.runByName('resumed')!;
+    assert.deepEqual([run.info.status, run.metrics.map((metric) => metric.step)], ['FINISHED', [0, 1]]);
   });
 });
 

@@ -104,7 +104,13 @@ export class MlflowDelivery implements SyncFlushable {
   readonly #queue: MemoryQueue;
   #spool: Spool;
   #meta: SpoolMeta;
-  #metaDirty = true;
+  /**
+   * Bumped by every change of `#meta` worth keeping; `run.json` holds version `#savedMetaVersion`. A version,
+   * not a dirty flag: a change made while a write is in flight (end() setting the final status meanwhile) must
+   * not be marked saved when that write, which serialized the meta before the change, completes.
+   */
+  #metaVersion = 1;
+  #savedMetaVersion = 0;
   #outageWarnings = 0;
   #lastError: string | undefined;
   /** Why nothing more of this run can be sent this session. */
@@ -207,11 +213,12 @@ export class MlflowDelivery implements SyncFlushable {
           ...(existing.experimentId ? { experimentId: existing.experimentId } : {}),
           ...(existing.mlflowRunId ? { mlflowRunId: existing.mlflowRunId, artifactUri: existing.artifactUri } : {}),
         };
-        // The earlier session's final status no longer holds: the run goes on.
-        if (this.#meta.mlflowRunId) this.#meta.pendingStatus = { status: 'RUNNING' };
+        // The earlier session's final status no longer holds: the run goes on, unless this session already
+        // ended (end() while the spool was opened): its own final status stands.
+        if (this.#meta.mlflowRunId && !this.#meta.pendingStatus) this.#meta.pendingStatus = { status: 'RUNNING' };
       }
     }
-    this.#metaDirty = true;
+    this.#metaVersion += 1;
     await this.#saveMeta();
     // From now on, an end of the process without end() writes the memory queue to the spool (flushAtExit).
     if (this.#spoolOpen && !this.#closed) flushAtExit(this);
@@ -245,10 +252,11 @@ export class MlflowDelivery implements SyncFlushable {
   }
 
   async #saveMeta(): Promise<void> {
-    if (!this.#metaDirty || this.#spoolBroken) return;
+    const version = this.#metaVersion;
+    if (version === this.#savedMetaVersion || this.#spoolBroken) return;
     try {
       await this.#spool.writeMeta(this.#meta);
-      this.#metaDirty = false;
+      this.#savedMetaVersion = Math.max(this.#savedMetaVersion, version);
     } catch (error) {
       this.#breakSpool(error);
     }
@@ -328,7 +336,7 @@ export class MlflowDelivery implements SyncFlushable {
   /** The run status to send once everything before it is delivered. */
   setStatus(status: RunStatus, endTime?: number): void {
     this.#meta.pendingStatus = endTime === undefined ? { status } : { status, endTime };
-    this.#metaDirty = true;
+    this.#metaVersion += 1;
   }
 
   /** Records a refusal: reported at the end, warned about for the first few. */
@@ -492,7 +500,7 @@ export class MlflowDelivery implements SyncFlushable {
     if (result.run.artifact_uri) this.#meta.artifactUri = result.run.artifact_uri;
     // A new run is RUNNING already; only a final status stays pending.
     if (this.#meta.pendingStatus?.status === 'RUNNING') delete this.#meta.pendingStatus;
-    this.#metaDirty = true;
+    this.#metaVersion += 1;
     await this.#saveMeta();
     return undefined;
   }
@@ -521,7 +529,7 @@ export class MlflowDelivery implements SyncFlushable {
     if (result.kind === 'refused') this.reject('status', pending.status, result.reason);
     if (this.#meta.pendingStatus === pending) {
       delete this.#meta.pendingStatus;
-      this.#metaDirty = true;
+      this.#metaVersion += 1;
       await this.#saveMeta();
     }
     return 'progress';
