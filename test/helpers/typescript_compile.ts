@@ -1,0 +1,54 @@
+/**
+ * `tsc -p <config>` through the TypeScript API in the test process, for tests that compile several plugin
+ * projects: the parsed lib and node_modules declarations (about half of a compile: lib.*.d.ts, @types/node) are
+ * kept between compiles, where each `npm run typecheck` would start a process and parse them again. The real
+ * `npm run typecheck` and `npm run build` run from a packed install in test/e2e/journey.test.ts.
+ */
+import path from 'node:path';
+import ts from 'typescript';
+import { REPO } from './project.js';
+
+/** Files that are the same in every project: TypeScript's libs and the declarations under node_modules. */
+const SHARED = [path.dirname(ts.getDefaultLibFilePath({})), path.join(REPO, 'node_modules')].map(
+  (dir) => dir + path.sep,
+);
+const parsed = new Map<string, ts.SourceFile | undefined>();
+
+const FORMAT: ts.FormatDiagnosticsHost = {
+  getCanonicalFileName: (fileName) => fileName,
+  getCurrentDirectory: () => process.cwd(),
+  getNewLine: () => '\n',
+};
+
+/**
+ * Compiles the project of `root/config` as `tsc -p config` does (type-checks, and emits unless noEmit), and
+ * returns its diagnostics as tsc prints them: an empty string when the compile succeeds.
+ */
+export function tsc(root: string, config: string): string {
+  const problems: ts.Diagnostic[] = [];
+  const command = ts.getParsedCommandLineOfConfigFile(path.join(root, config), undefined, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => problems.push(diagnostic),
+  });
+  if (!command) return ts.formatDiagnostics(problems, FORMAT);
+  const host = ts.createCompilerHost(command.options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreate) => {
+    if (!SHARED.some((dir) => fileName.startsWith(dir))) {
+      return getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreate);
+    }
+    const key = `${fileName}\0${JSON.stringify(languageVersionOrOptions)}`;
+    if (!parsed.has(key)) parsed.set(key, getSourceFile(fileName, languageVersionOrOptions, onError, shouldCreate));
+    return parsed.get(key);
+  };
+  const program = ts.createProgram({
+    rootNames: command.fileNames,
+    options: command.options,
+    projectReferences: command.projectReferences,
+    configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(command),
+    host,
+  });
+  const emitted = program.emit();
+  const diagnostics = ts.sortAndDeduplicateDiagnostics([...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics]);
+  return ts.formatDiagnostics(diagnostics, FORMAT);
+}
