@@ -18,7 +18,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { BIN, emptyProject, gymnos, gymnosAsync, removeProjects } from '../helpers/project.js';
+import { gymnosInProcess } from '../helpers/in_process.js';
+import { BIN, emptyProject, gymnosAsync, removeProjects } from '../helpers/project.js';
 
 after(removeProjects);
 
@@ -105,7 +106,7 @@ describe('create-new is all or nothing', () => {
     assert.ok(Object.keys(tree(root)).includes('var/trackers.json.gymnos-journal'), 'the killed run left its journal');
 
     // A dry run writes nothing, the undo included, but says there is one to do.
-    const dry = gymnos([...CREATE_K, '--dry-run'], { cwd: root });
+    const dry = await gymnosInProcess([...CREATE_K, '--dry-run'], { cwd: root });
     assert.match(dry.stderr, /an interrupted command left var\/trackers\.json\.gymnos-journal/);
 
     // The next create-new, paused once it holds the lock: the killed run is undone, the project as before it.
@@ -127,7 +128,7 @@ describe('create-new is all or nothing', () => {
       /: removed test\/trackers\/k\.test\.ts, removed src\/trackers\/k\.ts; the project is as before it$/,
     );
 
-    const retry = gymnos(CREATE_K, { cwd: root });
+    const retry = await gymnosInProcess(CREATE_K, { cwd: root });
     assert.equal(retry.status, 0, retry.stderr);
     assert.equal(retry.stderr, '');
     for (const file of K_FILES) assert.ok(statSync(path.join(root, file)).isFile(), file);
@@ -156,7 +157,7 @@ describe('create-new is all or nothing', () => {
 });
 
 describe('files the user owns are respected', () => {
-  test('a symlinked registry is written through (the link kept) and keeps its mode 600', () => {
+  test('a symlinked registry is written through (the link kept) and keeps its mode 600', async () => {
     const root = project();
     const elsewhere = emptyProject();
     const shared = path.join(elsewhere, 'trackers.json');
@@ -164,7 +165,7 @@ describe('files the user owns are respected', () => {
     chmodSync(shared, 0o600);
     mkdirSync(path.join(root, 'var'));
     symlinkSync(shared, path.join(root, 'var/trackers.json'));
-    const result = gymnos(CREATE_K, { cwd: root });
+    const result = await gymnosInProcess(CREATE_K, { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(readlinkSync(path.join(root, 'var/trackers.json')), shared, 'still the same link');
     assert.deepEqual(JSON.parse(readFileSync(shared, 'utf8')), {
@@ -175,11 +176,11 @@ describe('files the user owns are respected', () => {
     assert.deepEqual(readdirSync(elsewhere).sort(), ['.prettierrc.json', 'trackers.json'], 'no temp file beside it');
   });
 
-  test('a read-only registry is refused with one line, and nothing is written', () => {
+  test('a read-only registry is refused with one line, and nothing is written', async () => {
     const root = project('{}\n');
     chmodSync(path.join(root, 'var/trackers.json'), 0o444);
     const before = tree(root);
-    const result = gymnos(CREATE_K, { cwd: root });
+    const result = await gymnosInProcess(CREATE_K, { cwd: root });
     assert.equal(result.status, 1);
     assert.equal(
       result.stderr,
@@ -189,11 +190,11 @@ describe('files the user owns are respected', () => {
     assert.deepEqual(tree(root), before);
   });
 
-  test('an entry that is not "module#Export" is not replaced without --force', () => {
+  test('an entry that is not "module#Export" is not replaced without --force', async () => {
     const registry = '{\n  "k": "not a module reference"\n}\n';
     const root = project(registry);
     const before = tree(root);
-    const refused = gymnos(CREATE_K, { cwd: root });
+    const refused = await gymnosInProcess(CREATE_K, { cwd: root });
     assert.equal(refused.status, 3);
     assert.equal(
       refused.stderr,
@@ -201,7 +202,7 @@ describe('files the user owns are respected', () => {
         '--force to replace it\n',
     );
     assert.deepEqual(tree(root), before);
-    assert.equal(gymnos([...CREATE_K, '--force'], { cwd: root }).status, 0);
+    assert.equal((await gymnosInProcess([...CREATE_K, '--force'], { cwd: root })).status, 0);
     assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), '{\n  "k": "trackers/k.js#KTracker"\n}\n');
   });
 

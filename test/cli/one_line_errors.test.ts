@@ -1,8 +1,9 @@
 /**
- * Files in the wrong state and bad flags, through the real bin: each is one line on stderr naming the file (or
- * flag) and the fix, with the documented exit code, never a stack, and nothing in the project changes. One spawn
- * per case, in small temporary projects. Unreadable and read-only files are made so for another user: the tests
- * may run as root, whom file modes do not stop, so then the command runs as `nobody`.
+ * Files in the wrong state and bad flags: each is one line on stderr naming the file (or flag) and the fix, with
+ * the documented exit code, never a stack, and nothing in the project changes. Each case in a small temporary
+ * project. Unreadable and read-only files are made so for another user: the tests may run as root, whom file
+ * modes do not stop, so then the command runs as `nobody` through the real bin, as `list` does; the other cases
+ * run in this process.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { gymnosInProcess } from '../helpers/in_process.js';
 import { BIN } from '../helpers/project.js';
 
 const made: string[] = [];
@@ -173,7 +175,22 @@ const CASES: Case[] = [
   },
 ];
 
-function run(args: string[], cwd: string, asNobody: boolean) {
+type Result = { status: number | null; stdout: string; stderr: string };
+
+/**
+ * A case as another user, or `list` (which imports the project's code through its tsx), runs the real bin; the
+ * others run in this process (helpers/in_process.ts), where an exception out of the CLI shows as a stack.
+ */
+function run(args: string[], cwd: string, asNobody: boolean): Promise<Result> {
+  if (asNobody || args[0] === 'list') return spawnBin(args, cwd, asNobody);
+  return gymnosInProcess(args, { cwd, env: { HOME: cwd } }).catch((error: Error) => ({
+    status: null,
+    stdout: '',
+    stderr: `${error.stack}`,
+  }));
+}
+
+function spawnBin(args: string[], cwd: string, asNobody: boolean): Promise<Result> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HOME: cwd };
   delete env.FORCE_COLOR;
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -185,20 +202,18 @@ function run(args: string[], cwd: string, asNobody: boolean) {
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (status) => resolve({ status, stdout, stderr })),
-  );
+  return new Promise<Result>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
 }
 
 describe('one line, never a stack, nothing changed', () => {
-  test('every case, from outside', async () => {
+  test('every case', async () => {
     const prepared = CASES.map((testCase) => {
       const root = project(testCase.files);
       testCase.prepare?.(root);
       return { testCase, root, before: snapshot(root) };
     });
-    // Two at a time: the machine has few cores and each case is one process.
-    const results: Awaited<ReturnType<typeof run>>[] = [];
+    // Two at a time: the machine has few cores and a case of the bin is one process.
+    const results: Result[] = [];
     for (let index = 0; index < prepared.length; index += 2) {
       const batch = prepared.slice(index, index + 2);
       results.push(

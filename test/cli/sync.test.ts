@@ -1,9 +1,10 @@
 /**
- * `gymnos sync <logdir>` through the real bin, against the loopback MLflow server (test/fixtures): spools made by
+ * `gymnos sync <logdir>` against the loopback MLflow server (test/fixtures): spools made by
  * the real mlflow tracker while the server was down are delivered with the tags a live run gets; a second sync
  * sends nothing; a server that is down is named and the spools kept (exit 1); bad input is one line (exit 2);
  * SIGTERM stops cleanly (exit 143) and a SIGKILLed sync leaves a lock that the next one takes over at once, which
- * then resumes without sending anything twice.
+ * then resumes without sending anything twice. The signals go to the real bin; the rest runs in this process
+ * (helpers/in_process.ts), exit codes included.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,6 +17,7 @@ import { TINY_PNG } from '../../src/testing/index.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import type { StoredRun } from '../fixtures/mlflow_server.js';
+import { gymnosInProcess } from '../helpers/in_process.js';
 import { BIN } from '../helpers/project.js';
 
 let root: string;
@@ -35,7 +37,7 @@ interface Spawned {
   done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** The real bin, asynchronously: the MLflow server answering it lives in this process. */
+/** The real bin, asynchronously, for the signals: the MLflow server answering it lives in this process. */
 function spawnGymnos(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
   delete childEnv.FORCE_COLOR;
@@ -51,7 +53,9 @@ function spawnGymnos(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
   return { child, done };
 }
 
-const sync = (args: string[], env?: NodeJS.ProcessEnv) => spawnGymnos(['sync', ...args], env).done;
+/** `gymnos sync` in this process (helpers/in_process.ts), MLFLOW_TRACKING_URI unset unless given. */
+const sync = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  gymnosInProcess(['sync', ...args], { cwd: root, env: { MLFLOW_TRACKING_URI: undefined, ...env } });
 
 /** Runs the real tracker while the server is down: what it logged is left in its spool under `logdir`. */
 async function spoolRun(logdir: string, runId: string, log: (tracker: MlflowTracker) => void): Promise<void> {
