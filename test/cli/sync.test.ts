@@ -69,6 +69,8 @@ async function spoolRun(logdir: string, runId: string, log: (tracker: MlflowTrac
   log(tracker);
   await tracker.end();
   assert.equal(tracker.endReport?.complete, false, 'the server was down: the run is spooled');
+  // Its warning (process.emitWarning) reaches stderr on a later tick: out before a sync here captures stderr.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 function runNamed(name: string): StoredRun {
