@@ -5,6 +5,8 @@
  * `gymnos init`, `npm install`, `gymnos create-new`, `gymnos lint`, `npm run typecheck`, `npm run build`,
  * `npm test`, `gymnos list trackers`, and plain `node` on a script that loads the built tracker beside jsonl.
  * A step that fails skips the rest of its project's steps, which could only fail for the same reason.
+ * The default tier leaves two checks to this file (test/cli/project.test.ts): in the project with its own rules
+ * and Prettier config, `npm run typecheck` succeeds and `npm test` passes the generated tracker's test.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
