@@ -69,6 +69,7 @@ module.exports = (plop) => {
         trackerImport: 'gymnos',
         loadImport: 'gymnos',
         testingImport: 'gymnos/testing',
+        paramsModule: 'gymnos',
       });
       return [
         { type: 'add', path: 'src/trackers/{{name}}.ts', templateFile: 'plop-templates/tracker.ts.hbs' },
@@ -92,7 +93,7 @@ module.exports = (plop) => {
   const ejs = (file) => readFileSync(path.join(templates, file), 'utf8').replace(/\{\{(\w+)\}\}/g, '<%= $1 %>');
   const locals =
     "<% className = h.changeCase.pascal(name).replace(/(?<!Tracker)$/, 'Tracker'); trackerImport = 'gymnos'; " +
-    "loadImport = 'gymnos'; testingImport = 'gymnos/testing' %>";
+    "loadImport = 'gymnos'; testingImport = 'gymnos/testing'; paramsModule = 'gymnos' %>";
   writeFileSync(
     path.join(hygen, 'module.ejs.t'),
     `---\nto: src/trackers/<%= name %>.ts\n---\n${locals}${ejs('tracker.ts.hbs')}`,
@@ -189,7 +190,7 @@ for (let run = -2; run < runs; run++) {
       env: { ...process.env, NO_COLOR: '1' },
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (result.status !== 0) throw new Error(`${command.id} failed (${result.status}): ${result.stderr}`);
+    if (result.status !== 0) throw new Error(`${command.id} failed (${result.status}): ${result.stderr}${result.stdout}`);
     if (command.fresh) checkGenerated(command.id, dir);
     if (run >= 0) times.get(command.id).push(ms);
   }
