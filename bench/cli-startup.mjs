@@ -190,7 +190,8 @@ for (let run = -2; run < runs; run++) {
       env: { ...process.env, NO_COLOR: '1' },
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (result.status !== 0) throw new Error(`${command.id} failed (${result.status}): ${result.stderr}${result.stdout}`);
+    const output = `${result.stderr}${result.stdout}`;
+    if (result.status !== 0) throw new Error(`${command.id} failed (${result.status}): ${output}`);
     if (command.fresh) checkGenerated(command.id, dir);
     if (run >= 0) times.get(command.id).push(ms);
   }
