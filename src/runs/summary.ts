@@ -8,30 +8,11 @@ import { readCsvRun } from './csv_reader.js';
 import type { RunLocation, RunTracker } from './discover.js';
 import { readExactValue, readJsonlRun } from './jsonl_reader.js';
 import { readTensorboardRun } from './tfevents_reader.js';
+import { emptySummaryState } from './summary_state.js';
+import type { MetricSummary, SummaryState, TrackedMetric } from './summary_state.js';
 import type { ReadReport, ResumeAt, RunFileKind, RunStatus, RunVisitor } from './types.js';
 
-export interface MetricSummary {
-  points: number;
-  firstStep: number;
-  lastStep: number;
-  /** The value at the last point logged (in file order). */
-  last: number;
-  lastTime: number;
-  /** The least and greatest values (NaN aside) with their steps; null when every value was NaN. */
-  min: number | null;
-  minStep: number | null;
-  max: number | null;
-  maxStep: number | null;
-  /** Points whose value is NaN (kept in `points`, out of min and max). */
-  nan: number;
-}
-
-/** While reading: where each kept value's exact text is, when it was parsed approximately (else -1). */
-export interface TrackedMetric extends MetricSummary {
-  lastAt: number;
-  minAt: number;
-  maxAt: number;
-}
+export type { MetricSummary, SummaryState, TrackedMetric } from './summary_state.js';
 
 export interface RunSummary {
   id: string;
@@ -75,32 +56,6 @@ function statusOf(source: RunTracker, ended: 'finished' | 'failed' | undefined, 
   // tensorboard records the end in the hparams session, which only runs that logged params have.
   if (source === 'tensorboard' && report.sessionStarted) return 'running-or-crashed';
   return 'unknown';
-}
-
-/** What a summary holds while a run is read: plain data, so a cache can keep it and resume from it. */
-export interface SummaryState {
-  metrics: Record<string, TrackedMetric>;
-  params: Record<string, unknown>;
-  tags: Record<string, string>;
-  files: Record<RunFileKind, number>;
-  /** Epoch milliseconds of the first and last event; null before any. */
-  start: number | null;
-  end: number | null;
-  ended: 'finished' | 'failed' | null;
-  points: number;
-}
-
-export function emptySummaryState(): SummaryState {
-  return {
-    metrics: {},
-    params: {},
-    tags: {},
-    files: { asset: 0, image: 0, figure: 0 },
-    start: null,
-    end: null,
-    ended: null,
-    points: 0,
-  };
 }
 
 /** A cache of summaries: `load` gives a state and where to resume reading, `save` keeps one. */

@@ -13,7 +13,8 @@ import { SeriesSampler } from '../runs/downsample.js';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { readSidecar, readSidecarSamples, SAMPLES_NAME, SIDECAR_NAME, writeSidecar } from '../runs/sidecar.js';
-import type { SummaryState, TrackedMetric } from '../runs/summary.js';
+import { emptySummaryState } from '../runs/summary_state.js';
+import type { SummaryState, TrackedMetric } from '../runs/summary_state.js';
 import type { RunFile, RunFileKind } from '../runs/types.js';
 
 const MAX_SAMPLED_NAMES = 256;
@@ -25,16 +26,7 @@ export interface MetricRecord {
 }
 
 export class RunSummaryWriter {
-  readonly #state: SummaryState = {
-    metrics: {},
-    params: {},
-    tags: {},
-    files: { asset: 0, image: 0, figure: 0 },
-    start: null,
-    end: null,
-    ended: null,
-    points: 0,
-  };
+  readonly #state: SummaryState = emptySummaryState();
   readonly #samplers = new Map<string, SeriesSampler>();
   readonly #media = new Map<string, RunFile>();
   #lines = 0;
