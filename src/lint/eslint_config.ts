@@ -20,15 +20,22 @@
  * lines are wrapped by Prettier where it can, and what it cannot wrap (long strings, comments) is still held to
  * the same limit. Core `max-len` is deprecated.
  */
-import js from '@eslint/js';
+import type JsConfigs from '@eslint/js';
 import stylistic from '@stylistic/eslint-plugin';
 import type { Linter } from 'eslint';
-import prettierConfig from 'eslint-config-prettier/flat';
-import globals from 'globals';
-import tseslint from 'typescript-eslint';
+import type PrettierConfig from 'eslint-config-prettier/flat';
+import type Globals from 'globals';
+import type TsEslint from 'typescript-eslint';
 import { MAX_LINE_LENGTH_COLUMNS, TAB_WIDTH_COLUMNS } from './limits.js';
 import { isCommonJsScript } from './module_type.js';
 import { effectivePrintWidth } from '../util/prettier_options.js';
+import { requireCjs } from '../util/require_cjs.js';
+
+// CommonJS packages, required (util/require_cjs.ts says why); @stylistic/eslint-plugin is an ES module.
+const js = requireCjs('@eslint/js') as typeof JsConfigs;
+const prettierConfig = requireCjs('eslint-config-prettier/flat') as typeof PrettierConfig;
+const globals = requireCjs('globals') as typeof Globals;
+const tseslint = requireCjs('typescript-eslint') as typeof TsEslint;
 
 /**
  * The files Node runs as CommonJS, as a `files` matcher. ESLint's config arrays take a function there (it is

@@ -17,6 +17,7 @@ import { runPrettier } from './prettier_check.js';
 import type { PrettierOutcome } from './prettier_check.js';
 import { compareDiagnostics, countDiagnostics } from './types.js';
 import { GymnosError } from '../errors.js';
+import { requireCjs } from '../util/require_cjs.js';
 import type { Diagnostic, FileReport, LintReport, RuleInfo } from './types.js';
 
 export interface LintProgress {
@@ -75,10 +76,8 @@ async function createEslint(
       { details: { file: 'tsconfig.json' } },
     );
   }
-  const [{ ESLint }, { createGymnosConfig, typeAwareBlocks }] = await Promise.all([
-    import('eslint'),
-    import('./eslint_config.js'),
-  ]);
+  const { ESLint } = requireCjs('eslint') as typeof import('eslint');
+  const { createGymnosConfig, typeAwareBlocks } = await import('./eslint_config.js');
   const config: Pick<ESLintClass.Options, 'overrideConfigFile' | 'overrideConfig'> = own
     ? {
         overrideConfigFile: path.join(root, own),
@@ -257,7 +256,7 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
       : await lintInBatches(eslint, absolute, (done) => progress?.({ phase: 'eslint', done, total: absolute.length }));
   const fixedFiles = new Set<string>();
   if (fix) {
-    const { ESLint } = await import('eslint');
+    const { ESLint } = requireCjs('eslint') as typeof import('eslint');
     await ESLint.outputFixes(results);
     for (const result of results) if (result.output !== undefined) fixedFiles.add(path.relative(root, result.filePath));
     prettier = startPrettier();
@@ -305,7 +304,7 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
   const hasContract =
     existsSync(path.join(root, REGISTRY_FILE)) || files.all.some((file) => file.startsWith('src/trackers/'));
   if (hasContract) {
-    const ts = (await import('typescript')).default;
+    const ts = requireCjs('typescript') as typeof import('typescript');
     const contract = checkPluginContract({
       root,
       allFiles: files.all,

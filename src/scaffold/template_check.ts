@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type TS from 'typescript';
+import { requireCjs } from '../util/require_cjs.js';
 import { displayPath } from '../util/package_root.js';
 import type { RenderedFile } from './templates.js';
 
@@ -21,9 +22,9 @@ interface TemplateProblem {
 
 async function loadTypeScript(): Promise<typeof TS | TemplateProblem> {
   try {
-    return (await import('typescript')).default;
+    return requireCjs('typescript') as typeof TS;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    if ((error as NodeJS.ErrnoException)?.code !== 'MODULE_NOT_FOUND') throw error;
     return {
       code: 'TYPESCRIPT_MISSING',
       message:
