@@ -19,13 +19,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(repo, 'bin', 'gymnos.js');
+const bin = path.join(repo, 'bin', 'gymnos.cjs');
 const tools = path.join(repo, 'bench', '.tools');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 30;
 const install = !args.includes('--no-install');
 
-if (!existsSync(path.join(repo, 'dist', 'cli-bundle', 'main.js'))) {
+if (!existsSync(path.join(repo, 'dist', 'cli-bundle', 'main.cjs'))) {
   console.error('bench: build first (npm run build)');
   process.exit(2);
 }

@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as prettier from 'prettier';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(repo, 'bin', 'gymnos.js');
+const bin = path.join(repo, 'bin', 'gymnos.cjs');
 const eslintBin = path.join(repo, 'node_modules', 'eslint', 'bin', 'eslint.js');
 const prettierBin = path.join(repo, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
 const args = process.argv.slice(2);
@@ -34,7 +34,7 @@ const option = (name, fallback) => (args.includes(name) ? Number(args[args.index
 const fileCount = option('--files', 250);
 const rounds = option('--rounds', 5);
 
-if (!existsSync(path.join(repo, 'dist', 'cli-bundle', 'main.js'))) {
+if (!existsSync(path.join(repo, 'dist', 'cli-bundle', 'main.cjs'))) {
   console.error('bench: build first (npm run build)');
   process.exit(2);
 }

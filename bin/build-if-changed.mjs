@@ -33,7 +33,7 @@ function inputsHash() {
 }
 
 const wanted = inputsHash();
-const built = existsSync(path.join(root, 'dist', 'cli-bundle', 'main.js')) && existsSync(record);
+const built = existsSync(path.join(root, 'dist', 'cli-bundle', 'main.cjs')) && existsSync(record);
 if (built && readFileSync(record, 'utf8').trim() === wanted) {
   console.log('dist/ is up to date with the sources: not rebuilt (npm run build forces a build)');
 } else {

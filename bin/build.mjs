@@ -56,7 +56,7 @@ writeFileSync(path.join(dist, 'templates.precompiled.js'), `export default {\n${
 
 // The CLI bundle. Heavy or lazily-needed packages stay external and are imported on the paths that use them.
 const esbuild = await import('esbuild');
-// main.js holds commander and the command table only; each command is its own self-contained bundle, imported
+// main holds commander and the command table only; each command is its own self-contained bundle, imported
 // when it runs. One command's run then loads three or four ES modules instead of the dozen small chunks that
 // code splitting makes, and module loading is most of a short command's start-up time. The shared code is
 // duplicated across the command bundles, on disk only.
@@ -98,19 +98,71 @@ const builtinTrackersExternal = {
   },
 };
 const commandModules = new RegExp(`^\\./(${COMMANDS.join('|')})\\.js$`);
-await esbuild.build({
+/**
+ * main and every command but lint are CommonJS (.cjs, started by bin/gymnos.cjs): Node loads a CommonJS file with
+ * none of the ES module loader's resolve, link and evaluate steps, about 10 ms less of every command's start-up
+ * here. Their `import.meta.url` becomes the file's own URL; the packages and vendor files they import() stay ES.
+ * lint stays an ES module: it needs code splitting, which esbuild does for ES modules only.
+ */
+const commonJs = {
   ...shared,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  define: { 'import.meta.url': '__gymnosModuleUrl' },
+  banner: { js: "const __gymnosModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+/**
+ * Built-in modules a command may never use, loaded on first use instead of at start-up: commander requires
+ * child_process (for executable subcommands, which gymnos has none of), and child_process brings net, dgram and
+ * the streams, milliseconds of every `gymnos --help`. The bundles require a stand-in,
+ * dist/cli-bundle/lazy/<name>.cjs, whose property reads load the real module. (fs/promises, tty and os, which
+ * create-new loads, gain nothing this way: its commit and its output use them anyway.) The stand-ins are external:
+ * a bundled one would be copied property by property into the importing module, loading the real one at once.
+ */
+const LAZY_BUILTINS = ['child_process'];
+const lazyFile = (name) => `./lazy/${name.replace('/', '-')}.cjs`;
+mkdirSync(path.join(dist, 'cli-bundle', 'lazy'), { recursive: true });
+for (const name of LAZY_BUILTINS) {
+  const real = `require(${JSON.stringify(`node:${name}`)})`;
+  writeFileSync(
+    path.join(dist, 'cli-bundle', lazyFile(name)),
+    `'use strict';\n// node:${name}, loaded on first use (bin/build.mjs).\n` +
+      `module.exports = new Proxy({}, {\n  get(_, key) {\n    return ${real}[key];\n  },\n});\n`,
+  );
+}
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: lazyFile(args.path.replace(/^node:/, '')), external: true }));
+  },
+};
+await esbuild.build({
+  ...commonJs,
   entryPoints: [path.join(root, 'src/cli/main.ts')],
   outdir: path.join(dist, 'cli-bundle'),
   plugins: [
+    lazyBuiltins,
     {
       name: 'commands-external',
       setup(build) {
-        build.onResolve({ filter: commandModules }, (args) => ({ path: args.path, external: true }));
+        build.onResolve({ filter: commandModules }, (args) => ({
+          path: args.path === './lint.js' ? args.path : args.path.replace(/\.js$/, '.cjs'),
+          external: true,
+        }));
       },
     },
   ],
 });
+// A command's import() of its CommonJS bundle becomes a require(): import() would start the ES module loader.
+const mainBundle = path.join(dist, 'cli-bundle', 'main.cjs');
+const commandImport = /\bimport\("(\.\/[a-z_]+\.cjs)"\)/g;
+const mainCode = readFileSync(mainBundle, 'utf8');
+const commandImports = mainCode.match(commandImport)?.length ?? 0;
+if (commandImports !== COMMANDS.length - 1) {
+  throw new Error(`gymnos build: main.cjs imports ${commandImports} CommonJS commands, not ${COMMANDS.length - 1}`);
+}
+writeFileSync(mainBundle, mainCode.replace(commandImport, 'Promise.resolve().then(() => require("$1"))'));
 /**
  * Packages the commands import lazily, on the paths that need them, each bundled into a file of its own under
  * dist/cli-bundle/vendor/: they are no runtime install, and a command that does not reach them does not parse
@@ -160,12 +212,12 @@ for (const file of ['dist/uPlot.iife.min.js', 'dist/uPlot.min.css', 'LICENSE']) 
   copyFileSync(require.resolve(`uplot/${file}`), path.join(dist, 'vendor', 'uplot', path.basename(file)));
 }
 await esbuild.build({
-  ...shared,
+  ...commonJs,
   entryPoints: COMMANDS.filter((command) => command !== 'lint').map((command) =>
     path.join(root, `src/cli/${command}.ts`),
   ),
   outdir: path.join(dist, 'cli-bundle'),
-  plugins: [vendoredImports, builtinTrackersExternal],
+  plugins: [lazyBuiltins, vendoredImports, builtinTrackersExternal],
 });
 // lint keeps code splitting: its ESLint config, linters and formatters are separate chunks, so that a re-run
 // answered from the fingerprint cache loads none of them. The Prettier worker is an entry of its own: the lint

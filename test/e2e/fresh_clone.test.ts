@@ -36,10 +36,10 @@ describe('npm pack on a fresh clone', { timeout: 10 * 60_000 }, () => {
         .map((file) => file.replace(/^package\//, '')),
     );
     for (const file of [
-      'bin/gymnos.js',
+      'bin/gymnos.cjs',
       'dist/index.js',
       'dist/index.d.ts',
-      'dist/cli-bundle/main.js',
+      'dist/cli-bundle/main.cjs',
       'dist/cli-bundle/lint.js',
       'dist/cli-bundle/vendor/handlebars.js',
       'dist/templates.precompiled.js',

@@ -65,7 +65,7 @@ describe('the plugin author journey in three kinds of npm project', { timeout: 3
   let tarball: string;
 
   before(() => {
-    assert.ok(existsSync(path.join(REPO, 'dist/cli-bundle/main.js')), 'dist/ is not built: run `npm run build`');
+    assert.ok(existsSync(path.join(REPO, 'dist/cli-bundle/main.cjs')), 'dist/ is not built: run `npm run build`');
     work = mkdtempSync(path.join(os.tmpdir(), 'gymnos-journey-'));
     tarball = packRepository(work).tarball;
   });

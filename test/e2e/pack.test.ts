@@ -34,7 +34,7 @@ describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () 
 
   before(() => {
     assert.ok(
-      existsSync(path.join(REPO, 'dist/cli-bundle/main.js')) && existsSync(path.join(REPO, 'dist/index.js')),
+      existsSync(path.join(REPO, 'dist/cli-bundle/main.cjs')) && existsSync(path.join(REPO, 'dist/index.js')),
       'dist/ is not built: run `npm run build` first (npm test does)',
     );
     work = mkdtempSync(path.join(os.tmpdir(), 'gymnos-e2e-'));
@@ -50,7 +50,7 @@ describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () 
     const packed = packRepository(work);
     tarball = packed.tarball;
     const files = new Set(packed.files);
-    for (const file of ['bin/gymnos.js', 'dist/cli-bundle/main.js', 'dist/index.js', 'var/trackers.json']) {
+    for (const file of ['bin/gymnos.cjs', 'dist/cli-bundle/main.cjs', 'dist/index.js', 'var/trackers.json']) {
       assert.ok(files.has(file), `the tarball holds ${file}`);
     }
     assert.ok(![...files].some((file) => file.startsWith('test/') || file.startsWith('src/')), 'no tests or sources');

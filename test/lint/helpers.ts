@@ -43,7 +43,7 @@ export function removeLintProjects(): void {
 }
 
 /** True when the CLI bundle is built (CI builds before testing; see package.json "test"). */
-export const CLI_BUILT = existsSync(path.join(REPO, 'dist', 'cli-bundle', 'main.js'));
+export const CLI_BUILT = existsSync(path.join(REPO, 'dist', 'cli-bundle', 'main.cjs'));
 export const SKIP_CLI = skipUnless(CLI_BUILT, 'the CLI is not built: run npm run build');
 
 /** Runs the real CLI without a terminal, color or GitHub Actions variables (unless `env` sets them). */
