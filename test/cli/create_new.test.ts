@@ -109,8 +109,9 @@ describe('gymnos create-new tracker', () => {
       path.join(root, 'tsconfig.generated.json'),
       JSON.stringify({ ...tsconfig, include: [], files: generated }),
     );
-    // `tsc -p tsconfig.generated.json`, in this process (helpers/typescript_compile.ts shares the parsed libs).
-    assert.equal(tsc(root, 'tsconfig.generated.json'), '');
+    // `tsc -p tsconfig.generated.json`, in this process (helpers/typescript_compile.ts shares the parsed libs),
+    // checking and emitting the generated files only: the build checks the rest of src/.
+    assert.equal(tsc(root, 'tsconfig.generated.json', generated), '');
     // The build: this repository's dist/ (built by npm test from the same sources) with the new trackers as tsc
     // compiled them. (The whole of src/ is type-checked by that build; a second compile of it here checks nothing.)
     cpSync(path.join(REPO, 'dist'), path.join(root, 'dist'), { recursive: true });

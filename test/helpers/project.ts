@@ -98,13 +98,13 @@ export function run(command: string, args: string[], cwd: string): RunResult {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Runs a generated tracker's test in `root` (node --test through tsx) and asserts that it passes. */
+/**
+ * Runs a generated tracker's test in `root` through tsx and asserts that it passes. The file is run directly, as
+ * node:test allows (its tests run in that process); `node --test` would start a second process to run it. The
+ * project's own `npm test` runs in test/e2e/journey.test.ts.
+ */
 export function assertGeneratedTestPasses(root: string, name: string): void {
-  const result = run(
-    process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=tap', `test/trackers/${name}.test.ts`],
-    root,
-  );
+  const result = run(process.execPath, ['--import', 'tsx', '--test-reporter=tap', `test/trackers/${name}.test.ts`], root);
   assert.equal(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /# fail 0/);
   assert.match(result.stdout, /# pass [1-9]/);

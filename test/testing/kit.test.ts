@@ -22,10 +22,11 @@ let results: Map<string, Map<string, Outcome>>;
 let stderr = '';
 
 before(() => {
-  // Without NODE_TEST_CONTEXT, which would make the child report to this runner instead of printing TAP.
+  // Without NODE_TEST_CONTEXT, which would make the child report to this runner instead of printing TAP. The file
+  // is run directly (node:test runs its tests in that process): `--test` would start one more process for it.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  const child = spawnSync(process.execPath, [...TS_LOADER, '--test', '--test-reporter=tap', FIXTURE], {
+  const child = spawnSync(process.execPath, [...TS_LOADER, '--test-reporter=tap', FIXTURE], {
     encoding: 'utf8',
     env,
   });
