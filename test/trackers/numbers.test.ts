@@ -36,14 +36,28 @@ function bits(value: number): string {
   return view.getBigUint64(0).toString(16);
 }
 
-/** Runs python on `file` printing one hex bit pattern per value; undefined when pandas is missing. */
-function pythonBits(program: string, file: string): string[] | undefined {
-  const prelude =
-    'import json, struct, sys\nhexbits = lambda v: struct.pack(">d", float(v)).hex().lstrip("0") or "0"\n';
-  const result = spawnSync(PYTHON, ['-c', prelude + program, file], { encoding: 'utf8' });
-  if (result.error || (result.status !== 0 && /ModuleNotFoundError|ImportError/.test(result.stderr))) return undefined;
+/**
+ * Runs python programs, each on its file and printing one hex bit pattern per value, in one python process (pandas
+ * imports once, not once per program): each program's lines, or undefined for a program whose module is missing.
+ */
+function pythonBits(jobs: Record<string, [program: string, file: string]>): Record<string, string[] | undefined> {
+  const driver = [
+    'import contextlib, io, json, struct, sys, types',
+    'hexbits = lambda v: struct.pack(">d", float(v)).hex().lstrip("0") or "0"',
+    'results = {}',
+    'for name, (program, file) in json.loads(sys.stdin.read()).items():',
+    '  printed = io.StringIO()',
+    '  try:',
+    '    with contextlib.redirect_stdout(printed):',
+    '      exec(program, {"hexbits": hexbits, "json": json, "sys": types.SimpleNamespace(argv=["-", file])})',
+    '    results[name] = printed.getvalue().strip().split("\\n")',
+    '  except ImportError:',
+    '    results[name] = None',
+    'print(json.dumps(results))',
+  ].join('\n');
+  const result = spawnSync(PYTHON, ['-c', driver], { input: JSON.stringify(jobs), encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
-  return result.stdout.trim().split('\n');
+  return JSON.parse(result.stdout) as Record<string, string[] | undefined>;
 }
 
 /** How many units in the last place `a` and `b` (as bit strings of doubles of one sign) are apart. */
@@ -58,6 +72,10 @@ describe('numbers read back the same in every reader', () => {
   let dir: string;
   let jsonl: string;
   let csv: string;
+  /** What python read, by program (see before()). */
+  let python: Record<string, string[] | undefined>;
+  // pandas' precise JSON parser refuses subnormals (strtod's ERANGE), however they are spelled: left out there.
+  const normal = (value: number) => value === 0 || Math.abs(value) >= 2.2250738585072014e-308;
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-numbers-'));
@@ -74,6 +92,35 @@ describe('numbers read back the same in every reader', () => {
     await csvTracker.end();
     jsonl = path.join(dir, 'run', 'events.jsonl');
     csv = path.join(dir, 'csv', 'run', 'metrics.csv');
+    // pandas' precise JSON parser refuses subnormals (strtod's ERANGE), however they are spelled: a copy without.
+    const kept = readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((line) => {
+        const event = JSON.parse(line) as { kind: string; value: unknown };
+        return event.kind !== 'metric' || normal(event.value as number);
+      });
+    const normalOnly = path.join(dir, 'normal.jsonl');
+    writeFileSync(normalOnly, kept.join('\n') + '\n');
+    const readJson = (options: string) =>
+      `import pandas\nframe = pandas.read_json(sys.argv[1], lines=True${options})\n` +
+      'frame = frame[frame["kind"] == "metric"]\nprint("\\n".join(hexbits(v) for v in frame["value"]))';
+    const readCsv = (options: string) =>
+      `import pandas\nframe = pandas.read_csv(sys.argv[1]${options})\n` +
+      'print("\\n".join(hexbits(v) for v in frame["value"]))';
+    python = pythonBits({
+      json: [
+        'for line in open(sys.argv[1]):\n' +
+          '  e = json.loads(line)\n' +
+          '  print(hexbits(e["value"])) if e["kind"] == "metric" else None',
+        jsonl,
+      ],
+      pandasJsonExact: [readJson(', precise_float=True'), normalOnly],
+      pandasJson: [readJson(''), jsonl],
+      float: ['import csv\nfor row in list(csv.reader(open(sys.argv[1])))[1:]:\n  print(hexbits(float(row[2])))', csv],
+      pandasCsvExact: [readCsv(', float_precision="round_trip"'), csv],
+      pandasCsv: [readCsv(''), csv],
+    });
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -99,48 +146,23 @@ describe('numbers read back the same in every reader', () => {
   });
 
   test("Python's json, and pandas.read_json(lines=True, precise_float=True), read jsonl bit for bit", (t) => {
-    const fromJson = pythonBits(
-      'for line in open(sys.argv[1]):\n' +
-        '  e = json.loads(line)\n' +
-        '  print(hexbits(e["value"])) if e["kind"] == "metric" else None',
-      jsonl,
-    );
-    assert.deepEqual(fromJson, want);
-    const program = (options: string) =>
-      'import pandas\nframe = pandas.read_json(sys.argv[1], lines=True' +
-      options +
-      ')\n' +
-      'frame = frame[frame["kind"] == "metric"]\nprint("\\n".join(hexbits(v) for v in frame["value"]))';
-    // pandas' precise JSON parser refuses subnormals (strtod's ERANGE), however they are spelled: left out here.
-    const normal = (value: number) => value === 0 || Math.abs(value) >= 2.2250738585072014e-308;
-    const normalOnly = path.join(dir, 'normal.jsonl');
-    const lines = readFileSync(jsonl, 'utf8').trim().split('\n');
-    const kept = lines.filter((line) => {
-      const event = JSON.parse(line) as { kind: string; value: unknown };
-      return event.kind !== 'metric' || normal(event.value as number);
-    });
-    writeFileSync(normalOnly, kept.join('\n') + '\n');
-    const exact = pythonBits(program(', precise_float=True'), normalOnly);
+    assert.deepEqual(python.json, want);
+    const exact = python.pandasJsonExact;
     if (exact === undefined) return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     assert.deepEqual(exact, expected.filter(normal).map(bits));
     // Default options: the same values to within a few units in the last place (pandas' fast parser).
-    const loose = pythonBits(program(''), jsonl)!;
-    for (const [index, got] of loose.entries()) assert.ok(ulps(got, want[index]!) <= 8n, `value ${expected[index]}`);
+    for (const [index, got] of python.pandasJson!.entries()) {
+      assert.ok(ulps(got, want[index]!) <= 8n, `value ${expected[index]}`);
+    }
   });
 
   test('python float() and pandas.read_csv(float_precision="round_trip") read csv bit for bit', (t) => {
-    const fromFloat = pythonBits(
-      'import csv\nfor row in list(csv.reader(open(sys.argv[1])))[1:]:\n  print(hexbits(float(row[2])))',
-      csv,
-    );
-    assert.deepEqual(fromFloat, want);
-    const program = (options: string) =>
-      `import pandas\nframe = pandas.read_csv(sys.argv[1]${options})\n` +
-      'print("\\n".join(hexbits(v) for v in frame["value"]))';
-    const exact = pythonBits(program(', float_precision="round_trip"'), csv);
+    assert.deepEqual(python.float, want);
+    const exact = python.pandasCsvExact;
     if (exact === undefined) return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     assert.deepEqual(exact, want);
-    const loose = pythonBits(program(''), csv)!;
-    for (const [index, got] of loose.entries()) assert.ok(ulps(got, want[index]!) <= 1n, `value ${expected[index]}`);
+    for (const [index, got] of python.pandasCsv!.entries()) {
+      assert.ok(ulps(got, want[index]!) <= 1n, `value ${expected[index]}`);
+    }
   });
 });
