@@ -20,7 +20,7 @@ import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import type { Tracker } from '../../src/trackers/tracker.js';
-import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
+import { missingPythonModule, PYTHON, PYTHON_HINT } from '../helpers/python.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
 
@@ -254,8 +254,7 @@ describe('the tensorboard decoder', () => {
   });
 
   it("reads tensorboardX's scalars (simple values and scalars-plugin tensors) and text", (t) => {
-    const probe = spawnSync(PYTHON, ['-c', 'import tensorboardX'], { encoding: 'utf8' });
-    if (probe.status !== 0) {
+    if (missingPythonModule('tensorboardX')) {
       return missingPrerequisite(t, `tensorboardX is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     }
     const logdir = tempDir();

@@ -25,7 +25,7 @@ import {
   VEGA_LITE_SPEC,
 } from '../../src/testing/index.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
-import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
+import { missingPythonModule, PYTHON, PYTHON_HINT } from '../helpers/python.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
 
@@ -544,10 +544,9 @@ print(json.dumps({
 
 describe('tensorboard tracker read by TensorBoard', () => {
   it("is read back by TensorBoard's EventAccumulator", async (t) => {
-    const probe = spawnSync(PYTHON, ['-c', 'import tensorboard'], { encoding: 'utf8' });
-    if (probe.status !== 0) {
-      const reason = (probe.error?.message ?? probe.stderr.trim().split('\n').pop() ?? 'unknown').slice(0, 200);
-      missingPrerequisite(t, `tensorboard is not installed for ${PYTHON}: ${reason}; ${PYTHON_HINT}`);
+    const missing = missingPythonModule('tensorboard');
+    if (missing) {
+      missingPrerequisite(t, `${missing}; ${PYTHON_HINT}`);
       return;
     }
     const png = makePng(4, 2);
