@@ -20,7 +20,8 @@ export const PYTHON_HINT = 'run `npm run test:python` (or set GYMNOS_PYTHON to a
  * tensorboard costs the best part of a second, which the check that reads with it pays once already.
  */
 export function missingPythonModule(module: string): string | undefined {
-  const program = `import importlib.util, sys\nsys.exit(0 if importlib.util.find_spec(${JSON.stringify(module)}) else 3)`;
+  const found = `importlib.util.find_spec(${JSON.stringify(module)})`;
+  const program = `import importlib.util, sys\nsys.exit(0 if ${found} else 3)`;
   const probe = spawnSync(PYTHON, ['-c', program], { encoding: 'utf8' });
   if (probe.status === 0) return undefined;
   if (probe.status === 3) return `${module} is not installed for ${PYTHON}`;
