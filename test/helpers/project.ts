@@ -104,7 +104,11 @@ export function run(command: string, args: string[], cwd: string): RunResult {
  * project's own `npm test` runs in test/e2e/journey.test.ts.
  */
 export function assertGeneratedTestPasses(root: string, name: string): void {
-  const result = run(process.execPath, ['--import', 'tsx', '--test-reporter=tap', `test/trackers/${name}.test.ts`], root);
+  const result = run(
+    process.execPath,
+    ['--import', 'tsx', '--test-reporter=tap', `test/trackers/${name}.test.ts`],
+    root,
+  );
   assert.equal(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /# fail 0/);
   assert.match(result.stdout, /# pass [1-9]/);

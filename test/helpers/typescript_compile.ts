@@ -52,7 +52,10 @@ export function tsc(root: string, config: string, only?: readonly string[]): str
   });
   if (!only) {
     const emitted = program.emit();
-    const diagnostics = ts.sortAndDeduplicateDiagnostics([...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics]);
+    const diagnostics = ts.sortAndDeduplicateDiagnostics([
+      ...ts.getPreEmitDiagnostics(program),
+      ...emitted.diagnostics,
+    ]);
     return ts.formatDiagnostics(diagnostics, FORMAT);
   }
   const diagnostics: ts.Diagnostic[] = [
