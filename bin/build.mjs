@@ -52,7 +52,8 @@ for (const kind of readdirSync(templatesDir)) {
     entries.push(`  ${JSON.stringify(`${kind}/${file}`)}: { source: ${JSON.stringify(source)}, spec: ${spec} },`);
   }
 }
-writeFileSync(path.join(dist, 'templates.precompiled.js'), `export default {\n${entries.join('\n')}\n};\n`);
+// CommonJS, required at run time: an import() of an ES module would start Node's ES module loader in create-new.
+writeFileSync(path.join(dist, 'templates.precompiled.cjs'), `module.exports = {\n${entries.join('\n')}\n};\n`);
 
 // The CLI bundle. Heavy or lazily-needed packages stay external and are imported on the paths that use them.
 const esbuild = await import('esbuild');
@@ -112,22 +113,28 @@ const commonJs = {
   banner: { js: "const __gymnosModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 /**
- * Built-in modules a command may never use, loaded on first use instead of at start-up: commander requires
- * child_process (for executable subcommands, which gymnos has none of), and child_process brings net, dgram and
- * the streams, milliseconds of every `gymnos --help`. The bundles require a stand-in,
- * dist/cli-bundle/lazy/<name>.cjs, whose property reads load the real module. (fs/promises, tty and os, which
- * create-new loads, gain nothing this way: its commit and its output use them anyway.) The stand-ins are external:
- * a bundled one would be copied property by property into the importing module, loading the real one at once.
+ * Built-in modules a command may never use, loaded on first use instead of at start-up, each of which costs
+ * milliseconds to load: commander requires child_process (for executable subcommands, which gymnos has none of),
+ * which brings net and dgram; fs/promises brings readline and the streams; tty (which chalk asks whether stdout
+ * is a terminal) brings net. The bundles require a stand-in, dist/cli-bundle/lazy/<name>.cjs, whose property reads
+ * load the real module; tty's isatty for stdout and stderr is answered by the process's own streams, which say the
+ * same. The stand-ins are external: a bundled one would be copied property by property into the importing module,
+ * loading the real one at once.
  */
-const LAZY_BUILTINS = ['child_process'];
+const LAZY_BUILTINS = ['child_process', 'fs/promises', 'timers/promises', 'tty'];
 const lazyFile = (name) => `./lazy/${name.replace('/', '-')}.cjs`;
 mkdirSync(path.join(dist, 'cli-bundle', 'lazy'), { recursive: true });
 for (const name of LAZY_BUILTINS) {
   const real = `require(${JSON.stringify(`node:${name}`)})`;
+  const isatty =
+    name === 'tty'
+      ? '    if (key === "isatty") return (fd) => fd === 1 || fd === 2 ? ' +
+        `(fd === 1 ? process.stdout : process.stderr).isTTY === true : ${real}.isatty(fd);\n`
+      : '';
   writeFileSync(
     path.join(dist, 'cli-bundle', lazyFile(name)),
     `'use strict';\n// node:${name}, loaded on first use (bin/build.mjs).\n` +
-      `module.exports = new Proxy({}, {\n  get(_, key) {\n    return ${real}[key];\n  },\n});\n`,
+      `module.exports = new Proxy({}, {\n  get(_, key) {\n${isatty}    return ${real}[key];\n  },\n});\n`,
   );
 }
 const lazyBuiltins = {

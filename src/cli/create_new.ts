@@ -46,7 +46,7 @@ function notice(line: string): void {
 }
 
 function canPrompt(options: CreateNewOptions): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY && !options.json);
+  return Boolean(!options.json && process.stdout.isTTY && process.stdin.isTTY);
 }
 
 function missingInput(what: string, fix: string): GymnosError {

@@ -12,9 +12,9 @@
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { GymnosError } from '../errors.js';
 import { displayPath, gymnosRoot } from '../util/package_root.js';
+import { requireCjs } from '../util/require_cjs.js';
 
 interface TemplateFile {
   /** File name under templates/<kind>/. */
@@ -150,10 +150,10 @@ export async function resolveTemplatesFor(kind: string, options: TemplateOptions
   return resolveTemplates(kind, options);
 }
 
-async function loadPrecompiled(): Promise<Precompiled> {
-  const file = path.join(gymnosRoot(), 'dist', 'templates.precompiled.js');
+function loadPrecompiled(): Precompiled {
+  const file = path.join(gymnosRoot(), 'dist', 'templates.precompiled.cjs');
   if (!existsSync(file)) return {};
-  return ((await import(pathToFileURL(file).href)) as { default: Precompiled }).default;
+  return requireCjs(file) as Precompiled;
 }
 
 async function compileTemplate(
@@ -204,7 +204,7 @@ function handlebarsError(template: ResolvedTemplate, error: unknown, context: ob
 
 /** Renders each template of the set with `context` (which must carry `name`). */
 export async function renderTemplates(set: TemplateSet, context: { name: string } & object): Promise<RenderedFile[]> {
-  const precompiled = set.files.some((file) => file.source === 'builtin') ? await loadPrecompiled() : {};
+  const precompiled = set.files.some((file) => file.source === 'builtin') ? loadPrecompiled() : {};
   return Promise.all(
     set.files.map(async (template) => {
       let source: string;

@@ -183,10 +183,12 @@ function holdLock(lockDir: string, staleMs: number): ReleaseLock {
   refresh.unref();
   const onExit = () => rmSync(lockDir, { recursive: true, force: true });
   process.once('exit', onExit);
+  // Removing the lock (a directory and its owner file) is two quick calls: synchronous, as for a CLI command that
+  // then exits, it costs less than the trip through the thread pool (and create-new loads no fs/promises).
   const release = async () => {
     clearInterval(refresh);
     process.removeListener('exit', onExit);
-    await rm(lockDir, { recursive: true, force: true });
+    rmSync(lockDir, { recursive: true, force: true });
   };
   return Object.assign(release, {
     sync() {

@@ -42,7 +42,7 @@ describe('npm pack on a fresh clone', { timeout: 10 * 60_000 }, () => {
       'dist/cli-bundle/main.cjs',
       'dist/cli-bundle/lint.js',
       'dist/cli-bundle/vendor/handlebars.js',
-      'dist/templates.precompiled.js',
+      'dist/templates.precompiled.cjs',
       'dist/vendor/uplot/uPlot.iife.min.js',
       'var/trackers.json',
     ]) {
