@@ -25,11 +25,14 @@ interface Ended {
   logdir: string;
 }
 
+/** The trackers each child runs side by side, each in a logdir of its own. */
+const TYPES = ['jsonl', 'csv'] as const;
+
 /** Runs the fixture; once it says "logged", sends `signal` (if any); resolves when it has ended. */
-function run(type: string, mode: string, signal?: NodeJS.Signals): Promise<Ended> {
+function run(mode: string, signal?: NodeJS.Signals): Promise<Ended> {
   const logdir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-process-end-'));
   dirs.push(logdir);
-  const child = spawn(process.execPath, [FIXTURE, type, logdir, mode], {
+  const child = spawn(process.execPath, [FIXTURE, TYPES.join(','), logdir, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -45,7 +48,7 @@ function run(type: string, mode: string, signal?: NodeJS.Signals): Promise<Ended
 }
 
 function metricsWritten(type: string, logdir: string): number {
-  const file = path.join(logdir, 'run', type === 'csv' ? 'metrics.csv' : 'events.jsonl');
+  const file = path.join(logdir, type, 'run', type === 'csv' ? 'metrics.csv' : 'events.jsonl');
   if (!existsSync(file)) return 0;
   const lines = readFileSync(file, 'utf8').split('\n');
   return type === 'csv'
@@ -53,43 +56,51 @@ function metricsWritten(type: string, logdir: string): number {
     : lines.filter((line) => line.includes('"kind":"metric"')).length;
 }
 
-function params(logdir: string): unknown {
-  const file = path.join(logdir, 'run', 'params.json');
+function params(type: string, logdir: string): unknown {
+  const file = path.join(logdir, type, 'run', 'params.json');
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
 }
 
-for (const type of ['jsonl', 'csv']) {
-  describe(`${type}: what was logged survives the end of the process`, { concurrency: true, skip: NOT_BUILT }, () => {
+/** Every tracker of the child wrote its 1000 metrics (and, with `withParams`, its params). */
+function assertAllWritten(ended: Ended, withParams = true): void {
+  for (const type of TYPES) {
+    assert.equal(metricsWritten(type, ended.logdir), 1000, `${type}: ${ended.stderr}`);
+    if (withParams) assert.deepEqual(params(type, ended.logdir), { lr: 0.1 }, type);
+  }
+}
+
+describe(
+  `${TYPES.join(' and ')}: what was logged survives the end of the process`,
+  { concurrency: true, skip: NOT_BUILT },
+  () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       test(`${signal}: every metric and the params are written, and the process dies of ${signal}`, async () => {
-        const ended = await run(type, 'wait', signal);
+        const ended = await run('wait', signal);
         assert.equal(ended.signal, signal, ended.stderr);
-        assert.equal(metricsWritten(type, ended.logdir), 1000);
-        assert.deepEqual(params(ended.logdir), { lr: 0.1 });
+        assertAllWritten(ended);
       });
     }
 
     test("the program's own SIGTERM handler still runs and decides the exit", async () => {
-      const ended = await run(type, 'handler', 'SIGTERM');
+      const ended = await run('handler', 'SIGTERM');
       assert.equal(ended.code, 7, ended.stderr);
       assert.match(ended.stdout, /user handler/);
-      assert.equal(metricsWritten(type, ended.logdir), 1000);
+      assertAllWritten(ended, false);
     });
 
     for (const mode of ['throw', 'reject']) {
       test(`an uncaught ${mode === 'throw' ? 'exception' : 'rejection'}: everything is written, exit 1`, async () => {
-        const ended = await run(type, mode);
+        const ended = await run(mode);
         assert.equal(ended.code, 1);
         assert.match(ended.stderr, /training crashed/);
-        assert.equal(metricsWritten(type, ended.logdir), 1000);
-        assert.deepEqual(params(ended.logdir), { lr: 0.1 });
+        assertAllWritten(ended);
       });
     }
 
     test('after end(), no listener of gymnos is left on the process', async () => {
-      const ended = await run(type, 'ended');
+      const ended = await run('ended');
       assert.equal(ended.code, 0, ended.stderr);
       assert.match(ended.stdout, /listeners 0 0 0/);
     });
-  });
-}
+  },
+);
