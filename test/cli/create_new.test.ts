@@ -114,7 +114,11 @@ describe('gymnos create-new tracker', () => {
     assert.equal(tsc(root, 'tsconfig.generated.json', generated), '');
     // The build: this repository's dist/ (built by npm test from the same sources) with the new trackers as tsc
     // compiled them. (The whole of src/ is type-checked by that build; a second compile of it here checks nothing.)
-    cpSync(path.join(REPO, 'dist'), path.join(root, 'dist'), { recursive: true });
+    // Its JavaScript only: not the CLI bundle (`list` below is this repository's bin), maps or declarations.
+    cpSync(path.join(REPO, 'dist'), path.join(root, 'dist'), {
+      recursive: true,
+      filter: (source) => !/[/\\]cli-bundle$|\.map$|\.d\.ts$/.test(source),
+    });
     for (const name of ['my_tracker', LONGEST]) {
       copyFileSync(path.join(root, `out/src/trackers/${name}.js`), path.join(root, `dist/trackers/${name}.js`));
     }

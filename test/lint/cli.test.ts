@@ -259,17 +259,17 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assert.equal(config.at(-1)?.name, 'gymnos/rules');
     const project = makeProject({ 'src/a.ts': `${lineOf('comment', 121)}\nexport {};\n` });
     writeFileSync(path.join(project, 'eslint.config.js'), `export { default } from '${specifier}';\n`);
-    // The project's ESLint finds gymnos through node_modules, as in a project that installed it.
+    // The project's ESLint finds gymnos through node_modules, as in a project that installed it. ESLint's own API,
+    // as an editor's ESLint extension calls it: it finds and loads the project's eslint.config.js itself.
     symlinkSync(REPO, path.join(project, 'node_modules', 'gymnos'), 'dir');
-    const eslint = spawnSync(process.execPath, [path.join(REPO, 'node_modules/eslint/bin/eslint.js'), 'src'], {
-      cwd: project,
-      encoding: 'utf8',
-    });
-    assert.equal(eslint.status, 1, eslint.stderr);
-    assert.match(
-      eslint.stdout,
-      /1:1 +error +This line has a length of 121\. Maximum allowed is 120 +@stylistic\/max-len/,
+    const { ESLint } = await import('eslint');
+    const eslint = new ESLint({ cwd: project });
+    const [result] = await eslint.lintFiles(['src']);
+    assert.deepEqual(
+      result!.messages.map((message) => `${message.line}:${message.column} ${message.ruleId} ${message.message}`),
+      ['1:1 @stylistic/max-len This line has a length of 121. Maximum allowed is 120.'],
     );
+    assert.equal(result!.errorCount, 1);
   });
 
   test('--print-config shows the ESLint rules and Prettier options that apply to a file', async () => {

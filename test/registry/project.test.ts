@@ -15,11 +15,14 @@ after(removeProjects);
 const REGISTRY = '{\n  "mine": "trackers/mine.js#MineTracker"\n}\n';
 
 /** Loads `name` in a child process run from `cwd` (plain `load(name)`), and prints its class and `built`. */
-function loadInChild(name: string, cwd: string, options: { tsx: boolean }) {
+/** Loads each of `names` in one child with plain `load(name)`; prints a line per tracker: its class, and if built. */
+function loadInChild(names: string | string[], cwd: string, options: { tsx: boolean }) {
   const script =
     "const { load } = await import('gymnos');" +
-    `const tracker = await load(${JSON.stringify(name)});` +
-    'console.log(tracker.constructor.name, Boolean(tracker.built));';
+    `for (const name of ${JSON.stringify([names].flat())}) {` +
+    'const tracker = await load(name);' +
+    'console.log(tracker.constructor.name, Boolean(tracker.built));' +
+    '}';
   return runScript(script, cwd, options);
 }
 
@@ -48,11 +51,10 @@ describe('load in a plugin project', () => {
   test('plain load(name) finds the project from process.cwd(), also from a subdirectory, under tsx', () => {
     const root = pluginProject({ 'var/trackers.json': REGISTRY, 'src/trackers/mine.ts': trackerSource('MineTracker') });
     mkdirSync(path.join(root, 'test/trackers'), { recursive: true });
-    for (const cwd of [root, path.join(root, 'test/trackers')]) {
-      const result = loadInChild('mine', cwd, { tsx: true });
-      assert.equal(result.stdout.trim(), 'MineTracker false', result.stderr);
-    }
-    assert.equal(loadInChild('jsonl', root, { tsx: true }).stdout.trim(), 'JsonlTracker false');
+    const fromRoot = loadInChild(['mine', 'jsonl'], root, { tsx: true });
+    assert.equal(fromRoot.stdout.trim(), 'MineTracker false\nJsonlTracker false', fromRoot.stderr);
+    const fromSubdirectory = loadInChild('mine', path.join(root, 'test/trackers'), { tsx: true });
+    assert.equal(fromSubdirectory.stdout.trim(), 'MineTracker false', fromSubdirectory.stderr);
   });
 
   test('without a TypeScript loader the build is loaded; under tsx the source wins over it', () => {
