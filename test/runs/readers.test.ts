@@ -85,6 +85,18 @@ function onlyRun(logdir: string): RunSummary {
   return summarizeRun(runs[0]!);
 }
 
+let killedLogdir: string | undefined;
+/** One child that logs a run with each file tracker, each under <logdir>/<tracker>, and SIGKILLs itself. */
+function killedRuns(): string {
+  if (killedLogdir) return killedLogdir;
+  const logdir = tempDir();
+  const killed = spawnSync(process.execPath, [...TS_LOADER, KILLED_RUN, 'jsonl,csv,tensorboard', logdir, 'crashed'], {
+    encoding: 'utf8',
+  });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  return (killedLogdir = logdir);
+}
+
 for (const kind of ['jsonl', 'csv', 'tensorboard'] as const) {
   describe(`reading ${kind} runs`, () => {
     it('gives every point, the exact last and best values, params and tags', async () => {
@@ -128,11 +140,7 @@ for (const kind of ['jsonl', 'csv', 'tensorboard'] as const) {
     });
 
     it('reads a run a crash cut short up to its last whole line or record', () => {
-      const logdir = tempDir();
-      const killed = spawnSync(process.execPath, [...TS_LOADER, KILLED_RUN, kind, logdir, 'crashed'], {
-        encoding: 'utf8',
-      });
-      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      const logdir = path.join(killedRuns(), kind);
       const dir = path.join(logdir, 'crashed');
       const file = path.join(
         dir,
