@@ -9,7 +9,7 @@ import { displayPath, requireProjectRoot } from '../util/package_root.js';
 import { readCatalog } from '../registry/project.js';
 import { sourceModulePath } from '../registry/resolve.js';
 import { resolveTsxLoader } from '../util/tsx_loader.js';
-import type { TrackerCatalog, TrackerSource } from '../registry/project.js';
+import type { CatalogEntry, TrackerCatalog, TrackerSource } from '../registry/project.js';
 import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
@@ -57,17 +57,22 @@ async function registerProjectTypeScriptLoader(catalog: TrackerCatalog): Promise
 
 async function listTrackers(root: string): Promise<TrackerListing> {
   const catalog = readCatalog({ root });
-  await registerProjectTypeScriptLoader(catalog);
-  const trackers: ListedTracker[] = [];
-  for (const [name, item] of catalog.entries) {
+  const resolved = new Map<string, ListedTracker>();
+  const resolve = async (name: string, item: CatalogEntry) => {
     const listed = { name, source: item.source, target: item.entry.target };
     try {
       const { file } = await loadCatalogEntry(catalog, item);
-      trackers.push({ ...listed, file: displayPath(file, root), resolves: true, error: null });
+      resolved.set(name, { ...listed, file: displayPath(file, root), resolves: true, error: null });
     } catch (error) {
-      trackers.push({ ...listed, file: null, resolves: false, error: (error as Error).message });
+      resolved.set(name, { ...listed, file: null, resolves: false, error: (error as Error).message });
     }
-  }
+  };
+  // The built-ins first: once tsx is registered, every import goes through its hooks thread, and the built-ins'
+  // modules (gymnos's own JavaScript) gain nothing from it but a round trip per module.
+  for (const [name, item] of catalog.entries) if (item.source === 'builtin') await resolve(name, item);
+  await registerProjectTypeScriptLoader(catalog);
+  for (const [name, item] of catalog.entries) if (item.source !== 'builtin') await resolve(name, item);
+  const trackers = [...catalog.entries.keys()].map((name) => resolved.get(name)!);
   const own = catalog.project?.registry ?? catalog.builtin.registry;
   for (const shadow of catalog.shadows.values()) {
     const target = own.entries.get(shadow.name)?.target ?? '';
