@@ -5,16 +5,20 @@
  * `npm run typecheck` and `npm run build` run from a packed install in test/e2e/journey.test.ts.
  */
 import path from 'node:path';
-import ts from 'typescript';
+import type TS from 'typescript';
+import { requireCjs } from '../../src/util/require_cjs.js';
 import { REPO } from './project.js';
+
+// Required, not imported: an ES import of TypeScript's 9 MB makes Node scan it for exports (util/require_cjs.ts).
+const ts = requireCjs('typescript') as typeof TS;
 
 /** Files that are the same in every project: TypeScript's libs and the declarations under node_modules. */
 const SHARED = [path.dirname(ts.getDefaultLibFilePath({})), path.join(REPO, 'node_modules')].map(
   (dir) => dir + path.sep,
 );
-const parsed = new Map<string, ts.SourceFile | undefined>();
+const parsed = new Map<string, TS.SourceFile | undefined>();
 
-const FORMAT: ts.FormatDiagnosticsHost = {
+const FORMAT: TS.FormatDiagnosticsHost = {
   getCanonicalFileName: (fileName) => fileName,
   getCurrentDirectory: () => process.cwd(),
   getNewLine: () => '\n',
@@ -27,7 +31,7 @@ const FORMAT: ts.FormatDiagnosticsHost = {
  * checker then reads the other files' declarations but not their bodies, which a build checks anyway.
  */
 export function tsc(root: string, config: string, only?: readonly string[]): string {
-  const problems: ts.Diagnostic[] = [];
+  const problems: TS.Diagnostic[] = [];
   const command = ts.getParsedCommandLineOfConfigFile(path.join(root, config), undefined, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => problems.push(diagnostic),
@@ -58,7 +62,7 @@ export function tsc(root: string, config: string, only?: readonly string[]): str
     ]);
     return ts.formatDiagnostics(diagnostics, FORMAT);
   }
-  const diagnostics: ts.Diagnostic[] = [
+  const diagnostics: TS.Diagnostic[] = [
     ...program.getConfigFileParsingDiagnostics(),
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),

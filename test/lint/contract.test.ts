@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import ts from 'typescript';
+import type TS from 'typescript';
+import { requireCjs } from '../../src/util/require_cjs.js';
 import { checkPluginContract } from '../../src/lint/contract.js';
 import { listProjectFiles } from '../../src/lint/files.js';
 import { makeProject, removeLintProjects } from './helpers.js';
+
+// Required, not imported: an ES import of TypeScript's 9 MB makes Node scan it for exports (util/require_cjs.ts).
+const ts = requireCjs('typescript') as typeof TS;
 
 after(removeLintProjects);
 
