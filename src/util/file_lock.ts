@@ -184,17 +184,12 @@ function holdLock(lockDir: string, staleMs: number): ReleaseLock {
   const onExit = () => rmSync(lockDir, { recursive: true, force: true });
   process.once('exit', onExit);
   // Removing the lock (a directory and its owner file) is two quick calls: synchronous, as for a CLI command that
-  // then exits, it costs less than the trip through the thread pool (and create-new loads no fs/promises).
-  const release = async () => {
+  // then exits, it costs less than the trip through the thread pool (and create-new loads no fs/promises). The
+  // promise-returning release and its sync() (for signal handlers) are then the same work.
+  const releaseSync = () => {
     clearInterval(refresh);
     process.removeListener('exit', onExit);
     rmSync(lockDir, { recursive: true, force: true });
   };
-  return Object.assign(release, {
-    sync() {
-      clearInterval(refresh);
-      process.removeListener('exit', onExit);
-      rmSync(lockDir, { recursive: true, force: true });
-    },
-  });
+  return Object.assign(async () => releaseSync(), { sync: releaseSync });
 }

@@ -54,23 +54,15 @@ export function tsc(root: string, config: string, only?: readonly string[]): str
     configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(command),
     host,
   });
-  if (!only) {
-    const emitted = program.emit();
-    const diagnostics = ts.sortAndDeduplicateDiagnostics([
-      ...ts.getPreEmitDiagnostics(program),
-      ...emitted.diagnostics,
-    ]);
-    return ts.formatDiagnostics(diagnostics, FORMAT);
-  }
-  const diagnostics: TS.Diagnostic[] = [
-    ...program.getConfigFileParsingDiagnostics(),
-    ...program.getOptionsDiagnostics(),
-    ...program.getGlobalDiagnostics(),
-  ];
-  for (const file of only) {
+  // undefined: the whole program. For one file, getPreEmitDiagnostics adds the config's, options' and global ones.
+  const sources = only?.map((file) => {
     const source = program.getSourceFile(path.join(root, file));
     if (!source) throw new Error(`tsc: ${file} is not in the program of ${config}`);
-    diagnostics.push(...ts.getPreEmitDiagnostics(program, source), ...program.emit(source).diagnostics);
-  }
+    return source;
+  }) ?? [undefined];
+  const diagnostics = sources.flatMap((source) => [
+    ...ts.getPreEmitDiagnostics(program, source),
+    ...program.emit(source).diagnostics,
+  ]);
   return ts.formatDiagnostics(ts.sortAndDeduplicateDiagnostics(diagnostics), FORMAT);
 }

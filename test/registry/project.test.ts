@@ -14,7 +14,6 @@ after(removeProjects);
 
 const REGISTRY = '{\n  "mine": "trackers/mine.js#MineTracker"\n}\n';
 
-/** Loads `name` in a child process run from `cwd` (plain `load(name)`), and prints its class and `built`. */
 /** Loads each of `names` in one child with plain `load(name)`; prints a line per tracker: its class, and if built. */
 function loadInChild(names: string | string[], cwd: string, options: { tsx: boolean }) {
   const script =

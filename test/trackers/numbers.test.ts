@@ -92,7 +92,7 @@ describe('numbers read back the same in every reader', () => {
     await csvTracker.end();
     jsonl = path.join(dir, 'run', 'events.jsonl');
     csv = path.join(dir, 'csv', 'run', 'metrics.csv');
-    // pandas' precise JSON parser refuses subnormals (strtod's ERANGE), however they are spelled: a copy without.
+    // The events without the subnormal metrics, for pandas' precise parser (see `normal`).
     const kept = readFileSync(jsonl, 'utf8')
       .trim()
       .split('\n')
