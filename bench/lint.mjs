@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as prettier from 'prettier';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(repo, 'bin', 'gymnos.cjs');
+const bin = path.join(repo, 'bin', 'gymnos.js');
 const eslintBin = path.join(repo, 'node_modules', 'eslint', 'bin', 'eslint.js');
 const prettierBin = path.join(repo, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
 const args = process.argv.slice(2);

@@ -100,7 +100,7 @@ const builtinTrackersExternal = {
 };
 const commandModules = new RegExp(`^\\./(${COMMANDS.join('|')})\\.js$`);
 /**
- * main and every command but lint are CommonJS (.cjs, started by bin/gymnos.cjs): Node loads a CommonJS file with
+ * main and every command but lint are CommonJS (.cjs, started by bin/gymnos.js): Node loads a CommonJS file with
  * none of the ES module loader's resolve, link and evaluate steps, about 10 ms less of every command's start-up
  * here. Their `import.meta.url` becomes the file's own URL; the packages and vendor files they import() stay ES.
  * lint stays an ES module: it needs code splitting, which esbuild does for ES modules only.

@@ -1,5 +1,5 @@
 /**
- * create-new under faults, from outside: real child processes of bin/gymnos.cjs killed by real signals at
+ * create-new under faults, from outside: real child processes of bin/gymnos.js killed by real signals at
  * deterministic points of the commit (GYMNOS_TEST_PAUSE_AT), a file-size limit (`ulimit -f`), and files the user
  * owns (a symlinked or read-only registry, a broken entry). Few spawns each: the random kills are bench/'s.
  */

@@ -36,7 +36,8 @@ describe('npm pack on a fresh clone', { timeout: 10 * 60_000 }, () => {
         .map((file) => file.replace(/^package\//, '')),
     );
     for (const file of [
-      'bin/gymnos.cjs',
+      'bin/gymnos.js',
+      'bin/package.json',
       'dist/index.js',
       'dist/index.d.ts',
       'dist/cli-bundle/main.cjs',

@@ -50,7 +50,13 @@ describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () 
     const packed = packRepository(work);
     tarball = packed.tarball;
     const files = new Set(packed.files);
-    for (const file of ['bin/gymnos.cjs', 'dist/cli-bundle/main.cjs', 'dist/index.js', 'var/trackers.json']) {
+    for (const file of [
+      'bin/gymnos.js',
+      'bin/package.json',
+      'dist/cli-bundle/main.cjs',
+      'dist/index.js',
+      'var/trackers.json',
+    ]) {
       assert.ok(files.has(file), `the tarball holds ${file}`);
     }
     assert.ok(![...files].some((file) => file.startsWith('test/') || file.startsWith('src/')), 'no tests or sources');

@@ -1,7 +1,7 @@
 /**
  * `gymnos <args>` run in this process, through the CLI's own `main` from the sources, as if started in `cwd`
  * without a terminal and without color, as CI runs it: the same option parsing, commands, output and exit codes as
- * bin/gymnos.cjs (a thin shim that passes main's code on), without a cold process per case. ESLint, Prettier and
+ * bin/gymnos.js (a thin shim that passes main's code on), without a cold process per case. ESLint, Prettier and
  * the template engine load once per test file instead of once per command.
  *
  * What is about processes stays with the real bin (`gymnos` in project.ts): its exit code as the shell sees it,

@@ -1,5 +1,5 @@
 /**
- * Temporary copies of a project for CLI tests, and a runner for the real bin/gymnos.cjs.
+ * Temporary copies of a project for CLI tests, and a runner for the real bin/gymnos.js.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { isBuiltinTracker } from '../../src/registry/builtins.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.join(REPO, 'bin', 'gymnos.cjs');
+export const BIN = path.join(REPO, 'bin', 'gymnos.js');
 
 const made: string[] = [];
 

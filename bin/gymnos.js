@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Thin shim: the CLI lives in the bundle built from src/cli/main.ts (`npm run build`, run by `npm ci`). CommonJS,
-// as the bundle is: Node starts a CommonJS entry without its ES module loader, ~10 ms sooner (bin/build.mjs).
+// as the bundle is (bin/package.json says so): Node starts a CommonJS entry without its ES module loader, ~10 ms
+// sooner (bin/build.mjs). Keep the name: `npx gymnos` in this repository links the bin once into npm's npx cache
+// and never relinks it, so a renamed bin is "gymnos: not found" wherever npx ran before.
 'use strict';
 const { existsSync } = require('node:fs');
 const path = require('node:path');
