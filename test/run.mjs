@@ -11,8 +11,8 @@
 //
 // The test files of one directory share a process (node 20's runner has no --test-isolation=none): a process costs
 // about half a second of CPU before its first test, and the files of a directory load the same modules (ESLint for
-// test/lint, the CLI for test/cli), which one process loads once. Their tests run one after another, as in a
-// process of their own. A file that needs a process of its own (it changes process-wide state and cannot put it
+// test/lint, the CLI for test/cli), which one process loads once. The files alone in their directory share one
+// more. Their tests run one after another, as in a process of their own. A file that needs a process of its own (it changes process-wide state and cannot put it
 // back) says so on a line of its own near the top: `// test-isolation: process`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -72,9 +72,22 @@ if (files.length === 0) {
 const GROUPS = path.join(root, 'node_modules', '.cache', 'gymnos-test-groups');
 const ISOLATED = /^\/\/ test-isolation: process$/m;
 
+/** Writes the entry of a group: a module that imports its files in order. */
+function groupEntry(name, label, members) {
+  const entry = path.join(GROUPS, `${name}.test.mjs`);
+  const imports = members.map((file) => `import ${JSON.stringify(pathToFileURL(file).href)};\n`).join('');
+  // Written aside and renamed: another run may be writing the same entry.
+  mkdirSync(GROUPS, { recursive: true });
+  const temporary = `${entry}.${process.pid}`;
+  writeFileSync(temporary, `// ${label}: ${members.length} test files in one process\n${imports}`);
+  renameSync(temporary, entry);
+  return entry;
+}
+
 /**
- * What node --test runs: a file alone when it is alone in its directory or asks for a process of its own, else one
- * entry per directory (node_modules/.cache/gymnos-test-groups/<dir>.test.mjs) that imports its files in order.
+ * What node --test runs: one entry per directory (node_modules/.cache/gymnos-test-groups/<dir>.test.mjs) that
+ * imports its files in order; the files that are alone in their directory share one more entry; a file that asks
+ * for a process of its own, or is the only one to run, is run as it is.
  */
 function processes(testFiles) {
   const byDirectory = new Map();
@@ -85,24 +98,16 @@ function processes(testFiles) {
     else byDirectory.set(path.dirname(file), [...(byDirectory.get(path.dirname(file)) ?? []), file]);
   }
   const entries = [];
+  const single = [];
   for (const [directory, members] of byDirectory) {
-    if (members.length === 1) {
-      alone.push(members[0]);
-      continue;
+    if (members.length === 1) single.push(members[0]);
+    else {
+      const name = path.relative(root, directory).split(path.sep).join('-') || 'root';
+      entries.push(groupEntry(name, path.relative(root, directory), members));
     }
-    const name = path.relative(root, directory).split(path.sep).join('-') || 'root';
-    const entry = path.join(GROUPS, `${name}.test.mjs`);
-    const imports = members.map((file) => `import ${JSON.stringify(pathToFileURL(file).href)};\n`).join('');
-    // Written aside and renamed: another run may be writing the same entry.
-    mkdirSync(GROUPS, { recursive: true });
-    const temporary = `${entry}.${process.pid}`;
-    writeFileSync(
-      temporary,
-      `// ${path.relative(root, directory)}: ${members.length} test files in one process\n${imports}`,
-    );
-    renameSync(temporary, entry);
-    entries.push(entry);
   }
+  if (single.length === 1) alone.push(single[0]);
+  else if (single.length > 1) entries.push(groupEntry('test-single', 'the files alone in their directory', single));
   return [...entries, ...alone].sort();
 }
 

@@ -123,8 +123,8 @@ describe('gymnos create-new tracker', () => {
       copyFileSync(path.join(root, `out/src/trackers/${name}.js`), path.join(root, `dist/trackers/${name}.js`));
     }
 
-    // The generated test passes as generated.
-    assertGeneratedTestPasses(root, 'my_tracker');
+    // The generated test passes as generated, run as `npm run test:tracker -- my_tracker` runs it.
+    assertGeneratedTestPasses(root, 'my_tracker', 'repository');
 
     // After a build, load('my_tracker') from the compiled output returns a MyTracker.
     const loaded = run(

@@ -81,13 +81,14 @@ describe('gymnos list trackers', () => {
     assert.match(human.stdout, /^fresh +unresolved +tracker "fresh"/m);
   });
 
-  test('an entry pointing to a missing module or a bad name is reported, not thrown', () => {
+  // The error paths below import no tracker of the project, so they run in this process.
+  test('an entry pointing to a missing module or a bad name is reported, not thrown', async () => {
     const root = copyOfRepository();
     writeFileSync(
       path.join(root, 'var/trackers.json'),
       '{\n  "ghost": "trackers/ghost.js#GhostTracker",\n  "Bad": "x.js#X"\n}\n',
     );
-    const result = gymnos(['list', 'trackers'], { cwd: root });
+    const result = await gymnosInProcess(['list', 'trackers'], { cwd: root });
     assert.equal(result.status, 1);
     assert.match(
       result.stdout,
@@ -96,10 +97,10 @@ describe('gymnos list trackers', () => {
     assert.match(result.stdout, /^Bad +unresolved +invalid tracker name/m);
   });
 
-  test('--json prints one failure document: the error with its code, kind and details', () => {
+  test('--json prints one failure document: the error with its code, kind and details', async () => {
     const root = copyOfRepository();
     writeFileSync(path.join(root, 'var/trackers.json'), '{ "a": }');
-    const result = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    const result = await gymnosInProcess(['list', 'trackers', '--json'], { cwd: root });
     assert.equal(result.status, 2);
     const document = JSON.parse(result.stdout);
     assert.equal(document.ok, false);
@@ -111,7 +112,7 @@ describe('gymnos list trackers', () => {
 
     rmSync(path.join(root, 'var/trackers.json'));
     mkdirSync(path.join(root, 'var/trackers.json'));
-    const unreadable = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    const unreadable = await gymnosInProcess(['list', 'trackers', '--json'], { cwd: root });
     assert.equal(unreadable.status, 2);
     assert.equal(JSON.parse(unreadable.stdout).error.code, 'REGISTRY_UNREADABLE');
     assert.match(
@@ -151,10 +152,10 @@ describe('gymnos list trackers', () => {
     assert.match(result.stderr, /\ngymnos: this is a bug in gymnos; please report it/);
   });
 
-  test('an invalid registry is exit 2 with its position', () => {
+  test('an invalid registry is exit 2 with its position', async () => {
     const root = copyOfRepository();
     writeFileSync(path.join(root, 'var/trackers.json'), '{ "a": }');
-    const result = gymnos(['list', 'trackers'], { cwd: root });
+    const result = await gymnosInProcess(['list', 'trackers'], { cwd: root });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /var\/trackers\.json:1:8: invalid JSON/);
   });

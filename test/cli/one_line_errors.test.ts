@@ -2,8 +2,8 @@
  * Files in the wrong state and bad flags: each is one line on stderr naming the file (or flag) and the fix, with
  * the documented exit code, never a stack, and nothing in the project changes. Each case in a small temporary
  * project. Unreadable and read-only files are made so for another user: the tests may run as root, whom file
- * modes do not stop, so then the command runs as `nobody` through the real bin, as `list` does; the other cases
- * run in this process.
+ * modes do not stop, so then the command runs as `nobody` through the real bin; the other cases run in this
+ * process.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -178,11 +178,12 @@ const CASES: Case[] = [
 type Result = { status: number | null; stdout: string; stderr: string };
 
 /**
- * A case as another user, or `list` (which imports the project's code through its tsx), runs the real bin; the
- * others run in this process (helpers/in_process.ts), where an exception out of the CLI shows as a stack.
+ * A case as another user runs the real bin; the others run in this process (helpers/in_process.ts), where an
+ * exception out of the CLI shows as a stack. (`list` imports no code of these projects: no registry entry of
+ * theirs can be read or names a tracker.)
  */
 function run(args: string[], cwd: string, asNobody: boolean): Promise<Result> {
-  if (asNobody || args[0] === 'list') return spawnBin(args, cwd, asNobody);
+  if (asNobody) return spawnBin(args, cwd, asNobody);
   return gymnosInProcess(args, { cwd, env: { HOME: cwd } }).catch((error: Error) => ({
     status: null,
     stdout: '',

@@ -99,9 +99,10 @@ describe('gymnos list trackers in a plugin project', () => {
     assertGeneratedTestPasses(root, 'my_tracker');
   });
 
-  test('an entry that shadows a built-in is shown as a problem, and list exits 1', () => {
+  // In this process: neither project below has a tracker of its own that list would import.
+  test('an entry that shadows a built-in is shown as a problem, and list exits 1', async () => {
     const root = pluginProject({ 'var/trackers.json': '{\n  "jsonl": "trackers/mine.js#MineTracker"\n}\n' });
-    const result = gymnos(['list', 'trackers', '--json'], { cwd: root });
+    const result = await gymnosInProcess(['list', 'trackers', '--json'], { cwd: root });
     assert.equal(result.status, 1);
     const listed = JSON.parse(result.stdout) as Listing;
     const builtin = listed.trackers.find((tracker) => tracker.name === 'jsonl' && tracker.source === 'builtin')!;
@@ -115,9 +116,9 @@ describe('gymnos list trackers in a plugin project', () => {
     );
   });
 
-  test('a project without a registry lists the built-ins and says how to add one', () => {
+  test('a project without a registry lists the built-ins and says how to add one', async () => {
     const root = pluginProject();
-    const result = gymnos(['list', 'trackers'], { cwd: root });
+    const result = await gymnosInProcess(['list', 'trackers'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^ {2}csv +ok/m);
     assert.match(result.stdout, /^Project \(var\/trackers\.json\):\n {2}none yet; create one: npx gymnos create-new/m);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isBuiltinTracker } from '../../src/registry/builtins.js';
+import { TS_LOADER } from './ts_loader.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(REPO, 'bin', 'gymnos.js');
@@ -99,14 +100,16 @@ export function run(command: string, args: string[], cwd: string): RunResult {
 }
 
 /**
- * Runs a generated tracker's test in `root` through tsx and asserts that it passes. The file is run directly, as
- * node:test allows (its tests run in that process); `node --test` would start a second process to run it. The
- * project's own `npm test` runs in test/e2e/journey.test.ts.
+ * Runs a generated tracker's test in `root` and asserts that it passes, with the TypeScript loader its project
+ * runs tests with: tsx in a plugin project (`gymnos test`), and in a copy of this repository this repository's
+ * test/loader, as `npm run test:tracker` there runs it (the copy holds no test/). The file is run directly, as node:test allows (its tests run in that
+ * process); `node --test` would start a second process to run it. The project's own `npm test` runs in
+ * test/e2e/journey.test.ts.
  */
-export function assertGeneratedTestPasses(root: string, name: string): void {
+export function assertGeneratedTestPasses(root: string, name: string, loader: 'tsx' | 'repository' = 'tsx'): void {
   const result = run(
     process.execPath,
-    ['--import', 'tsx', '--test-reporter=tap', `test/trackers/${name}.test.ts`],
+    [...(loader === 'tsx' ? ['--import', 'tsx'] : TS_LOADER), '--test-reporter=tap', `test/trackers/${name}.test.ts`],
     root,
   );
   assert.equal(result.status, 0, result.stdout + result.stderr);

@@ -15,13 +15,19 @@ after(removeProjects);
 const REGISTRY = '{\n  "mine": "trackers/mine.js#MineTracker"\n}\n';
 
 /** Loads each of `names` in one child with plain `load(name)`; prints a line per tracker: its class, and if built. */
-function loadInChild(names: string | string[], cwd: string, options: { tsx: boolean }) {
+/**
+ * One child loads `names` from `cwd`, printing each class and whether it came from the build; then, from each of
+ * `thenFrom` (a directory it changes to), `names` again.
+ */
+function loadInChild(names: string | string[], cwd: string, options: { tsx: boolean; thenFrom?: string[] }) {
   const script =
     "const { load } = await import('gymnos');" +
+    `for (const directory of [null, ...${JSON.stringify(options.thenFrom ?? [])}]) {` +
+    'if (directory) process.chdir(directory);' +
     `for (const name of ${JSON.stringify([names].flat())}) {` +
     'const tracker = await load(name);' +
     'console.log(tracker.constructor.name, Boolean(tracker.built));' +
-    '}';
+    '}}';
   return runScript(script, cwd, options);
 }
 
@@ -50,10 +56,9 @@ describe('load in a plugin project', () => {
   test('plain load(name) finds the project from process.cwd(), also from a subdirectory, under tsx', () => {
     const root = pluginProject({ 'var/trackers.json': REGISTRY, 'src/trackers/mine.ts': trackerSource('MineTracker') });
     mkdirSync(path.join(root, 'test/trackers'), { recursive: true });
-    const fromRoot = loadInChild(['mine', 'jsonl'], root, { tsx: true });
-    assert.equal(fromRoot.stdout.trim(), 'MineTracker false\nJsonlTracker false', fromRoot.stderr);
-    const fromSubdirectory = loadInChild('mine', path.join(root, 'test/trackers'), { tsx: true });
-    assert.equal(fromSubdirectory.stdout.trim(), 'MineTracker false', fromSubdirectory.stderr);
+    // From the subdirectory first, so that nothing found from the root can answer for it.
+    const loaded = loadInChild(['mine', 'jsonl'], path.join(root, 'test/trackers'), { tsx: true, thenFrom: [root] });
+    assert.equal(loaded.stdout.trim(), 'MineTracker false\nJsonlTracker false\n'.repeat(2).trim(), loaded.stderr);
   });
 
   test('without a TypeScript loader the build is loaded; under tsx the source wins over it', () => {
