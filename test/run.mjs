@@ -12,8 +12,9 @@
 // The test files of one directory share a process (node 20's runner has no --test-isolation=none): a process costs
 // about half a second of CPU before its first test, and the files of a directory load the same modules (ESLint for
 // test/lint, the CLI for test/cli), which one process loads once. The files alone in their directory share one
-// more. Their tests run one after another, as in a process of their own. A file that needs a process of its own (it changes process-wide state and cannot put it
-// back) says so on a line of its own near the top: `// test-isolation: process`.
+// more. Their tests run one after another, as in a process of their own. A file that needs a process of its own (it
+// changes process-wide state and cannot put it back) says so on a line of its own near the top:
+// `// test-isolation: process`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -102,9 +102,9 @@ export function run(command: string, args: string[], cwd: string): RunResult {
 /**
  * Runs a generated tracker's test in `root` and asserts that it passes, with the TypeScript loader its project
  * runs tests with: tsx in a plugin project (`gymnos test`), and in a copy of this repository this repository's
- * test/loader, as `npm run test:tracker` there runs it (the copy holds no test/). The file is run directly, as node:test allows (its tests run in that
- * process); `node --test` would start a second process to run it. The project's own `npm test` runs in
- * test/e2e/journey.test.ts.
+ * test/loader, as `npm run test:tracker` there runs it (the copy holds no test/). The file is run directly, as
+ * node:test allows (its tests run in that process); `node --test` would start a second process to run it. The
+ * project's own `npm test` runs in test/e2e/journey.test.ts.
  */
 export function assertGeneratedTestPasses(root: string, name: string, loader: 'tsx' | 'repository' = 'tsx'): void {
   const result = run(
