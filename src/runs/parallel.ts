@@ -4,7 +4,7 @@
  * with the flag below in its data, it serves runs instead (so the CLI's one-file bundles need no extra entry).
  * Small listings stay on the main thread, where starting workers would cost more than it saves.
  */
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -31,10 +31,21 @@ export interface ParallelListOptions extends Omit<ListRunsOptions, 'cache'> {
 
 type PerRun = Omit<ParallelListOptions, 'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes'>;
 
-/** Roughly what reading a run costs: its data file, or for a jsonl run with a summary newer than it, the summary. */
+/** The bytes of a tensorboard run's event files (a run may have several, one per writer). */
+function eventFileBytes(dir: string): number {
+  return readdirSync(dir)
+    .filter((name) => name.startsWith('events.out.tfevents.'))
+    .reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0);
+}
+
+/**
+ * Roughly what reading a run costs: its data file (a tensorboard run's event files), or for a jsonl run with a
+ * summary newer than it, the summary.
+ */
 function dataBytes(location: RunLocation, options: PerRun): number {
   const name = { jsonl: 'events.jsonl', csv: 'metrics.csv', tensorboard: '' }[location.trackers[0]!];
   try {
+    if (!name) return eventFileBytes(location.dir);
     if (name === 'events.jsonl' && options.sidecars !== false) {
       const data = statSync(path.join(location.dir, name));
       const summary = statSync(path.join(location.dir, options.sample ? SAMPLES_NAME : SIDECAR_NAME), {
@@ -42,7 +53,7 @@ function dataBytes(location: RunLocation, options: PerRun): number {
       });
       return summary && summary.mtimeMs >= data.mtimeMs ? summary.size : data.size;
     }
-    return name ? statSync(path.join(location.dir, name)).size : PARALLEL_MIN_BYTES; // tensorboard: count it big
+    return statSync(path.join(location.dir, name)).size;
   } catch {
     return 0;
   }
