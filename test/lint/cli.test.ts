@@ -1,9 +1,9 @@
 /**
  * `gymnos lint` in temporary projects. What is about processes runs the real bin (the built bundle): the exit
- * codes, the cached re-run that loads no ESLint, GitHub Actions output, a crash, the progress line on a terminal
- * and the editor config export. The rest runs the same CLI code in this process (`lintInProcess`), where ESLint
- * loads once for every case. A cold run of the bin costs seconds: there are two, one on a clean project (exit 0,
- * the progress line, then the replays) and one on findings (exit 1, the report and the GitHub annotations).
+ * codes, the cached re-run that loads no ESLint, a crash, and the progress line on a terminal. The rest runs the
+ * same CLI code in this process (`lintInProcess`), where ESLint loads once for every case, GitHub Actions output
+ * included (the command reads its variables when it runs). A cold run of the bin costs seconds: there is one, on
+ * findings (exit 1, the report, the progress line), and the replays of it.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -86,11 +86,17 @@ const loadsTypeScript = (loaded: string[]) =>
   loaded.some((file) => file.includes(`${path.sep}typescript${path.sep}lib`));
 
 describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
-  // One cold run checks both the progress line and the cache the re-runs replay: a cold lint costs seconds.
-  test('exit 0 on a clean project, its progress shown on a terminal; a re-run replays it without ESLint', (t) => {
-    const root = makeProject({ 'src/a.ts': CLEAN_TS, 'README.md': '# Fixture\n' }, { git: true });
+  // The one cold run of the bin (a cold lint costs seconds) checks the progress line, exit 1 and the report as the
+  // shell sees them, and the cache the re-runs replay: findings and all, without loading ESLint.
+  test('exit 1 on findings, its progress shown on a terminal; a re-run replays the report without ESLint', (t) => {
+    const root = makeProject(
+      { 'src/a.ts': CLEAN_TS, 'src/long.ts': `${lineOf('comment', 121)}\nexport {};\n`, 'README.md': '# Fixture\n' },
+      { git: true },
+    );
+    const report = /^src\/long\.ts\n {2}1:1 {2}error {2}This line has a length of 121\. .*@stylistic\/max-len$/m;
     const first = loadedModules(['lint'], root, { terminal: TERMINAL });
-    assert.equal(first.status, 0, first.stdout);
+    assert.equal(first.status, 1, first.stdout);
+    assert.match(first.stdout.replaceAll('\r\n', '\n'), report);
     assert.ok(loadsEslint(first.loaded), 'the first run loads ESLint');
     if (TERMINAL) {
       assert.match(first.stdout, /gymnos lint: (loading the linters|ESLint|Prettier)/);
@@ -100,10 +106,11 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
       t.diagnostic('the progress line on a terminal is not checked: script(1) is not installed (install util-linux)');
     }
     const again = lintCli([], root);
-    assert.equal(again.status, 0, again.stderr);
-    assert.equal(again.stdout, '✔ No problems in 3 files (unchanged since the last run)\n');
+    assert.equal(again.status, 1, again.stderr);
+    assert.match(again.stdout, report);
+    assert.match(again.stdout, /^✖ 1 problem \(1 error, 0 warnings\) in 4 files \(unchanged since the last run\)$/m);
     const third = loadedModules(['lint'], root);
-    assert.equal(third.status, 0);
+    assert.equal(third.status, 1);
     assert.ok(!loadsEslint(third.loaded), 'no ESLint on a fingerprint hit');
     assert.ok(!loadsTypeScript(third.loaded), 'no TypeScript on a fingerprint hit');
     assert.ok(existsSync(path.join(root, 'node_modules/.cache/gymnos')), 'the cache is under node_modules/.cache');
@@ -132,8 +139,8 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assertReport(await lintInProcess(['--no-cache'], root));
     assert.ok(!existsSync(path.join(root, 'node_modules/.cache/gymnos')), '--no-cache writes no cache');
     assertReport(await lintInProcess([], root));
-    // The bin's exit 1 and its report: the GitHub Actions test below. (A cache written in this process is not the
-    // bin's: the fingerprint holds gymnos's own code files, here the sources, there the bundle.)
+    // The bin's exit 1 and its report: the terminal test above. (A cache written in this process is not the bin's:
+    // the fingerprint holds gymnos's own code files, here the sources, there the bundle.)
   });
 
   test('exit 2 for usage and configuration errors, and when gymnos itself fails; never 1', async () => {
@@ -236,8 +243,8 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     }
     const summary = path.join(workspace, 'summary.md');
     writeFileSync(summary, '# earlier step\n');
-    // The one cold run of the bin on findings: exit 1, the stylish report, and the annotations.
-    const result = lintCli([], root, {
+    // In this process: the command reads the GitHub Actions variables when it runs.
+    const result = await lintInProcess([], root, {
       GITHUB_ACTIONS: 'true',
       GITHUB_WORKSPACE: workspace,
       GITHUB_STEP_SUMMARY: summary,
