@@ -11,7 +11,6 @@ import {
   emptyProject,
   gymnos,
   REPO,
-  gymnosAsync,
   removeProjects,
   run,
   snapshot,
@@ -293,21 +292,6 @@ describe('gymnos create-new tracker', () => {
       /nothing was changed \(rolled back\)/,
     );
     assert.ok(!existsSync(path.join(root, 'src/trackers/my_tracker.ts')));
-  });
-
-  test('concurrent runs lose no registry entry', async () => {
-    const root = copyOfRepository();
-    const names = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
-    const results = await Promise.all(
-      names.map((name) => gymnosAsync(['create-new', 'tracker', '--name', name], { cwd: root })),
-    );
-    for (const result of results) assert.equal(result.status, 0, result.stderr);
-    const registry = JSON.parse(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'));
-    for (const name of names) {
-      assert.equal(registry[name], `trackers/${name}.js#${name[0]!.toUpperCase()}${name.slice(1)}Tracker`);
-      assert.ok(existsSync(path.join(root, `src/trackers/${name}.ts`)));
-    }
-    assert.ok(!existsSync(path.join(root, 'var/trackers.json.lock')), 'the lock is released');
   });
 
   test('--cwd runs in another directory, and a project is found from a subdirectory', async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -206,22 +207,36 @@ describe('files the user owns are respected', () => {
     assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), '{\n  "k": "trackers/k.js#KTracker"\n}\n');
   });
 
-  test('ten concurrent create-new --name same: exactly one creates, the nine others exit 3 with one line', async () => {
+  test('ten concurrent create-new, two per name: one of each creates, the other exits 3; none is lost', async () => {
     const root = project('{}\n');
+    const names = ['alpha', 'bravo', 'charlie', 'delta', 'echo'];
+    const runs = names.flatMap((name) => [name, name]);
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => gymnosAsync(['create-new', 'tracker', '--name', 'same'], { cwd: root })),
+      runs.map((name) => gymnosAsync(['create-new', 'tracker', '--name', name], { cwd: root })),
     );
-    const created = results.filter((result) => result.status === 0);
-    assert.equal(created.length, 1, results.map((result) => result.stdout + result.stderr).join('\n'));
-    assert.match(created[0]!.stdout, /Created tracker same/);
-    for (const result of results.filter((other) => other !== created[0])) {
-      assert.equal(result.status, 3, result.stderr);
-      assert.equal(result.stdout, '');
+    const output = results.map((result) => result.stdout + result.stderr).join('\n');
+    for (const name of names) {
+      const pair = results.filter((_, index) => runs[index] === name);
+      const created = pair.filter((result) => result.status === 0);
+      assert.equal(created.length, 1, `${name}: ${output}`);
+      assert.match(created[0]!.stdout, new RegExp(`Created tracker ${name}`));
+      const refused = pair.find((result) => result !== created[0])!;
+      assert.equal(refused.status, 3, refused.stderr);
+      assert.equal(refused.stdout, '');
       assert.match(
-        result.stderr,
-        /^gymnos: tracker "same" already exists \(.*\); pass --force to replace its files\n$/,
+        refused.stderr,
+        new RegExp(`^gymnos: tracker "${name}" already exists \\(.*\\); pass --force to replace its files\n$`),
       );
     }
+    // Every entry is in the registry: none of the writers lost another's.
+    const registry = JSON.parse(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'));
+    assert.deepEqual(
+      registry,
+      Object.fromEntries(
+        names.map((name) => [name, `trackers/${name}.js#${name[0]!.toUpperCase()}${name.slice(1)}Tracker`]),
+      ),
+    );
+    for (const name of names) assert.ok(existsSync(path.join(root, `src/trackers/${name}.ts`)), name);
     assertNoLeftovers(root);
   });
 });
