@@ -117,9 +117,9 @@ const commonJs = {
  * milliseconds to load: commander requires child_process (for executable subcommands, which gymnos has none of),
  * which brings net and dgram; fs/promises brings readline and the streams; tty (which chalk asks whether stdout
  * is a terminal) brings net. The bundles require a stand-in, dist/cli-bundle/lazy/<name>.cjs, whose property reads
- * load the real module; tty's isatty for stdout and stderr is answered by the process's own streams, which say the
- * same. The stand-ins are external: a bundled one would be copied property by property into the importing module,
- * loading the real one at once.
+ * load the real module; tty's isatty answers false for what is not a character device (a pipe, a socket, a file)
+ * without loading tty. The stand-ins are external: a bundled one would be copied property by property into the
+ * importing module, loading the real one at once.
  */
 const LAZY_BUILTINS = ['child_process', 'fs/promises', 'timers/promises', 'tty'];
 const lazyFile = (name) => `./lazy/${name.replace('/', '-')}.cjs`;
@@ -128,8 +128,13 @@ for (const name of LAZY_BUILTINS) {
   const real = `require(${JSON.stringify(`node:${name}`)})`;
   const isatty =
     name === 'tty'
-      ? '    if (key === "isatty") return (fd) => fd === 1 || fd === 2 ? ' +
-        `(fd === 1 ? process.stdout : process.stderr).isTTY === true : ${real}.isatty(fd);\n`
+      ? '    if (key === "isatty") return (fd) => {\n' +
+        '      try {\n' +
+        '        if (!require("node:fs").fstatSync(fd).isCharacterDevice()) return false;\n' +
+        '      } catch {\n' +
+        '        return false;\n' +
+        '      }\n' +
+        `      return ${real}.isatty(fd);\n    };\n`
       : '';
   writeFileSync(
     path.join(dist, 'cli-bundle', lazyFile(name)),
@@ -218,14 +223,49 @@ mkdirSync(path.join(dist, 'vendor', 'uplot'), { recursive: true });
 for (const file of ['dist/uPlot.iife.min.js', 'dist/uPlot.min.css', 'LICENSE']) {
   copyFileSync(require.resolve(`uplot/${file}`), path.join(dist, 'vendor', 'uplot', path.basename(file)));
 }
+/**
+ * jsonc-parser builds, when loaded, 1 200 strings of line breaks and indentation (up to 200 columns, for each
+ * line ending and for tabs): 200 kB, which costs a command such as create-new one more garbage collection (about
+ * 4 ms). Formatting reads the cache only while an indent fits in it and builds the string otherwise, so a cache of
+ * 20 gives the same edits.
+ */
+const smallJsoncCache = {
+  name: 'small-jsonc-cache',
+  setup(build) {
+    build.onLoad({ filter: /jsonc-parser[/\\]lib[/\\](?:esm|umd)[/\\]impl[/\\]string-intern\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const patched = source.replace('const maxCachedValues = 200;', 'const maxCachedValues = 20;');
+      if (patched === source) throw new Error(`gymnos build: ${args.path} has changed; review smallJsoncCache`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
 await esbuild.build({
   ...commonJs,
   entryPoints: COMMANDS.filter((command) => command !== 'lint').map((command) =>
     path.join(root, `src/cli/${command}.ts`),
   ),
   outdir: path.join(dist, 'cli-bundle'),
-  plugins: [lazyBuiltins, vendoredImports, builtinTrackersExternal],
+  plugins: [lazyBuiltins, vendoredImports, builtinTrackersExternal, smallJsoncCache],
 });
+/**
+ * A default import of a built-in module (`import path from 'node:path'`) becomes esbuild's __toESM(require(...)),
+ * which copies every property of the module onto a new object: node:process and node:fs have hundreds, and the
+ * copies cost a command about 2 ms. An object whose prototype is the module reads the same, copies nothing, and
+ * reaches the lazy stand-ins' properties through their proxies.
+ */
+const DEFAULT_IS_MODULE = '{ default: { value: module, enumerable: true } }';
+const builtinInterop = /__toESM\((require\("(?:node:[a-z_/]+|\.\/lazy\/[a-z-]+\.cjs)"\))(?:, ?1)?\)/g;
+for (const file of readdirSync(path.join(dist, 'cli-bundle')).filter((name) => name.endsWith('.cjs'))) {
+  const bundle = path.join(dist, 'cli-bundle', file);
+  const code = readFileSync(bundle, 'utf8');
+  writeFileSync(
+    bundle,
+    code
+      .replace(builtinInterop, '__gymnosBuiltin($1)')
+      .replace(/^/, `const __gymnosBuiltin = (module) => Object.create(module, ${DEFAULT_IS_MODULE});\n`),
+  );
+}
 // lint keeps code splitting: its ESLint config, linters and formatters are separate chunks, so that a re-run
 // answered from the fingerprint cache loads none of them. The Prettier worker is an entry of its own: the lint
 // chunks start it as ./prettier_worker.js, beside them.

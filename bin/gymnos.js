@@ -13,10 +13,21 @@ if (!existsSync(bundle)) {
   process.exit(2);
 }
 // A reader that goes away early (`gymnos lint | head`) is not an error: stop printing, let the command finish
-// what it is doing (a commit, a fix), and exit with its own code instead of crashing on EPIPE.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+// what it is doing (a commit, a fix), and exit with its own code instead of crashing on EPIPE. The handler goes on
+// each stream when the stream is created: most output is written without them (src/util/stdio.ts).
+for (const name of ['stdout', 'stderr']) {
+  const { get } = Object.getOwnPropertyDescriptor(process, name);
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const stream = get.call(process);
+      stream.on('error', (error) => {
+        if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      });
+      Object.defineProperty(process, name, { configurable: true, enumerable: true, writable: true, value: stream });
+      return stream;
+    },
   });
 }
 require(bundle)

@@ -19,6 +19,7 @@ import type { JsonDocument } from './failure.js';
 import { runListTemplates } from './list_templates.js';
 import { chalk, printJson, printLine } from './output.js';
 import { quoted } from '../util/display_text.js';
+import { isTerminal, writeStderr } from '../util/stdio.js';
 
 interface CreateNewOptions {
   name?: string;
@@ -42,11 +43,11 @@ interface Outcome {
 
 /** A one-line notice on stderr (a wait for the lock, an interrupted commit undone). */
 function notice(line: string): void {
-  process.stderr.write(`gymnos: ${line}\n`);
+  writeStderr(`gymnos: ${line}\n`);
 }
 
 function canPrompt(options: CreateNewOptions): boolean {
-  return Boolean(!options.json && process.stdout.isTTY && process.stdin.isTTY);
+  return !options.json && isTerminal(1) && isTerminal(0);
 }
 
 function missingInput(what: string, fix: string): GymnosError {
@@ -128,7 +129,7 @@ export async function runCreateNew(
     // Said at once: the plan below is made against the files the interrupted command left half written.
     const warning = `an interrupted command left ${JOURNAL_PATH}; the next create-new without --dry-run undoes it`;
     outcome.warnings.push(warning);
-    if (!options.json) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
+    if (!options.json) writeStderr(`${chalk.yellow('notice:')} ${warning}\n`);
   }
   let kind = kindArg;
   if (kind === undefined) {
@@ -168,7 +169,7 @@ export async function runCreateNew(
     : await createTracker(planOptions, { notify: notice });
   if (!options.json) {
     for (const warning of outcome.warnings.filter((text) => !text.includes(JOURNAL_PATH)))
-      process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
+      writeStderr(`${chalk.yellow('notice:')} ${warning}\n`);
     if (options.diff) await printDiffs(changes);
   }
   outcome.changes = changes.map(({ action, path: file }) => ({ action, path: file }));

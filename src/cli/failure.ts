@@ -8,6 +8,7 @@ import { GymnosError, isGymnosError } from '../errors.js';
 import type { ErrorKind } from '../errors.js';
 import { EXIT, EXIT_FOR_KIND } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
+import { writeStderr, writeStdout } from '../util/stdio.js';
 
 const REPORT_HINT = 'this is a bug in gymnos; please report it with the command you ran and the lines above';
 
@@ -69,7 +70,7 @@ function describe(error: unknown): string {
 }
 
 function printFailureDocument(fields: object, error: ErrorDocument): void {
-  process.stdout.write(`${JSON.stringify({ ok: false, ...fields, error }, null, 2)}\n`);
+  writeStdout(`${JSON.stringify({ ok: false, ...fields, error }, null, 2)}\n`);
 }
 
 /** Reports a command's failure (stderr, and the --json document when asked) and returns its exit code. */
@@ -78,11 +79,11 @@ export function reportFailure(error: unknown, document?: JsonDocument): ExitCode
   if (document?.enabled) printFailureDocument(document.fields, reported);
   if (reported.kind === 'internal') {
     // A bug: the stack is what a report needs.
-    process.stderr.write(`gymnos: internal error: ${(error as Error | undefined)?.stack ?? reported.message}\n`);
-    process.stderr.write(`gymnos: ${REPORT_HINT}\n`);
+    writeStderr(`gymnos: internal error: ${(error as Error | undefined)?.stack ?? reported.message}\n`);
+    writeStderr(`gymnos: ${REPORT_HINT}\n`);
     return EXIT.usage;
   }
   // One line for an error a user can fix: the hint, when there is one, ends it.
-  process.stderr.write(`gymnos: ${reported.message}${reported.hint ? `; ${reported.hint}` : ''}\n`);
+  writeStderr(`gymnos: ${reported.message}${reported.hint ? `; ${reported.hint}` : ''}\n`);
   return EXIT_FOR_KIND[reported.kind];
 }

@@ -16,6 +16,7 @@ import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { chalk, printJson, printLine } from './output.js';
+import { writeStderr } from '../util/stdio.js';
 
 interface InitOptions {
   dryRun?: boolean;
@@ -81,7 +82,7 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
     printJson({ ok: true, ...outcome, error: null });
     return EXIT.ok;
   }
-  for (const warning of plan.warnings) process.stderr.write(`${chalk.yellow('notice:')} ${warning}\n`);
+  for (const warning of plan.warnings) writeStderr(`${chalk.yellow('notice:')} ${warning}\n`);
   for (const change of changes) printLine(describeChange(change));
   printLine();
   const relative = path.relative(process.cwd(), root);

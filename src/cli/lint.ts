@@ -18,6 +18,7 @@ import { requireProjectRoot } from '../util/package_root.js';
 import { EXIT } from './exit_codes.js';
 import { printError, printJson } from './output.js';
 import { GYMNOS_VERSION } from './version.js';
+import { writeStderr, writeStdout } from '../util/stdio.js';
 
 const LINT_FORMATS = ['stylish', 'json', 'github', 'sarif'] as const;
 type LintFormat = (typeof LINT_FORMATS)[number];
@@ -144,20 +145,20 @@ export async function runLint(paths: string[], options: LintCliOptions): Promise
   }
 
   // Said once per run, not per file, on stderr so that --format json and sarif stay one document.
-  for (const notice of report.notices ?? []) process.stderr.write(`gymnos: notice: ${notice}\n`);
+  for (const notice of report.notices ?? []) writeStderr(`gymnos: notice: ${notice}\n`);
   const shown = options.quiet ? onlyErrors(report) : report;
   const base = repositoryBase(root);
   const output = render(shown, format, base, cwd, Boolean(options.outputFile));
   if (outputFile) {
     writeOutputFile(outputFile, output);
   } else {
-    process.stdout.write(output);
+    writeStdout(output);
   }
 
   const onGithub = process.env.GITHUB_ACTIONS === 'true';
   if (onGithub && format !== 'github') {
     // The log shows the full report; the annotations put the first problems on the diff.
-    process.stdout.write(formatGithub(shown, { base, listOverflow: false }));
+    writeStdout(formatGithub(shown, { base, listOverflow: false }));
   }
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   if (onGithub && summaryFile) {
@@ -168,7 +169,7 @@ export async function runLint(paths: string[], options: LintCliOptions): Promise
     }
   }
   if (report.fixedFiles.length > 0) {
-    process.stderr.write(
+    writeStderr(
       `gymnos: fixed ${report.fixedFiles.length} file${report.fixedFiles.length === 1 ? '' : 's'}: ` +
         `${report.fixedFiles.join(', ')}\n`,
     );

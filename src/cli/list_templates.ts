@@ -10,6 +10,7 @@ import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { chalk, printJson, printLine } from './output.js';
+import { writeStderr } from '../util/stdio.js';
 
 interface ListTemplatesOptions {
   json?: boolean;
@@ -63,7 +64,7 @@ export async function runListTemplates(
     printJson({ ok: true, root: root ?? null, kinds, warnings, error: null });
     return EXIT.ok;
   }
-  for (const warning of warnings) process.stderr.write(`${chalk.yellow('warning:')} ${warning}\n`);
+  for (const warning of warnings) writeStderr(`${chalk.yellow('warning:')} ${warning}\n`);
   for (const { kind, description, templates } of kinds) {
     printLine(`${chalk.bold(kind)}: ${description}`);
     const width = Math.max(...templates.map((template) => template.target.length));

@@ -6,6 +6,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit_codes.js';
 import { JsonDocument, reportFailure, reportUsageError } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
+import { isTerminal, writeStderr, writeStdout } from '../util/stdio.js';
 
 /** Runs one command: its exit code, or whatever it throws reported in the one place failures are. */
 type RunCommand = (
@@ -28,6 +29,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
+      // Through util/stdio.ts, as the commands' own output: commander would create process.stdout to ask it.
+      writeOut: writeStdout,
+      writeErr: writeStderr,
+      getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),
+      getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : 80),
+      getOutHasColors: () => isTerminal(1),
+      getErrHasColors: () => isTerminal(2),
       outputError: (message, write) => write(message.replace(/^error: /, 'gymnos: ')),
     })
     .addHelpText(

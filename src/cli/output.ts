@@ -3,6 +3,7 @@
  * Color is on for terminals, off for pipes; NO_COLOR turns it off and FORCE_COLOR on.
  */
 import chalk from 'chalk';
+import { writeStderr, writeStdout } from '../util/stdio.js';
 
 // chalk honours FORCE_COLOR but not NO_COLOR (https://no-color.org); FORCE_COLOR wins when both are set.
 if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) chalk.level = 0;
@@ -10,13 +11,13 @@ if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) chalk.level =
 export { chalk };
 
 export function printLine(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  writeStdout(`${line}\n`);
 }
 
 export function printError(message: string): void {
-  process.stderr.write(`${chalk.red('gymnos:')} ${message}\n`);
+  writeStderr(`${chalk.red('gymnos:')} ${message}\n`);
 }
 
 export function printJson(document: unknown): void {
-  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  writeStdout(`${JSON.stringify(document, null, 2)}\n`);
 }

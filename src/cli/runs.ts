@@ -12,6 +12,7 @@ import { formatNumber, renderChart } from '../runs/terminal_chart.js';
 import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { printError, printJson, printLine } from './output.js';
+import { isTerminal, writeStdout } from '../util/stdio.js';
 
 export interface RunsOptions {
   metric?: string[];
@@ -115,7 +116,7 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
       `--sort ${sortKey}: sort by ${SORT_KEYS.join(', ')} or a metric shown with --metric (--metric loss --sort loss)`,
     );
   }
-  const tty = process.stdout.isTTY === true && !options.json;
+  const tty = isTerminal(1) && !options.json;
   const sampleMetrics = options.json ? [] : plots;
   const sample = sampleMetrics.length > 0 ? { metrics: sampleMetrics, points: tty ? 240 : 120 } : undefined;
   const cacheDir = options.cache === false ? undefined : defaultCacheDir();
@@ -181,7 +182,7 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
       .filter((run) => run.series[metric] !== undefined)
       .map((run) => ({ label: run.summary.id, series: run.series[metric]! }));
     if (lines.length === 0) printLine(`${metric}: no run logged it`);
-    else process.stdout.write(renderChart(lines, { title: metric, rich: tty }));
+    else writeStdout(renderChart(lines, { title: metric, rich: tty }));
   }
   return EXIT.ok;
 }

@@ -3,6 +3,7 @@
  * (a quick run prints nothing) and erased at the end. Never on a non-terminal, so CI logs stay clean.
  */
 import type { LintProgress } from './run_linters.js';
+import { isTerminal } from '../util/stdio.js';
 
 const DELAY_MS = 500;
 const INTERVAL_MS = 100;
@@ -12,8 +13,10 @@ interface ProgressLine {
   stop(): void;
 }
 
-export function createProgressLine(stream: NodeJS.WriteStream = process.stderr): ProgressLine | undefined {
-  if (!stream.isTTY) return undefined;
+export function createProgressLine(given?: NodeJS.WriteStream): ProgressLine | undefined {
+  // Asked of the descriptor first: process.stderr is created only for a terminal (see util/stdio.ts).
+  if (given ? !given.isTTY : !isTerminal(2)) return undefined;
+  const stream = given ?? process.stderr;
   const state: Partial<Record<LintProgress['phase'], LintProgress>> = {};
   const started = Date.now();
   let drawn = false;

@@ -37,6 +37,7 @@ import {
 import type { Journal, JournalFile } from './journal.js';
 import { planTracker } from './plan.js';
 import type { PlannedChange, PlanTrackerOptions, TrackerPlan } from './plan.js';
+import { writeStderr } from '../util/stdio.js';
 
 /** The file operations a commit uses, synchronous so that a signal never lands in the middle of one. */
 export interface CommitFs {
@@ -69,7 +70,7 @@ export interface CommitOptions {
 const LOCK_MS = 10_000;
 
 function notifyOnStderr(line: string): void {
-  process.stderr.write(`gymnos: ${line}\n`);
+  writeStderr(`gymnos: ${line}\n`);
 }
 
 /** File-system refusals a user fixes by making the project writable. */
@@ -148,7 +149,7 @@ function resolveTarget(root: string, change: PlannedChange): { target: string; m
  */
 async function step(label: string): Promise<void> {
   if (process.env.GYMNOS_TEST_PAUSE_AT === label) {
-    process.stderr.write(`gymnos: test hook: paused after ${label}\n`);
+    writeStderr(`gymnos: test hook: paused after ${label}\n`);
     await new Promise(() => setInterval(() => undefined, 60_000));
   }
   const delay = Number(process.env.GYMNOS_TEST_STEP_DELAY_MS) || 0;

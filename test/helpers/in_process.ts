@@ -11,10 +11,14 @@
  *
  * For the run: the process's current directory is `cwd`; process.env holds `env` (undefined removes a variable)
  * over no color and no GitHub Actions variables; stdout and stdin are no terminal; what is written to stdout and
- * stderr as text is captured. The test runner's own reports go through stdout as binary chunks and pass on. Runs
- * are queued, one at a time, since the directory and the environment are the process's.
+ * stderr as text, through the streams or with fs.writeSync, is captured. The test runner's own reports go through
+ * stdout as binary chunks and pass on. Runs are queued, one at a time, since the directory and the environment are
+ * the process's.
  */
 import chalk from 'chalk';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import tty from 'node:tty';
 import type { RunResult } from './project.js';
 
 /** What a run sets in process.env (before `env`): no color, no GitHub Actions. */
@@ -72,6 +76,24 @@ async function runOnce(args: string[], cwd: string, env: NodeJS.ProcessEnv): Pro
     process.chdir(cwd);
     chalk.level = 0;
     restores.push(override(process.stdout, { isTTY: false }), override(process.stdin, { isTTY: false }));
+    // The CLI writes to a pipe or a file with fs.writeSync, and asks tty.isatty whether a descriptor is a
+    // terminal (src/util/stdio.ts): both are answered here, and put back after the run.
+    const { writeSync } = fs;
+    const { isatty } = tty;
+    fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]): number {
+      if ((fd === 1 || fd === 2) && typeof data === 'string') {
+        captured[fd === 1 ? 'stdout' : 'stderr'] += data;
+        return Buffer.byteLength(data);
+      }
+      return (writeSync as (...a: unknown[]) => number).call(fs, fd, data, ...rest);
+    } as typeof writeSync;
+    tty.isatty = (fd: number) => fd > 2 && isatty(fd);
+    syncBuiltinESMExports();
+    restores.push(() => {
+      fs.writeSync = writeSync;
+      tty.isatty = isatty;
+      syncBuiltinESMExports();
+    });
     for (const name of ['stdout', 'stderr'] as const) {
       const stream = process[name];
       const original = stream.write;
