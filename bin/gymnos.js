@@ -23,7 +23,7 @@ for (const name of ['stdout', 'stderr']) {
     get() {
       const stream = get.call(process);
       stream.on('error', (error) => {
-        if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+        if (!['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED'].includes(error.code)) throw error;
       });
       Object.defineProperty(process, name, { configurable: true, enumerable: true, writable: true, value: stream });
       return stream;

@@ -53,7 +53,8 @@ function write(fd: Fd, text: string): void {
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE') {
+    // The reader closed its end: of a pipe (EPIPE), or of a socket with output still unread in it (ECONNRESET).
+    if (code === 'EPIPE' || code === 'ECONNRESET') {
       gone[fd] = true;
       return;
     }
