@@ -10,12 +10,13 @@
  * sidecar was written (a crash after the last save, a resumed run) is read from the offset on; a file rewritten or
  * cut shorter does not match and is read in full, as is a run without a sidecar. Cached equals uncached (tested).
  */
-import { closeSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import type { SamplerSnapshot } from './downsample.js';
 import type { SummaryState } from './summary.js';
 import type { ResumeAt, RunFile } from './types.js';
+import { removeFile } from '../util/remove_file.js';
 
 export const SIDECAR_NAME = 'summary.json';
 /** The samples, apart: a listing reads only the small summary.json, a report both. */
@@ -110,7 +111,7 @@ export function writeSidecar(
   },
 ): void {
   const file = path.join(dir, 'events.jsonl');
-  if (content.samples === null) rmSync(path.join(dir, SAMPLES_NAME), { force: true });
+  if (content.samples === null) removeFile(path.join(dir, SAMPLES_NAME));
   else {
     const saved: SamplesFile = { format: FORMAT, offset: content.resume.offset, samples: content.samples };
     writeFileAtomicSync(path.join(dir, SAMPLES_NAME), JSON.stringify(saved));

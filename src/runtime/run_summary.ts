@@ -10,12 +10,12 @@
  * more writes none, and a report reads its file instead.
  */
 import { SeriesSampler } from '../runs/downsample.js';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { readSidecar, readSidecarSamples, SAMPLES_NAME, SIDECAR_NAME, writeSidecar } from '../runs/sidecar.js';
 import { emptySummaryState } from '../runs/summary_state.js';
 import type { SummaryState, TrackedMetric } from '../runs/summary_state.js';
 import type { RunFile, RunFileKind } from '../runs/types.js';
+import { removeFile } from '../util/remove_file.js';
 
 const MAX_SAMPLED_NAMES = 256;
 
@@ -42,7 +42,7 @@ export class RunSummaryWriter {
   resume(dir: string, size: number): void {
     if (size === 0) {
       // Left by a run whose events.jsonl was deleted.
-      for (const name of [SIDECAR_NAME, SAMPLES_NAME]) rmSync(path.join(dir, name), { force: true });
+      for (const name of [SIDECAR_NAME, SAMPLES_NAME]) removeFile(path.join(dir, name));
       return;
     }
     const sidecar = readSidecar(dir);

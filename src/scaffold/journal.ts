@@ -17,12 +17,12 @@ import {
   readFileSync,
   renameSync,
   rmdirSync,
-  rmSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { REGISTRY_PATH } from '../registry/registry.js';
+import { removeFile } from '../util/remove_file.js';
 
 export const JOURNAL_PATH = `${REGISTRY_PATH}.gymnos-journal`;
 
@@ -109,7 +109,7 @@ export function writeJournal(root: string, journal: Journal): void {
   try {
     writeDurably(file, `${JSON.stringify(journal)}\n`, { flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') rmSync(file, { force: true });
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') removeFile(file);
     throw error;
   }
   syncDirectory(path.dirname(file));
@@ -117,7 +117,7 @@ export function writeJournal(root: string, journal: Journal): void {
 
 /** The commit point: with the journal gone, the transaction is done (not fsynced: see the commit). */
 export function removeJournal(root: string): void {
-  rmSync(path.join(root, JOURNAL_PATH), { force: true });
+  removeFile(path.join(root, JOURNAL_PATH));
 }
 
 /** The journal a killed transaction left, `null` for one cut while being written, `undefined` when there is none. */
@@ -155,7 +155,7 @@ function readIfPresent(file: string): string | undefined {
 
 function removeIfPresent(file: string): void {
   try {
-    rmSync(file, { force: true });
+    removeFile(file);
   } catch (error) {
     if (!isAbsent(error)) throw error;
   }

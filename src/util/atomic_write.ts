@@ -7,9 +7,10 @@
  * and an existing file keeps its mode. A failed write removes its temporary file. Hand-written rather than
  * write-file-atomic: that package patches nothing we need and its sync and async halves differ in behaviour.
  */
-import { chmodSync, lstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, lstat, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { removeFile } from './remove_file.js';
 
 /** Suffix of every temporary file gymnos writes, so that leftovers are recognizable. */
 const TEMP_SUFFIX = '.gymnos-tmp';
@@ -71,7 +72,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
     if (mode !== undefined) chmodSync(temporary, mode);
     renameSync(temporary, target);
   } catch (error) {
-    rmSync(temporary, { force: true });
+    removeFile(temporary);
     throw error;
   }
 }

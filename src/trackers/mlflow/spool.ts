@@ -40,6 +40,7 @@ import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../ut
 import { lockFile } from '../../util/file_lock.js';
 import type { RunStatus } from './client.js';
 import type { DataRecord } from './limits.js';
+import { removeFile } from '../../util/remove_file.js';
 
 /** An artifact waiting for upload. In memory it may carry bytes; on disk it always names a file. */
 export interface ArtifactRecord {
@@ -289,7 +290,7 @@ export class Spool {
       renameSync(temp, this.#queueFile);
     } catch (error) {
       if (output !== undefined) closeSync(output);
-      rmSync(temp, { force: true });
+      removeFile(temp);
       throw error;
     } finally {
       if (input !== undefined) closeSync(input);
@@ -352,8 +353,8 @@ export class Spool {
   }
 
   #reset(): void {
-    rmSync(this.#queueFile, { force: true });
-    rmSync(this.#offsetFile, { force: true });
+    removeFile(this.#queueFile);
+    removeFile(this.#offsetFile);
     rmSync(this.#filesDir, { recursive: true, force: true });
     this.#size = 0;
     this.#offset = 0;
@@ -364,7 +365,7 @@ export class Spool {
   async release(record: ArtifactRecord): Promise<void> {
     if (!record.owned || !record.file) return;
     const size = statSync(record.file, { throwIfNoEntry: false })?.size ?? 0;
-    rmSync(record.file, { force: true });
+    removeFile(record.file);
     this.#filesBytes = Math.max(0, this.#filesBytes - size);
   }
 
