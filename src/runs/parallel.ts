@@ -4,7 +4,7 @@
  * with the flag below in its data, it serves runs instead (so the CLI's one-file bundles need no extra entry).
  * Small listings stay on the main thread, where starting workers would cost more than it saves.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -15,6 +15,7 @@ import type { ListedRun, ListRunsOptions } from './list.js';
 import { matchesParams } from './query.js';
 import { SAMPLES_NAME, SIDECAR_NAME } from './sidecar.js';
 import { SummaryCache } from './summary_cache.js';
+import { eventFiles } from './tfevents_reader.js';
 
 const WORKER_FLAG = 'gymnosRunReader';
 /** Below this much data, the runs are read on the main thread. */
@@ -31,21 +32,16 @@ export interface ParallelListOptions extends Omit<ListRunsOptions, 'cache'> {
 
 type PerRun = Omit<ParallelListOptions, 'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes'>;
 
-/** The bytes of a tensorboard run's event files (a run may have several, one per writer). */
-function eventFileBytes(dir: string): number {
-  return readdirSync(dir)
-    .filter((name) => name.startsWith('events.out.tfevents.'))
-    .reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0);
-}
-
 /**
  * Roughly what reading a run costs: its data file (a tensorboard run's event files), or for a jsonl run with a
  * summary newer than it, the summary.
  */
 function dataBytes(location: RunLocation, options: PerRun): number {
-  const name = { jsonl: 'events.jsonl', csv: 'metrics.csv', tensorboard: '' }[location.trackers[0]!];
+  const tracker = location.trackers[0]!;
   try {
-    if (!name) return eventFileBytes(location.dir);
+    // A run may have several event files, one per writer.
+    if (tracker === 'tensorboard') return eventFiles(location.dir).reduce((sum, file) => sum + statSync(file).size, 0);
+    const name = tracker === 'jsonl' ? 'events.jsonl' : 'metrics.csv';
     if (name === 'events.jsonl' && options.sidecars !== false) {
       const data = statSync(path.join(location.dir, name));
       const summary = statSync(path.join(location.dir, options.sample ? SAMPLES_NAME : SIDECAR_NAME), {

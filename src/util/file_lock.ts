@@ -171,7 +171,6 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
   return holdLock(lockDir, staleMs);
 }
 
-/** Keeps the lock fresh until released; an exit on the way (an uncaught error, process.exit) releases it too. */
 /**
  * Removes a lock this process holds: its owner file, then the directory. Two system calls, where rmSync's
  * recursive removal (a JavaScript walk on Node 20) costs a command a few milliseconds; anything else found in the
@@ -191,6 +190,7 @@ function removeHeldLock(lockDir: string): void {
   }
 }
 
+/** Keeps the lock fresh until released; an exit on the way (an uncaught error, process.exit) releases it too. */
 function holdLock(lockDir: string, staleMs: number): ReleaseLock {
   const refresh = setInterval(
     () => {
