@@ -61,7 +61,8 @@ const esbuild = await import('esbuild');
 // when it runs. One command's run then loads three or four ES modules instead of the dozen small chunks that
 // code splitting makes, and module loading is most of a short command's start-up time. The shared code is
 // duplicated across the command bundles, on disk only.
-const COMMANDS = ['create_new', 'init', 'list', 'lint', 'test', 'runs', 'report', 'sync'];
+// The commands are those src/cli/commands.ts imports dynamically (the command table): found while main is bundled.
+const COMMANDS = [];
 const shared = {
   bundle: true,
   format: 'esm',
@@ -98,7 +99,6 @@ const builtinTrackersExternal = {
     );
   },
 };
-const commandModules = new RegExp(`^\\./(${COMMANDS.join('|')})\\.js$`);
 /**
  * main and every command but lint are CommonJS (.cjs, started by bin/gymnos.js): Node loads a CommonJS file with
  * none of the ES module loader's resolve, link and evaluate steps, about 10 ms less of every command's start-up
@@ -158,10 +158,13 @@ await esbuild.build({
     {
       name: 'commands-external',
       setup(build) {
-        build.onResolve({ filter: commandModules }, (args) => ({
-          path: args.path === './lint.js' ? args.path : args.path.replace(/\.js$/, '.cjs'),
-          external: true,
-        }));
+        const cliDir = path.join(root, 'src', 'cli');
+        build.onResolve({ filter: /^\.\/[a-z_]+\.js$/ }, (args) => {
+          if (args.kind !== 'dynamic-import' || path.dirname(args.importer) !== cliDir) return undefined;
+          const command = args.path.slice(2, -3);
+          if (!COMMANDS.includes(command)) COMMANDS.push(command);
+          return { path: command === 'lint' ? args.path : `./${command}.cjs`, external: true };
+        });
       },
     },
   ],
