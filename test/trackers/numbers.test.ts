@@ -6,7 +6,6 @@
  * reject the file; `0.0006551540484651924` came back from read_csv 852 units off).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
+import { runChildSync } from '../helpers/children.js';
 import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 
@@ -36,11 +36,15 @@ function bits(value: number): string {
   return view.getBigUint64(0).toString(16);
 }
 
+/** What python read, by program: one hex bit pattern per value, or null where the program's module is missing. */
+type PythonReadings = Record<string, string[] | null>;
+
 /**
  * Runs python programs, each on its file and printing one hex bit pattern per value, in one python process (pandas
- * imports once, not once per program): each program's lines, or undefined for a program whose module is missing.
+ * imports once, not once per program): each program's lines, or null (JSON's null) for a program whose module is
+ * missing; or, when python itself cannot run, a line saying why.
  */
-function pythonBits(jobs: Record<string, [program: string, file: string]>): Record<string, string[] | undefined> {
+function pythonBits(jobs: Record<string, [program: string, file: string]>): PythonReadings | string {
   const driver = [
     'import contextlib, io, json, struct, sys, types',
     'hexbits = lambda v: struct.pack(">d", float(v)).hex().lstrip("0") or "0"',
@@ -55,9 +59,10 @@ function pythonBits(jobs: Record<string, [program: string, file: string]>): Reco
     '    results[name] = None',
     'print(json.dumps(results))',
   ].join('\n');
-  const result = spawnSync(PYTHON, ['-c', driver], { input: JSON.stringify(jobs), encoding: 'utf8' });
+  const result = runChildSync(PYTHON, ['-c', driver], { input: JSON.stringify(jobs) });
+  if (result.error) return `${PYTHON} cannot run (${result.error.message}): the python checks were skipped`;
   assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(result.stdout) as Record<string, string[] | undefined>;
+  return JSON.parse(result.stdout) as PythonReadings;
 }
 
 /** How many units in the last place `a` and `b` (as bit strings of doubles of one sign) are apart. */
@@ -72,8 +77,8 @@ describe('numbers read back the same in every reader', () => {
   let dir: string;
   let jsonl: string;
   let csv: string;
-  /** What python read, by program (see before()). */
-  let python: Record<string, string[] | undefined>;
+  /** What python read, by program (see before()), or why it could not run. */
+  let python: PythonReadings | string;
   // pandas' precise JSON parser refuses subnormals (strtod's ERANGE), however they are spelled: left out there.
   const normal = (value: number) => value === 0 || Math.abs(value) >= 2.2250738585072014e-308;
 
@@ -146,9 +151,10 @@ describe('numbers read back the same in every reader', () => {
   });
 
   test("Python's json, and pandas.read_json(lines=True, precise_float=True), read jsonl bit for bit", (t) => {
+    if (typeof python === 'string') return missingPrerequisite(t, python);
     assert.deepEqual(python.json, want);
     const exact = python.pandasJsonExact;
-    if (exact === undefined) return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
+    if (exact === null) return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     assert.deepEqual(exact, expected.filter(normal).map(bits));
     // Default options: the same values to within a few units in the last place (pandas' fast parser).
     for (const [index, got] of python.pandasJson!.entries()) {
@@ -157,9 +163,10 @@ describe('numbers read back the same in every reader', () => {
   });
 
   test('python float() and pandas.read_csv(float_precision="round_trip") read csv bit for bit', (t) => {
+    if (typeof python === 'string') return missingPrerequisite(t, python);
     assert.deepEqual(python.float, want);
     const exact = python.pandasCsvExact;
-    if (exact === undefined) return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
+    if (exact === null) return missingPrerequisite(t, `pandas is not installed for ${PYTHON}; ${PYTHON_HINT}`);
     assert.deepEqual(exact, want);
     for (const [index, got] of python.pandasCsv!.entries()) {
       assert.ok(ulps(got, want[index]!) <= 1n, `value ${expected[index]}`);
