@@ -3,10 +3,10 @@
  * export is documented in docs/api.md.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as gymnos from '../src/index.js';
+import { runChildSync } from './helpers/children.js';
 import { TS_LOADER } from './helpers/ts_loader.js';
 
 test('the trackers a user calls are values, MlflowTracker.deliverSpool included', () => {
@@ -42,8 +42,6 @@ test('importing gymnos adds no process listener, so a signal still ends the proc
     `const count = () => ${JSON.stringify(events)}.map((event) => process.listenerCount(event)).join(' ');` +
     `const before = count(); await import(${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)});` +
     'console.log(before === count() ? "none" : `${before} -> ${count()}`);';
-  const result = spawnSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script], {
-    encoding: 'utf8',
-  });
+  const result = runChildSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script]);
   assert.equal(result.stdout.trim(), 'none', result.stderr);
 });

@@ -9,6 +9,11 @@
 // test/loader/register.mjs (see hooks.mjs for why not tsx), and as many processes run at once as there are cores:
 // node 20's default is one fewer, which is one at a time on two cores.
 //
+// Nothing can hang the suite: every test and hook has a timeout (test/loader/timeouts.mjs: TEST_TIMEOUT_MS unless it
+// sets its own), every child a test starts ends with its test (test/helpers/children.ts), and a process still
+// running after PROCESS_TIMEOUT_MS is killed by the runner (--test-timeout, which node 20 applies to each file's
+// process, not to the tests in it). Both are generous: they stop a hang, not a slow machine.
+//
 // The test files of one directory share a process (node 20's runner has no --test-isolation=none): a process costs
 // about half a second of CPU before its first test, and the files of a directory load the same modules (ESLint for
 // test/lint, the CLI for test/cli), which one process loads once. The files alone in their directory share one
@@ -116,10 +121,26 @@ const concurrency = flags.some((flag) => flag.startsWith('--test-concurrency'))
   ? []
   : [`--test-concurrency=${Math.max(2, os.availableParallelism())}`];
 const reporter = flags.some((flag) => flag.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
-const loader = pathToFileURL(path.join(root, 'test', 'loader', 'register.mjs')).href;
+const endToEnd = files.some(inE2e);
+const TEST_TIMEOUT_MS = (endToEnd ? 20 : 2) * 60_000;
+const PROCESS_TIMEOUT_MS = (endToEnd ? 60 : 15) * 60_000;
+const timeout = flags.some((flag) => flag.startsWith('--test-timeout')) ? [] : [`--test-timeout=${PROCESS_TIMEOUT_MS}`];
+const loader = (name) => ['--import', pathToFileURL(path.join(root, 'test', 'loader', name)).href];
+const env = { GYMNOS_TEST_TIMEOUT_MS: String(TEST_TIMEOUT_MS), ...process.env };
+if (tracker) env.GYMNOS_TEST_TRACKER = tracker;
 const result = spawnSync(
   process.execPath,
-  ['--import', loader, '--enable-source-maps', '--test', ...reporter, ...concurrency, ...flags, ...processes(files)],
-  { stdio: 'inherit', cwd: root, env: tracker ? { ...process.env, GYMNOS_TEST_TRACKER: tracker } : process.env },
+  [
+    ...loader('register.mjs'),
+    ...loader('timeouts.mjs'),
+    '--enable-source-maps',
+    '--test',
+    ...reporter,
+    ...concurrency,
+    ...timeout,
+    ...flags,
+    ...processes(files),
+  ],
+  { stdio: 'inherit', cwd: root, env },
 );
 process.exit(result.status ?? 1);

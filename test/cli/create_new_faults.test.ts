@@ -4,7 +4,6 @@
  * owns (a symlinked or read-only registry, a broken entry). Few spawns each: the random kills are bench/'s.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -19,6 +18,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { runChildSync, spawnInTest } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { BIN, emptyProject, gymnosAsync, removeProjects } from '../helpers/project.js';
 
@@ -55,9 +56,9 @@ function tree(root: string): Record<string, string> {
   return entries;
 }
 
-/** Starts create-new paused after `step` of its commit; resolves once it says it is paused. */
-function startPaused(root: string, step: string) {
-  const child = spawn(process.execPath, [BIN, ...CREATE_K], {
+/** Starts create-new paused after `step` of its commit (killed when test `t` ends); `paused` resolves once it is. */
+function startPaused(t: TestContext, root: string, step: string) {
+  const child = spawnInTest(t, process.execPath, [BIN, ...CREATE_K], {
     cwd: root,
     env: { ...process.env, NO_COLOR: '1', GYMNOS_TEST_PAUSE_AT: step },
   });
@@ -82,14 +83,14 @@ function assertNoLeftovers(root: string): void {
 }
 
 describe('create-new is all or nothing', () => {
-  test('SIGINT and SIGTERM mid-commit roll it back, release the lock and end the process by the signal', async () => {
+  test('SIGINT and SIGTERM mid-commit roll it back, release the lock and end the process by the signal', async (t) => {
     for (const [signal, step] of [
       ['SIGINT', 'temp-2'],
       ['SIGTERM', 'renamed-3'],
     ] as const) {
       const root = project('{}\n');
       const before = tree(root);
-      const run = startPaused(root, step);
+      const run = startPaused(t, root, step);
       await run.paused;
       run.child.kill(signal);
       assert.deepEqual(await run.ended, { status: null, signal }, 'the default end for the signal (exit 130 / 143)');
@@ -97,10 +98,10 @@ describe('create-new is all or nothing', () => {
     }
   });
 
-  test('after a SIGKILL mid-commit, the next create-new undoes it in one line and then works', async () => {
+  test('after a SIGKILL mid-commit, the next create-new undoes it in one line and then works', async (t) => {
     const root = project('{}\n');
     const before = tree(root);
-    const run = startPaused(root, 'renamed-2');
+    const run = startPaused(t, root, 'renamed-2');
     await run.paused;
     run.child.kill('SIGKILL');
     await run.ended;
@@ -111,7 +112,7 @@ describe('create-new is all or nothing', () => {
     assert.match(dry.stderr, /an interrupted command left var\/trackers\.json\.gymnos-journal/);
 
     // The next create-new, paused once it holds the lock: the killed run is undone, the project as before it.
-    const next = startPaused(root, 'locked');
+    const next = startPaused(t, root, 'locked');
     await next.paused;
     const lock = (entry: string) => entry.startsWith('var/trackers.json.lock');
     assert.deepEqual(
@@ -143,9 +144,8 @@ describe('create-new is all or nothing', () => {
     const root = project();
     const before = tree(root);
     // sh's ulimit -f counts 512-byte blocks: the journal fits, the tracker's module does not.
-    const result = spawnSync('sh', ['-c', `ulimit -f 4; exec "$0" "$@"`, process.execPath, BIN, ...CREATE_K], {
+    const result = runChildSync('sh', ['-c', `ulimit -f 4; exec "$0" "$@"`, process.execPath, BIN, ...CREATE_K], {
       cwd: root,
-      encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },
     });
     assert.equal(result.status, 1, result.stderr);
@@ -207,12 +207,12 @@ describe('files the user owns are respected', () => {
     assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), '{\n  "k": "trackers/k.js#KTracker"\n}\n');
   });
 
-  test('ten concurrent create-new, two per name: one of each creates, the other exits 3; none is lost', async () => {
+  test('ten concurrent create-new, two per name: one of each creates, the other exits 3; none is lost', async (t) => {
     const root = project('{}\n');
     const names = ['alpha', 'bravo', 'charlie', 'delta', 'echo'];
     const runs = names.flatMap((name) => [name, name]);
     const results = await Promise.all(
-      runs.map((name) => gymnosAsync(['create-new', 'tracker', '--name', name], { cwd: root })),
+      runs.map((name) => gymnosAsync(t, ['create-new', 'tracker', '--name', name], { cwd: root })),
     );
     const output = results.map((result) => result.stdout + result.stderr).join('\n');
     for (const name of names) {

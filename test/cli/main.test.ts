@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { spawnInTest } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { BIN, copyOfRepository, gymnos, removeProjects } from '../helpers/project.js';
 
@@ -22,9 +22,9 @@ describe('gymnos', () => {
     assert.match(gymnos(['create-new', '--help'], { cwd: root }).stdout, /Examples:[\s\S]*Exit codes: 0 ok/);
   });
 
-  test('a reader that goes away (gymnos ... | head) is no crash: the command finishes with its exit code', async () => {
+  test('a reader that goes away (gymnos ... | head) is no crash: the command ends with its exit code', async (t) => {
     const root = copyOfRepository();
-    const child = spawn(process.execPath, [BIN, 'create-new', 'tracker', '--name', 'piped', '--diff'], {
+    const child = spawnInTest(t, process.execPath, [BIN, 'create-new', 'tracker', '--name', 'piped', '--diff'], {
       cwd: root,
       env: { ...process.env, NO_COLOR: '1' },
     });

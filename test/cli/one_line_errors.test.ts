@@ -6,11 +6,12 @@
  * process.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { spawnInTest } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { BIN } from '../helpers/project.js';
 
@@ -182,8 +183,8 @@ type Result = { status: number | null; stdout: string; stderr: string };
  * exception out of the CLI shows as a stack. (`list` imports no code of these projects: no registry entry of
  * theirs can be read or names a tracker.)
  */
-function run(args: string[], cwd: string, asNobody: boolean): Promise<Result> {
-  if (asNobody) return spawnBin(args, cwd, asNobody);
+function run(t: TestContext, args: string[], cwd: string, asNobody: boolean): Promise<Result> {
+  if (asNobody) return spawnBin(t, args, cwd);
   return gymnosInProcess(args, { cwd, env: { HOME: cwd } }).catch((error: Error) => ({
     status: null,
     stdout: '',
@@ -191,14 +192,11 @@ function run(args: string[], cwd: string, asNobody: boolean): Promise<Result> {
   }));
 }
 
-function spawnBin(args: string[], cwd: string, asNobody: boolean): Promise<Result> {
+/** The bin as user nobody (uid and gid 65534), killed when test `t` ends if it is still running. */
+function spawnBin(t: TestContext, args: string[], cwd: string): Promise<Result> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HOME: cwd };
   delete env.FORCE_COLOR;
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env,
-    ...(asNobody ? { uid: NOBODY, gid: NOBODY } : {}),
-  });
+  const child = spawnInTest(t, process.execPath, [BIN, ...args], { cwd, env, uid: NOBODY, gid: NOBODY });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -207,7 +205,7 @@ function spawnBin(args: string[], cwd: string, asNobody: boolean): Promise<Resul
 }
 
 describe('one line, never a stack, nothing changed', () => {
-  test('every case', async () => {
+  test('every case', async (t) => {
     const prepared = CASES.map((testCase) => {
       const root = project(testCase.files);
       testCase.prepare?.(root);
@@ -218,7 +216,9 @@ describe('one line, never a stack, nothing changed', () => {
     for (let index = 0; index < prepared.length; index += 2) {
       const batch = prepared.slice(index, index + 2);
       results.push(
-        ...(await Promise.all(batch.map(({ testCase, root }) => run(testCase.args, root, ROOT && !!testCase.prepare)))),
+        ...(await Promise.all(
+          batch.map(({ testCase, root }) => run(t, testCase.args, root, ROOT && !!testCase.prepare)),
+        )),
       );
     }
     const failures: string[] = [];

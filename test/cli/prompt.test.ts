@@ -3,28 +3,33 @@
  * into it when the prompt shows, as a person would.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { runChildSync, spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { BIN, copyOfRepository, removeProjects, snapshot } from '../helpers/project.js';
 
 after(removeProjects);
 
-const hasScript = spawnSync('script', ['--version']).status === 0;
+const hasScript = runChildSync('script', ['--version']).status === 0;
 
-/** Runs `gymnos args` on a pseudo-terminal; each step waits for `prompt` on screen, then types `keys`. */
-function onTerminal(args: string[], cwd: string, steps: { prompt: string; keys: string }[]) {
+/**
+ * Runs `gymnos args` on a pseudo-terminal; each step waits for `prompt` on screen, then types `keys`. The terminal
+ * is killed when test `t` ends, if it is still open.
+ */
+function onTerminal(t: TestContext, args: string[], cwd: string, steps: { prompt: string; keys: string }[]) {
   return new Promise<{ status: number | null; screen: string }>((resolve, reject) => {
     const command = [process.execPath, BIN, ...args].map((word) => `'${word}'`).join(' ');
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const env = { ...process.env, NO_COLOR: '1' };
+    const child = spawnInTest(t, 'script', ['-qfec', command, '/dev/null'], { cwd, env });
     let screen = '';
     const pending = [...steps];
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`timed out waiting for ${JSON.stringify(pending[0]?.prompt)}; screen:\n${screen}`));
-    }, 15_000);
+    }, 60_000);
     child.stdout.on('data', (chunk: Buffer) => {
       screen += chunk.toString();
       while (pending.length > 0 && screen.includes(pending[0]!.prompt)) {
@@ -43,9 +48,9 @@ describe(
   'create-new on a terminal',
   { skip: skipUnless(hasScript, 'script(1) is not installed: install util-linux') },
   () => {
-    test('asks for the kind and the name, validating the name inline', async () => {
+    test('asks for the kind and the name, validating the name inline', async (t) => {
       const root = copyOfRepository();
-      const { status, screen } = await onTerminal(['create-new'], root, [
+      const { status, screen } = await onTerminal(t, ['create-new'], root, [
         { prompt: 'What do you want to create?', keys: '\r' },
         { prompt: 'Tracker name', keys: 'my__tracker\r' },
         { prompt: 'not a snake_case name', keys: '\x7f'.repeat(11) + 'MyTracker\r' },
@@ -57,9 +62,9 @@ describe(
       assert.match(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), /"my_tracker"/);
     });
 
-    test('a name already registered is refused inline', async () => {
+    test('a name already registered is refused inline', async (t) => {
       const root = copyOfRepository();
-      const { status, screen } = await onTerminal(['create-new', 'tracker'], root, [
+      const { status, screen } = await onTerminal(t, ['create-new', 'tracker'], root, [
         { prompt: 'Tracker name', keys: 'memory\r' },
         { prompt: 'taken by the built-in memory tracker', keys: '\x7f'.repeat(6) + 'other\r' },
       ]);
@@ -67,10 +72,10 @@ describe(
       assert.ok(existsSync(path.join(root, 'src/trackers/other.ts')));
     });
 
-    test('Ctrl-C at a prompt exits 130 and writes nothing', async () => {
+    test('Ctrl-C at a prompt exits 130 and writes nothing', async (t) => {
       const root = copyOfRepository();
       const before = snapshot(root);
-      const { status, screen } = await onTerminal(['create-new', 'tracker'], root, [
+      const { status, screen } = await onTerminal(t, ['create-new', 'tracker'], root, [
         { prompt: 'Tracker name', keys: 'half\x03' },
       ]);
       assert.equal(status, 130, screen);

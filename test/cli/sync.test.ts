@@ -7,16 +7,17 @@
  * (helpers/in_process.ts), exit codes included.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
 import { TINY_PNG } from '../../src/testing/index.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import type { StoredRun } from '../fixtures/mlflow_server.js';
+import { spawnInTest } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { BIN } from '../helpers/project.js';
 
@@ -37,16 +38,19 @@ interface Spawned {
   done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** The real bin, asynchronously, for the signals: the MLflow server answering it lives in this process. */
-function spawnGymnos(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
+/**
+ * The real bin, asynchronously, for the signals: the MLflow server answering it lives in this process. The child
+ * is killed when test `t` ends, if it is still running.
+ */
+function spawnGymnos(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
   delete childEnv.FORCE_COLOR;
   if (env.MLFLOW_TRACKING_URI === undefined) delete childEnv.MLFLOW_TRACKING_URI;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: root, env: childEnv });
+  const child = spawnInTest(t, process.execPath, [BIN, ...args], { cwd: root, env: childEnv });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
   const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
     (resolve) => child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })),
   );
@@ -190,7 +194,7 @@ describe('gymnos sync', () => {
     assert.equal(runNamed('a').metrics.length, 1);
   });
 
-  it('SIGTERM stops after the request in flight (exit 143); after a SIGKILL, the next sync resumes', async () => {
+  it('SIGTERM stops after the request in flight (exit 143); after a SIGKILL, the next sync resumes', async (t) => {
     const logdir = path.join(root, 'long');
     await server.stop();
     const total = 12_000;
@@ -202,7 +206,7 @@ describe('gymnos sync', () => {
 
     const batches = () => server.requestsTo('runs/log-batch').filter((request) => request.status === 200).length;
     const before = batches();
-    const terminated = spawnGymnos(['sync', logdir]);
+    const terminated = spawnGymnos(t, ['sync', logdir]);
     await waitFor(() => batches() >= before + 3, 'three batches before SIGTERM');
     terminated.child.kill('SIGTERM');
     const stopped = await terminated.done;
@@ -213,7 +217,7 @@ describe('gymnos sync', () => {
     assert.ok(afterTerm >= 3000 && afterTerm < total, `${afterTerm} metrics delivered before the stop`);
     assert.equal(metricsSentTo(run), afterTerm, 'nothing sent twice');
 
-    const killed = spawnGymnos(['sync', logdir]);
+    const killed = spawnGymnos(t, ['sync', logdir]);
     const beforeKill = batches();
     await waitFor(() => batches() >= beforeKill + 2, 'two more batches before SIGKILL');
     killed.child.kill('SIGKILL');

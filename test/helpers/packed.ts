@@ -3,8 +3,8 @@
  * fresh npm projects outside it, every command run as a user's shell runs it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { runChildSync } from './children.js';
 import { REPO } from './project.js';
 import type { RunResult } from './project.js';
 
@@ -26,7 +26,7 @@ export function userEnvironment(): NodeJS.ProcessEnv {
 }
 
 export function exec(command: string, args: string[], cwd: string): RunResult {
-  const result = spawnSync(command, args, { cwd, env: userEnvironment(), encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
+  const result = runChildSync(command, args, { cwd, env: userEnvironment(), timeout: STEP_TIMEOUT_MS });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

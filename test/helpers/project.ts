@@ -2,12 +2,13 @@
  * Temporary copies of a project for CLI tests, and a runner for the real bin/gymnos.js.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isBuiltinTracker } from '../../src/registry/builtins.js';
+import { runChildSync, spawnInTest } from './children.js';
 import { TS_LOADER } from './ts_loader.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -59,14 +60,15 @@ export interface RunResult {
 export function gymnos(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): RunResult {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd, env, encoding: 'utf8' });
+  const result = runChildSync(process.execPath, [BIN, ...args], { cwd: options.cwd, env });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The same, asynchronously, to run several at once. */
-export function gymnosAsync(args: string[], options: { cwd: string }): Promise<RunResult> {
+/** The same, asynchronously, to run several at once; the child ends with test `t` at the latest. */
+export function gymnosAsync(t: TestContext, args: string[], options: { cwd: string }): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const env = { ...process.env, NO_COLOR: '1' };
+    const child = spawnInTest(t, process.execPath, [BIN, ...args], { cwd: options.cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -95,7 +97,7 @@ export function run(command: string, args: string[], cwd: string): RunResult {
   // Without NODE_TEST_CONTEXT, a nested `node --test` prints its own report instead of feeding ours.
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.NODE_TEST_CONTEXT;
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env });
+  const result = runChildSync(command, args, { cwd, env });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -3,9 +3,9 @@
  * GYMNOS_PYTHON if set, else the `.venv-test` that `npm run test:python` (and CI) installs, else python3.
  * Tests that need a module it lacks skip with a line saying how to install it (fail in CI: prerequisite.ts).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { runChildSync } from './children.js';
 import { REPO } from './project.js';
 
 const VENV_PYTHON = path.join(REPO, '.venv-test', 'bin', 'python');
@@ -22,7 +22,7 @@ export const PYTHON_HINT = 'run `npm run test:python` (or set GYMNOS_PYTHON to a
 export function missingPythonModule(module: string): string | undefined {
   const found = `importlib.util.find_spec(${JSON.stringify(module)})`;
   const program = `import importlib.util, sys\nsys.exit(0 if ${found} else 3)`;
-  const probe = spawnSync(PYTHON, ['-c', program], { encoding: 'utf8' });
+  const probe = runChildSync(PYTHON, ['-c', program]);
   if (probe.status === 0) return undefined;
   if (probe.status === 3) return `${module} is not installed for ${PYTHON}`;
   const why = probe.error?.message || probe.stderr.trim().split('\n').pop() || `exit ${probe.status}`;

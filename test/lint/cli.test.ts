@@ -6,12 +6,12 @@
  * findings (exit 1, the report, the progress line), and the replays of it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { runChildSync } from '../helpers/children.js';
 import { IN_CI } from '../helpers/prerequisite.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { BIN, copyOfRepository, removeProjects, REPO } from '../helpers/project.js';
@@ -68,9 +68,8 @@ function loadedModules(
   const [command, commandArgs] = options.terminal
     ? ['script', ['-qec', [process.execPath, BIN, ...args].join(' '), '/dev/null']]
     : [process.execPath, [BIN, ...args]];
-  const result = spawnSync(command, commandArgs, {
+  const result = runChildSync(command, commandArgs, {
     cwd,
-    encoding: 'utf8',
     env: {
       ...process.env,
       NO_COLOR: '1',
@@ -238,7 +237,7 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     };
     for (const [file, content] of Object.entries(files)) {
       const target = path.join(root, file);
-      spawnSync('mkdir', ['-p', path.dirname(target)]);
+      runChildSync('mkdir', ['-p', path.dirname(target)]);
       writeFileSync(target, content);
     }
     const summary = path.join(workspace, 'summary.md');

@@ -2,10 +2,10 @@
  * Small projects for the lint tests, written to temporary directories, and a runner for `gymnos lint`.
  * Each project has a real (empty) node_modules/, so that its caches are its own; the linters come from gymnos.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runChildSync } from '../helpers/children.js';
 import { BIN, REPO } from '../helpers/project.js';
 import type { RunResult } from '../helpers/project.js';
 import { skipUnless } from '../helpers/prerequisite.js';
@@ -32,7 +32,7 @@ export function makeProject(files: Record<string, string>, options: ProjectOptio
   }
   if (options.nodeModules !== false) mkdirSync(path.join(root, 'node_modules'), { recursive: true });
   if (options.git) {
-    const result = spawnSync('git', ['init', '-q'], { cwd: root, encoding: 'utf8' });
+    const result = runChildSync('git', ['init', '-q'], { cwd: root });
     if (result.status !== 0) throw new Error(`git init failed: ${result.stderr}`);
   }
   return root;
@@ -50,7 +50,7 @@ export const SKIP_CLI = skipUnless(CLI_BUILT, 'the CLI is not built: run npm run
 export function lintCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...PLAIN_OUTPUT, ...env };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  const result = spawnSync(process.execPath, [BIN, 'lint', ...args], { cwd, env: merged, encoding: 'utf8' });
+  const result = runChildSync(process.execPath, [BIN, 'lint', ...args], { cwd, env: merged });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

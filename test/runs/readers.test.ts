@@ -4,7 +4,6 @@
  * is skipped; the hand protobuf decoder agrees with protobufjs; and tensorboardX's files read too.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import type { Tracker } from '../../src/trackers/tracker.js';
+import { runChildSync } from '../helpers/children.js';
 import { missingPythonModule, PYTHON, PYTHON_HINT } from '../helpers/python.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
@@ -90,9 +90,7 @@ let killedLogdir: string | undefined;
 function killedRuns(): string {
   if (killedLogdir) return killedLogdir;
   const logdir = tempDir();
-  const killed = spawnSync(process.execPath, [...TS_LOADER, KILLED_RUN, 'jsonl,csv,tensorboard', logdir, 'crashed'], {
-    encoding: 'utf8',
-  });
+  const killed = runChildSync(process.execPath, [...TS_LOADER, KILLED_RUN, 'jsonl,csv,tensorboard', logdir, 'crashed']);
   assert.equal(killed.signal, 'SIGKILL', killed.stderr);
   return (killedLogdir = logdir);
 }
@@ -283,7 +281,7 @@ for step in range(50):
 w.add_text('tags/team', 'vision', 0)
 w.close()
 `;
-    const result = spawnSync(PYTHON, ['-c', script, logdir], { encoding: 'utf8' });
+    const result = runChildSync(PYTHON, ['-c', script, logdir]);
     assert.equal(result.status, 0, result.stderr);
     const run = onlyRun(logdir);
     assert.equal(run.id, 'tbx-run');

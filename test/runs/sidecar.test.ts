@@ -17,6 +17,7 @@ import { listRuns } from '../../src/runs/parallel.js';
 import { readSidecar } from '../../src/runs/sidecar.js';
 import { SummaryCache } from '../../src/runs/summary_cache.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
+import { runChildSync } from '../helpers/children.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const dirs: string[] = [];
@@ -150,8 +151,7 @@ tracker.start('exited', ${JSON.stringify(logdir)});
 for (let step = 0; step < 2000; step++) tracker.logMetric('loss', 1 / (step + 1), step);
 process.exit(0);`,
     );
-    const { spawnSync } = await import('node:child_process');
-    const child = spawnSync(process.execPath, [...TS_LOADER, script], { encoding: 'utf8' });
+    const child = runChildSync(process.execPath, [...TS_LOADER, script]);
     assert.equal(child.status, 0, child.stderr);
     const sidecar = readSidecar(path.join(logdir, 'exited'));
     assert.ok(sidecar, 'summary.json was written at exit');

@@ -4,11 +4,12 @@
  * gymnos (killed by the signal, or as the program's own handler decides). Real child processes, real signals.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { REPO } from '../helpers/project.js';
 
@@ -28,20 +29,20 @@ interface Ended {
 /** The trackers each child runs side by side, each in a logdir of its own. */
 const TYPES = ['jsonl', 'csv'] as const;
 
-/** Runs the fixture; once it says "logged", sends `signal` (if any); resolves when it has ended. */
-function run(mode: string, signal?: NodeJS.Signals): Promise<Ended> {
+/** Runs the fixture (for test `t`); once it says "logged", sends `signal` (if any); resolves when it has ended. */
+function run(t: TestContext, mode: string, signal?: NodeJS.Signals): Promise<Ended> {
   const logdir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-process-end-'));
   dirs.push(logdir);
-  const child = spawn(process.execPath, [FIXTURE, TYPES.join(','), logdir, mode], {
+  const child = spawnInTest(t, process.execPath, [FIXTURE, TYPES.join(','), logdir, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout!.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     if (signal && stdout.includes('logged\n')) child.kill(signal);
   });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) =>
     child.on('close', (code, got) => resolve({ code, signal: got, stdout, stderr, logdir })),
   );
@@ -74,31 +75,31 @@ describe(
   { concurrency: true, skip: NOT_BUILT },
   () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      test(`${signal}: every metric and the params are written, and the process dies of ${signal}`, async () => {
-        const ended = await run('wait', signal);
+      test(`${signal}: every metric and the params are written, and the process dies of ${signal}`, async (t) => {
+        const ended = await run(t, 'wait', signal);
         assert.equal(ended.signal, signal, ended.stderr);
         assertAllWritten(ended);
       });
     }
 
-    test("the program's own SIGTERM handler still runs and decides the exit", async () => {
-      const ended = await run('handler', 'SIGTERM');
+    test("the program's own SIGTERM handler still runs and decides the exit", async (t) => {
+      const ended = await run(t, 'handler', 'SIGTERM');
       assert.equal(ended.code, 7, ended.stderr);
       assert.match(ended.stdout, /user handler/);
       assertAllWritten(ended, false);
     });
 
     for (const mode of ['throw', 'reject']) {
-      test(`an uncaught ${mode === 'throw' ? 'exception' : 'rejection'}: everything is written, exit 1`, async () => {
-        const ended = await run(mode);
+      test(`an uncaught ${mode === 'throw' ? 'exception' : 'rejection'}: everything is written, exit 1`, async (t) => {
+        const ended = await run(t, mode);
         assert.equal(ended.code, 1);
         assert.match(ended.stderr, /training crashed/);
         assertAllWritten(ended);
       });
     }
 
-    test('after end(), no listener of gymnos is left on the process', async () => {
-      const ended = await run('ended');
+    test('after end(), no listener of gymnos is left on the process', async (t) => {
+      const ended = await run(t, 'ended');
       assert.equal(ended.code, 0, ended.stderr);
       assert.match(ended.stdout, /listeners 0 0 0/);
     });

@@ -5,9 +5,9 @@
  * given, and a faithful tracker passing everything.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import { runChildSync } from '../helpers/children.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'broken_trackers.ts');
@@ -26,8 +26,7 @@ before(() => {
   // is run directly (node:test runs its tests in that process): `--test` would start one more process for it.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  const child = spawnSync(process.execPath, [...TS_LOADER, '--test-reporter=tap', FIXTURE], {
-    encoding: 'utf8',
+  const child = runChildSync(process.execPath, [...TS_LOADER, '--test-reporter=tap', FIXTURE], {
     env,
   });
   stderr = child.stderr;

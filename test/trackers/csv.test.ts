@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,12 +7,13 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { load } from '../../src/index.js';
 import { describeTrackerConformance } from '../../src/testing/index.js';
 import { CSV_HEADER, CsvTracker, csvField } from '../../src/trackers/csv.js';
+import { runChildSync } from '../helpers/children.js';
 import { PYTHON, PYTHON_HINT } from '../helpers/python.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 
 /** Runs a python program on `file`; undefined when python (or the module the program imports) is missing. */
 function python(program: string, file: string): string | undefined {
-  const result = spawnSync(PYTHON, ['-c', program, file], { encoding: 'utf8' });
+  const result = runChildSync(PYTHON, ['-c', program, file]);
   if (result.error || (result.status !== 0 && /ModuleNotFoundError|ImportError/.test(result.stderr))) return undefined;
   assert.equal(result.status, 0, result.stderr);
   return result.stdout;

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,6 +14,7 @@ import {
   VEGA_LITE_SPEC,
 } from '../../src/testing/index.js';
 import { JsonlTracker, readJsonlEvents } from '../../src/trackers/jsonl.js';
+import { runChildSync } from '../helpers/children.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,7 +42,7 @@ function listFiles(dir: string): string[] {
 function runChild(dir: string, body: string) {
   const script = path.join(dir, 'child.mts');
   writeFileSync(script, `import { JsonlTracker } from ${JSON.stringify(JSONL_MODULE)};\n${body}\n`);
-  return spawnSync(process.execPath, [...TS_LOADER, script], { cwd: ROOT, encoding: 'utf8' });
+  return runChildSync(process.execPath, [...TS_LOADER, script], { cwd: ROOT });
 }
 
 describeTrackerConformance('jsonl', () => new JsonlTracker(), {

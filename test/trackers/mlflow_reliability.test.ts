@@ -5,15 +5,16 @@
  * cases in real child processes.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { DeliveryCounts } from '../../src/trackers/mlflow.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
+import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { REPO } from '../helpers/project.js';
 
@@ -188,16 +189,17 @@ interface Ended {
   logdir: string;
 }
 
-async function child(mode: string, killWith?: NodeJS.Signals): Promise<Ended> {
+/** Runs the fixture for test `t` (killed when it ends, if still running); `killWith` once it has logged. */
+async function child(t: TestContext, mode: string, killWith?: NodeJS.Signals): Promise<Ended> {
   const logdir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-mlflow-exit-'));
   made.push(logdir);
-  const process_ = spawn(process.execPath, [CHILD, server.url, logdir, mode], {
+  const process_ = spawnInTest(t, process.execPath, [CHILD, server.url, logdir, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   let stdout = '';
-  process_.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  process_.stdout.on('data', (chunk: Buffer) => {
+  process_.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  process_.stdout!.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     if (killWith && stdout.includes('logged\n')) process_.kill(killWith);
   });
@@ -215,21 +217,21 @@ describe('mlflow: ending without end()', { concurrency: true, skip: NOT_BUILT },
     return new Set([...steps, ...spooledSteps(path.join(logdir, `exit-${mode}`, 'mlflow-spool'))]).size;
   };
 
-  test('a normal exit writes the memory queue to the spool', async () => {
-    const ended = await child('exit');
+  test('a normal exit writes the memory queue to the spool', async (t) => {
+    const ended = await child(t, 'exit');
     assert.equal(ended.code, 0, ended.stderr);
     assert.equal(accounted(ended.logdir, 'exit'), 500);
   });
 
-  test('an uncaught exception after more logging keeps the last metrics too', async () => {
-    const ended = await child('throw');
+  test('an uncaught exception after more logging keeps the last metrics too', async (t) => {
+    const ended = await child(t, 'throw');
     assert.equal(ended.code, 1);
     assert.match(ended.stderr, /training crashed/);
     assert.equal(accounted(ended.logdir, 'throw'), 800);
   });
 
-  test('SIGTERM: the queue is spooled, then the process dies of the signal', async () => {
-    const ended = await child('wait', 'SIGTERM');
+  test('SIGTERM: the queue is spooled, then the process dies of the signal', async (t) => {
+    const ended = await child(t, 'wait', 'SIGTERM');
     assert.equal(ended.signal, 'SIGTERM', ended.stderr);
     assert.equal(accounted(ended.logdir, 'wait'), 1000);
   });

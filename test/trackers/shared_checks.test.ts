@@ -3,7 +3,6 @@
  * for run ids, and one exit hook that writes what each tracker holds.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
 import type { Tracker } from '../../src/trackers/tracker.js';
+import { runChildSync, spawnInTest } from '../helpers/children.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -90,8 +90,7 @@ describe('checks shared by the built-in trackers', () => {
         `console.log(process.listenerCount('exit') - before);\n` +
         `process.exit(0);\n`,
     );
-    const result = spawnSync(process.execPath, [...TS_LOADER, script], {
-      encoding: 'utf8',
+    const result = runChildSync(process.execPath, [...TS_LOADER, script], {
       cwd: path.join(here, '..', '..'),
     });
     assert.equal(result.status, 0, result.stderr);
@@ -105,7 +104,7 @@ describe('checks shared by the built-in trackers', () => {
     assert.ok(statSync(path.join(dir, 'run', events[0]!)).size > 1000);
   });
 
-  test('tensorboard writes what it holds on SIGTERM through the same hook; the process still dies of it', async () => {
+  test('tensorboard writes what it holds on SIGTERM through the same hook; the process still dies of it', async (t) => {
     const script = path.join(dir, 'signal.mts');
     const src = JSON.stringify(new URL('../../src/trackers/tensorboard.ts', import.meta.url).href);
     await writeFile(
@@ -117,7 +116,7 @@ describe('checks shared by the built-in trackers', () => {
         `setInterval(() => {}, 1000);\n` +
         `process.stdout.write('logged\\n');\n`,
     );
-    const child = spawn(process.execPath, [...TS_LOADER, script], { cwd: path.join(here, '..', '..') });
+    const child = spawnInTest(t, process.execPath, [...TS_LOADER, script], { cwd: path.join(here, '..', '..') });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => (chunk.toString().includes('logged') ? resolve() : undefined));
       child.on('exit', () => reject(new Error('the child exited before logging')));

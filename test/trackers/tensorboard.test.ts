@@ -4,7 +4,6 @@
  * TensorFlow's published field numbers, and, where it is installed, TensorBoard's own EventAccumulator.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import {
   VEGA_LITE_SPEC,
 } from '../../src/testing/index.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
+import { runChildSync } from '../helpers/children.js';
 import { missingPythonModule, PYTHON, PYTHON_HINT } from '../helpers/python.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
@@ -461,8 +461,7 @@ describe('tensorboard tracker', () => {
         `console.log(tracker.file);\n` +
         `process.exit(0);\n`,
     );
-    const result = spawnSync(process.execPath, [...TS_LOADER, script], {
-      encoding: 'utf8',
+    const result = runChildSync(process.execPath, [...TS_LOADER, script], {
       cwd: path.join(here, '..', '..'),
     });
     assert.equal(result.status, 0, result.stderr);
@@ -560,7 +559,7 @@ describe('tensorboard tracker read by TensorBoard', () => {
     tracker.logParams({ lr: 0.01, optimizer: 'sgd', nesterov: true });
     tracker.logTag('team', 'vision');
     await tracker.end();
-    const result = spawnSync(PYTHON, ['-c', ACCUMULATE, path.dirname(tracker.file!)], { encoding: 'utf8' });
+    const result = runChildSync(PYTHON, ['-c', ACCUMULATE, path.dirname(tracker.file!)]);
     assert.equal(result.status, 0, result.stderr);
     const read = JSON.parse(result.stdout) as Record<string, Record<string, unknown>>;
     assert.deepEqual(read.scalars!.loss, [

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGymnosError } from '../../src/errors.js';
 import { lockFile } from '../../src/util/file_lock.js';
+import { runChildSync, spawnInTest } from '../helpers/children.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lock-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,7 +98,7 @@ describe('lockFile', () => {
 
   test('a lock whose holder on this host has ended is taken over at once, however fresh it looks', async () => {
     const file = path.join(dir, 'dead.json');
-    const ended = spawnSync(process.execPath, ['-e', '']).pid!;
+    const ended = runChildSync(process.execPath, ['-e', '']).pid!;
     mkdirSync(`${file}.lock`);
     writeFileSync(`${file}.lock/owner.json`, JSON.stringify({ pid: ended, host: os.hostname() }));
     const release = await lockFile(file, { staleMs: 10_000, timeoutMs: 100 });
@@ -138,11 +138,12 @@ describe('lockFile', () => {
     assert.deepEqual(quiet, []);
   });
 
-  test("a lock whose holder was killed is taken over at once; a live holder's is not", async () => {
+  test("a lock whose holder was killed is taken over at once; a live holder's is not", async (t) => {
     const file = path.join(dir, 'killed.json');
     const lockModule = pathToFileURL(path.resolve('src/util/file_lock.ts')).href;
     const loader = pathToFileURL(path.resolve('test/loader/register.mjs')).href;
-    const holder = spawn(
+    const holder = spawnInTest(
+      t,
       process.execPath,
       [
         '--import',

@@ -4,12 +4,13 @@
  * pipe ends the output, not the process. Real child processes on the built dist/ (npm test builds first).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { REPO } from '../helpers/project.js';
 
@@ -45,8 +46,8 @@ function expected(): string[] {
   return lines;
 }
 
-function child(stdio: ('pipe' | 'ignore' | number)[]) {
-  const spawned = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], { stdio });
+function child(t: TestContext, stdio: ('pipe' | 'ignore' | number)[]) {
+  const spawned = spawnInTest(t, process.execPath, ['--input-type=module', '-e', SCRIPT], { stdio });
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     spawned.on('close', (code, signal) => resolve({ code, signal })),
   );
@@ -54,18 +55,18 @@ function child(stdio: ('pipe' | 'ignore' | number)[]) {
 }
 
 describe('stdout and stderr written directly', { skip: NOT_BUILT }, () => {
-  test('to one file: every line, in the order written, and no stream made', async () => {
+  test('to one file: every line, in the order written, and no stream made', async (t) => {
     const file = path.join(dir, 'both.txt');
     const fd = openSync(file, 'w');
-    const { ended } = child(['ignore', fd, fd]);
+    const { ended } = child(t, ['ignore', fd, fd]);
     const { code } = await ended;
     closeSync(fd);
     assert.equal(code, 0);
     assert.deepEqual(readFileSync(file, 'utf8').trimEnd().split('\n'), [...expected(), 'streams made: none']);
   });
 
-  test('to a pipe read slowly: everything arrives, in order', async () => {
-    const { spawned, ended } = child(['ignore', 'pipe', 'pipe']);
+  test('to a pipe read slowly: everything arrives, in order', async (t) => {
+    const { spawned, ended } = child(t, ['ignore', 'pipe', 'pipe']);
     const chunks: Buffer[] = [];
     let stderr = '';
     spawned.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -84,8 +85,8 @@ describe('stdout and stderr written directly', { skip: NOT_BUILT }, () => {
     assert.match(stderr, /streams made: none\n$/);
   });
 
-  test('to a reader that goes away: the output stops, the process does not fail', async () => {
-    const { spawned, ended } = child(['ignore', 'pipe', 'pipe']);
+  test('to a reader that goes away: the output stops, the process does not fail', async (t) => {
+    const { spawned, ended } = child(t, ['ignore', 'pipe', 'pipe']);
     let stderr = '';
     spawned.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     spawned.stdout!.once('data', () => spawned.stdout!.destroy());

@@ -1,0 +1,60 @@
+/**
+ * The rules that keep the suite from hanging, checked over its files: test code starts child processes only
+ * through test/helpers/children.ts (each bounded by a timeout, or killed when its test ends), and test/run.mjs
+ * runs every process with the per-test timeouts of test/loader/timeouts.mjs and a limit of its own.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { REPO } from './helpers/project.js';
+
+const TEST = path.join(REPO, 'test');
+const CHILDREN = path.join(TEST, 'helpers', 'children.ts');
+
+/** The code of the suite's processes: test files and their helpers (not fixtures, which are the children). */
+function suiteFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'fixtures' ? [] : suiteFiles(full);
+    return /\.(ts|mts|mjs)$/.test(entry.name) ? [full] : [];
+  });
+}
+
+/** The functions of node:child_process a file imports (statically or with import()), but types. */
+function childProcessImports(source: string): string[] {
+  const imports = source.matchAll(
+    new RegExp(
+      String.raw`import\s*(?!type\b)\{([^}]*)\}\s*from\s*'node:child_process'|` +
+        String.raw`\{([^}]*)\}\s*=\s*await import\('node:child_process'\)`,
+      'g',
+    ),
+  );
+  return [...imports].flatMap((match) =>
+    (match[1] ?? match[2]!)
+      .split(',')
+      .map((name) => name.trim().replace(/^type\s+/, ''))
+      .filter((name) => name !== '' && !/^[A-Z]/.test(name)),
+  );
+}
+
+test('test code starts children only through helpers/children.ts (a timeout, or killed with its test)', () => {
+  const offenders = suiteFiles(TEST)
+    .filter((file) => file !== CHILDREN && file !== path.join(TEST, 'run.mjs'))
+    .map((file) => ({ file: path.relative(REPO, file), names: childProcessImports(readFileSync(file, 'utf8')) }))
+    .filter(({ names }) => names.length > 0)
+    .map(({ file, names }) => `${file}: ${names.join(', ')}`);
+  assert.deepEqual(offenders, [], 'use runChildSync or spawnInTest from test/helpers/children.ts');
+  // The check can fail: it finds what it looks for (the module's name split, so this file is not an offender).
+  const module = `'node:${'child_process'}'`;
+  assert.deepEqual(childProcessImports(`import { spawn, spawnSync } from ${module};`), ['spawn', 'spawnSync']);
+  assert.deepEqual(childProcessImports(`const { execFileSync } = await import(${module});`), ['execFileSync']);
+  assert.deepEqual(childProcessImports(`import type { ChildProcess } from ${module};`), []);
+});
+
+test('test/run.mjs gives every test a timeout and every process a limit', () => {
+  const runner = readFileSync(path.join(TEST, 'run.mjs'), 'utf8');
+  assert.match(runner, /loader\('timeouts\.mjs'\)/);
+  assert.match(runner, /--test-timeout=\$\{PROCESS_TIMEOUT_MS\}/);
+  assert.match(runner, /GYMNOS_TEST_TIMEOUT_MS: String\(TEST_TIMEOUT_MS\)/);
+});
