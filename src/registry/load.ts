@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { explainConstructionError, isTrackerClass } from '../trackers/tracker.js';
 import type { Tracker } from '../trackers/tracker.js';
-import { closestName } from './closest.js';
+import { closestName } from '../util/closest.js';
 import { GymnosError } from '../errors.js';
 import { displayPath } from '../util/package_root.js';
 import { readCatalog } from './project.js';

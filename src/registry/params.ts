@@ -15,7 +15,7 @@
  */
 import { MLFLOW_CONNECTION_PARAMS } from '../trackers/mlflow/connection_params.js';
 import type { BuiltinTrackerName } from './builtins.js';
-import { closestName } from './closest.js';
+import { closestName } from '../util/closest.js';
 import type { CsvTrackerParams } from '../trackers/csv.js';
 import type { JsonlTrackerParams } from '../trackers/jsonl.js';
 import type { MemoryTrackerParams } from '../trackers/memory.js';

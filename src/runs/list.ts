@@ -7,8 +7,9 @@ import { discoverRuns } from './discover.js';
 import { SeriesSampler } from './downsample.js';
 import type { SampledSeries } from './downsample.js';
 import { readJsonObject } from './jsonl_reader.js';
-import { matchesParams, parseWhere, runIdMatcher } from './query.js';
-import type { ParamCondition } from './query.js';
+import { parseWhere, runIdMatcher } from './query.js';
+import { knownKeys, matchesAll } from './run_filter.js';
+import type { Condition } from './run_filter.js';
 import { readSidecar, readSidecarSamples } from './sidecar.js';
 import { summarizeRun } from './summary.js';
 import type { RunSummary, SummaryState, SummaryStore } from './summary.js';
@@ -18,8 +19,14 @@ export interface RunSelection {
   logdirs: readonly string[];
   /** A glob or /regex/ on run ids. */
   run?: string | undefined;
-  /** `key=value` conditions on params, all of which must hold. */
+  /** Conditions on params, status, tracker, tags (`lr<0.01`, run_filter.ts), all of which must hold. */
   where?: readonly string[] | undefined;
+}
+
+/** The param and tag keys of every run a listing looked at, matching or not: what a condition could have named. */
+export interface SeenKeys {
+  params: Set<string>;
+  tags: Set<string>;
 }
 
 export interface ListRunsOptions extends RunSelection {
@@ -31,6 +38,8 @@ export interface ListRunsOptions extends RunSelection {
   cache?: SummaryStore;
   /** False: ignore the summaries jsonl trackers write beside their runs (sidecar.ts) and read every file. */
   sidecars?: boolean;
+  /** Filled with the keys of every run looked at (for a did-you-mean on a condition no run can meet). */
+  seen?: SeenKeys;
 }
 
 export interface ListedRun {
@@ -44,7 +53,7 @@ export interface ListedRun {
 /** The runs under `logdirs` that the id pattern selects, before reading them (usage errors come first). */
 export function selectRunLocations(selection: RunSelection): {
   locations: RunLocation[];
-  conditions: ParamCondition[];
+  conditions: Condition[];
 } {
   const matchesId = selection.run === undefined ? () => true : runIdMatcher(selection.run);
   const conditions = parseWhere(selection.where ?? []);
@@ -52,10 +61,32 @@ export function selectRunLocations(selection: RunSelection): {
   return { locations, conditions };
 }
 
-/** Cheap early out: jsonl and csv keep their params in params.json, read before the events are. */
-export function mayMatch(location: RunLocation, conditions: readonly ParamCondition[]): boolean {
+/**
+ * Cheap early out: jsonl and csv keep their params in params.json, read before the events are, so conditions on
+ * params and the run id are answered before them (status, tags and the rest after).
+ */
+export function mayMatch(location: RunLocation, conditions: readonly Condition[], seen?: SeenKeys): boolean {
   if (conditions.length === 0 || location.trackers[0] === 'tensorboard') return true;
-  return matchesParams(readJsonObject(location.dir, 'params.json'), conditions);
+  const early = conditions.filter(({ field }) => field.kind === 'param' || field.kind === 'run');
+  const params = readJsonObject(location.dir, 'params.json');
+  const matches = matchesAll({ id: location.id, trackers: location.trackers, status: '', tags: {}, params }, early);
+  if (!matches && seen !== undefined) {
+    noteKeys(seen, { params, tags: readJsonObject(location.dir, 'tags.json') as Record<string, string> });
+  }
+  return matches;
+}
+
+/** Adds a run's param key paths and tag keys to `seen`. */
+export function noteKeys(seen: SeenKeys, run: { params: Record<string, unknown>; tags: Record<string, string> }): void {
+  const known = knownKeys([run]);
+  for (const key of known.params) seen.params.add(key);
+  for (const key of known.tags) seen.tags.add(key);
+}
+
+/** The summary's final test: every condition (a run read in full is noted in `seen` too). */
+export function matchesSummary(summary: RunSummary, conditions: readonly Condition[], seen?: SeenKeys): boolean {
+  if (seen !== undefined) noteKeys(seen, summary);
+  return matchesAll(summary, conditions);
 }
 
 /** What one run gives a listing or a report: its summary, the samples asked for, its media. */
@@ -128,8 +159,8 @@ function sidecarSeed(
 export function* iterateRuns(options: ListRunsOptions): Generator<ListedRun> {
   const { locations, conditions } = selectRunLocations(options);
   for (const location of locations) {
-    if (!mayMatch(location, conditions)) continue;
+    if (!mayMatch(location, conditions, options.seen)) continue;
     const listed = readListedRun(location, options);
-    if (matchesParams(listed.summary.params, conditions)) yield listed;
+    if (matchesSummary(listed.summary, conditions, options.seen)) yield listed;
   }
 }

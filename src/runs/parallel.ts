@@ -10,9 +10,8 @@ import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { GymnosError, isGymnosError } from '../errors.js';
 import type { RunLocation } from './discover.js';
-import { mayMatch, readListedRun, selectRunLocations } from './list.js';
+import { matchesSummary, mayMatch, readListedRun, selectRunLocations } from './list.js';
 import type { ListedRun, ListRunsOptions } from './list.js';
-import { matchesParams } from './query.js';
 import { SAMPLES_NAME, SIDECAR_NAME } from './sidecar.js';
 import { SummaryCache } from './summary_cache.js';
 import { eventFiles } from './tfevents_reader.js';
@@ -30,7 +29,7 @@ export interface ParallelListOptions extends Omit<ListRunsOptions, 'cache'> {
   parallelMinBytes?: number;
 }
 
-type PerRun = Omit<ParallelListOptions, 'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes'>;
+type PerRun = Omit<ParallelListOptions, 'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes' | 'seen'>;
 
 /**
  * Roughly what reading a run costs: its data file (a tensorboard run's event files), or for a jsonl run with a
@@ -63,7 +62,7 @@ function readOne(location: RunLocation, options: PerRun): ListedRun {
 /** Every selected run, read on up to `threads` threads, in discovery order, filtered by params. */
 export async function listRuns(options: ParallelListOptions): Promise<ListedRun[]> {
   const { locations, conditions } = selectRunLocations(options);
-  const candidates = locations.filter((location) => mayMatch(location, conditions));
+  const candidates = locations.filter((location) => mayMatch(location, conditions, options.seen));
   const perRun: PerRun = {
     sample: options.sample,
     media: options.media,
@@ -76,7 +75,7 @@ export async function listRuns(options: ParallelListOptions): Promise<ListedRun[
     threads <= 1 || total < (options.parallelMinBytes ?? PARALLEL_MIN_BYTES)
       ? candidates.map((location) => readOne(location, perRun))
       : await readInWorkers(candidates, perRun, threads);
-  return results.filter((listed) => matchesParams(listed.summary.params, conditions));
+  return results.filter((listed) => matchesSummary(listed.summary, conditions, options.seen));
 }
 
 interface Reply {

@@ -1,8 +1,11 @@
 /**
  * Choosing runs: a pattern on the run id (a glob, or a /regex/ as TensorBoard's run selector takes) and
- * conditions on params (`lr=0.001`). Bad patterns are usage errors, reported before any file is read.
+ * conditions (`lr<0.01`, `status=finished`; run_filter.ts). Bad patterns are usage errors, reported before any
+ * file is read.
  */
 import { GymnosError } from '../errors.js';
+import { FilterSyntaxError, parseCondition } from './run_filter.js';
+import type { Condition } from './run_filter.js';
 
 /** A glob (`*` within a path segment, `**` across them, `?` one character) or `/regex/flags`: a test on run ids. */
 export function runIdMatcher(pattern: string): (id: string) => boolean {
@@ -32,43 +35,14 @@ export function runIdMatcher(pattern: string): (id: string) => boolean {
   return (id) => glob.test(id);
 }
 
-export interface ParamCondition {
-  key: string;
-  value: string;
-}
-
-/** `key=value` (the value may hold `=`); anything else is a usage error. */
-export function parseWhere(conditions: readonly string[]): ParamCondition[] {
+/** `--where` conditions (run_filter.ts), each a usage error when it does not parse. */
+export function parseWhere(conditions: readonly string[]): Condition[] {
   return conditions.map((condition) => {
-    const equals = condition.indexOf('=');
-    if (equals <= 0) {
-      throw new GymnosError('WHERE_INVALID', `--where ${condition}: expected key=value, e.g. --where lr=0.001`);
+    try {
+      return parseCondition(condition);
+    } catch (error) {
+      if (!(error instanceof FilterSyntaxError)) throw error;
+      throw new GymnosError('WHERE_INVALID', `--where ${error.message}`);
     }
-    return { key: condition.slice(0, equals), value: condition.slice(equals + 1) };
-  });
-}
-
-/** A param by its key, or by a dotted path into an object param (`optimizer.lr`). */
-function paramAt(params: Record<string, unknown>, key: string): unknown {
-  if (key in params) return params[key];
-  let current: unknown = params;
-  for (const part of key.split('.')) {
-    if (current === null || typeof current !== 'object' || !(part in current)) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
-
-/**
- * True when every condition holds: the param's text equals the value (`optimizer=adam`), its JSON does
- * (`layers=[64,32]`), or, for a number, the value reads as the same number (`lr=1e-3` for 0.001).
- */
-export function matchesParams(params: Record<string, unknown>, conditions: readonly ParamCondition[]): boolean {
-  return conditions.every(({ key, value }) => {
-    const param = paramAt(params, key);
-    if (param === undefined) return false;
-    if (typeof param === 'number') return value.trim() !== '' && Number(value) === param;
-    if (typeof param === 'string') return param === value;
-    return JSON.stringify(param) === value || String(param) === value;
   });
 }

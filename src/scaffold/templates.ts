@@ -126,7 +126,7 @@ export async function resolveTemplates(kind: string, options: TemplateOptions = 
     const dir = path.join(layer.dir, kind);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
     for (const name of readdirSync(dir).filter((file) => file.endsWith('.hbs') && !known.includes(file))) {
-      const { closestName } = await import('../registry/closest.js'); // only for a stray file
+      const { closestName } = await import('../util/closest.js'); // only for a stray file
       const suggestion = closestName(name, known);
       warnings.push(
         `${displayPath(path.join(dir, name))} is not a ${kind} template and is ignored` +

@@ -1,3 +1,4 @@
+/** Did-you-mean: the registry's names, the runs' metric and param names. */
 import { closest, distance } from 'fastest-levenshtein';
 
 /** The closest of `names` to `name`, if it is close enough to be what the user meant. */
