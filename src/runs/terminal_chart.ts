@@ -3,6 +3,7 @@
  * file or a pipe, plain ASCII with a marker character per run, so logs and CI output stay readable.
  */
 import type { SampledSeries } from './downsample.js';
+import { formatNumber } from './number_format.js';
 
 export interface ChartSeries {
   label: string;
@@ -26,14 +27,6 @@ const BRAILLE_BITS = [
   [0x04, 0x20],
   [0x40, 0x80],
 ];
-
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (value === 0) return '0';
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e6 || magnitude < 1e-3) return value.toExponential(3).replace(/\.?0+e/, 'e');
-  return String(Number(value.toPrecision(5)));
-}
 
 export function renderChart(lines: readonly ChartSeries[], options: ChartOptions): string {
   const width = options.width ?? 60;
