@@ -23,6 +23,8 @@ export const SIDECAR_NAME = 'summary.json';
 export const SAMPLES_NAME = 'summary.samples.json';
 /** Bumped whenever the saved state's meaning changes. */
 const FORMAT = 1;
+/** The samples' own format: 2 keeps only the distinct points of the buckets (downsample.ts). */
+const SAMPLES_FORMAT = 2;
 const EDGE_BYTES = 64;
 
 export interface Sidecar {
@@ -94,7 +96,7 @@ export function readSidecarSamples(dir: string, sidecar: Sidecar): Record<string
   if (!sidecar.samples) return undefined;
   try {
     const saved = JSON.parse(readFileSync(path.join(dir, SAMPLES_NAME), 'utf8')) as SamplesFile;
-    return saved.format === FORMAT && saved.offset === sidecar.resume.offset ? saved.samples : undefined;
+    return saved.format === SAMPLES_FORMAT && saved.offset === sidecar.resume.offset ? saved.samples : undefined;
   } catch {
     return undefined;
   }
@@ -102,7 +104,8 @@ export function readSidecarSamples(dir: string, sidecar: Sidecar): Record<string
 
 /**
  * Writes the sidecar of `dir`, covering `events.jsonl` up to `resume.offset` (which must be on disk): the samples
- * first, so that a summary.json is never newer than the samples it points to.
+ * first, so that a summary.json is never newer than the samples it points to. Samples larger than the events they
+ * sample are not written: reading those events costs no more (a short run, or one of many metric names).
  */
 export function writeSidecar(
   dir: string,
@@ -111,11 +114,13 @@ export function writeSidecar(
   },
 ): void {
   const file = path.join(dir, 'events.jsonl');
-  if (content.samples === null) removeFile(path.join(dir, SAMPLES_NAME));
-  else {
-    const saved: SamplesFile = { format: FORMAT, offset: content.resume.offset, samples: content.samples };
-    writeFileAtomicSync(path.join(dir, SAMPLES_NAME), JSON.stringify(saved));
-  }
+  const saved: SamplesFile | undefined = content.samples
+    ? { format: SAMPLES_FORMAT, offset: content.resume.offset, samples: content.samples }
+    : undefined;
+  const samplesText = saved && JSON.stringify(saved);
+  const samples = samplesText !== undefined && samplesText.length <= content.resume.offset;
+  if (samples) writeFileAtomicSync(path.join(dir, SAMPLES_NAME), samplesText);
+  else removeFile(path.join(dir, SAMPLES_NAME));
   const sidecar: Sidecar = {
     format: FORMAT,
     file: 'events.jsonl',
@@ -123,7 +128,7 @@ export function writeSidecar(
     head: headOf(file, content.resume.offset),
     tail: tailBefore(file, content.resume.offset),
     state: content.state,
-    samples: content.samples !== null,
+    samples,
     media: content.media,
   };
   writeFileAtomicSync(path.join(dir, SIDECAR_NAME), JSON.stringify(sidecar, nonFinite));

@@ -5,7 +5,7 @@
  * written, and a file rewritten under an old summary.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import { discoverRuns } from '../../src/runs/discover.js';
 import { readListedRun } from '../../src/runs/list.js';
 import type { ListRunsOptions } from '../../src/runs/list.js';
 import { listRuns } from '../../src/runs/parallel.js';
-import { readSidecar } from '../../src/runs/sidecar.js';
+import { readSidecar, readSidecarSamples } from '../../src/runs/sidecar.js';
 import { SummaryCache } from '../../src/runs/summary_cache.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { runChildSync } from '../helpers/children.js';
@@ -119,6 +119,31 @@ describe('summary.json', () => {
       threaded,
       await listRuns({ logdirs: [logdir], threads: 2, parallelMinBytes: 0, sidecars: false, ...AS_REPORT }),
     );
+  });
+
+  it('keeps samples that scale with the run, never larger than the events they sample', async () => {
+    const logdir = tempDir();
+    await logRun(logdir, 'short', 0, 1000); // fewer points than buckets: each bucket keeps one point
+    await logRun(logdir, 'long', 0, 30_000);
+    const tiny = new JsonlTracker({ flushIntervalMs: 0 });
+    tiny.start('tiny', logdir);
+    for (const name of ['a', 'b', 'c']) tiny.logMetric(name, 0.5, 0);
+    await tiny.end();
+    const size = (run: string, name: string) => statSync(path.join(logdir, run, name)).size;
+    for (const run of ['short', 'long']) {
+      // 1.8 times the events for the short run when every bucket stored its 4 slots of 4 doubles
+      const events = size(run, 'events.jsonl');
+      const samples = size(run, 'summary.samples.json');
+      assert.ok(samples < events / 2, `${run}: ${samples} bytes of samples for ${events} bytes of events`);
+      const sidecar = readSidecar(path.join(logdir, run))!;
+      assert.ok(readSidecarSamples(path.join(logdir, run), sidecar), `${run}: the samples are read back`);
+    }
+    // A point per metric: samples would outweigh the events, so none are kept and a report reads the events.
+    assert.equal(existsSync(path.join(logdir, 'tiny', 'summary.samples.json')), false);
+    assert.equal(readSidecar(path.join(logdir, 'tiny'))!.samples, false);
+    for (const { id, sidecar, full } of readThreeWays(logdir, AS_REPORT)) {
+      assert.deepEqual(sidecar, full, `${id}: read through its samples = read in full`);
+    }
   });
 
   it('is what a listing reads (a damaged middle goes unseen), and is ignored once the file is rewritten', async () => {
