@@ -60,8 +60,12 @@ const RUN_PATTERN: FlagSpec = {
   docs: 'only runs whose id matches this glob (`sweep/*`) or `/regex/`',
 };
 const WHERE: FlagSpec = {
-  flags: '--where <key=value>',
-  description: 'only runs with this param value (repeatable; all must hold)',
+  flags: '--where <condition>',
+  description: "only runs meeting this condition: lr=0.001, 'lr<0.01', optimizer!=sgd, status=finished (repeatable)",
+  docs:
+    'only runs meeting this condition (repeatable, all must hold): `key=value`, `key!=value`, `key<n`, `key<=n`, ' +
+    '`key>n`, `key>=n`, `key~text`, `!condition`, on a param (`model.width`), `run`, `tracker`, `status` or ' +
+    '`tag.<key>`',
   repeatable: true,
 };
 const LOGDIRS: ArgumentSpec = {
@@ -214,23 +218,37 @@ const runs: CommandSpec = {
   arguments: [LOGDIRS],
   flags: [
     {
-      flags: '--metric <name>',
-      description: 'show the last and best value of this metric (repeatable)',
+      flags: '--metric <name[:mode]>',
+      description: 'show the last and best value of this metric, best as min or max (loss:min, acc:max; repeatable)',
+      docs: 'show the last and best value of this metric, the best in its mode: `loss:min`, `acc:max` (repeatable)',
       repeatable: true,
     },
     {
       flags: '--mode <mode>',
-      description: 'what "best" means for the metrics',
+      description: 'what "best" means for a --metric without :min or :max',
       choices: ['min', 'max'],
       default: 'min',
     },
     {
       flags: '--sort <key>',
-      description: 'sort by id, start, duration, status, points or a --metric (its best)',
-      docs: '`id`, `start` (default), `duration`, `status`, `points`, or a `--metric` (by its best, best first)',
-      default: 'start',
+      description: 'sort by id, start (the default), duration, status, points, a metric (loss:min) or a param',
+      docs:
+        '`id`, `start` (default), `duration`, `status`, `points`, a metric by its best (`loss:min`), or a param; ' +
+        "with `--group-by`, a metric by its mean, `runs`, or the groups' values (default)",
     },
     { flags: '--desc', description: 'sort in descending order' },
+    { flags: '--top <n>', description: 'show the first n rows (runs, or groups with --group-by)' },
+    {
+      flags: '--group-by <param>',
+      description: 'one row per value of these params, with the mean, std and best (repeatable, or a,b)',
+      docs: "one row per combination of these params' values, with each `--metric`'s mean, std and best (repeatable)",
+      repeatable: true,
+    },
+    {
+      flags: '--params <which>',
+      description: 'param columns: differing, all, none, or a comma-separated list of keys',
+      default: 'differing',
+    },
     RUN_PATTERN,
     WHERE,
     {
@@ -249,18 +267,21 @@ const runs: CommandSpec = {
       'A run is a directory holding events.jsonl, metrics.csv or events.out.tfevents.* files; its id is its path',
       'from the logdir. Status: finished or failed as the files record it, running-or-crashed when a tracker that',
       'records the end did not (yet), unknown for csv (and tensorboard runs without params), which record no end.',
+      'Nested params are key paths (optimizer.lr). A condition is key=value, key!=value, key<n, key<=n, key>n,',
+      'key>=n or key~text, on a param, run, tracker, status or tag.<key>. A metric or param no run has is exit 2.',
       'Summaries of jsonl and csv runs are cached (GYMNOS_CACHE_DIR, else ~/.cache/gymnos/runs): listing again',
       'reads only what was appended since.',
     ],
     examples: [
       'gymnos runs',
-      'gymnos runs logs --metric loss --metric acc --sort loss',
-      "gymnos runs logs --run 'sweep/*' --where lr=0.001 --plot loss",
-      'gymnos runs logs --metric acc --mode max --json',
+      'gymnos runs logs --metric loss:min --metric acc:max --sort loss --top 10',
+      "gymnos runs logs --where 'lr<0.01' --where optimizer=adam --plot loss",
+      'gymnos runs logs --metric loss --group-by lr --group-by optimizer',
+      'gymnos runs logs --metric acc:max --json',
     ],
     exitCodes: [
       '0 ok, 1 no runs found (or none matches the filters) or a run file that cannot be read, 2 usage',
-      'error (a bad flag, a logdir that does not exist).',
+      'error (a bad flag, a logdir that does not exist, a metric or param no run has).',
     ],
   },
   run: async ({ args: [logdirs], options, document }) =>

@@ -1,24 +1,43 @@
 /**
- * `gymnos runs [logdir...]`: one row per run found under the logdirs (jsonl, csv, tensorboard), with the
- * last and best value of the metrics asked for, filters on run id and params, `--json`, and a text chart per
- * `--plot` metric. The work is in src/runs/; this file parses flags and prints.
+ * `gymnos runs [logdir...]`: one row per run found under the logdirs (jsonl, csv, tensorboard), or per group of
+ * runs (`--group-by lr`), with the last and best value of each metric asked for in its own direction
+ * (`--metric loss:min --metric acc:max`), the params that differ as columns, conditions (`--where 'lr<0.01'`),
+ * sorting, `--top`, `--json`, and a text chart per `--plot` metric. The work is in src/runs/; this file parses
+ * flags and prints.
  */
 import { GymnosError } from '../errors.js';
+import type { ListedRun, SeenKeys } from '../runs/list.js';
+import { formatColumn, formatValue } from '../runs/number_format.js';
+import { flattenParams, paramAt } from '../runs/param_paths.js';
 import { listRuns } from '../runs/parallel.js';
+import type { RunSummary } from '../runs/summary.js';
 import { defaultCacheDir } from '../runs/summary_cache.js';
-import type { ListedRun } from '../runs/list.js';
-import type { MetricSummary, RunSummary } from '../runs/summary.js';
-import { formatNumber, renderChart } from '../runs/terminal_chart.js';
+import {
+  bestOf,
+  compareBest,
+  compareParamValues,
+  differingParams,
+  groupRuns,
+  groupStats,
+  parseMetricSpec,
+} from '../runs/sweep.js';
+import type { MetricSpec, Mode, RunGroup } from '../runs/sweep.js';
+import { parseWhere } from '../runs/query.js';
+import { renderChart } from '../runs/terminal_chart.js';
+import { closestName } from '../util/closest.js';
+import { isTerminal, writeStdout } from '../util/stdio.js';
 import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { printError, printJson, printLine } from './output.js';
-import { isTerminal, writeStdout } from '../util/stdio.js';
 
 export interface RunsOptions {
   metric?: string[];
   mode?: string;
   sort?: string;
   desc?: boolean;
+  top?: string;
+  groupBy?: string[];
+  params?: string;
   run?: string;
   where?: string[];
   plot?: string[];
@@ -27,16 +46,15 @@ export interface RunsOptions {
   cache?: boolean;
 }
 
-const SORT_KEYS = ['id', 'start', 'duration', 'status', 'points'];
+const RUN_SORT_KEYS = ['id', 'start', 'duration', 'status', 'points'];
 
-function usage(code: string, message: string): GymnosError {
-  return new GymnosError(code, message);
-}
-
-/** The best value of a metric in the chosen direction, and its step. */
-export function bestOf(metric: MetricSummary, mode: 'min' | 'max'): { value: number | null; step: number | null } {
-  return mode === 'min' ? { value: metric.min, step: metric.minStep } : { value: metric.max, step: metric.maxStep };
-}
+/** What to sort by: a column of the run table, a metric's best in a direction, a param, or a group's size. */
+type SortKey =
+  | { kind: 'run'; key: string }
+  | { kind: 'metric'; spec: MetricSpec }
+  | { kind: 'param'; key: string }
+  | { kind: 'group' }
+  | { kind: 'count' };
 
 function formatDuration(ms: number | null): string {
   if (ms === null) return '-';
@@ -57,45 +75,81 @@ function formatTime(ms: number | null): string {
   );
 }
 
-function compareRuns(key: string, mode: 'min' | 'max'): (a: RunSummary, b: RunSummary) => number {
-  const byNumber = (value: (run: RunSummary) => number | null) => (a: RunSummary, b: RunSummary) => {
-    const x = value(a);
-    const y = value(b);
-    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1; // runs without it last
-    return x - y;
-  };
-  switch (key) {
-    case 'id':
-      return (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-    case 'status':
-      return (a, b) => a.status.localeCompare(b.status);
-    case 'start':
+function byNumber<T>(value: (item: T) => number | null): (a: T, b: T) => number {
+  return (a, b) => compareBest(value(a), value(b), 'min');
+}
+
+function compareRuns(sort: SortKey): (a: RunSummary, b: RunSummary) => number {
+  switch (sort.kind) {
+    case 'metric':
+      return (a, b) => compareBest(bestOf(a, sort.spec).value, bestOf(b, sort.spec).value, sort.spec.mode);
+    case 'param':
+      return (a, b) => compareParamValues(paramAt(a.params, sort.key), paramAt(b.params, sort.key));
+    case 'count':
+    case 'group':
       return byNumber((run) => run.start);
-    case 'duration':
-      return byNumber((run) => run.durationMs);
-    case 'points':
-      return byNumber((run) => run.points);
-    default: {
-      // A metric: best first in the --mode direction.
-      const sign = mode === 'min' ? 1 : -1;
-      const best = byNumber((run) => {
-        const metric = run.metrics[key];
-        const value = metric ? bestOf(metric, mode).value : null;
-        return value === null ? null : sign * value;
-      });
-      return best;
-    }
+    case 'run':
+      switch (sort.key) {
+        case 'id':
+          return (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+        case 'status':
+          return (a, b) => a.status.localeCompare(b.status);
+        case 'duration':
+          return byNumber((run) => run.durationMs);
+        case 'points':
+          return byNumber((run) => run.points);
+        default:
+          return byNumber((run) => run.start);
+      }
   }
 }
 
-function table(rows: string[][]): string[] {
+function compareGroups(
+  sort: SortKey,
+  keys: readonly string[],
+): (a: RunGroup<RunSummary>, b: RunGroup<RunSummary>) => number {
+  switch (sort.kind) {
+    case 'metric':
+      return (a, b) =>
+        compareBest(groupStats(a.runs, sort.spec).mean, groupStats(b.runs, sort.spec).mean, sort.spec.mode);
+    case 'count':
+      return (a, b) => b.runs.length - a.runs.length;
+    case 'param':
+      return (a, b) => compareParamValues(a.values[sort.key], b.values[sort.key]);
+    case 'run':
+      return () => 0; // groupRuns' order: by the group-by values
+    case 'group':
+      return (a, b) => {
+        for (const key of keys) {
+          const order = compareParamValues(a.values[key], b.values[key]);
+          if (order !== 0) return order;
+        }
+        return 0;
+      };
+  }
+}
+
+/** Aligned rows: text columns (`left`) to the left, numbers to the right. */
+function table(rows: string[][], left: (column: number) => boolean): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) =>
     row
-      .map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .map((text, column) => (left(column) ? text.padEnd(widths[column]!) : text.padStart(widths[column]!)))
       .join('  ')
       .trimEnd(),
   );
+}
+
+/** A usage error for a name no run has, with the closest one when there is one. */
+function unknownName(code: string, what: string, name: string, names: Iterable<string>): GymnosError {
+  const list = [...names];
+  const suggestion = closestName(name, list);
+  const hint = suggestion
+    ? `did you mean ${suggestion}?`
+    : list.length > 0
+      ? `the runs have ${list.slice(0, 8).join(', ')}${list.length > 8 ? ', ...' : ''}`
+      : undefined;
+  return new GymnosError(code, `${what} ${name}: no run listed has it`, { hint, details: { name } });
 }
 
 export async function runRuns(logdirs: string[], options: RunsOptions, document: JsonDocument): Promise<number> {
@@ -104,87 +158,243 @@ export async function runRuns(logdirs: string[], options: RunsOptions, document:
   return listAndPrint(logdirs, options);
 }
 
+interface Plan {
+  mode: Mode;
+  metrics: MetricSpec[];
+  sort: SortKey;
+  top: number | undefined;
+  groupBy: string[];
+}
+
+/** The flags that need no run to be checked: usage errors before any file is read. */
+function plan(options: RunsOptions): Plan {
+  const mode = (options.mode ?? 'min') as Mode;
+  const metrics = (options.metric ?? []).map((text) => parseMetricSpec(text, mode));
+  let top: number | undefined;
+  if (options.top !== undefined) {
+    top = Number(options.top);
+    if (!Number.isInteger(top) || top < 1) {
+      throw new GymnosError('TOP_INVALID', `--top ${options.top}: expected a whole number of rows, 1 or more`);
+    }
+  }
+  const groupBy = (options.groupBy ?? []).flatMap((keys) => keys.split(',')).map((key) => key.trim());
+  if (groupBy.some((key) => key === '')) {
+    throw new GymnosError('GROUP_BY_INVALID', `--group-by ${options.groupBy!.join(',')}: a param key is empty`);
+  }
+  const sortText = options.sort ?? (groupBy.length > 0 ? 'group' : 'start');
+  let sort: SortKey;
+  if (RUN_SORT_KEYS.includes(sortText)) sort = { kind: 'run', key: sortText };
+  else if (sortText === 'group' && groupBy.length > 0) sort = { kind: 'group' };
+  else if (sortText === 'runs' && groupBy.length > 0) sort = { kind: 'count' };
+  else {
+    // A metric (its mode from --metric when shown there) or a param: told apart once the runs are read.
+    const spec = parseMetricSpec(sortText, mode);
+    const shown = metrics.find((metric) => metric.name === spec.name);
+    sort = { kind: 'metric', spec: /:(min|max)$/.test(sortText) || !shown ? spec : shown };
+  }
+  return { mode, metrics, sort, top, groupBy };
+}
+
+/** Checks every metric and param the flags name against what the runs have; a typo is exit 2 with a suggestion. */
+function checkNames(runs: readonly RunSummary[], seen: SeenKeys, options: RunsOptions, flags: Plan): Plan {
+  const metricNames = new Set(runs.flatMap((run) => Object.keys(run.metrics)));
+  for (const spec of [...flags.metrics, ...(options.plot ?? []).map((name) => ({ name }))]) {
+    if (!metricNames.has(spec.name)) throw unknownName('METRIC_UNKNOWN', 'metric', spec.name, metricNames);
+  }
+  for (const key of flags.groupBy) {
+    if (!seen.params.has(key)) throw unknownName('PARAM_UNKNOWN', '--group-by: param', key, seen.params);
+  }
+  let sort = flags.sort;
+  if (sort.kind === 'metric' && !metricNames.has(sort.spec.name)) {
+    if (seen.params.has(sort.spec.name)) sort = { kind: 'param', key: sort.spec.name };
+    else throw unknownName('SORT_UNKNOWN', '--sort: metric or param', sort.spec.name, [...metricNames, ...seen.params]);
+  }
+  const metrics =
+    sort.kind === 'metric' && !flags.metrics.some((metric) => metric.name === sort.spec.name)
+      ? [...flags.metrics, sort.spec] // sorted by it: shown too
+      : flags.metrics;
+  return { ...flags, sort, metrics };
+}
+
+/** The param columns: `differing` (default), `all`, `none`, or a comma-separated list of key paths. */
+function paramColumns(which: string, runs: readonly RunSummary[], seen: SeenKeys, groupBy: string[]): string[] {
+  const shown = (() => {
+    if (which === 'none') return [];
+    if (which === 'differing') return differingParams(runs);
+    if (which === 'all') return [...new Set(runs.flatMap((run) => Object.keys(flattenParams(run.params))))].sort();
+    const keys = which.split(',').map((key) => key.trim());
+    for (const key of keys)
+      if (!seen.params.has(key)) throw unknownName('PARAM_UNKNOWN', '--params: param', key, seen.params);
+    return keys;
+  })();
+  return shown.filter((key) => !groupBy.includes(key));
+}
+
 async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise<number> {
   const logdirs = logdirArgs.length > 0 ? logdirArgs : ['./logs'];
-  const mode = (options.mode ?? 'min') as 'min' | 'max';
-  const metrics = options.metric ?? [];
+  parseWhere(options.where ?? []); // syntax first, before any file is read
+  let flags = plan(options);
   const plots = options.plot ?? [];
-  const sortKey = options.sort ?? 'start';
-  if (!SORT_KEYS.includes(sortKey) && !metrics.includes(sortKey)) {
-    throw usage(
-      'SORT_INVALID',
-      `--sort ${sortKey}: sort by ${SORT_KEYS.join(', ')} or a metric shown with --metric (--metric loss --sort loss)`,
-    );
-  }
   const tty = isTerminal(1) && !options.json;
   const sampleMetrics = options.json ? [] : plots;
   const sample = sampleMetrics.length > 0 ? { metrics: sampleMetrics, points: tty ? 240 : 120 } : undefined;
   const cacheDir = options.cache === false ? undefined : defaultCacheDir();
-  const sidecars = options.cache !== false;
+  const seen: SeenKeys = { params: new Set(), tags: new Set() };
   const listed: ListedRun[] = await listRuns({
     logdirs,
     run: options.run,
     where: options.where,
     sample,
     cacheDir,
-    sidecars,
+    sidecars: options.cache !== false,
+    seen,
   });
-  const compare = compareRuns(sortKey, mode);
-  listed.sort((a, b) => (options.desc ? -1 : 1) * compare(a.summary, b.summary));
-  const runs = listed.map((run) => run.summary);
-
-  if (options.json) {
-    printJson(
-      withNonFiniteAsStrings({
-        logdirs,
-        mode,
-        runs: runs.map((run) => ({
-          ...run,
-          best: Object.fromEntries(Object.entries(run.metrics).map(([name, metric]) => [name, bestOf(metric, mode)])),
-        })),
-      }),
-    );
-    if (runs.length === 0) printError(noRunsMessage(logdirs, options));
-    return runs.length === 0 ? EXIT.failure : EXIT.ok;
-  }
-  if (runs.length === 0) {
+  const all = listed.map((run) => run.summary);
+  checkWhereKeys(options.where ?? [], seen);
+  if (all.length === 0) {
+    if (options.json) printJson({ logdirs, mode: flags.mode, runs: [] });
     printError(noRunsMessage(logdirs, options));
     return EXIT.failure;
   }
-  const header = ['run', 'tracker', 'status', 'start', 'duration', 'metrics', 'points'];
-  for (const metric of metrics) header.push(`${metric} last`, `${metric} ${mode}`);
-  const rows = [header];
-  for (const run of runs) {
-    const row = [
-      run.id,
-      run.trackers.join('+'),
-      run.status,
-      formatTime(run.start),
-      formatDuration(run.durationMs),
-      String(Object.keys(run.metrics).length),
-      String(run.points),
-    ];
-    for (const name of metrics) {
-      const metric = run.metrics[name];
-      const best = metric ? bestOf(metric, mode).value : null;
-      row.push(metric ? formatNumber(metric.last) : '-', best === null ? '-' : formatNumber(best));
-    }
-    rows.push(row);
+  flags = checkNames(all, seen, options, flags);
+  const params = paramColumns(options.params ?? 'differing', all, seen, flags.groupBy);
+  const direction = options.desc ? -1 : 1;
+  const compare = compareRuns(flags.sort);
+  const sorted = [...all].sort((a, b) => direction * compare(a, b));
+  const groups =
+    flags.groupBy.length > 0
+      ? groupRuns(sorted, flags.groupBy)
+          .sort((a, b) => direction * compareGroups(flags.sort, flags.groupBy)(a, b))
+          .slice(0, flags.top)
+      : undefined;
+  const runs = groups
+    ? sorted.filter((run) => groups.some((group) => group.runs.includes(run)))
+    : sorted.slice(0, flags.top);
+
+  if (options.json) {
+    printJson(jsonDocument(logdirs, options, flags, params, runs, groups));
+    return EXIT.ok;
   }
-  for (const line of table(rows)) printLine(line);
+  const lines = groups ? groupTable(groups, flags) : runTable(runs, flags, params);
+  for (const line of lines) printLine(line);
   for (const run of runs) {
     if (run.truncatedTail) printError(`${run.id}: the last line or record was cut short (a crash?); read up to it`);
     for (const warning of run.warnings) printError(`${run.id}: ${warning}`);
   }
   for (const metric of plots) {
     printLine();
-    const lines = listed
-      .filter((run) => run.series[metric] !== undefined)
+    const drawn = listed
+      .filter((run) => runs.includes(run.summary) && run.series[metric] !== undefined)
+      .sort((a, b) => runs.indexOf(a.summary) - runs.indexOf(b.summary))
       .map((run) => ({ label: run.summary.id, series: run.series[metric]! }));
-    if (lines.length === 0) printLine(`${metric}: no run logged it`);
-    else writeStdout(renderChart(lines, { title: metric, rich: tty }));
+    if (drawn.length === 0) printLine(`${metric}: no run listed logged it`);
+    else writeStdout(renderChart(drawn, { title: metric, rich: tty }));
   }
   return EXIT.ok;
+}
+
+/** A condition on a param or tag no run has is a typo until shown otherwise: exit 2, with the closest name. */
+function checkWhereKeys(where: readonly string[], seen: SeenKeys): void {
+  for (const condition of parseWhere(where)) {
+    const { field } = condition;
+    if (field.kind === 'param' && !seen.params.has(field.key)) {
+      throw unknownName('PARAM_UNKNOWN', `--where ${condition.text}: param`, field.key, seen.params);
+    }
+    if (field.kind === 'tag' && !seen.tags.has(field.key)) {
+      throw unknownName('TAG_UNKNOWN', `--where ${condition.text}: tag`, field.key, seen.tags);
+    }
+  }
+}
+
+/** The rows of a table given by columns, `left` saying which columns hold text. */
+function columnsToLines(header: string[], columns: string[][], left: (column: number) => boolean): string[] {
+  const rows = [header, ...columns[0]!.map((_, row) => columns.map((column) => column[row]!))];
+  return table(rows, left);
+}
+
+function runTable(runs: readonly RunSummary[], flags: Plan, params: readonly string[]): string[] {
+  const header = ['run', 'tracker', 'status', 'start', 'duration', 'metrics', 'points', ...params];
+  const columns: string[][] = [
+    runs.map((run) => run.id),
+    runs.map((run) => run.trackers.join('+')),
+    runs.map((run) => run.status),
+    runs.map((run) => formatTime(run.start)),
+    runs.map((run) => formatDuration(run.durationMs)),
+    runs.map((run) => String(Object.keys(run.metrics).length)),
+    runs.map((run) => String(run.points)),
+    ...params.map((key) => runs.map((run) => formatValue(paramAt(run.params, key)) || '-')),
+  ];
+  for (const spec of flags.metrics) {
+    header.push(`${spec.name} last`, `${spec.name} ${spec.mode}`);
+    columns.push(formatColumn(runs.map((run) => run.metrics[spec.name]?.last ?? null)));
+    columns.push(formatColumn(runs.map((run) => bestOf(run, spec).value)));
+  }
+  return columnsToLines(header, columns, (column) => column < 4);
+}
+
+/** A row per group: its values, its size, and per metric the mean, spread and best of its members' best values. */
+function groupTable(groups: readonly RunGroup<RunSummary>[], flags: Plan): string[] {
+  const header = [...flags.groupBy, 'runs'];
+  const columns: string[][] = [
+    ...flags.groupBy.map((key) => groups.map((group) => formatValue(group.values[key]) || '-')),
+    groups.map((group) => String(group.runs.length)),
+  ];
+  for (const spec of flags.metrics) {
+    const label = `${spec.name} ${spec.mode}`;
+    const stats = groups.map((group) => groupStats(group.runs, spec));
+    header.push(`${label} mean`, `${label} std`, `${label} best`, 'best run');
+    columns.push(formatColumn(stats.map((stat) => stat.mean)));
+    columns.push(formatColumn(stats.map((stat) => stat.std)));
+    columns.push(formatColumn(stats.map((stat) => stat.best?.value ?? null)));
+    columns.push(stats.map((stat) => stat.best?.run ?? '-'));
+  }
+  return columnsToLines(header, columns, (column) => column < flags.groupBy.length || header[column] === 'best run');
+}
+
+function jsonDocument(
+  logdirs: readonly string[],
+  options: RunsOptions,
+  flags: Plan,
+  params: readonly string[],
+  runs: readonly RunSummary[],
+  groups: readonly RunGroup<RunSummary>[] | undefined,
+): unknown {
+  const modeOf = (name: string) => flags.metrics.find((metric) => metric.name === name)?.mode ?? flags.mode;
+  return withNonFiniteAsStrings({
+    logdirs,
+    mode: flags.mode,
+    metrics: flags.metrics,
+    where: options.where ?? [],
+    sort:
+      flags.sort.kind === 'metric'
+        ? { metric: flags.sort.spec.name, mode: flags.sort.spec.mode, descending: options.desc === true }
+        : flags.sort.kind === 'param'
+          ? { param: flags.sort.key, descending: options.desc === true }
+          : {
+              key: flags.sort.kind === 'run' ? flags.sort.key : flags.sort.kind === 'count' ? 'runs' : 'group',
+              descending: options.desc === true,
+            },
+    top: flags.top ?? null,
+    groupBy: flags.groupBy,
+    params,
+    runs: runs.map((run) => ({
+      ...run,
+      best: Object.fromEntries(
+        Object.keys(run.metrics).map((name) => {
+          const mode = modeOf(name);
+          return [name, { mode, ...bestOf(run, { name, mode }) }];
+        }),
+      ),
+    })),
+    ...(groups && {
+      groups: groups.map((group) => ({
+        params: group.values,
+        count: group.runs.length,
+        runs: group.runs.map((run) => run.id),
+        metrics: Object.fromEntries(flags.metrics.map((spec) => [spec.name, groupStats(group.runs, spec)])),
+      })),
+    }),
+  });
 }
 
 /** JSON has no NaN or Infinity: they become "NaN", "Infinity", "-Infinity", as events.jsonl writes them. */

@@ -10,7 +10,7 @@ import { GymnosError } from '../errors.js';
 export type RunTracker = 'jsonl' | 'csv' | 'tensorboard';
 
 export interface RunLocation {
-  /** The path from its logdir, with `/`; with several logdirs, prefixed by the logdir as given. */
+  /** The path from its logdir, with `/`; with several logdirs, prefixed by the logdir's label (logdirLabels). */
   id: string;
   dir: string;
   logdir: string;
@@ -30,9 +30,32 @@ function trackersIn(names: readonly string[]): RunTracker[] {
   return trackers;
 }
 
+/**
+ * How each logdir is named in run ids (with several logdirs) and in a report: a relative path as given (`logs`,
+ * `./runs/a`); an absolute one, or one that climbs out with `..`, by its last path segments, as many as tell the
+ * logdirs apart (`logs`, or `a/logs` beside `b/logs`), so that no path of the machine reaches a report.
+ */
+export function logdirLabels(logdirs: readonly string[]): string[] {
+  const segments = logdirs.map((logdir) => path.resolve(logdir).split(path.sep).filter(Boolean));
+  return logdirs.map((logdir, i) => {
+    const given = logdir
+      .replace(/[/\\]+$/, '')
+      .split(path.sep)
+      .join('/');
+    if (!path.isAbsolute(logdir) && !given.split('/').includes('..')) return given === '' ? '.' : given;
+    const own = segments[i]!;
+    for (let count = 1; count <= own.length; count++) {
+      const tail = own.slice(-count).join('/');
+      if (segments.every((other, j) => j === i || other.slice(-count).join('/') !== tail)) return tail;
+    }
+    return own.join('/') || '.';
+  });
+}
+
 export function discoverRuns(logdirs: readonly string[]): RunLocation[] {
   const runs: RunLocation[] = [];
-  for (const logdir of logdirs) {
+  const labels = logdirLabels(logdirs);
+  for (const [index, logdir] of logdirs.entries()) {
     if (!existsSync(logdir) || !statSync(logdir).isDirectory()) {
       throw new GymnosError(
         'LOGDIR_MISSING',
@@ -48,7 +71,7 @@ export function discoverRuns(logdirs: readonly string[]): RunLocation[] {
       const trackers = trackersIn(names);
       if (trackers.length > 0) {
         const relative = path.relative(logdir, dir).split(path.sep).join('/');
-        const id = logdirs.length > 1 ? [logdir.replace(/\/+$/, ''), relative].filter(Boolean).join('/') : relative;
+        const id = logdirs.length > 1 ? [labels[index], relative].filter(Boolean).join('/') : relative;
         runs.push({ id: id === '' ? '.' : id, dir, logdir, trackers });
       }
       for (const entry of entries) {
