@@ -14,7 +14,7 @@ if (!existsSync(bundle)) {
 }
 // A reader that goes away early (`gymnos lint | head`) is not an error: stop printing, let the command finish
 // what it is doing (a commit, a fix), and exit with its own code instead of crashing on EPIPE. The handler goes on
-// each stream when the stream is created: most output is written without them (src/util/stdio.ts).
+// each stream when the stream is created: most output is written without them (src/cli/stdio.ts).
 for (const name of ['stdout', 'stderr']) {
   const { get } = Object.getOwnPropertyDescriptor(process, name);
   Object.defineProperty(process, name, {

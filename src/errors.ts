@@ -43,3 +43,8 @@ export class GymnosError extends Error {
 export function isGymnosError(error: unknown): error is GymnosError {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[GYMNOS_ERROR_BRAND] === true;
 }
+
+/** The message of whatever was thrown: an Error's message, anything else as a string. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
 import { GymnosError, isGymnosError } from '../errors.js';
-import { createTracker, recoverInterruptedCommit } from '../scaffold/commit.js';
+import { createTracker } from '../scaffold/commit.js';
+import { recoverInterruptedCommit } from '../scaffold/registry_lock.js';
 import { JOURNAL_PATH } from '../scaffold/journal.js';
 import { isGymnosRepository, requireProjectRoot } from '../util/package_root.js';
 import { checkTrackerName, checkTrackerNameAndRegistry, planTracker } from '../scaffold/plan.js';
@@ -17,9 +18,9 @@ import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { runListTemplates } from './list_templates.js';
-import { chalk, printJson, printLine } from './output.js';
+import { chalk, printJson, printLine, printNotice } from './output.js';
 import { quoted } from '../util/display_text.js';
-import { isTerminal, writeStderr } from '../util/stdio.js';
+import { isTerminal, writeStderr } from './stdio.js';
 
 interface CreateNewOptions {
   name?: string;
@@ -39,11 +40,6 @@ interface Outcome {
   inputs: { kind: string | null; name: string | null; requestedName: string | null; root: string | null };
   changes: Pick<PlannedChange, 'action' | 'path'>[];
   warnings: string[];
-}
-
-/** A one-line notice on stderr (a wait for the lock, an interrupted commit undone). */
-function notice(line: string): void {
-  writeStderr(`gymnos: ${line}\n`);
 }
 
 function canPrompt(options: CreateNewOptions): boolean {
@@ -124,7 +120,7 @@ export async function runCreateNew(
   const root = requireProjectRoot(options.cwd);
   outcome.inputs.root = root;
   // A create-new or init killed mid-commit is undone first, so that nothing below sees its half-written files.
-  if (!options.dryRun) await recoverInterruptedCommit(root, notice);
+  if (!options.dryRun) await recoverInterruptedCommit(root, printNotice);
   else if (existsSync(path.join(root, JOURNAL_PATH))) {
     // Said at once: the plan below is made against the files the interrupted command left half written.
     const warning = `an interrupted command left ${JOURNAL_PATH}; the next create-new without --dry-run undoes it`;
@@ -166,7 +162,7 @@ export async function runCreateNew(
   if (!options.dryRun) checkTrackerNameAndRegistry(root, name);
   const { plan, changes } = options.dryRun
     ? await planTracker(planOptions).then((dry) => ({ plan: dry, changes: dry.changes }))
-    : await createTracker(planOptions, { notify: notice });
+    : await createTracker(planOptions, { notify: printNotice });
   if (!options.json) {
     for (const warning of outcome.warnings.filter((text) => !text.includes(JOURNAL_PATH)))
       writeStderr(`${chalk.yellow('notice:')} ${warning}\n`);

@@ -4,11 +4,11 @@
  * says; a prompt cancelled with Ctrl-C is `interrupted`; anything else is an internal error (a bug), exit 2, with
  * its stack and a hint to report it. Kept free of chalk and other packages: main.ts loads it at start-up.
  */
-import { GymnosError, isGymnosError } from '../errors.js';
+import { errorMessage, GymnosError, isGymnosError } from '../errors.js';
 import type { ErrorKind } from '../errors.js';
 import { EXIT, EXIT_FOR_KIND } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
-import { writeStderr, writeStdout } from '../util/stdio.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 const REPORT_HINT = 'this is a bug in gymnos; please report it with the command you ran and the lines above';
 
@@ -56,17 +56,13 @@ function errorDocument(error: unknown): ErrorDocument {
     const { code, kind, message, hint = null, details } = known;
     return { code, kind, message, hint, details: { ...details } };
   }
-  return { code: 'INTERNAL_ERROR', kind: 'internal', message: describe(error), hint: REPORT_HINT, details: {} };
+  return { code: 'INTERNAL_ERROR', kind: 'internal', message: errorMessage(error), hint: REPORT_HINT, details: {} };
 }
 
 /** A usage error commander found (and printed on stderr): with --json, its failure document too. */
 export function reportUsageError(message: string, json: boolean): ExitCode {
   if (json) printFailureDocument({}, errorDocument(new GymnosError('USAGE', message)));
   return EXIT.usage;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function printFailureDocument(fields: object, error: ErrorDocument): void {

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { planInit } from '../init/plan.js';
 import type { InitChange } from '../init/plan.js';
-import { commitChanges, recoverInterruptedCommit } from '../scaffold/commit.js';
+import { commitChanges } from '../scaffold/commit.js';
+import { recoverInterruptedCommit } from '../scaffold/registry_lock.js';
 import type { ChangeAction } from '../scaffold/plan.js';
 import { requireProjectRoot } from '../util/package_root.js';
 import { isToolInstalled } from '../util/author_tools.js';
@@ -15,8 +16,8 @@ import { formatForProject, needsFormatting } from '../util/project_format.js';
 import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
-import { chalk, printJson, printLine } from './output.js';
-import { writeStderr } from '../util/stdio.js';
+import { chalk, printJson, printLine, printNotice } from './output.js';
+import { writeStderr } from './stdio.js';
 
 interface InitOptions {
   dryRun?: boolean;
@@ -57,7 +58,7 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
   const root = requireProjectRoot(options.cwd);
   outcome.inputs.root = root;
   // A create-new or init killed mid-commit is undone first, so that the plan is made against whole files.
-  if (!options.dryRun) await recoverInterruptedCommit(root);
+  if (!options.dryRun) await recoverInterruptedCommit(root, printNotice);
   const plan = planInit(root);
   outcome.warnings = plan.warnings;
   outcome.alreadyInitialized = plan.alreadyInitialized;
@@ -75,7 +76,8 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
     formatted = await formatForProject(root, created, 'gymnos init');
   }
   let changes = plan.changes.map((change) => formatted.find((file) => file.path === change.path) ?? change);
-  if (!options.dryRun && !plan.alreadyInitialized) changes = await commitChanges(root, changes);
+  if (!options.dryRun && !plan.alreadyInitialized)
+    changes = await commitChanges(root, changes, { notify: printNotice });
   outcome.changes = changes.map(({ action, path: file, edits }) => ({ action, path: file, ...(edits && { edits }) }));
 
   if (options.json) {

@@ -9,7 +9,7 @@ import { formatGithub, formatGithubSummary } from '../lint/formatters/github.js'
 import { formatJson } from '../lint/formatters/json.js';
 import { formatSarif } from '../lint/formatters/sarif.js';
 import { formatStylish } from '../lint/formatters/stylish.js';
-import { createProgressLine } from '../lint/progress.js';
+import { createProgressLine } from './lint_progress.js';
 import { onlyErrors } from '../lint/types.js';
 import type { LintReport } from '../lint/types.js';
 import { GymnosError } from '../errors.js';
@@ -18,7 +18,7 @@ import { requireProjectRoot } from '../util/package_root.js';
 import { EXIT } from './exit_codes.js';
 import { printError, printJson } from './output.js';
 import { GYMNOS_VERSION } from './version.js';
-import { writeStderr, writeStdout } from '../util/stdio.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 const LINT_FORMATS = ['stylish', 'json', 'github', 'sarif'] as const;
 type LintFormat = (typeof LINT_FORMATS)[number];

@@ -10,7 +10,7 @@ import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { chalk, printJson, printLine } from './output.js';
-import { writeStderr } from '../util/stdio.js';
+import { writeStderr } from './stdio.js';
 
 interface ListTemplatesOptions {
   json?: boolean;

@@ -9,7 +9,7 @@ import type { CommandSpec } from './commands.js';
 import { EXIT } from './exit_codes.js';
 import { JsonDocument, reportFailure, reportUsageError } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
-import { isTerminal, writeStderr, writeStdout } from '../util/stdio.js';
+import { isTerminal, writeStderr, writeStdout } from './stdio.js';
 
 /** The text `--help` shows after a command's options. */
 function helpAfterOptions({ notes, examples, exitCodes }: CommandSpec['help']): string {
@@ -58,7 +58,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      // Through util/stdio.ts, as the commands' own output: commander would create process.stdout to ask it.
+      // Through stdio.ts, as the commands' own output: commander would create process.stdout to ask it.
       writeOut: writeStdout,
       writeErr: writeStderr,
       getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),

@@ -25,7 +25,7 @@ import type { MetricSpec, Mode, RunGroup } from '../runs/sweep.js';
 import { parseWhere } from '../runs/query.js';
 import { renderChart } from '../runs/terminal_chart.js';
 import { closestName } from '../util/closest.js';
-import { isTerminal, writeStdout } from '../util/stdio.js';
+import { isTerminal, writeStdout } from './stdio.js';
 import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { printError, printJson, printLine } from './output.js';

@@ -9,6 +9,7 @@
  * Building a list from registered names (`TrackerList.fromSpecs`) is the registry's: see registry/tracker_list.ts,
  * whose subclass is the TrackerList gymnos exports. This layer imports nothing above it.
  */
+import { errorMessage } from '../errors.js';
 import { generateRunId } from '../runtime/run_id.js';
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
@@ -73,7 +74,7 @@ export class TrackerList extends Tracker {
   override async end(error?: unknown): Promise<void> {
     await this.#all('end', (tracker) => tracker.end(error));
     if (this.errors.length > 0) {
-      const summary = this.errors.map(({ error, context }) => `${describeTracker(context)}: ${message(error)}`);
+      const summary = this.errors.map(({ error, context }) => `${describeTracker(context)}: ${errorMessage(error)}`);
       throw new AggregateError(
         this.errors.map(({ error }) => error),
         `${this.errors.length} tracker error(s): ${summary.join('; ')}`,
@@ -110,8 +111,4 @@ export class TrackerList extends Tracker {
 
 function describeTracker({ tracker, hook }: TrackerErrorContext): string {
   return `${tracker.constructor.name}.${hook}`;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

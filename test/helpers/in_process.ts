@@ -77,7 +77,7 @@ async function runOnce(args: string[], cwd: string, env: NodeJS.ProcessEnv): Pro
     chalk.level = 0;
     restores.push(override(process.stdout, { isTTY: false }), override(process.stdin, { isTTY: false }));
     // The CLI writes to a pipe or a file with fs.writeSync, and asks tty.isatty whether a descriptor is a
-    // terminal (src/util/stdio.ts): both are answered here, and put back after the run.
+    // terminal (src/cli/stdio.ts): both are answered here, and put back after the run.
     const { writeSync } = fs;
     const { isatty } = tty;
     fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]): number {

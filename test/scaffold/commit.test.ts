@@ -1,14 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commitPlan, nodeCommitFs, recoverInterruptedCommit } from '../../src/scaffold/commit.js';
+import type { GymnosError } from '../../src/errors.js';
+import { planInit } from '../../src/init/plan.js';
+import { commitChanges, createTracker } from '../../src/scaffold/commit.js';
+import type { CommitOptions } from '../../src/scaffold/commit.js';
+import type { CommitPoint } from '../../src/scaffold/commit_points.js';
 import { contentHash, JOURNAL_PATH, writeJournal } from '../../src/scaffold/journal.js';
-import type { CommitFs } from '../../src/scaffold/commit.js';
 import { planTracker } from '../../src/scaffold/plan.js';
-import { copyOfRepository, removeProjects, snapshot } from '../helpers/project.js';
+import type { TrackerPlan } from '../../src/scaffold/plan.js';
+import { recoverInterruptedCommit } from '../../src/scaffold/registry_lock.js';
+import { nodeCommitFs } from '../../src/scaffold/transaction.js';
+import type { CommitFs } from '../../src/scaffold/transaction.js';
+import { copyOfRepository, emptyProject, removeProjects, snapshot } from '../helpers/project.js';
 
 after(removeProjects);
+
+/** Points that only record where the commit got to. */
+function recordedPoints(): { reached: CommitPoint[]; points: CommitOptions['points'] } {
+  const reached: CommitPoint[] = [];
+  return { reached, points: { reached: async (point) => void reached.push(point) } };
+}
+
+/** A plan made earlier, written as it was planned (as init commits its plan). */
+function commitPlan(plan: TrackerPlan, options: Partial<CommitOptions> = {}) {
+  return commitChanges(plan.root, plan.changes, { notify: () => undefined, ...options });
+}
 
 /** The real file system, but the n-th rename fails. */
 function failingOnRename(n: number): CommitFs {
@@ -120,4 +138,81 @@ test('what a killed commit left is undone: files restored with their mode, new f
   await recoverInterruptedCommit(root, (line) => notices.push(line));
   assert.match(notices[1]!, /^removed var\/trackers\.json\.gymnos-journal, left by a command killed before it changed/);
   assert.deepEqual(snapshot(root), before);
+});
+
+/** The real file system, but the n-th operation that writes (mkdir, temp file, rename) fails with EIO. */
+function failingAt(n: number): CommitFs {
+  let operations = 0;
+  const fail = (what: string) => {
+    operations += 1;
+    if (operations === n) throw Object.assign(new Error(`EIO: i/o error, ${what}`), { code: 'EIO' });
+  };
+  return {
+    ...nodeCommitFs,
+    mkdir: (dir) => (fail('mkdir'), nodeCommitFs.mkdir(dir)),
+    writeFile: (file, content, mode) => (fail('write'), nodeCommitFs.writeFile(file, content, mode)),
+    rename: (from, to) => (fail('rename'), nodeCommitFs.rename(from, to)),
+  };
+}
+
+test('the commit reaches its named points in order: locked, journal, each mkdir, temp-<n>, renamed-<n>', async () => {
+  const root = copyOfRepository(); // src/trackers/ is there; test/trackers/ and docs/trackers/ are not
+  const { reached, points } = recordedPoints();
+  await createTracker({ root, name: 'my_tracker' }, { notify: () => undefined, points });
+  const files = [1, 2, 3, 4];
+  assert.deepEqual(reached, [
+    'locked',
+    'journal',
+    ...['test', 'test/trackers', 'docs', 'docs/trackers'].map(() => 'mkdir'),
+    ...files.map((n) => `temp-${n}`),
+    ...files.map((n) => `renamed-${n}`),
+  ]);
+  assert.ok(!existsSync(path.join(root, JOURNAL_PATH)), 'the journal is gone: committed');
+});
+
+test('a failure at any step that writes (a directory, a temp file, a rename) leaves the project intact', async () => {
+  const root = copyOfRepository();
+  const before = snapshot(root);
+  // 4 directories, 4 temp files, 4 renames: then one more operation would be the 13th, which never comes.
+  for (let n = 1; n <= 12; n++) {
+    const plan = await planTracker({ root, name: 'my_tracker' });
+    await assert.rejects(
+      commitPlan(plan, { fs: failingAt(n) }),
+      {
+        code: 'WRITE_FAILED',
+        kind: 'failure',
+        message: /^could not write \S+ \(EIO: .*\); nothing was changed \(rolled back\)$/,
+      },
+      `failing at operation ${n}`,
+    );
+    assert.deepEqual(snapshot(root), before, `after a failure at operation ${n}`);
+    assert.ok(!existsSync(path.join(root, 'docs')), `no directory left after a failure at operation ${n}`);
+  }
+  await commitPlan(await planTracker({ root, name: 'my_tracker' }), { fs: failingAt(13) });
+  assert.ok(existsSync(path.join(root, 'docs/trackers/my_tracker.md')));
+});
+
+test("init's commit refuses a file changed, created or removed since it was planned: a conflict", async () => {
+  const root = emptyProject();
+  const manifest = path.join(root, 'package.json');
+  const cases: [string, () => void][] = [
+    ['package.json changed', () => writeFileSync(manifest, '{ "name": "plugins", "private": true }\n')],
+    ['eslint.config.js created', () => writeFileSync(path.join(root, 'eslint.config.js'), 'export default [];\n')],
+    ['package.json removed', () => rmSync(manifest)],
+  ];
+  for (const [what, meanwhile] of cases) {
+    writeFileSync(manifest, '{ "name": "plugins", "type": "module" }\n');
+    rmSync(path.join(root, 'eslint.config.js'), { force: true });
+    const plan = planInit(root);
+    assert.ok(plan.changes.some((change) => change.path === 'package.json' && change.action === 'update'));
+    meanwhile();
+    const before = snapshot(root);
+    await assert.rejects(commitChanges(root, plan.changes, { notify: () => undefined }), (error: GymnosError) => {
+      assert.equal(error.code, 'FILE_CHANGED', what);
+      assert.equal(error.kind, 'conflict');
+      assert.match(error.message, /^(package\.json|eslint\.config\.js) changed meanwhile; nothing was written$/);
+      return true;
+    });
+    assert.deepEqual(snapshot(root), before, `${what}: nothing was written`);
+  }
 });

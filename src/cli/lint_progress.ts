@@ -2,8 +2,8 @@
  * Progress of a long run on a terminal: one line on stderr, redrawn in place, shown only after half a second
  * (a quick run prints nothing) and erased at the end. Never on a non-terminal, so CI logs stay clean.
  */
-import type { LintProgress } from './run_linters.js';
-import { isTerminal } from '../util/stdio.js';
+import type { LintProgress } from '../lint/run_linters.js';
+import { isTerminal } from './stdio.js';
 
 const DELAY_MS = 500;
 const INTERVAL_MS = 100;
@@ -14,7 +14,7 @@ interface ProgressLine {
 }
 
 export function createProgressLine(given?: NodeJS.WriteStream): ProgressLine | undefined {
-  // Asked of the descriptor first: process.stderr is created only for a terminal (see util/stdio.ts).
+  // Asked of the descriptor first: process.stderr is created only for a terminal (see stdio.ts).
   if (given ? !given.isTTY : !isTerminal(2)) return undefined;
   const stream = given ?? process.stderr;
   const state: Partial<Record<LintProgress['phase'], LintProgress>> = {};

@@ -1,5 +1,5 @@
 /**
- * The CLI's output to a file, a pipe and a reader that goes away (src/util/stdio.ts): everything arrives, in the
+ * The CLI's output to a file, a pipe and a reader that goes away (src/cli/stdio.ts): everything arrives, in the
  * order written across stdout and stderr, without process.stdout or process.stderr being created, and a closed
  * pipe ends the output, not the process. Real child processes on the built dist/ (npm test builds first).
  */
@@ -14,7 +14,7 @@ import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { REPO } from '../helpers/project.js';
 
-const STDIO = path.join(REPO, 'dist', 'util', 'stdio.js');
+const STDIO = path.join(REPO, 'dist', 'cli', 'stdio.js');
 const NOT_BUILT = skipUnless(existsSync(STDIO), 'dist/ is not built: run npm run build');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-stdio-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
