@@ -118,8 +118,9 @@ const commonJs = {
  * which brings net and dgram; fs/promises brings readline and the streams; tty (which chalk asks whether stdout
  * is a terminal) brings net. The bundles require a stand-in, dist/cli-bundle/lazy/<name>.cjs, whose property reads
  * load the real module; tty's isatty answers false for what is not a character device (a pipe, a socket, a file)
- * without loading tty. The stand-ins are external: a bundled one would be copied property by property into the
- * importing module, loading the real one at once.
+ * without loading tty (its fstat is a bigint one: src/util/stdio.ts's isTerminal says why). The stand-ins are
+ * external: a bundled one would be copied property by property into the importing module, loading the real one at
+ * once.
  */
 const LAZY_BUILTINS = ['child_process', 'fs/promises', 'timers/promises', 'tty'];
 const lazyFile = (name) => `./lazy/${name.replace('/', '-')}.cjs`;
@@ -130,7 +131,7 @@ for (const name of LAZY_BUILTINS) {
     name === 'tty'
       ? '    if (key === "isatty") return (fd) => {\n' +
         '      try {\n' +
-        '        if (!require("node:fs").fstatSync(fd).isCharacterDevice()) return false;\n' +
+        '        if (!require("node:fs").fstatSync(fd, { bigint: true }).isCharacterDevice()) return false;\n' +
         '      } catch {\n' +
         '        return false;\n' +
         '      }\n' +

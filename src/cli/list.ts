@@ -4,6 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isGymnosError } from '../errors.js';
 import { loadCatalogEntry, shadowError } from '../registry/load.js';
 import { displayPath, requireProjectRoot } from '../util/package_root.js';
 import { readCatalog } from '../registry/project.js';
@@ -14,7 +16,7 @@ import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
 import { chalk, printJson, printLine } from './output.js';
-import { escaped } from '../util/display_text.js';
+import { escaped, quoted } from '../util/display_text.js';
 
 interface ListedTracker {
   name: string;
@@ -38,40 +40,66 @@ interface TrackerListing {
 /**
  * A project's TypeScript trackers resolve the way its tests load them, under tsx: when the project has tsx,
  * it is registered (as `node --import tsx` does), so an unbuilt TypeScript tracker is not reported unresolved.
+ * When the project's tsx is there but fails to register, what failed is returned: the trackers it would have
+ * imported are reported with it, not as "not built".
  */
-async function registerProjectTypeScriptLoader(catalog: TrackerCatalog): Promise<void> {
+async function registerProjectTypeScriptLoader(catalog: TrackerCatalog): Promise<LoaderFailure | undefined> {
   const project = catalog.project;
-  if (!project) return;
+  if (!project) return undefined;
   const hasTypeScript = [...catalog.entries.values()].some(
     (item) =>
       item.source === 'project' && existsSync(path.join(project.root, 'src', sourceModulePath(item.entry.module))),
   );
   const loader = hasTypeScript ? resolveTsxLoader(project.root) : undefined;
-  if (!loader) return;
+  if (!loader) return undefined;
   try {
     await import(loader);
-  } catch {
-    // No usable tsx: such a tracker then resolves from its build, or is reported as not built.
+    return undefined;
+  } catch (error) {
+    return { file: displayPath(fileURLToPath(loader), project.root), error: error as Error };
   }
+}
+
+/** The project's tsx, found but not registered: its file and the error importing it threw. */
+interface LoaderFailure {
+  file: string;
+  error: Error;
+}
+
+/** Why a tracker did not resolve: when it needed the project's tsx, which failed to load, what failed. */
+function resolutionError(error: unknown, item: CatalogEntry, loaderFailure: LoaderFailure | undefined): string {
+  if (!loaderFailure || !isGymnosError(error) || error.code !== 'TRACKER_NOT_BUILT') return (error as Error).message;
+  const { entry, registry } = item;
+  const source = path.join('src', sourceModulePath(entry.module));
+  const why = loaderFailure.error.message.split('\n')[0];
+  return (
+    `tracker ${quoted(entry.name)} (${displayPath(registry.file)}:${entry.line}): importing ${source} needs the ` +
+    `project's tsx (${loaderFailure.file}), which failed to load: ${why}; reinstall the project's dependencies`
+  );
 }
 
 async function listTrackers(root: string): Promise<TrackerListing> {
   const catalog = readCatalog({ root });
   const resolved = new Map<string, ListedTracker>();
-  const resolve = async (name: string, item: CatalogEntry) => {
+  const resolve = async (name: string, item: CatalogEntry, loaderFailure?: LoaderFailure) => {
     const listed = { name, source: item.source, target: item.entry.target };
     try {
       const { file } = await loadCatalogEntry(catalog, item);
       resolved.set(name, { ...listed, file: displayPath(file, root), resolves: true, error: null });
     } catch (error) {
-      resolved.set(name, { ...listed, file: null, resolves: false, error: (error as Error).message });
+      resolved.set(name, {
+        ...listed,
+        file: null,
+        resolves: false,
+        error: resolutionError(error, item, loaderFailure),
+      });
     }
   };
   // The built-ins first: once tsx is registered, every import goes through its hooks thread, and the built-ins'
   // modules (gymnos's own JavaScript) gain nothing from it but a round trip per module.
   for (const [name, item] of catalog.entries) if (item.source === 'builtin') await resolve(name, item);
-  await registerProjectTypeScriptLoader(catalog);
-  for (const [name, item] of catalog.entries) if (item.source !== 'builtin') await resolve(name, item);
+  const loaderFailure = await registerProjectTypeScriptLoader(catalog);
+  for (const [name, item] of catalog.entries) if (item.source !== 'builtin') await resolve(name, item, loaderFailure);
   const trackers = [...catalog.entries.keys()].map((name) => resolved.get(name)!);
   const own = catalog.project?.registry ?? catalog.builtin.registry;
   for (const shadow of catalog.shadows.values()) {

@@ -17,12 +17,19 @@ type Fd = 1 | 2;
 const direct: Partial<Record<Fd, boolean>> = {};
 const gone: Partial<Record<Fd, boolean>> = {};
 
-/** Whether `fd` is a terminal; only a character device is asked (the tty module costs what the streams do). */
+/**
+ * Whether `fd` is a terminal; only a character device is asked (the tty module costs what the streams do). The
+ * stat is a bigint one: a plain fstatSync leaves its result in the buffer Node's realpathSync reads for the path
+ * components it has cached, and a pipe's left there makes it stop early and return a symlink's path instead of the
+ * real one (nodejs/node#51142): under pnpm, tsx then resolved as the project's node_modules/tsx link, failed to
+ * find its own esbuild, and `gymnos list trackers 2>&1 | cat` called every TypeScript tracker "not built".
+ */
 export function isTerminal(fd: number): boolean {
   try {
-    return fstatSync(fd).isCharacterDevice() && isatty(fd);
-  } catch {
-    return false; // closed
+    return fstatSync(fd, { bigint: true }).isCharacterDevice() && isatty(fd);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EBADF') return false; // closed
+    throw error;
   }
 }
 

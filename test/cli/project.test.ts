@@ -6,7 +6,7 @@
  * parsed lib and @types/node (helpers/typescript_compile.ts); test/e2e/journey.test.ts runs the real npm scripts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gymnosInProcess } from '../helpers/in_process.js';
@@ -77,6 +77,21 @@ describe('gymnos list trackers in a plugin project', () => {
     const unbuilt = gymnos(['list', 'trackers'], { cwd: root });
     assert.equal(unbuilt.status, 1);
     assert.match(unbuilt.stdout, /^ {2}mine +unresolved +tracker "mine" .*run under tsx .* or build the project/m);
+
+    // A tsx that is there but fails to load is named, with its error: no guess that there is no loader.
+    mkdirSync(path.join(root, 'node_modules/tsx'));
+    writeFileSync(path.join(root, 'node_modules/tsx/package.json'), '{ "name": "tsx", "exports": "./loader.mjs" }\n');
+    writeFileSync(path.join(root, 'node_modules/tsx/loader.mjs'), "throw new Error('cannot find esbuild');\n");
+    const broken = gymnos(['list', 'trackers'], { cwd: root });
+    assert.equal(broken.status, 1);
+    assert.match(
+      broken.stdout,
+      new RegExp(
+        '^ {2}mine +unresolved +tracker "mine" \\(var/trackers\\.json:2\\): importing src/trackers/mine\\.ts needs ' +
+          "the project's tsx \\(node_modules/tsx/loader\\.mjs\\), which failed to load: cannot find esbuild; reinstall",
+        'm',
+      ),
+    );
   });
 
   test('in a CommonJS project (npm init -y), list resolves the generated tracker as load does', async () => {

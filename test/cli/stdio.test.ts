@@ -4,7 +4,17 @@
  * pipe ends the output, not the process. Real child processes on the built dist/ (npm test builds first).
  */
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -94,5 +104,56 @@ describe('stdout and stderr written directly', { skip: NOT_BUILT }, () => {
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr);
     assert.match(stderr, /streams made: none\n$/);
     assert.doesNotMatch(stderr, /EPIPE|Error/);
+  });
+});
+
+/**
+ * A program that, with stdout a pipe, resolves a package behind a symlink (as pnpm lays every package out) after
+ * asking whether stdout is a terminal with `ask`: what Node resolved, which must be the link's real path. A plain
+ * fstatSync of the pipe leaves it in the buffer Node's realpathSync reads for path components it has cached, and
+ * resolution then returns the link's own path (nodejs/node#51142): under pnpm the project's tsx could not load its
+ * esbuild, and `gymnos list trackers 2>&1 | cat` called a TypeScript tracker "not built".
+ */
+function resolvesAfterAsking(t: TestContext, ask: string) {
+  const project = mkdtempSync(path.join(dir, 'project-'));
+  const elsewhere = mkdtempSync(path.join(dir, 'store-'));
+  for (const [root, name] of [
+    [project, 'warm'],
+    [elsewhere, 'linked'],
+  ] as const) {
+    mkdirSync(path.join(root, 'node_modules', name), { recursive: true });
+    writeFileSync(path.join(root, 'node_modules', name, 'index.js'), '');
+  }
+  writeFileSync(path.join(project, 'package.json'), '{}');
+  symlinkSync(path.join(elsewhere, 'node_modules', 'linked'), path.join(project, 'node_modules', 'linked'));
+  const script = [
+    "const { createRequire } = await import('node:module');",
+    `const require = createRequire(${JSON.stringify(path.join(project, 'package.json'))});`,
+    "require.resolve('warm'); // the project's directories are now in the resolver's realpath cache",
+    ask,
+    "process.stderr.write(require.resolve('linked'));",
+  ].join('\n');
+  const spawned = spawnInTest(t, process.execPath, ['--input-type=module', '-e', script], { stdio: 'pipe' });
+  let stderr = '';
+  spawned.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise<{ resolved: string; expected: string }>((resolve) =>
+    spawned.on('close', () =>
+      resolve({ resolved: stderr, expected: path.join(elsewhere, 'node_modules', 'linked', 'index.js') }),
+    ),
+  );
+}
+
+describe('asking whether a pipe is a terminal leaves module resolution intact', { skip: NOT_BUILT }, () => {
+  test("stdio.ts's isTerminal", async (t) => {
+    const ask = `(await import(${JSON.stringify(pathToFileURL(STDIO).href)})).isTerminal(1);`;
+    const { resolved, expected } = await resolvesAfterAsking(t, ask);
+    assert.equal(resolved, expected);
+  });
+
+  test("the CLI bundle's stand-in for tty.isatty (chalk asks it at start-up)", async (t) => {
+    const tty = path.join(REPO, 'dist', 'cli-bundle', 'lazy', 'tty.cjs');
+    const ask = `createRequire(import.meta.url)(${JSON.stringify(tty)}).isatty(1);`;
+    const { resolved, expected } = await resolvesAfterAsking(t, ask);
+    assert.equal(resolved, expected);
   });
 });
