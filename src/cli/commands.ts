@@ -336,8 +336,13 @@ const sync: CommandSpec = {
     },
     {
       flags: '--timeout <seconds>',
-      description: 'how long to wait for a server that does not answer, per run',
+      description: 'how long a run may go without progress (a server that does not answer)',
       default: '30',
+    },
+    {
+      flags: '--request-timeout <seconds>',
+      description: 'the first bound of one request; it doubles after a timeout',
+      default: '10',
     },
     {
       flags: '--json',

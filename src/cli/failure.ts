@@ -8,6 +8,7 @@ import { errorMessage, GymnosError, isGymnosError } from '../errors.js';
 import type { ErrorKind } from '../errors.js';
 import { EXIT, EXIT_FOR_KIND } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
+import { redactCredentials } from '../util/redact.js';
 import { writeStderr, writeStdout } from './stdio.js';
 
 const REPORT_HINT = 'this is a bug in gymnos; please report it with the command you ran and the lines above';
@@ -65,8 +66,9 @@ export function reportUsageError(message: string, json: boolean): ExitCode {
   return EXIT.usage;
 }
 
+/** Errors quote what the user gave (a tracking URI among it): what is printed never holds a credential. */
 function printFailureDocument(fields: object, error: ErrorDocument): void {
-  writeStdout(`${JSON.stringify({ ok: false, ...fields, error }, null, 2)}\n`);
+  writeStdout(`${redactCredentials(JSON.stringify({ ok: false, ...fields, error }, null, 2))}\n`);
 }
 
 /** Reports a command's failure (stderr, and the --json document when asked) and returns its exit code. */
@@ -75,11 +77,13 @@ export function reportFailure(error: unknown, document?: JsonDocument): ExitCode
   if (document?.enabled) printFailureDocument(document.fields, reported);
   if (reported.kind === 'internal') {
     // A bug: the stack is what a report needs.
-    writeStderr(`gymnos: internal error: ${(error as Error | undefined)?.stack ?? reported.message}\n`);
+    writeStderr(
+      `gymnos: internal error: ${redactCredentials((error as Error | undefined)?.stack ?? reported.message)}\n`,
+    );
     writeStderr(`gymnos: ${REPORT_HINT}\n`);
     return EXIT.usage;
   }
   // One line for an error a user can fix: the hint, when there is one, ends it.
-  writeStderr(`gymnos: ${reported.message}${reported.hint ? `; ${reported.hint}` : ''}\n`);
+  writeStderr(redactCredentials(`gymnos: ${reported.message}${reported.hint ? `; ${reported.hint}` : ''}\n`));
   return EXIT_FOR_KIND[reported.kind];
 }

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
+import { redactCredentials } from '../util/redact.js';
 import { checkSyncInputs, syncLogdir } from '../trackers/mlflow/sync.js';
 import type { SyncedRun } from '../trackers/mlflow/sync.js';
 import type { DeliveryCounts } from '../trackers/mlflow/delivery.js';
@@ -16,6 +17,7 @@ import { printError, printJson, printLine } from './output.js';
 export interface SyncCliOptions {
   trackingUri?: string;
   timeout?: string;
+  requestTimeout?: string;
   json?: boolean;
 }
 
@@ -76,19 +78,23 @@ function lineOf(run: SyncedRun, logdir: string): string {
   }
 }
 
-function timeoutMs(option: string | undefined): number {
-  if (option === undefined) return 30_000;
+/** A number of seconds above 0 given to `flag`, in milliseconds; `fallback` when not given. */
+function secondsOption(flag: string, option: string | undefined, fallback: number | undefined): number | undefined {
+  if (option === undefined) return fallback;
   const seconds = Number(option);
   if (option.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new GymnosError('SYNC_BAD_TIMEOUT', `--timeout ${option}: give a number of seconds above 0 (e.g. 60)`);
+    throw new GymnosError('SYNC_BAD_TIMEOUT', `${flag} ${option}: give a number of seconds above 0 (e.g. 60)`);
   }
   return seconds * 1000;
 }
 
 export async function runSync(logdir: string, options: SyncCliOptions, document: JsonDocument): Promise<number> {
   const trackingUri = options.trackingUri;
-  document.fields = { logdir, trackingUri: trackingUri ?? null, runs: [] };
-  const timeout = timeoutMs(options.timeout);
+  // What is printed of the URI never holds its credentials (they are used, not shown).
+  const shownUri = trackingUri === undefined ? null : redactCredentials(trackingUri);
+  document.fields = { logdir, trackingUri: shownUri, runs: [] };
+  const timeout = secondsOption('--timeout', options.timeout, 30_000)!;
+  const requestTimeout = secondsOption('--request-timeout', options.requestTimeout, undefined);
   await checkSyncInputs(logdir, trackingUri);
 
   // A first SIGINT/SIGTERM stops after the request in flight; a second one ends the process at once (each
@@ -111,6 +117,7 @@ export async function runSync(logdir: string, options: SyncCliOptions, document:
     runs = await syncLogdir(logdir, {
       ...(trackingUri ? { trackingUri } : {}),
       timeoutMs: timeout,
+      ...(requestTimeout ? { requestTimeoutMs: requestTimeout } : {}),
       signal: controller.signal,
       onRun: (run) => {
         if (options.json) return;
@@ -125,7 +132,7 @@ export async function runSync(logdir: string, options: SyncCliOptions, document:
   const notDelivered = runs.filter((run) => !['delivered', 'in-sync'].includes(run.status));
   const code = received ? SIGNAL_EXIT[received] : notDelivered.length > 0 ? EXIT.failure : EXIT.ok;
   if (options.json) {
-    printJson({ ok: code === EXIT.ok, logdir, trackingUri: trackingUri ?? null, interrupted: received ?? null, runs });
+    printJson({ ok: code === EXIT.ok, logdir, trackingUri: shownUri, interrupted: received ?? null, runs });
   } else if (runs.length === 0) {
     printLine(`nothing to sync: no mlflow spool under ${logdir}`);
   }

@@ -5,13 +5,15 @@
  * or `none`. Unset or empty: no choice made (the caller's default applies).
  */
 import { GymnosError } from '../errors.js';
+import { redactCredentials } from '../util/redact.js';
 import type { TrackerSpec } from './tracker_list.js';
 import { BUILTIN_TRACKERS } from './builtins.js';
 
 export const TRACKERS_VARIABLE = 'GYMNOS_TRACKERS';
 
+/** The message quotes the variable's text, whose tracking URIs may hold credentials: never shown. */
 function invalid(message: string): GymnosError {
-  return new GymnosError('TRACKERS_ENV_INVALID', `${TRACKERS_VARIABLE}: ${message}`, {
+  return new GymnosError('TRACKERS_ENV_INVALID', redactCredentials(`${TRACKERS_VARIABLE}: ${message}`), {
     hint: 'write names separated by commas (jsonl,tensorboard) or a JSON list ([{"type":"jsonl"},"csv"])',
   });
 }

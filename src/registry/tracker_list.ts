@@ -8,6 +8,7 @@ import { trackerSpecsFromEnv } from './env_specs.js';
 import { load } from './load.js';
 import type { LoadOptions } from './load.js';
 import { readCatalog } from './project.js';
+import { redactCredentials } from '../util/redact.js';
 
 /** `{ type: 'memory', ...params }`: a registered tracker's name and its parameters. */
 export type TrackerSpec = { type: string } & Record<string, unknown>;
@@ -31,7 +32,7 @@ export class TrackerList extends TrackerFanOut {
       if (spec === null || typeof spec !== 'object' || typeof spec.type !== 'string') {
         throw new TypeError(
           `TrackerList.fromSpecs(): specs[${index}] must be { type: '<tracker name>', ...params }, ` +
-            `got ${JSON.stringify(spec) ?? String(spec)}`,
+            redactCredentials(`got ${JSON.stringify(spec) ?? String(spec)}`),
         );
       }
       const { type, ...params } = spec;

@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
+import { redactCredentials } from '../util/redact.js';
 import { describeFigure } from '../runtime/figure.js';
 import { displayUri, MlflowRestClient } from './mlflow/client.js';
 import { MLFLOW_CONNECTION_PARAMS } from './mlflow/connection_params.js';
@@ -132,7 +133,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 function warn(code: string, message: string): void {
-  process.emitWarning(`MlflowTracker: ${message}`, { type: 'GymnosWarning', code });
+  process.emitWarning(redactCredentials(`MlflowTracker: ${message}`), { type: 'GymnosWarning', code });
 }
 
 /** Every numeric parameter of this tracker is a positive number (of ms, bytes or items). */
@@ -162,8 +163,10 @@ function connection(params: MlflowConnectionParams): { client: MlflowRestClient;
   } catch (error) {
     throw new GymnosError(
       'MLFLOW_BAD_TRACKING_URI',
-      `MlflowTracker: trackingUri ${JSON.stringify(trackingUri)} is not usable: ${(error as Error).message}; ` +
-        'give the http(s) URL of an MLflow tracking server',
+      redactCredentials(
+        `MlflowTracker: trackingUri ${JSON.stringify(trackingUri)} is not usable: ${(error as Error).message}; ` +
+          'give the http(s) URL of an MLflow tracking server',
+      ),
     );
   }
   return { client, trackingUri: displayUri(trackingUri) };
@@ -363,7 +366,10 @@ export class MlflowTracker extends Tracker {
   override async flush(): Promise<void> {
     // Within `end`, the base class flushes first: `end` does its own bounded wait.
     if (this.state === 'ended' || !this.#delivery) return;
-    await this.#delivery.drain(Date.now() + this.#numbers.flushTimeoutMs);
+    // During an outage already known, one attempt: the data is safe in the spool, and a per-epoch flush must not
+    // wait flushTimeoutMs for a server that is down.
+    const untilFailure = this.#delivery.outage;
+    await this.#delivery.drain(Date.now() + this.#numbers.flushTimeoutMs, { untilFailure });
   }
 
   override async end(error?: unknown): Promise<void> {
@@ -421,8 +427,11 @@ export class MlflowTracker extends Tracker {
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      await Promise.race([delivery.drain(Date.now() + timeoutMs), aborted]);
-      if (signal?.aborted) await delivery.stop(numeric(options as Record<string, unknown>, 'requestTimeoutMs'));
+      // `timeoutMs` without progress: a big spool takes the time it needs, a server that takes nothing does not.
+      await Promise.race([delivery.drain(Date.now() + timeoutMs, { idleMs: timeoutMs }), aborted]);
+      // The request in flight is waited for (its own timeout bounds it) and accounted for, never cut off: an
+      // answer cut off is a request whose fate the next delivery must ask about.
+      await delivery.stop(delivery.requestTimeoutMs);
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
       await delivery.close();

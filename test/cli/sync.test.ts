@@ -8,13 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { TINY_PNG } from '../../src/testing/index.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
+import { Spool } from '../../src/trackers/mlflow/spool.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import type { StoredRun } from '../fixtures/mlflow_server.js';
 import { spawnInTest } from '../helpers/children.js';
@@ -232,5 +233,106 @@ describe('gymnos sync', () => {
     // A request the killed process had in flight may be sent again (MLflow keeps identical rows once): at most one.
     assert.ok(metricsSentTo(run) - total <= 1000, `${metricsSentTo(run) - total} metrics sent twice`);
     assert.equal(run.info.status, 'FINISHED');
+  });
+});
+
+describe('gymnos sync through faults', () => {
+  it('resumed after a kill mid-request: asks before sending again, and progresses past the first timeout', async () => {
+    const logdir = path.join(root, 'resumed');
+    await server.stop();
+    const total = 3_000;
+    await spoolRun(logdir, 'resumed', (tracker) => {
+      for (let step = 0; step < total; step += 1) tracker.logMetric('loss', step, step);
+    });
+    await server.listen();
+    server.delayMs = 400;
+    const received = () => server.requestsTo('runs/log-batch').length;
+    const before = received();
+    const killed = spawnGymnos(['sync', logdir]);
+    await waitFor(() => received() >= before + 2, 'the second batch in flight');
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    await waitFor(() => server.pending === 0, 'the server done with the request the killed sync left');
+    // From now on every request takes longer than the first timeout, and a batch it already has takes longer still
+    // (as MLflow's SQL store does: it reads the run's history to drop the duplicates).
+    server.delayMs = 1_200;
+    server.duplicateBatchDelayMs = 5_000;
+    try {
+      const resumed = await sync([logdir, '--request-timeout', '1', '--timeout', '20', '--json']);
+      assert.equal(resumed.status, 0, `${resumed.stdout}${resumed.stderr}`);
+    } finally {
+      server.delayMs = 0;
+      server.duplicateBatchDelayMs = 0;
+    }
+    const run = runNamed('resumed');
+    assert.equal(run.metrics.length, total, 'every metric arrived');
+    assert.equal(metricsSentTo(run), total, 'the batch whose answer the kill lost was not sent again');
+    assert.ok(server.requestsTo('metrics/get-history').length > 0, 'the server was asked about it');
+    assert.equal(run.info.status, 'FINISHED');
+  });
+
+  it('three syncs at once: a spool held by another is left to it, named, untouched; nothing sent twice', async () => {
+    const logdir = path.join(root, 'three');
+    await server.stop();
+    const total = 3_000;
+    for (const runId of ['held', 'raced']) {
+      await spoolRun(logdir, runId, (tracker) => {
+        for (let step = 0; step < total; step += 1) tracker.logMetric('loss', step, step);
+      });
+    }
+    await server.listen();
+    server.delayMs = 50;
+    // This process holds one spool, as a run still logging would: every sync must leave it alone.
+    const heldDir = path.join(logdir, 'held', 'mlflow-spool');
+    const runJson = readFileSync(path.join(heldDir, 'run.json'), 'utf8');
+    const holder = new Spool(heldDir, 1 << 30);
+    await holder.open();
+    let results;
+    try {
+      results = await Promise.all([1, 2, 3].map(() => spawnGymnos(['sync', logdir, '--timeout', '5']).done));
+    } finally {
+      server.delayMs = 0;
+      await holder.close();
+    }
+    for (const result of results) {
+      assert.match(
+        result.stdout,
+        new RegExp(`^held: not delivered: the spool is in use by another process \\(pid ${process.pid}\\)`, 'm'),
+        result.stdout + result.stderr,
+      );
+    }
+    assert.equal(readFileSync(path.join(heldDir, 'run.json'), 'utf8'), runJson, 'a busy sync writes nothing there');
+    const raced = runNamed('raced');
+    assert.equal(raced.metrics.length, total);
+    assert.equal(metricsSentTo(raced), total, 'each batch of the raced spool was sent by one sync, once');
+
+    const last = await sync([logdir]);
+    assert.equal(last.status, 0, last.stdout + last.stderr);
+    assert.equal(runNamed('held').metrics.length, total);
+    assert.equal(metricsSentTo(runNamed('held')), total);
+  });
+
+  it('--json and every line leave out the user, password and token of the tracking URI', async () => {
+    const logdir = path.join(root, 'secret');
+    await server.stop();
+    await spoolRun(logdir, 'secret', (tracker) => tracker.logMetric('loss', 1, 0));
+    const uri = `http://alice:s3cret@127.0.0.1:${server.port}/?token=t0ken`;
+    const down = await sync([logdir, '--tracking-uri', uri, '--json', '--timeout', '0.2']);
+    await server.listen();
+    const up = await sync([logdir, '--tracking-uri', uri, '--json']);
+    const text = await sync([logdir, '--tracking-uri', uri]);
+    assert.equal(up.status, 0, up.stdout + up.stderr);
+    for (const result of [down, up, text]) {
+      for (const secret of ['alice', 's3cret', 't0ken']) {
+        assert.ok(
+          !`${result.stdout}${result.stderr}`.includes(secret),
+          `${secret} printed: ${result.stdout}${result.stderr}`,
+        );
+      }
+    }
+    assert.equal(
+      (JSON.parse(up.stdout) as { trackingUri: string }).trackingUri,
+      `http://127.0.0.1:${server.port}/?token=***`,
+    );
   });
 });

@@ -9,11 +9,22 @@ import { load } from '../../src/index.js';
 import { describeTrackerConformance, TINY_PNG, VEGA_LITE_SPEC } from '../../src/testing/index.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
-import { MLFLOW_BATCH_LIMITS, planBatches, sanitizeKey } from '../../src/trackers/mlflow/limits.js';
+import { MLFLOW_BATCH_LIMITS, sanitizeKey, takeBatch } from '../../src/trackers/mlflow/limits.js';
 import type { DataRecord } from '../../src/trackers/mlflow/limits.js';
 import { Spool } from '../../src/trackers/mlflow/spool.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import type { StoredRun } from '../fixtures/mlflow_server.js';
+
+/** Splits `records` into the consecutive `runs/log-batch` requests the delivery would send. */
+function planBatches(runId: string, records: readonly DataRecord[]): DataRecord[][] {
+  const batches: DataRecord[][] = [];
+  for (let start = 0; start < records.length;) {
+    const size = takeBatch(runId, records, MLFLOW_BATCH_LIMITS, start);
+    batches.push(records.slice(start, start + size));
+    start += size;
+  }
+  return batches;
+}
 
 /** Short timers so that outages and retries take milliseconds. */
 const FAST: MlflowTrackerParams = {

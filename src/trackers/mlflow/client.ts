@@ -2,8 +2,14 @@
  * A minimal MLflow REST API 2.0 client on Node's global `fetch`: the handful of endpoints the `mlflow` tracker
  * needs, one attempt per call, every call bounded by a timeout. Retrying is the caller's business; errors
  * say whether a retry can help (`retryable`): network errors, timeouts, 408, 429 and 5xx can, other 4xx can not.
+ *
+ * An answer counts only when it is the JSON the API documents for that endpoint: a 200 that is an HTML page (a
+ * login page of an auth proxy), an empty body or cut-off JSON is a retryable failure, never a delivery. Errors
+ * also say whether the answer was lost after the request may have reached the server (`answerLost`: a timeout, a
+ * reset connection, a 500/502/504, an answer that is not MLflow's), so that the caller asks before sending again.
  */
 import { GymnosError, isGymnosError } from '../../errors.js';
+import { redactCredentials } from '../../util/redact.js';
 import type { DataRecord } from './limits.js';
 import { logBatchBody } from './limits.js';
 
@@ -39,7 +45,17 @@ export interface MlflowRequestFailure {
   retryable: boolean;
   /** From a `Retry-After` header, in milliseconds. */
   retryAfterMs: number | undefined;
+  /**
+   * The request may have reached the server and been carried out, but no usable answer came back (a timeout, a
+   * reset connection, 500, 502, 504, an answer that is not MLflow's JSON): sending it again could do it twice.
+   */
+  answerLost: boolean;
+  /** The request did not get an answer within its timeout. */
+  timedOut: boolean;
 }
+
+/** Statuses after which the server may still have carried the request out. */
+const ANSWER_LOST_STATUSES = new Set([500, 502, 504]);
 
 function httpError(
   endpoint: string,
@@ -54,23 +70,60 @@ function httpError(
     errorCode,
     retryable: status === 408 || status === 429 || status >= 500,
     retryAfterMs,
+    answerLost: ANSWER_LOST_STATUSES.has(status),
+    timedOut: false,
   };
   const message = `${endpoint}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${detail ? `: ${detail}` : ''}`;
-  return new GymnosError(MLFLOW_HTTP_ERROR, message, { kind: 'failure', details: { ...failure } });
+  return new GymnosError(MLFLOW_HTTP_ERROR, redactCredentials(message), { kind: 'failure', details: { ...failure } });
 }
 
-function networkError(endpoint: string, cause: unknown): GymnosError {
+/** Errors of a request that never reached the server: sending it again cannot do anything twice. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+
+function networkError(endpoint: string, cause: unknown, timeoutMs: number): GymnosError {
+  const timedOut = (cause as { name?: string })?.name === 'TimeoutError';
+  const code = (cause as { cause?: { code?: string } })?.cause?.code;
   const failure: MlflowRequestFailure = {
     endpoint,
     status: undefined,
     errorCode: undefined,
     retryable: true,
     retryAfterMs: undefined,
+    answerLost: code === undefined || !NOT_SENT.has(code),
+    timedOut,
   };
-  return new GymnosError(MLFLOW_NETWORK_ERROR, `${endpoint}: ${describeNetworkError(cause)}`, {
+  const what = timedOut ? `timed out after ${formatSeconds(timeoutMs)}` : describeNetworkError(cause);
+  return new GymnosError(MLFLOW_NETWORK_ERROR, redactCredentials(`${endpoint}: ${what}`), {
     kind: 'failure',
     details: { ...failure },
     cause,
+  });
+}
+
+/**
+ * A 2xx answer that is not the JSON the API documents: retryable, and said plainly when it is a web page (an
+ * auth proxy or a login page answered instead of MLflow).
+ */
+function undocumentedAnswer(endpoint: string, status: number, contentType: string, text: string): GymnosError {
+  const page = /html/i.test(contentType) || /^\s*</.test(text);
+  const what = page
+    ? `HTTP ${status} with a web page (${contentType || 'no content type'}), not MLflow's JSON: something in front ` +
+      'of the server (an auth proxy, a login or SSO page) answered instead of MLflow'
+    : text.trim() === ''
+      ? `HTTP ${status} with an empty body, not MLflow's JSON`
+      : `HTTP ${status} with an answer that is not the JSON MLflow documents (${JSON.stringify(text.slice(0, 60))})`;
+  const failure: MlflowRequestFailure = {
+    endpoint,
+    status,
+    errorCode: undefined,
+    retryable: true,
+    retryAfterMs: undefined,
+    answerLost: true,
+    timedOut: false,
+  };
+  return new GymnosError(MLFLOW_HTTP_ERROR, redactCredentials(`${endpoint}: ${what}`), {
+    kind: 'failure',
+    details: { ...failure, notMlflow: page },
   });
 }
 
@@ -82,8 +135,8 @@ export function requestFailure(error: unknown): MlflowRequestFailure | undefined
   return error.details as unknown as MlflowRequestFailure;
 }
 
-export function isRetryable(error: unknown): boolean {
-  return requestFailure(error)?.retryable === true;
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 function describeNetworkError(cause: unknown): string {
@@ -109,13 +162,32 @@ export interface MlflowRunInfo {
 
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
-/** The tracking URI without credentials or a trailing slash, safe to print and to store. */
+/** One value of a metric's history as `metrics/get-history` returns it (non-finite values as strings). */
+export interface MetricPoint {
+  key: string;
+  value: number | string;
+  timestamp: number | string;
+  step?: number | string;
+}
+
+/** Pages of a metric's history read at most (a page is up to 25 000 values on MLflow's SQL store). */
+const MAX_HISTORY_PAGES = 1_000;
+
+/**
+ * The tracking URI requests go to and reports show: without credentials, query or fragment, nor a trailing slash
+ * (so it is safe to print and to store).
+ */
 export function displayUri(trackingUri: string): string {
   const url = new URL(trackingUri);
-  url.username = '';
-  url.password = '';
-  return url.toString().replace(/\/+$/, '');
+  url.search = '';
+  url.hash = '';
+  return redactCredentials(url.toString()).replace(/\/+$/, '');
 }
+
+/** What a JSON answer must hold: true when it is the documented answer of its endpoint. */
+type AnswerCheck = (body: Record<string, unknown>) => boolean;
+
+const ANY_OBJECT: AnswerCheck = () => true;
 
 function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
@@ -123,6 +195,12 @@ function parseRetryAfter(value: string | null): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Per call: abort with `signal`, and a timeout other than the client's (the delivery adapts it to the server). */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
 }
 
 export class MlflowRestClient {
@@ -134,7 +212,7 @@ export class MlflowRestClient {
   constructor(options: MlflowClientOptions) {
     const url = new URL(options.trackingUri);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`tracking URI must be http:// or https://, got ${url.protocol}`);
+      throw new TypeError(`it must start with http:// or https://`);
     }
     const username = options.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
     const password = options.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
@@ -147,17 +225,24 @@ export class MlflowRestClient {
     }
   }
 
+  /** The timeout a call gets unless it says otherwise. */
+  get requestTimeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
   /**
-   * One request; resolves with the parsed JSON body of a 2xx answer, throws a GymnosError (MLFLOW_HTTP_ERROR or
-   * MLFLOW_NETWORK_ERROR) otherwise.
+   * One request; resolves with the JSON object of a 2xx answer that `check` accepts, throws a GymnosError
+   * (MLFLOW_HTTP_ERROR or MLFLOW_NETWORK_ERROR) otherwise.
    */
   async #request(
     endpoint: string,
     url: string,
     init: { method: string; body?: string | Uint8Array | Blob; contentType?: string },
-    signal?: AbortSignal,
-  ): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    call: CallOptions,
+    check: AnswerCheck,
+  ): Promise<Record<string, unknown>> {
+    const timeoutMs = call.timeoutMs ?? this.#timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const headers = { ...this.#headers, ...(init.contentType ? { 'Content-Type': init.contentType } : {}) };
     let response: Response;
     let text: string;
@@ -166,49 +251,67 @@ export class MlflowRestClient {
         method: init.method,
         headers,
         body: init.body ?? null,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
       });
       text = await response.text();
     } catch (error) {
-      throw networkError(endpoint, error);
+      throw networkError(endpoint, error, timeoutMs);
     }
     let json: unknown;
     try {
-      json = text ? JSON.parse(text) : {};
+      json = text ? JSON.parse(text) : undefined;
     } catch {
       json = undefined;
     }
+    const contentType = response.headers.get('content-type') ?? '';
     if (!response.ok) {
       const body = json as { error_code?: unknown; message?: unknown } | undefined;
       const errorCode = typeof body?.error_code === 'string' ? body.error_code : undefined;
-      const detail = typeof body?.message === 'string' ? body.message : text.slice(0, 200).trim();
+      const detail =
+        typeof body?.message === 'string'
+          ? body.message
+          : /html/i.test(contentType)
+            ? 'a web page, not MLflow: something in front of the server (an auth proxy?) answered'
+            : text.slice(0, 200).trim();
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
       throw httpError(endpoint, response.status, errorCode, detail, retryAfter);
     }
-    return json ?? {};
+    const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+    if (!isObject || !check(json as Record<string, unknown>)) {
+      throw undocumentedAnswer(endpoint, response.status, contentType, text);
+    }
+    return json as Record<string, unknown>;
   }
 
-  #api(endpoint: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  #api(endpoint: string, body: unknown, call: CallOptions, check: AnswerCheck = ANY_OBJECT) {
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
     return this.#request(
       endpoint,
       `${this.baseUrl}/api/2.0/mlflow/${endpoint}`,
       { method: 'POST', body: payload, contentType: 'application/json' },
-      signal,
+      call,
+      check,
+    );
+  }
+
+  #get(endpoint: string, query: Record<string, string>, call: CallOptions, check: AnswerCheck) {
+    const search = new URLSearchParams(query).toString();
+    return this.#request(
+      endpoint,
+      `${this.baseUrl}/api/2.0/mlflow/${endpoint}?${search}`,
+      { method: 'GET' },
+      call,
+      check,
     );
   }
 
   /** The experiment called `name`, or undefined when there is none. */
-  async getExperimentByName(name: string, signal?: AbortSignal): Promise<MlflowExperiment | undefined> {
-    const query = new URLSearchParams({ experiment_name: name }).toString();
+  async getExperimentByName(name: string, call: CallOptions = {}): Promise<MlflowExperiment | undefined> {
     try {
-      const body = (await this.#request(
-        'experiments/get-by-name',
-        `${this.baseUrl}/api/2.0/mlflow/experiments/get-by-name?${query}`,
-        { method: 'GET' },
-        signal,
-      )) as { experiment?: MlflowExperiment };
-      return body.experiment;
+      const body = await this.#get('experiments/get-by-name', { experiment_name: name }, call, (answer) =>
+        hasString(answer.experiment, 'experiment_id'),
+      );
+      return body.experiment as MlflowExperiment;
     } catch (error) {
       if (requestFailure(error)?.errorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
       throw error;
@@ -216,15 +319,17 @@ export class MlflowRestClient {
   }
 
   /** The id of the experiment called `name`, created when missing (a concurrent creation is tolerated). */
-  async ensureExperiment(name: string, signal?: AbortSignal): Promise<string> {
-    const existing = await this.getExperimentByName(name, signal);
+  async ensureExperiment(name: string, call: CallOptions = {}): Promise<string> {
+    const existing = await this.getExperimentByName(name, call);
     if (existing) return existing.experiment_id;
     try {
-      const body = (await this.#api('experiments/create', { name }, signal)) as { experiment_id: string };
-      return body.experiment_id;
+      const body = await this.#api('experiments/create', { name }, call, (answer) =>
+        hasString(answer, 'experiment_id'),
+      );
+      return body.experiment_id as string;
     } catch (error) {
       if (requestFailure(error)?.errorCode === 'RESOURCE_ALREADY_EXISTS') {
-        const raced = await this.getExperimentByName(name, signal);
+        const raced = await this.getExperimentByName(name, call);
         if (raced) return raced.experiment_id;
       }
       throw error;
@@ -233,9 +338,9 @@ export class MlflowRestClient {
 
   async createRun(
     options: { experimentId: string; runName: string; startTime: number; tags: Record<string, string> },
-    signal?: AbortSignal,
+    call: CallOptions = {},
   ): Promise<MlflowRunInfo> {
-    const body = (await this.#api(
+    const body = await this.#api(
       'runs/create',
       {
         experiment_id: options.experimentId,
@@ -243,38 +348,66 @@ export class MlflowRestClient {
         start_time: options.startTime,
         tags: Object.entries(options.tags).map(([key, value]) => ({ key, value })),
       },
-      signal,
-    )) as { run: { info: MlflowRunInfo & { run_uuid?: string } } };
-    const info = body.run.info;
-    return { ...info, run_id: info.run_id ?? info.run_uuid };
+      call,
+      (answer) => runInfoOf(answer.run) !== undefined,
+    );
+    return runInfoOf(body.run)!;
   }
 
-  async logBatch(runId: string, records: readonly DataRecord[], signal?: AbortSignal): Promise<void> {
-    await this.#api('runs/log-batch', logBatchBody(runId, records), signal);
+  /** Every value of metric `key` of a run (`metrics/get-history`, all pages). */
+  async metricHistory(runId: string, key: string, call: CallOptions = {}): Promise<MetricPoint[]> {
+    const points: MetricPoint[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page += 1) {
+      const query = { run_id: runId, metric_key: key, ...(pageToken ? { page_token: pageToken } : {}) };
+      const body = await this.#get('metrics/get-history', query, call, (answer) =>
+        answer.metrics === undefined ? true : Array.isArray(answer.metrics),
+      );
+      for (const point of (body.metrics as MetricPoint[] | undefined) ?? []) points.push(point);
+      pageToken = typeof body.next_page_token === 'string' && body.next_page_token ? body.next_page_token : undefined;
+      if (!pageToken) break;
+    }
+    return points;
   }
 
-  async updateRun(runId: string, status: RunStatus, endTime: number | undefined, signal?: AbortSignal): Promise<void> {
+  async logBatch(runId: string, records: readonly DataRecord[], call: CallOptions = {}): Promise<void> {
+    await this.#api('runs/log-batch', logBatchBody(runId, records), call);
+  }
+
+  async updateRun(runId: string, status: RunStatus, endTime: number | undefined, call: CallOptions = {}) {
     await this.#api(
       'runs/update',
       { run_id: runId, status, ...(endTime === undefined ? {} : { end_time: endTime }) },
-      signal,
+      call,
     );
   }
 
   /**
    * Uploads one artifact the way MLflow's HTTP artifact repository does: `PUT <root>/<path>`, where an
    * `mlflow-artifacts:/<experiment>/<run>/artifacts` root is served by the tracking server under
-   * `/api/2.0/mlflow-artifacts/artifacts/`.
+   * `/api/2.0/mlflow-artifacts/artifacts/` (which answers MLflow's JSON; another HTTP root may answer anything
+   * but a web page).
    */
   async uploadArtifact(
     artifactUri: string,
     artifactPath: string,
     body: Uint8Array | Blob,
     contentType: string,
-    signal?: AbortSignal,
+    call: CallOptions = {},
   ): Promise<void> {
     const url = `${this.artifactRootUrl(artifactUri)}/${artifactPath.split('/').map(encodeURIComponent).join('/')}`;
-    await this.#request('mlflow-artifacts/artifacts', url, { method: 'PUT', body, contentType }, signal);
+    const init = { method: 'PUT', body, contentType };
+    if (artifactUri.startsWith('mlflow-artifacts:')) {
+      await this.#request('mlflow-artifacts/artifacts', url, init, call, ANY_OBJECT);
+      return;
+    }
+    try {
+      await this.#request('artifacts', url, init, call, ANY_OBJECT);
+    } catch (error) {
+      // Another HTTP artifact server may answer a 2xx with no JSON: taken, unless it was a web page.
+      const failure = isGymnosError(error) ? error.details : undefined;
+      if (failure?.status === undefined || (failure.status as number) >= 300 || failure.notMlflow) throw error;
+    }
   }
 
   /**
@@ -298,4 +431,16 @@ export class MlflowRestClient {
       { kind: 'failure', details: { artifactUri } },
     );
   }
+}
+
+function hasString(value: unknown, key: string): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[key] === 'string';
+}
+
+/** `run.info` of a runs/create or runs/get answer, with its id (run_id, or run_uuid on old servers). */
+function runInfoOf(run: unknown): MlflowRunInfo | undefined {
+  const info = (run as { info?: MlflowRunInfo & { run_uuid?: unknown } } | undefined)?.info;
+  if (typeof info !== 'object' || info === null) return undefined;
+  const runId = typeof info.run_id === 'string' ? info.run_id : info.run_uuid;
+  return typeof runId === 'string' ? { ...info, run_id: runId } : undefined;
 }

@@ -24,7 +24,7 @@ import { countRecord, MemoryQueue } from './queue.js';
 import type { DeliveryCounts } from './queue.js';
 import { RetryPolicy } from './retry_policy.js';
 import { MlflowSender } from './sender.js';
-import type { DataResult, SendResult } from './sender.js';
+import type { DataResult, Doubt, SendResult } from './sender.js';
 import { Spool } from './spool.js';
 import type { ArtifactRecord, QueueRecord, SpoolMeta } from './spool.js';
 
@@ -54,7 +54,7 @@ export interface DeliveryOptions {
 
 /** Why a request did not go through: try again later, or stop for this session. */
 type Failure =
-  | { kind: 'retryable'; error: string; retryAfterMs: number | undefined; internal?: true }
+  | { kind: 'retryable'; error: string; retryAfterMs: number | undefined; internal?: true; waiting?: true }
   | { kind: 'stopped'; reason: string };
 
 /** What one step of a round did: sent something, found nothing to send, or failed. */
@@ -90,6 +90,12 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The doubt a batch's failure leaves: its answer was lost before anything of it was settled. */
+function doubtOf(result: DataResult): Doubt | undefined {
+  const failure = result.failure;
+  return failure?.kind === 'retryable' && result.settled === 0 ? failure.inDoubt : undefined;
 }
 
 function isFailure(result: SendResult): result is Extract<SendResult, { kind: 'retryable' | 'stopped' }> {
@@ -133,6 +139,8 @@ export class MlflowDelivery implements SyncFlushable {
   readonly #inFlight = { data: 0, artifacts: 0 };
   /** The spool is open and locked by this session, so log calls and the exit may write to it. */
   #spoolOpen = false;
+  /** A batch from the memory queue whose answer was lost: its first record and its length (sent again as is). */
+  #memoryDoubt: { first: DataRecord; length: number; settleBy: number } | undefined;
 
   constructor(options: DeliveryOptions) {
     this.#options = options;
@@ -253,7 +261,8 @@ export class MlflowDelivery implements SyncFlushable {
 
   async #saveMeta(): Promise<void> {
     const version = this.#metaVersion;
-    if (version === this.#savedMetaVersion || this.#spoolBroken) return;
+    // Only the holder of the spool writes it: a delivery that found it held by another writes nothing there.
+    if (version === this.#savedMetaVersion || this.#spoolBroken || !this.#spoolOpen) return;
     try {
       await this.#spool.writeMeta(this.#meta);
       this.#savedMetaVersion = Math.max(this.#savedMetaVersion, version);
@@ -286,7 +295,10 @@ export class MlflowDelivery implements SyncFlushable {
     if (this.#spoolOpen && !this.#closed) {
       const records = [...this.#queue.takeBeyond(this.#inFlight.data, this.#inFlight.artifacts), record];
       try {
-        this.#dropRefused(this.#spool.appendSync(records).refused);
+        const inDoubt = this.#memoryDoubtLength(records);
+        const settleBy = this.#memoryDoubt?.settleBy;
+        this.#dropRefused(this.#spool.appendSync(records, { inDoubt, settleBy }).refused);
+        if (inDoubt) this.#memoryDoubt = undefined;
         return;
       } catch (error) {
         // The spool cannot be written: keep what fits in memory, drop (and count) the rest.
@@ -324,8 +336,12 @@ export class MlflowDelivery implements SyncFlushable {
   flushAtExit(): void {
     if (!this.#spoolOpen || this.#closed) return;
     const snapshot = this.#queue.snapshot();
+    // A batch in flight (its answer will never be read) or whose answer was lost is asked about before it is
+    // sent again, by whoever delivers the spool next.
+    const inDoubt = this.#inFlight.data || this.#memoryDoubtLength(snapshot.records);
+    const settleBy = this.#inFlight.data ? Date.now() + this.requestTimeoutMs : this.#memoryDoubt?.settleBy;
     try {
-      this.#dropRefused(this.#spool.appendSync(snapshot.records).refused);
+      this.#dropRefused(this.#spool.appendSync(snapshot.records, { inDoubt, settleBy }).refused);
       this.#queue.forget(snapshot);
       this.#spool.writeMetaSync(this.#meta);
     } catch {
@@ -407,11 +423,11 @@ export class MlflowDelivery implements SyncFlushable {
       this.#stopped = failure.reason;
       this.#options.warn(
         'GYMNOS_MLFLOW_DELIVERY_STOPPED',
-        `${failure.reason}; nothing more is sent this session, undelivered data is kept in ${this.#spool.dir}`,
+        `${failure.reason}; nothing more is sent this session, undelivered data is ${this.#keptWhere('kept in')}`,
       );
       return;
     }
-    this.#lastError = failure.error;
+    if (!(failure.kind === 'retryable' && failure.waiting)) this.#lastError = failure.error;
     if (this.#closed) return;
     this.#policy.failed(Date.now(), failure.retryAfterMs);
     if (!failure.internal && this.#policy.failures === 1 && this.#outageWarnings < MAX_OUTAGE_WARNINGS) {
@@ -419,9 +435,18 @@ export class MlflowDelivery implements SyncFlushable {
       this.#options.warn(
         'GYMNOS_MLFLOW_UNAVAILABLE',
         `MLflow server ${this.#sender.baseUrl} unavailable: ${failure.error}; training goes on, ` +
-          `data is spooled to ${this.#spool.dir} and sent when the server answers again`,
+          `data is ${this.#keptWhere('spooled to')} and sent when the server answers again`,
       );
     }
+  }
+
+  /** Where undelivered data waits: the spool, or memory when the spool cannot be used. */
+  #keptWhere(verb: string): string {
+    if (!this.#spoolBroken) return `${verb} ${this.#spool.dir}`;
+    return (
+      `kept in memory (at most ${this.#options.maxQueueItems} items; the spool ${this.#spool.dir} cannot be ` +
+      `used: ${this.#spoolBroken}), lost if the process ends first`
+    );
   }
 
   /** A bug (in the sender, the spool, this class): said once, with what to do; the data is kept and retried. */
@@ -446,16 +471,21 @@ export class MlflowDelivery implements SyncFlushable {
     const runId = this.#meta.mlflowRunId!;
     const data = this.#queue.data;
     if (data.length > 0) {
-      const batch = data.slice(0, takeBatch(runId, data, this.#limits));
+      // A batch in doubt is sent again as it was, once the server says it does not have it.
+      const inDoubt = this.#memoryDoubtLength(data);
+      const batch = data.slice(0, inDoubt || takeBatch(runId, data, this.#limits));
+      const doubt = inDoubt ? this.#memoryDoubt : undefined;
       this.#inFlight.data = batch.length;
       let result;
       try {
-        result = await this.#sender.sendData(runId, batch);
+        result = await this.#sender.sendData(runId, batch, doubt ? { doubt } : {});
       } finally {
         this.#inFlight.data = 0;
       }
       this.#settleData(batch, result);
       this.#queue.forgetData(result.settled);
+      const lost = doubtOf(result);
+      this.#memoryDoubt = lost ? { first: batch[0]!, length: batch.length, ...lost } : undefined;
       return result.failure ?? 'progress';
     }
     const artifact = this.#queue.firstArtifact;
@@ -558,16 +588,41 @@ export class MlflowDelivery implements SyncFlushable {
       if (outcome === 'progress') await this.#advanceSpool(entries[0]!.end);
       return outcome;
     }
+    // A range in doubt (a request sent whose answer was lost) is sent as it was, once the server says it does
+    // not have it; a batch never runs into one.
+    const doubt = this.#spool.doubt;
+    const inDoubt = doubt !== undefined && doubt.start === this.#spool.offset;
+    const start = this.#spool.offset;
+    const limit = doubt === undefined ? Infinity : inDoubt ? doubt.end : doubt.start;
     const records: DataRecord[] = [];
     for (const entry of entries) {
-      if (!entry.record || entry.record.t === 'artifact') break;
+      if (!entry.record || entry.record.t === 'artifact' || entry.end > limit) break;
       records.push(entry.record);
     }
-    const batch = records.slice(0, takeBatch(this.#meta.mlflowRunId!, records, this.#limits));
-    const result = await this.#sender.sendData(this.#meta.mlflowRunId!, batch);
+    const runId = this.#meta.mlflowRunId!;
+    const batch = inDoubt ? records : records.slice(0, takeBatch(runId, records, this.#limits));
+    if (batch.length === 0) {
+      // The records in doubt are out of reach (a torn line among them): send what follows as usual.
+      this.#spool.clearDoubt();
+      return 'progress';
+    }
+    // Written before the request: if this process dies before the answer, the next delivery asks first (and
+    // gives the server the time this request may take).
+    const end = entries[batch.length - 1]!.end;
+    if (!inDoubt) this.#spool.markInDoubt({ start, end, settleBy: Date.now() + 2 * this.requestTimeoutMs });
+    const result = await this.#sender.sendData(runId, batch, inDoubt ? { doubt } : {});
     this.#settleData(batch, result);
     if (result.settled > 0) await this.#advanceSpool(entries[result.settled - 1]!.end);
+    const lost = doubtOf(result);
+    if (lost) this.#spool.markInDoubt({ start, end, ...lost });
+    else if (result.failure) this.#spool.clearDoubt();
     return result.failure ?? 'progress';
+  }
+
+  /** How many records at the front of `records` are the memory batch in doubt (0: none). */
+  #memoryDoubtLength(records: readonly QueueRecord[]): number {
+    const doubt = this.#memoryDoubt;
+    return doubt && records[0] === doubt.first && records.length >= doubt.length ? doubt.length : 0;
   }
 
   async #advanceSpool(offset: number): Promise<void> {
@@ -586,8 +641,13 @@ export class MlflowDelivery implements SyncFlushable {
     if (this.#queue.size > 0 && !this.#spoolBroken) {
       const snapshot = this.#queue.snapshot();
       try {
-        const { refused } = await this.#spool.append(snapshot.records);
+        const inDoubt = this.#memoryDoubtLength(snapshot.records);
+        const { refused } = await this.#spool.append(snapshot.records, {
+          inDoubt,
+          settleBy: this.#memoryDoubt?.settleBy,
+        });
         this.#queue.forget(snapshot);
+        this.#memoryDoubt = undefined;
         this.#dropRefused(refused);
       } catch (error) {
         this.#breakSpool(error);
@@ -605,9 +665,14 @@ export class MlflowDelivery implements SyncFlushable {
 
   /**
    * Delivers until nothing is pending or `deadline` (ms since the epoch) passes; true when everything was
-   * delivered. Bounded in time by the deadline and in rounds by a fixed count.
+   * delivered. Bounded in time by the deadline and in rounds by a fixed count. Options:
+   * - `idleMs`: the deadline moves on with each request the server takes: give up only after `idleMs` without
+   *   progress (`deliverSpool`: a big spool takes its time, a server that takes nothing does not);
+   * - `untilFailure`: stop at the first failed attempt, the data then safe in the spool (`flush()` during an
+   *   outage already known: it does not wait for a server that is down).
    */
-  async drain(deadline: number): Promise<boolean> {
+  async drain(deadline: number, options: { idleMs?: number; untilFailure?: boolean } = {}): Promise<boolean> {
+    const { idleMs, untilFailure = false } = options;
     await settleWithin(this.#chain, deadline - Date.now());
     this.#policy.attemptNow(); // an explicit flush or end tries at once
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round += 1) {
@@ -616,12 +681,29 @@ export class MlflowDelivery implements SyncFlushable {
       if (remaining <= 0) break;
       const before = this.#progress;
       await settleWithin(this.round(), remaining);
+      if (idleMs !== undefined && this.#progress > before) deadline = Math.max(deadline, Date.now() + idleMs);
       if (!this.pending || this.#stopped) break;
+      if (untilFailure && this.#policy.failures > 0) break;
       const backoff = this.#policy.nextAttemptAt - Date.now();
       const wait = backoff > 0 ? backoff : this.#progress === before ? 10 : 0;
       if (wait > 0) await sleep(Math.min(wait, deadline - Date.now()), this.#stopping.signal);
     }
     return !this.pending;
+  }
+
+  /** True while the last attempt failed with no answer or a retryable one: an outage is known. */
+  get outage(): boolean {
+    return this.#policy.failures > 0;
+  }
+
+  /** The bound the next request gets (adapted to the server: request_timeouts.ts). */
+  get requestTimeoutMs(): number {
+    return this.#sender.timeouts.currentMs;
+  }
+
+  /** True when a request got no answer even within the longest timeout offered. */
+  get timeoutsExhausted(): boolean {
+    return this.#sender.timeouts.exhausted;
   }
 
   /**

@@ -168,18 +168,3 @@ export function takeBatch(
   }
   return Math.max(taken, Math.min(1, records.length - start));
 }
-
-/** Splits `records` into consecutive `runs/log-batch` requests (used by tests and by callers that plan ahead). */
-export function planBatches(
-  runId: string,
-  records: readonly DataRecord[],
-  limits: BatchLimits = MLFLOW_BATCH_LIMITS,
-): DataRecord[][] {
-  const batches: DataRecord[][] = [];
-  for (let start = 0; start < records.length;) {
-    const size = takeBatch(runId, records, limits, start);
-    batches.push(records.slice(start, start + size));
-    start += size;
-  }
-  return batches;
-}

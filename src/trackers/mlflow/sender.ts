@@ -7,6 +7,11 @@
  * - `refused`: a 4xx about this item (or a file that cannot be read): drop it and report why, never retry;
  * - `stopped`: an unknown run or refused credentials: nothing more of this run can succeed this session.
  *
+ * A batch whose answer was lost (a timeout, a reset connection, an answer that is not MLflow's) may have been
+ * carried out: it is marked `inDoubt`, and before it is sent again the server is asked whether its metrics are
+ * there (the history of its last metric: MLflow writes a batch's metrics in one transaction). Each request gets
+ * the time the server has been needing (request_timeouts.ts), more after a timeout.
+ *
  * Only a failed request or a check made here becomes a result. Anything else thrown (a bug) propagates to
  * the caller, which must not mistake it for a refusal.
  */
@@ -14,15 +19,33 @@ import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isGymnosError } from '../../errors.js';
 import { MLFLOW_ARTIFACT_ROOT_UNSUPPORTED, requestFailure } from './client.js';
-import type { MlflowRestClient, MlflowRunInfo, RunStatus } from './client.js';
-import type { DataRecord } from './limits.js';
+import type { CallOptions, MlflowRestClient, MlflowRunInfo, RunStatus } from './client.js';
+import { wireDouble } from './limits.js';
+import type { DataRecord, MetricRecord } from './limits.js';
+import { RequestTimeouts } from './request_timeouts.js';
 import type { ArtifactRecord } from './spool.js';
 
 export type SendResult =
   | { kind: 'delivered' }
-  | { kind: 'retryable'; error: string; retryAfterMs: number | undefined }
+  | {
+      kind: 'retryable';
+      error: string;
+      retryAfterMs: number | undefined;
+      /** The request may have been carried out: ask before sending it again (see `Doubt`). */
+      inDoubt?: Doubt;
+      /** Not a new failure: a request in doubt that the server may still be carrying out is waited for. */
+      waiting?: true;
+    }
   | { kind: 'refused'; reason: string }
   | { kind: 'stopped'; reason: string };
+
+/**
+ * A request whose answer was lost: until `settleBy` (ms since the epoch) the server may still be carrying it out,
+ * so a "not there" is not final before then.
+ */
+export interface Doubt {
+  settleBy: number;
+}
 
 /** Failures, for the results that say why. */
 export type SendFailure = Exclude<SendResult, { kind: 'delivered' }>;
@@ -56,11 +79,18 @@ const DELIVERED = { kind: 'delivered' } as const;
  * What a failed request means; rethrows anything that is not a failed request. `stopOn` lists the statuses
  * after which no later request of the run can succeed.
  */
-function failureOf(error: unknown, stopOn: readonly number[], what: string): SendFailure {
+function failureOf(error: unknown, stopOn: readonly number[], what: string, doubt?: Doubt): SendFailure {
   const failure = requestFailure(error);
   if (!failure) throw error;
   const message = (error as Error).message;
-  if (failure.retryable) return { kind: 'retryable', error: message, retryAfterMs: failure.retryAfterMs };
+  if (failure.retryable) {
+    return {
+      kind: 'retryable',
+      error: message,
+      retryAfterMs: failure.retryAfterMs,
+      ...(failure.answerLost && doubt ? { inDoubt: doubt } : {}),
+    };
+  }
   if (
     (failure.status !== undefined && stopOn.includes(failure.status)) ||
     (stopOn.includes(404) && failure.errorCode === 'RESOURCE_DOES_NOT_EXIST')
@@ -78,25 +108,49 @@ const CREDENTIALS_REFUSED = [401, 403];
 export class MlflowSender {
   readonly #client: MlflowRestClient;
   readonly #signal: AbortSignal;
+  readonly timeouts: RequestTimeouts;
+  /** The timeout the last request was given. */
+  #lastTimeoutMs = 0;
 
   /** `signal` aborts a request in flight (the tracker is closing). */
-  constructor(client: MlflowRestClient, signal: AbortSignal) {
+  constructor(client: MlflowRestClient, signal: AbortSignal, timeouts = new RequestTimeouts(client.requestTimeoutMs)) {
     this.#client = client;
     this.#signal = signal;
+    this.timeouts = timeouts;
   }
 
   get baseUrl(): string {
     return this.#client.baseUrl;
   }
 
+  /** One client call under the current timeout, whose outcome teaches the timeouts. */
+  async #timed<T>(call: (options: CallOptions) => Promise<T>): Promise<T> {
+    const timeoutMs = this.timeouts.currentMs;
+    this.#lastTimeoutMs = timeoutMs;
+    const started = performance.now();
+    try {
+      const result = await call({ signal: this.#signal, timeoutMs });
+      this.timeouts.answered(performance.now() - started);
+      return result;
+    } catch (error) {
+      const failure = requestFailure(error);
+      if (failure?.timedOut) this.timeouts.timedOut(timeoutMs);
+      else if (failure?.status !== undefined) this.timeouts.answered(performance.now() - started);
+      throw error;
+    }
+  }
+
   /** Finds or creates the experiment, then creates the run. A refusal stops the run's delivery. */
   async createRun(run: RunToCreate): Promise<CreateRunResult> {
     let experimentId = run.experimentId;
     try {
-      experimentId ??= await this.#client.ensureExperiment(run.experimentName, this.#signal);
-      const info = await this.#client.createRun(
-        { experimentId, runName: run.runName, startTime: run.startTime, tags: run.tags },
-        this.#signal,
+      experimentId ??= await this.#timed((call) => this.#client.ensureExperiment(run.experimentName, call));
+      const created = experimentId;
+      const info = await this.#timed((call) =>
+        this.#client.createRun(
+          { experimentId: created, runName: run.runName, startTime: run.startTime, tags: run.tags },
+          call,
+        ),
       );
       return { kind: 'delivered', experimentId, run: info };
     } catch (error) {
@@ -112,22 +166,87 @@ export class MlflowSender {
   /**
    * One log-batch request. A batch the server refuses is split in halves until the refused records are
    * isolated; the others are delivered. Stops at the first failure a retry can help with (or that ends the
-   * run), saying how many records from the front were settled before it.
+   * run), saying how many records from the front were settled before it. `inDoubt`: this batch was sent before
+   * and its answer lost: the server is asked first whether it took it.
    */
-  async sendData(runId: string, records: readonly DataRecord[]): Promise<DataResult> {
+  async sendData(runId: string, records: readonly DataRecord[], options: { doubt?: Doubt } = {}): Promise<DataResult> {
     const result: DataResult = { settled: 0, refused: [] };
+    const { doubt } = options;
+    if (doubt) {
+      const landed = await this.#landed(runId, records);
+      if (typeof landed !== 'boolean') return { ...result, failure: { ...landed, inDoubt: doubt } };
+      if (landed) return this.#landedBatch(runId, records);
+      if (Date.now() < doubt.settleBy) {
+        // Not there yet, but the server may still be at it: sending it now could do it twice.
+        const error = 'waiting for the server to finish a request whose answer was lost';
+        return {
+          ...result,
+          failure: { kind: 'retryable', error, retryAfterMs: undefined, inDoubt: doubt, waiting: true },
+        };
+      }
+    }
     await this.#sendHalving(runId, records, result);
+    const failure = result.failure;
+    if (failure?.kind === 'retryable' && failure.inDoubt && result.settled === 0) {
+      // Asked at once: a slow server may have finished meanwhile. Otherwise the next attempt asks again.
+      if ((await this.#landed(runId, records)) === true) return this.#landedBatch(runId, records);
+    }
     return result;
+  }
+
+  /**
+   * A batch the server took although its answer was lost: its metrics are there, and so its params (written
+   * before them). Its params and tags (written after the metrics) are sent again: MLflow takes identical ones
+   * again without harm.
+   */
+  async #landedBatch(runId: string, records: readonly DataRecord[]): Promise<DataResult> {
+    const rest = records.filter((record) => record.t !== 'metric');
+    const result: DataResult = { settled: 0, refused: [] };
+    if (rest.length > 0) {
+      await this.#sendHalving(runId, rest, result);
+      if (result.failure) return { settled: 0, refused: [], failure: { ...result.failure } };
+    }
+    return { settled: records.length, refused: result.refused };
+  }
+
+  /**
+   * Whether the server has `records`' metrics (the last one of them, found in its metric's history: a batch's
+   * metrics are written in one transaction); true when there is no metric (sending params and tags again does
+   * no harm), else the failure of the question.
+   */
+  async #landed(
+    runId: string,
+    records: readonly DataRecord[],
+  ): Promise<boolean | Extract<SendResult, { kind: 'retryable' }>> {
+    const last = [...records].reverse().find((record): record is MetricRecord => record.t === 'metric');
+    if (!last) return false;
+    try {
+      const history = await this.#timed((call) => this.#client.metricHistory(runId, last.key, call));
+      return history.some(
+        (point) =>
+          Number(point.step ?? 0) === last.step &&
+          Number(point.timestamp) === last.timestamp &&
+          wireValue(point.value) === String(last.value),
+      );
+    } catch (error) {
+      const failure = failureOf(error, [], 'asking MLflow for a batch whose answer was lost');
+      if (failure.kind === 'retryable') return failure;
+      // The server does not say (an old server, a proxy that refuses the question): send it again.
+      return false;
+    }
   }
 
   async #sendHalving(runId: string, records: readonly DataRecord[], result: DataResult): Promise<void> {
     let failure: SendFailure;
     try {
-      await this.#client.logBatch(runId, records, this.#signal);
+      await this.#timed((call) => this.#client.logBatch(runId, records, call));
       result.settled += records.length;
       return;
     } catch (error) {
-      failure = failureOf(error, RUN_GONE, "MLflow refused the run's data");
+      // A lost answer: the server may go on with the request for about as long as it was given.
+      failure = failureOf(error, RUN_GONE, "MLflow refused the run's data", {
+        settleBy: Date.now() + this.#lastTimeoutMs,
+      });
     }
     if (failure.kind !== 'refused') {
       result.failure = failure;
@@ -173,7 +292,10 @@ export class MlflowSender {
       }
     }
     try {
-      await this.#client.uploadArtifact(artifactUri, record.path, body, record.contentType, this.#signal);
+      const upload = body;
+      await this.#timed((call) =>
+        this.#client.uploadArtifact(artifactUri, record.path, upload, record.contentType, call),
+      );
       return DELIVERED;
     } catch (error) {
       return failureOf(error, CREDENTIALS_REFUSED, 'MLflow refused the credentials');
@@ -183,12 +305,17 @@ export class MlflowSender {
   /** Sets the run's status (and end time). */
   async sendStatus(runId: string, status: RunStatus, endTime: number | undefined): Promise<SendResult> {
     try {
-      await this.#client.updateRun(runId, status, endTime, this.#signal);
+      await this.#timed((call) => this.#client.updateRun(runId, status, endTime, call));
       return DELIVERED;
     } catch (error) {
       return failureOf(error, RUN_GONE, 'MLflow refused the run status');
     }
   }
+}
+
+/** A metric value of a history as the wire spells it, to compare with a record's. */
+function wireValue(value: number | string): string {
+  return typeof value === 'number' ? String(wireDouble(value)) : value;
 }
 
 /** Why `file` cannot be uploaded (an errno code, or "not a regular file"), or undefined when it can. */

@@ -5,9 +5,18 @@
  *
  * - `run.json`: which MLflow run the data belongs to (ids once the run exists, names and start time until
  *   then) and a run status still to be sent; written with temp-file-and-rename;
- * - `queue.jsonl`: one record a line, appended in logging order (metrics, params, tags, artifacts);
- * - `queue.offset`: how many bytes of `queue.jsonl` were delivered (the queue is consumed from the front);
+ * - `queue.jsonl`: a header line naming the queue's generation, then one record a line, appended in logging
+ *   order (metrics, params, tags, artifacts);
+ * - `queue.offset`: the cursor, `{"generation", "offset", "doubt"}`: how many bytes of the queue of that
+ *   generation were delivered (the queue is consumed from the front), and the byte range of a request that was
+ *   sent but whose answer was lost (`doubt`), to be asked about before it is sent again;
  * - `files/`: figure bytes that had to be spooled (assets and images are uploaded from their own path).
+ *
+ * A crash at any point costs at worst a re-send, never a loss. Compaction (dropping the delivered prefix when
+ * the spool is full) writes the rest to a new file with a new generation, fsyncs it, renames it over the queue,
+ * then writes the cursor: a cursor of an older generation than the queue's means the crash came between the
+ * rename and that write, and the queue then starts at its first record. A spool written by an earlier gymnos (no
+ * header, a bare offset) is read as it was written.
  *
  * The queue is bounded by `maxBytes` (live records plus spooled files); records that do not fit are refused
  * and the caller counts them as dropped. Once everything is delivered the queue files are removed.
@@ -22,20 +31,20 @@ import {
   closeSync,
   createReadStream,
   existsSync,
+  fsyncSync,
   mkdirSync,
   openSync,
   readSync,
   renameSync,
   rmSync,
   statSync,
-  unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { GymnosError } from '../../errors.js';
+import { GymnosError, isGymnosError } from '../../errors.js';
 import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../util/atomic_write.js';
 import { lockFile } from '../../util/file_lock.js';
 import type { RunStatus } from './client.js';
@@ -74,6 +83,16 @@ export interface SpoolMeta {
   pendingStatus?: { status: RunStatus; endTime?: number };
 }
 
+/**
+ * A byte range of the queue: a request sent whose answer was lost, and until when the server may still be
+ * carrying it out (ms since the epoch).
+ */
+export interface SpoolRange {
+  start: number;
+  end: number;
+  settleBy: number;
+}
+
 export interface SpoolEntry {
   /** Undefined for a line that could not be parsed (a torn write); it is skipped. */
   record: QueueRecord | undefined;
@@ -86,32 +105,64 @@ const READ_WINDOW_BYTES = 2 * 1024 * 1024;
 const LOCK_STALE_MS = 60_000;
 
 /**
- * Locks `dir` for a session: another process that finds it held does not wait (timeoutMs 0) but is told so;
- * a lock left by a killed process is taken over once stale.
+ * Locks `dir` for a session: another process that finds it held does not wait (timeoutMs 0) but is told so,
+ * with the holder's pid; a lock left by a killed process is taken over at once (or once stale). The lock keeps
+ * itself fresh while held (util/file_lock.ts), however long the session.
  */
 async function lockSpool(dir: string): Promise<() => Promise<void>> {
-  let release: () => Promise<void>;
   try {
-    release = await lockFile(dir, { staleMs: LOCK_STALE_MS, timeoutMs: 0 });
+    return await lockFile(dir, { staleMs: LOCK_STALE_MS, timeoutMs: 0 });
   } catch (error) {
     // The lock directory exists: another process holds the spool. Any other failure: the spool is unusable.
     if (!existsSync(`${dir}.lock`)) throw error;
+    const pid = isGymnosError(error) ? (error.details.pid as number | undefined) : undefined;
     throw new GymnosError(
       'MLFLOW_SPOOL_BUSY',
-      `MlflowTracker: ${dir} is in use by another process (a run still logging, or another delivery)`,
-      { kind: 'conflict', details: { spoolDir: dir }, cause: error },
+      `MlflowTracker: ${dir} is in use by another process${pid ? ` (pid ${pid})` : ''} (a run still logging, or ` +
+        'another delivery)',
+      { kind: 'conflict', details: { spoolDir: dir, ...(pid ? { pid } : {}) }, cause: error },
     );
   }
-  // Held for hours, unlike the registry's lock: its mtime is kept fresh so that it never looks stale while held.
-  const refresh = setInterval(() => {
-    const now = new Date();
-    utimes(`${dir}.lock`, now, now).catch(() => undefined);
-  }, LOCK_STALE_MS / 4);
-  refresh.unref();
-  return async () => {
-    clearInterval(refresh);
-    await release();
-  };
+}
+
+/**
+ * Test hook, off unless set: GYMNOS_TEST_CRASH_AT=<point> kills the process with SIGKILL at that point of a
+ * spool write, so that a test sees what a crash there leaves. Points: `spool-compacted` (the compacted queue
+ * renamed in, its cursor not written yet).
+ */
+function crashPoint(point: string): void {
+  if (process.env.GYMNOS_TEST_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
+}
+
+const newGeneration = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+
+/** The header line of a queue of `generation`. */
+const headerLine = (generation: string) => `${JSON.stringify({ spool: 2, generation })}\n`;
+
+interface Cursor {
+  /** Undefined for the bare offset an earlier gymnos wrote. */
+  generation: string | undefined;
+  offset: number;
+  doubt: SpoolRange | undefined;
+}
+
+function parseCursor(text: string): Cursor | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return { generation: undefined, offset: Number(trimmed), doubt: undefined };
+  try {
+    const cursor = JSON.parse(trimmed) as { generation?: unknown; offset?: unknown; doubt?: Partial<SpoolRange> };
+    if (typeof cursor.generation !== 'string' || !Number.isSafeInteger(cursor.offset)) return undefined;
+    const doubt = cursor.doubt;
+    const valid = doubt && Number.isSafeInteger(doubt.start) && Number.isSafeInteger(doubt.end);
+    return {
+      generation: cursor.generation,
+      offset: cursor.offset as number,
+      doubt: valid ? { start: doubt.start!, end: doubt.end!, settleBy: Number(doubt.settleBy) || 0 } : undefined,
+    };
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined; // cut short: the queue is read from its start
+    throw error;
+  }
 }
 
 export class Spool {
@@ -119,6 +170,10 @@ export class Spool {
   readonly maxBytes: number;
   #size = 0;
   #offset = 0;
+  /** The queue's generation ('' for a queue an earlier gymnos wrote, without a header) and its header's bytes. */
+  #generation = '';
+  #headerBytes = 0;
+  #doubt: SpoolRange | undefined;
   #filesBytes = 0;
   #sequence = 0;
   #release: (() => Promise<void>) | undefined;
@@ -152,8 +207,9 @@ export class Spool {
       (stats) => stats.size,
       () => 0,
     );
-    const offset = Number((await readFile(this.#offsetFile, 'utf8').catch(() => '0')).trim());
-    this.#offset = Number.isSafeInteger(offset) && offset >= 0 && offset <= this.#size ? offset : 0;
+    await this.#readHeader();
+    const text = await readFile(this.#offsetFile, 'utf8').catch(() => '0');
+    this.#placeCursor(parseCursor(text));
     const files = await readdir(this.#filesDir).catch(() => [] as string[]);
     for (const name of files) {
       this.#filesBytes += await stat(path.join(this.#filesDir, name)).then(
@@ -163,6 +219,65 @@ export class Spool {
     }
     // Spooled files are named `<sequence>-<name>`: continue after the highest, never over a pending file.
     this.#sequence = Math.max(0, ...files.map((name) => Number.parseInt(name, 10)).filter(Number.isSafeInteger));
+  }
+
+  /** Reads the queue's header line: its generation, or none (a queue of an earlier gymnos). */
+  async #readHeader(): Promise<void> {
+    this.#generation = '';
+    this.#headerBytes = 0;
+    if (this.#size === 0) return;
+    const head = (await this.#readRange(0, Math.min(this.#size, 256))).toString('utf8');
+    const match = /^\{"spool":2,"generation":"([^"\n]+)"\}\n/.exec(head);
+    if (match) {
+      this.#generation = match[1]!;
+      this.#headerBytes = Buffer.byteLength(match[0]);
+    }
+  }
+
+  /**
+   * Where the queue resumes. A cursor of another generation than the queue's was written before the queue was
+   * compacted (a crash between the rename and the cursor's write): the queue then starts at its first record,
+   * and a range in doubt moves with the records.
+   */
+  #placeCursor(cursor: Cursor | undefined): void {
+    this.#offset = this.#headerBytes;
+    this.#doubt = undefined;
+    if (!cursor || this.#size === 0) return;
+    const sameQueue =
+      cursor.generation === undefined ? this.#generation === '' : cursor.generation === this.#generation;
+    const shift = sameQueue ? 0 : this.#headerBytes - cursor.offset;
+    const offset = sameQueue ? cursor.offset : this.#headerBytes;
+    if (!Number.isSafeInteger(offset) || offset < this.#headerBytes || offset > this.#size) return;
+    this.#offset = offset;
+    const doubt = cursor.doubt && { ...cursor.doubt, start: cursor.doubt.start + shift, end: cursor.doubt.end + shift };
+    if (doubt && doubt.start >= this.#offset && doubt.end > doubt.start && doubt.end <= this.#size) this.#doubt = doubt;
+  }
+
+  /** The range of a request whose answer was lost, not settled yet. */
+  get doubt(): SpoolRange | undefined {
+    return this.#doubt;
+  }
+
+  /** Records that the request for `range` is about to be sent: a crash before its answer leaves it in doubt. */
+  markInDoubt(range: SpoolRange): void {
+    this.#doubt = { ...range };
+    this.#writeCursor();
+  }
+
+  /** The request in doubt got a definite answer (or was never sent). */
+  clearDoubt(): void {
+    if (!this.#doubt) return;
+    this.#doubt = undefined;
+    this.#writeCursor();
+  }
+
+  #writeCursor(): void {
+    const cursor = {
+      generation: this.#generation,
+      offset: this.#offset,
+      ...(this.#doubt ? { doubt: this.#doubt } : {}),
+    };
+    writeFileAtomicSync(this.#offsetFile, `${JSON.stringify(cursor)}\n`);
   }
 
   /** Releases the lock taken by `open`. Idempotent. */
@@ -190,6 +305,11 @@ export class Spool {
     writeFileAtomicSync(path.join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n');
   }
 
+  /** Where the undelivered records start. */
+  get offset(): number {
+    return this.#offset;
+  }
+
   /** True while spooled records wait for delivery. */
   get hasPending(): boolean {
     return this.#offset < this.#size;
@@ -204,18 +324,31 @@ export class Spool {
    * Appends records in order; figure bytes are written under `files/`. Stops at the first record that does
    * not fit in `maxBytes` and returns it and the rest as `refused`.
    */
-  async append(records: readonly QueueRecord[]): Promise<{ refused: QueueRecord[] }> {
-    return this.appendSync(records, { compact: true });
+  async append(
+    records: readonly QueueRecord[],
+    options: { inDoubt?: number; settleBy?: number } = {},
+  ): Promise<{ refused: QueueRecord[] }> {
+    return this.appendSync(records, { ...options, compact: true });
   }
 
   /**
    * `append`, synchronously: for a log call whose memory queue is full, and for the exit of the process. Only
    * the delivery's own rounds may compact the queue (`compact`): a delivery in flight holds offsets into it.
+   * `inDoubt`: the first that many records are a request whose answer was lost (until `settleBy`); their range
+   * is recorded.
    */
-  appendSync(records: readonly QueueRecord[], options: { compact?: boolean } = {}): { refused: QueueRecord[] } {
+  appendSync(
+    records: readonly QueueRecord[],
+    options: { compact?: boolean; inDoubt?: number; settleBy?: number } = {},
+  ): { refused: QueueRecord[] } {
+    if (this.#size === 0 && records.length > 0) this.#startQueue();
     const lines: string[] = [];
     let added = 0;
     let index = 0;
+    // Bytes this call appends, and those of its first `inDoubt` records: they end the file once it returns
+    // (a compaction meanwhile moves what came before them), which places the range in doubt.
+    let appended = 0;
+    let doubtBytes = 0;
     for (; index < records.length; index += 1) {
       const record = records[index]!;
       const fileBytes = record.t === 'artifact' && record.bytes ? record.bytes.byteLength : 0;
@@ -226,7 +359,7 @@ export class Spool {
         ? Buffer.byteLength(line)
         : Buffer.byteLength(JSON.stringify({ ...record, bytes: undefined, file: this.#filesDir, owned: true })) + 80;
       if (this.liveBytes + added + lineBytes + fileBytes > this.maxBytes) {
-        if (options.compact && this.#offset > 0) {
+        if (options.compact && this.#offset > this.#headerBytes) {
           // Make room by dropping the delivered prefix, after writing out what this call has so far.
           added = this.#appendLines(lines, added);
           this.#compact();
@@ -238,14 +371,30 @@ export class Spool {
         const file = this.#writeOwnedFile(artifact.path, artifact.bytes!);
         const stored: ArtifactRecord = { t: 'artifact', path: artifact.path, contentType: artifact.contentType, file };
         line = JSON.stringify({ ...stored, owned: true }) + '\n';
-        added += Buffer.byteLength(line);
-      } else {
-        added += lineBytes;
       }
+      const bytes = Buffer.byteLength(line);
+      added += bytes;
+      appended += bytes;
+      if (index < (options.inDoubt ?? 0)) doubtBytes += bytes;
       lines.push(line);
     }
     this.#appendLines(lines, added);
+    if (options.inDoubt && index >= options.inDoubt) {
+      const start = this.#size - appended;
+      this.markInDoubt({ start, end: start + doubtBytes, settleBy: options.settleBy ?? 0 });
+    }
     return { refused: records.slice(index) };
+  }
+
+  /** A new queue: its header names a new generation (an old cursor can never apply to it). */
+  #startQueue(): void {
+    this.#generation = newGeneration();
+    const header = headerLine(this.#generation);
+    writeFileSync(this.#queueFile, header);
+    this.#headerBytes = Buffer.byteLength(header);
+    this.#size = this.#headerBytes;
+    this.#offset = this.#headerBytes;
+    this.#doubt = undefined;
   }
 
   /** Appends `lines` (of `bytes` bytes in all) to the queue; returns 0, what is left pending. */
@@ -268,23 +417,29 @@ export class Spool {
   }
 
   /**
-   * Rewrites the queue without its delivered prefix, copied in chunks since the queue may be hundreds of
-   * megabytes (so not through writeFileAtomic, which takes the whole content); same temporary naming and rename.
+   * Rewrites the queue without its delivered prefix, under a new generation, copied in chunks since the queue may
+   * be hundreds of megabytes (so not through writeFileAtomic, which takes the whole content). Ordered so that a
+   * crash anywhere costs nothing: the new queue is complete and on disk before it replaces the old one, and the
+   * cursor written after it names its generation (a cursor left of the old one is recognised: #placeCursor).
    */
   #compact(): void {
     const temp = temporaryPathFor(this.#queueFile);
+    const generation = newGeneration();
+    const header = Buffer.from(headerLine(generation));
     const chunk = Buffer.alloc(1 << 20);
     let input: number | undefined;
     let output: number | undefined;
     try {
       input = openSync(this.#queueFile, 'r');
       output = openSync(temp, 'w');
+      writeSync(output, header);
       for (let position = this.#offset; ;) {
         const read = readSync(input, chunk, 0, chunk.length, position);
         if (read === 0) break;
         writeSync(output, chunk, 0, read);
         position += read;
       }
+      fsyncSync(output);
       closeSync(output);
       output = undefined;
       renameSync(temp, this.#queueFile);
@@ -295,13 +450,14 @@ export class Spool {
     } finally {
       if (input !== undefined) closeSync(input);
     }
-    try {
-      unlinkSync(this.#offsetFile);
-    } catch {
-      // no offset file yet
-    }
-    this.#size -= this.#offset;
-    this.#offset = 0;
+    crashPoint('spool-compacted');
+    const shift = header.byteLength - this.#offset;
+    this.#size += shift;
+    this.#offset = header.byteLength;
+    this.#headerBytes = header.byteLength;
+    this.#generation = generation;
+    if (this.#doubt) this.#doubt = { ...this.#doubt, start: this.#doubt.start + shift, end: this.#doubt.end + shift };
+    this.#writeCursor();
   }
 
   async #readRange(position: number, length: number): Promise<Buffer> {
@@ -342,22 +498,34 @@ export class Spool {
     return entries;
   }
 
-  /** Marks the queue delivered up to `offset`; removes the queue files once all of it is. */
+  /**
+   * Marks the queue delivered up to `offset` (a range in doubt before it is settled too); removes the queue
+   * files once all of it is.
+   */
   async advance(offset: number): Promise<void> {
     this.#offset = Math.min(Math.max(offset, this.#offset), this.#size);
+    if (this.#doubt && this.#doubt.end <= this.#offset) this.#doubt = undefined;
+    else if (this.#doubt && this.#doubt.start < this.#offset) this.#doubt = { ...this.#doubt, start: this.#offset };
     if (this.#offset >= this.#size) {
       this.#reset();
       return;
     }
-    writeFileAtomicSync(this.#offsetFile, `${this.#offset}\n`);
+    this.#writeCursor();
   }
 
+  /**
+   * Everything is delivered: the queue files go. The queue first: a crash before the cursor goes leaves a cursor
+   * of a generation no later queue has.
+   */
   #reset(): void {
     removeFile(this.#queueFile);
     removeFile(this.#offsetFile);
     rmSync(this.#filesDir, { recursive: true, force: true });
     this.#size = 0;
     this.#offset = 0;
+    this.#headerBytes = 0;
+    this.#generation = '';
+    this.#doubt = undefined;
     this.#filesBytes = 0;
   }
 

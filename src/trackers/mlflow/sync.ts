@@ -11,6 +11,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GymnosError, isGymnosError } from '../../errors.js';
+import { redactCredentials } from '../../util/redact.js';
 import { MlflowTracker } from '../mlflow.js';
 import type { DeliveryCounts, MlflowDeliveryReport, RejectedItem } from './delivery.js';
 import type { SpoolMeta } from './spool.js';
@@ -48,8 +49,10 @@ export interface SyncedRun {
 export interface SyncOptions {
   /** Overrides MLFLOW_TRACKING_URI and the URI each spool recorded. */
   trackingUri?: string;
-  /** How long one run may wait for a server that does not answer. Default 30 000 ms. */
+  /** How long one run may go without progress (a server that does not answer). Default 30 000 ms. */
   timeoutMs?: number;
+  /** The first bound of one request; it grows after a timeout (request_timeouts.ts). Default 10 000 ms. */
+  requestTimeoutMs?: number;
   retryBaseMs?: number;
   /** Stops after the request in flight (SIGINT, SIGTERM); runs not reached are `skipped`. */
   signal?: AbortSignal;
@@ -132,9 +135,11 @@ export async function checkSyncInputs(logdir: string, trackingUri: string | unde
     if (uri !== undefined && !isHttpUrl(uri)) {
       throw new GymnosError(
         'MLFLOW_BAD_TRACKING_URI',
-        `${source} ${JSON.stringify(uri)} is not the http(s) URL of an MLflow tracking server ` +
-          '(e.g. http://127.0.0.1:5000); gymnos delivers over the REST API only',
-        { details: { source, trackingUri: uri } },
+        redactCredentials(
+          `${source} ${JSON.stringify(uri)} is not the http(s) URL of an MLflow tracking server ` +
+            '(e.g. http://127.0.0.1:5000); gymnos delivers over the REST API only',
+        ),
+        { details: { source, trackingUri: redactCredentials(uri) } },
       );
     }
   }
@@ -176,7 +181,11 @@ function settled(spoolDir: string, meta: SpoolMeta | undefined, report: MlflowDe
   else status = sentNothing ? 'in-sync' : 'delivered';
   let error: string | null = null;
   if (left && report.stoppedReason) error = report.stoppedReason;
-  else if (left) error = `${report.trackingUri} did not take it in time (${report.lastError ?? 'no answer'})`;
+  else if (left && report.lastError && /timed out/.test(report.lastError)) {
+    error =
+      `${report.trackingUri} did not answer in time (${report.lastError}); a server that needs longer per ` +
+      'request can be given it with --request-timeout <seconds>';
+  } else if (left) error = `${report.trackingUri} did not take it in time (${report.lastError ?? 'no answer'})`;
   else if (report.rejectedCount > 0) error = `the server refused ${report.rejectedCount} item(s)`;
   return {
     runId: meta?.gymnosRunId ?? path.basename(spoolDir),
@@ -196,14 +205,7 @@ function settled(spoolDir: string, meta: SpoolMeta | undefined, report: MlflowDe
 
 /** A URI as reports show it: without credentials nor a trailing slash. */
 function withoutCredentials(uri: string): string {
-  try {
-    const url = new URL(uri);
-    url.username = '';
-    url.password = '';
-    return url.toString().replace(/\/+$/, '');
-  } catch {
-    return uri;
-  }
+  return redactCredentials(uri).replace(/\/+$/, '');
 }
 
 function unsettled(
@@ -257,6 +259,7 @@ export async function syncLogdir(logdir: string, options: SyncOptions = {}): Pro
         },
         ...(options.trackingUri ? { trackingUri: options.trackingUri } : {}),
         timeoutMs: options.timeoutMs ?? 30_000,
+        ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
         ...(options.retryBaseMs ? { retryBaseMs: options.retryBaseMs } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -268,8 +271,9 @@ export async function syncLogdir(logdir: string, options: SyncOptions = {}): Pro
     } catch (error) {
       if (!isGymnosError(error)) throw error;
       const busy = error.code === 'MLFLOW_SPOOL_BUSY';
+      const pid = busy ? (error.details.pid as number | undefined) : undefined;
       const why = busy
-        ? 'in use by another process (a run still logging, or another sync)'
+        ? `in use by another process${pid ? ` (pid ${pid})` : ''} (a run still logging, or another sync)`
         : error.message.replace(/^MlflowTracker: /, '');
       done(unsettled(spoolDir, meta, options, busy ? 'busy' : 'failed', why));
     }

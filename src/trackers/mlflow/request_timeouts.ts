@@ -1,0 +1,49 @@
+/**
+ * How long one request may take, adapted to what the server needs. A fixed bound fails forever on a request the
+ * server needs longer for (MLflow taking a batch again on a run of tens of thousands of points spends its time
+ * looking for duplicates): after a timeout the next attempt gets twice as long, up to `maxMs`; answers keep the
+ * bound at three times the slowest recent one, never under the configured `baseMs`. Pure: the caller measures.
+ */
+
+/** Answers remembered for the bound. */
+const RECENT_ANSWERS = 20;
+/** The bound is this many times the slowest recent answer. */
+const HEADROOM = 3;
+/** The longest a request may be given, unless the configured bound is longer. */
+export const MAX_REQUEST_TIMEOUT_MS = 300_000;
+
+export class RequestTimeouts {
+  readonly baseMs: number;
+  readonly maxMs: number;
+  readonly #recent: number[] = [];
+  /** Set by a timeout: the bound of the next attempts until an answer comes. */
+  #escalatedMs: number | undefined;
+
+  constructor(baseMs: number, maxMs = Math.max(baseMs, MAX_REQUEST_TIMEOUT_MS)) {
+    this.baseMs = baseMs;
+    this.maxMs = maxMs;
+  }
+
+  /** The bound of the next request. */
+  get currentMs(): number {
+    const measured = this.#recent.length > 0 ? HEADROOM * Math.max(...this.#recent) : 0;
+    return Math.ceil(Math.min(this.maxMs, Math.max(this.baseMs, measured, this.#escalatedMs ?? 0)));
+  }
+
+  /** True when the last request timed out at `maxMs` already: waiting longer is not offered. */
+  get exhausted(): boolean {
+    return this.#escalatedMs !== undefined && this.#escalatedMs >= this.maxMs;
+  }
+
+  /** A request was answered (whatever the answer) after `elapsedMs`. */
+  answered(elapsedMs: number): void {
+    this.#recent.push(elapsedMs);
+    if (this.#recent.length > RECENT_ANSWERS) this.#recent.shift();
+    this.#escalatedMs = undefined;
+  }
+
+  /** A request given `timeoutMs` got no answer in time: the next one gets twice as long. */
+  timedOut(timeoutMs: number): void {
+    this.#escalatedMs = Math.min(this.maxMs, Math.max(this.#escalatedMs ?? 0, 2 * timeoutMs));
+  }
+}

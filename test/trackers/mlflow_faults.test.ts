@@ -1,0 +1,191 @@
+/**
+ * The mlflow tracker where it meets a real environment: something in front of the server answering 200 with a
+ * login page, an empty body or JSON cut short (never a delivery); a crash in the middle of the spool's compaction
+ * (a re-send at worst, never a loss); a spool directory that cannot hold anything (/dev/full); a flush() while an
+ * outage is already known (one attempt, not flushTimeoutMs). Against the loopback MLflow server; the crash in a real
+ * child process killed by SIGKILL.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { MlflowTracker } from '../../src/trackers/mlflow.js';
+import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
+import { Spool } from '../../src/trackers/mlflow/spool.js';
+import { MlflowTestServer } from '../fixtures/mlflow_server.js';
+import { skipUnless } from '../helpers/prerequisite.js';
+import { REPO } from '../helpers/project.js';
+import { captureWarnings, warningsDelivered } from '../helpers/warnings.js';
+
+const FAST: MlflowTrackerParams = {
+  flushIntervalMs: 20,
+  retryBaseMs: 20,
+  retryMaxMs: 100,
+  requestTimeoutMs: 2_000,
+  startTimeoutMs: 2_000,
+  flushTimeoutMs: 10_000,
+  endTimeoutMs: 20_000,
+};
+const NOT_BUILT = skipUnless(existsSync(path.join(REPO, 'dist', 'index.js')), 'dist/ is not built: run npm run build');
+
+const server = await MlflowTestServer.start();
+after(() => server.stop());
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-mlflow-faults-'));
+  await server.listen();
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('mlflow: a 200 answer that is not MLflow is not a delivery', () => {
+  test('log-batch answered by a login page, an empty body, cut JSON: every metric still arrives', async () => {
+    const capture = captureWarnings();
+    try {
+      const tracker = new MlflowTracker({ trackingUri: server.url, ...FAST });
+      await tracker.start('proxied', dir);
+      server.answerNextAsImpostor(2, 'html', 'log-batch');
+      for (let step = 0; step < 2_000; step += 1) tracker.logMetric('loss', step, step);
+      await tracker.flush();
+      server.answerNextAsImpostor(1, 'empty', 'log-batch');
+      for (let step = 2_000; step < 3_000; step += 1) tracker.logMetric('loss', step, step);
+      await tracker.flush();
+      server.answerNextAsImpostor(1, 'truncated', 'log-batch');
+      for (let step = 3_000; step < 4_000; step += 1) tracker.logMetric('loss', step, step);
+      await tracker.end();
+      await warningsDelivered();
+      const run = server.runs.get(tracker.mlflowRunId!)!;
+      assert.equal(new Set(run.metrics.map((metric) => metric.step)).size, 4_000, 'no metric lost');
+      assert.equal(tracker.endReport?.delivered.metrics, 4_000);
+      assert.equal(tracker.endReport?.complete, true, JSON.stringify(tracker.endReport));
+      const said = capture.warnings.filter((warning) => /something in front of the server/.test(warning.message));
+      assert.ok(said.length >= 1, 'the login page is named for what it is');
+      assert.equal(said[0]!.message.split('\n').length, 1, 'in one line');
+      assert.ok(!capture.warnings.some((warning) => warning.code === 'GYMNOS_MLFLOW_INTERNAL_ERROR'));
+    } finally {
+      capture.stop();
+    }
+  });
+
+  test('a run creation answered by a login page or cut JSON is retried, not an internal error', async () => {
+    for (const answer of ['html', 'truncated'] as const) {
+      const capture = captureWarnings();
+      try {
+        server.answerNextAsImpostor(1, answer, 'runs/create');
+        const tracker = new MlflowTracker({ trackingUri: server.url, ...FAST });
+        await tracker.start(`created-${answer}`, dir);
+        tracker.logMetric('loss', 1, 0);
+        await tracker.end();
+        await warningsDelivered();
+        assert.equal(tracker.endReport?.complete, true, JSON.stringify(tracker.endReport));
+        assert.equal(server.runByName(`created-${answer}`)?.metrics.length, 1);
+        assert.ok(!capture.warnings.some((warning) => warning.code === 'GYMNOS_MLFLOW_INTERNAL_ERROR'));
+      } finally {
+        capture.stop();
+      }
+    }
+  });
+});
+
+describe('mlflow: the spool through a crash', { skip: NOT_BUILT }, () => {
+  test('killed between the compacted queue and its cursor, nothing undelivered is skipped', async () => {
+    const spoolDir = path.join(dir, 'spool');
+    const child = spawn(
+      process.execPath,
+      [path.join(import.meta.dirname, 'fixtures', 'spool_compact_child.mjs'), spoolDir],
+      {
+        env: { ...process.env, GYMNOS_TEST_CRASH_AT: 'spool-compacted' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const signal = await new Promise((resolve) => child.on('close', (_code, killed) => resolve(killed)));
+    assert.equal(signal, 'SIGKILL', `the crash point was reached: ${output}`);
+
+    const spool = new Spool(spoolDir, 1 << 20);
+    await spool.open();
+    try {
+      const steps: number[] = [];
+      for (let entries = await spool.readWindow(); entries.length > 0; entries = await spool.readWindow()) {
+        for (const entry of entries) if (entry.record?.t === 'metric') steps.push(entry.record.step);
+        await spool.advance(entries.at(-1)!.end);
+      }
+      assert.equal(steps[0], 10, `the first undelivered metric is where delivery stopped: ${steps.join(',')}`);
+      assert.deepEqual(
+        steps,
+        Array.from({ length: steps.length }, (_, index) => 10 + index),
+        'then every metric in order, none skipped',
+      );
+      assert.ok(steps.length >= 10);
+    } finally {
+      await spool.close();
+    }
+  });
+});
+
+describe('mlflow: a spool that cannot hold anything, a flush during a known outage', () => {
+  test(
+    'with spoolDir on /dev/full, no line says the data is kept there',
+    { skip: !existsSync('/dev/full') && 'no /dev/full' },
+    async () => {
+      const capture = captureWarnings();
+      try {
+        await server.stop();
+        const tracker = new MlflowTracker({
+          trackingUri: server.url,
+          ...FAST,
+          spoolDir: '/dev/full',
+          endTimeoutMs: 300,
+        });
+        await tracker.start('full', dir);
+        tracker.logMetric('loss', 1, 0);
+        await tracker.end();
+        await warningsDelivered();
+        const lines = capture.warnings.map((warning) => warning.message);
+        assert.ok(lines.length > 0);
+        for (const line of lines)
+          assert.doesNotMatch(line, /(kept in|spooled to|deliver them later)[^;]*\/dev\/full/, line);
+        assert.ok(
+          lines.some((line) => /kept in memory|could not be spooled/.test(line)),
+          lines.join('\n'),
+        );
+      } finally {
+        capture.stop();
+      }
+    },
+  );
+
+  test('flush() while the outage is known makes one attempt instead of waiting flushTimeoutMs', async () => {
+    const capture = captureWarnings();
+    try {
+      const tracker = new MlflowTracker({ trackingUri: server.url, ...FAST, flushTimeoutMs: 20_000 });
+      await tracker.start('epochs', dir);
+      await server.stop();
+      tracker.logMetric('loss', 0, 0);
+      // The background sender finds the server down first.
+      for (
+        let turn = 0;
+        turn < 2_000 && !capture.warnings.some((w) => w.code === 'GYMNOS_MLFLOW_UNAVAILABLE');
+        turn += 1
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      for (let epoch = 1; epoch <= 3; epoch += 1) {
+        tracker.logMetric('loss', epoch, epoch);
+        const began = Date.now();
+        await tracker.flush();
+        assert.ok(Date.now() - began < 10_000, `flush ${epoch} took ${Date.now() - began} ms of flushTimeoutMs 20 000`);
+      }
+      await server.listen();
+      await tracker.end();
+      assert.equal(server.runs.get(tracker.mlflowRunId!)?.metrics.length, 4);
+    } finally {
+      capture.stop();
+    }
+  });
+});
