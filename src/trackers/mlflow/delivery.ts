@@ -63,6 +63,8 @@ type StepOutcome = 'progress' | 'idle' | Failure;
 const MAX_REQUESTS_PER_ROUND = 64;
 const MAX_DRAIN_ROUNDS = 100_000;
 const MAX_OUTAGE_WARNINGS = 5;
+/** How often a request whose answer was lost is asked about while the server may still be carrying it out. */
+const DOUBT_POLL_MS = 200;
 
 /** Waits `ms` on a timer that keeps the process alive (callers await it), or until `signal` aborts. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -427,7 +429,13 @@ export class MlflowDelivery implements SyncFlushable {
       );
       return;
     }
-    if (!(failure.kind === 'retryable' && failure.waiting)) this.#lastError = failure.error;
+    if (failure.waiting) {
+      // The server answers (it was asked about a request whose answer was lost): no outage, ask again soon.
+      this.#policy.succeeded();
+      this.#policy.deferTo(Date.now() + DOUBT_POLL_MS);
+      return;
+    }
+    this.#lastError = failure.error;
     if (this.#closed) return;
     this.#policy.failed(Date.now(), failure.retryAfterMs);
     if (!failure.internal && this.#policy.failures === 1 && this.#outageWarnings < MAX_OUTAGE_WARNINGS) {

@@ -62,6 +62,11 @@ export class RetryPolicy {
     this.#failures = 0;
   }
 
+  /** No attempt before `time` (ms since the epoch), failures or not. */
+  deferTo(time: number): void {
+    this.#nextAttemptAt = time;
+  }
+
   /** An explicit flush or end tries at once, whatever the backoff said (the failure count is kept). */
   attemptNow(): void {
     this.#nextAttemptAt = 0;
