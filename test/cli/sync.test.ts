@@ -237,7 +237,7 @@ describe('gymnos sync', () => {
 });
 
 describe('gymnos sync through faults', () => {
-  it('resumed after a kill mid-request: asks before sending again, and progresses past the first timeout', async () => {
+  it('resumed after a kill mid-request: asks before sending again, and progresses past the first timeout', async (t) => {
     const logdir = path.join(root, 'resumed');
     await server.stop();
     const total = 3_000;
@@ -248,7 +248,7 @@ describe('gymnos sync through faults', () => {
     server.delayMs = 400;
     const received = () => server.requestsTo('runs/log-batch').length;
     const before = received();
-    const killed = spawnGymnos(['sync', logdir]);
+    const killed = spawnGymnos(t, ['sync', logdir]);
     await waitFor(() => received() >= before + 2, 'the second batch in flight');
     killed.child.kill('SIGKILL');
     await killed.done;
@@ -271,7 +271,7 @@ describe('gymnos sync through faults', () => {
     assert.equal(run.info.status, 'FINISHED');
   });
 
-  it('three syncs at once: a spool held by another is left to it, named, untouched; nothing sent twice', async () => {
+  it('three syncs at once: a spool held by another is left to it, named, untouched; nothing sent twice', async (t) => {
     const logdir = path.join(root, 'three');
     await server.stop();
     const total = 3_000;
@@ -289,7 +289,7 @@ describe('gymnos sync through faults', () => {
     await holder.open();
     let results;
     try {
-      results = await Promise.all([1, 2, 3].map(() => spawnGymnos(['sync', logdir, '--timeout', '5']).done));
+      results = await Promise.all([1, 2, 3].map(() => spawnGymnos(t, ['sync', logdir, '--timeout', '5']).done));
     } finally {
       server.delayMs = 0;
       await holder.close();

@@ -6,7 +6,6 @@
  * child process killed by SIGKILL.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
 import { Spool } from '../../src/trackers/mlflow/spool.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
+import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { REPO } from '../helpers/project.js';
 import { captureWarnings, warningsDelivered } from '../helpers/warnings.js';
@@ -91,9 +91,10 @@ describe('mlflow: a 200 answer that is not MLflow is not a delivery', () => {
 });
 
 describe('mlflow: the spool through a crash', { skip: NOT_BUILT }, () => {
-  test('killed between the compacted queue and its cursor, nothing undelivered is skipped', async () => {
+  test('killed between the compacted queue and its cursor, nothing undelivered is skipped', async (t) => {
     const spoolDir = path.join(dir, 'spool');
-    const child = spawn(
+    const child = spawnInTest(
+      t,
       process.execPath,
       [path.join(import.meta.dirname, 'fixtures', 'spool_compact_child.mjs'), spoolDir],
       {
@@ -102,8 +103,8 @@ describe('mlflow: the spool through a crash', { skip: NOT_BUILT }, () => {
       },
     );
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const signal = await new Promise((resolve) => child.on('close', (_code, killed) => resolve(killed)));
     assert.equal(signal, 'SIGKILL', `the crash point was reached: ${output}`);
 
