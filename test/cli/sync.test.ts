@@ -237,7 +237,7 @@ describe('gymnos sync', () => {
 });
 
 describe('gymnos sync through faults', () => {
-  it('resumed after a kill mid-request: asks before sending again, and progresses past the first timeout', async (t) => {
+  it('resumed after a kill mid-request: asks before sending again, progresses past the first timeout', async (t) => {
     const logdir = path.join(root, 'resumed');
     await server.stop();
     const total = 3_000;
