@@ -5,7 +5,7 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { COMMANDS, PROGRAM_HELP } from './commands.js';
-import type { CommandSpec } from './commands.js';
+import type { CommandInput, CommandSpec } from './commands.js';
 import { EXIT } from './exit_codes.js';
 import { JsonDocument, reportFailure, reportUsageError } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
@@ -19,7 +19,11 @@ function helpAfterOptions({ notes, examples, exitCodes }: CommandSpec['help']): 
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function addCommand(program: Command, spec: CommandSpec, setExit: (code: number) => void): void {
+/** What a parsed command line does: by default, what the command table says it runs. */
+type Runner = (spec: CommandSpec, input: CommandInput) => Promise<number>;
+const runSpec: Runner = (spec, input) => spec.run(input);
+
+function addCommand(program: Command, spec: CommandSpec, setExit: (code: number) => void, runner: Runner): void {
   const command = program.command(spec.name).description(spec.description);
   for (const { name, description, choices, default: value } of spec.arguments) {
     const argument = new Argument(name, description);
@@ -42,14 +46,14 @@ function addCommand(program: Command, spec: CommandSpec, setExit: (code: number)
     const options = values[spec.arguments.length] as Record<string, unknown>;
     const document = new JsonDocument(Boolean(options.json));
     try {
-      setExit(await spec.run({ args, options, document }));
+      setExit(await runner(spec, { args, options, document }));
     } catch (error) {
       setExit(reportFailure(error, document));
     }
   });
 }
 
-function buildProgram(setExit: (code: number) => void): Command {
+function buildProgram(setExit: (code: number) => void, runner: Runner = runSpec, quiet = false): Command {
   const width = Math.max(...PROGRAM_HELP.examples.map(([example]) => example.length));
   const examples = PROGRAM_HELP.examples.map(([example, what]) => `  $ ${example.padEnd(width)}  ${what}`);
   const program = new Command('gymnos')
@@ -59,8 +63,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({
       // Through stdio.ts, as the commands' own output: commander would create process.stdout to ask it.
-      writeOut: writeStdout,
-      writeErr: writeStderr,
+      writeOut: quiet ? () => undefined : writeStdout,
+      writeErr: quiet ? () => undefined : writeStderr,
       getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),
       getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : 80),
       getOutHasColors: () => isTerminal(1),
@@ -68,8 +72,28 @@ function buildProgram(setExit: (code: number) => void): Command {
       outputError: (message, write) => write(message.replace(/^error: /, 'gymnos: ')),
     })
     .addHelpText('after', ['', 'Examples:', ...examples, '', ...PROGRAM_HELP.footer].join('\n'));
-  for (const spec of COMMANDS) addCommand(program, spec, setExit);
+  for (const spec of COMMANDS) addCommand(program, spec, setExit, runner);
   return program;
+}
+
+/**
+ * Whether `argv` is a command line the CLI accepts (a command, its arguments and flags as the table declares
+ * them), without running anything or printing: commander's usage error, or undefined. The docs' tests check every
+ * `npx gymnos ...` line of the docs with it.
+ */
+export async function usageError(argv: string[]): Promise<string | undefined> {
+  const program = buildProgram(
+    () => undefined,
+    async () => EXIT.ok,
+    true,
+  );
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return undefined;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? undefined : error.message;
+    throw error;
+  }
 }
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */

@@ -7,14 +7,21 @@
  * test/helpers/example_runs.ts written there first (for `gymnos runs` and `gymnos report`). Lines of other programs
  * (npm, node) are not run here: pack.test.ts covers them. It is in the end-to-end tier (npm run test:e2e):
  * whole-repository lints and nested test runs cost more CPU than `npm test`'s budget allows.
+ *
+ * The snippets of README.md and docs/ marked `run` (docs/architecture.md, "Snippets in the docs") are run here too,
+ * each with node in the project test/docs/snippets.test.ts compiles and lints it in: they must exit 0 and warn
+ * about nothing.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { snippetProjects, writeSnippetProject } from '../helpers/doc_snippets.js';
 import { pluginProject } from '../helpers/plugin_project.js';
 import { writeExampleRuns } from '../helpers/example_runs.js';
 import { copyOfRepository, gymnos, removeProjects, REPO } from '../helpers/project.js';
+import { TS_LOADER } from '../helpers/ts_loader.js';
 
 interface Example {
   line: number;
@@ -49,7 +56,7 @@ function parseBlocks(markdown: string): Block[] {
     } else if (current) {
       if (/^\$? *# in a project of your own/.test(text)) current.ownProject = true;
       if (/^\$? *# with the example runs in \.\/logs/.test(text)) current.exampleRuns = true;
-      const command = /^\$ (?:npx )?(gymnos\s.*?)(?:\s+# exit (\d+))?\s*$/.exec(text);
+      const command = /^\$ npx (gymnos\s.*?)(?:\s+# exit (\d+))?\s*$/.exec(text);
       if (command) {
         const [, words, status] = command;
         // The tests never give the CLI a terminal, so an input redirection (`< /dev/null`) changes nothing.
@@ -83,6 +90,33 @@ describe('docs/cli.md examples', () => {
           example.status,
           `docs/cli.md:${example.line}: gymnos ${example.args.join(' ')}\n${result.stdout}\n${result.stderr}`,
         );
+      }
+    });
+  }
+});
+
+describe('the runnable snippets of README.md and docs/', () => {
+  after(removeProjects);
+  for (const project of snippetProjects().filter((each) => each.files.some((block) => block.marks.run))) {
+    const runs = project.files.filter((block) => block.marks.run);
+    test(`${project.name}: ${runs.map((block) => block.marks.file).join(', ')}`, async () => {
+      const root = await writeSnippetProject(project);
+      for (const block of runs) {
+        const at = `${block.page}:${block.line}: node ${block.marks.file}`;
+        const loader = project.repository ? TS_LOADER : ['--import', 'tsx'];
+        const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+        // Else a test file run here reports to this runner instead of running its tests in its own process.
+        delete env.NODE_TEST_CONTEXT;
+        const result = spawnSync(process.execPath, [...loader, block.marks.file!], {
+          cwd: root,
+          env,
+          encoding: 'utf8',
+          timeout: 120_000,
+          killSignal: 'SIGKILL',
+        });
+        const output = `${result.stdout}${result.stderr}`;
+        assert.equal(result.status, 0, `${at} exited ${result.status ?? result.signal}\n${output}`);
+        assert.doesNotMatch(result.stderr, /Warning/, `${at} warned\n${output}`);
       }
     });
   }
