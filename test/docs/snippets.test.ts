@@ -10,7 +10,6 @@
  * up as it lands; an unmarked code block fails here, saying how to mark it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -28,6 +27,7 @@ import {
   snippetProjects,
   writeSnippetProject,
 } from '../helpers/doc_snippets.js';
+import { runChildSync } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { removeProjects, REPO } from '../helpers/project.js';
 import { tsc } from '../helpers/typescript_compile.js';
@@ -120,7 +120,7 @@ describe("the docs' snippets", () => {
         problems.push(`${where(command)}: a sh block holds commands only: drop the $ prompts, or make it console`);
         continue;
       }
-      const syntax = spawnSync('bash', ['-n', '-c', command.text], { encoding: 'utf8', timeout: 30_000 });
+      const syntax = runChildSync('bash', ['-n', '-c', command.text]);
       if (syntax.status !== 0) problems.push(`${at}: not valid shell: ${syntax.stderr.trim()}`);
       for (const words of simpleCommands(command.text)) {
         // `NAME=value command`: the variables are no program.

@@ -13,10 +13,10 @@
  * about nothing.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { runChildSync } from '../helpers/children.js';
 import { snippetProjects, writeSnippetProject } from '../helpers/doc_snippets.js';
 import { pluginProject } from '../helpers/plugin_project.js';
 import { writeExampleRuns } from '../helpers/example_runs.js';
@@ -107,13 +107,7 @@ describe('the runnable snippets of README.md and docs/', () => {
         const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
         // Else a test file run here reports to this runner instead of running its tests in its own process.
         delete env.NODE_TEST_CONTEXT;
-        const result = spawnSync(process.execPath, [...loader, block.marks.file!], {
-          cwd: root,
-          env,
-          encoding: 'utf8',
-          timeout: 120_000,
-          killSignal: 'SIGKILL',
-        });
+        const result = runChildSync(process.execPath, [...loader, block.marks.file!], { cwd: root, env });
         const output = `${result.stdout}${result.stderr}`;
         assert.equal(result.status, 0, `${at} exited ${result.status ?? result.signal}\n${output}`);
         assert.doesNotMatch(result.stderr, /Warning/, `${at} warned\n${output}`);
