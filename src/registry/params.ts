@@ -39,7 +39,7 @@ export type TrackerParamsOf<Name extends string> = Name extends keyof TrackerPar
 /** Every param key of each built-in tracker, for the run-time check of `load`. */
 export const BUILTIN_PARAM_KEYS = {
   memory: ['rankZeroOnly'],
-  tensorboard: ['rankZeroOnly', 'flushIntervalMs', 'bufferBytes', 'resume'],
+  tensorboard: ['rankZeroOnly', 'flushIntervalMs', 'bufferBytes', 'maxHeldBytes', 'resume'],
   mlflow: [
     'rankZeroOnly',
     ...MLFLOW_CONNECTION_PARAMS,
@@ -56,8 +56,8 @@ export const BUILTIN_PARAM_KEYS = {
     'maxParamValueLength',
     'maxTagValueLength',
   ],
-  jsonl: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'resume'],
-  csv: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'resume'],
+  jsonl: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'maxHeldBytes', 'resume'],
+  csv: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'maxHeldBytes', 'resume'],
 } as const satisfies { [Name in BuiltinTrackerName]: readonly (keyof TrackerParamsMap[Name])[] };
 
 /** The keys a built-in's params type has that the list above lacks: the build fails until they are listed. */

@@ -182,7 +182,9 @@ export function readJsonlRun(dir: string, visitor: RunVisitor, resume?: ResumeAt
         visitor.tag?.(name, String(event.value));
         break;
       case 'status':
-        if (event.value === 'finished' || event.value === 'failed') visitor.status?.(event.value, time);
+        if (event.value === 'finished' || event.value === 'failed' || event.value === 'incomplete') {
+          visitor.status?.(event.value, time);
+        }
         break;
       default:
         if (typeof event.kind === 'string' && FILE_KINDS.has(event.kind) && typeof event.value === 'string') {

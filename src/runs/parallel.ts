@@ -14,7 +14,7 @@ import { matchesSummary, mayMatch, readListedRun, selectRunLocations } from './l
 import type { ListedRun, ListRunsOptions } from './list.js';
 import { SAMPLES_NAME, SIDECAR_NAME } from './sidecar.js';
 import { SummaryCache } from './summary_cache.js';
-import { eventFiles } from './tfevents_reader.js';
+import { eventFiles } from '../runtime/event_files.js';
 
 const WORKER_FLAG = 'gymnosRunReader';
 /** Below this much data, the runs are read on the main thread. */

@@ -10,7 +10,7 @@ import { readExactValue, readJsonlRun } from './jsonl_reader.js';
 import { readTensorboardRun } from './tfevents_reader.js';
 import { emptySummaryState } from './summary_state.js';
 import type { MetricSummary, SummaryState, TrackedMetric } from './summary_state.js';
-import type { ReadReport, ResumeAt, RunFileKind, RunStatus, RunVisitor } from './types.js';
+import type { EndStatus, ReadReport, ResumeAt, RunFileKind, RunStatus, RunVisitor } from './types.js';
 
 export type { MetricSummary, SummaryState, TrackedMetric } from './summary_state.js';
 
@@ -50,7 +50,7 @@ export function readRun(location: RunLocation, visitor: RunVisitor): ReadReport 
 }
 
 /** What the files show: an end record says finished or failed; a tracker that can record one but did not. */
-function statusOf(source: RunTracker, ended: 'finished' | 'failed' | undefined, report: ReadReport): RunStatus {
+function statusOf(source: RunTracker, ended: EndStatus | undefined, report: ReadReport): RunStatus {
   if (ended) return ended;
   if (source === 'jsonl') return 'running-or-crashed';
   // tensorboard records the end in the hparams session, which only runs that logged params have.

@@ -2,7 +2,7 @@
  * The state a run's summary is built in: by a reader streaming the files (summary.ts), and by the jsonl tracker
  * while it logs (runtime/run_summary.ts). Plain data with no runtime imports, so the tracker loads none of the readers.
  */
-import type { RunFileKind } from './types.js';
+import type { EndStatus, RunFileKind } from './types.js';
 
 export interface MetricSummary {
   points: number;
@@ -36,7 +36,7 @@ export interface SummaryState {
   /** Epoch milliseconds of the first and last event; null before any. */
   start: number | null;
   end: number | null;
-  ended: 'finished' | 'failed' | null;
+  ended: EndStatus | null;
   points: number;
 }
 

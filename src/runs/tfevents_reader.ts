@@ -12,8 +12,9 @@
  * A file cut short in its last record (a crash, or a write in progress) is read up to it; a record whose CRC
  * does not match stops the reading of that file with a warning, as TensorBoard does.
  */
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { eventFiles } from '../runtime/event_files.js';
 import { maskedCrc32c, TFRECORD_FOOTER_BYTES, TFRECORD_HEADER_BYTES } from '../runtime/tfrecord.js';
 import { ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED } from './proto_reader.js';
 import type { ReadReport, RunVisitor } from './types.js';
@@ -21,16 +22,9 @@ import type { ReadReport, RunVisitor } from './types.js';
 const CHUNK_BYTES = 1 << 20;
 const DT_FLOAT = 1;
 const DT_DOUBLE = 2;
+const HPARAMS_STATUS_UNKNOWN = 0;
 const HPARAMS_STATUS_SUCCESS = 1;
 const HPARAMS_STATUS_FAILURE = 2;
-
-/** The event files of a run directory, in name order (which is creation-time order for one host). */
-export function eventFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((name) => name.startsWith('events.out.tfevents.'))
-    .sort()
-    .map((name) => path.join(dir, name));
-}
 
 export function readTensorboardRun(dir: string, visitor: RunVisitor): ReadReport {
   const report: ReadReport = { truncatedTail: false, warnings: [], sessionStarted: false };
@@ -244,6 +238,8 @@ class EventDecoder {
             const status = end.varint();
             if (status === HPARAMS_STATUS_SUCCESS) this.#visitor.status?.('finished', time);
             else if (status === HPARAMS_STATUS_FAILURE) this.#visitor.status?.('failed', time);
+            // Written out, STATUS_UNKNOWN is gymnos's: the run ended with records lost (proto3 writers omit a 0).
+            else if (status === HPARAMS_STATUS_UNKNOWN) this.#visitor.status?.('incomplete', time);
           } else end.skip();
         }
       } else data.skip();

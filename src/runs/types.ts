@@ -19,7 +19,10 @@ export interface RunFile {
   time: number;
 }
 
-export type RunStatus = 'finished' | 'failed' | 'running-or-crashed' | 'unknown';
+/** How a run's files say it ended: `incomplete` when it ended but lines or records were lost (a full disk). */
+export type EndStatus = 'finished' | 'failed' | 'incomplete';
+
+export type RunStatus = EndStatus | 'running-or-crashed' | 'unknown';
 
 export interface RunVisitor {
   /**
@@ -33,7 +36,7 @@ export interface RunVisitor {
   tag?(key: string, value: string): void;
   file?(file: RunFile): void;
   /** The run's end, as the files record it (jsonl status line, tensorboard hparams session end). */
-  status?(status: 'finished' | 'failed', time: number): void;
+  status?(status: EndStatus, time: number): void;
   /** Any event, metric or not, with its time: for the run's start and last activity. */
   time?(time: number): void;
 }

@@ -1,35 +1,29 @@
 /**
- * What the file-based trackers (`jsonl`, `csv`) share: an append-only text file behind an in-memory buffer,
- * JSON documents rewritten atomically, a flush timer that never keeps the process alive, and one `exit`
- * listener that writes what is still buffered when the process exits without `end()`.
+ * What the line-file trackers (`jsonl`, `csv`) share: the run directory with its one append-only data file behind
+ * an in-memory buffer, JSON documents rewritten atomically, a flush timer that never keeps the process alive, and
+ * the exit hook that writes what is still buffered when the process ends without `end()`.
  *
- * Log calls only append to a string (V8 concatenates ropes, so appending is cheap and allocates nothing but
- * the line). The buffer is written with one synchronous `writeSync` of the whole chunk when it reaches its
- * size limit, on the timer, on `flush()` and on `end()`. Synchronous on purpose: a training loop that never
- * yields to the event loop would otherwise pile up pending asynchronous writes, and memory would grow with
- * the number of scalars; a chunk of a megabyte goes to the page cache in well under a millisecond.
- * Every chunk ends with a newline, so a crash in the middle of a write can only cut the last line short.
+ * Log calls only append to a string (V8 concatenates ropes, so appending is cheap and allocates nothing but the
+ * line). The buffer is written as one chunk (runtime/append_file.ts: synchronous, whole lines, a failed write
+ * leaves the file as it was and keeps its lines for the next) when it reaches its size limit, on the timer, on
+ * `flush()` and on `end()`. Every chunk ends with a newline, so a crash in the middle of a write can only cut the
+ * last line short.
  */
 import { finiteNumberText, needsNumberText } from './number_text.js';
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { fstatSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { AppendOnlyFile, DEFAULT_MAX_HELD_BYTES, WriteFailureReport } from './append_file.js';
 import { cancelFlushAtExit, flushAtExit } from './exit_flush.js';
 import type { SyncFlushable } from './exit_flush.js';
-import { refuseExistingRun, runDirectory } from './tracker_params.js';
+import { booleanParam, makeRunDirectory, numberParam, runDirectory, runExistsError } from './tracker_params.js';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
+import { removeFile } from '../util/remove_file.js';
 
 /** Default size at which a buffer is written out: 256 KiB of text (larger buffers promote more garbage). */
 export const DEFAULT_MAX_BUFFER_BYTES = 1 << 18;
 
 /** Default period of the flush timer. */
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
-
-function emitWriteWarning(file: string, error: unknown): void {
-  process.emitWarning(`could not write ${file}: ${(error as Error).message ?? String(error)}`, {
-    type: 'GymnosWarning',
-    code: 'GYMNOS_WRITE_FAILED',
-  });
-}
 
 /** Where a tracker appends its lines. */
 export interface LineSink {
@@ -42,123 +36,101 @@ export interface LineSink {
  */
 export const DISCARD_LINES: LineSink = { append() {} };
 
-/** An append-only text file: `append` buffers, the buffer is written when it reaches `maxBufferBytes`. */
+/** An append-only text file: `append` buffers whole lines, the buffer is written when it reaches its limit. */
 export class BufferedAppendFile implements LineSink {
-  readonly path: string;
-  #fd: number | undefined;
+  readonly file: AppendOnlyFile;
   #buffer = '';
+  /** Lines in the buffer. */
+  #lines = 0;
   readonly #limit: number;
-  /** A write that failed during an automatic flush, raised by the next `flushSync`. */
-  #error: unknown;
-  /** Bytes in the file: what was there at open (whole lines), then every byte written since. */
-  #written: number;
-  #lost = false;
+  readonly #onBackgroundError: (error: unknown) => void;
 
   /**
-   * Opens (creates) `path` for appending; nothing that is already there is ever rewritten. `maxBufferBytes`
-   * counts UTF-16 code units of buffered text, which equals bytes for ASCII.
+   * Opens `path`: a new file (`exclusive`; EEXIST if it is there) or one to append to, after cutting a
+   * half-written last line. `maxBufferBytes` counts UTF-16 code units of buffered text (bytes for ASCII).
+   * `onBackgroundError`: a write of a full buffer failed (log calls never throw).
    */
-  constructor(path: string, maxBufferBytes: number = DEFAULT_MAX_BUFFER_BYTES) {
-    this.path = path;
-    this.#limit = maxBufferBytes;
-    this.#fd = openSync(path, 'a+');
-    dropPartialLastLine(this.#fd);
-    this.#written = fstatSync(this.#fd).size;
+  constructor(
+    path: string,
+    options: {
+      exclusive: boolean;
+      maxBufferBytes: number;
+      maxHeldBytes: number;
+      onBackgroundError: (error: unknown) => void;
+    },
+  ) {
+    this.file = new AppendOnlyFile(path, { exclusive: options.exclusive, maxHeldBytes: options.maxHeldBytes });
+    this.#limit = options.maxBufferBytes;
+    this.#onBackgroundError = options.onBackgroundError;
+    try {
+      if (!options.exclusive) this.file.truncate(wholeLinesLength(this.file.fd!));
+    } catch (error) {
+      this.file.close();
+      throw error;
+    }
   }
 
-  /** The file's length as this writer made it (whole lines only), also after `close`. */
-  get writtenBytes(): number {
-    return this.#written;
+  /** Lines logged that are not in the file: still buffered, or held after a failed write. */
+  get pendingLines(): number {
+    return this.#lines + this.file.heldRecords;
   }
 
-  /** True once a write failed: some lines logged are not in the file. */
-  get lostWrites(): boolean {
-    return this.#lost;
-  }
-
-  /** Bytes already in the file (at open time this says whether a header is needed). */
-  get sizeOnDisk(): number {
-    return this.#fd === undefined ? 0 : fstatSync(this.#fd).size;
-  }
-
-  /** Characters waiting in memory. */
-  get buffered(): number {
-    return this.#buffer.length;
-  }
-
-  /** Buffers `text` (whole lines, ending in a newline); writes the buffer out once it is full. */
+  /** Buffers `text` (one whole line, ending in a newline); writes the buffer out once it is full. */
   append(text: string): void {
     this.#buffer += text;
-    if (this.#buffer.length >= this.#limit) this.#flushQuietly();
-  }
-
-  /** Writes the buffer out. Throws if this write, or an earlier automatic one, failed. */
-  flushSync(): void {
-    const earlier = this.#error;
-    this.#error = undefined;
-    if (this.#buffer.length > 0 && this.#fd !== undefined) {
-      const chunk = Buffer.from(this.#buffer, 'utf8');
-      this.#buffer = '';
-      let offset = 0;
+    this.#lines++;
+    if (this.#buffer.length >= this.#limit) {
       try {
-        while (offset < chunk.length) offset += writeSync(this.#fd, chunk, offset, chunk.length - offset);
+        this.#write(false);
       } catch (error) {
-        this.#lost = true;
-        throw error;
-      } finally {
-        this.#written += offset;
+        this.#onBackgroundError(error);
       }
     }
-    if (earlier !== undefined) throw earlier;
   }
 
-  /** Flushes and closes the file; later appends are dropped. Idempotent. */
+  /** Writes what is buffered or held; throws when the disk does not take it (the lines stay held). */
+  flushSync(): void {
+    this.#write(true);
+  }
+
+  /** Writes what it can and closes the file (idempotent); lines still unwritten are lost (`file.lostRecords`). */
   close(): void {
-    if (this.#fd === undefined) return;
     try {
       this.flushSync();
     } finally {
-      closeSync(this.#fd);
-      this.#fd = undefined;
-      this.#buffer = '';
+      this.file.close();
     }
   }
 
-  /**
-   * A failed automatic write must not throw into the log call that triggered it (training goes on): the
-   * chunk is dropped so memory stays bounded, and the next `flushSync` raises the error.
-   */
-  #flushQuietly(): void {
-    try {
-      this.flushSync();
-    } catch (error) {
-      this.#buffer = '';
-      this.#error ??= error;
+  #write(retry: boolean): void {
+    if (this.#lines === 0) {
+      this.file.writeHeld();
+      return;
     }
+    const chunk = Buffer.from(this.#buffer, 'utf8');
+    const lines = this.#lines;
+    this.#buffer = '';
+    this.#lines = 0;
+    this.file.append(chunk, lines, retry);
   }
 }
 
 /**
- * A run resumed after a crash may end in a half-written line; appending to it would glue the next line onto
- * it and break the file in the middle. The partial line is cut off, back to the last newline.
+ * The length of a file's whole lines: a run resumed after a crash may end in a half-written line, and appending
+ * to it would glue the next line onto it and break the file in the middle.
  */
-function dropPartialLastLine(fd: number): void {
+function wholeLinesLength(fd: number): number {
   const size = fstatSync(fd).size;
-  if (size === 0) return;
   const block = Buffer.alloc(Math.min(size, 1 << 16));
   let end = size;
   while (end > 0) {
     const length = Math.min(block.length, end);
     readSync(fd, block, 0, length, end - length);
     const newline = block.lastIndexOf(0x0a, length - 1);
-    if (newline !== -1) {
-      const keep = end - length + newline + 1;
-      if (keep < size) ftruncateSync(fd, keep);
-      return;
-    }
+    if (newline !== -1) return end - length + newline + 1;
     end -= length;
   }
-  ftruncateSync(fd, 0);
+  return 0;
 }
 
 // Numbers whose JSON text must differ from JSON.stringify's are passed through the replacer as marked strings,
@@ -203,11 +175,11 @@ export class JsonDocument {
     this.#dirty = true;
   }
 
-  /** Rewrites the file if anything changed since the last write. */
+  /** Rewrites the file if anything changed since the last write (a failed write is tried again next time). */
   flushSync(): void {
     if (!this.#dirty) return;
-    this.#dirty = false;
     writeFileAtomicSync(this.path, stringifyJson(this.values, 2) + '\n');
+    this.#dirty = false;
   }
 }
 
@@ -231,103 +203,140 @@ export function safeFileName(name: string): string {
   return safe === '' ? '_' : safe;
 }
 
+/** The parameters of a line-file tracker (jsonl, csv), checked. */
+export interface LineFileParams {
+  readonly flushIntervalMs: number;
+  readonly maxBufferBytes: number;
+  readonly maxHeldBytes: number;
+  readonly resume: boolean;
+}
+
+/** The parameters of `LineFileParams` as given to tracker `label`, checked, with their defaults. */
+export function lineFileParams(
+  label: string,
+  params: { flushIntervalMs?: unknown; maxBufferBytes?: unknown; maxHeldBytes?: unknown; resume?: unknown },
+): LineFileParams {
+  const { flushIntervalMs, maxBufferBytes, maxHeldBytes, resume } = params;
+  return {
+    flushIntervalMs: numberParam(label, 'flushIntervalMs', flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, { min: 0 }),
+    maxBufferBytes: numberParam(label, 'maxBufferBytes', maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, { min: 0 }),
+    maxHeldBytes: numberParam(label, 'maxHeldBytes', maxHeldBytes, DEFAULT_MAX_HELD_BYTES, { min: 0 }),
+    resume: booleanParam(label, 'resume', resume),
+  };
+}
+
+/** The run's append-only file, in the run directory. */
+export interface DataFileSpec {
+  /** `events.jsonl`, `metrics.csv`. */
+  name: string;
+  /** What it holds, in messages: `lines`, `rows`. */
+  unit: string;
+  /** Written when the file is created (the csv header), so that a run killed at once still has it. */
+  header?: string;
+}
+
 /**
- * The directory of one run, `<logdir>/<runId>`, with its append-only files, `params.json` and `tags.json`, the
- * flush timer and the exit hook. Errors of background writes (timer, full buffer) are warned about once and
- * raised by the next `writeOut()`, so `flush()` and `end()` report them while log calls never throw.
+ * The directory of one run, `<logdir>/<runId>`, with its append-only data file, `params.json` and `tags.json`, the
+ * flush timer and the exit hook. A new run creates its data file exclusively, so a second process starting the
+ * same run id gets RUN_EXISTS and writes nothing. A write that fails (a full disk) keeps the lines for the next
+ * one, as append_file.ts describes: warned about, thrown by `flush()` while they cannot be written, and the lines
+ * that never were reported by `close()` as RUN_INCOMPLETE. Log calls never throw.
  */
 export class FileRun implements SyncFlushable {
   readonly dir: string;
+  readonly data: BufferedAppendFile;
   readonly params: JsonDocument;
   readonly tags: JsonDocument;
-  readonly #label: string;
-  readonly #files: BufferedAppendFile[] = [];
+  readonly #report: WriteFailureReport;
   readonly #timer: NodeJS.Timeout | undefined;
-  #error: unknown;
   #closed = false;
 
   /** Called after a successful write at process end (a tracker's summary of what is on disk). */
   afterExitWrite: (() => void) | undefined;
 
-  /**
-   * Creates the run directory and starts the timer. `label` names the tracker. A run this tracker already wrote
-   * (`existing` says whether the directory holds its data) is refused unless `resume` is true: appending to a run
-   * by accident mixes two runs into one.
-   */
-  constructor(
-    label: string,
-    logdir: string,
-    runId: string,
-    flushIntervalMs: number,
-    options: { existing: (dir: string) => boolean; resume: boolean },
-  ) {
-    this.#label = label;
+  /** Creates the run directory and the data file and starts the timer. `label` names the tracker. */
+  constructor(label: string, logdir: string, runId: string, options: LineFileParams, dataFile: DataFileSpec) {
     this.dir = runDirectory(label, logdir, runId);
-    refuseExistingRun(label, this.dir, runId, options);
-    mkdirSync(this.dir, { recursive: true });
-    this.params = new JsonDocument(path.join(this.dir, 'params.json'), readJsonObject(label, this.dir, 'params.json'));
-    this.tags = new JsonDocument(path.join(this.dir, 'tags.json'), readJsonObject(label, this.dir, 'tags.json'));
-    this.#timer = startFlushTimer(flushIntervalMs, () => this.#writeOutInBackground());
+    makeRunDirectory(label, this.dir);
+    const dataPath = path.join(this.dir, dataFile.name);
+    try {
+      this.data = new BufferedAppendFile(dataPath, {
+        exclusive: !options.resume,
+        maxBufferBytes: options.maxBufferBytes,
+        maxHeldBytes: options.maxHeldBytes,
+        onBackgroundError: (error) => this.#report.note(error),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw runExistsError(label, this.dir, runId);
+      throw error;
+    }
+    this.#report = new WriteFailureReport(label, this.data.file, dataFile.unit, options.maxHeldBytes);
+    try {
+      if (dataFile.header !== undefined && this.data.file.size === 0) {
+        this.data.append(dataFile.header + '\n');
+        this.data.flushSync();
+      }
+      this.params = new JsonDocument(
+        path.join(this.dir, 'params.json'),
+        readJsonObject(label, this.dir, 'params.json'),
+      );
+      this.tags = new JsonDocument(path.join(this.dir, 'tags.json'), readJsonObject(label, this.dir, 'tags.json'));
+    } catch (error) {
+      this.data.file.close();
+      // A new run that could not start leaves nothing: its id stays free for the next try.
+      if (!options.resume) removeFile(dataPath);
+      throw error;
+    }
+    this.#timer = startFlushTimer(options.flushIntervalMs, () => this.#writeAll());
     flushAtExit(this);
   }
 
-  /** Opens an append-only file of the run, written with the others. */
-  openAppendFile(name: string, maxBufferBytes: number): BufferedAppendFile {
-    const file = new BufferedAppendFile(path.join(this.dir, name), maxBufferBytes);
-    this.#files.push(file);
-    return file;
+  /**
+   * Writes every buffer and changed document. Throws the first error (the lines stay held for the next write),
+   * or RUN_INCOMPLETE once for lines dropped since the last time it did.
+   */
+  writeOut(): void {
+    const failure = this.#writeAll();
+    if (failure !== undefined) throw failure;
+    const loss = this.#report.newLoss();
+    if (loss) throw loss;
   }
 
-  /** Writes every buffer and changed document; throws the first error met here or in the background. */
-  writeOut(): void {
-    let first = this.#error;
-    this.#error = undefined;
-    for (const target of [...this.#files, this.params, this.tags]) {
+  /**
+   * Stops the timer, writes everything out and closes the data file. Idempotent. Throws RUN_INCOMPLETE when
+   * lines logged never reached the file, else the first write error.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    cancelFlushAtExit(this);
+    const failure = this.#writeAll();
+    this.data.file.close();
+    const incomplete = this.#report.incomplete();
+    if (incomplete) throw incomplete;
+    if (failure !== undefined) throw failure;
+  }
+
+  flushAtExit(): void {
+    const failure = this.#writeAll();
+    const unwritten = this.data.pendingLines;
+    if (failure === undefined && unwritten === 0 && this.data.file.lostRecords === 0) this.afterExitWrite?.();
+    else this.#report.atExit(failure, unwritten);
+  }
+
+  /** Writes the buffer, held lines and changed documents; returns the first error (warned about). */
+  #writeAll(): unknown {
+    let first: unknown;
+    for (const target of [this.data, this.params, this.tags]) {
       try {
         target.flushSync();
       } catch (error) {
         first ??= error;
       }
     }
-    if (first !== undefined) throw first;
-  }
-
-  /** Stops the timer, writes everything out and closes the files. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
-    cancelFlushAtExit(this);
-    try {
-      this.writeOut();
-    } finally {
-      for (const file of this.#files) {
-        try {
-          file.close();
-        } catch {
-          // writeOut has already reported the write error; closing must still release every descriptor.
-        }
-      }
-    }
-  }
-
-  flushAtExit(): void {
-    try {
-      this.writeOut();
-    } catch (error) {
-      emitWriteWarning(`${this.#label} run ${this.dir}`, error);
-      return;
-    }
-    this.afterExitWrite?.();
-  }
-
-  #writeOutInBackground(): void {
-    try {
-      this.writeOut();
-    } catch (error) {
-      if (this.#error === undefined) emitWriteWarning(`${this.#label} run ${this.dir}`, error);
-      this.#error ??= error;
-    }
+    this.#report.note(first);
+    return first;
   }
 }
 

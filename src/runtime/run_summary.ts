@@ -14,7 +14,7 @@ import path from 'node:path';
 import { readSidecar, readSidecarSamples, SAMPLES_NAME, SIDECAR_NAME, writeSidecar } from '../runs/sidecar.js';
 import { emptySummaryState } from '../runs/summary_state.js';
 import type { SummaryState, TrackedMetric } from '../runs/summary_state.js';
-import type { RunFile, RunFileKind } from '../runs/types.js';
+import type { EndStatus, RunFile, RunFileKind } from '../runs/types.js';
 import { removeFile } from '../util/remove_file.js';
 
 const MAX_SAMPLED_NAMES = 256;
@@ -144,7 +144,7 @@ export class RunSummaryWriter {
     if (kind !== 'asset') this.#media.set(`${kind}/${name}`, { kind, name, path: relative, time });
   }
 
-  status(status: 'finished' | 'failed', time: number): void {
+  status(status: EndStatus, time: number): void {
     this.#event(time);
     this.#state.ended = status;
   }

@@ -71,8 +71,8 @@ export const FILE_VERSION = 'brain.Event:2';
 export const HPARAMS_SESSION_START_TAG = '_hparams_/session_start_info';
 export const HPARAMS_SESSION_END_TAG = '_hparams_/session_end_info';
 
-/** hparams `Status` values for `session_end_info`. */
-export const HPARAMS_STATUS = { success: 1, failure: 2 } as const;
+/** hparams `Status` values for `session_end_info` (`unknown`: gymnos's run that ended with records lost). */
+export const HPARAMS_STATUS = { unknown: 0, success: 1, failure: 2 } as const;
 
 /** Summary.Image colorspace: 1 grayscale, 2 grayscale + alpha, 3 RGB, 4 RGBA. */
 export type ImageColorspace = 1 | 2 | 3 | 4;

@@ -10,26 +10,22 @@
  * RFC 4180 when they contain a comma, a double quote, a CR or an LF. Assets, images and figures are not
  * kept (as in PyTorch Lightning's CSVLogger); pair it with `jsonl` in a TrackerList for those.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Tracker } from './tracker.js';
 import type { ParamValue, TrackerOptions } from './tracker.js';
-import {
-  DEFAULT_FLUSH_INTERVAL_MS,
-  DISCARD_LINES,
-  DEFAULT_MAX_BUFFER_BYTES,
-  FileRun,
-  stringifyJson,
-} from '../runtime/buffered_file.js';
-import type { LineSink } from '../runtime/buffered_file.js';
+import { DISCARD_LINES, FileRun, lineFileParams, stringifyJson } from '../runtime/buffered_file.js';
+import type { LineFileParams, LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
-import { booleanParam, numberParam } from '../runtime/tracker_params.js';
 
 export interface CsvTrackerParams extends TrackerOptions {
   /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
   flushIntervalMs?: number;
   /** The buffer is written out when it holds this much text (UTF-16 units, = bytes for ASCII). Default 256 KiB. */
   maxBufferBytes?: number;
+  /**
+   * While the disk refuses writes (full), what was logged is kept in memory up to this many bytes and written
+   * once it has room; beyond, lines are dropped and the run ends incomplete. Default 64 MiB.
+   */
+  maxHeldBytes?: number;
   /** Append to a run whose `metrics.csv` exists; without it, `start` refuses such a run id. Default false. */
   resume?: boolean;
 }
@@ -48,6 +44,7 @@ export function csvField(text: string): string {
 export class CsvTracker extends Tracker {
   readonly flushIntervalMs: number;
   readonly maxBufferBytes: number;
+  readonly maxHeldBytes: number;
   readonly resume: boolean;
   #run: FileRun | undefined;
   #metrics: LineSink = DISCARD_LINES;
@@ -59,13 +56,12 @@ export class CsvTracker extends Tracker {
 
   constructor(params: CsvTrackerParams = {}) {
     super(params);
-    this.flushIntervalMs = numberParam('csv', 'flushIntervalMs', params.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, {
-      min: 0,
-    });
-    this.maxBufferBytes = numberParam('csv', 'maxBufferBytes', params.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, {
-      min: 0,
-    });
-    this.resume = booleanParam('csv', 'resume', params.resume);
+    ({
+      flushIntervalMs: this.flushIntervalMs,
+      maxBufferBytes: this.maxBufferBytes,
+      maxHeldBytes: this.maxHeldBytes,
+      resume: this.resume,
+    } = lineFileParams('csv', params));
   }
 
   /** `<logdir>/<runId>` once started. */
@@ -73,21 +69,10 @@ export class CsvTracker extends Tracker {
     return this.#run?.dir;
   }
 
+  /** Creates `metrics.csv` with its header (exclusively: a run that exists is RUN_EXISTS, unless resumed). */
   override start(runId: string, logdir: string): void {
-    const run = new FileRun('csv', logdir, runId, this.flushIntervalMs, {
-      existing: (dir) => existsSync(path.join(dir, 'metrics.csv')),
-      resume: this.resume,
-    });
-    try {
-      const metrics = run.openAppendFile('metrics.csv', this.maxBufferBytes);
-      // A resumed run appends to its file: the header is written once, when the file is new.
-      if (metrics.sizeOnDisk === 0) metrics.append(CSV_HEADER + '\n');
-      this.#metrics = metrics;
-    } catch (error) {
-      run.close(); // stops the timer and the exit hook
-      throw error;
-    }
-    this.#run = run;
+    this.#run = new FileRun('csv', logdir, runId, this, { name: 'metrics.csv', unit: 'rows', header: CSV_HEADER });
+    this.#metrics = this.#run.data;
   }
 
   override logMetric(name: string, value: number, step = 0): void {

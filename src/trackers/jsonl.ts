@@ -8,30 +8,27 @@
  * JSON has no NaN: a non-finite metric value is written as the string "NaN", "Infinity" or "-Infinity", and
  * every other value is a number, so a reader can tell. `readJsonlEvents` decodes them back.
  */
-import { constants, createReadStream, existsSync } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tracker, describeFigure } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
-import {
-  DEFAULT_FLUSH_INTERVAL_MS,
-  DISCARD_LINES,
-  DEFAULT_MAX_BUFFER_BYTES,
-  FileRun,
-  safeFileName,
-  stringifyJson,
-} from '../runtime/buffered_file.js';
-import type { BufferedAppendFile, LineSink } from '../runtime/buffered_file.js';
+import { DISCARD_LINES, FileRun, lineFileParams, safeFileName, stringifyJson } from '../runtime/buffered_file.js';
+import type { LineFileParams, LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
 import { RunSummaryWriter } from '../runtime/run_summary.js';
 import type { MetricRecord } from '../runtime/run_summary.js';
-import { booleanParam, numberParam } from '../runtime/tracker_params.js';
 
 export interface JsonlTrackerParams extends TrackerOptions {
   /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
   flushIntervalMs?: number;
   /** The buffer is written out when it holds this much text (UTF-16 units, = bytes for ASCII). Default 256 KiB. */
   maxBufferBytes?: number;
+  /**
+   * While the disk refuses writes (full), what was logged is kept in memory up to this many bytes and written
+   * once it has room; beyond, lines are dropped and the run ends incomplete. Default 64 MiB.
+   */
+  maxHeldBytes?: number;
   /** Append to a run whose `events.jsonl` exists; without it, `start` refuses such a run id. Default false. */
   resume?: boolean;
 }
@@ -43,8 +40,11 @@ export type JsonlEvent =
   | { time: number; step: null; kind: 'tag'; name: string; value: string }
   /** `value` is the path of the copy, relative to the run directory, with `/` separators. */
   | { time: number; step: null; kind: 'asset' | 'image' | 'figure'; name: string; value: string }
-  /** The last line of a run that ended: `name` "run", `value` "finished" or "failed". */
-  | { time: number; step: null; kind: 'status'; name: string; value: 'finished' | 'failed' };
+  /**
+   * The last line of a run that ended: `name` "run", `value` "finished", "failed", or "incomplete" (lines were
+   * lost: the disk had no room for them).
+   */
+  | { time: number; step: null; kind: 'status'; name: string; value: 'finished' | 'failed' | 'incomplete' };
 
 export type JsonlEventKind = JsonlEvent['kind'];
 
@@ -56,10 +56,10 @@ type FileKind = 'asset' | 'image' | 'figure';
 export class JsonlTracker extends Tracker {
   readonly flushIntervalMs: number;
   readonly maxBufferBytes: number;
+  readonly maxHeldBytes: number;
   readonly resume: boolean;
   #run: FileRun | undefined;
   #events: LineSink = DISCARD_LINES;
-  #eventsFile: BufferedAppendFile | undefined;
   /** What summary.json will hold (runtime/run_summary.ts). */
   #summary = new RunSummaryWriter();
   /**
@@ -78,13 +78,12 @@ export class JsonlTracker extends Tracker {
 
   constructor(params: JsonlTrackerParams = {}) {
     super(params);
-    this.flushIntervalMs = numberParam('jsonl', 'flushIntervalMs', params.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS, {
-      min: 0,
-    });
-    this.maxBufferBytes = numberParam('jsonl', 'maxBufferBytes', params.maxBufferBytes, DEFAULT_MAX_BUFFER_BYTES, {
-      min: 0,
-    });
-    this.resume = booleanParam('jsonl', 'resume', params.resume);
+    ({
+      flushIntervalMs: this.flushIntervalMs,
+      maxBufferBytes: this.maxBufferBytes,
+      maxHeldBytes: this.maxHeldBytes,
+      resume: this.resume,
+    } = lineFileParams('jsonl', params));
   }
 
   /** `<logdir>/<runId>` once started. */
@@ -92,19 +91,11 @@ export class JsonlTracker extends Tracker {
     return this.#run?.dir;
   }
 
+  /** Creates `events.jsonl` (exclusively: a run that exists is RUN_EXISTS, unless resumed). */
   override start(runId: string, logdir: string): void {
-    const run = new FileRun('jsonl', logdir, runId, this.flushIntervalMs, {
-      existing: (dir) => existsSync(path.join(dir, 'events.jsonl')),
-      resume: this.resume,
-    });
-    try {
-      const events = run.openAppendFile('events.jsonl', this.maxBufferBytes);
-      this.#summary.resume(run.dir, events.sizeOnDisk);
-      this.#events = this.#eventsFile = events;
-    } catch (error) {
-      run.close(); // stops the timer and the exit hook
-      throw error;
-    }
+    const run = new FileRun('jsonl', logdir, runId, this, { name: 'events.jsonl', unit: 'lines' });
+    this.#summary.resume(run.dir, run.data.file.size);
+    this.#events = run.data;
     // A process that ends without end() still leaves a summary of what it wrote.
     run.afterExitWrite = () => this.#saveSummary();
     this.#run = run;
@@ -172,27 +163,35 @@ export class JsonlTracker extends Tracker {
     this.#run?.writeOut();
   }
 
-  /** Appends the run's status line and closes the files (the base class has flushed just before). */
+  /**
+   * Appends the run's status line and closes the files (the base class has flushed just before): `finished`,
+   * `failed` when given an error, `incomplete` when lines were lost to a disk without room (end() then throws
+   * RUN_INCOMPLETE saying how many).
+   */
   override end(error?: unknown): void {
     const run = this.#run;
     if (!run) return;
     const time = Date.now();
-    const status = error === undefined ? 'finished' : 'failed';
+    const status = error !== undefined ? 'failed' : run.data.file.lostRecords > 0 ? 'incomplete' : 'finished';
     this.#events.append(eventLine(time, 'status', 'run', '"' + status + '"'));
     this.#summary.status(status, time);
-    run.close();
-    this.#saveSummary();
+    try {
+      run.close();
+    } finally {
+      this.#saveSummary();
+    }
   }
 
-  /** summary.json for every line on disk; none when a write was lost (readers then read the file). */
+  /** summary.json for every line on disk; none when a line is not (readers then read the file). */
   #saveSummary(): void {
-    const file = this.#eventsFile;
-    if (!this.#run || !file) return;
+    const run = this.#run;
+    if (!run) return;
+    const file = run.data;
     try {
-      if (file.lostWrites || file.buffered > 0) this.#summary.invalidate();
-      this.#summary.save(this.#run.dir, file.writtenBytes);
+      if (file.file.lostRecords > 0 || file.pendingLines > 0) this.#summary.invalidate();
+      this.#summary.save(run.dir, file.file.size);
     } catch (error) {
-      process.emitWarning(`jsonl: ${this.#run.dir}/summary.json was not written: ${(error as Error).message}`, {
+      process.emitWarning(`jsonl: ${run.dir}/summary.json was not written: ${(error as Error).message}`, {
         type: 'GymnosWarning',
         code: 'GYMNOS_WRITE_FAILED',
       });

@@ -8,14 +8,18 @@
  * markup or JSON in a fenced code block: TensorBoard has no dashboard that renders them); params are one
  * hparams `session_start_info` plus one text summary each; tags and assets are text summaries.
  *
- * Buffering: records are encoded straight into one preallocated buffer. A timer (`flushIntervalMs`,
- * unref'ed), `flush()` and `end()` write it out asynchronously; a buffer that fills up between two flushes is
- * written synchronously, so memory stays bounded (about `bufferBytes`) however fast the loop logs.
+ * Buffering: records are encoded straight into one preallocated buffer, written out as one synchronous chunk of
+ * whole records (runtime/append_file.ts: a failed write leaves the file as it was and keeps the records for the
+ * next) when it fills up, on a timer (`flushIntervalMs`, unref'ed), on `flush()`, `end()` and when the process
+ * ends: memory stays bounded (about `bufferBytes`) however fast the loop logs, and no write is ever left half
+ * done by a process that ends on a signal.
  */
-import { close, closeSync, mkdirSync, openSync, readdirSync, write, writeSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { AppendOnlyFile, DEFAULT_MAX_HELD_BYTES, WriteFailureReport } from '../runtime/append_file.js';
+import { EVENT_FILE_PREFIX } from '../runtime/event_files.js';
 import { describeFigure } from '../runtime/figure.js';
 import { cancelFlushAtExit, flushAtExit } from '../runtime/exit_flush.js';
 import type { SyncFlushable } from '../runtime/exit_flush.js';
@@ -37,7 +41,15 @@ import {
 } from '../runtime/tf_event.js';
 import type { HparamValue } from '../runtime/tf_event.js';
 import { frameTfRecord } from '../runtime/tfrecord.js';
-import { booleanParam, numberParam, refuseExistingRun, runDirectory } from '../runtime/tracker_params.js';
+import {
+  booleanParam,
+  makeRunDirectory,
+  numberParam,
+  refuseExistingRun,
+  runDirectory,
+} from '../runtime/tracker_params.js';
+import { lockFile, tryLockFileSync } from '../util/file_lock.js';
+import type { ReleaseLock } from '../util/file_lock.js';
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
@@ -49,6 +61,11 @@ export interface TensorboardTrackerParams extends TrackerOptions {
    * once, synchronously: this bounds the memory the tracker holds.
    */
   bufferBytes?: number;
+  /**
+   * While the disk refuses writes (full), what was logged is kept in memory up to this many bytes and written
+   * once it has room; beyond, records are dropped and the run ends incomplete. Default 64 MiB.
+   */
+  maxHeldBytes?: number;
   /** Add an event file to a run directory that has some (TensorBoard shows them as one run). Default false. */
   resume?: boolean;
 }
@@ -68,6 +85,14 @@ const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 const MAX_CACHED_TAGS = 10_000;
 const DEFAULT_BUFFER_BYTES = 1 << 20;
 const MIN_BUFFER_BYTES = 4096;
+/** A larger buffer is a mistake (`1e12`), not a wish: allocating it would fail with a raw RangeError. */
+const MAX_BUFFER_BYTES = 1 << 30;
+/**
+ * A new run checks that its directory holds no event file and creates its own under this lock (a `.lock`
+ * directory beside it for a few milliseconds), so that of two processes starting one run id the second finds the
+ * first's file: event files have per-process names, so creating one exclusively proves nothing.
+ */
+const START_LOCK = '.gymnos-tensorboard-start';
 
 /** Per-process counter in the file name, so that two trackers started in one second never collide. */
 let fileCounter = 0;
@@ -75,21 +100,23 @@ let fileCounter = 0;
 export class TensorboardTracker extends Tracker {
   readonly flushIntervalMs: number;
   readonly bufferBytes: number;
+  readonly maxHeldBytes: number;
   readonly resume: boolean;
 
-  #file: string | undefined;
-  #fd: number | undefined;
+  #file: AppendOnlyFile | undefined;
+  #report: WriteFailureReport | undefined;
   #buffer: Uint8Array;
   #view: DataView;
   #used = 0;
-  /** Where the next chunk goes in the file: writes are positional, so async and sync writes never reorder. */
-  #position = 0;
+  /** Records in the buffer. */
+  #records = 0;
+  /** Chunks logged while start() was waiting for its lock, written first once the file is open. */
+  #early: { chunk: Uint8Array; records: number }[] = [];
+  #starting = false;
   #timer: NodeJS.Timeout | undefined;
   readonly #tagPrefixes = new Map<string, Uint8Array>();
   readonly #textSteps = new Map<string, number>();
   #pendingImages: PendingImage[] = [];
-  #writes = new Set<Promise<void>>();
-  #writeError: unknown;
   #flushing: Promise<void> = Promise.resolve();
   readonly #hparams = new Map<string, HparamValue>();
   #hparamsWritten = false;
@@ -103,7 +130,11 @@ export class TensorboardTracker extends Tracker {
       min: 0,
     });
     const bufferBytes = numberParam(LABEL, 'bufferBytes', params.bufferBytes, DEFAULT_BUFFER_BYTES, { min: 0 });
+    if (bufferBytes > MAX_BUFFER_BYTES) {
+      throw new TypeError(`${LABEL}: bufferBytes must be at most ${MAX_BUFFER_BYTES} (1 GiB), got ${bufferBytes}`);
+    }
     this.bufferBytes = Math.max(MIN_BUFFER_BYTES, Math.floor(bufferBytes));
+    this.maxHeldBytes = numberParam(LABEL, 'maxHeldBytes', params.maxHeldBytes, DEFAULT_MAX_HELD_BYTES, { min: 0 });
     this.resume = booleanParam(LABEL, 'resume', params.resume);
     this.#buffer = new Uint8Array(this.bufferBytes);
     this.#view = new DataView(this.#buffer.buffer);
@@ -111,35 +142,56 @@ export class TensorboardTracker extends Tracker {
 
   /** The event file being written, once started. */
   get file(): string | undefined {
-    return this.#file;
+    return this.#file?.path;
   }
 
-  override start(runId: string, logdir: string): void {
+  /**
+   * Creates the run's event file. A new run (without `resume`) whose directory holds event files is RUN_EXISTS,
+   * checked and created under a short lock so that two processes starting it at once cannot both get in; only a
+   * start that finds the lock held waits for it (and returns a promise).
+   */
+  override start(runId: string, logdir: string): void | Promise<void> {
     const dir = path.resolve(runDirectory(LABEL, logdir, runId));
-    // TensorBoard reads every event file of a directory as one run: a second session adds a file to it.
-    refuseExistingRun(LABEL, dir, runId, {
-      existing: (found) => readdirSync(found).some((name) => name.startsWith('events.out.tfevents.')),
-      resume: this.resume,
-    });
-    mkdirSync(dir, { recursive: true });
-    const seconds = Math.floor(Date.now() / 1000);
-    const host = os.hostname();
-    for (;;) {
-      const file = path.join(dir, `events.out.tfevents.${seconds}.${host}.${process.pid}.${fileCounter++}`);
-      try {
-        this.#fd = openSync(file, 'wx');
-        this.#file = file;
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
+    const check = () =>
+      refuseExistingRun(LABEL, dir, runId, {
+        existing: (found) => readdirSync(found).some((name) => name.startsWith(EVENT_FILE_PREFIX)),
+        resume: this.resume,
+      });
+    check(); // before anything is made
+    makeRunDirectory(LABEL, dir);
+    // The first record of every event file; log calls made while start() waits are buffered after it.
     this.#appendEvent(encodeFileVersionEvent(Date.now() / 1000));
+    if (this.resume) return this.#open(dir);
+    const lock = path.join(dir, START_LOCK);
+    const open = (release: ReleaseLock) => {
+      try {
+        check();
+        this.#open(dir);
+      } finally {
+        release.sync();
+      }
+    };
+    const release = tryLockFileSync(lock);
+    if (release) return open(release);
+    this.#starting = true;
+    return lockFile(lock, { timeoutMs: 30_000 })
+      .then(open)
+      .finally(() => {
+        this.#starting = false;
+        this.#early = [];
+      });
+  }
+
+  #open(dir: string): void {
+    const file = createEventFile(dir, this.maxHeldBytes);
+    this.#file = file;
+    this.#report = new WriteFailureReport(LABEL, file, 'records', this.maxHeldBytes);
     flushAtExit(this.#atExit);
+    for (const { chunk, records } of this.#early.splice(0)) this.#write(chunk, records);
     if (this.flushIntervalMs > 0) {
       // A failed background write is reported by a warning now and by the next flush() or end().
       this.#timer = setInterval(() => {
-        if (this.#used > 0 || this.#pendingImages.length > 0) void this.#queueFlush(false);
+        if (this.#used > 0 || this.#pendingImages.length > 0 || file.heldRecords > 0) void this.#queueFlush(false);
       }, this.flushIntervalMs);
       this.#timer.unref();
     }
@@ -153,6 +205,7 @@ export class TensorboardTracker extends Tracker {
     }
     if (this.#used + maxScalarRecordBytes(prefix.length) > this.#buffer.length) this.#spill();
     this.#used = writeScalarRecord(this.#buffer, this.#view, this.#used, prefix, Date.now() / 1000, step, value);
+    this.#records++;
   }
 
   override logTag(key: string, value: string): void {
@@ -213,38 +266,45 @@ export class TensorboardTracker extends Tracker {
     return this.#queueFlush(true);
   }
 
+  /**
+   * Ends the hparams session (`STATUS_SUCCESS`, `STATUS_FAILURE` when given an error, `STATUS_UNKNOWN` when records
+   * were lost to a disk without room) and closes the file; throws RUN_INCOMPLETE when records were lost.
+   */
   override async end(error?: unknown): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    let failure: unknown;
     try {
       await this.#flushing;
+      await this.#flushNow(false);
       if (this.#hparamsWritten) {
-        const status = error === undefined ? HPARAMS_STATUS.success : HPARAMS_STATUS.failure;
+        const lost = this.#file!.lostRecords + this.#file!.heldRecords > 0;
+        const status =
+          error !== undefined ? HPARAMS_STATUS.failure : lost ? HPARAMS_STATUS.unknown : HPARAMS_STATUS.success;
         const info = encodeSessionEndInfo(status, Date.now() / 1000);
         this.#appendEvent(
           encodeSummaryEvent(Date.now() / 1000, 0, [encodeHparamsValue(HPARAMS_SESSION_END_TAG, info)]),
         );
       }
-      await this.#flushNow(true);
+      failure = this.#writeAll();
     } finally {
       cancelFlushAtExit(this.#atExit);
-      const fd = this.#fd;
-      this.#fd = undefined;
-      if (fd !== undefined) await new Promise<void>((resolve, reject) => close(fd, (e) => (e ? reject(e) : resolve())));
+      this.#file?.close();
     }
+    const incomplete = this.#report?.incomplete();
+    if (incomplete) throw incomplete;
+    if (failure !== undefined) throw failure;
   }
 
-  /** Writes what is buffered synchronously, images not yet read aside (the process exits before `end`). */
+  /** Writes what is buffered synchronously, images not yet read aside (the process ends before `end`). */
   writeBufferedSync(): void {
-    if (this.#fd === undefined) return;
-    try {
-      this.#appendSessionStart();
-      this.#spill();
-      closeSync(this.#fd);
-    } catch {
-      // The process is exiting: nothing left to report to.
-    }
-    this.#fd = undefined;
+    const file = this.#file;
+    if (file === undefined || file.fd === undefined) return;
+    this.#appendSessionStart();
+    const failure = this.#writeAll();
+    const unwritten = file.heldRecords;
+    file.close();
+    this.#report!.atExit(failure, unwritten);
     cancelFlushAtExit(this.#atExit);
   }
 
@@ -255,25 +315,28 @@ export class TensorboardTracker extends Tracker {
     return run;
   }
 
-  /** `report`: throw (and clear) a write error recorded since the last report. */
+  /** `report`: throw the write error, or RUN_INCOMPLETE for records lost since the last report. */
   async #flushNow(report: boolean): Promise<void> {
     if (this.#pendingImages.length > 0) await this.#encodePendingImages();
     this.#appendSessionStart();
-    if (this.#used > 0 && this.#fd !== undefined) {
-      const chunk = this.#buffer.slice(0, this.#used);
-      const position = this.#position;
-      this.#position += chunk.length;
-      this.#used = 0;
-      const pending = writeFully(this.#fd, chunk, position).catch((error: unknown) => this.#recordError(error));
-      this.#writes.add(pending);
-      void pending.finally(() => this.#writes.delete(pending));
+    const failure = this.#writeAll();
+    if (!report) return;
+    if (failure !== undefined) throw failure;
+    const loss = this.#report?.newLoss();
+    if (loss) throw loss;
+  }
+
+  /** Writes the buffer and the held records; returns the error (warned about) if the disk refused them. */
+  #writeAll(): unknown {
+    try {
+      this.#spill(true);
+      this.#file?.writeHeld();
+    } catch (error) {
+      this.#report?.note(error);
+      return error;
     }
-    await Promise.all(this.#writes);
-    const failure = this.#writeError;
-    if (report && failure !== undefined) {
-      this.#writeError = undefined;
-      throw failure;
-    }
+    this.#report?.note(undefined);
+    return undefined;
   }
 
   async #encodePendingImages(): Promise<void> {
@@ -312,40 +375,50 @@ export class TensorboardTracker extends Tracker {
     this.#appendEvent(encodeSummaryEvent(Date.now() / 1000, this.#nextStep(tag), [encodeTextValue(tag, text)]));
   }
 
-  /** Frames an encoded Event and appends it to the buffer (or writes it directly when it is larger). */
+  /** Frames an encoded Event and appends it to the buffer (or writes it on its own when it is larger). */
   #appendEvent(event: Uint8Array): void {
     const record = frameTfRecord(event);
     if (this.#used + record.length > this.#buffer.length) this.#spill();
-    if (record.length > this.#buffer.length) this.#writeSync(record, record.length);
+    if (record.length > this.#buffer.length) this.#write(record, 1);
     else {
       this.#buffer.set(record, this.#used);
       this.#used += record.length;
+      this.#records++;
     }
   }
 
-  /** Writes the buffer synchronously and empties it: the bound on memory when logging outpaces flushes. */
-  #spill(): void {
+  /**
+   * Writes the buffer and empties it: the bound on memory when logging outpaces flushes. From a log call
+   * (`retry` false) a failure is warned about, never thrown; the records are held for the next write.
+   */
+  #spill(retry = false): void {
     if (this.#used === 0) return;
-    this.#writeSync(this.#buffer, this.#used);
+    const used = this.#used;
+    const records = this.#records;
     this.#used = 0;
+    this.#records = 0;
+    this.#write(this.#buffer.subarray(0, used), records, retry);
   }
 
-  #writeSync(bytes: Uint8Array, length: number): void {
-    if (this.#fd === undefined) return;
-    let written = 0;
-    while (written < length) written += writeSync(this.#fd, bytes, written, length - written, this.#position + written);
-    this.#position += length;
+  #write(chunk: Uint8Array, records: number, retry = false): void {
+    if (this.#file === undefined) {
+      // start() is waiting for its lock (or failed: then nothing is ever written).
+      if (this.#starting) this.#early.push({ chunk: chunk.slice(), records });
+      return;
+    }
+    try {
+      this.#file.append(chunk, records, retry);
+      this.#report!.note(undefined);
+    } catch (error) {
+      this.#report!.note(error);
+      if (retry) throw error;
+    }
   }
 
   #nextStep(tag: string): number {
     const step = this.#textSteps.get(tag) ?? 0;
     this.#textSteps.set(tag, step + 1);
     return step;
-  }
-
-  #recordError(error: unknown): void {
-    if (this.#writeError === undefined) this.#writeError = error;
-    this.#warnOnce('write', `writing ${this.#file} failed: ${(error as Error).message ?? String(error)}`);
   }
 
   #warnOnce(key: string, message: string): void {
@@ -359,16 +432,16 @@ export class TensorboardTracker extends Tracker {
   }
 }
 
-/** Writes all of `chunk` at `position`, asynchronously. */
-function writeFully(fd: number, chunk: Uint8Array, position: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const next = (offset: number) => {
-      write(fd, chunk, offset, chunk.length - offset, position + offset, (error, written) => {
-        if (error) reject(error);
-        else if (offset + written < chunk.length) next(offset + written);
-        else resolve();
-      });
-    };
-    next(0);
-  });
+/** A new event file in `dir`: `events.out.tfevents.<unix seconds>.<hostname>.<pid>.<counter>`, created exclusively. */
+function createEventFile(dir: string, maxHeldBytes: number): AppendOnlyFile {
+  const seconds = Math.floor(Date.now() / 1000);
+  const host = os.hostname();
+  for (;;) {
+    const file = path.join(dir, `${EVENT_FILE_PREFIX}${seconds}.${host}.${process.pid}.${fileCounter++}`);
+    try {
+      return new AppendOnlyFile(file, { exclusive: true, maxHeldBytes });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }

@@ -243,8 +243,16 @@ export class Tracker {
         this.#ending =
           wasStarted && this.#active
             ? (async () => {
-                await implementation('flush').call(this);
+                // A flush that fails (a full disk) still ends the run: its files are closed, its status written
+                // where it can be, and the first error is what end() rejects with.
+                let flushFailure: unknown;
+                try {
+                  await implementation('flush').call(this);
+                } catch (failure) {
+                  flushFailure = failure ?? new Error('flush() failed');
+                }
                 await implementation('end').call(this, error);
+                if (flushFailure !== undefined) throw flushFailure;
               })()
             : Promise.resolve();
         return this.#ending;

@@ -133,6 +133,15 @@ export async function removeAbandonedLock(file: string, options: { staleMs?: num
   }
 }
 
+/**
+ * The lock on `file` if it is free, taken synchronously; undefined when it is not (held, or left by a killed
+ * process: `lockFile` waits for the one and takes the other over).
+ */
+export function tryLockFileSync(file: string, options: { staleMs?: number } = {}): ReleaseLock | undefined {
+  const lockDir = `${file}.lock`;
+  return createLock(lockDir) ? holdLock(lockDir, options.staleMs ?? 10_000) : undefined;
+}
+
 /** Waits for the lock on `file`; resolves to the function that releases it. */
 export async function lockFile(file: string, options: FileLockOptions = {}): Promise<ReleaseLock> {
   const { staleMs = 10_000, timeoutMs = 10_000, onWait } = options;

@@ -99,7 +99,7 @@ describe('jsonl', () => {
     const notADirectory = path.join(dir, 'file');
     await writeFile(notADirectory, '');
     const tracker = new JsonlTracker();
-    assert.throws(() => tracker.start('run', notADirectory), { code: 'ENOTDIR' });
+    assert.throws(() => tracker.start('run', notADirectory), { code: 'LOGDIR_UNUSABLE', message: /ENOTDIR/ });
     assert.doesNotThrow(() => tracker.logMetric('loss', 1));
     assert.doesNotThrow(() => tracker.logParam('lr', 1));
     assert.doesNotThrow(() => tracker.logFigure('fig', TINY_PNG));
