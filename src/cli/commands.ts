@@ -265,8 +265,9 @@ const runs: CommandSpec = {
   help: {
     notes: [
       'A run is a directory holding events.jsonl, metrics.csv or events.out.tfevents.* files; its id is its path',
-      'from the logdir. Status: finished or failed as the files record it, running-or-crashed when a tracker that',
-      'records the end did not (yet), unknown for csv (and tensorboard runs without params), which record no end.',
+      'from the logdir. Status: finished, failed or incomplete (lines lost to a full disk) as the files record it,',
+      'running-or-crashed when a tracker that records the end did not (yet), unknown for csv (and tensorboard runs',
+      'without params), which record no end.',
       'Nested params are key paths (optimizer.lr). A condition is key=value, key!=value, key<n, key<=n, key>n,',
       'key>=n or key~text, on a param, run, tracker, status or tag.<key>. A metric or param no run has is exit 2.',
       'Summaries of jsonl and csv runs are cached (GYMNOS_CACHE_DIR, else ~/.cache/gymnos/runs): listing again',

@@ -13,7 +13,6 @@
  * does not match stops the reading of that file with a warning, as TensorBoard does.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import path from 'node:path';
 import { eventFiles } from '../runtime/event_files.js';
 import { maskedCrc32c, TFRECORD_FOOTER_BYTES, TFRECORD_HEADER_BYTES } from '../runtime/tfrecord.js';
 import { ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED } from './proto_reader.js';

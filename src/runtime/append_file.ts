@@ -176,7 +176,7 @@ export class AppendOnlyFile {
       throw new Error(
         `${(writeError as Error).message}; the partial write could not be cut off (${(cutError as Error).message}), ` +
           'so nothing more is written to the file',
-        { cause: writeError },
+        { cause: cutError },
       );
     }
   }

@@ -13,7 +13,7 @@
 import { Tracker } from './tracker.js';
 import type { ParamValue, TrackerOptions } from './tracker.js';
 import { DISCARD_LINES, FileRun, lineFileParams, stringifyJson } from '../runtime/buffered_file.js';
-import type { LineFileParams, LineSink } from '../runtime/buffered_file.js';
+import type { LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
 
 export interface CsvTrackerParams extends TrackerOptions {

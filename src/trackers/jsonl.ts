@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Tracker, describeFigure } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 import { DISCARD_LINES, FileRun, lineFileParams, safeFileName, stringifyJson } from '../runtime/buffered_file.js';
-import type { LineFileParams, LineSink } from '../runtime/buffered_file.js';
+import type { LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
 import { RunSummaryWriter } from '../runtime/run_summary.js';
 import type { MetricRecord } from '../runtime/run_summary.js';

@@ -3,7 +3,7 @@
  * for jsonl (a last line without its newline skipped, as docs/trackers/jsonl.md tells readers to), pandas.read_csv
  * with its defaults for csv, TensorBoard's EventAccumulator for tensorboard. One python per call.
  */
-import { spawnSync } from 'node:child_process';
+import { runChildSync } from './children.js';
 import { missingPythonModule, PYTHON } from './python.js';
 
 export type RunKind = 'jsonl' | 'csv' | 'tensorboard';
@@ -43,7 +43,8 @@ def read(kind, run):
       except KeyError:
           content = {}
       if '_hparams_/session_end_info' in content:
-          status = plugin_data_pb2.HParamsPluginData.FromString(content['_hparams_/session_end_info']).session_end_info.status
+          end = plugin_data_pb2.HParamsPluginData.FromString(content['_hparams_/session_end_info'])
+          status = end.session_end_info.status
   return {'steps': steps, 'status': status}
 
 results = []
@@ -70,7 +71,7 @@ export function readIndependently(
   runs: readonly { kind: RunKind; dir: string }[],
 ): (IndependentRead | { error: string })[] {
   const args = runs.flatMap(({ kind, dir }) => [kind, dir]);
-  const result = spawnSync(PYTHON, ['-c', PROGRAM, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const result = runChildSync(PYTHON, ['-c', PROGRAM, ...args], { maxBuffer: 64 << 20 });
   if (result.status !== 0) throw new Error(`the python readers failed: ${result.stderr.trim().slice(-500)}`);
   return JSON.parse(result.stdout) as (IndependentRead | { error: string })[];
 }

@@ -7,13 +7,14 @@
  * the independent readers (Python's json, pandas, TensorBoard's EventAccumulator).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { runChildSync, spawnInTest } from '../helpers/children.js';
 import { missingReader, readIndependently } from '../helpers/independent_readers.js';
 import type { RunKind } from '../helpers/independent_readers.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
@@ -26,7 +27,7 @@ const SUDO = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
 
 function command(args: string[]): { ok: boolean; error: string } {
   const [program, ...rest] = [...SUDO, ...args];
-  const result = spawnSync(program!, rest, { encoding: 'utf8' });
+  const result = runChildSync(program!, rest, { timeout: 60_000 });
   return { ok: result.status === 0, error: (result.stderr || result.error?.message || '').trim() };
 }
 
@@ -70,8 +71,8 @@ class DrivenChild {
   stderr = '';
   readonly #lines: AsyncIterator<string>;
 
-  constructor(logdir: string, trackers: Record<string, Record<string, unknown>>) {
-    this.process = spawn(process.execPath, [CHILD, logdir, JSON.stringify(trackers)], { stdio: 'pipe' });
+  constructor(t: TestContext, logdir: string, trackers: Record<string, Record<string, unknown>>) {
+    this.process = spawnInTest(t, process.execPath, [CHILD, logdir, JSON.stringify(trackers)]);
     this.process.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.#lines = readline.createInterface({ input: this.process.stdout })[Symbol.asyncIterator]();
   }
@@ -101,17 +102,15 @@ interface ListedRun {
 
 describe('a disk that fills up and frees again', { skip }, () => {
   const dir = 'dir' in disk ? disk.dir : '';
-  let child: DrivenChild | undefined;
   before(() => assert.ok(existsSync(CHILD)));
   after(() => {
-    child?.process.kill('SIGKILL');
     if (dir) {
       command(['umount', '-l', dir]);
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  test('no run is torn; what fits in memory is all written, in order; what does not is counted and reported', async () => {
+  test('no run is torn; what fits in memory is written in order; what does not is counted and reported', async (t) => {
     // Each tracker twice: `held` keeps the default maxHeldBytes (64 MiB), `dropped` 16 KiB.
     const trackers: Record<string, Record<string, unknown>> = {};
     for (const kind of KINDS) {
@@ -125,7 +124,7 @@ describe('a disk that fills up and frees again', { skip }, () => {
       trackers[`dropped/${kind}`] = { ...small, maxHeldBytes: 16 * 1024 };
     }
     const logdir = path.join(dir, 'logs');
-    child = new DrivenChild(logdir, trackers);
+    const child = new DrivenChild(t, logdir, trackers);
     assert.equal(await child.next(), 'ready', child.stderr);
     // Logs 0..1000, fills the disk, logs to 3000 and flushes, frees it, logs to 4000, flushes and ends.
     await child.send('log 0 1000');
@@ -138,7 +137,7 @@ describe('a disk that fills up and frees again', { skip }, () => {
     const afterwards = await child.send('flush');
     const ended = await child.send('end');
     child.process.stdin.end();
-    await new Promise((resolve) => child!.process.once('close', resolve));
+    await new Promise((resolve) => child.process.once('close', resolve));
     const { stderr } = child;
 
     const lost: Record<string, number> = {};

@@ -4,13 +4,14 @@
  * Real processes, released together for each of 20 run ids, for each file tracker.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { spawnInTest } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { REPO } from '../helpers/project.js';
@@ -24,8 +25,8 @@ class Racer {
   stderr = '';
   readonly #lines: AsyncIterator<string>;
 
-  constructor(type: string, logdir: string, value: number) {
-    this.process = spawn(process.execPath, [CHILD, type, logdir, String(value)], { stdio: 'pipe' });
+  constructor(t: TestContext, type: string, logdir: string, value: number) {
+    this.process = spawnInTest(t, process.execPath, [CHILD, type, logdir, String(value)]);
     this.process.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.#lines = readline.createInterface({ input: this.process.stdout })[Symbol.asyncIterator]();
   }
@@ -39,18 +40,15 @@ class Racer {
 
 describe('two processes start the same run id at once', { skip, concurrency: true }, () => {
   const dirs: string[] = [];
-  const racers: Racer[] = [];
   after(() => {
-    for (const racer of racers) racer.process.kill('SIGKILL');
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   for (const type of ['jsonl', 'csv', 'tensorboard']) {
-    test(`${type}: one gets in, the other gets RUN_EXISTS; every run is one run`, async () => {
+    test(`${type}: one gets in, the other gets RUN_EXISTS; every run is one run`, async (t) => {
       const logdir = mkdtempSync(path.join(os.tmpdir(), `gymnos-race-${type}-`));
       dirs.push(logdir);
-      const pair = [new Racer(type, logdir, 1), new Racer(type, logdir, 2)];
-      racers.push(...pair);
+      const pair = [new Racer(t, type, logdir, 1), new Racer(t, type, logdir, 2)];
       for (const racer of pair) assert.equal(await racer.next(), 'ready', racer.stderr);
       for (let round = 0; round < ROUNDS; round++) {
         for (const racer of pair) racer.process.stdin.write(`go ${round}\n`);

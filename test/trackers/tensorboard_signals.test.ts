@@ -6,12 +6,13 @@
  * the book (CRCs with @aws-crypto/crc32c); TensorBoard's own reader reads such files in disk_full.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { spawnInTest } from '../helpers/children.js';
 import { crc32c } from '@aws-crypto/crc32c';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { skipUnless } from '../helpers/prerequisite.js';
@@ -49,9 +50,9 @@ interface Killed {
 }
 
 /** Runs the child; in `parent` mode signals it after `batches` batches. */
-function kill(signal: NodeJS.Signals, mode: 'self' | 'parent', batches = 3): Promise<Killed> {
+function kill(t: TestContext, signal: NodeJS.Signals, mode: 'self' | 'parent', batches = 3): Promise<Killed> {
   const logdir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-tb-signal-'));
-  const child = spawn(process.execPath, [CHILD, logdir, signal, mode], { stdio: 'pipe' });
+  const child = spawnInTest(t, process.execPath, [CHILD, logdir, signal, mode]);
   let stderr = '';
   let logged = 0;
   let seen = 0;
@@ -60,13 +61,7 @@ function kill(signal: NodeJS.Signals, mode: 'self' | 'parent', batches = 3): Pro
     logged = Number(line.split(' ')[1]);
     if (mode === 'parent' && ++seen === batches) child.kill(signal);
   });
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) =>
-    child.on('close', (_code, got) => {
-      clearTimeout(timeout);
-      resolve({ logdir, signal: got, logged, stderr });
-    }),
-  );
+  return new Promise((resolve) => child.on('close', (_code, got) => resolve({ logdir, signal: got, logged, stderr })));
 }
 
 describe('tensorboard stopped by a signal', { skip, concurrency: true }, () => {
@@ -79,8 +74,8 @@ describe('tensorboard stopped by a signal', { skip, concurrency: true }, () => {
     ['SIGTERM', 'parent', 2],
     ['SIGINT', 'parent', 4],
   ];
-  test('keeps every step logged before the signal, in whole records, and dies of the signal', async () => {
-    const killed = await Promise.all(cases.map(([signal, mode, batches]) => kill(signal, mode, batches)));
+  test('keeps every step logged before the signal, in whole records, and dies of the signal', async (t) => {
+    const killed = await Promise.all(cases.map(([signal, mode, batches]) => kill(t, signal, mode, batches)));
     dirs.push(...killed.map((run) => run.logdir));
     killed.forEach((run, index) => {
       const [signal, mode] = cases[index]!;
