@@ -1,9 +1,11 @@
 /**
  * Files in the wrong state and bad flags: each is one line on stderr naming the file (or flag) and the fix, with
  * the documented exit code, never a stack, and nothing in the project changes. Each case in a small temporary
- * project. Unreadable and read-only files are made so for another user: the tests may run as root, whom file
- * modes do not stop, so then the command runs as `nobody` through the real bin; the other cases run in this
- * process.
+ * project. Unreadable and read-only files are made so by their modes, which do not stop root: when the tests run as
+ * root, those cases run the real bin as root without the two capabilities that let it ignore file modes (setpriv,
+ * util-linux), so the modes stop it as they stop any user, wherever the checkout is (another user, such as
+ * nobody, could not enter a checkout in a directory only root may enter, as `mktemp -d` makes); the other cases
+ * run in this process.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,8 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { spawnInTest } from '../helpers/children.js';
+import { runChildSync, spawnInTest } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
+import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { BIN } from '../helpers/project.js';
 
 const made: string[] = [];
@@ -24,7 +27,9 @@ after(() => {
 });
 
 const ROOT = process.getuid?.() === 0;
-const NOBODY = 65534;
+/** Runs a command as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: file modes then apply to it. */
+const BOUND_BY_MODES = ['--bounding-set=-dac_override,-dac_read_search'];
+const HAS_SETPRIV = runChildSync('setpriv', ['--version']).status === 0;
 /** A name holding an escape sequence and a newline, as a registry key or a --name could. */
 const EVIL = 'evil\u001b[31m\nname';
 
@@ -77,7 +82,7 @@ interface Case {
   name: string;
   args: string[];
   files?: Record<string, string | null>;
-  /** Run as another user for whom `prepare` made something unreadable or read-only. */
+  /** Run bound by file modes, for which `prepare` made something unreadable or read-only. */
   prepare?: (root: string) => void;
   status: number;
   /** The one line on stderr; null: nothing on stderr (the problem is in the command's output). */
@@ -183,8 +188,8 @@ type Result = { status: number | null; stdout: string; stderr: string };
  * exception out of the CLI shows as a stack. (`list` imports no code of these projects: no registry entry of
  * theirs can be read or names a tracker.)
  */
-function run(t: TestContext, args: string[], cwd: string, asNobody: boolean): Promise<Result> {
-  if (asNobody) return spawnBin(t, args, cwd);
+function run(t: TestContext, args: string[], cwd: string, boundByModes: boolean): Promise<Result> {
+  if (boundByModes) return spawnBin(t, args, cwd);
   return gymnosInProcess(args, { cwd, env: { HOME: cwd } }).catch((error: Error) => ({
     status: null,
     stdout: '',
@@ -192,11 +197,11 @@ function run(t: TestContext, args: string[], cwd: string, asNobody: boolean): Pr
   }));
 }
 
-/** The bin as user nobody (uid and gid 65534), killed when test `t` ends if it is still running. */
+/** The bin as root bound by file modes (BOUND_BY_MODES), killed when test `t` ends if it is still running. */
 function spawnBin(t: TestContext, args: string[], cwd: string): Promise<Result> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HOME: cwd };
   delete env.FORCE_COLOR;
-  const child = spawnInTest(t, process.execPath, [BIN, ...args], { cwd, env, uid: NOBODY, gid: NOBODY });
+  const child = spawnInTest(t, 'setpriv', [...BOUND_BY_MODES, process.execPath, BIN, ...args], { cwd, env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -206,6 +211,9 @@ function spawnBin(t: TestContext, args: string[], cwd: string): Promise<Result> 
 
 describe('one line, never a stack, nothing changed', () => {
   test('every case', async (t) => {
+    if (ROOT && !HAS_SETPRIV) {
+      return missingPrerequisite(t, 'setpriv is not installed (util-linux): as root, the file-mode cases need it');
+    }
     const prepared = CASES.map((testCase) => {
       const root = project(testCase.files);
       testCase.prepare?.(root);
