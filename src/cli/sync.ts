@@ -56,7 +56,7 @@ function lineOf(run: SyncedRun, logdir: string): string {
   const where = `${run.trackingUri}${run.mlflowRunId ? ` run ${run.mlflowRunId}` : ''}`;
   switch (run.status) {
     case 'delivered':
-      return `${label}: delivered ${countsText(run.delivered)} to ${where}`;
+      return `${label}: delivered ${countsText(run.delivered)} to ${where}${killedNote(run)}`;
     case 'in-sync':
       return `${label}: already in sync with ${where}`;
     case 'incomplete':
@@ -76,6 +76,11 @@ function lineOf(run: SyncedRun, logdir: string): string {
         (path.relative(process.cwd(), run.spoolDir) || '.')
       );
   }
+}
+
+/** Said of a run whose process was killed before it could end its run. */
+function killedNote(run: SyncedRun): string {
+  return run.killed ? ' (its process was killed before it ended the run: marked KILLED)' : '';
 }
 
 /** A number of seconds above 0 given to `flag`, in milliseconds; `fallback` when not given. */
@@ -119,6 +124,7 @@ export async function runSync(logdir: string, options: SyncCliOptions, document:
       timeoutMs: timeout,
       ...(requestTimeout ? { requestTimeoutMs: requestTimeout } : {}),
       signal: controller.signal,
+      onWaiting: (runId, spoolDir, message) => printError(`${JSON.stringify(runId).slice(1, -1)}: ${message}`),
       onRun: (run) => {
         if (options.json) return;
         printLine(lineOf(run, logdir));

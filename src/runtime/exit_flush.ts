@@ -5,10 +5,12 @@
  * asynchronous runs any more. Shared by jsonl, csv (through FileRun) and tensorboard.
  */
 import { onProcessEnd } from './process_end.js';
+import type { ProcessEnding } from './process_end.js';
 
 /** Something that can write what it buffers synchronously, e.g. when the process exits. */
 export interface SyncFlushable {
-  flushAtExit(): void;
+  /** `ending` says how the process ends (a signal, an exit code), for a tracker that records it. */
+  flushAtExit(ending?: ProcessEnding): void;
 }
 
 const registered = new Map<SyncFlushable, () => void>();
@@ -18,7 +20,7 @@ export function flushAtExit(target: SyncFlushable): void {
   if (!registered.has(target))
     registered.set(
       target,
-      onProcessEnd(() => target.flushAtExit()),
+      onProcessEnd((ending) => target.flushAtExit(ending)),
     );
 }
 

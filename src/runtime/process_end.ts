@@ -10,7 +10,13 @@
  * that listener decides what happens next. The listeners are installed only while something is registered.
  */
 
-type Saver = () => void;
+/** How the process ends: by a signal, or by an exit with this code (an uncaught exception exits with 1). */
+export interface ProcessEnding {
+  signal?: 'SIGINT' | 'SIGTERM';
+  exitCode?: number;
+}
+
+type Saver = (ending: ProcessEnding) => void;
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 type EndSignal = (typeof SIGNALS)[number];
@@ -18,10 +24,10 @@ type EndSignal = (typeof SIGNALS)[number];
 const savers = new Set<Saver>();
 let installed = false;
 
-function saveAll(): void {
+function saveAll(ending: ProcessEnding): void {
   for (const saver of [...savers]) {
     try {
-      saver();
+      saver(ending);
     } catch {
       // The process is ending: a saver reports its own errors (as warnings); one failure must not stop the rest.
     }
@@ -29,26 +35,28 @@ function saveAll(): void {
 }
 
 function onSignal(signal: EndSignal): void {
-  saveAll();
+  saveAll({ signal });
   // Someone else listens: their handler decides what the signal does, and we are done.
   if (process.listenerCount(signal) > 1) return;
   uninstall();
   process.kill(process.pid, signal);
 }
 
+const saveAtExit = (exitCode: number) => saveAll({ exitCode });
+
 const signalListeners = new Map<EndSignal, () => void>(SIGNALS.map((signal) => [signal, () => onSignal(signal)]));
 
 function install(): void {
   if (installed) return;
   installed = true;
-  process.on('exit', saveAll);
+  process.on('exit', saveAtExit);
   for (const [signal, listener] of signalListeners) process.on(signal, listener);
 }
 
 function uninstall(): void {
   if (!installed) return;
   installed = false;
-  process.removeListener('exit', saveAll);
+  process.removeListener('exit', saveAtExit);
   for (const [signal, listener] of signalListeners) process.removeListener(signal, listener);
 }
 

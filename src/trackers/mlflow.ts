@@ -12,6 +12,7 @@
  * See docs/trackers/mlflow.md.
  */
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { redactCredentials } from '../util/redact.js';
@@ -95,6 +96,8 @@ export interface DeliverSpoolOptions extends MlflowConnectionParams {
   signal?: AbortSignal;
   /** Receives the delivery's warnings instead of `process.emitWarning` (`gymnos sync` words its own). */
   onWarning?: (code: string, message: string) => void;
+  /** Called once, at once, when the server does not answer, with the error, before the delivery waits for it. */
+  onOutage?: (error: string) => void;
 }
 
 const DEFAULTS = {
@@ -114,6 +117,8 @@ const DEFAULTS = {
 type NumericParam = keyof typeof DEFAULTS;
 
 const MAX_RENAME_WARNINGS = 10;
+/** A wait shorter than this is not announced. */
+const NOTICEABLE_WAIT_MS = 2_000;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
@@ -253,6 +258,8 @@ export class MlflowTracker extends Tracker {
       runName: this.#params.runName ?? runId,
       gymnosRunId: runId,
       startTime,
+      session: 'open',
+      tags: { 'gymnos.run_id': runId, ...sourceTags() },
     };
     const delivery = new MlflowDelivery({
       client: this.#client,
@@ -308,6 +315,8 @@ export class MlflowTracker extends Tracker {
     const previous = this.#loggedParams.get(key);
     if (previous === text) return; // MLflow accepts an identical param again; there is nothing to send
     if (previous !== undefined) {
+      // Logged, and refused here: counted as both, so that the report's counts add up.
+      this.#delivery?.countLogged({ t: 'param', key, value: text });
       this.#delivery?.reject(
         'param',
         key,
@@ -378,12 +387,20 @@ export class MlflowTracker extends Tracker {
     const failed = error !== undefined && error !== null;
     delivery.setStatus(failed ? 'FAILED' : 'FINISHED', Date.now());
     const deadline = Date.now() + this.#numbers.endTimeoutMs;
-    await delivery.drain(deadline);
+    // With the server unreachable, said at once, not after endTimeoutMs of silence.
+    const waiting = (error: string) =>
+      warn(
+        'GYMNOS_MLFLOW_WAITING',
+        `end(): the MLflow server ${this.#trackingUri} does not answer (${error}); waiting up to ` +
+          `${Math.round(this.#numbers.endTimeoutMs / 1000)} s for it to take what is left, which then stays in ` +
+          `${delivery.spoolDir} for \`npx gymnos sync ${this.#logdir}\``,
+      );
+    await delivery.drain(deadline, this.#numbers.endTimeoutMs >= NOTICEABLE_WAIT_MS ? { onOutage: waiting } : {});
     await delivery.close();
     const report = await delivery.report();
     this.endReport = report;
     const problem = describeProblems(report, this.#numbers.endTimeoutMs, this.#logdir);
-    if (problem) warn(report.complete ? 'GYMNOS_MLFLOW_LOST' : 'GYMNOS_MLFLOW_UNDELIVERED', problem);
+    if (problem) warn(problemCode(report), problem);
   }
 
   /**
@@ -428,7 +445,11 @@ export class MlflowTracker extends Tracker {
     });
     try {
       // `timeoutMs` without progress: a big spool takes the time it needs, a server that takes nothing does not.
-      await Promise.race([delivery.drain(Date.now() + timeoutMs, { idleMs: timeoutMs }), aborted]);
+      const drained = delivery.drain(Date.now() + timeoutMs, {
+        idleMs: timeoutMs,
+        ...(options.onOutage ? { onOutage: options.onOutage } : {}),
+      });
+      await Promise.race([drained, aborted]);
       // The request in flight is waited for (its own timeout bounds it) and accounted for, never cut off: an
       // answer cut off is a request whose fate the next delivery must ask about.
       await delivery.stop(delivery.requestTimeoutMs);
@@ -438,6 +459,36 @@ export class MlflowTracker extends Tracker {
     }
     return delivery.report();
   }
+}
+
+/** The warning code of the end's summary: what is worst about it. */
+function problemCode(report: MlflowDeliveryReport): string {
+  const left = Object.values(report.undelivered).some(Boolean) || !report.runId;
+  if (left) return 'GYMNOS_MLFLOW_UNDELIVERED';
+  return Object.values(report.dropped).some(Boolean) ? 'GYMNOS_MLFLOW_LOST' : 'GYMNOS_MLFLOW_REJECTED';
+}
+
+/**
+ * The tags MLflow's own client sets on a run, so that its UI's User and Source columns are filled: who runs the
+ * training (getpass.getuser()'s order) and which script, a local one.
+ */
+function sourceTags(): Record<string, string> {
+  const env = process.env;
+  let user = env.LOGNAME || env.USER || env.LNAME || env.USERNAME;
+  if (!user) {
+    try {
+      user = userInfo().username;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+      user = 'unknown'; // no passwd entry (a container's arbitrary uid)
+    }
+  }
+  const script = process.argv[1];
+  return {
+    'mlflow.user': user,
+    'mlflow.source.name': script ? path.resolve(script) : process.argv0,
+    'mlflow.source.type': 'LOCAL',
+  };
 }
 
 function readSpoolMeta(spoolDir: string): Promise<SpoolMeta | undefined> {

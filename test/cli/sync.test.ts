@@ -22,6 +22,9 @@ import { spawnInTest } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { BIN } from '../helpers/project.js';
 
+/** A training process (test/trackers/fixtures): its `wait` mode logs, then waits to be killed. */
+const CHILD = path.join(import.meta.dirname, '..', 'trackers', 'fixtures', 'mlflow_child.mjs');
+
 let root: string;
 let server: MlflowTestServer;
 
@@ -334,5 +337,39 @@ describe('gymnos sync through faults', () => {
       (JSON.parse(up.stdout) as { trackingUri: string }).trackingUri,
       `http://127.0.0.1:${server.port}/?token=***`,
     );
+  });
+});
+
+describe('gymnos sync of a run whose process was killed', () => {
+  it('sets the run KILLED and says so; the wait for a server that does not answer is said at once', async (t) => {
+    const logdir = path.join(root, 'killed');
+    const child = spawnInTest(t, process.execPath, [CHILD, server.url, logdir, 'wait'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await waitFor(() => stdout.includes('logged\n') && server.runByName('exit-wait') !== undefined, 'the run started');
+    child.kill('SIGKILL'); // no end(), no exit handler
+    await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(runNamed('exit-wait').info.status, 'RUNNING');
+
+    await server.stop();
+    const waiting = spawnGymnos(t, ['sync', logdir, '--timeout', '30']);
+    let said = '';
+    waiting.child.stderr!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    await waitFor(() => /does not answer/.test(said), 'the line saying the server does not answer');
+    assert.equal(waiting.child.exitCode, null, 'said before the wait, not after it');
+    assert.match(
+      said,
+      new RegExp(`^gymnos: exit-wait: ${server.url} does not answer \\(.*\\); retrying for up to 30 s`),
+    );
+    waiting.child.kill('SIGTERM');
+    await waiting.done;
+    await server.listen();
+
+    const synced = await sync([logdir]);
+    assert.equal(synced.status, 0, synced.stdout + synced.stderr);
+    assert.match(synced.stdout, /^exit-wait: delivered the KILLED status .*marked KILLED\)$/m);
+    assert.equal(runNamed('exit-wait').info.status, 'KILLED');
   });
 });

@@ -8,6 +8,8 @@
  * also say whether the answer was lost after the request may have reached the server (`answerLost`: a timeout, a
  * reset connection, a 500/502/504, an answer that is not MLflow's), so that the caller asks before sending again.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GymnosError, isGymnosError } from '../../errors.js';
 import { redactCredentials } from '../../util/redact.js';
 import type { DataRecord } from './limits.js';
@@ -426,10 +428,29 @@ export class MlflowRestClient {
     if (/^https?:\/\//.test(artifactUri)) return artifactUri.replace(/\/+$/, '');
     throw new GymnosError(
       MLFLOW_ARTIFACT_ROOT_UNSUPPORTED,
-      `the run's artifact root ${artifactUri} is not served over HTTP by the tracking server; ` +
-        'start `mlflow server` with --serve-artifacts (the default since MLflow 2.0) to upload artifacts',
+      `the run's artifact root ${artifactUri} is not served over HTTP by the tracking server, and this client ` +
+        'writes only to HTTP roots and local paths; start `mlflow server` with --artifacts-destination ' +
+        `${artifactUri.replace(/\/\d+\/[0-9a-f]+\/artifacts\/?$/, '') || '<uri>'} instead of --default-artifact-root, so ` +
+        'that it serves artifacts (mlflow-artifacts:/) to every client',
       { kind: 'failure', details: { artifactUri } },
     );
+  }
+
+  /**
+   * The directory of this machine a run's artifacts go to, when its root is a local path (`/…` or `file://…`,
+   * from `mlflow server --default-artifact-root <dir>`): the Python client writes there itself. Undefined for
+   * any other root.
+   */
+  static localArtifactDir(artifactUri: string): string | undefined {
+    if (artifactUri.startsWith('file:')) {
+      try {
+        return fileURLToPath(artifactUri);
+      } catch (error) {
+        if (error instanceof TypeError) return undefined; // file://host/…: another machine's
+        throw error;
+      }
+    }
+    return path.isAbsolute(artifactUri) && !/^[a-z][a-z0-9+.-]*:/i.test(artifactUri) ? artifactUri : undefined;
   }
 }
 

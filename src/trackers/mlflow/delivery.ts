@@ -15,6 +15,7 @@
 import { isGymnosError, GymnosError } from '../../errors.js';
 import { cancelFlushAtExit, flushAtExit } from '../../runtime/exit_flush.js';
 import type { SyncFlushable } from '../../runtime/exit_flush.js';
+import type { ProcessEnding } from '../../runtime/process_end.js';
 import type { MlflowRestClient, RunStatus } from './client.js';
 import { MLFLOW_BATCH_LIMITS, takeBatch } from './limits.js';
 import type { BatchLimits, DataRecord } from './limits.js';
@@ -209,6 +210,11 @@ export class MlflowDelivery implements SyncFlushable {
         );
       }
       this.#meta = { ...existing, trackingUri: this.#meta.trackingUri };
+      if (existing.session === 'open') {
+        // Its session never ended and nobody holds the spool: its process was killed outright.
+        this.setStatus('KILLED', await this.#spool.lastWriteTime());
+        this.#meta.session = 'killed';
+      }
     } else {
       if (existing && existing.gymnosRunId !== this.#meta.gymnosRunId) {
         // A spoolDir shared by two runs: never deliver one run's leftovers to another.
@@ -335,8 +341,14 @@ export class MlflowDelivery implements SyncFlushable {
    * The process is ending without `end()` (exit, an uncaught error, SIGINT or SIGTERM): everything in memory
    * goes to the spool, synchronously, with the run's description, for the next session or `gymnos sync`.
    */
-  flushAtExit(): void {
+  flushAtExit(ending: ProcessEnding = {}): void {
     if (!this.#spoolOpen || this.#closed) return;
+    // The session ends here, without end(): the run's final status is how the process ends, as MLflow's own
+    // client sets it at exit (a signal: KILLED; an uncaught error: FAILED; a plain exit: FINISHED).
+    if (this.#meta.session === 'open') {
+      const status = ending.signal ? 'KILLED' : ending.exitCode ? 'FAILED' : 'FINISHED';
+      this.setStatus(status, Date.now());
+    }
     const snapshot = this.#queue.snapshot();
     // A batch in flight (its answer will never be read) or whose answer was lost is asked about before it is
     // sent again, by whoever delivers the spool next.
@@ -354,7 +366,13 @@ export class MlflowDelivery implements SyncFlushable {
   /** The run status to send once everything before it is delivered. */
   setStatus(status: RunStatus, endTime?: number): void {
     this.#meta.pendingStatus = endTime === undefined ? { status } : { status, endTime };
+    if (status !== 'RUNNING' && this.#meta.session === 'open') this.#meta.session = 'ended';
     this.#metaVersion += 1;
+  }
+
+  /** Counts a record the tracker handled itself (a param re-logged with a new value, refused before sending). */
+  countLogged(record: QueueRecord): void {
+    this.#ledger.countLogged(record);
   }
 
   /** Records a refusal: reported at the end, warned about for the first few. */
@@ -522,6 +540,7 @@ export class MlflowDelivery implements SyncFlushable {
       // A run created from a spool (a later session, `gymnos sync`) is tagged like a live one.
       tags: {
         ...(this.#meta.gymnosRunId ? { 'gymnos.run_id': this.#meta.gymnosRunId } : {}),
+        ...this.#meta.tags,
         ...this.#options.runTags,
       },
     });
@@ -679,8 +698,17 @@ export class MlflowDelivery implements SyncFlushable {
    * - `untilFailure`: stop at the first failed attempt, the data then safe in the spool (`flush()` during an
    *   outage already known: it does not wait for a server that is down).
    */
-  async drain(deadline: number, options: { idleMs?: number; untilFailure?: boolean } = {}): Promise<boolean> {
+  async drain(
+    deadline: number,
+    options: { idleMs?: number; untilFailure?: boolean; onOutage?: (error: string) => void } = {},
+  ): Promise<boolean> {
     const { idleMs, untilFailure = false } = options;
+    let onOutage = options.onOutage;
+    const outage = () => {
+      if (!onOutage || this.#policy.failures === 0 || !this.pending) return;
+      onOutage(this.#lastError ?? 'no answer');
+      onOutage = undefined; // once
+    };
     await settleWithin(this.#chain, deadline - Date.now());
     this.#policy.attemptNow(); // an explicit flush or end tries at once
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round += 1) {
@@ -689,6 +717,7 @@ export class MlflowDelivery implements SyncFlushable {
       if (remaining <= 0) break;
       const before = this.#progress;
       await settleWithin(this.round(), remaining);
+      outage(); // found by this attempt: said at once
       if (idleMs !== undefined && this.#progress > before) deadline = Math.max(deadline, Date.now() + idleMs);
       if (!this.pending || this.#stopped) break;
       if (untilFailure && this.#policy.failures > 0) break;
@@ -760,6 +789,8 @@ export class MlflowDelivery implements SyncFlushable {
       undelivered,
       rejected: this.#ledger.rejected,
       rejectedCount: this.#ledger.rejectedCount,
+      refused: { ...this.#ledger.refused },
+      ...(this.#meta.session === 'killed' ? { killed: true } : {}),
       dropped: { ...this.#ledger.dropped },
       spoolDir: this.#spool.dir,
       spoolError: this.#spoolBroken,

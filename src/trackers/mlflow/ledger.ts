@@ -29,7 +29,7 @@ export interface MlflowDeliveryReport {
   complete: boolean;
   /**
    * What this session's log calls handed over. For a new run, `logged` = `delivered` + `undelivered` +
-   * `dropped` + the refused records, kind by kind (a resumed run also delivers an earlier session's leftovers).
+   * `dropped` + `refused`, kind by kind (a resumed run also delivers an earlier session's leftovers).
    */
   logged: DeliveryCounts;
   delivered: DeliveryCounts;
@@ -38,6 +38,13 @@ export interface MlflowDeliveryReport {
   /** Refused for good (by the server's 4xx answers or by the client's checks); never retried. First 100. */
   rejected: RejectedItem[];
   rejectedCount: number;
+  /** The refused records, kind by kind (a refused status or run is in `rejectedCount` only). */
+  refused: DeliveryCounts;
+  /**
+   * The spool's process was killed before its session ended (no end(), no exit handler: SIGKILL, an OOM kill):
+   * its run was set KILLED.
+   */
+  killed?: true;
   /** Lost because the disk took no more: the spool was full (`maxSpoolBytes`) or could not be written. */
   dropped: DeliveryCounts;
   spoolDir: string;
@@ -60,6 +67,7 @@ export class DeliveryLedger {
   readonly delivered = zeroCounts();
   /** Lost because the spool or the memory queue was full. */
   readonly dropped = zeroCounts();
+  readonly refused = zeroCounts();
   readonly #rejected: RejectedItem[] = [];
   #rejectedCount = 0;
   readonly #warn: (code: string, message: string) => void;
@@ -92,6 +100,7 @@ export class DeliveryLedger {
   /** Records a refusal: reported at the end, warned about for the first few. */
   reject(kind: RejectedKind, key: string, reason: string): void {
     this.#rejectedCount += 1;
+    if (kind !== 'status' && kind !== 'run') countRecord(this.refused, { t: kind } as QueueRecord);
     if (this.#rejected.length < MAX_REJECTIONS_LISTED) this.#rejected.push({ kind, key, reason });
     if (this.#rejectedCount <= MAX_REJECTION_WARNINGS) {
       const more = this.#rejectedCount === MAX_REJECTION_WARNINGS ? ' (further refusals are only counted)' : '';

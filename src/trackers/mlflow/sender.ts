@@ -16,10 +16,11 @@
  * the caller, which must not mistake it for a refusal.
  */
 import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { isGymnosError } from '../../errors.js';
-import { MLFLOW_ARTIFACT_ROOT_UNSUPPORTED, requestFailure } from './client.js';
-import type { CallOptions, MlflowRestClient, MlflowRunInfo, RunStatus } from './client.js';
+import { MLFLOW_ARTIFACT_ROOT_UNSUPPORTED, MlflowRestClient, requestFailure } from './client.js';
+import type { CallOptions, MlflowRunInfo, RunStatus } from './client.js';
 import { wireDouble } from './limits.js';
 import type { DataRecord, MetricRecord } from './limits.js';
 import { RequestTimeouts } from './request_timeouts.js';
@@ -268,6 +269,8 @@ export class MlflowSender {
    */
   async sendArtifact(artifactUri: string | undefined, record: ArtifactRecord): Promise<SendResult> {
     if (!artifactUri) return { kind: 'refused', reason: 'the MLflow run has no artifact root' };
+    const localDir = MlflowRestClient.localArtifactDir(artifactUri);
+    if (localDir !== undefined) return writeLocalArtifact(localDir, record);
     try {
       this.#client.artifactRootUrl(artifactUri);
     } catch (error) {
@@ -316,6 +319,35 @@ export class MlflowSender {
 /** A metric value of a history as the wire spells it, to compare with a record's. */
 function wireValue(value: number | string): string {
   return typeof value === 'number' ? String(wireDouble(value)) : value;
+}
+
+/**
+ * Writes an artifact under a local artifact root (`mlflow server --default-artifact-root <dir>`), as MLflow's
+ * Python client does: the server only names the directory. Refused, with the fix named, when this machine cannot
+ * write there (the root is a path of the server's machine).
+ */
+async function writeLocalArtifact(root: string, record: ArtifactRecord): Promise<SendResult> {
+  const target = path.join(root, ...record.path.split('/'));
+  try {
+    await mkdir(path.dirname(target), { recursive: true });
+    if (record.bytes) await writeFile(target, record.bytes);
+    else if (record.file === undefined) return { kind: 'refused', reason: 'no file' };
+    else await copyFile(record.file, target);
+    return DELIVERED;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    if (record.file !== undefined && !record.bytes && (await unreadableReason(record.file))) {
+      return { kind: 'refused', reason: `cannot read ${record.file}: ${await unreadableReason(record.file)}` };
+    }
+    return {
+      kind: 'refused',
+      reason:
+        `the run's artifact root ${root} is a local path that this process cannot write (${code}); start ` +
+        '`mlflow server` with --artifacts-destination <dir> instead of --default-artifact-root, so that it ' +
+        'serves artifacts (mlflow-artifacts:/) to every client, or log from a machine that shares that path',
+    };
+  }
 }
 
 /** Why `file` cannot be uploaded (an errno code, or "not a regular file"), or undefined when it can. */

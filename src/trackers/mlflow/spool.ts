@@ -81,6 +81,14 @@ export interface SpoolMeta {
   artifactUri?: string;
   /** A run status not delivered yet (FINISHED or FAILED from `end`, RUNNING when a run is resumed). */
   pendingStatus?: { status: RunStatus; endTime?: number };
+  /**
+   * `open` from `start` until the session ends (`end()`, or the process's exit, which sets the final status):
+   * a spool still `open` with no live holder was left by a process killed outright (SIGKILL, an OOM kill), and
+   * whoever delivers it sets the run KILLED and the session `killed`. Absent in spools of an earlier gymnos.
+   */
+  session?: 'open' | 'ended' | 'killed';
+  /** Tags the run is created with (gymnos.run_id, mlflow.user, mlflow.source.*), taken when the run started. */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -308,6 +316,19 @@ export class Spool {
   /** Where the undelivered records start. */
   get offset(): number {
     return this.#offset;
+  }
+
+  /** When the spool was last written (its queue, else its run.json), in ms since the epoch. */
+  async lastWriteTime(): Promise<number> {
+    const times = await Promise.all(
+      [this.#queueFile, path.join(this.dir, 'run.json')].map((file) =>
+        stat(file).then(
+          (stats) => stats.mtimeMs,
+          () => 0,
+        ),
+      ),
+    );
+    return Math.round(Math.max(...times)) || Date.now();
   }
 
   /** True while spooled records wait for delivery. */

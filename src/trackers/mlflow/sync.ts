@@ -40,6 +40,11 @@ export interface SyncedRun {
   undelivered: DeliveryCounts & { status: string | null };
   rejected: RejectedItem[];
   rejectedCount: number;
+  /**
+   * The run's process was killed before it ended its session (SIGKILL, an OOM kill: no end(), no exit handler):
+   * its MLflow run was set KILLED.
+   */
+  killed: boolean;
   /** Why the run is not (entirely) delivered. */
   error: string | null;
   /** What the delivery warned about that `status` and `error` do not already say (a refusal, a bug). */
@@ -58,10 +63,15 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Called as each run is settled, for output as it goes. */
   onRun?: (run: SyncedRun) => void;
+  /** Called at once when a run's server does not answer, before the sync waits for it (`timeoutMs`). */
+  onWaiting?: (runId: string, spoolDir: string, message: string) => void;
 }
 
 /** Warnings that a run's status and error already say. */
 const SAID_BY_STATUS = new Set(['GYMNOS_MLFLOW_UNAVAILABLE', 'GYMNOS_MLFLOW_DELIVERY_STOPPED']);
+
+/** A wait shorter than this is not announced. */
+const NOTICEABLE_WAIT_MS = 2_000;
 
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
 
@@ -170,8 +180,10 @@ function targetUri(meta: SpoolMeta | undefined, options: SyncOptions): string {
 }
 
 function settled(spoolDir: string, meta: SpoolMeta | undefined, report: MlflowDeliveryReport): SyncedRun {
-  const statusSent = meta?.pendingStatus !== undefined && report.undelivered.status === undefined;
-  const delivered = { ...report.delivered, status: statusSent ? meta!.pendingStatus!.status : null };
+  // The status to send: the one the run left, or KILLED for a run whose process was killed before its end.
+  const pending = meta?.pendingStatus?.status ?? (report.killed ? 'KILLED' : undefined);
+  const statusSent = pending !== undefined && report.undelivered.status === undefined;
+  const delivered = { ...report.delivered, status: statusSent ? pending : null };
   const undelivered = { ...report.undelivered, status: report.undelivered.status ?? null };
   const left = total(undelivered) > 0 || undelivered.status !== null || !report.runId;
   const sentNothing = total(delivered) === 0 && delivered.status === null && meta?.mlflowRunId !== undefined;
@@ -191,6 +203,7 @@ function settled(spoolDir: string, meta: SpoolMeta | undefined, report: MlflowDe
     runId: meta?.gymnosRunId ?? path.basename(spoolDir),
     spoolDir,
     status,
+    killed: report.killed === true,
     trackingUri: report.trackingUri,
     experimentId: report.experimentId ?? null,
     mlflowRunId: report.runId ?? null,
@@ -222,6 +235,7 @@ function unsettled(
     trackingUri: withoutCredentials(targetUri(meta, options)),
     experimentId: meta?.experimentId ?? null,
     mlflowRunId: meta?.mlflowRunId ?? null,
+    killed: false,
     delivered: zero(),
     undelivered: zero(),
     rejected: [],
@@ -253,10 +267,21 @@ export async function syncLogdir(logdir: string, options: SyncOptions = {}): Pro
     }
     const warnings: string[] = [];
     try {
+      const runId = meta?.gymnosRunId ?? path.basename(spoolDir);
+      const waitS = Math.round((options.timeoutMs ?? 30_000) / 1000);
       const report = await MlflowTracker.deliverSpool(spoolDir, {
         onWarning: (code, message) => {
           if (!SAID_BY_STATUS.has(code)) warnings.push(message.replace(/^MlflowTracker: /, ''));
         },
+        // A wait long enough to notice is announced at once, not after it.
+        ...((options.timeoutMs ?? 30_000) >= NOTICEABLE_WAIT_MS && {
+          onOutage: (error: string) =>
+            options.onWaiting?.(
+              runId,
+              spoolDir,
+              `${uri} does not answer (${error}); retrying for up to ${waitS} s without progress (Ctrl-C stops)`,
+            ),
+        }),
         ...(options.trackingUri ? { trackingUri: options.trackingUri } : {}),
         timeoutMs: options.timeoutMs ?? 30_000,
         ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
