@@ -426,12 +426,13 @@ export class MlflowRestClient {
       return `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${segments.join('/')}`;
     }
     if (/^https?:\/\//.test(artifactUri)) return artifactUri.replace(/\/+$/, '');
+    // The server's root: the run's, less `/<experiment>/<run>/artifacts`.
+    const serverRoot = artifactUri.replace(/\/\d+\/[0-9a-f]+\/artifacts\/?$/, '') || '<uri>';
     throw new GymnosError(
       MLFLOW_ARTIFACT_ROOT_UNSUPPORTED,
       `the run's artifact root ${artifactUri} is not served over HTTP by the tracking server, and this client ` +
-        'writes only to HTTP roots and local paths; start `mlflow server` with --artifacts-destination ' +
-        `${artifactUri.replace(/\/\d+\/[0-9a-f]+\/artifacts\/?$/, '') || '<uri>'} instead of --default-artifact-root, so ` +
-        'that it serves artifacts (mlflow-artifacts:/) to every client',
+        `writes only to HTTP roots and local paths; start \`mlflow server\` with --artifacts-destination ${serverRoot} ` +
+        'instead of --default-artifact-root, so that it serves artifacts (mlflow-artifacts:/) to every client',
       { kind: 'failure', details: { artifactUri } },
     );
   }
