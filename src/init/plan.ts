@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { GymnosError, isGymnosError } from '../errors.js';
+import { TRAINING_PEERS } from '../util/author_tools.js';
 import { gymnosRoot, isGymnosRepository } from '../util/package_root.js';
 import { parseRegistry, readRegistryText, REGISTRY_PATH } from '../registry/registry.js';
 import type { PlannedChange } from '../scaffold/plan.js';
@@ -31,11 +32,13 @@ const TRACKERS_KEEP_FILE = 'src/trackers/.gitkeep';
 /**
  * The tools a plugin project develops with, added to its devDependencies: gymnos's optional peer dependencies
  * (ESLint, its plugins and Prettier for gymnos lint; TypeScript to type-check, build and lint; tsx to run the
- * tests, as Node 20 cannot import .ts), and @types/node for the Node APIs the trackers use. They are never
- * installed with gymnos itself, so that a production install of a project that only loads trackers stays small.
+ * tests, as Node 20 cannot import .ts), and @types/node for the Node APIs the trackers use; not TensorFlow.js, a
+ * training script's own dependency. They are never installed with gymnos itself, so that a production install of
+ * a project that only loads trackers stays small.
  */
 function devTools(manifest: GymnosManifest): string[] {
-  return ['@types/node', ...Object.keys(manifest.peerDependencies ?? {})].sort((a, b) => a.localeCompare(b, 'en'));
+  const tools = Object.keys(manifest.peerDependencies ?? {}).filter((name) => !TRAINING_PEERS.includes(name));
+  return ['@types/node', ...tools].sort((a, b) => a.localeCompare(b, 'en'));
 }
 
 interface GymnosManifest {

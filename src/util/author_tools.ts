@@ -23,6 +23,12 @@ export const LINT_TOOLS = [
 ] as const;
 
 /**
+ * gymnos's optional peers that are not author tools: what a training script brings itself (TensorFlow.js, for
+ * `gymnos/tfjs`). `gymnos init` never adds them to a plugin project.
+ */
+export const TRAINING_PEERS: readonly string[] = ['@tensorflow/tfjs'];
+
+/**
  * True when `name` is installed where gymnos's own imports find it: a node_modules directory at or above this
  * module's real location (the lookup Node does for a bare `import('eslint')` from gymnos's code).
  */
