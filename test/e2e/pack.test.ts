@@ -139,4 +139,29 @@ console.log(JSON.stringify({ classes: [mine.constructor.name, jsonl.constructor.
     });
     assert.deepEqual(JSON.parse(readFileSync(path.join(project, 'logs/run-1/params.json'), 'utf8')), { lr: 0.001 });
   });
+
+  step("with @tensorflow/tfjs installed, docs/tfjs.md's first example runs as written and gymnos runs lists it", () => {
+    // The version gymnos is developed with (its devDependency), as a user adds it: tfjs is an optional peer.
+    const version = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).devDependencies[
+      '@tensorflow/tfjs'
+    ];
+    assertSucceeded(exec('npm', ['install', `@tensorflow/tfjs@${version}`, ...NPM_FLAGS], project), 'npm install tfjs');
+    // The page as installed with gymnos: its first js block is train.mjs.
+    const docs = readFileSync(path.join(project, 'node_modules/gymnos/docs/tfjs.md'), 'utf8');
+    const example = /^```js\n(\/\/ train\.mjs[\s\S]*?)^```$/m.exec(docs)?.[1];
+    assert.ok(example, 'docs/tfjs.md has the train.mjs example');
+    writeFileSync(path.join(project, 'train.mjs'), example);
+    const train = assertSucceeded(exec(process.execPath, ['train.mjs'], project), 'node train.mjs');
+    const runId = /logged run (\S+) to logs\//.exec(train.stdout)?.[1];
+    assert.ok(runId, train.stdout);
+    const runs = assertSucceeded(
+      exec('npx', ['gymnos', 'runs', 'logs', '--run', runId, '--metric', 'epoch_loss/validation', '--json'], project),
+      'gymnos runs',
+    );
+    const [run] = (
+      JSON.parse(runs.stdout) as { runs: { status: string; metrics: Record<string, { points: number }> }[] }
+    ).runs;
+    assert.equal(run?.status, 'finished');
+    assert.equal(run?.metrics['epoch_loss/validation']?.points, 20);
+  });
 });
