@@ -106,6 +106,9 @@ interface RunProgress {
 
 const RUNS = new WeakMap<Tracker, RunProgress>();
 
+/** An epoch's values by log key: a number, or the read of a scalar (undefined if it failed). */
+type LoggedValues = Map<string, number | Promise<number | undefined>>;
+
 function progressOf(trackers: Tracker): RunProgress {
   let progress = RUNS.get(trackers);
   if (!progress) {
@@ -234,17 +237,7 @@ class TrainingLog {
     if (writesFiles && progress.files === undefined) {
       progress.files = new RunFiles(this.#settings.filesDir, trackers.runId!);
     }
-    const fit: Fit = {
-      index: progress.fits,
-      startedRun,
-      writesFiles,
-      epochOffset: undefined,
-      lastStep: undefined,
-      checkpointStep: undefined,
-      paramsPrefix: this.#settings.prefix,
-      initialEpochUnknown: false,
-    };
-    this.#fit = fit;
+    const fit = (this.#fit = this.#newFit(progress.fits, startedRun, writesFiles));
     this.#best = undefined;
     if (this.#settings.logParams) await this.#logRunParams(fit, params ?? this.paramsFromFit);
     if (this.#settings.checkpoint && writesFiles && this.#model?.save) {
@@ -265,7 +258,8 @@ class TrainingLog {
     const step = epoch + fit.epochOffset;
     this.#progress.nextEpoch = Math.max(this.#progress.nextEpoch, step + 1);
     fit.lastStep = step;
-    const values = this.#log(logs, this.#epochNames, step, BATCH_LOG_KEYS);
+    const values: LoggedValues = new Map();
+    this.#log(logs, this.#epochNames, step, values);
     const rate = learningRate(this.#model?.optimizer);
     if (rate !== undefined) this.#trackers.logMetric(prefixed(this.#settings.prefix, LEARNING_RATE_NAME), rate, step);
     const monitor = this.#settings.checkpoint?.monitor;
@@ -283,7 +277,7 @@ class TrainingLog {
     const every = this.#settings.batchEvery;
     if (every === undefined) return;
     const step = this.#progress.nextBatch++;
-    if (step % every === 0) this.#log(logs, this.#batchNames, step, BATCH_LOG_KEYS);
+    if (step % every === 0) this.#log(logs, this.#batchNames, step);
   }
 
   async trainEnd(): Promise<void> {
@@ -300,33 +294,35 @@ class TrainingLog {
 
   /** The fit under way; hooks called without `onTrainBegin` (a custom loop) log into a fit of their own. */
   #currentFit(): Fit {
-    this.#fit ??= {
-      index: 0,
-      startedRun: false,
-      writesFiles: false,
+    return (this.#fit ??= this.#newFit(0, false, false));
+  }
+
+  #newFit(index: number, startedRun: boolean, writesFiles: boolean): Fit {
+    return {
+      index,
+      startedRun,
+      writesFiles,
       epochOffset: undefined,
       lastStep: undefined,
       checkpointStep: undefined,
       paramsPrefix: this.#settings.prefix,
       initialEpochUnknown: false,
     };
-    return this.#fit;
   }
 
   /**
    * Logs every metric of `logs` at `step`, the numbers at once and the scalars once read (in the background);
-   * returns each value by key, for the checkpoint's monitor.
+   * puts each value (or its read) in `values` when given, for the checkpoint's monitor.
    */
-  #log(logs: TfjsLogs | undefined, names: MetricNames, step: number, skipped: ReadonlySet<string>) {
-    const values = new Map<string, number | Promise<number | undefined>>();
-    if (!logs) return values;
+  #log(logs: TfjsLogs | undefined, names: MetricNames, step: number, values?: LoggedValues): void {
+    if (!logs) return;
     let scalars: [string, ScalarLike][] | undefined;
     for (const key of Object.keys(logs)) {
-      if (skipped.has(key)) continue;
+      if (BATCH_LOG_KEYS.has(key)) continue;
       const value = logs[key];
       if (typeof value === 'number') {
         this.#trackers.logMetric(names.of(key), value, step);
-        values.set(key, value);
+        values?.set(key, value);
       } else if (isScalar(value)) {
         (scalars ??= []).push([key, value]);
       }
@@ -338,7 +334,7 @@ class TrainingLog {
         scalars.forEach(([key], index) => this.#trackers.logMetric(names.of(key), data[index]![0]!, step));
       });
       scalars.forEach(([key], index) =>
-        values.set(
+        values?.set(
           key,
           read.then(
             (data) => data[index]![0]!,
@@ -353,7 +349,6 @@ class TrainingLog {
         }),
       );
     }
-    return values;
   }
 
   /** The params, and the model's topology (written before training starts: no write is left to a failed fit). */

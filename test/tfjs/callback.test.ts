@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MemoryTracker } from '../../src/trackers/memory.js';
+import type { Tracker } from '../../src/trackers/tracker.js';
 import { TrackerList } from '../../src/registry/tracker_list.js';
 import { trackerCallback } from '../../src/tfjs/index.js';
 import type { TrackerCallback } from '../../src/tfjs/index.js';
@@ -24,7 +25,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const asArgs = (callback: TrackerCallback) => callback as tf.CustomCallbackArgs;
 
 async function started(tracker: MemoryTracker): Promise<MemoryTracker> {
-  await tracker.start(undefined, dir);
+  await (tracker as Tracker).start(undefined, dir);
   return tracker;
 }
 
