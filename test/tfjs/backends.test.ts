@@ -4,7 +4,6 @@
  * it is installed, TensorBoard's own EventAccumulator; then `gymnos runs` and `gymnos report` on the logdir.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { TrackerList } from '../../src/registry/tracker_list.js';
 import { readTensorboardRun } from '../../src/runs/tfevents_reader.js';
 import { trackerCallback } from '../../src/tfjs/index.js';
 import type { MemoryMetric } from '../../src/trackers/memory.js';
+import { runChildSync } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { missingPythonModule, PYTHON, PYTHON_HINT } from '../helpers/python.js';
@@ -137,7 +137,7 @@ print(json.dumps({
   'status': end.status,
 }))
 `;
-    const result = spawnSync(PYTHON, ['-c', program, runDir], { encoding: 'utf8' });
+    const result = runChildSync(PYTHON, ['-c', program, runDir]);
     assert.equal(result.status, 0, result.stderr);
     const read = JSON.parse(result.stdout) as {
       scalars: [string, number, number][];

@@ -4,11 +4,11 @@
  * and `model`; the checkpoint's save handler comes from the installed tfjs, or is built as tfjs builds it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadWithSaveHandler, snapshotModel } from '../../src/tfjs/checkpoint.js';
+import { runChildSync } from '../helpers/children.js';
 import { pluginProject } from '../helpers/plugin_project.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { removeProjects, REPO } from '../helpers/project.js';
@@ -42,7 +42,7 @@ console.log(JSON.stringify([before, tfjsModules() > 0]));
     // From a project that installed gymnos and tfjs: 'gymnos/tfjs' resolves through the package's exports map.
     const root = pluginProject();
     linkTfjs(root);
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    const result = runChildSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout.trim().split('\n').at(-1)!), [0, true]);
   });
