@@ -1,7 +1,8 @@
 /**
- * One tfjs training run logged through `gymnos/tfjs` to the jsonl and tensorboard trackers at once, read back with
- * readers that are not the trackers: events.jsonl line by line, the event files with gymnos's reader and, where
- * it is installed, TensorBoard's own EventAccumulator; then `gymnos runs` and `gymnos report` on the logdir.
+ * One tfjs training run logged through `gymnos/tfjs` to the jsonl, tensorboard, csv and mlflow trackers at once,
+ * read back with readers that are not the trackers: events.jsonl line by line, the event files with gymnos's reader
+ * and, where it is installed, TensorBoard's own EventAccumulator, metrics.csv as text, and what a loopback MLflow
+ * server received; then `gymnos runs` and `gymnos report` on the logdir.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +11,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { JsonlTracker, readJsonlEvents } from '../../src/trackers/jsonl.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
+import { CsvTracker } from '../../src/trackers/csv.js';
+import { MlflowTracker } from '../../src/trackers/mlflow.js';
+import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import { TrackerList } from '../../src/registry/tracker_list.js';
 import { readTensorboardRun } from '../../src/runs/tfevents_reader.js';
 import { trackerCallback } from '../../src/tfjs/index.js';
@@ -27,12 +31,16 @@ let logdir: string;
 let runDir: string;
 let captured: Captured;
 let model: tf.Sequential;
+let server: MlflowTestServer;
+let mlflow: MlflowTracker;
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-tfjs-backends-'));
   logdir = path.join(dir, 'logs');
   runDir = path.join(logdir, RUN_ID);
-  const trackers = new TrackerList([new JsonlTracker(), new TensorboardTracker()]);
+  server = await MlflowTestServer.start();
+  mlflow = new MlflowTracker({ trackingUri: server.url, flushIntervalMs: 20, endTimeoutMs: 10_000 });
+  const trackers = new TrackerList([new JsonlTracker(), new TensorboardTracker(), new CsvTracker(), mlflow]);
   model = tinyModel();
   const { xs, ys } = tinyData(32);
   const capture = captureCallback(model);
@@ -50,7 +58,10 @@ before(async () => {
   await model.fit(xs, ys, { ...fitArgs, verbose: 0, callbacks: [callback as tf.CustomCallbackArgs, capture.callback] });
   tf.dispose([xs, ys]);
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const PARAMS = {
   epochs: 4,
@@ -151,6 +162,39 @@ print(json.dumps({
     assert.equal(read.hparams.trainableParams, 21);
     assert.equal(read.hparams.metrics, '["loss","mae"]');
     assert.equal(read.status, 1); // STATUS_SUCCESS
+  });
+});
+
+describe('csv and mlflow', () => {
+  test('metrics.csv has a row for every metric, exact', () => {
+    const [header, ...rows] = readFileSync(path.join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');
+    assert.equal(header, 'step,name,value,timestamp');
+    const metrics = rows.map((row) => {
+      const [step, name, value] = row.split(',');
+      return { name: name!, step: Number(step), value: Number(value) };
+    });
+    assert.deepEqual(sorted(metrics), sorted(expectedMetrics(captured, { batchEvery: 1 })));
+  });
+
+  test('the MLflow server has every metric, the params, the topology and checkpoints as artifacts', () => {
+    const run = server.runs.get(mlflow.mlflowRunId ?? '');
+    assert.ok(run, 'the MLflow run exists');
+    assert.equal(run.info.status, 'FINISHED');
+    const metrics = run.metrics.map(({ key, step, value }) => ({ name: key, step, value }));
+    assert.deepEqual(sorted(metrics), sorted(expectedMetrics(captured, { batchEvery: 1 })));
+    assert.equal(run.params.get('optimizer/learningRate'), '0.05');
+    assert.equal(run.params.get('validationSplit'), '0.25');
+    const prefix = `${run.info.experiment_id}/${run.info.run_id}/artifacts/`;
+    const artifacts = [...server.artifacts.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => key.slice(prefix.length));
+    assert.ok(artifacts.includes('model-topology.json'), artifacts.join(', '));
+    const checkpoints = artifacts.filter((name) => name.startsWith('checkpoint-epoch-')).sort();
+    assert.ok(checkpoints.length >= 2 && checkpoints.length % 2 === 0, checkpoints.join(', '));
+    for (const json of checkpoints.filter((name) => name.endsWith('.json'))) {
+      const manifest = JSON.parse(server.artifacts.get(prefix + json)!.toString()).weightsManifest;
+      assert.ok(artifacts.includes(manifest[0].paths[0]), `${json} names a weights file the run has`);
+    }
   });
 });
 
