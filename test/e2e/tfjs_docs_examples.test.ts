@@ -2,8 +2,9 @@
  * docs/tfjs.md's examples run as written. Every ```js block there is a whole script whose first line names its
  * file (`// train.mjs: ...`); they are written into a project that depends on gymnos (node_modules/gymnos links
  * to this repository's built dist/, as installed) and on @tensorflow/tfjs, and run with node, in the page's
- * order, in one directory. What they logged is then read with `gymnos runs`. The same page's first example runs
- * from a packed install in test/e2e/pack.test.ts.
+ * order, in one directory. What they logged is then read with `gymnos runs`. In the end-to-end tier, as are
+ * docs/cli.md's examples (docs_examples.test.ts); the page's first example also runs from a packed install in
+ * pack.test.ts.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
