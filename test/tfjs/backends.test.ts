@@ -22,7 +22,7 @@ import { runChildSync } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { missingPrerequisite } from '../helpers/prerequisite.js';
 import { missingPythonModule, PYTHON, PYTHON_HINT } from '../helpers/python.js';
-import { captureCallback, expectedMetrics, sorted, tf, tinyData, tinyModel } from './helpers.js';
+import { captureCallback, expectedMetrics, sorted, tf, TINY_MODEL_PARAMS, tinyData, tinyModel } from './helpers.js';
 import type { Captured } from './helpers.js';
 
 const RUN_ID = 'tfjs-run';
@@ -70,15 +70,7 @@ const PARAMS = {
   samples: 24,
   doValidation: true,
   validationSplit: 0.25,
-  metrics: ['loss', 'mae'],
-  optimizer: 'Adam',
-  'optimizer/learningRate': 0.05,
-  'optimizer/beta1': 0.9,
-  'optimizer/beta2': 0.999,
-  'optimizer/epsilon': 1e-7,
-  loss: 'meanSquaredError',
-  layers: 2,
-  trainableParams: 21,
+  ...TINY_MODEL_PARAMS,
 };
 
 /** What TensorBoard keeps of a value: a float32. tfjs's own values are float32 already; the learning rate is not. */

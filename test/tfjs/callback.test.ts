@@ -13,7 +13,16 @@ import type { Tracker } from '../../src/trackers/tracker.js';
 import { TrackerList } from '../../src/registry/tracker_list.js';
 import { trackerCallback } from '../../src/tfjs/index.js';
 import type { TrackerCallback } from '../../src/tfjs/index.js';
-import { captureCallback, expectedMetrics, sorted, tf, tinyData, tinyDataset, tinyModel } from './helpers.js';
+import {
+  captureCallback,
+  expectedMetrics,
+  sorted,
+  tf,
+  TINY_MODEL_PARAMS,
+  tinyData,
+  tinyDataset,
+  tinyModel,
+} from './helpers.js';
 
 let dir: string;
 before(() => {
@@ -27,6 +36,16 @@ const asArgs = (callback: TrackerCallback) => callback as tf.CustomCallbackArgs;
 async function started(tracker: MemoryTracker): Promise<MemoryTracker> {
   await (tracker as Tracker).start(undefined, dir);
   return tracker;
+}
+
+/** One epoch of `model` on 8 samples with `callbacks`; the data disposed whatever happens. */
+async function fitTiny(model: tf.LayersModel, callbacks: tf.CustomCallbackArgs | tf.CustomCallbackArgs[]) {
+  const { xs, ys } = tinyData(8);
+  try {
+    await model.fit(xs, ys, { epochs: 1, verbose: 0, callbacks });
+  } finally {
+    tf.dispose([xs, ys]);
+  }
 }
 
 describe('fit with validation data', () => {
@@ -167,15 +186,7 @@ describe('what a run records besides metrics', () => {
       doValidation: true,
       validationSplit: 0.2,
       shuffle: false,
-      metrics: ['loss', 'mae'],
-      optimizer: 'Adam',
-      'optimizer/learningRate': 0.05,
-      'optimizer/beta1': 0.9,
-      'optimizer/beta2': 0.999,
-      'optimizer/epsilon': 1e-7,
-      loss: 'meanSquaredError',
-      layers: 2,
-      trainableParams: 3 * 4 + 4 + 4 * 1 + 1,
+      ...TINY_MODEL_PARAMS,
     });
   });
 
@@ -216,13 +227,7 @@ describe('what a run records besides metrics', () => {
   test('logParams: false logs no params and no topology', async () => {
     const memory = await started(new MemoryTracker());
     const model = tinyModel();
-    const { xs, ys } = tinyData(8);
-    await model.fit(xs, ys, {
-      epochs: 1,
-      verbose: 0,
-      callbacks: asArgs(trackerCallback(memory, { model, logParams: false, filesDir: dir })),
-    });
-    tf.dispose([xs, ys]);
+    await fitTiny(model, asArgs(trackerCallback(memory, { model, logParams: false, filesDir: dir })));
     assert.deepEqual(memory.params, {});
     assert.deepEqual(memory.assets, []);
     assert.ok(memory.metrics.length > 0);
@@ -410,10 +415,10 @@ describe('the run follows training', () => {
   test('trackers not started are started at train begin and ended at train end', async () => {
     const memory = new MemoryTracker();
     const model = tinyModel();
-    const { xs, ys } = tinyData(8);
-    const callback = trackerCallback(memory, { model, logdir: dir, runId: 'started-by-callback', filesDir: dir });
-    await model.fit(xs, ys, { epochs: 1, verbose: 0, callbacks: asArgs(callback) });
-    tf.dispose([xs, ys]);
+    await fitTiny(
+      model,
+      asArgs(trackerCallback(memory, { model, logdir: dir, runId: 'started-by-callback', filesDir: dir })),
+    );
     assert.equal(memory.runId, 'started-by-callback');
     assert.equal(memory.logdir, dir);
     assert.equal(memory.state, 'ended');
@@ -423,13 +428,7 @@ describe('the run follows training', () => {
   test('trackers the caller started are flushed at train end, not ended', async () => {
     const memory = await started(new MemoryTracker());
     const model = tinyModel();
-    const { xs, ys } = tinyData(8);
-    await model.fit(xs, ys, {
-      epochs: 1,
-      verbose: 0,
-      callbacks: asArgs(trackerCallback(memory, { model, filesDir: dir })),
-    });
-    tf.dispose([xs, ys]);
+    await fitTiny(model, asArgs(trackerCallback(memory, { model, filesDir: dir })));
     assert.equal(memory.state, 'started');
     assert.equal(memory.flushes, 1);
     await memory.end();

@@ -23,6 +23,19 @@ export function tinyModel(optimizer: tf.Optimizer = tf.train.adam(0.05)): tf.Seq
   return model;
 }
 
+/** The params `tinyModel()` (Adam at 0.05) logs besides the training ones. */
+export const TINY_MODEL_PARAMS = {
+  metrics: ['loss', 'mae'],
+  optimizer: 'Adam',
+  'optimizer/learningRate': 0.05,
+  'optimizer/beta1': 0.9,
+  'optimizer/beta2': 0.999,
+  'optimizer/epsilon': 1e-7,
+  loss: 'meanSquaredError',
+  layers: 2,
+  trainableParams: 3 * 4 + 4 + 4 * 1 + 1,
+};
+
 /** `samples` rows of y = x·w + noise, seeded; the caller disposes them. */
 export function tinyData(samples: number, seed = 1): { xs: tf.Tensor2D; ys: tf.Tensor2D } {
   return tf.tidy(() => {
