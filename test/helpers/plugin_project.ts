@@ -2,7 +2,8 @@
  * Plugin projects: someone else's npm project that depends on gymnos, as after `npm install gymnos tsx`.
  * node_modules/gymnos links to this repository (so 'gymnos' imports resolve to its dist/, as installed),
  * node_modules/tsx to its tsx (so `node --import tsx` works from the project), and typescript and @types/node to
- * its own, with `tsc` in node_modules/.bin (so the scripts `gymnos init` writes run).
+ * its own, with `tsc` in node_modules/.bin (so the scripts `gymnos init` writes run), and @tensorflow/tfjs to its
+ * own (for gymnos/tfjs).
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +37,13 @@ export function pluginProject(files: Record<string, string> = {}, type: 'module'
   mkdirSync(path.join(root, 'node_modules'), { recursive: true });
   symlinkSync(REPO, path.join(root, 'node_modules', 'gymnos'), 'dir');
   symlinkSync(path.join(REPO, 'node_modules', 'tsx'), path.join(root, 'node_modules', 'tsx'), 'dir');
+  // What a training project installs for gymnos/tfjs (docs/tfjs.md's examples run in such a project).
+  mkdirSync(path.join(root, 'node_modules', '@tensorflow'));
+  symlinkSync(
+    path.join(REPO, 'node_modules/@tensorflow/tfjs'),
+    path.join(root, 'node_modules/@tensorflow/tfjs'),
+    'dir',
+  );
   symlinkSync(path.join(REPO, 'node_modules', 'typescript'), path.join(root, 'node_modules', 'typescript'), 'dir');
   mkdirSync(path.join(root, 'node_modules', '@types'));
   symlinkSync(path.join(REPO, 'node_modules/@types/node'), path.join(root, 'node_modules/@types/node'), 'dir');
