@@ -431,8 +431,9 @@ export class MlflowRestClient {
     throw new GymnosError(
       MLFLOW_ARTIFACT_ROOT_UNSUPPORTED,
       `the run's artifact root ${artifactUri} is not served over HTTP by the tracking server, and this client ` +
-        `writes only to HTTP roots and local paths; start \`mlflow server\` with --artifacts-destination ${serverRoot} ` +
-        'instead of --default-artifact-root, so that it serves artifacts (mlflow-artifacts:/) to every client',
+        'writes only to HTTP roots and local paths; start `mlflow server` with --artifacts-destination ' +
+        `${serverRoot} instead of --default-artifact-root, so that it serves artifacts (mlflow-artifacts:/) to ` +
+        'every client',
       { kind: 'failure', details: { artifactUri } },
     );
   }
