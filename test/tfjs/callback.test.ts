@@ -4,7 +4,7 @@
  * must be exactly that, under the documented names and steps.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -297,6 +297,30 @@ describe('checkpoints', () => {
     }
   });
 
+  test('training waits while the weights are copied: a checkpoint holds the weights of its epoch', async () => {
+    const memory = await started(new MemoryTracker());
+    // A model whose save reads its weights later, as an asynchronous backend does, and a loop that changes them as
+    // soon as the epoch's hooks return: a checkpoint written in the background would hold the next batch's weights.
+    const weights = new Float32Array([0.25]);
+    const model = {
+      save: async (handler: { save: (artifacts: object) => Promise<unknown> }) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const weightSpecs = [{ name: 'w', shape: [1], dtype: 'float32' }];
+        return handler.save({ modelTopology: {}, weightSpecs, weightData: weights.slice().buffer });
+      },
+    };
+    const callback = trackerCallback(memory, { model, checkpoint: { monitor: 'val_loss' }, filesDir: dir });
+    await callback.onTrainBegin();
+    await callback.onEpochBegin(0);
+    await callback.onEpochEnd(0, { val_loss: 1 });
+    weights[0] = 0.5; // the next batch
+    await callback.onTrainEnd();
+    const saved = memory.assets.find(({ name }) => name === 'checkpoint-epoch-0.weights');
+    assert.ok(saved, memory.assets.map(({ name }) => name).join(', '));
+    const bytes = readFileSync(saved.filePath);
+    assert.deepEqual([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)], [0.25]);
+  });
+
   test('a monitor missing from the logs is warned about once, and nothing is saved for it', async () => {
     const memory = await started(new MemoryTracker());
     const model = tinyModel();
@@ -523,6 +547,27 @@ describe('the run follows training', () => {
     assert.deepEqual(a.metrics, b.metrics);
     assert.deepEqual(a.params, b.params);
     assert.equal(a.state, 'ended');
+  });
+});
+
+describe('ranks', () => {
+  test('on a rank other than zero nothing is logged and no file is written', async () => {
+    const saved = process.env.RANK;
+    process.env.RANK = '1';
+    let memory: MemoryTracker;
+    try {
+      memory = new MemoryTracker(); // rankZeroOnly: inactive on rank 1
+    } finally {
+      if (saved === undefined) delete process.env.RANK;
+      else process.env.RANK = saved;
+    }
+    const filesDir = path.join(dir, 'rank-1-files');
+    const model = tinyModel();
+    const options = { model, updateFreq: 'batch', checkpoint: true, logdir: dir, filesDir } as const;
+    await fitTiny(model, asArgs(trackerCallback(memory, options)));
+    assert.equal(memory.active, false);
+    assert.deepEqual([memory.metrics, memory.assets, memory.params], [[], [], {}]);
+    assert.equal(existsSync(filesDir), false);
   });
 });
 
