@@ -4,7 +4,7 @@
  * must be exactly that, under the documented names and steps.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -547,6 +547,52 @@ describe('the run follows training', () => {
     assert.deepEqual(a.metrics, b.metrics);
     assert.deepEqual(a.params, b.params);
     assert.equal(a.state, 'ended');
+  });
+});
+
+describe('failures of the logging never stop training', () => {
+  /** The GymnosWarnings emitted while `body` runs (and one turn of the event loop after). */
+  async function warningsDuring(body: () => Promise<void>): Promise<string[]> {
+    const warnings: string[] = [];
+    const listener = (warning: Error & { code?: string }) => void warnings.push(`${warning.code}: ${warning.message}`);
+    process.on('warning', listener);
+    try {
+      await body();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listener);
+    }
+    return warnings.filter((warning) => warning.startsWith('GYMNOS_'));
+  }
+
+  test('a file that cannot be written is a warning; the fit completes and logs its metrics', async () => {
+    const memory = await started(new MemoryTracker());
+    const model = tinyModel();
+    const notADirectory = path.join(dir, 'a-file');
+    writeFileSync(notADirectory, '');
+    const warnings = await warningsDuring(() =>
+      fitTiny(model, asArgs(trackerCallback(memory, { model, checkpoint: true, filesDir: notADirectory }))),
+    );
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0]!, /^GYMNOS_FILE_NOT_SAVED: gymnos\/tfjs: the model topology was not saved: ENOTDIR/);
+    assert.match(warnings[1]!, /^GYMNOS_FILE_NOT_SAVED: gymnos\/tfjs: checkpoint checkpoint-epoch-0 was not saved: /);
+    assert.deepEqual(memory.assets, []);
+    assert.ok(memory.metrics.some(({ name }) => name === 'epoch_loss/train'));
+  });
+
+  test('a scalar that cannot be read is a warning; the other metrics are logged', async () => {
+    const memory = await started(new MemoryTracker());
+    const callback = trackerCallback(memory, { updateFreq: 'batch' });
+    const unreadable = { data: () => Promise.reject(new Error('the tensor was disposed')) };
+    const warnings = await warningsDuring(async () => {
+      await callback.onTrainBegin();
+      callback.onBatchEnd!(0, { loss: unreadable, mae: 0.5 });
+      await callback.onTrainEnd();
+    });
+    assert.deepEqual(warnings, [
+      'GYMNOS_TFJS_UNREAD: gymnos/tfjs: the metrics of step 0 could not be read: the tensor was disposed',
+    ]);
+    assert.deepEqual(memory.metrics, [{ name: 'batch_mae/train', value: 0.5, step: 0 }]);
   });
 });
 
