@@ -7,10 +7,11 @@
  * Put after tfjs's own callbacks (`[tf.callbacks.earlyStopping(), callback]`), it is used as one of them: tfjs
  * then calls `setParams`, `setModel` and every hook on it directly, with logs that may still hold `Scalar`s.
  *
- * The training loop never waits on I/O: metrics go to the trackers' buffered log calls, files are written in
- * the background, and scalars the logs still hold are read asynchronously. Only a checkpoint holds training,
- * while tfjs copies the weights; the end of training waits for everything (and ends the run if the callback
- * started it).
+ * The training loop never waits on I/O: metrics go to the trackers' buffered log calls, checkpoint files are
+ * written in the background, and scalars the logs still hold are read asynchronously. A checkpoint holds training
+ * only while tfjs copies the weights. Train begin waits for the topology file (before the first epoch, so that a
+ * fit that throws leaves no write behind); train end waits for everything, then flushes the trackers, or ends
+ * them if the callback started them.
  */
 import os from 'node:os';
 import path from 'node:path';
