@@ -449,6 +449,25 @@ describe('the run follows training', () => {
     assert.equal(memory.failure, undefined);
   });
 
+  test("a tracker's error when the callback ends the run rejects fit's promise, after training", async () => {
+    class FailingEnd extends MemoryTracker {
+      override end(): void {
+        throw new Error('disk full');
+      }
+    }
+    const failing = new FailingEnd();
+    const trackers = new TrackerList([failing, new MemoryTracker()]);
+    const model = tinyModel();
+    const { captured, callback: capture } = captureCallback(model);
+    const callback = trackerCallback(trackers, { model, logdir: dir, filesDir: dir });
+    await assert.rejects(
+      fitTiny(model, [asArgs(callback), capture]),
+      /1 tracker error\(s\): FailingEnd.end: disk full/,
+    );
+    assert.equal(captured.epochs.length, 1); // trained
+    assert.equal(trackers.state, 'ended');
+  });
+
   test('trackers the caller started are flushed at train end, not ended', async () => {
     const memory = await started(new MemoryTracker());
     const model = tinyModel();
