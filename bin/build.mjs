@@ -193,7 +193,10 @@ const VENDORED = {
     source: "import Handlebars from 'handlebars/dist/cjs/handlebars.js'; export default Handlebars;",
   },
   // Only the prompts create-new shows: the others (the editor prompt's encodings above all) are big.
-  '@inquirer/prompts': { file: 'inquirer-prompts', source: "export { input, select } from '@inquirer/prompts';" },
+  '@inquirer/prompts': {
+    file: 'inquirer-prompts',
+    source: "export { confirm, input, select } from '@inquirer/prompts';",
+  },
   diff: { file: 'diff', source: "export * from 'diff';" },
 };
 const vendoredImports = {

@@ -18,6 +18,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** Given more than once, the values are collected into an array. */
   repeatable?: boolean;
+  /** A flag without a value that may be given more than once: its value is how many times (`--force --force`). */
+  counted?: boolean;
 }
 
 export interface ArgumentSpec {
@@ -91,13 +93,22 @@ const createNew: CommandSpec = {
     },
     {
       flags: '--force',
-      description: "replace this tracker's own existing files (nothing else)",
-      docs: "replace this tracker's own files if it already exists (nothing else)",
+      description: "replace this tracker's own existing files, asking before it replaces any you edited",
+      docs:
+        "replace this tracker's own files if it already exists (nothing else), but not those you edited since they " +
+        'were generated: on a terminal it shows what you would lose and asks, elsewhere it refuses (exit 3); given ' +
+        'twice, it replaces those too',
+      counted: true,
+    },
+    {
+      flags: '--overwrite-edited',
+      description: 'with --force: replace the files you edited too, without asking (as --force twice)',
+      docs: '`--force` that replaces the files you edited too, without asking (as `--force --force`)',
     },
     {
       flags: '--json',
       description: 'print one JSON document (inputs, changes, warnings, error) on stdout',
-      docs: 'print one JSON document: `ok`, `dryRun`, `inputs`, `changes`, `warnings`, `error`',
+      docs: 'print one JSON document: `ok`, `dryRun`, `inputs`, `changes`, `edited`, `warnings`, `error`',
     },
     CWD,
     {
@@ -125,12 +136,53 @@ const createNew: CommandSpec = {
       'gymnos create-new --list',
     ],
     exitCodes: [
-      '0 ok, 1 failure (rolled back), 2 usage or validation error, 3 conflict (exists; use --force),',
-      '130 cancelled prompt.',
+      '0 ok, 1 failure (rolled back), 2 usage or validation error, 3 conflict (exists: use --force; files you',
+      'edited since they were generated: --force twice), 130 cancelled prompt.',
     ],
   },
   run: async ({ args: [kind], options, document }) =>
     (await import('./create_new.js')).runCreateNew(kind as string | undefined, options, document),
+};
+
+const remove: CommandSpec = {
+  name: 'remove',
+  description: 'Remove a tracker create-new made: its registry entry, module, test and docs page',
+  arguments: [
+    { name: '<kind>', description: 'what to remove: tracker' },
+    { name: '<name>', description: 'the tracker to remove (its registry name)' },
+  ],
+  flags: [
+    { ...DRY_RUN, docs: 'print the plan (an UPDATE / DELETE line per file) and change nothing' },
+    {
+      flags: '--force',
+      description: 'remove files edited since create-new generated them too',
+      docs: 'remove the files you edited since create-new generated them too (without it: exit 3, naming them)',
+    },
+    {
+      flags: '--json',
+      description: 'print one JSON document (changes, edited files, warnings, error) on stdout',
+      docs: 'print one JSON document: `ok`, `dryRun`, `inputs`, `changes`, `edited`, `warnings`, `error`',
+    },
+    CWD,
+  ],
+  help: {
+    notes: [
+      'The inverse of create-new, as one transaction under the registry lock: the entry in var/trackers.json, the',
+      "tracker's src/trackers/<name>.ts, test/trackers/<name>.test.ts and docs/trackers/<name>.md, and its record",
+      'in var/generated.json. Files edited since create-new generated them are kept (exit 3) unless --force.',
+    ],
+    examples: [
+      'gymnos remove tracker my_tracker --dry-run',
+      'gymnos remove tracker my_tracker',
+      'gymnos remove tracker my_tracker --force --json',
+    ],
+    exitCodes: [
+      '0 removed, 1 failure (rolled back), 2 usage error (not a tracker of this project, a built-in one),',
+      '3 conflict (files edited since they were generated; use --force).',
+    ],
+  },
+  run: async ({ args: [kind, name], options, document }) =>
+    (await import('./remove.js')).runRemove(kind as string, name as string, options, document),
 };
 
 const init: CommandSpec = {
@@ -442,7 +494,7 @@ const lint: CommandSpec = {
 };
 
 /** In the order `gymnos --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [createNew, init, test, list, runs, report, sync, lint];
+export const COMMANDS: readonly CommandSpec[] = [createNew, remove, init, test, list, runs, report, sync, lint];
 
 /** What `gymnos --help` says after the commands. */
 export const PROGRAM_HELP = {
@@ -450,6 +502,7 @@ export const PROGRAM_HELP = {
   examples: [
     ['gymnos init', 'set up an npm project for tracker plugins'],
     ['gymnos create-new tracker --name my_tracker', 'scaffold and register a tracker'],
+    ['gymnos remove tracker my_tracker', 'remove it again (keeping files you edited)'],
     ['gymnos test', "run the project's tests"],
     ['gymnos lint', 'ESLint, Prettier and the plugin contract'],
     ['gymnos list trackers', 'what is registered, and whether it resolves'],

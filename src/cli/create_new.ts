@@ -8,17 +8,19 @@ import path from 'node:path';
 import { normalizeTrackerName, trackerNameProblem } from '../registry/names.js';
 import { GymnosError, isGymnosError } from '../errors.js';
 import { createTracker } from '../scaffold/commit.js';
+import type { EditedFilesAllowed } from '../scaffold/commit.js';
+import { contentHash } from '../scaffold/journal.js';
 import { recoverInterruptedCommit } from '../scaffold/registry_lock.js';
 import { JOURNAL_PATH } from '../scaffold/journal.js';
 import { isGymnosRepository, requireProjectRoot } from '../util/package_root.js';
 import { checkTrackerName, checkTrackerNameAndRegistry, planTracker } from '../scaffold/plan.js';
-import type { PlannedChange } from '../scaffold/plan.js';
+import type { PlannedChange, TrackerPlan } from '../scaffold/plan.js';
 import { checkTemplatesDir, KINDS, unknownKind } from '../scaffold/templates.js';
 import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { runListTemplates } from './list_templates.js';
-import { chalk, printJson, printLine, printNotice } from './output.js';
+import { chalk, changeLine, printJson, printLine, printNotice } from './output.js';
 import { quoted } from '../util/display_text.js';
 import { isTerminal, writeStderr } from './stdio.js';
 
@@ -26,7 +28,10 @@ interface CreateNewOptions {
   name?: string;
   dryRun?: boolean;
   diff?: boolean;
-  force?: boolean;
+  /** How many times --force was given (commander counts it). */
+  force?: number | boolean;
+  /** Replace files the user edited since they were generated, without asking (as --force twice). */
+  overwriteEdited?: boolean;
   json?: boolean;
   cwd?: string;
   /** A directory holding <kind>/*.hbs that overrides the project's and the built-in templates, file by file. */
@@ -39,6 +44,8 @@ interface Outcome {
   dryRun: boolean;
   inputs: { kind: string | null; name: string | null; requestedName: string | null; root: string | null };
   changes: Pick<PlannedChange, 'action' | 'path'>[];
+  /** The files --force replaces (or, once, keeps) that were edited since create-new generated them. */
+  edited: string[];
   warnings: string[];
 }
 
@@ -76,14 +83,7 @@ async function promptName(root: string, force: boolean): Promise<string> {
   return input({ message: 'Tracker name (snake_case, e.g. my_tracker):', validate: nameValidator(root, force) });
 }
 
-const ACTION_COLOR: Record<PlannedChange['action'], (text: string) => string> = {
-  create: chalk.green,
-  overwrite: chalk.yellow,
-  update: chalk.cyan,
-  unchanged: chalk.dim,
-};
-
-async function printDiffs(changes: PlannedChange[]): Promise<void> {
+async function printDiffs(changes: readonly PlannedChange[]): Promise<void> {
   const { createTwoFilesPatch } = await import('diff');
   for (const change of changes.filter((c) => c.action !== 'unchanged')) {
     const patch = createTwoFilesPatch(
@@ -103,6 +103,28 @@ async function printDiffs(changes: PlannedChange[]): Promise<void> {
   }
 }
 
+/**
+ * On a terminal, --force (once) on files the user edited: shows what replacing them loses, and asks. Returns the
+ * files agreed to, each with the hash of the content shown (the commit refuses one that changed since); a "no" is a
+ * conflict, nothing written.
+ */
+async function confirmReplacingEdits(plan: TrackerPlan): Promise<ReadonlyMap<string, string>> {
+  const edited = plan.changes.filter((change) => plan.edited.includes(change.path));
+  printLine(
+    chalk.yellow(`You edited ${edited.map((change) => change.path).join(', ')} since create-new generated it.`) +
+      ' Replacing loses the lines marked -:',
+  );
+  await printDiffs(edited);
+  const { confirm } = await import('@inquirer/prompts');
+  if (!(await confirm({ message: 'Replace the files you edited?', default: false }))) {
+    throw new GymnosError('EDITS_KEPT', `kept your edits to ${plan.edited.join(', ')}; nothing was written`, {
+      kind: 'conflict',
+      details: { name: plan.name, files: plan.edited },
+    });
+  }
+  return new Map(edited.map((change) => [change.path, contentHash(change.before!)]));
+}
+
 export async function runCreateNew(
   kindArg: string | undefined,
   options: CreateNewOptions,
@@ -113,10 +135,15 @@ export async function runCreateNew(
     dryRun: Boolean(options.dryRun),
     inputs: { kind: kindArg ?? null, name: null, requestedName: options.name ?? null, root: null },
     changes: [],
+    edited: [],
     warnings: [],
   };
   // On a failure, the shell prints the outcome as it is then (failure.ts).
   document.fields = outcome;
+  const forced = typeof options.force === 'number' ? options.force : options.force ? 1 : 0;
+  // --force keeps what the user wrote: replacing their edits takes --force twice, or --overwrite-edited.
+  const overwriteAll = forced >= 2 || Boolean(options.overwriteEdited);
+  const force = forced > 0 || overwriteAll;
   const root = requireProjectRoot(options.cwd);
   outcome.inputs.root = root;
   // A create-new or init killed mid-commit is undone first, so that nothing below sees its half-written files.
@@ -141,7 +168,7 @@ export async function runCreateNew(
   let requested = options.name;
   if (requested === undefined) {
     if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
-    requested = await promptName(root, Boolean(options.force));
+    requested = await promptName(root, force);
     outcome.inputs.requestedName = requested;
   }
   const name = normalizeTrackerName(requested);
@@ -150,19 +177,32 @@ export async function runCreateNew(
     outcome.warnings.push(`normalized the name ${quoted(requested)} to ${quoted(name)}`);
   }
 
-  const planOptions = {
-    root,
-    name,
-    force: options.force,
-    warnings: outcome.warnings,
-    templatesDir: options.templates,
-  };
+  const planOptions = { root, name, force, warnings: outcome.warnings, templatesDir: options.templates };
   // For real, the name is checked and the plan made under the registry lock (see createTracker); a bad name or an
   // unreadable registry is said first, as such, whether or not the project can be written to.
   if (!options.dryRun) checkTrackerNameAndRegistry(root, name);
+  let overwriteEdited: EditedFilesAllowed = overwriteAll;
+  if (force && !overwriteAll && !options.dryRun && canPrompt(options)) {
+    // Planned once without the lock, to show what would be lost; the commit plans again under it.
+    const preview = await planTracker({ ...planOptions, warnings: [] });
+    outcome.edited = preview.edited;
+    if (preview.edited.length > 0) overwriteEdited = await confirmReplacingEdits(preview);
+  }
   const { plan, changes } = options.dryRun
     ? await planTracker(planOptions).then((dry) => ({ plan: dry, changes: dry.changes }))
-    : await createTracker(planOptions, { notify: printNotice });
+    : await createTracker(planOptions, { notify: printNotice, overwriteEdited }).catch((error: unknown) => {
+        // The --json failure document names them too.
+        if (isGymnosError(error) && error.code === 'EDITED_FILES') outcome.edited = error.details.files as string[];
+        throw error;
+      });
+  outcome.edited = plan.edited;
+  if (options.dryRun && plan.edited.length > 0 && !overwriteAll) {
+    outcome.warnings.push(
+      `${plan.edited.join(', ')}: edited since create-new generated ${plan.edited.length === 1 ? 'it' : 'them'}; ` +
+        'without --dry-run, --force asks before replacing them on a terminal and keeps them elsewhere ' +
+        '(--force twice or --overwrite-edited replaces them)',
+    );
+  }
   if (!options.json) {
     for (const warning of outcome.warnings.filter((text) => !text.includes(JOURNAL_PATH)))
       writeStderr(`${chalk.yellow('notice:')} ${warning}\n`);
@@ -175,7 +215,7 @@ export async function runCreateNew(
     return EXIT.ok;
   }
   for (const change of changes) {
-    printLine(`${ACTION_COLOR[change.action](change.action.toUpperCase().padEnd(9))} ${change.path}`);
+    printLine(changeLine(change.action, change.path));
   }
   printLine();
   if (options.dryRun) {

@@ -16,7 +16,7 @@ import { formatForProject, needsFormatting } from '../util/project_format.js';
 import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
-import { chalk, printJson, printLine, printNotice } from './output.js';
+import { chalk, changeLine, printJson, printLine, printNotice } from './output.js';
 import { writeStderr } from './stdio.js';
 
 interface InitOptions {
@@ -33,16 +33,9 @@ interface Outcome {
   warnings: string[];
 }
 
-const ACTION_COLOR: Record<ChangeAction, (text: string) => string> = {
-  create: chalk.green,
-  overwrite: chalk.yellow,
-  update: chalk.cyan,
-  unchanged: chalk.dim,
-};
-
 function describeChange(change: InitChange): string {
   const edits = change.edits && change.action !== 'unchanged' ? ` (${change.edits.join(', ')})` : '';
-  return `${ACTION_COLOR[change.action](change.action.toUpperCase().padEnd(9))} ${change.path}${edits}`;
+  return `${changeLine(change.action, change.path)}${edits}`;
 }
 
 export async function runInit(options: InitOptions, document: JsonDocument): Promise<ExitCode> {

@@ -18,6 +18,7 @@ function helpAfterOptions({ notes, examples, exitCodes }: CommandSpec['help']): 
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const count = (_value: unknown, previous: unknown) => (typeof previous === 'number' ? previous : 0) + 1;
 
 /** What a parsed command line does: by default, what the command table says it runs. */
 type Runner = (spec: CommandSpec, input: CommandInput) => Promise<number>;
@@ -31,11 +32,12 @@ function addCommand(program: Command, spec: CommandSpec, setExit: (code: number)
     if (value !== undefined) argument.default(value);
     command.addArgument(argument);
   }
-  for (const { flags, description, choices, default: value, repeatable } of spec.flags) {
+  for (const { flags, description, choices, default: value, repeatable, counted } of spec.flags) {
     const option = new Option(flags, description);
     if (choices) option.choices(choices);
     if (value !== undefined) option.default(value);
     if (repeatable) option.argParser(collect);
+    if (counted) option.argParser(count);
     command.addOption(option);
   }
   if (spec.passOnUnknownOptions) command.allowUnknownOption();

@@ -17,12 +17,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
+import { quoted } from '../util/display_text.js';
 import { commitPointsFromEnvironment } from './commit_points.js';
 import type { CommitPoints } from './commit_points.js';
 import { planTracker } from './plan.js';
 import type { PlannedChange, PlanTrackerOptions, TrackerPlan } from './plan.js';
 import { underRegistryLock } from './registry_lock.js';
 import type { Notify } from './registry_lock.js';
+import { contentHash } from './journal.js';
+import { planRemoveTracker } from './remove_plan.js';
+import type { RemovePlan } from './remove_plan.js';
 import { journalOf } from './targets.js';
 import { nodeCommitFs, Transaction } from './transaction.js';
 import type { CommitFs } from './transaction.js';
@@ -62,12 +66,63 @@ async function commitUnderRegistryLock(
 }
 
 /**
+ * Which edited files a command may replace or remove: any (`true`: --force twice, --overwrite-edited, remove
+ * --force), none (`false`), or exactly these files with exactly the content the user was shown (path to
+ * contentHash: what a terminal's confirmation agreed to lose).
+ */
+export type EditedFilesAllowed = boolean | ReadonlyMap<string, string>;
+
+/** `edited`, each `before` as `changes` hold it, allowed by `allowed`; otherwise a conflict saying what to do. */
+function checkEditedAllowed(
+  edited: readonly string[],
+  changes: readonly PlannedChange[],
+  allowed: EditedFilesAllowed,
+  refusal: (files: readonly string[]) => GymnosError,
+): void {
+  if (allowed === true || edited.length === 0) return;
+  if (allowed === false) throw refusal(edited);
+  for (const file of edited) {
+    const before = changes.find((change) => change.path === file)?.before;
+    if (before === undefined || allowed.get(file) !== contentHash(before)) {
+      throw new GymnosError('FILE_CHANGED', `${file} changed since you were shown it; nothing was written`, {
+        kind: 'conflict',
+        details: { file },
+        hint: 'run the command again',
+      });
+    }
+  }
+}
+
+/** `a, b and c`, and whether that is one file. */
+function fileList(files: readonly string[]): string {
+  return files.length === 1 ? files[0]! : `${files.slice(0, -1).join(', ')} and ${files.at(-1)!}`;
+}
+
+/** create-new --force (once) finding files the user edited: it keeps them. */
+export function editedFilesKept(name: string, files: readonly string[]): GymnosError {
+  const were =
+    files.length === 1 ? 'was edited since create-new generated it' : 'were edited since create-new generated them';
+  return new GymnosError(
+    'EDITED_FILES',
+    `tracker ${quoted(name)}: ${fileList(files)} ${were}, and --force keeps what you wrote`,
+    {
+      kind: 'conflict',
+      details: { name, files },
+      hint:
+        `pass --force twice (or --overwrite-edited) to replace ${files.length === 1 ? 'it' : 'them'} ` +
+        '(--dry-run --diff --force shows what you would lose); nothing was written',
+    },
+  );
+}
+
+/**
  * `create-new tracker`: checks the name, plans and writes, all under the lock, so that of several runs creating
- * the same tracker at once exactly one creates it and the others find it there (a conflict, exit 3).
+ * the same tracker at once exactly one creates it and the others find it there (a conflict, exit 3). Files the
+ * user edited since they were generated are replaced only as `overwriteEdited` allows (default: none).
  */
 export async function createTracker(
   planOptions: PlanTrackerOptions,
-  options: CommitOptions,
+  options: CommitOptions & { overwriteEdited?: EditedFilesAllowed },
 ): Promise<{ plan: TrackerPlan; changes: PlannedChange[] }> {
   let plan: TrackerPlan | undefined;
   const changes = await commitUnderRegistryLock(
@@ -76,10 +131,38 @@ export async function createTracker(
     options,
     async () => {
       plan = await planTracker(planOptions);
+      checkEditedAllowed(plan.edited, plan.changes, options.overwriteEdited ?? false, (files) =>
+        editedFilesKept(planOptions.name, files),
+      );
       return plan.changes;
     },
   );
   return { plan: plan!, changes };
+}
+
+/**
+ * `remove tracker`: the inverse of create-new, planned and written under the lock in one transaction. Files edited
+ * since they were generated are removed only with `force`.
+ */
+export async function removeTracker(
+  planOptions: { root: string; name: string; templatesDir?: string | undefined },
+  options: CommitOptions & { force?: boolean },
+): Promise<RemovePlan> {
+  let plan: RemovePlan | undefined;
+  await commitUnderRegistryLock(planOptions.root, `remove tracker ${planOptions.name}`, options, async () => {
+    plan = await planRemoveTracker(planOptions);
+    checkEditedAllowed(plan.edited, plan.changes, options.force ?? false, (files) => {
+      const were =
+        files.length === 1 ? 'was edited since create-new generated it' : 'were edited since create-new generated them';
+      return new GymnosError('EDITED_FILES', `tracker ${quoted(planOptions.name)}: ${fileList(files)} ${were}`, {
+        kind: 'conflict',
+        details: { name: planOptions.name, files },
+        hint: `pass --force to remove ${files.length === 1 ? 'it' : 'them'} anyway; nothing was removed`,
+      });
+    });
+    return plan.changes;
+  });
+  return plan!;
 }
 
 function currentContent(file: string): string | undefined {

@@ -6,9 +6,10 @@
  * - `journal`: the journal is on disk; nothing else is written;
  * - `mkdir`: after each directory the commit creates;
  * - `temp-<n>`: the n-th file (1-based, in the journal's order) is written to its temp file;
- * - `renamed-<n>`: the n-th temp file is renamed over its target.
+ * - `renamed-<n>`: the n-th temp file is renamed over its target;
+ * - `removed-<n>`: the n-th file the commit removes is removed (`gymnos remove`).
  *
- * After the last `renamed-<n>` the journal is removed, which is the commit point.
+ * After the last of these the journal is removed, which is the commit point.
  *
  * Off unless set, in the environment of the process: `GYMNOS_TEST_PAUSE_AT=<point>` stops there (saying so in a
  * notice, `test hook: paused after <point>`) until a signal ends the process (test/cli/create_new_faults.test.ts
@@ -20,7 +21,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export type CommitPoint = 'locked' | 'journal' | 'mkdir' | `temp-${number}` | `renamed-${number}`;
+export type CommitPoint = 'locked' | 'journal' | 'mkdir' | `temp-${number}` | `renamed-${number}` | `removed-${number}`;
 
 export interface CommitPoints {
   /** Called at each point, in order; the commit goes on when it resolves. */

@@ -2,7 +2,8 @@
  * The commit's rollback journal (SQLite's `-journal`, git's `index.lock`): before a commit creates a directory or
  * a temp file, or renames anything into place, it writes and fsyncs `var/trackers.json.gymnos-journal`, which names
  * every directory it will create, every temp file it will write, and every target with its content before (and a
- * hash of its content after). The journal is removed once every rename is done: that is the commit point.
+ * hash of its content after, or null for a file it removes). The journal is removed once every rename (and
+ * removal) is done: that is the commit point.
  *
  * A process killed in between (SIGKILL, a power cut) leaves the journal behind, under a lock nobody holds any
  * more. The next process that takes the lock undoes the transaction from it (`undoJournal`): temp files removed,
@@ -11,6 +12,7 @@
  * Undoing is idempotent, so a process killed while undoing leaves a journal the next one undoes again.
  */
 import {
+  chmodSync,
   closeSync,
   fsyncSync,
   openSync,
@@ -35,8 +37,11 @@ export interface JournalFile {
   before: string | null;
   /** The mode the file had (kept, and restored with the content); null when it is created. */
   mode: number | null;
-  /** contentHash of the content after: undo touches only a target that holds exactly what the commit wrote. */
-  after: string;
+  /**
+   * contentHash of the content after: undo touches only a target that holds exactly what the commit wrote. Null
+   * when the commit removes the target (`gymnos remove`): undo then writes `before` back if the target is gone.
+   */
+  after: string | null;
 }
 
 export interface Journal {
@@ -161,6 +166,14 @@ function removeIfPresent(file: string): void {
   }
 }
 
+/** Writes `before` back over `target`, through the recorded temp name, so a kill here leaves what undo removes. */
+function restore(temp: string, target: string, before: string, mode: number | null): void {
+  writeDurably(temp, before, { flag: 'w', mode: mode ?? 0o666 });
+  // The open's mode went through the umask: the file's own mode comes back exactly.
+  if (mode !== null) chmodSync(temp, mode);
+  renameSync(temp, target);
+}
+
 /** What undoing did: the targets put back (removed, or restored to their content before). */
 export interface UndoResult {
   removed: string[];
@@ -178,15 +191,21 @@ export function undoJournal(root: string, journal: Journal): UndoResult {
     const target = absolute(root, entry.target);
     removeIfPresent(temp);
     const current = readIfPresent(target);
+    if (entry.after === null) {
+      // A removal: a target still there was not removed yet (or is someone else's since): it stays as it is.
+      if (current !== undefined || entry.before === null) continue;
+      restore(temp, target, entry.before, entry.mode);
+      result.restored.push(entry.target);
+      syncDirectory(path.dirname(target));
+      continue;
+    }
     // A target without the new content was never renamed over (or is someone else's since): it stays as it is.
     if (current === undefined || contentHash(current) !== entry.after) continue;
     if (entry.before === null) {
       unlinkSync(target);
       result.removed.push(entry.target);
     } else {
-      // Through the recorded temp name: a process killed here leaves nothing the next undo does not remove.
-      writeDurably(temp, entry.before, { flag: 'w', mode: entry.mode ?? 0o666 });
-      renameSync(temp, target);
+      restore(temp, target, entry.before, entry.mode);
       result.restored.push(entry.target);
     }
     syncDirectory(path.dirname(target));

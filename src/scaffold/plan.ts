@@ -1,7 +1,7 @@
 /**
- * Plan, then commit: `planTracker` computes every change `create-new tracker` would make (the files and the
- * registry update) and validates it in memory, touching nothing. The plan is what --dry-run and --json show,
- * and what `commitPlan` writes.
+ * Plan, then commit: `planTracker` computes every change `create-new tracker` would make (the files, the registry
+ * update, and the record of what was generated, var/generated.json) and validates it in memory, touching nothing.
+ * The plan is what --dry-run and --json show, and what the commit (commit.ts) writes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,16 +13,17 @@ import { isGymnosRepository } from '../util/package_root.js';
 import { formatForProject } from '../util/project_format.js';
 import { readRegistry, REGISTRY_PATH, registryTarget } from '../registry/registry.js';
 import type { Registry } from '../registry/registry.js';
+import { editedSinceGenerated, GENERATED_PATH, readGenerated, recordGenerated } from './generated.js';
 import { KINDS, renderTemplates, resolveTemplatesFor } from './templates.js';
 import { quoted } from '../util/display_text.js';
 
-export type ChangeAction = 'create' | 'overwrite' | 'update' | 'unchanged';
+export type ChangeAction = 'create' | 'overwrite' | 'update' | 'unchanged' | 'delete';
 
 export interface PlannedChange {
   action: ChangeAction;
   /** Relative to the project root, with forward slashes. */
   path: string;
-  /** The content after the change. */
+  /** The content after the change ('' for a file the change deletes). */
   content: string;
   /** The content before the change (undefined for a new file). */
   before: string | undefined;
@@ -36,6 +37,8 @@ export interface TrackerPlan {
   /** The registry value, `trackers/<name>.js#<ClassName>`. */
   target: string;
   changes: PlannedChange[];
+  /** Files the plan overwrites that were edited since create-new generated them (generated.ts). */
+  edited: string[];
   warnings: string[];
 }
 
@@ -143,14 +146,31 @@ function checkTrackerNameAgainst(
   return { registry, existing: entry !== undefined };
 }
 
-export async function planTracker(options: PlanTrackerOptions): Promise<TrackerPlan> {
-  const { root, name } = options;
-  const { registry } = checkTrackerName(root, name, options.force);
+/** A project file's content, or undefined when it does not exist. */
+function readIfExists(root: string, file: string): string | undefined {
+  const absolute = path.join(root, file);
+  return existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
+}
+
+/** The change from `before` to `after` of a file gymnos edits (undefined: absent). */
+export function editChange(file: string, before: string | undefined, after: string | undefined): PlannedChange {
+  if (after === undefined) return { action: 'delete', path: file, content: '', before };
+  const action = before === after ? 'unchanged' : before === undefined ? 'create' : 'update';
+  return { action, path: file, content: after, before };
+}
+
+/**
+ * The files of tracker `name` as create-new renders them now (in the project's style), checked when the templates
+ * are not gymnos's own.
+ */
+export async function renderTrackerFiles(
+  root: string,
+  name: string,
+  options: { templatesDir?: string | undefined; warnings: string[] },
+): Promise<{ path: string; content: string }[]> {
   const className = trackerClassName(name);
-  const target = registryTarget(name, className);
-  const warnings = options.warnings ?? [];
   const templates = await resolveTemplatesFor('tracker', { root, templatesDir: options.templatesDir });
-  warnings.push(...templates.warnings);
+  options.warnings.push(...templates.warnings);
   // In the project's Prettier style when it has one of its own (Prettier is loaded only then).
   const rendered = await formatForProject(
     root,
@@ -166,19 +186,43 @@ export async function planTracker(options: PlanTrackerOptions): Promise<TrackerP
         details: { templates: templates.files.map((file) => file.file) },
       });
   }
+  return rendered.map((file) => ({ path: file.path, content: file.content }));
+}
+
+export async function planTracker(options: PlanTrackerOptions): Promise<TrackerPlan> {
+  const { root, name } = options;
+  const { registry } = checkTrackerName(root, name, options.force);
+  const className = trackerClassName(name);
+  const target = registryTarget(name, className);
+  const warnings = options.warnings ?? [];
+  const rendered = await renderTrackerFiles(root, name, { templatesDir: options.templatesDir, warnings });
+  const generated = readGenerated(root);
 
   const changes: PlannedChange[] = rendered.map((file) => {
-    const absolute = path.join(root, file.path);
-    const before = existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
+    const before = readIfExists(root, file.path);
     const action = before === undefined ? 'create' : before === file.content ? 'unchanged' : 'overwrite';
     return { action, path: file.path, content: file.content, before };
   });
-  const registryAfter = setRegistryEntry(registry.text, name, target);
-  changes.push({
-    action: registryAfter === registry.text ? 'unchanged' : registry.text === '' ? 'create' : 'update',
-    path: REGISTRY_PATH.split(path.sep).join('/'),
-    content: registryAfter,
-    before: registry.text === '' ? undefined : registry.text,
-  });
-  return { kind: 'tracker', root, name, className, target, changes, warnings };
+  // What --force would replace that is not what create-new generated: the user's work.
+  const replaced = changes.filter((change) => change.action === 'overwrite');
+  const fresh = new Map(rendered.map((file) => [file.path, file.content]));
+  const edited = editedSinceGenerated(
+    replaced.map((change) => ({ path: change.path, content: change.before! })),
+    generated.trackers[name],
+    fresh,
+  );
+  const registryText = registry.text;
+  const json = [
+    { path: REGISTRY_PATH, before: registryText, content: setRegistryEntry(registryText, name, target) },
+    { path: GENERATED_PATH, before: generated.text, content: recordGenerated(generated, name, rendered, registryText) },
+  ];
+  // A JSON file with nothing in it yet takes the project's Prettier style (a tab-indented project's tabs) with its
+  // first entry; the edits of one that has entries keep its own indentation.
+  const empty = json.filter((file) => /^\s*(?:\{\s*\})?\s*$/.test(file.before));
+  const formatted = await formatForProject(root, empty, 'gymnos create-new');
+  for (const file of json) {
+    const content = formatted.find((each) => each.path === file.path)?.content ?? file.content;
+    changes.push(editChange(file.path, file.before || undefined, content));
+  }
+  return { kind: 'tracker', root, name, className, target, changes, edited, warnings };
 }

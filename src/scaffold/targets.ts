@@ -72,11 +72,36 @@ function resolveTarget(root: string, change: PlannedChange): { target: string; m
   return { target, mode };
 }
 
-/** The journal of writing `pending` (changes that write something), its files in the order of `pending`. */
+/**
+ * A file to remove and its mode (restored with it if the commit is undone). A symlink is refused: the link is the
+ * user's, and undoing would put a file in its place.
+ */
+function removalTarget(root: string, change: PlannedChange): { target: string; mode: number } {
+  const file = path.join(root, change.path);
+  if (lstatSync(file).isSymbolicLink()) {
+    throw new GymnosError('TARGET_IS_LINK', `${change.path} is a symlink, which gymnos does not remove`, {
+      kind: 'conflict',
+      details: { file: change.path },
+      hint: 'remove the link yourself and run again; nothing was changed',
+    });
+  }
+  return resolveTarget(root, change) as { target: string; mode: number };
+}
+
+/**
+ * The journal of `pending` (changes that write or remove something), its files in the order of `pending`: the
+ * files written, then the files removed (the order a transaction takes them in).
+ */
 export function journalOf(root: string, operation: string, pending: readonly PlannedChange[]): Journal {
   const directories: string[] = [];
   const files: JournalFile[] = [];
   for (const change of pending) {
+    if (change.action === 'delete') {
+      const { target, mode } = removalTarget(root, change);
+      const temp = journalPath(root, temporaryPathFor(target));
+      files.push({ target: journalPath(root, target), temp, before: change.before ?? null, mode, after: null });
+      continue;
+    }
     const { target, mode } = resolveTarget(root, change);
     for (const dir of missingDirectories(root, path.dirname(target))) {
       const recorded = journalPath(root, dir);

@@ -13,6 +13,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
+import { closestName } from '../util/closest.js';
+import { quoted } from '../util/display_text.js';
 import { displayPath, gymnosRoot } from '../util/package_root.js';
 import { requireCjs } from '../util/require_cjs.js';
 
@@ -41,8 +43,13 @@ export const KINDS: Readonly<Record<string, KindDefinition>> = {
 
 /** A kind create-new does not know. */
 export function unknownKind(kind: string): GymnosError {
-  return new GymnosError('UNKNOWN_KIND', `unknown kind "${kind}"; available: ${Object.keys(KINDS).join(', ')}`, {
-    details: { kind, available: Object.keys(KINDS) },
+  const available = Object.keys(KINDS);
+  const guess = closestName(kind, available);
+  const message = guess
+    ? `unknown kind ${quoted(kind)}; did you mean ${quoted(guess)}? (available: ${available.join(', ')})`
+    : `unknown kind ${quoted(kind)}; available: ${available.join(', ')}`;
+  return new GymnosError('UNKNOWN_KIND', message, {
+    details: { kind, available, ...(guess ? { closest: guess } : {}) },
   });
 }
 

@@ -6,7 +6,8 @@
  * 2. `mkdir`: the directories are created, outermost first;
  * 3. `temp-<n>`: every file is written to its temp file beside its target, fsynced;
  * 4. `renamed-<n>`: every temp file is renamed over its target;
- * 5. the journal is removed: the commit point.
+ * 5. `removed-<n>`: every file the commit removes is unlinked (`gymnos remove`);
+ * 6. the journal is removed: the commit point.
  *
  * A step that fails (EFBIG, ENOSPC, EIO...) undoes the transaction from the journal and throws WRITE_FAILED naming
  * the file. `undo()` does the same, synchronously, for a process that ends mid-way (SIGINT, SIGTERM).
@@ -25,6 +26,7 @@ export interface CommitFs {
   /** Creates `file` (never overwrites), fsynced, with exactly `mode` when given. */
   writeFile(file: string, content: string, mode: number | undefined): void;
   rename(from: string, to: string): void;
+  unlink(file: string): void;
   rmdir(dir: string): void;
 }
 
@@ -36,6 +38,7 @@ export const nodeCommitFs: CommitFs = {
     if (mode !== undefined) chmodSync(file, mode);
   },
   rename: (from, to) => nodeFs.renameSync(from, to),
+  unlink: (file) => nodeFs.unlinkSync(file),
   rmdir: (dir) => nodeFs.rmdirSync(dir),
 };
 
@@ -52,9 +55,9 @@ export function writeFailed(message: string, cause: unknown, file: string): Gymn
   return new GymnosError('WRITE_FAILED', message, { kind: 'failure', cause, details: { file }, hint });
 }
 
-/** `file` could not be written; `outcome` says what became of the rest. */
-export function couldNotWrite(file: string, cause: unknown, outcome: string): GymnosError {
-  return writeFailed(`could not write ${file} (${errorMessage(cause)}); ${outcome}`, cause, file);
+/** `file` could not be written (or removed); `outcome` says what became of the rest. */
+export function couldNotWrite(file: string, cause: unknown, outcome: string, verb = 'write'): GymnosError {
+  return writeFailed(`could not ${verb} ${file} (${errorMessage(cause)}); ${outcome}`, cause, file);
 }
 
 /** What a failed step says happened to the rest. */
@@ -63,6 +66,8 @@ export const ROLLED_BACK = 'nothing was changed (rolled back)';
 interface Step {
   /** What the step writes, as the error message names it. */
   file: string;
+  /** What it does to the file, as the error message says it: `write` unless given. */
+  verb?: 'remove';
   run(): void;
   /** The point reached once it is done; none for the commit point. */
   point?: CommitPoint;
@@ -78,8 +83,11 @@ export class Transaction {
     private readonly points: CommitPoints,
   ) {}
 
-  /** Runs the steps of writing `contents` (in the order of the journal's files) as the journal says. */
-  async run(journal: Journal, contents: readonly string[]): Promise<void> {
+  /**
+   * Runs the steps of writing `contents` (in the order of the journal's files; none for a file it removes) as the
+   * journal says.
+   */
+  async run(journal: Journal, contents: readonly (string | undefined)[]): Promise<void> {
     for (const step of this.steps(journal, contents)) {
       try {
         step.run();
@@ -90,8 +98,9 @@ export class Transaction {
           error,
           undoFailed === undefined
             ? ROLLED_BACK
-            : `rolling back failed too (${errorMessage(undoFailed)}): the next create-new or init undoes it from ` +
-                JOURNAL_PATH,
+            : `rolling back failed too (${errorMessage(undoFailed)}): the next create-new, remove or init undoes ` +
+                `it from ${JOURNAL_PATH}`,
+          step.verb,
         );
       }
       if (step.point) await this.points.reached(step.point);
@@ -114,9 +123,11 @@ export class Transaction {
     }
   }
 
-  private steps(journal: Journal, contents: readonly string[]): Step[] {
+  private steps(journal: Journal, contents: readonly (string | undefined)[]): Step[] {
     const { root, fs } = this;
     const at = (file: string) => path.resolve(root, file);
+    const written = journal.files.flatMap((file, index) => (file.after === null ? [] : [{ file, index }]));
+    const removed = journal.files.filter((file) => file.after === null);
     return [
       {
         file: JOURNAL_PATH,
@@ -127,15 +138,21 @@ export class Transaction {
         point: 'journal',
       },
       ...journal.directories.map((dir): Step => ({ file: dir, run: () => fs.mkdir(at(dir)), point: 'mkdir' })),
-      ...journal.files.map((file, index): Step => ({
+      ...written.map(({ file, index }, n): Step => ({
         file: file.target,
         run: () => fs.writeFile(at(file.temp), contents[index]!, file.mode ?? undefined),
-        point: `temp-${index + 1}`,
+        point: `temp-${n + 1}`,
       })),
-      ...journal.files.map((file, index): Step => ({
+      ...written.map(({ file }, n): Step => ({
         file: file.target,
         run: () => fs.rename(at(file.temp), at(file.target)),
-        point: `renamed-${index + 1}`,
+        point: `renamed-${n + 1}`,
+      })),
+      ...removed.map((file, n): Step => ({
+        file: file.target,
+        verb: 'remove',
+        run: () => fs.unlink(at(file.target)),
+        point: `removed-${n + 1}`,
       })),
       // No fsync of the targets' directories: a file system that orders its metadata (ext4, xfs) never makes the
       // journal's removal durable before the renames; a power cut that loses the removal undoes a complete commit.

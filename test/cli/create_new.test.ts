@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as prettier from 'prettier';
@@ -193,26 +193,33 @@ describe('gymnos create-new tracker', () => {
       /tracker "my_tracker" already exists .*pass --force/,
     );
 
-    const module = path.join(root, 'src/trackers/my_tracker.ts');
-    const pristine = readFileSync(module, 'utf8');
-    writeFileSync(module, '// edited\n');
+    // With --force, a file that is gone comes back; the others, as generated, stay as they are.
+    const docsPage = path.join(root, 'docs/trackers/my_tracker.md');
+    const pristine = readFileSync(docsPage, 'utf8');
+    rmSync(path.join(root, 'test/trackers/my_tracker.test.ts'));
     const before = snapshot(root);
     const result = await gymnosInProcess(['create-new', 'tracker', '--name', 'my_tracker', '--force'], { cwd: root });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^OVERWRITE +src\/trackers\/my_tracker\.ts$/m);
+    assert.match(result.stdout, /^CREATE +test\/trackers\/my_tracker\.test\.ts$/m);
+    assert.match(result.stdout, /^UNCHANGED +src\/trackers\/my_tracker\.ts$/m);
     assert.match(result.stdout, /^UNCHANGED +var\/trackers\.json$/m);
     const after = snapshot(root);
-    assert.equal(after['src/trackers/my_tracker.ts'], pristine);
-    delete before['src/trackers/my_tracker.ts'];
-    delete after['src/trackers/my_tracker.ts'];
-    assert.deepEqual(after, before, 'only the tracker module changed');
+    assert.equal(after['docs/trackers/my_tracker.md'], pristine);
+    assert.ok(after['test/trackers/my_tracker.test.ts']);
+    delete after['test/trackers/my_tracker.test.ts'];
+    assert.deepEqual(after, before, 'only the missing test came back');
   });
 
   test('without a terminal, a missing --name or kind is exit 2 naming what to pass', async () => {
     const root = copyOfRepository();
     await assertRefused(root, ['create-new', 'tracker'], 2, /missing --name and no terminal to ask on: pass --name/);
     await assertRefused(root, ['create-new'], 2, /missing the kind .*gymnos create-new tracker --name/);
-    await assertRefused(root, ['create-new', 'widget', '--name', 'x'], 2, /unknown kind "widget"; available: tracker/);
+    await assertRefused(
+      root,
+      ['create-new', 'widget', '--name', 'x'],
+      2,
+      /^gymnos: unknown kind "widget"; available: tracker$/,
+    );
   });
 
   test('a registry that is not valid JSON is exit 2 naming its file, line and column; nothing changes', async () => {
@@ -267,8 +274,9 @@ describe('gymnos create-new tracker', () => {
     assert.deepEqual(document.inputs, { kind: 'tracker', name: 'my_tracker', requestedName: 'MyTracker', root });
     assert.deepEqual(
       document.changes.map((change: { action: string }) => change.action),
-      ['create', 'create', 'create', 'update'],
+      ['create', 'create', 'create', 'update', 'create'],
     );
+    assert.deepEqual(document.edited, []);
     assert.deepEqual(document.warnings, ['normalized the name "MyTracker" to "my_tracker"']);
     assert.equal(document.error, null);
 

@@ -56,9 +56,12 @@ function tree(root: string): Record<string, string> {
   return entries;
 }
 
-/** Starts create-new paused after `step` of its commit (killed when test `t` ends); `paused` resolves once it is. */
-function startPaused(t: TestContext, root: string, step: string) {
-  const child = spawnInTest(t, process.execPath, [BIN, ...CREATE_K], {
+/**
+ * Starts create-new (or `args`) paused after `step` of its commit (killed when test `t` ends); `paused` resolves
+ * once it is.
+ */
+function startPaused(t: TestContext, root: string, step: string, args = CREATE_K) {
+  const child = spawnInTest(t, process.execPath, [BIN, ...args], {
     cwd: root,
     env: { ...process.env, NO_COLOR: '1', GYMNOS_TEST_PAUSE_AT: step },
   });
@@ -154,6 +157,49 @@ describe('create-new is all or nothing', () => {
       'gymnos: could not write src/trackers/k.ts (EFBIG: file too large, write); nothing was changed (rolled back)\n',
     );
     assert.deepEqual(tree(root), before);
+  });
+});
+
+describe('remove is all or nothing', () => {
+  const REMOVE_K = ['remove', 'tracker', 'k'];
+
+  test('SIGINT mid-remove rolls it back; after a SIGKILL the next command restores the files first', async (t) => {
+    const root = project('{}\n');
+    assert.equal((await gymnosInProcess(CREATE_K, { cwd: root })).status, 0);
+    const before = tree(root);
+
+    const interrupted = startPaused(t, root, 'removed-2', REMOVE_K);
+    await interrupted.paused;
+    interrupted.child.kill('SIGINT');
+    assert.deepEqual(await interrupted.ended, { status: null, signal: 'SIGINT' });
+    assert.deepEqual(tree(root), before, 'after SIGINT with two files removed: all of them back');
+
+    const killed = startPaused(t, root, 'removed-3', REMOVE_K);
+    await killed.paused;
+    killed.child.kill('SIGKILL');
+    await killed.ended;
+    assert.ok(!existsSync(path.join(root, K_FILES[0]!)), 'the killed run removed files');
+    // The next command holds the lock once it has undone the killed one: the project is as before it.
+    const next = startPaused(t, root, 'locked', REMOVE_K);
+    await next.paused;
+    assert.deepEqual(
+      Object.keys(tree(root)).filter((entry) => !entry.startsWith('var/trackers.json.lock')),
+      Object.keys(before),
+    );
+    next.child.kill('SIGINT');
+    await next.ended;
+    assert.deepEqual(tree(root), before);
+    const undone = ['docs/trackers/k.md', 'test/trackers/k.test.ts', 'src/trackers/k.ts', 'var/trackers.json'];
+    assert.match(next.stderr(), /^gymnos: undid "remove tracker k", interrupted in process \d+: /);
+    assert.ok(
+      next.stderr().includes(`: ${undone.map((file) => `restored ${file}`).join(', ')}; the project is as before it\n`),
+      next.stderr(),
+    );
+
+    const retry = await gymnosInProcess(REMOVE_K, { cwd: root });
+    assert.equal(retry.status, 0, retry.stderr);
+    for (const file of K_FILES) assert.ok(!existsSync(path.join(root, file)), file);
+    assertNoLeftovers(root);
   });
 });
 

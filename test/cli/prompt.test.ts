@@ -3,13 +3,13 @@
  * into it when the prompt shows, as a person would.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { runChildSync, spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
-import { BIN, copyOfRepository, removeProjects, snapshot } from '../helpers/project.js';
+import { BIN, copyOfRepository, gymnos, removeProjects, snapshot } from '../helpers/project.js';
 
 after(removeProjects);
 
@@ -81,6 +81,29 @@ describe(
       assert.equal(status, 130, screen);
       assert.match(screen, /cancelled; nothing was written/);
       assert.deepEqual(snapshot(root), before);
+    });
+
+    test('--force on a file you edited shows the diff and asks: n keeps it (exit 3), y replaces it', async (t) => {
+      const root = copyOfRepository();
+      const create = ['create-new', 'tracker', '--name', 'my_tracker'];
+      assert.equal(gymnos(create, { cwd: root }).status, 0);
+      const module = path.join(root, 'src/trackers/my_tracker.ts');
+      const generated = readFileSync(module, 'utf8');
+      appendFileSync(module, '// mine\n');
+      const edited = snapshot(root);
+      const question = { prompt: 'Replace the files you edited?', keys: 'n\r' };
+
+      const declined = await onTerminal(t, [...create, '--force'], root, [question]);
+      assert.equal(declined.status, 3, declined.screen);
+      assert.match(declined.screen, /You edited src\/trackers\/my_tracker\.ts since create-new generated it/);
+      assert.match(declined.screen, /^-\/\/ mine\r?$/m, 'the diff shows the line that would be lost');
+      assert.match(declined.screen, /gymnos: kept your edits to src\/trackers\/my_tracker\.ts; nothing was written/);
+      assert.deepEqual(snapshot(root), edited);
+
+      const accepted = await onTerminal(t, [...create, '--force'], root, [{ ...question, keys: 'y\r' }]);
+      assert.equal(accepted.status, 0, accepted.screen);
+      assert.match(accepted.screen, /OVERWRITE +src\/trackers\/my_tracker\.ts/);
+      assert.equal(readFileSync(module, 'utf8'), generated);
     });
   },
 );

@@ -24,7 +24,7 @@ function flagInSynopsis(flag: FlagSpec): string {
   const [first, ...rest] = flag.flags.split(/,\s*|\s+/);
   const value = rest.find((part) => /^[<[]/.test(part));
   const shown = flag.choices ? flag.choices.join('|') : value;
-  return `[${[first, shown].filter(Boolean).join(' ')}]${flag.repeatable ? '...' : ''}`;
+  return `[${[first, shown].filter(Boolean).join(' ')}]${flag.repeatable || flag.counted ? '...' : ''}`;
 }
 
 /** `gymnos runs [logdirs...] [--metric <name>]... ...`, wrapped with its continuation lines under the first word. */

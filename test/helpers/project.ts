@@ -33,6 +33,8 @@ export function copyOfRepository(): string {
   for (const [name, target] of Object.entries(registry)) {
     if (!isBuiltinTracker(name)) rmSync(path.join(dir, 'src', target.replace(/\.js#.*$/, '.ts')), { force: true });
   }
+  // What create-new recorded of those trackers.
+  rmSync(path.join(dir, 'var', 'generated.json'), { force: true });
   symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   made.push(dir);
   return dir;

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import path from 'node:path';
 import type { GymnosError } from '../../src/errors.js';
 import { planInit } from '../../src/init/plan.js';
-import { commitChanges, createTracker } from '../../src/scaffold/commit.js';
+import { commitChanges, createTracker, removeTracker } from '../../src/scaffold/commit.js';
 import type { CommitOptions } from '../../src/scaffold/commit.js';
 import type { CommitPoint } from '../../src/scaffold/commit_points.js';
 import { contentHash, JOURNAL_PATH, writeJournal } from '../../src/scaffold/journal.js';
@@ -52,13 +52,14 @@ test('a plan touches nothing on disk', async () => {
       ['create', 'test/trackers/my_tracker.test.ts'],
       ['create', 'docs/trackers/my_tracker.md'],
       ['update', 'var/trackers.json'],
+      ['create', 'var/generated.json'],
     ],
   );
   assert.deepEqual(snapshot(root), before);
 });
 
-for (const failAt of [1, 3, 4]) {
-  test(`a rename failing at step ${failAt} of 4 rolls everything back`, async () => {
+for (const failAt of [1, 3, 5]) {
+  test(`a rename failing at step ${failAt} of 5 rolls everything back`, async () => {
     const root = copyOfRepository();
     const before = snapshot(root);
     const plan = await planTracker({ root, name: 'my_tracker' });
@@ -152,6 +153,7 @@ function failingAt(n: number): CommitFs {
     mkdir: (dir) => (fail('mkdir'), nodeCommitFs.mkdir(dir)),
     writeFile: (file, content, mode) => (fail('write'), nodeCommitFs.writeFile(file, content, mode)),
     rename: (from, to) => (fail('rename'), nodeCommitFs.rename(from, to)),
+    unlink: (file) => (fail('unlink'), nodeCommitFs.unlink(file)),
   };
 }
 
@@ -159,7 +161,7 @@ test('the commit reaches its named points in order: locked, journal, each mkdir,
   const root = copyOfRepository(); // src/trackers/ is there; test/trackers/ and docs/trackers/ are not
   const { reached, points } = recordedPoints();
   await createTracker({ root, name: 'my_tracker' }, { notify: () => undefined, points });
-  const files = [1, 2, 3, 4];
+  const files = [1, 2, 3, 4, 5];
   assert.deepEqual(reached, [
     'locked',
     'journal',
@@ -173,8 +175,8 @@ test('the commit reaches its named points in order: locked, journal, each mkdir,
 test('a failure at any step that writes (a directory, a temp file, a rename) leaves the project intact', async () => {
   const root = copyOfRepository();
   const before = snapshot(root);
-  // 4 directories, 4 temp files, 4 renames: then one more operation would be the 13th, which never comes.
-  for (let n = 1; n <= 12; n++) {
+  // 4 directories, 5 temp files, 5 renames: then one more operation would be the 15th, which never comes.
+  for (let n = 1; n <= 14; n++) {
     const plan = await planTracker({ root, name: 'my_tracker' });
     await assert.rejects(
       commitPlan(plan, { fs: failingAt(n) }),
@@ -188,8 +190,37 @@ test('a failure at any step that writes (a directory, a temp file, a rename) lea
     assert.deepEqual(snapshot(root), before, `after a failure at operation ${n}`);
     assert.ok(!existsSync(path.join(root, 'docs')), `no directory left after a failure at operation ${n}`);
   }
-  await commitPlan(await planTracker({ root, name: 'my_tracker' }), { fs: failingAt(13) });
+  await commitPlan(await planTracker({ root, name: 'my_tracker' }), { fs: failingAt(15) });
   assert.ok(existsSync(path.join(root, 'docs/trackers/my_tracker.md')));
+});
+
+test('remove reaches its points in order, and a failure at any of its steps leaves the project intact', async () => {
+  const root = copyOfRepository();
+  const notify = () => undefined;
+  await createTracker({ root, name: 'my_tracker' }, { notify });
+  const before = snapshot(root);
+  // The registry's temp file and rename, then four unlinks: the three files and var/generated.json.
+  for (let n = 1; n <= 6; n++) {
+    await assert.rejects(
+      removeTracker({ root, name: 'my_tracker' }, { notify, fs: failingAt(n) }),
+      {
+        code: 'WRITE_FAILED',
+        kind: 'failure',
+        message:
+          n <= 2
+            ? /^could not write var\/trackers\.json \(EIO: /
+            : /^could not remove \S+ \(EIO: .*\); nothing was changed \(rolled back\)$/,
+      },
+      `failing at operation ${n}`,
+    );
+    assert.deepEqual(snapshot(root), before, `after a failure at operation ${n}`);
+    assert.ok(!existsSync(path.join(root, JOURNAL_PATH)));
+  }
+  const { reached, points } = recordedPoints();
+  await removeTracker({ root, name: 'my_tracker' }, { notify, points, fs: failingAt(7) });
+  assert.deepEqual(reached, ['locked', 'journal', 'temp-1', 'renamed-1', ...[1, 2, 3, 4].map((n) => `removed-${n}`)]);
+  assert.ok(!existsSync(path.join(root, 'src/trackers/my_tracker.ts')));
+  assert.ok(!existsSync(path.join(root, 'var/generated.json')));
 });
 
 test("init's commit refuses a file changed, created or removed since it was planned: a conflict", async () => {
