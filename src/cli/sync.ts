@@ -7,9 +7,10 @@
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { redactCredentials } from '../util/redact.js';
-import { checkSyncInputs, syncLogdir } from '../trackers/mlflow/sync.js';
-import type { SyncedRun } from '../trackers/mlflow/sync.js';
-import type { DeliveryCounts } from '../trackers/mlflow/delivery.js';
+import { checkSyncInputs, MLFLOW_SYNC_BACKEND } from '../trackers/mlflow/sync.js';
+import type { DeliveryCounts } from '../trackers/remote/records.js';
+import { syncLogdir } from '../trackers/remote/sync.js';
+import type { SyncBackend, SyncedRun } from '../trackers/remote/sync.js';
 import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { printError, printJson, printLine } from './output.js';
@@ -22,6 +23,9 @@ export interface SyncCliOptions {
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The backends whose spools `gymnos sync` delivers, by the name a spool's run.json records. */
+const BACKENDS: Readonly<Record<string, SyncBackend>> = { mlflow: MLFLOW_SYNC_BACKEND };
 type StopSignal = keyof typeof SIGNAL_EXIT;
 
 function plural(count: number, word: string): string {
@@ -119,7 +123,7 @@ export async function runSync(logdir: string, options: SyncCliOptions, document:
   });
   let runs: SyncedRun[];
   try {
-    runs = await syncLogdir(logdir, {
+    runs = await syncLogdir(logdir, BACKENDS, {
       ...(trackingUri ? { trackingUri } : {}),
       timeoutMs: timeout,
       ...(requestTimeout ? { requestTimeoutMs: requestTimeout } : {}),

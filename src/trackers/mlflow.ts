@@ -29,10 +29,10 @@ import {
   paramToString,
   sanitizeKey,
   truncateCodePoints,
-  wireDouble,
 } from './mlflow/limits.js';
-import { Spool } from './mlflow/spool.js';
-import type { SpoolMeta } from './mlflow/spool.js';
+import { wireDouble } from './remote/records.js';
+import { Spool } from './remote/spool.js';
+import type { MlflowRunMeta as SpoolMeta } from './mlflow/protocol.js';
 import { booleanParam, numberParam, refuseExistingRun } from '../runtime/tracker_params.js';
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { TINY_PNG } from '../../src/testing/index.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
-import { Spool } from '../../src/trackers/mlflow/spool.js';
+import { Spool } from '../../src/trackers/remote/spool.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import type { StoredRun } from '../fixtures/mlflow_server.js';
 import { spawnInTest } from '../helpers/children.js';

@@ -10,8 +10,8 @@ import { describeTrackerConformance, TINY_PNG, VEGA_LITE_SPEC } from '../../src/
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
 import { MLFLOW_BATCH_LIMITS, sanitizeKey, takeBatch } from '../../src/trackers/mlflow/limits.js';
-import type { DataRecord } from '../../src/trackers/mlflow/limits.js';
-import { Spool } from '../../src/trackers/mlflow/spool.js';
+import type { DataRecord } from '../../src/trackers/remote/records.js';
+import { Spool } from '../../src/trackers/remote/spool.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import type { StoredRun } from '../fixtures/mlflow_server.js';
 

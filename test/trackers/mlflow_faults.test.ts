@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
-import { Spool } from '../../src/trackers/mlflow/spool.js';
+import { Spool } from '../../src/trackers/remote/spool.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';

@@ -11,9 +11,9 @@ import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import { MlflowRestClient } from '../../src/trackers/mlflow/client.js';
 import { MlflowDelivery } from '../../src/trackers/mlflow/delivery.js';
-import type { DataRecord } from '../../src/trackers/mlflow/limits.js';
-import { MemoryQueue } from '../../src/trackers/mlflow/queue.js';
-import { backoffDelay, RetryPolicy } from '../../src/trackers/mlflow/retry_policy.js';
+import type { DataRecord } from '../../src/trackers/remote/records.js';
+import { MemoryQueue } from '../../src/trackers/remote/queue.js';
+import { backoffDelay, RetryPolicy } from '../../src/trackers/remote/retry_policy.js';
 import { MlflowSender } from '../../src/trackers/mlflow/sender.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GymnosError, isGymnosError } from '../../errors.js';
 import { redactCredentials } from '../../util/redact.js';
-import type { DataRecord } from './limits.js';
+import type { DataRecord, RunStatus } from '../remote/records.js';
 import { logBatchBody } from './limits.js';
 
 export interface MlflowClientOptions {
@@ -161,8 +161,6 @@ export interface MlflowRunInfo {
   artifact_uri?: string;
   status?: string;
 }
-
-export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 /** One value of a metric's history as `metrics/get-history` returns it (non-finite values as strings). */
 export interface MetricPoint {

@@ -25,6 +25,8 @@ export const MAX_TAG_VALUE_LENGTH = 8000;
 /** `MAX_ENTITY_KEY_LENGTH = 250`: metric, param and tag keys. */
 export const MAX_KEY_LENGTH = 250;
 
+import type { DataRecord } from '../remote/records.js';
+
 export interface BatchLimits {
   metrics: number;
   params: number;
@@ -40,39 +42,6 @@ export const MLFLOW_BATCH_LIMITS: Readonly<BatchLimits> = {
   entities: MAX_ENTITIES_PER_BATCH,
   bytes: MAX_BATCH_LOG_REQUEST_SIZE,
 };
-
-/** A metric value as the MLflow JSON API carries it: protobuf's JSON mapping spells non-finite doubles as strings. */
-export type WireDouble = number | 'NaN' | 'Infinity' | '-Infinity';
-
-export interface MetricRecord {
-  t: 'metric';
-  key: string;
-  value: WireDouble;
-  /** Milliseconds since the epoch, when the metric was logged. */
-  timestamp: number;
-  step: number;
-}
-
-export interface ParamRecord {
-  t: 'param';
-  key: string;
-  value: string;
-}
-
-export interface TagRecord {
-  t: 'tag';
-  key: string;
-  value: string;
-}
-
-export type DataRecord = MetricRecord | ParamRecord | TagRecord;
-
-export function wireDouble(value: number): WireDouble {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
-  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
-  return value;
-}
 
 /** Characters MLflow accepts in metric, param and tag names (its `^[/\w.\- :]*$`, `\w` being Unicode-aware). */
 const NAME_CHARACTER = /[\p{L}\p{N}\p{Mn}\p{Pc}/.\- :]/u;

@@ -20,45 +20,11 @@ import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isGymnosError } from '../../errors.js';
 import { MLFLOW_ARTIFACT_ROOT_UNSUPPORTED, MlflowRestClient, requestFailure } from './client.js';
-import type { CallOptions, MlflowRunInfo, RunStatus } from './client.js';
-import { wireDouble } from './limits.js';
-import type { DataRecord, MetricRecord } from './limits.js';
-import { RequestTimeouts } from './request_timeouts.js';
-import type { ArtifactRecord } from './spool.js';
-
-export type SendResult =
-  | { kind: 'delivered' }
-  | {
-      kind: 'retryable';
-      error: string;
-      retryAfterMs: number | undefined;
-      /** The request may have been carried out: ask before sending it again (see `Doubt`). */
-      inDoubt?: Doubt;
-      /** Not a new failure: a request in doubt that the server may still be carrying out is waited for. */
-      waiting?: true;
-    }
-  | { kind: 'refused'; reason: string }
-  | { kind: 'stopped'; reason: string };
-
-/**
- * A request whose answer was lost: until `settleBy` (ms since the epoch) the server may still be carrying it out,
- * so a "not there" is not final before then.
- */
-export interface Doubt {
-  settleBy: number;
-}
-
-/** Failures, for the results that say why. */
-export type SendFailure = Exclude<SendResult, { kind: 'delivered' }>;
-
-/** A log-batch outcome: how many records from the front were settled, and which of them were refused. */
-export interface DataResult {
-  /** Records from the front of the batch that were delivered or refused: the caller forgets exactly these. */
-  settled: number;
-  refused: { record: DataRecord; reason: string }[];
-  /** Why the rest of the batch was not settled (a retry can help, or the run takes nothing more). */
-  failure?: Extract<SendResult, { kind: 'retryable' | 'stopped' }>;
-}
+import type { CallOptions, MlflowRunInfo } from './client.js';
+import type { DataResult, Doubt, SendFailure, SendResult } from '../remote/protocol.js';
+import { wireDouble } from '../remote/records.js';
+import type { ArtifactRecord, DataRecord, MetricRecord, RunStatus } from '../remote/records.js';
+import { RequestTimeouts } from '../remote/request_timeouts.js';
 
 export interface RunToCreate {
   experimentName: string;

@@ -1,142 +1,25 @@
 /**
- * `gymnos sync`'s work: find every mlflow spool under a logdir and deliver each with `MlflowTracker.deliverSpool`,
- * one at a time, saying for each run what was delivered, that it was already in sync, or why it failed.
- *
- * Idempotent by construction: a spool consumes its queue from the front (queue.offset moves past each request
- * the server took) and records the run's id and pending status in run.json, so a second sync finds nothing to
- * send, and an interrupted one resumes where the first stopped. A spool locked by a live process (a run still
- * logging, another sync) is left to it; a lock left by a killed process is taken over (util/file_lock.ts).
+ * MLflow's part of `gymnos sync` (the work is the remote layer's: trackers/remote/sync.ts): where a spool goes (the
+ * given URI, MLFLOW_TRACKING_URI, the one recorded), how it is delivered (`MlflowTracker.deliverSpool`), and the
+ * check of the URIs the user gave.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { GymnosError, isGymnosError } from '../../errors.js';
+import { GymnosError } from '../../errors.js';
 import { redactCredentials } from '../../util/redact.js';
 import { MlflowTracker } from '../mlflow.js';
-import type { DeliveryCounts, MlflowDeliveryReport, RejectedItem } from './delivery.js';
-import type { SpoolMeta } from './spool.js';
+import { checkLogdir } from '../remote/sync.js';
+import type { SyncBackend } from '../remote/sync.js';
+import type { MlflowRunMeta } from './protocol.js';
 
-/**
- * - `delivered`: everything the spool held reached the server;
- * - `in-sync`: there was nothing to send (an earlier sync or the run itself delivered it all);
- * - `incomplete`: delivered, but the server refused some items for good (listed in `rejected`);
- * - `failed`: something is left in the spool (the server did not answer, refused the credentials, lost the run);
- * - `busy`: another live process holds the spool;
- * - `skipped`: not tried, the sync was interrupted first.
- */
-export type SyncStatus = 'delivered' | 'in-sync' | 'incomplete' | 'failed' | 'busy' | 'skipped';
-
-export interface SyncedRun {
-  /** The gymnos run id the spool was written for. */
-  runId: string;
-  spoolDir: string;
-  status: SyncStatus;
-  /** Where it was delivered (without credentials). */
-  trackingUri: string;
-  experimentId: string | null;
-  mlflowRunId: string | null;
-  delivered: DeliveryCounts & { status: string | null };
-  /** Left in the spool for a later sync. */
-  undelivered: DeliveryCounts & { status: string | null };
-  rejected: RejectedItem[];
-  rejectedCount: number;
-  /**
-   * The run's process was killed before it ended its session (SIGKILL, an OOM kill: no end(), no exit handler):
-   * its MLflow run was set KILLED.
-   */
-  killed: boolean;
-  /** Why the run is not (entirely) delivered. */
-  error: string | null;
-  /** What the delivery warned about that `status` and `error` do not already say (a refusal, a bug). */
-  warnings: string[];
-}
-
-export interface SyncOptions {
-  /** Overrides MLFLOW_TRACKING_URI and the URI each spool recorded. */
-  trackingUri?: string;
-  /** How long one run may go without progress (a server that does not answer). Default 30 000 ms. */
-  timeoutMs?: number;
-  /** The first bound of one request; it grows after a timeout (request_timeouts.ts). Default 10 000 ms. */
-  requestTimeoutMs?: number;
-  retryBaseMs?: number;
-  /** Stops after the request in flight (SIGINT, SIGTERM); runs not reached are `skipped`. */
-  signal?: AbortSignal;
-  /** Called as each run is settled, for output as it goes. */
-  onRun?: (run: SyncedRun) => void;
-  /** Called at once when a run's server does not answer, before the sync waits for it (`timeoutMs`). */
-  onWaiting?: (runId: string, spoolDir: string, message: string) => void;
-}
-
-/** Warnings that a run's status and error already say. */
-const SAID_BY_STATUS = new Set(['GYMNOS_MLFLOW_UNAVAILABLE', 'GYMNOS_MLFLOW_DELIVERY_STOPPED']);
-
-/** A wait shorter than this is not announced. */
-const NOTICEABLE_WAIT_MS = 2_000;
-
-const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
-
-function isSpoolMeta(value: unknown): value is SpoolMeta {
-  const meta = value as Partial<SpoolMeta> | null;
-  return (
-    typeof meta === 'object' &&
-    meta !== null &&
-    meta.version === 1 &&
-    typeof meta.trackingUri === 'string' &&
-    typeof meta.gymnosRunId === 'string' &&
-    typeof meta.startTime === 'number'
-  );
-}
-
-async function readMeta(dir: string): Promise<SpoolMeta | undefined> {
-  try {
-    const meta: unknown = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8'));
-    return isSpoolMeta(meta) ? meta : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The spool directories under `logdir` (a directory holding an mlflow `run.json`), sorted; the walk does not
- * follow symbolic links nor enter a spool, node_modules or .git.
- */
-export async function findSpools(logdir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return; // vanished or unreadable: nothing of ours to deliver there
-    }
-    if (entries.some((entry) => entry.isFile() && entry.name === 'run.json') && (await readMeta(dir))) {
-      found.push(dir);
-      return;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory() || SKIPPED_DIRECTORIES.has(entry.name) || entry.name.endsWith('.lock')) continue;
-      await walk(path.join(dir, entry.name));
-    }
-  };
-  await walk(path.resolve(logdir));
-  return found.sort();
-}
+export const MLFLOW_SYNC_BACKEND: SyncBackend = {
+  targetUri: (meta, trackingUri) =>
+    trackingUri ?? (process.env.MLFLOW_TRACKING_URI || undefined) ?? meta?.trackingUri ?? '',
+  runIdOf: (meta) => (meta as MlflowRunMeta | undefined)?.mlflowRunId,
+  deliverSpool: (spoolDir, options) => MlflowTracker.deliverSpool(spoolDir, options),
+};
 
 /** Checks what the user gave before anything is read or sent: a usage error (exit 2) when it is not usable. */
 export async function checkSyncInputs(logdir: string, trackingUri: string | undefined): Promise<void> {
-  const stats = await stat(logdir).catch(() => undefined);
-  if (!stats) {
-    throw new GymnosError('LOGDIR_NOT_FOUND', `${logdir} does not exist; give the logdir your runs were logged to`, {
-      details: { logdir },
-    });
-  }
-  if (!stats.isDirectory()) {
-    throw new GymnosError(
-      'LOGDIR_NOT_A_DIRECTORY',
-      `${logdir} is not a directory; give the logdir your runs were logged to`,
-      { details: { logdir } },
-    );
-  }
+  await checkLogdir(logdir);
   const checks: [string, string | undefined][] = [
     ['--tracking-uri', trackingUri],
     ['MLFLOW_TRACKING_URI', trackingUri === undefined ? process.env.MLFLOW_TRACKING_URI || undefined : undefined],
@@ -162,146 +45,4 @@ function isHttpUrl(uri: string): boolean {
   } catch {
     return false;
   }
-}
-
-const zero = (): DeliveryCounts & { status: string | null } => ({
-  metrics: 0,
-  params: 0,
-  tags: 0,
-  artifacts: 0,
-  status: null,
-});
-
-const total = (counts: DeliveryCounts) => counts.metrics + counts.params + counts.tags + counts.artifacts;
-
-/** The URI a spool is delivered to: the option, then MLFLOW_TRACKING_URI, then the URI the spool recorded. */
-function targetUri(meta: SpoolMeta | undefined, options: SyncOptions): string {
-  return options.trackingUri ?? (process.env.MLFLOW_TRACKING_URI || undefined) ?? meta?.trackingUri ?? '';
-}
-
-function settled(spoolDir: string, meta: SpoolMeta | undefined, report: MlflowDeliveryReport): SyncedRun {
-  // The status to send: the one the run left, or KILLED for a run whose process was killed before its end.
-  const pending = meta?.pendingStatus?.status ?? (report.killed ? 'KILLED' : undefined);
-  const statusSent = pending !== undefined && report.undelivered.status === undefined;
-  const delivered = { ...report.delivered, status: statusSent ? pending : null };
-  const undelivered = { ...report.undelivered, status: report.undelivered.status ?? null };
-  const left = total(undelivered) > 0 || undelivered.status !== null || !report.runId;
-  const sentNothing = total(delivered) === 0 && delivered.status === null && meta?.mlflowRunId !== undefined;
-  let status: SyncStatus;
-  if (left) status = 'failed';
-  else if (report.rejectedCount > 0) status = 'incomplete';
-  else status = sentNothing ? 'in-sync' : 'delivered';
-  let error: string | null = null;
-  if (left && report.stoppedReason) error = report.stoppedReason;
-  else if (left && report.lastError && /timed out/.test(report.lastError)) {
-    error =
-      `${report.trackingUri} did not answer in time (${report.lastError}); a server that needs longer per ` +
-      'request can be given it with --request-timeout <seconds>';
-  } else if (left) error = `${report.trackingUri} did not take it in time (${report.lastError ?? 'no answer'})`;
-  else if (report.rejectedCount > 0) error = `the server refused ${report.rejectedCount} item(s)`;
-  return {
-    runId: meta?.gymnosRunId ?? path.basename(spoolDir),
-    spoolDir,
-    status,
-    killed: report.killed === true,
-    trackingUri: report.trackingUri,
-    experimentId: report.experimentId ?? null,
-    mlflowRunId: report.runId ?? null,
-    delivered,
-    undelivered,
-    rejected: report.rejected,
-    rejectedCount: report.rejectedCount,
-    error,
-    warnings: [],
-  };
-}
-
-/** A URI as reports show it: without credentials nor a trailing slash. */
-function withoutCredentials(uri: string): string {
-  return redactCredentials(uri).replace(/\/+$/, '');
-}
-
-function unsettled(
-  spoolDir: string,
-  meta: SpoolMeta | undefined,
-  options: SyncOptions,
-  status: SyncStatus,
-  error: string | null,
-): SyncedRun {
-  return {
-    runId: meta?.gymnosRunId ?? path.basename(spoolDir),
-    spoolDir,
-    status,
-    trackingUri: withoutCredentials(targetUri(meta, options)),
-    experimentId: meta?.experimentId ?? null,
-    mlflowRunId: meta?.mlflowRunId ?? null,
-    killed: false,
-    delivered: zero(),
-    undelivered: zero(),
-    rejected: [],
-    rejectedCount: 0,
-    error,
-    warnings: [],
-  };
-}
-
-/** Delivers every spool under `logdir`, in path order. */
-export async function syncLogdir(logdir: string, options: SyncOptions = {}): Promise<SyncedRun[]> {
-  const runs: SyncedRun[] = [];
-  const done = (run: SyncedRun) => {
-    runs.push(run);
-    options.onRun?.(run);
-  };
-  // A server that did not answer for one run is not waited for again, run after run: the others stay spooled.
-  const unreachable = new Map<string, string>();
-  for (const spoolDir of await findSpools(logdir)) {
-    const meta = await readMeta(spoolDir);
-    if (options.signal?.aborted) {
-      done(unsettled(spoolDir, meta, options, 'skipped', 'interrupted before this run'));
-      continue;
-    }
-    const uri = withoutCredentials(targetUri(meta, options));
-    if (unreachable.has(uri)) {
-      done(unsettled(spoolDir, meta, options, 'failed', `not tried: ${unreachable.get(uri)}`));
-      continue;
-    }
-    const warnings: string[] = [];
-    try {
-      const runId = meta?.gymnosRunId ?? path.basename(spoolDir);
-      const waitS = Math.round((options.timeoutMs ?? 30_000) / 1000);
-      const report = await MlflowTracker.deliverSpool(spoolDir, {
-        onWarning: (code, message) => {
-          if (!SAID_BY_STATUS.has(code)) warnings.push(message.replace(/^MlflowTracker: /, ''));
-        },
-        // A wait long enough to notice is announced at once, not after it.
-        ...((options.timeoutMs ?? 30_000) >= NOTICEABLE_WAIT_MS && {
-          onOutage: (error: string) =>
-            options.onWaiting?.(
-              runId,
-              spoolDir,
-              `${uri} does not answer (${error}); retrying for up to ${waitS} s without progress (Ctrl-C stops)`,
-            ),
-        }),
-        ...(options.trackingUri ? { trackingUri: options.trackingUri } : {}),
-        timeoutMs: options.timeoutMs ?? 30_000,
-        ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-        ...(options.retryBaseMs ? { retryBaseMs: options.retryBaseMs } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      const run = { ...settled(spoolDir, meta, report), warnings };
-      const noAnswer =
-        run.status === 'failed' && total(run.delivered) === 0 && !report.stoppedReason && !options.signal?.aborted;
-      if (noAnswer) unreachable.set(uri, `${uri} did not answer for run ${JSON.stringify(run.runId)}`);
-      done(run);
-    } catch (error) {
-      if (!isGymnosError(error)) throw error;
-      const busy = error.code === 'MLFLOW_SPOOL_BUSY';
-      const pid = busy ? (error.details.pid as number | undefined) : undefined;
-      const why = busy
-        ? `in use by another process${pid ? ` (pid ${pid})` : ''} (a run still logging, or another sync)`
-        : error.message.replace(/^MlflowTracker: /, '');
-      done(unsettled(spoolDir, meta, options, busy ? 'busy' : 'failed', why));
-    }
-  }
-  return runs;
 }

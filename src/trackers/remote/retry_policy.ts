@@ -1,5 +1,5 @@
 /**
- * When the mlflow sender may try again after a failure: exponential backoff with jitter, capped, and never
+ * When a remote delivery may try again after a failure: exponential backoff with jitter, capped, and never
  * sooner than a server's `Retry-After`. Pure: the clock and the random source are the caller's, so the policy
  * is tested without timers or a network.
  */

@@ -1,10 +1,10 @@
 /**
- * The on-disk spool of the `mlflow` tracker: what could not be sent yet, kept until the server answers.
+ * The on-disk spool of a remote tracker: what could not be sent yet, kept until the server answers.
  *
  * A spool is a directory:
  *
- * - `run.json`: which MLflow run the data belongs to (ids once the run exists, names and start time until
- *   then) and a run status still to be sent; written with temp-file-and-rename;
+ * - `run.json`: which run the data belongs to (the backend's ids once the run exists, names and start time until
+ *   then) and a run status still to be sent (RunMeta); written with temp-file-and-rename;
  * - `queue.jsonl`: a header line naming the queue's generation, then one record a line, appended in logging
  *   order (metrics, params, tags, artifacts);
  * - `queue.offset`: the cursor, `{"generation", "offset", "doubt"}`: how many bytes of the queue of that
@@ -47,38 +47,24 @@ import { createInterface } from 'node:readline';
 import { GymnosError, isGymnosError } from '../../errors.js';
 import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../util/atomic_write.js';
 import { lockFile } from '../../util/file_lock.js';
-import type { RunStatus } from './client.js';
-import type { DataRecord } from './limits.js';
+import type { ArtifactRecord, QueueRecord, RunStatus } from './records.js';
 import { removeFile } from '../../util/remove_file.js';
 
-/** An artifact waiting for upload. In memory it may carry bytes; on disk it always names a file. */
-export interface ArtifactRecord {
-  t: 'artifact';
-  /** Path inside the run's artifact root, `/`-separated. */
-  path: string;
-  contentType: string;
-  file?: string;
-  /** The file belongs to the spool (spooled figure bytes) and is deleted once uploaded. */
-  owned?: boolean;
-  /** Memory only: bytes to upload (figures). */
-  bytes?: Uint8Array;
-}
-
-export type QueueRecord = DataRecord | ArtifactRecord;
-
-export interface SpoolMeta {
+/**
+ * A spool's `run.json`: which run the data belongs to, whatever the backend. A backend adds its own fields (its
+ * ids of the run) beside these.
+ */
+export interface RunMeta {
   version: 1;
-  /** The tracking URI without credentials. */
+  /** The backend that delivers the spool (`gymnos sync` picks it by this); absent in mlflow spools of old. */
+  backend?: string;
+  /** Where the run is logged (the tracking server), without credentials. */
   trackingUri: string;
-  experimentName: string;
   runName: string;
   /** The gymnos run id given to `start`. */
   gymnosRunId: string;
-  /** When the run started, in milliseconds (sent as the MLflow run's start_time even if created later). */
+  /** When the run started, in milliseconds (sent as the run's start time even if created later). */
   startTime: number;
-  experimentId?: string;
-  mlflowRunId?: string;
-  artifactUri?: string;
   /** A run status not delivered yet (FINISHED or FAILED from `end`, RUNNING when a run is resumed). */
   pendingStatus?: { status: RunStatus; endTime?: number };
   /**
@@ -87,7 +73,7 @@ export interface SpoolMeta {
    * whoever delivers it sets the run KILLED and the session `killed`. Absent in spools of an earlier gymnos.
    */
   session?: 'open' | 'ended' | 'killed';
-  /** Tags the run is created with (gymnos.run_id, mlflow.user, mlflow.source.*), taken when the run started. */
+  /** Tags the run is created with (gymnos.run_id, the user and source tags), taken when the run started. */
   tags?: Record<string, string>;
 }
 
@@ -124,9 +110,10 @@ async function lockSpool(dir: string): Promise<() => Promise<void>> {
     // The lock directory exists: another process holds the spool. Any other failure: the spool is unusable.
     if (!existsSync(`${dir}.lock`)) throw error;
     const pid = isGymnosError(error) ? (error.details.pid as number | undefined) : undefined;
+    // The code keeps the name of the layer's first backend: it is public.
     throw new GymnosError(
       'MLFLOW_SPOOL_BUSY',
-      `MlflowTracker: ${dir} is in use by another process${pid ? ` (pid ${pid})` : ''} (a run still logging, or ` +
+      `${dir} is in use by another process${pid ? ` (pid ${pid})` : ''} (a run still logging, or ` +
         'another delivery)',
       { kind: 'conflict', details: { spoolDir: dir, ...(pid ? { pid } : {}) }, cause: error },
     );
@@ -295,21 +282,21 @@ export class Spool {
     await release?.().catch(() => undefined);
   }
 
-  async readMeta(): Promise<SpoolMeta | undefined> {
+  async readMeta<Meta extends RunMeta = RunMeta>(): Promise<Meta | undefined> {
     try {
-      const meta = JSON.parse(await readFile(path.join(this.dir, 'run.json'), 'utf8')) as SpoolMeta;
+      const meta = JSON.parse(await readFile(path.join(this.dir, 'run.json'), 'utf8')) as Meta;
       return meta && meta.version === 1 ? meta : undefined;
     } catch {
       return undefined;
     }
   }
 
-  async writeMeta(meta: SpoolMeta): Promise<void> {
+  async writeMeta(meta: RunMeta): Promise<void> {
     await writeFileAtomic(path.join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n');
   }
 
   /** `writeMeta` for the exit of the process, when nothing asynchronous runs any more. */
-  writeMetaSync(meta: SpoolMeta): void {
+  writeMetaSync(meta: RunMeta): void {
     writeFileAtomicSync(path.join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n');
   }
 

@@ -1,36 +1,13 @@
 /**
- * The mlflow tracker's memory queue: what log calls handed over and nothing has taken yet, bounded by a
+ * A remote tracker's memory queue: what log calls handed over and nothing has taken yet, bounded by a
  * number of items. Data records (metrics, params, tags) and artifacts wait in two lists, each in logging
  * order: data goes out in batches, artifacts one upload at a time.
  *
  * Whoever takes records out (the sender, the spool) says how many it took from the front once they are safe,
  * never before: records logged while a send or a spool write is in flight stay queued.
  */
-import type { DataRecord } from './limits.js';
-import type { ArtifactRecord, QueueRecord } from './spool.js';
-
-export interface DeliveryCounts {
-  metrics: number;
-  params: number;
-  tags: number;
-  artifacts: number;
-}
-
-export const COUNT_FIELD: Record<QueueRecord['t'], keyof DeliveryCounts> = {
-  metric: 'metrics',
-  param: 'params',
-  tag: 'tags',
-  artifact: 'artifacts',
-};
-
-export function zeroCounts(): DeliveryCounts {
-  return { metrics: 0, params: 0, tags: 0, artifacts: 0 };
-}
-
-/** Adds one record of `record`'s kind to `counts`. */
-export function countRecord(counts: DeliveryCounts, record: QueueRecord, by = 1): void {
-  counts[COUNT_FIELD[record.t]] += by;
-}
+import { countRecord, zeroCounts } from './records.js';
+import type { ArtifactRecord, DataRecord, DeliveryCounts, QueueRecord } from './records.js';
 
 /** A copy of the queue's records at one moment, and how many of each list it holds. */
 export interface QueueSnapshot {

@@ -1,11 +1,9 @@
 /**
- * The accounts of one mlflow delivery: what was delivered, refused (with the reason) and dropped, and the
+ * The accounts of one remote delivery: what was delivered, refused (with the reason) and dropped, and the
  * report built from them. Kept apart from the delivery's moving parts so that every count has one owner.
  */
-import type { RunStatus } from './client.js';
-import { countRecord, zeroCounts } from './queue.js';
-import type { DeliveryCounts } from './queue.js';
-import type { QueueRecord } from './spool.js';
+import { countRecord, zeroCounts } from './records.js';
+import type { DeliveryCounts, QueueRecord, RunStatus } from './records.js';
 
 export type RejectedKind = 'metric' | 'param' | 'tag' | 'artifact' | 'status' | 'run';
 
@@ -16,11 +14,10 @@ export interface RejectedItem {
   reason: string;
 }
 
-/** What happened to everything a tracker (or `MlflowTracker.deliverSpool`) was given. */
-export interface MlflowDeliveryReport {
+/** What happened to everything a tracker (or a spool's delivery) was given. */
+export interface DeliveryReport {
   trackingUri: string;
-  experimentId: string | undefined;
-  /** The MLflow run id, once the run exists on the server. */
+  /** The backend's id of the run, once the run exists on the server. */
   runId: string | undefined;
   /**
    * True only when everything arrived: nothing is left to deliver, nothing was dropped or refused, and the
@@ -104,7 +101,7 @@ export class DeliveryLedger {
     if (this.#rejected.length < MAX_REJECTIONS_LISTED) this.#rejected.push({ kind, key, reason });
     if (this.#rejectedCount <= MAX_REJECTION_WARNINGS) {
       const more = this.#rejectedCount === MAX_REJECTION_WARNINGS ? ' (further refusals are only counted)' : '';
-      this.#warn('GYMNOS_MLFLOW_REJECTED', `${kind} "${key}" was not logged: ${reason}${more}`);
+      this.#warn('REJECTED', `${kind} "${key}" was not logged: ${reason}${more}`);
     }
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * What a remote backend supplies to the delivery layer: its protocol, and nothing else. The delivery
+ * (delivery.ts) owns the queue, the spool, the retries, the ledger and `gymnos sync`; a backend says how to create
+ * its run, how many queued records make one request, how to send a batch, a file and a status, and what its
+ * server answered, as one of the explicit results below. A later backend (Comet, W&B) implements this interface
+ * and gets every guarantee of the layer: see docs/architecture.md.
+ */
+import type { RequestTimeouts } from './request_timeouts.js';
+import type { ArtifactRecord, DataRecord, RunStatus } from './records.js';
+import type { RunMeta } from './spool.js';
+
+/** What the server said about one request. Only a failed request or a check of the backend becomes a result. */
+export type SendResult =
+  | { kind: 'delivered' }
+  | {
+      kind: 'retryable';
+      error: string;
+      retryAfterMs: number | undefined;
+      /** The request may have been carried out: ask before sending it again (see `Doubt`). */
+      inDoubt?: Doubt;
+      /** Not a new failure: a request in doubt that the server may still be carrying out is waited for. */
+      waiting?: true;
+    }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'stopped'; reason: string };
+
+/**
+ * A request whose answer was lost: until `settleBy` (ms since the epoch) the server may still be carrying it out,
+ * so a "not there" is not final before then.
+ */
+export interface Doubt {
+  settleBy: number;
+}
+
+/** Failures, for the results that say why. */
+export type SendFailure = Exclude<SendResult, { kind: 'delivered' }>;
+
+/** A batch's outcome: how many records from the front were settled, and which of them were refused. */
+export interface DataResult {
+  /** Records from the front of the batch that were delivered or refused: the caller forgets exactly these. */
+  settled: number;
+  refused: { record: DataRecord; reason: string }[];
+  /** Why the rest of the batch was not settled (a retry can help, or the run takes nothing more). */
+  failure?: Extract<SendResult, { kind: 'retryable' | 'stopped' }>;
+}
+
+/** A run creation's outcome; `delivered` has filled in the backend's ids in the meta. */
+export type CreateRunResult = Exclude<SendResult, { kind: 'refused' }>;
+
+/**
+ * One backend's protocol. Every method is one request's worth (or a check), answered by a result; anything it
+ * throws is a bug, which the delivery reports as one and handles like a retryable failure.
+ */
+export interface RemoteProtocol<Meta extends RunMeta = RunMeta> {
+  /** The backend's name in messages (`MLflow`). */
+  readonly name: string;
+  /** Where requests go, without credentials (for messages and reports). */
+  readonly baseUrl: string;
+  /** The bound of each request, adapted to the server. */
+  readonly timeouts: RequestTimeouts;
+  /** The backend's id of the run, once it exists on the server. */
+  runIdOf(meta: Meta): string | undefined;
+  /** Creates the run (or finds what an earlier attempt made), writing the backend's ids into `meta`. */
+  createRun(meta: Meta, tags: Record<string, string>): Promise<CreateRunResult>;
+  /** How many of `records` (from the front) go in one request: at least one. */
+  takeBatch(meta: Meta, records: readonly DataRecord[]): number;
+  /**
+   * Sends one batch. `doubt`: this batch was sent before and its answer lost: the backend asks its server whether
+   * it was carried out before sending it again (or sends it again if its server takes a batch twice without harm).
+   */
+  sendBatch(meta: Meta, records: readonly DataRecord[], options: { doubt?: Doubt }): Promise<DataResult>;
+  /** Uploads one file. */
+  sendFile(meta: Meta, record: ArtifactRecord): Promise<SendResult>;
+  /** Sets the run's status (and end time). */
+  sendStatus(meta: Meta, status: RunStatus, endTime: number | undefined): Promise<SendResult>;
+  /** The backend's own facts of the run for the report (MLflow's experiment id). */
+  reportFields?(meta: Meta): Record<string, unknown>;
+}

@@ -1,0 +1,79 @@
+/**
+ * The life of a remote tracker's delivery, in one place: its states, the events that move it from one to the
+ * next, and what a delivery round does in each. Read with delivery.ts, which only ever changes state through
+ * `transition`.
+ *
+ *   opening ──opened──► connecting ──created──► delivering ◄──answered/created── outage
+ *                          │  ▲                    │    └────────failed────────►  │ ▲ failed
+ *                          │  └─────────────────── │ ─────────── failed ───────►  │ ┘
+ *                          └─refused─► stopped ◄───┴──refused───────────────────────┘
+ *   any state ──stop──► stopping (all but closed) ──close──► closed ◄──close── any state
+ *
+ * What happens to a record logged in each state: it is queued in memory (moved to the spool, synchronously, when
+ * the queue is full), in every state but `closed`; then:
+ * - `opening`: the spool is being opened and locked; no round runs yet.
+ * - `connecting`: the run does not exist on the server yet: a round creates it first, then sends.
+ * - `delivering`: the server answers: a round sends the spool's records, then the memory queue's, the status last.
+ * - `outage`: the last attempt failed and a retry may help: until the backoff ends, a round moves the memory queue
+ *   to the spool; then it tries again. `flush()` and `end()` try at once and wait (end at most endTimeoutMs; flush
+ *   makes one attempt when the outage was already known); what is still queued at the end stays in the spool.
+ * - `stopped`: the server refused the run for good (unknown run, refused credentials): nothing more is sent this
+ *   session; rounds move the memory queue to the spool, for a later delivery.
+ * - `stopping`: `stop()` (an interrupted `gymnos sync`): no new request starts; the one in flight is waited for
+ *   and accounted for.
+ * - `closed`: `close()`: the request in flight is aborted, the memory queue moved to the spool, the lock released.
+ */
+
+export type DeliveryState = 'opening' | 'connecting' | 'delivering' | 'outage' | 'stopped' | 'stopping' | 'closed';
+
+export type DeliveryEvent =
+  /** The spool is open (or cannot be: the delivery then keeps what it cannot send in memory). */
+  | 'opened'
+  /** The run exists on the server (created now, or known from the spool). */
+  | 'created'
+  /** A request went through (or the server answered a question about a request in doubt). */
+  | 'answered'
+  /** A request failed and a retry may help: no answer, a timeout, 408, 429, 5xx, an answer that is not the API's. */
+  | 'failed'
+  /** The server refused the run for good. */
+  | 'refused'
+  | 'stop'
+  | 'close';
+
+/**
+ * The transitions; an event a state does not list leaves it as it is (an answer to a request in flight while
+ * stopping, say).
+ */
+export const TRANSITIONS: { readonly [S in DeliveryState]: { readonly [E in DeliveryEvent]?: DeliveryState } } = {
+  opening: { opened: 'connecting', stop: 'stopping', close: 'closed' },
+  connecting: { created: 'delivering', failed: 'outage', refused: 'stopped', stop: 'stopping', close: 'closed' },
+  delivering: { failed: 'outage', refused: 'stopped', stop: 'stopping', close: 'closed' },
+  outage: { answered: 'delivering', created: 'delivering', refused: 'stopped', stop: 'stopping', close: 'closed' },
+  stopped: { stop: 'stopping', close: 'closed' },
+  stopping: { close: 'closed' },
+  closed: {},
+};
+
+export function transition(state: DeliveryState, event: DeliveryEvent): DeliveryState {
+  return TRANSITIONS[state][event] ?? state;
+}
+
+/**
+ * What a round does in `state`: send (requests, one at a time), spill (move the memory queue to the spool), or
+ * nothing. `mayAttempt`: the retry policy allows a request now (no backoff running, no request in doubt awaited).
+ */
+export function roundAction(state: DeliveryState, mayAttempt: boolean): 'send' | 'spill' | 'nothing' {
+  switch (state) {
+    case 'connecting':
+    case 'delivering':
+      return mayAttempt ? 'send' : 'nothing';
+    case 'outage':
+      return mayAttempt ? 'send' : 'spill';
+    case 'stopped':
+      return 'spill';
+    case 'opening':
+    case 'stopping':
+    case 'closed':
+      return 'nothing';
+  }
+}
