@@ -13,6 +13,7 @@ import { MlflowRestClient } from '../../src/trackers/mlflow/client.js';
 import { MlflowDelivery } from '../../src/trackers/mlflow/delivery.js';
 import type { DataRecord } from '../../src/trackers/remote/records.js';
 import { MemoryQueue } from '../../src/trackers/remote/queue.js';
+import { retryDelayFromHeaders } from '../../src/trackers/remote/retry_after.js';
 import { backoffDelay, RetryPolicy } from '../../src/trackers/remote/retry_policy.js';
 import { MlflowSender } from '../../src/trackers/mlflow/sender.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
@@ -68,6 +69,38 @@ describe('mlflow retry policy', () => {
     assert.equal(policy.failures, 2, 'an explicit flush does not forget the outage');
     policy.succeeded();
     assert.equal(policy.failed(2_000), 50, 'after a success the backoff starts over');
+  });
+});
+
+describe('remote: how long a server asks to wait', () => {
+  const headers = (entries: Record<string, string>) => new Headers(entries);
+  const now = Date.parse('2026-01-01T00:00:00Z');
+
+  test('Retry-After in seconds or as a date, X-RateLimit-Reset in seconds or as a Unix time, RateLimit-Reset at 0 left', () => {
+    assert.equal(retryDelayFromHeaders(headers({ 'Retry-After': '3' }), now), 3_000);
+    assert.equal(retryDelayFromHeaders(headers({ 'Retry-After': 'Thu, 01 Jan 2026 00:00:05 GMT' }), now), 5_000);
+    assert.equal(retryDelayFromHeaders(headers({ 'X-RateLimit-Reset': '7' }), now), 7_000);
+    assert.equal(retryDelayFromHeaders(headers({ 'X-RateLimit-Reset': String(now / 1000 + 9) }), now), 9_000);
+    assert.equal(retryDelayFromHeaders(headers({ 'RateLimit-Remaining': '0', 'RateLimit-Reset': '11' }), now), 11_000);
+    assert.equal(
+      retryDelayFromHeaders(headers({ 'RateLimit-Remaining': '5', 'RateLimit-Reset': '11' }), now),
+      undefined,
+    );
+    assert.equal(
+      retryDelayFromHeaders(headers({ 'Retry-After': '1', 'X-RateLimit-Reset': '4' }), now),
+      4_000,
+      'the longest',
+    );
+    assert.equal(retryDelayFromHeaders(headers({}), now), undefined);
+  });
+
+  test('a 429 with only a rate-limit reset header is retried after it', async () => {
+    const client = new MlflowRestClient({ trackingUri: server.url, requestTimeoutMs: 1_000 });
+    server.failNext(1, 429);
+    server.nextFailureHeaders = { 'RateLimit-Remaining': '0', 'RateLimit-Reset': '2' };
+    const sender = new MlflowSender(client, new AbortController().signal);
+    const result = await sender.sendStatus('no-such-run', 'FINISHED', undefined);
+    assert.equal(result.kind === 'retryable' && result.retryAfterMs, 2_000);
   });
 });
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GymnosError, isGymnosError } from '../../errors.js';
 import { redactCredentials } from '../../util/redact.js';
+import { retryDelayFromHeaders } from '../remote/retry_after.js';
 import type { DataRecord, RunStatus } from '../remote/records.js';
 import { logBatchBody } from './limits.js';
 
@@ -189,14 +190,6 @@ type AnswerCheck = (body: Record<string, unknown>) => boolean;
 
 const ANY_OBJECT: AnswerCheck = () => true;
 
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
 /** Per call: abort with `signal`, and a timeout other than the client's (the delivery adapts it to the server). */
 export interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -273,7 +266,7 @@ export class MlflowRestClient {
           : /html/i.test(contentType)
             ? 'a web page, not MLflow: something in front of the server (an auth proxy?) answered'
             : text.slice(0, 200).trim();
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+      const retryAfter = retryDelayFromHeaders(response.headers);
       throw httpError(endpoint, response.status, errorCode, detail, retryAfter);
     }
     const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
