@@ -15,3 +15,16 @@ export function captureWarnings(): { warnings: CapturedWarning[]; stop: () => vo
 
 /** Warnings reach their listeners on the next tick. */
 export const warningsDelivered = () => new Promise((resolve) => setImmediate(resolve));
+
+/** The first warning of `code` captured, waited for up to `timeoutMs` (undefined if none came by then). */
+export async function warningOf(
+  warnings: readonly CapturedWarning[],
+  code: string,
+  timeoutMs = 30_000,
+): Promise<CapturedWarning | undefined> {
+  const found = () => warnings.find((warning) => warning.code === code);
+  for (const deadline = Date.now() + timeoutMs; !found() && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return found();
+}

@@ -18,7 +18,7 @@ import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { REPO } from '../helpers/project.js';
-import { captureWarnings, warningsDelivered } from '../helpers/warnings.js';
+import { captureWarnings, warningOf, warningsDelivered } from '../helpers/warnings.js';
 
 const FAST: MlflowTrackerParams = {
   flushIntervalMs: 20,
@@ -169,13 +169,7 @@ describe('mlflow: a spool that cannot hold anything, a flush during a known outa
       await server.stop();
       tracker.logMetric('loss', 0, 0);
       // The background sender finds the server down first.
-      for (
-        let turn = 0;
-        turn < 2_000 && !capture.warnings.some((w) => w.code === 'GYMNOS_MLFLOW_UNAVAILABLE');
-        turn += 1
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      assert.ok(await warningOf(capture.warnings, 'GYMNOS_MLFLOW_UNAVAILABLE'));
       for (let epoch = 1; epoch <= 3; epoch += 1) {
         tracker.logMetric('loss', epoch, epoch);
         const began = Date.now();

@@ -16,7 +16,7 @@ import { TINY_PNG } from '../../src/testing/index.js';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { DeliveryCounts, MlflowTrackerParams } from '../../src/trackers/mlflow.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
-import { captureWarnings, warningsDelivered } from '../helpers/warnings.js';
+import { captureWarnings, warningOf, warningsDelivered } from '../helpers/warnings.js';
 
 const FAST: MlflowTrackerParams = {
   flushIntervalMs: 20,
@@ -154,11 +154,10 @@ describe('mlflow: the end report', () => {
       tracker.logMetric('loss', 1, 0);
       let ended = false;
       const ending = tracker.end().then(() => (ended = true));
-      const said = () => capture.warnings.find((warning) => warning.code === 'GYMNOS_MLFLOW_WAITING');
-      for (let turn = 0; turn < 3_000 && !said(); turn += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.ok(said(), 'said while end() waits');
+      const said = await warningOf(capture.warnings, 'GYMNOS_MLFLOW_WAITING');
+      assert.ok(said, 'said while end() waits');
       assert.equal(ended, false, 'before end() gave up');
-      assert.match(said()!.message, /does not answer \(.+\); waiting up to 60 s/);
+      assert.match(said.message, /does not answer \(.+\); waiting up to 60 s/);
       await server.listen();
       await ending;
       assert.equal(tracker.endReport?.complete, true);
