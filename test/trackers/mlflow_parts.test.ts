@@ -76,7 +76,7 @@ describe('remote: how long a server asks to wait', () => {
   const headers = (entries: Record<string, string>) => new Headers(entries);
   const now = Date.parse('2026-01-01T00:00:00Z');
 
-  test('Retry-After in seconds or as a date, X-RateLimit-Reset in seconds or as a Unix time, RateLimit-Reset at 0 left', () => {
+  test('Retry-After (seconds, a date), X-RateLimit-Reset (seconds, a Unix time), RateLimit-Reset at 0 left', () => {
     assert.equal(retryDelayFromHeaders(headers({ 'Retry-After': '3' }), now), 3_000);
     assert.equal(retryDelayFromHeaders(headers({ 'Retry-After': 'Thu, 01 Jan 2026 00:00:05 GMT' }), now), 5_000);
     assert.equal(retryDelayFromHeaders(headers({ 'X-RateLimit-Reset': '7' }), now), 7_000);
