@@ -1,10 +1,11 @@
 /**
  * The project fingerprint: one hash of every input of every rule (the gymnos build and the linters' versions,
- * the options, the lockfile, the ESLint, Prettier and TypeScript configs, the project's file list, every linted
- * file's content and everything the plugin-contract rules read: the registry and the project's source files,
- * which they follow from a registry entry through imports to `Tracker`). When it matches the one stored with the
- * last report, that report is replayed and no linter is loaded at all: a cached run reports exactly what an
- * uncached one would. Only this module, the atomic write and node built-ins are loaded on that path.
+ * the options, the files the linters resolve their configuration from, in the project and above it, with the
+ * lockfiles (config_inputs.ts), the project's file list, every linted file's content and everything the
+ * plugin-contract rules read: the registry and the project's source files, which they follow from a registry entry
+ * through imports to `Tracker`). When it matches the one stored with the last report, that report is replayed and
+ * no linter is loaded at all: a cached run reports exactly what an uncached one would. Only this module,
+ * config_inputs.ts, the atomic write and node built-ins are loaded on that path.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,10 +13,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
+import { configInputContents, configInputs } from './config_inputs.js';
 import type { LintReport } from './types.js';
 
 /** Bumped whenever the shape of the stored report changes. */
-const FORMAT = 'gymnos-lint-fingerprint/2';
+const FORMAT = 'gymnos-lint-fingerprint/3';
 /** How many fingerprints (one per distinct set of paths and options) a project keeps. */
 const MAX_ENTRIES = 8;
 
@@ -30,27 +32,6 @@ const LINTER_PACKAGES = [
   'globals',
   'typescript',
 ];
-
-const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb'];
-
-/** Files that configure ESLint, Prettier or TypeScript, wherever they are in the tree. */
-const CONFIG_FILES = [
-  /^eslint\.config\.[cm]?[jt]s$/,
-  /^\.eslintignore$/,
-  /^\.prettierrc(?:\..+)?$/,
-  /^prettier\.config\.[cm]?[jt]s$/,
-  /^\.prettierignore$/,
-  /^\.editorconfig$/,
-  /^package\.json$/,
-  /^[jt]sconfig(?:\..+)?\.json$/,
-];
-
-/** The files among `allFiles` that configure ESLint, Prettier or TypeScript, and the root package.json. */
-export function configFiles(allFiles: readonly string[]): string[] {
-  const found = allFiles.filter((file) => CONFIG_FILES.some((pattern) => pattern.test(path.posix.basename(file))));
-  if (!found.includes('package.json')) found.push('package.json');
-  return found;
-}
 
 export interface FingerprintInput {
   root: string;
@@ -123,8 +104,9 @@ export function computeFingerprint(input: FingerprintInput): string {
       return Buffer.from(`\0unreadable ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   };
-  for (const lockfile of LOCKFILES) add(`lockfile ${lockfile}`, readForKey(lockfile));
-  for (const file of configFiles(input.allFiles)) add(`config ${file}`, readForKey(file));
+  for (const [file, content] of configInputContents(input.root, configInputs(input.root, input.allFiles))) {
+    add(`config ${file}`, content);
+  }
   // Type-aware results depend on every file the program sees, not only the ones linted.
   const contents = input.typeAware ? input.allFiles.filter((file) => /\.[cm]?[jt]sx?$/.test(file)) : [];
   const linted = new Set([...input.lintFiles, ...contents]);

@@ -1,16 +1,17 @@
 /**
  * Prettier's content cache: which files were formatted, by SHA-1 of their content, under one set of Prettier
  * options. When only some files changed, the others are not formatted again. Any change to the Prettier
- * version, gymnos's Prettier options or a config file (.prettierrc, .editorconfig, package.json,
- * .prettierignore) starts it afresh.
+ * version, gymnos's style or a file Prettier resolves its options from (.prettierrc, .editorconfig,
+ * package.json, .prettierignore, in the project or above it: config_inputs.ts) starts it afresh.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
-import { configFiles, rootTag } from './fingerprint.js';
-import { PRETTIER_DEFAULTS } from '../util/prettier_options.js';
+import { configInputContents, configInputs } from './config_inputs.js';
+import { rootTag } from './fingerprint.js';
+import { GYMNOS_PRETTIER_STYLE } from '../util/prettier_options.js';
 import type { PrettierOutcome } from './prettier_check.js';
 
 interface Stored {
@@ -33,14 +34,10 @@ export class PrettierCache {
     } catch {
       // an unknown version only means no reuse across upgrades
     }
-    hash.update(JSON.stringify({ version, defaults: PRETTIER_DEFAULTS }));
-    for (const file of configFiles(allFiles)) {
-      hash.update(`\0${file}\0`);
-      try {
-        hash.update(readFileSync(path.join(root, file)));
-      } catch {
-        // a config file that vanished counts as empty
-      }
+    hash.update(JSON.stringify({ version, style: GYMNOS_PRETTIER_STYLE }));
+    for (const [file, content] of configInputContents(root, configInputs(root, allFiles))) {
+      hash.update(`\0${file}\0${content.length}\0`);
+      hash.update(content);
     }
     this.#key = hash.digest('hex');
   }

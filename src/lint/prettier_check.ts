@@ -2,17 +2,16 @@
  * Prettier, in the same process as ESLint but on a worker thread of its own: checking formatting is as much
  * work as linting, and the two run side by side. Prettier is imported by the worker only.
  *
- * Options: gymnos's defaults (single quotes, 120 columns), then the project's own Prettier config (.prettierrc,
- * .editorconfig...), which wins: ESLint's `@stylistic/max-len` follows the same print width (prettier_options.ts),
- * so the two never disagree. `.prettierignore` is honoured.
+ * Options: exactly what the project's Prettier configuration resolves to for each file (.prettierrc, a parent
+ * directory's, package.json's "prettier", .editorconfig), as `prettier --check` uses; gymnos's style (single quotes,
+ * 120 columns) only where there is none (util/prettier_options.ts). ESLint's `@stylistic/max-len` follows the same
+ * print width, so the two never disagree. `.prettierignore` is honoured.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PRETTIER_DEFAULTS } from '../util/prettier_options.js';
+import { resolvePrettierOptions } from '../util/prettier_options.js';
 import type { PrettierWorkerInput, PrettierWorkerMessage } from './prettier_worker.js';
-
-export { PRETTIER_DEFAULTS } from '../util/prettier_options.js';
 
 export type PrettierOutcome =
   | { file: string; status: 'formatted' | 'written'; /** SHA-1 of the formatted content. */ hash: string }
@@ -90,7 +89,6 @@ export function runPrettier(
     files,
     write: options.write,
     known: options.known ?? {},
-    defaults: PRETTIER_DEFAULTS,
     ignorePath: existsSync(ignoreFile) ? [ignoreFile] : [],
   };
   return new Promise((resolve, reject) => {
@@ -120,12 +118,12 @@ export function runPrettier(
 /** The Prettier options that apply to `file` (for `--print-config`), or undefined when Prettier skips it. */
 export async function prettierOptionsFor(root: string, file: string): Promise<Record<string, unknown> | undefined> {
   const prettier = await import('prettier');
+  await prettier.clearConfigCache(); // a process that asks again (a program, the tests) sees edited configs
   const ignoreFile = path.join(root, '.prettierignore');
   const info = await prettier.getFileInfo(file, {
     ignorePath: existsSync(ignoreFile) ? [ignoreFile] : [],
     resolveConfig: false,
   });
   if (info.ignored || !info.inferredParser) return undefined;
-  const config = (await prettier.resolveConfig(file, { editorconfig: true })) ?? {};
-  return { parser: info.inferredParser, ...PRETTIER_DEFAULTS, ...config };
+  return { parser: info.inferredParser, ...(await resolvePrettierOptions(prettier, file)) };
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { resolvePrettierOptions } from '../util/prettier_options.js';
 import type { PrettierOutcome } from './prettier_check.js';
 
 /** What prettier_check.ts sends for each run. */
@@ -15,8 +16,6 @@ export interface PrettierWorkerInput {
   root: string;
   files: readonly string[];
   write: boolean;
-  /** gymnos's defaults, under the project's config. */
-  defaults: Readonly<Record<string, unknown>>;
   ignorePath: string[];
   /** Files known to be formatted: path -> SHA-1 of the content. */
   known: Readonly<Record<string, string>>;
@@ -48,11 +47,11 @@ async function checkFile(input: PrettierWorkerInput, file: string, prettier: () 
   const text = readFileSync(absolute, 'utf8');
   const hash = sha1(text);
   if (input.known[file] === hash) return { file, status: 'formatted', hash } as const;
-  const { format, getFileInfo, resolveConfig } = await prettier();
-  const info = await getFileInfo(absolute, { ignorePath: input.ignorePath, resolveConfig: false });
+  const loaded = await prettier();
+  const info = await loaded.getFileInfo(absolute, { ignorePath: input.ignorePath, resolveConfig: false });
   if (info.ignored || !info.inferredParser) return { file, status: 'skipped' } as const;
-  const config = (await resolveConfig(absolute, { editorconfig: true })) ?? {};
-  const output = await format(text, { ...input.defaults, ...config, filepath: absolute });
+  const options = await resolvePrettierOptions(loaded, absolute);
+  const output = await loaded.format(text, { ...options, filepath: absolute });
   if (output === text) return { file, status: 'formatted', hash } as const;
   if (!input.write) return { file, status: 'unformatted', line: firstDifferentLine(text, output) } as const;
   writeFileSync(absolute, output);

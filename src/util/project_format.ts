@@ -1,15 +1,21 @@
 /**
- * What create-new and init write, in the project's own Prettier style, so that generated files lint clean under
- * any Prettier config. The templates are written in gymnos's style (single quotes, 120 columns, Prettier's other
- * defaults): when the project's options are those, nothing is formatted and Prettier is never loaded, which keeps
- * create-new's start-up short in the common case. Otherwise each file is formatted as `gymnos lint --fix` would,
- * after its comments are wrapped to the print width (Prettier never wraps a comment, and `@stylistic/max-len`
- * holds comments to the print width too).
+ * What create-new and init write, in the project's own Prettier style, so that generated files lint clean, and pass
+ * the project's own `prettier --check`, under any Prettier configuration. The templates are written in gymnos's
+ * style (single quotes, 120 columns, Prettier's other defaults): when that is what applies (the project has no
+ * Prettier configuration, or one that resolves to exactly that), nothing is formatted and Prettier is never loaded,
+ * which keeps create-new's start-up short in the common case. Otherwise each file is formatted as `gymnos lint
+ * --fix` would, with the options Prettier resolves for it, after its comments are wrapped to the print width
+ * (Prettier never wraps a comment, and `@stylistic/max-len` holds comments to the print width too).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { requireAuthorTools } from './author_tools.js';
-import { PRETTIER_DEFAULTS, projectPrettierOptions } from './prettier_options.js';
+import {
+  GYMNOS_PRETTIER_STYLE,
+  PRETTIER_OWN_DEFAULTS,
+  projectPrettierOptions,
+  resolvePrettierOptions,
+} from './prettier_options.js';
 
 /** A file to write: its path relative to the project root, and its content. */
 interface FileToWrite {
@@ -17,32 +23,20 @@ interface FileToWrite {
   content: string;
 }
 
-/** The style the templates are written in: gymnos's defaults, and Prettier 3's for the rest. */
-const TEMPLATE_STYLE: Readonly<Record<string, unknown>> = {
-  ...PRETTIER_DEFAULTS,
-  semi: true,
-  tabWidth: 2,
-  useTabs: false,
-  trailingComma: 'all',
-  bracketSpacing: true,
-  bracketSameLine: false,
-  arrowParens: 'always',
-  quoteProps: 'as-needed',
-  jsxSingleQuote: false,
-  proseWrap: 'preserve',
-  endOfLine: 'lf',
-  objectWrap: 'preserve',
-  embeddedLanguageFormatting: 'auto',
-  singleAttributePerLine: false,
-  experimentalTernaries: false,
-  experimentalOperatorPosition: 'end',
-};
+/** The style the templates are written in: gymnos's, and Prettier 3's defaults for the rest. */
+const TEMPLATE_STYLE: Readonly<Record<string, unknown>> = { ...PRETTIER_OWN_DEFAULTS, ...GYMNOS_PRETTIER_STYLE };
 
-/** True when the project's Prettier options could format the templates differently from how they are written. */
+/**
+ * True when the project's Prettier configuration could format the templates differently from how they are written:
+ * when it resolves (over Prettier's defaults) to anything but the templates' style, and whenever only Prettier can
+ * say what it resolves to (overrides, or a configuration read approximately without Prettier).
+ */
 export function needsFormatting(root: string): boolean {
-  const { options, overrides } = projectPrettierOptions(root);
-  if (overrides) return true;
-  return Object.entries(options).some(([key, value]) => key !== '$schema' && TEMPLATE_STYLE[key] !== value);
+  const { configured, options, overrides, approximate } = projectPrettierOptions(root);
+  if (!configured) return false;
+  if (overrides || approximate) return true;
+  const effective = { ...PRETTIER_OWN_DEFAULTS, ...options };
+  return Object.entries(effective).some(([key, value]) => key !== '$schema' && TEMPLATE_STYLE[key] !== value);
 }
 
 /**
@@ -57,6 +51,7 @@ export async function formatForProject<File extends FileToWrite>(
   if (!needsFormatting(root)) return files;
   requireAuthorTools(root, command, ['prettier'], "to write files in the project's Prettier style");
   const prettier = await import('prettier');
+  await prettier.clearConfigCache(); // a process that formats again (a program, the tests) sees edited configs
   const ignoreFile = path.join(root, '.prettierignore');
   const ignorePath = existsSync(ignoreFile) ? [ignoreFile] : [];
   return Promise.all(
@@ -64,7 +59,7 @@ export async function formatForProject<File extends FileToWrite>(
       const filepath = path.join(root, file.path);
       const info = await prettier.getFileInfo(filepath, { ignorePath, resolveConfig: false });
       if (info.ignored || !info.inferredParser) return file;
-      const options = { ...PRETTIER_DEFAULTS, ...(await prettier.resolveConfig(filepath, { editorconfig: true })) };
+      const options = await resolvePrettierOptions(prettier, filepath);
       const width = typeof options.printWidth === 'number' ? options.printWidth : 80;
       const wrapped = /\.[cm]?[jt]sx?$/.test(file.path) ? wrapComments(file.content, width) : file.content;
       return { ...file, content: await prettier.format(wrapped, { ...options, filepath }) };

@@ -202,16 +202,17 @@ describe('a project with its own ESLint rules and Prettier options', () => {
       assert.equal(result.status, 0, result.stderr);
     }
     const source = readFileSync(path.join(root, 'src/trackers/my_tracker.ts'), 'utf8');
-    assert.match(source, /^import \{ Tracker \} from 'gymnos'$/m);
+    // Exactly its Prettier configuration, whose unset options are Prettier's defaults: double quotes.
+    assert.match(source, /^import \{ Tracker \} from "gymnos"$/m);
     assert.ok(source.split('\n').every((line) => line.length <= 80));
     // The TODO markers survive the formatting.
     assert.match(source, /TODO\(my_tracker\): log a metric\./);
     // Its own rule on top of gymnos's, in the config init wrote.
     const eslintConfig = path.join(root, 'eslint.config.js');
-    assert.equal(readFileSync(eslintConfig, 'utf8'), "export { default } from 'gymnos/eslint-config'\n");
+    assert.equal(readFileSync(eslintConfig, 'utf8'), 'export { default } from "gymnos/eslint-config"\n');
     writeFileSync(
       eslintConfig,
-      "import gymnos from 'gymnos/eslint-config'\n\nexport default [...gymnos, { rules: { 'no-console': 'error' } }]\n",
+      'import gymnos from "gymnos/eslint-config"\n\nexport default [...gymnos, { rules: { "no-console": "error" } }]\n',
     );
     const lint = await gymnosInProcess(['lint'], { cwd: root });
     assert.equal(lint.status, 0, lint.stdout + lint.stderr);

@@ -113,12 +113,12 @@ describe('the plugin author journey in three kinds of npm project', { timeout: 3
         }
         if (flavour.ownRules) {
           const config = path.join(project, 'eslint.config.js');
-          // init wrote it in the project's style (no semicolons).
-          assert.equal(readFileSync(config, 'utf8'), "export { default } from 'gymnos/eslint-config'\n");
+          // init wrote it in the project's style: no semicolons, and Prettier's double quotes.
+          assert.equal(readFileSync(config, 'utf8'), 'export { default } from "gymnos/eslint-config"\n');
           writeFileSync(
             config,
-            "import gymnos from 'gymnos/eslint-config'\n\n" +
-              "export default [...gymnos, { rules: { 'no-console': 'error' } }]\n",
+            'import gymnos from "gymnos/eslint-config"\n\n' +
+              'export default [...gymnos, { rules: { "no-console": "error" } }]\n',
           );
         }
       });

@@ -1,8 +1,9 @@
 /**
  * The lint cache is exact: over a sequence of random edits to a plugin project (to linted files, to the files
- * the contract rules read but that are not linted, to configs), a cached run always reports what an uncached
- * run reports. GYMNOS_CACHE_SEED and GYMNOS_CACHE_EDITS (default 1 and 6) explore other sequences; a failure
- * prints its seed and the edits that led to it.
+ * the contract rules read but that are not linted, to configs, in the project and in the directory above it), a
+ * cached run always reports what an uncached run reports, whether the whole project is linted or only some paths.
+ * GYMNOS_CACHE_SEED and GYMNOS_CACHE_EDITS (default 1 and 6) explore other sequences; a failure prints its seed
+ * and the edits that led to it.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,9 @@ const trackerModule = (className: string, base = "import { Tracker } from 'gymno
   `    void name;\n    void value;\n  }\n}\n`;
 
 const registry = (entries: Record<string, string>) => `${JSON.stringify(entries, null, 2)}\n`;
+
+/** A project's own ESLint config that reports what gymnos's does not: a console call in src/log.js. */
+const OWN_ESLINT_CONFIG = "export default [{ rules: { 'no-console': 'error' } }];\n";
 
 /** Each edit writes (or removes) one file; several touch only files the linted path does not include. */
 const EDITS: Array<{ name: string; file: string; content: string | undefined }> = [
@@ -54,6 +58,12 @@ const EDITS: Array<{ name: string; file: string; content: string | undefined }> 
   { name: 'a clean util', file: 'src/util.ts', content: 'export const text = 1;\n' },
   { name: 'prettier at 40 columns', file: '.prettierrc.json', content: '{ "printWidth": 40 }\n' },
   { name: 'no prettier config', file: '.prettierrc.json', content: undefined },
+  { name: 'a Prettier config above: no semicolons', file: '../.prettierrc.json', content: '{ "semi": false }\n' },
+  { name: 'no Prettier config above', file: '../.prettierrc.json', content: undefined },
+  { name: 'an .editorconfig above: tabs', file: '../.editorconfig', content: '[*]\nindent_style = tab\n' },
+  { name: 'no .editorconfig above', file: '../.editorconfig', content: undefined },
+  { name: 'an ESLint config of its own', file: 'eslint.config.js', content: OWN_ESLINT_CONFIG },
+  { name: 'no ESLint config', file: 'eslint.config.js', content: undefined },
 ];
 
 /** A small seeded generator (mulberry32), so a failing sequence can be replayed. */
@@ -87,15 +97,43 @@ test('renaming the exported class is reported when only the registry is linted, 
   assert.match(outcome(after).join('\n'), /gymnos\/tracker-export .*does not export "AlphaTracker"/);
 });
 
+test('narrowed to src/: an edit to eslint.config.js is a miss, and reports what a fresh run does', async () => {
+  const root = makeProject({ 'src/log.js': 'console.log(1);\n', 'eslint.config.js': 'export default [];\n' });
+  const options = { root, gymnosVersion: '0.0.0-test', paths: ['src'] };
+  assert.deepEqual(outcome(await lintProject(options)), []);
+  // The same files, one of them edited: only its content can tell the cache.
+  writeFileSync(path.join(root, 'eslint.config.js'), OWN_ESLINT_CONFIG);
+  const after = await lintProject(options);
+  assert.equal(after.cache, 'miss');
+  assert.deepEqual(outcome(after), outcome(await lintProject({ ...options, cache: false })));
+  assert.match(outcome(after).join('\n'), /src\/log\.js:1:1 error no-console/);
+});
+
+test('a Prettier config in the directory above the project: an edit is a miss, for both caches', async () => {
+  const root = makeProject({ 'src/util.ts': 'export const text = 1;\n' }, { nested: true });
+  const options = { root, gymnosVersion: '0.0.0-test' };
+  writeFileSync(path.join(root, '../.prettierrc.json'), '{ "semi": true }\n');
+  assert.deepEqual(outcome(await lintProject(options)), []);
+  writeFileSync(path.join(root, '../.prettierrc.json'), '{ "semi": false }\n');
+  const after = await lintProject(options);
+  assert.equal(after.cache, 'miss');
+  assert.deepEqual(outcome(after), outcome(await lintProject({ ...options, cache: false })));
+  assert.match(outcome(after).join('\n'), /src\/util\.ts:1:1 error prettier/);
+});
+
 test('a cached lint reports exactly what --no-cache reports, over random edits', async () => {
   const seed = Number(process.env.GYMNOS_CACHE_SEED ?? 1);
   const count = Number(process.env.GYMNOS_CACHE_EDITS ?? 6);
   const next = random(seed);
-  const root = makeProject({
-    'var/trackers.json': registry({ alpha: 'trackers/alpha.js#AlphaTracker' }),
-    'src/trackers/alpha.ts': trackerModule('AlphaTracker'),
-    'src/util.ts': 'export const text = 1;\n',
-  });
+  const root = makeProject(
+    {
+      'var/trackers.json': registry({ alpha: 'trackers/alpha.js#AlphaTracker' }),
+      'src/trackers/alpha.ts': trackerModule('AlphaTracker'),
+      'src/util.ts': 'export const text = 1;\n',
+      'src/log.js': 'console.log(1);\n',
+    },
+    { nested: true },
+  );
   const history: string[] = [];
   for (let step = 0; step < count; step++) {
     const edit = EDITS[Math.floor(next() * EDITS.length)]!;
@@ -106,10 +144,10 @@ test('a cached lint reports exactly what --no-cache reports, over random edits',
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, edit.content);
     }
-    // Two questions a user asks: only the registry (whose rules read tracker modules that are not linted then),
-    // and, less often, the whole project. A path that matches nothing is a usage error: the registry question
-    // is asked only while the registry exists.
-    const questions: Array<readonly string[] | undefined> = [];
+    // The questions a user asks: only the registry (whose rules read tracker modules that are not linted then),
+    // only src/ (whose configs are outside it), and, less often, the whole project. A path that matches nothing
+    // is a usage error: the registry question is asked only while the registry exists.
+    const questions: Array<readonly string[] | undefined> = [['src']];
     if (existsSync(path.join(root, 'var/trackers.json'))) questions.push(['var/trackers.json']);
     if (step % 4 === 3 || questions.length === 0) questions.push(undefined);
     for (const paths of questions) {

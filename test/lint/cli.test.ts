@@ -287,12 +287,14 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
     assert.equal(printed.eslint.rules['@stylistic/max-len'][0], 2);
     // The project's print width wins, and the line-length rule follows it.
     assert.equal(printed.eslint.rules['@stylistic/max-len'][1].code, 80);
-    assert.deepEqual(printed.prettier, { parser: 'typescript', singleQuote: true, semi: false, printWidth: 80 });
-    assert.deepEqual(printed.sources.prettier, {
-      singleQuote: 'gymnos',
-      semi: '.prettierrc.json',
-      printWidth: '.prettierrc.json',
-    });
+    // Exactly the project's configuration: Prettier's defaults for the rest, gymnos's style nowhere.
+    assert.deepEqual(printed.prettier, { parser: 'typescript', semi: false, printWidth: 80 });
+    assert.deepEqual(printed.sources.prettier, { semi: '.prettierrc.json', printWidth: '.prettierrc.json' });
+    // Without a configuration, gymnos's style.
+    rmSync(path.join(root, '.prettierrc.json'));
+    const unconfigured = JSON.parse((await lintInProcess(['--print-config', 'src/a.ts'], root)).stdout);
+    assert.deepEqual(unconfigured.prettier, { parser: 'typescript', singleQuote: true, printWidth: 120 });
+    assert.deepEqual(unconfigured.sources.prettier, { singleQuote: 'gymnos', printWidth: 'gymnos' });
   });
 
   test('a tracker create-new generated lints clean but for its TODO markers, here and in plugins', async () => {

@@ -18,12 +18,18 @@ export interface ProjectOptions {
   git?: boolean;
   /** Create node_modules/ (where the caches go); default true. */
   nodeModules?: boolean;
+  /**
+   * Put the project in `<tmp>/<dir>/project` instead of `<tmp>/<dir>`, so that a file named `../x` is in the
+   * directory above it (a monorepo's shared config), which is the test's own.
+   */
+  nested?: boolean;
 }
 
 /** A project with `files` (relative path -> content) and a package.json unless one is given. */
 export function makeProject(files: Record<string, string>, options: ProjectOptions = {}): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lint-'));
-  made.push(root);
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lint-'));
+  made.push(directory);
+  const root = options.nested ? path.join(directory, 'project') : directory;
   const manifest = `${JSON.stringify({ name: 'fixture', version: '1.0.0', type: 'module' }, null, 2)}\n`;
   const all = { 'package.json': manifest, ...files };
   for (const [file, content] of Object.entries(all)) {

@@ -1,6 +1,8 @@
 /**
  * The project's Prettier options as gymnos reads them without Prettier, checked against Prettier's own
- * resolution of the same files (the independent reader), and the comment wrapping create-new applies.
+ * resolution of the same files (the independent reader): exactly Prettier's options where the project has a
+ * configuration, in its root, in a directory above it or in an .editorconfig, and gymnos's style only where it
+ * has none; and the comment wrapping create-new applies.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,9 +16,15 @@ import { needsFormatting, wrapComments } from '../../src/util/project_format.js'
 const made: string[] = [];
 after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
+/**
+ * A project in `<tmp>/<dir>/project` (so that a case can put a config in the directory above it, `../`), marked as a
+ * repository root (.git) so that no .editorconfig above it applies: `files` are relative to the project.
+ */
 function project(files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'gymnos-prettier-'));
-  made.push(root);
+  const outer = mkdtempSync(path.join(os.tmpdir(), 'gymnos-prettier-'));
+  made.push(outer);
+  const root = path.join(outer, 'project');
+  mkdirSync(path.join(root, '.git'), { recursive: true });
   for (const [file, content] of Object.entries({ 'package.json': '{ "name": "p" }\n', ...files })) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     writeFileSync(path.join(root, file), content);
@@ -33,28 +41,38 @@ const CASES: Record<string, Record<string, string>> = {
   'prettier.config.mjs': { 'prettier.config.mjs': 'export default { printWidth: 60, semi: false };\n' },
   '.prettierrc.cjs': { '.prettierrc.cjs': 'module.exports = { printWidth: 75 };\n' },
   '.editorconfig': { '.editorconfig': 'root = true\n\n[*]\nmax_line_length = 96\nindent_style = tab\n' },
+  '.editorconfig, a section for TypeScript': {
+    '.editorconfig': '[*.md]\nmax_line_length = off\n\n[*.{ts,js}]\nindent_size = 4\nindent_style = space\n',
+  },
+  'a config in the directory above the project': { '../.prettierrc.json': '{ "semi": false, "tabWidth": 4 }\n' },
+  'an empty config': { '.prettierrc.json': '{}\n' },
   nothing: {},
 };
 
 describe("the project's Prettier options, read without Prettier", () => {
   for (const [name, files] of Object.entries(CASES)) {
-    test(`${name}: the same options as Prettier resolves, over gymnos's defaults`, async () => {
+    test(`${name}: exactly what Prettier resolves, or gymnos's style where it resolves nothing`, async () => {
       const root = project(files);
-      const resolved = (await prettier.resolveConfig(path.join(root, 'src/a.ts'), { editorconfig: true })) ?? {};
-      const expected = { singleQuote: true, printWidth: 120, ...resolved };
-      assert.deepEqual(projectPrettierOptions(root).options, expected);
-      assert.equal(effectivePrintWidth(root), expected.printWidth);
+      const resolved = await prettier.resolveConfig(path.join(root, 'src/index.ts'), { editorconfig: true });
+      const read = projectPrettierOptions(root);
+      assert.equal(read.configured, resolved !== null);
+      assert.deepEqual(read.options, resolved ?? { singleQuote: true, printWidth: 120 });
+      assert.equal(effectivePrintWidth(root), resolved === null ? 120 : (resolved.printWidth ?? 80));
     });
   }
 
-  test("only a config that differs from the templates' style needs formatting", () => {
+  test("only a configuration that resolves to other than the templates' style needs formatting", () => {
     assert.equal(needsFormatting(project({})), false);
     assert.equal(
       needsFormatting(project({ '.prettierrc.json': '{ "singleQuote": true, "printWidth": 120 }\n' })),
       false,
     );
+    // Prettier's defaults for what a configuration leaves out: double quotes, 80 columns.
+    assert.equal(needsFormatting(project({ '.prettierrc.json': '{}\n' })), true);
     assert.equal(needsFormatting(project({ '.prettierrc.json': '{ "semi": false }\n' })), true);
     assert.equal(needsFormatting(project({ '.prettierrc.json': '{ "overrides": [] }\n' })), true);
+    assert.equal(needsFormatting(project({ '../.prettierrc.json': '{ "semi": false }\n' })), true);
+    assert.equal(needsFormatting(project({ '.editorconfig': '[*]\nindent_style = space\n' })), true);
   });
 
   test('comments longer than the print width are wrapped at word boundaries; code is left alone', () => {
