@@ -115,7 +115,11 @@ export function readListedRun(location: RunLocation, options: Omit<ListRunsOptio
   const seed = sidecarSeed(location, options, samplers, media);
   const summary = summarizeRun(location, sampling ? also : undefined, options.cache, seed);
   const series: Record<string, SampledSeries> = {};
-  for (const [name, values] of samplers) series[name] = values.finish(options.sample!.points);
+  for (const [name, values] of samplers) {
+    const value = values.finish(options.sample!.points);
+    // An own property whatever the name, __proto__ included.
+    Object.defineProperty(series, name, { value, enumerable: true, writable: true, configurable: true });
+  }
   return { summary, series, media: [...media.values()] };
 }
 

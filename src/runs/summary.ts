@@ -37,6 +37,15 @@ export interface RunSummary {
   warnings: string[];
 }
 
+function hasOwn(record: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, key);
+}
+
+/** `record[key] = value` as an own property, whatever the key (`__proto__` included). */
+function define<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Streams a run's files (from its preferred tracker) into `visitor`. */
 export function readRun(location: RunLocation, visitor: RunVisitor): ReadReport & { source: RunTracker } {
   const source = location.trackers[0]!;
@@ -109,7 +118,8 @@ export function summarizeRun(
     metric(name, step, value, time, at) {
       state.points++;
       state.ended = null; // points after an end record: the run was resumed and has not ended again
-      let metric = name === lastName ? lastMetric : metrics[name];
+      // An own property only: a metric named __proto__ or constructor is a metric, never Object.prototype.
+      let metric = name === lastName ? lastMetric : hasOwn(metrics, name) ? metrics[name] : undefined;
       if (metric === undefined) {
         metric = {
           points: 0,
@@ -126,7 +136,7 @@ export function summarizeRun(
           minAt: -1,
           maxAt: -1,
         };
-        metrics[name] = metric;
+        define(metrics, name, metric);
       }
       lastName = name;
       lastMetric = metric;
@@ -162,10 +172,10 @@ export function summarizeRun(
       }
     },
     param(name, value) {
-      state.params[name] = value;
+      define(state.params, name, value);
     },
     tag(key, value) {
-      state.tags[key] = value;
+      define(state.tags, key, value);
     },
     file(file) {
       state.files[file.kind]++;

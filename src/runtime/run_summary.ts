@@ -72,7 +72,10 @@ export class RunSummaryWriter {
 
   /** The record of metric `name`, made at its first point. */
   record(name: string): MetricRecord {
-    let summary = this.#state.metrics[name];
+    // An own property only: for a metric named __proto__, `metrics[name]` is Object.prototype, which the points
+    // would then be counted on, in every object of the training process.
+    const metrics = this.#state.metrics;
+    let summary = Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name] : undefined;
     if (summary === undefined) {
       summary = {
         points: 0,
