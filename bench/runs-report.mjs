@@ -1,16 +1,21 @@
 #!/usr/bin/env node
-// Scale benchmark of `gymnos runs` and `gymnos report` (issue 12): R runs × M metrics × S steps logged with the
-// real JsonlTracker (so each run's summary.json is what the tracker writes) into a temporary directory
-// (9.7 GB at the default 100 × 10 × 100 000; one child process per core logs a share of the runs), then, with
-// the trackers' summaries and again without them (crashed runs, files from elsewhere: summary.json moved aside):
+// Scale benchmark of `gymnos runs` and `gymnos report` (issues 12 and 20): a sweep of R runs × M metrics × S steps
+// logged with the real JsonlTracker (so each run's summary.json is what the tracker writes; params lr, batch,
+// dropout, optimizer and seed vary) into a temporary directory (one child process per core logs a share of the
+// runs), then, with the trackers' summaries and again without them (crashed runs, files from elsewhere:
+// summary.json moved aside):
 //   1. `gymnos runs <dir> --metric metric_0` under /usr/bin/time -v: wall, user+sys CPU, peak RSS, with an empty
 //      reader cache (cold) and again (warm);
 //   2. `gymnos report <dir> -o report.html` the same, and the file's size;
 //   3. the report opened in Debian's headless Chromium (playwright-core): time from navigation to the page's
-//      interactive flag (the charts on screen drawn, controls live), to its ready flag (every chart drawn), and
-//      to a redraw after moving the smoothing slider.
-// Usage: npm run build && node bench/runs-report.mjs [--runs 100] [--metrics 10] [--steps 100000]
-//        [--dir <path>] [--keep] [--no-summary | --summary-only]
+//      interactive flag (the controls live), to its ready flag (every chart drawn); then a redraw after moving the
+//      smoothing slider, after typing a filter that keeps a quarter of the runs, and after grouping by a param:
+//      each as the wall time from the event to the next frame painted, and the main thread's CPU time over it
+//      (from Chromium's trace: what an idle machine would take, whatever the load).
+// With --baseline <checkout>, the same report steps and page (smoothing only: it has no filter or groups) for
+// another gymnos checkout, built, on the same data: the report before the sweep view, side by side.
+// Usage: npm run build && node bench/runs-report.mjs [--runs 500] [--metrics 20] [--steps 10000]
+//        [--dir <path>] [--keep] [--no-summary | --summary-only] [--baseline <checkout>]
 //   --keep: reuse the data in --dir if it was generated with the same sizes (and keep it afterwards);
 //   --no-summary: only the figures without summaries; --summary-only: only those with them.
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,14 +32,15 @@ const option = (name, fallback) => {
   const at = args.indexOf(`--${name}`);
   return at === -1 ? fallback : args[at + 1];
 };
-const runs = Number(option('runs', 100));
-const metrics = Number(option('metrics', 10));
-const steps = Number(option('steps', 100_000));
+const runs = Number(option('runs', 500));
+const metrics = Number(option('metrics', 20));
+const steps = Number(option('steps', 10_000));
+const baseline = option('baseline', undefined);
 const dir = path.resolve(option('dir', path.join(os.tmpdir(), 'gymnos-bench-runs')));
 const keep = args.includes('--keep');
 const logdir = path.join(dir, 'logs');
 const marker = path.join(dir, 'sizes.json');
-const sizes = JSON.stringify({ runs, metrics, steps, writer: 'JsonlTracker' });
+const sizes = JSON.stringify({ runs, metrics, steps, writer: 'JsonlTracker', params: 'sweep' });
 const SIDECAR = 'summary.json';
 const HIDDEN = 'summary.json.bench-hidden';
 
@@ -48,7 +54,13 @@ async function logRuns(from, to) {
     const tracker = new JsonlTracker({ flushIntervalMs: 0, maxBufferBytes: 1 << 20 });
     tracker.start(runId(index), logdir);
     const lr = 10 ** -(1 + (index % 4));
-    tracker.logParams({ lr, seed: index, optimizer: 'adam' });
+    tracker.logParams({
+      lr,
+      batch: [32, 64, 128, 256][Math.floor(index / 4) % 4],
+      dropout: [0, 0.1, 0.3][index % 3],
+      optimizer: index % 2 ? 'adam' : 'sgd',
+      seed: index,
+    });
     const level = new Float64Array(metrics).fill(1);
     for (let step = 0; step < steps; step++) {
       for (let m = 0; m < metrics; m++) {
@@ -110,9 +122,9 @@ function du(target) {
 
 const cacheDir = path.join(dir, 'summary-cache');
 
-/** Runs the CLI under GNU time: wall seconds, user+sys seconds, peak RSS in MiB. */
-function timed(cliArgs) {
-  const result = spawnSync('/usr/bin/time', ['-v', process.execPath, bin, ...cliArgs], {
+/** Runs the CLI (`cli`: a gymnos bin) under GNU time: wall seconds, user+sys seconds, peak RSS in MiB. */
+function timed(cliArgs, cli = bin) {
+  const result = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, ...cliArgs], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', GYMNOS_CACHE_DIR: cacheDir },
@@ -134,40 +146,71 @@ function timed(cliArgs) {
   };
 }
 
-async function browserTimes(file) {
+/**
+ * `action` run in the page (a function's source, given `performance.mark`ed bounds): the wall time from its start
+ * to the next frame painted, and the main thread's CPU time between the marks, from Chromium's trace.
+ */
+async function timedAction(context, page, action) {
+  await context.browser().startTracing(page, {
+    categories: ['devtools.timeline', 'blink.user_timing', 'disabled-by-default-devtools.timeline'],
+  });
+  const wall = await page.evaluate(async (source) => {
+    performance.mark('bench-start');
+    const started = performance.now();
+    new Function(source)(); // the bench's own code (the page's policy does not apply to the driver)
+    await new Promise((resolve) => globalThis.requestAnimationFrame(() => setTimeout(resolve, 0)));
+    const took = performance.now() - started;
+    performance.mark('bench-end');
+    return took;
+  }, action);
+  const trace = JSON.parse((await context.browser().stopTracing()).toString());
+  const mark = (name) => trace.traceEvents.find((event) => event.name === name);
+  const [start, end] = [mark('bench-start'), mark('bench-end')];
+  // The renderer's main thread: where the marks were made.
+  const cpuMs = trace.traceEvents
+    .filter(
+      (event) => event.name === 'RunTask' && event.ph === 'X' && event.tid === start?.tid && event.pid === start?.pid,
+    )
+    .filter((event) => event.ts + (event.dur ?? 0) >= start.ts && event.ts <= end.ts)
+    .reduce((sum, event) => sum + (event.tdur ?? 0) / 1000, 0);
+  return { wall, cpuMs };
+}
+
+async function browserTimes(file, sweep) {
   const chromium = process.env.GYMNOS_CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(chromium)) return { skipped: `no Chromium at ${chromium} (apt-get install -y chromium)` };
   const { chromium: driver } = await import('playwright-core');
-  const userDataDir = path.join(dir, 'chromium-profile');
-  rmSync(userDataDir, { recursive: true, force: true });
-  const context = await driver.launchPersistentContext(userDataDir, {
-    executablePath: chromium,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1200, height: 900 },
-  });
+  const browser = await driver.launch({ executablePath: chromium, args: CHROMIUM_FLAGS });
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
+    // The driver evaluates code of its own in the page: not subject to the report's Content-Security-Policy.
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
+    const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (error) => errors.push(error.message));
     const started = performance.now();
     await page.goto(pathToFileURL(file).href, { waitUntil: 'commit' });
-    // interactive: the charts on screen drawn and the controls live; ready: every chart and figure drawn.
-    await page.waitForFunction(() => globalThis.gymnosReport?.interactive, null, { timeout: 120_000, polling: 10 });
+    // interactive: the controls live (and what is on screen drawn); ready: every chart and figure drawn.
+    await page.waitForFunction(() => globalThis.gymnosReport?.interactive, null, { timeout: 300_000, polling: 10 });
     const interactive = performance.now() - started;
-    await page.waitForFunction(() => globalThis.gymnosReport?.ready, null, { timeout: 120_000, polling: 10 });
+    await page.waitForFunction(() => globalThis.gymnosReport?.ready, null, { timeout: 600_000, polling: 10 });
     const ready = performance.now() - started;
-    const redraw = await page.evaluate(() => {
-      const slider = globalThis.document.getElementById('smoothing');
-      const t = performance.now();
-      slider.value = '0.9';
-      slider.dispatchEvent(new Event('input'));
-      return performance.now() - t;
-    });
     const charts = await page.evaluate(() => globalThis.gymnosReport.charts.length);
-    return { interactive, ready, redraw, charts, errors };
+    const input = (id, value, type) =>
+      `const e = document.getElementById(${JSON.stringify(id)}); e.value = ${JSON.stringify(value)}; ` +
+      `e.dispatchEvent(new Event(${JSON.stringify(type)}));`;
+    const redraws = { smoothing: await timedAction(context, page, input('smoothing', '0.9', 'input')) };
+    if (sweep) {
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+      await timedAction(context, page, input('smoothing', '0', 'input'));
+      // lr is 0.1, 0.01, 0.001 or 0.0001, a quarter of the runs each
+      redraws.filter = await timedAction(context, page, input('filter', 'lr<0.0005', 'input'));
+      redraws.visible = await page.evaluate(() => globalThis.gymnosReport.visible.length);
+      redraws.unfilter = await timedAction(context, page, input('filter', '', 'input'));
+      redraws.group = await timedAction(context, page, input('group-add', 'lr', 'change'));
+    }
+    return { interactive, ready, charts, redraws, errors };
   } finally {
-    await context.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 }
 
@@ -194,6 +237,8 @@ const row = (step, measured, note = '') =>
     note,
   ]);
 
+const ms = (timing) => `${timing.wall.toFixed(0)} ms (CPU ${timing.cpuMs.toFixed(0)} ms)`;
+
 async function measure(label) {
   // Cold: an empty reader cache. Warm: the same listing again, answered from the cache.
   rmSync(cacheDir, { recursive: true, force: true });
@@ -203,19 +248,30 @@ async function measure(label) {
     if (count !== runs) throw new Error(`gymnos runs listed ${count} runs, not ${runs}`);
     row(`runs, ${state}, ${label}`, listed, state === 'cold' ? 'target ≤ 10 s' : '');
   }
-  const report = path.join(dir, 'report.html');
-  const written = timed(['report', logdir, '-o', report]);
-  row(`report, ${label}`, written, `file ${(statSync(report).size / 1e6).toFixed(1)} MB (≤ 25 MB); target ≤ 20 s`);
-  const page = await browserTimes(report);
-  if (page.skipped) row(`page, ${label}`, undefined, `skipped: ${page.skipped}`);
-  else {
+  for (const [name, cli, sweep] of [
+    ['report', bin, true],
+    ...(baseline ? [['baseline report', path.join(path.resolve(baseline), 'bin', 'gymnos.js'), false]] : []),
+  ]) {
+    const report = path.join(dir, `${name.replace(' ', '-')}.html`);
+    const written = timed(['report', logdir, '-o', report], cli);
+    row(`${name}, ${label}`, written, `file ${(statSync(report).size / 1e6).toFixed(1)} MB (≤ 20 MB)`);
+    const page = await browserTimes(report, sweep);
+    if (page.skipped) {
+      row(`page, ${label}`, undefined, `skipped: ${page.skipped}`);
+      continue;
+    }
     const errors = page.errors.length ? `; errors: ${page.errors.join('; ')}` : '';
+    const { smoothing, filter, unfilter, group, visible } = page.redraws;
     row(
-      `page, ${label}`,
+      `${name === 'report' ? 'page' : 'baseline page'}, ${label}`,
       undefined,
       `interactive ${(page.interactive / 1000).toFixed(2)} s (≤ 3 s), all ${page.charts} charts drawn ` +
-        `${(page.ready / 1000).toFixed(2)} s, ` +
-        `smoothing redraw ${page.redraw.toFixed(0)} ms${errors}`,
+        `${(page.ready / 1000).toFixed(2)} s; redraw after smoothing ${ms(smoothing)}` +
+        (filter
+          ? `, a filter (${visible} of ${runs} runs) ${ms(filter)}, clearing it ${ms(unfilter)}, ` +
+            `grouping by lr ${ms(group)} (≤ 200 ms)`
+          : '') +
+        errors,
     );
   }
 }

@@ -230,6 +230,15 @@ mkdirSync(path.join(dist, 'vendor', 'uplot'), { recursive: true });
 for (const file of ['dist/uPlot.iife.min.js', 'dist/uPlot.min.css', 'LICENSE']) {
   copyFileSync(require.resolve(`uplot/${file}`), path.join(dist, 'vendor', 'uplot', path.basename(file)));
 }
+// The report page's own script, a browser program with a tsconfig of its own (the DOM's types, no Node's):
+// type-checked, then bundled into the one script every report inlines.
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'src', 'report', 'page', 'tsconfig.json')],
+  { stdio: 'inherit' },
+);
+const { pageBuildOptions } = require('./report_page.cjs');
+await esbuild.build({ ...pageBuildOptions(root), outfile: path.join(dist, 'vendor', 'report-page.js') });
 /**
  * jsonc-parser builds, when loaded, 1 200 strings of line breaks and indentation (up to 200 columns, for each
  * line ending and for tabs): 200 kB, which costs a command such as create-new one more garbage collection (about

@@ -358,16 +358,18 @@ const report: CommandSpec = {
   ],
   help: {
     notes: [
-      'The file opens from disk with no network: uPlot is inlined. One chart per metric with every run as a',
-      'series (smoothing, log scale, step / relative / wall-time x axis), a run table with params side by side and',
-      'the differing ones marked, and the last image and figure of each name each run logged (PNG, SVG; Vega-Lite',
-      'and Plotly specs drawn when they are simple line, bar or point charts). Long series are downsampled for',
-      'drawing (LTTB); the tables keep the exact last, min and max.',
+      'The file opens from disk with no network: uPlot is inlined. The best runs by a metric you choose, the params',
+      'against it (parallel coordinates you brush to filter, a scatter), one chart per metric with every run as a',
+      'series or each group of runs as its mean and band (smoothing, log scale, step / relative / wall-time x axis,',
+      'hover values), a run table with params side by side and the differing ones marked, and the last image and',
+      'figure of each name each run logged. A filter box takes the --where conditions; the URL keeps the view.',
+      'Long series are downsampled for drawing (LTTB); the tables keep the exact last, min and max.',
     ],
     examples: [
       'gymnos report',
       'gymnos report logs -o report.html',
       `gymnos report logs --run 'sweep/*' --where optimizer=adam -o sweep.html --title "lr sweep"`,
+      "gymnos report logs --where 'lr<0.01' -o small-lr.html",
     ],
     exitCodes: [
       '0 written, 1 no runs found (or none matches the filters; nothing written) or a run file that',

@@ -10,13 +10,7 @@ import { listRuns } from '../runs/parallel.js';
 import type { RunSelection } from '../runs/list.js';
 import type { RunSummary } from '../runs/summary.js';
 import type { RunFile } from '../runs/types.js';
-
-export type PictureFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'svg';
-
-/** A figure or image ready for the page: a data URI for pictures, the parsed spec for charts. */
-export type ReportMedia =
-  | { kind: 'image' | 'figure'; name: string; format: PictureFormat; dataUri: string }
-  | { kind: 'figure'; name: string; format: 'vega-lite' | 'plotly'; spec: unknown };
+import type { PictureFormat, ReportMedia } from './report_data.js';
 
 export interface ReportRun {
   summary: RunSummary;
@@ -71,7 +65,10 @@ function toMedia(dir: string, file: RunFile): ReportMedia | string {
       if (statSync(absolute).size > MAX_MEDIA_BYTES) return `${file.name}: larger than 5 MiB, left out`;
       bytes = readFileSync(absolute);
     } catch (error) {
-      return `${file.name}: ${(error as Error).message}`;
+      // The code, not the message: the message holds the file's path, which has no place in a report.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined) throw error;
+      return `${file.name}: ${file.path} cannot be read (${code})`;
     }
   }
   if (format === 'vega-lite' || format === 'plotly') {

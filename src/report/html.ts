@@ -1,24 +1,24 @@
 /**
  * The report as one self-contained HTML file: uPlot's script and stylesheet inlined (the copy the build puts in
  * dist/vendor/uplot/, so a production install needs no uplot package; from the sources, the installed one), the
- * runs' data as one JSON block, and the page script. No request leaves the file, so it opens from disk, offline,
- * and can be mailed or archived as is.
+ * runs' data as one JSON block, and the page's script (src/report/page/, bundled by the build). No request leaves
+ * the file, so it opens from disk, offline, and can be mailed or archived as is.
+ *
+ * What a run or a user names (run ids, metric, param and tag names and values, image names) reaches the page only
+ * inside the JSON block, where `<`, `>` and `&` are written as `\u003c` escapes, and the page's script puts it in
+ * the document as text. The one exception is the title, escaped here. A Content-Security-Policy allows the page's
+ * own scripts and styles (by hash), pictures as data URIs, and nothing else: no request, no inline handler.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { BuildOptions, BuildResult } from 'esbuild';
 import { gymnosRoot } from '../util/package_root.js';
-import type { ReportRun } from './collect.js';
-import { PAGE_SCRIPT } from './page_script.js';
 import { PAGE_STYLE } from './page_style.js';
+import type { ReportData } from './report_data.js';
 
 const requireFromHere = createRequire(import.meta.url);
-
-export interface ReportDocument {
-  title: string;
-  generated: number;
-  logdirs: readonly string[];
-}
 
 /** uPlot's minified build and stylesheet: the build's copy, else (running from the sources) the dev install. */
 function uplotAssets(): { script: string; style: string } {
@@ -29,116 +29,126 @@ function uplotAssets(): { script: string; style: string } {
   return { script: dist('uPlot.iife.min.js'), style: dist('uPlot.min.css') };
 }
 
+let pageScript: string | undefined;
+
+/**
+ * The page's script: the build's bundle; running from the sources (gymnos's own tests), bundled now with the
+ * build's options, so a test never reads a stale build.
+ */
+function pageScriptText(): string {
+  if (pageScript !== undefined) return pageScript;
+  const root = gymnosRoot();
+  if (import.meta.url.endsWith('.ts')) {
+    const { pageBuildOptions } = requireFromHere(path.join(root, 'bin', 'report_page.cjs')) as {
+      pageBuildOptions(root: string): BuildOptions;
+    };
+    const esbuild = requireFromHere('esbuild') as { buildSync(options: BuildOptions): BuildResult };
+    const built = esbuild.buildSync({ ...pageBuildOptions(root), write: false });
+    pageScript = built.outputFiles![0]!.text;
+  } else {
+    pageScript = readFileSync(path.join(root, 'dist', 'vendor', 'report-page.js'), 'utf8');
+  }
+  return pageScript;
+}
+
 /** JSON has no NaN or Infinity: the page receives them as the strings "NaN", "Infinity", "-Infinity". */
 function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
-/** Drawn values keep 7 significant digits (the tables keep the exact ones); times are relative milliseconds. */
-function compactSeries(values: readonly number[]): number[] {
-  return values.map((value) => Number(value.toPrecision(7)));
+/**
+ * The data as the text of a `<script type="application/json">`: `<`, `>` and `&` (which JSON has only inside
+ * strings) as escapes, so no name can close the element or open a comment; U+2028 and U+2029 too.
+ */
+export function dataBlockText(data: ReportData): string {
+  return JSON.stringify(data, jsonReplacer).replace(
+    /[<>&\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
-function keyValues(runs: readonly ReportRun[]): { differing: string[]; same: string[] } {
-  const keys = [...new Set(runs.flatMap((run) => Object.keys(run.summary.params)))].sort();
-  const differing: string[] = [];
-  const same: string[] = [];
-  for (const key of keys) {
-    const values = new Set(runs.map((run) => JSON.stringify(run.summary.params[key] ?? null)));
-    const missing = runs.some((run) => !(key in run.summary.params));
-    (values.size > 1 || (missing && runs.length > 1) ? differing : same).push(key);
-  }
-  return { differing, same };
+/** Script text that cannot end its element early: no `</script`, no `<!--`. */
+function scriptSafe(text: string): string {
+  return text.replace(/<(?=\/script|!--)/gi, '\\u003c');
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
+  );
+}
+
+function sha256(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 }
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** Text safe inside a <script> element: no `</script`, no `<!--`. */
-function scriptSafe(text: string): string {
-  return text.replace(/<(?=\/script|!--)/gi, '\\u003c');
-}
-
-export function renderReportHtml(runs: readonly ReportRun[], document: ReportDocument): string {
-  const metrics = [...new Set(runs.flatMap((run) => Object.keys(run.series)))].sort();
-  const series: Record<string, unknown[]> = {};
-  for (const metric of metrics) {
-    series[metric] = [];
-    runs.forEach((run, index) => {
-      const sampled = run.series[metric];
-      if (!sampled || sampled.values.length === 0) return;
-      const start = run.summary.start ?? 0;
-      series[metric]!.push({
-        run: index,
-        steps: sampled.steps,
-        values: compactSeries(sampled.values),
-        times: sampled.times.map((time) => Math.round(time - start)),
-        total: sampled.total,
-      });
-    });
-  }
-  const data = {
-    title: document.title,
-    generated: document.generated,
-    logdirs: document.logdirs,
-    metrics,
-    params: keyValues(runs),
-    series,
-    runs: runs.map((run) => {
-      const { dir: _dir, logdir: _logdir, ...summary } = run.summary; // no paths of this machine in the file
-      return { ...summary, media: run.media, skippedMedia: run.skippedMedia };
-    }),
-  };
+export function renderReportHtml(data: ReportData): string {
   const uplot = uplotAssets();
-  const escape = (text: string) =>
-    text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char]!);
-  const charts = metrics
-    .map(
-      (metric, index) =>
-        `<section class="metric" data-metric="${escape(metric)}"><h3>${escape(metric)}</h3>` +
-        `<div class="chart" id="chart-${index}"></div><table class="metric-table" id="metric-table-${index}"></table>` +
-        '</section>',
-    )
-    .join('\n');
+  const scripts = [scriptSafe(uplot.script), scriptSafe(pageScriptText())];
+  const styles = [uplot.style, PAGE_STYLE];
+  const policy = [
+    "default-src 'none'",
+    `script-src ${scripts.map(sha256).join(' ')}`,
+    `style-src ${styles.map(sha256).join(' ')}`,
+    'img-src data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  const generated = new Date(data.generated)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${policy}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="gymnos report">
-<title>${escape(document.title)}</title>
-<style>${uplot.style}</style>
-<style>${PAGE_STYLE}</style>
+<title>${escapeHtml(data.title)}</title>
+<style>${styles[0]}</style>
+<style>${styles[1]}</style>
 </head>
 <body>
 <header>
-<h1>${escape(document.title)}</h1>
-<p class="meta">${plural(runs.length, 'run')}, ${plural(metrics.length, 'metric')}
-· generated ${new Date(document.generated)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC')}</p>
+<h1>${escapeHtml(data.title)}</h1>
+<p class="meta">${plural(data.runs.length, 'run')}, ${plural(data.metrics.length, 'metric')} · generated
+${generated}</p>
 </header>
-<section id="controls" class="controls">
-<label>Smoothing <input type="range" id="smoothing" min="0" max="0.999" step="0.001" value="0">
-<output id="smoothing-value">0.000</output></label>
-<label><input type="checkbox" id="log-scale"> Log scale</label>
-<label>X axis <select id="x-axis"><option value="step">step</option><option value="relative">relative time</option>
-<option value="wall">wall time</option></select></label>
+<section id="controls" class="controls" aria-label="what the page shows"></section>
+<section id="best-section">
+<h2>Best runs</h2>
+<div id="objective" class="objective"></div>
+<div id="best"></div>
 </section>
-<h2>Runs</h2>
-<label class="toggle"><input type="checkbox" id="only-differing"> Only the params that differ</label>
-<div class="table-wrap"><table id="runs" class="runs"></table></div>
-<h2>Metrics</h2>
-<div id="charts">
-${charts || '<p class="empty">No run logged metrics.</p>'}
+<section id="sweep-section">
+<h2>Params against <span id="sweep-metric"></span></h2>
+<div class="sweep">
+<div id="parallel" class="parallel-wrap"></div>
+<div class="scatter-wrap"><div id="scatter-controls"></div><div id="scatter"></div></div>
 </div>
+</section>
+<section id="runs-section">
+<h2>Runs</h2>
+<div id="runs-controls"></div>
+<div class="table-wrap tall"><table id="runs" class="runs"></table></div>
+</section>
+<section id="metrics-section">
+<h2>Metrics</h2>
+<div id="charts"></div>
+</section>
+<section id="media-section">
 <h2>Images and figures</h2>
 <div id="media"></div>
-<script type="application/json" id="gymnos-data">${scriptSafe(JSON.stringify(data, jsonReplacer))}</script>
-<script>${scriptSafe(uplot.script)}</script>
-<script>${scriptSafe(PAGE_SCRIPT)}</script>
+</section>
+<script type="application/json" id="gymnos-data">${dataBlockText(data)}</script>
+<script>${scripts[0]}</script>
+<script>${scripts[1]}</script>
 </body>
 </html>
 `;

@@ -5,10 +5,12 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
+import { logdirLabels } from '../runs/discover.js';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import { collectReportRuns } from './collect.js';
 import type { CollectOptions, ReportRun } from './collect.js';
 import { renderReportHtml } from './html.js';
+import { buildReportData } from './page_data.js';
 
 export interface WriteReportOptions extends CollectOptions {
   output: string;
@@ -42,11 +44,15 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportRe
       { kind: 'failure' },
     );
   }
-  const html = renderReportHtml(runs, {
-    title: options.title ?? `gymnos report: ${options.logdirs.join(', ')}`,
-    generated: Date.now(),
-    logdirs: options.logdirs,
-  });
+  const labels = logdirLabels(options.logdirs);
+  const html = renderReportHtml(
+    buildReportData(runs, {
+      title: options.title ?? `gymnos report: ${labels.join(', ')}`,
+      generated: Date.now(),
+      logdirs: options.logdirs,
+      labels,
+    }),
+  );
   writeFileAtomicSync(options.output, html);
   const warnings: string[] = [];
   for (const run of runs) {

@@ -23,6 +23,11 @@ export function flattenParams(params: Record<string, unknown>): Record<string, u
   return flat;
 }
 
+/** `record[key]` when it is the record's own (never a prototype's `constructor` or `__proto__`). */
+export function ownValue(record: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
 /** A param by its key (`optimizer`, an object) or key path (`optimizer.lr`); undefined when the run has none. */
 export function paramAt(params: Record<string, unknown>, key: string): unknown {
   if (Object.prototype.hasOwnProperty.call(params, key)) return params[key];

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { largestTriangleThreeBuckets, SeriesSampler } from '../../src/runs/downsample.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { gymnos } from '../helpers/project.js';
+import { drawnSeries, embeddedData } from '../helpers/report_data.js';
 
 let root: string;
 const LONG = 50_000;
@@ -34,19 +35,6 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-interface EmbeddedData {
-  metrics: string[];
-  params: { differing: string[]; same: string[] };
-  series: Record<string, { run: number; steps: number[]; values: number[]; total: number }[]>;
-  runs: { id: string; dir?: string; metrics: Record<string, { last: number; max: number; min: number }> }[];
-}
-
-function embeddedData(html: string): EmbeddedData {
-  const match = /<script type="application\/json" id="gymnos-data">([\s\S]*?)<\/script>/.exec(html);
-  assert.ok(match, 'the data block');
-  return JSON.parse(match[1]!) as EmbeddedData;
-}
-
 describe('gymnos report', () => {
   it('writes one self-contained file with the runs, exact values and downsampled series', () => {
     const result = gymnos(['report', 'logs', '-o', 'out.html', '--json'], { cwd: root });
@@ -61,18 +49,22 @@ describe('gymnos report', () => {
     assert.doesNotMatch(html, /(src|href)="https?:/i);
     const data = embeddedData(html);
     assert.deepEqual(data.metrics, ['</script><script>alert(1)</script>', 'loss']);
-    assert.deepEqual(data.params.differing, ['lr']);
-    assert.equal(data.runs[0]!.dir, undefined, 'no path of this machine in the file');
-    const loss = data.series.loss!;
+    assert.deepEqual(data.runs[0]!.params, { lr: 0.1 });
+    const loss = drawnSeries(data, 'loss');
     assert.equal(loss.length, 2);
     for (const series of loss) {
       assert.equal(series.total, LONG);
-      assert.ok(series.values.length <= 2000 && series.values.length >= 150, `${series.values.length} points drawn`);
+      assert.ok(series.values.length <= 2000 && series.values.length >= 100, `${series.values.length} points drawn`);
       assert.ok(series.values.includes(50), 'the spike survives downsampling');
       assert.equal(series.steps[0], 0);
       assert.equal(series.steps.at(-1), LONG - 1);
+      assert.ok(
+        series.times.every((time) => time >= 0 && time < 60_000),
+        "times since the run's start",
+      );
     }
-    // the tables keep exact values
+    // drawn values are float32; the tables keep the exact ones
+    assert.equal(loss[1]!.values.at(-1), Math.fround(1 / (1 + (LONG - 1) * 0.01)));
     assert.equal(data.runs[1]!.metrics.loss!.last, 1 / (1 + (LONG - 1) * 0.01));
     assert.equal(data.runs[1]!.metrics.loss!.max, 50);
   });
