@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Builds dist/ (bin/build.mjs) unless it was built from exactly the sources there are now: `npm ci` builds (the
-// prepare script), and `npm test` right after it need not build the same thing again. The record is a hash of
+// postprepare script), `npm pack` too (prepack), and `npm test` right after need not build the same thing again.
+// Not `prepare`: npm lists a tarball's prepare among the install scripts a user must approve, and warns about it
+// (`npm warn install-scripts ... (prepare: ...)`) in every project that installs gymnos from a tarball; npm ci and
+// npm install run postprepare in this checkout, and never in a project that installs the tarball. The record is a hash of
 // every input's path and content, written to dist/.build-inputs after a build.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -14,8 +14,8 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 /** The author's tools: gymnos's optional peer dependencies, installed in the user's project (gymnos init adds them). */
 const AUTHOR_TOOLS = Object.keys(manifest.peerDependencies ?? {});
 
-// A fresh checkout has no node_modules: `npm pack` (and `npm install <checkout>`) run this build through the
-// prepare script without installing the build tools first. Install them from the lockfile, then build. What the
+// A fresh checkout has no node_modules: `npm pack` runs this build through the prepack script without installing
+// the build tools first. Install them from the lockfile, then build. What the
 // build reads is every package gymnos depends on: the compiler and bundler, and the libraries bundled into dist/.
 const missing = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
   (name) => !existsSync(path.join(root, 'node_modules', name, 'package.json')),

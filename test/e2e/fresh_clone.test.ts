@@ -1,5 +1,5 @@
 /**
- * `npm pack` on a fresh checkout, before any `npm ci`: the prepare script builds dist/, installing the build
+ * `npm pack` on a fresh checkout, before any `npm ci`: the prepack script builds dist/, installing the build
  * tools from the lockfile first. The checkout is a git clone of this repository at HEAD (what a user gets from
  * `git clone`), so only committed files take part; the tarball is read back with tar.
  */

@@ -64,8 +64,12 @@ describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () 
 
   step('a fresh npm project installs the tarball', () => {
     assertSucceeded(exec('npm', ['init', '-y'], project), 'npm init -y');
-    assertSucceeded(exec('npm', ['install', tarball, ...NPM_FLAGS], project), 'npm install <tarball>');
+    const install = assertSucceeded(exec('npm', ['install', tarball, ...NPM_FLAGS], project), 'npm install <tarball>');
     assert.ok(existsSync(path.join(project, 'node_modules/.bin/gymnos')));
+    // No script of gymnos's runs or needs approving where it is installed: npm says nothing about install scripts.
+    assert.doesNotMatch(install.stdout + install.stderr, /install-scripts|allowScripts/);
+    const { scripts } = JSON.parse(readFileSync(path.join(project, 'node_modules/gymnos/package.json'), 'utf8'));
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(scripts[script], undefined);
   });
 
   step('npx gymnos init sets the project up; npm install adds what it asked for', () => {

@@ -38,7 +38,7 @@ export function assertSucceeded(result: RunResult, what: string): RunResult {
 
 /**
  * `npm pack` of this repository into `destination`: the tarball's path and the files it holds. With
- * --ignore-scripts it packs the dist/ already built: `prepare` would rebuild it under the other test files
+ * --ignore-scripts it packs the dist/ already built: `prepack` would rebuild it under the other test files
  * running meanwhile.
  */
 export function packRepository(destination: string): { tarball: string; files: string[] } {
