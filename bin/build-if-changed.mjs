@@ -3,8 +3,8 @@
 // postprepare script), `npm pack` too (prepack), and `npm test` right after need not build the same thing again.
 // Not `prepare`: npm lists a tarball's prepare among the install scripts a user must approve, and warns about it
 // (`npm warn install-scripts ... (prepare: ...)`) in every project that installs gymnos from a tarball; npm ci and
-// npm install run postprepare in this checkout, and never in a project that installs the tarball. The record is a hash of
-// every input's path and content, written to dist/.build-inputs after a build.
+// npm install run postprepare in this checkout, and never in a project that installs the tarball. The record is a
+// hash of every input's path and content, written to dist/.build-inputs after a build.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

@@ -38,6 +38,7 @@ const targets = args.filter((arg) => !arg.startsWith('--'));
 /** The files of `--tracker <name>`, as `gymnos test --tracker` picks them in a plugin project. */
 function trackerFiles(name) {
   const registry = JSON.parse(readFileSync(path.join(root, 'var', 'trackers.json'), 'utf8'));
+  delete registry.$schema; // the registry's JSON Schema, for editors: no tracker
   if (!name || !Object.hasOwn(registry, name)) {
     console.error(
       `test/run.mjs: no tracker "${name ?? ''}" in var/trackers.json; registered: ${Object.keys(registry).join(', ')}`,

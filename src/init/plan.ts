@@ -10,7 +10,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { GymnosError, isGymnosError } from '../errors.js';
 import { TRAINING_PEERS } from '../util/author_tools.js';
 import { gymnosRoot, isGymnosRepository } from '../util/package_root.js';
-import { parseRegistry, readRegistryText, REGISTRY_PATH } from '../registry/registry.js';
+import { parseRegistry, readRegistryText, REGISTRY_PATH, SCHEMA_KEY } from '../registry/registry.js';
 import type { PlannedChange } from '../scaffold/plan.js';
 import { dependsOn, objectSection, PACKAGE_JSON, parsePackageJson, setJsonValue } from './package_json.js';
 import type { PackageJson } from './package_json.js';
@@ -104,10 +104,18 @@ function devToolVersions(): [string, string][] {
   });
 }
 
-/** var/trackers.json: created empty, or kept as is when it is a valid registry. */
+/**
+ * What a new registry's `"$schema"` names: the JSON Schema gymnos ships, where npm installs it, relative to the
+ * registry (editors resolve it from the file), so that editors complete and check the registry.
+ */
+export const REGISTRY_SCHEMA_REFERENCE = '../node_modules/gymnos/schema/trackers.schema.json';
+
+/** var/trackers.json: created with no tracker yet (its schema named), or kept as is when it is a valid registry. */
 function planRegistry(root: string): InitChange {
   const text = readRegistryText(path.join(root, REGISTRY_PATH));
-  if (text === undefined) return created(REGISTRY_PATH, '{}\n');
+  if (text === undefined) {
+    return created(REGISTRY_PATH, `${JSON.stringify({ [SCHEMA_KEY]: REGISTRY_SCHEMA_REFERENCE }, null, 2)}\n`);
+  }
   try {
     parseRegistry(text, REGISTRY_PATH);
   } catch (error) {

@@ -2,7 +2,8 @@
  * The tracker registry, `var/trackers.json`: one JSON object mapping each tracker's snake_case name to where
  * its class lives, as `"<module>#<ExportName>"`. The module path is relative to the source root and written
  * the way TypeScript's NodeNext imports are, with `.js`: `"trackers/memory.js#MemoryTracker"` is
- * `src/trackers/memory.ts` in the sources and `dist/trackers/memory.js` once built.
+ * `src/trackers/memory.ts` in the sources and `dist/trackers/memory.js` once built. A `"$schema"` key, for editors,
+ * names the registry's JSON Schema (schema/trackers.schema.json in the package); it is no entry.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,9 @@ import { escaped, quoted } from '../util/display_text.js';
 
 /** The registry file, relative to a package root: forward slashes, as it is shown and as path.join takes it. */
 export const REGISTRY_PATH = 'var/trackers.json';
+
+/** The key that names the registry's JSON Schema for editors: not a tracker. */
+export const SCHEMA_KEY = '$schema';
 
 const TARGET = /^(?<module>[^#]+)#(?<exportName>[A-Za-z_$][\w$]*)$/;
 
@@ -30,8 +34,11 @@ export interface RegistryEntry {
 
 /** Something wrong with one entry; the rest of the registry is still usable. */
 export interface RegistryProblem {
-  /** What is wrong: the name registered twice, a name that is not a tracker name, a value not "module#Export". */
-  kind: 'duplicate' | 'name' | 'target';
+  /**
+   * What is wrong: the name registered twice, a name that is not a tracker name, a value not "module#Export", a
+   * `"$schema"` that is not a string.
+   */
+  kind: 'duplicate' | 'name' | 'target' | 'schema';
   name: string;
   message: string;
   line: number;
@@ -43,6 +50,8 @@ export interface Registry {
   text: string;
   entries: Map<string, RegistryEntry>;
   problems: RegistryProblem[];
+  /** The `"$schema"` it names, if any. */
+  schema?: string;
 }
 
 /**
@@ -69,12 +78,18 @@ export function parseRegistry(text: string, file: string): Registry {
   }
   const entries = new Map<string, RegistryEntry>();
   const problems: RegistryProblem[] = [];
+  let schema: string | undefined;
   for (const property of tree.children ?? []) {
     const [keyNode, valueNode] = property.children as [Node, Node];
     const name = keyNode.value as string;
     const { line, column } = lineAndColumn(text, keyNode.offset);
     const problem = (kind: RegistryProblem['kind'], message: string) =>
       problems.push({ kind, name, message, line, column });
+    if (name === SCHEMA_KEY) {
+      if (valueNode.type === 'string') schema = valueNode.value as string;
+      else problem('schema', `"${SCHEMA_KEY}" must be a string: the path or URL of the registry's JSON Schema`);
+      continue;
+    }
     if (entries.has(name)) {
       problem('duplicate', `${quoted(name)} is registered twice; keep one entry`);
       continue;
@@ -92,7 +107,7 @@ export function parseRegistry(text: string, file: string): Registry {
     const { module, exportName } = match.groups as { module: string; exportName: string };
     entries.set(name, { name, target: valueNode.value as string, module, exportName, line, column });
   }
-  return { file, text, entries, problems };
+  return { file, text, entries, problems, ...(schema === undefined ? {} : { schema }) };
 }
 
 /** What to do about a registry the file system refuses to read, by its error code. */

@@ -103,7 +103,10 @@ describe('gymnos init', () => {
       assert.ok(result.stdout.includes(step), `next steps mention ${step}`);
     }
 
-    assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), '{}\n');
+    assert.equal(
+      readFileSync(path.join(root, 'var/trackers.json'), 'utf8'),
+      '{\n  "$schema": "../node_modules/gymnos/schema/trackers.schema.json"\n}\n',
+    );
     assert.equal(readFileSync(path.join(root, 'src/trackers/.gitkeep'), 'utf8'), '');
     assert.equal(readFileSync(path.join(root, 'eslint.config.js'), 'utf8'), REEXPORT);
     assert.ok(!existsSync(path.join(root, 'eslint.config.mjs')));

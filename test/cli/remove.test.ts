@@ -95,7 +95,9 @@ describe('gymnos remove tracker', () => {
       document.changes.map((change: { action: string; path: string }) => `${change.action} ${change.path}`),
       ['update var/trackers.json', ...FILES.map((file) => `delete ${file}`), 'delete var/generated.json'],
     );
-    assert.equal(readFileSync(path.join(root, 'var/trackers.json'), 'utf8'), '{}\n');
+    assert.deepEqual(JSON.parse(readFileSync(path.join(root, 'var/trackers.json'), 'utf8')), {
+      $schema: '../node_modules/gymnos/schema/trackers.schema.json',
+    });
   });
 
   test('--dry-run changes nothing and says which files were edited; --json is one document', async () => {

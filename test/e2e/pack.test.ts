@@ -94,6 +94,10 @@ describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () 
     assert.ok(existsSync(path.join(project, 'test/trackers/my_tracker.test.ts')));
     const registry = JSON.parse(readFileSync(path.join(project, 'var/trackers.json'), 'utf8'));
     assert.equal(registry.my_tracker, 'trackers/my_tracker.js#MyTracker');
+    // The "$schema" init wrote names the schema the tarball installed, as an editor resolves it.
+    const schema = path.resolve(project, 'var', registry.$schema);
+    assert.equal(schema, path.join(project, 'node_modules/gymnos/schema/trackers.schema.json'));
+    assert.equal(JSON.parse(readFileSync(schema, 'utf8')).title, 'gymnos tracker registry (var/trackers.json)');
     const again = exec('npx', ['gymnos', 'init'], project);
     assertSucceeded(again, 'npx gymnos init (again)');
     assert.match(again.stdout, /Already initialized/);

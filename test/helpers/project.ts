@@ -28,10 +28,12 @@ export function copyOfRepository(): string {
   }
   const registryFile = path.join(dir, 'var', 'trackers.json');
   const registry = JSON.parse(readFileSync(registryFile, 'utf8')) as Record<string, string>;
-  const builtins = Object.fromEntries(Object.entries(registry).filter(([name]) => isBuiltinTracker(name)));
+  // The built-in trackers, and the registry's "$schema" for editors.
+  const shipped = Object.entries(registry).filter(([name]) => name === '$schema' || isBuiltinTracker(name));
+  const builtins = Object.fromEntries(shipped);
   writeFileSync(registryFile, JSON.stringify(builtins, null, 2) + '\n');
   for (const [name, target] of Object.entries(registry)) {
-    if (!isBuiltinTracker(name)) rmSync(path.join(dir, 'src', target.replace(/\.js#.*$/, '.ts')), { force: true });
+    if (!builtins[name]) rmSync(path.join(dir, 'src', target.replace(/\.js#.*$/, '.ts')), { force: true });
   }
   // What create-new recorded of those trackers.
   rmSync(path.join(dir, 'var', 'generated.json'), { force: true });
