@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { codeBlocks } from '../helpers/doc_snippets.js';
 import { assertSucceeded, exec, NPM_FLAGS, packRepository } from '../helpers/packed.js';
 import { REPO } from '../helpers/project.js';
 
@@ -154,9 +155,9 @@ console.log(JSON.stringify({ classes: [mine.constructor.name, jsonl.constructor.
       '@tensorflow/tfjs'
     ];
     assertSucceeded(exec('npm', ['install', `@tensorflow/tfjs@${version}`, ...NPM_FLAGS], project), 'npm install tfjs');
-    // The page as installed with gymnos: its first js block is train.mjs.
+    // The page as installed with gymnos: its block marked file=train.mjs.
     const docs = readFileSync(path.join(project, 'node_modules/gymnos/docs/tfjs.md'), 'utf8');
-    const example = /^```js\n(\/\/ train\.mjs[\s\S]*?)^```$/m.exec(docs)?.[1];
+    const example = codeBlocks('docs/tfjs.md', docs).find((block) => block.marks.file === 'train.mjs')?.code;
     assert.ok(example, 'docs/tfjs.md has the train.mjs example');
     writeFileSync(path.join(project, 'train.mjs'), example);
     const train = assertSucceeded(exec(process.execPath, ['train.mjs'], project), 'node train.mjs');

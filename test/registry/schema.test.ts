@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { load } from '../../src/registry/load.js';
 import { RESERVED_NAMES } from '../../src/registry/names.js';
 import { parseRegistry } from '../../src/registry/registry.js';
