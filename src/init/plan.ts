@@ -242,14 +242,17 @@ function planTsconfigs(root: string, isModule: boolean, warnings: string[]): Ini
 }
 
 /**
- * The one-line edit that builds a project's own flat config on gymnos's: gymnos's blocks first, the project's
- * after them (its rules then win, and `gymnos lint` says so if they turn gymnos's off).
+ * The one-line edit that builds a project's own flat config on gymnos's: the project's blocks first, gymnos's
+ * after them. A project's config is mostly presets (`js.configs.recommended`, typescript-eslint's `recommended` or
+ * `strict`), which after gymnos's block would turn its settings back to theirs: `no-unused-vars` without gymnos's
+ * `_name` exception, so create-new's stubs, whose hooks take parameters they do not use yet, would not lint clean.
+ * A rule of the project's that must win over gymnos's goes in a block after it (docs/plugin-project.md).
  */
 function extendSnippet(file: string, isModule: boolean): string {
   const commonJs = file.endsWith('.cjs') || file.endsWith('.cts') || (file.endsWith('.js') && !isModule);
   return commonJs
-    ? "const gymnos = require('gymnos/eslint-config').default; module.exports = [...gymnos, ...yourConfig];"
-    : "import gymnos from 'gymnos/eslint-config'; export default [...gymnos, ...yourConfig];";
+    ? "const gymnos = require('gymnos/eslint-config').default; module.exports = [...yourConfig, ...gymnos];"
+    : "import gymnos from 'gymnos/eslint-config'; export default [...yourConfig, ...gymnos];";
 }
 
 /** True when a script runs the gymnos command (`gymnos lint`), with options of the author's or not. */

@@ -149,7 +149,7 @@ async function projectConfigNotices(
   if (dropped.length > 0) {
     notices.push(
       `${configFile} turns off or leaves out gymnos's ${dropped.join(' and ')}; to keep them, build it on ` +
-        "gymnos's config (import gymnos from 'gymnos/eslint-config'; export default [...gymnos, ...yourConfig])",
+        "gymnos's config (import gymnos from 'gymnos/eslint-config'; export default [...yourConfig, ...gymnos])",
     );
   }
   const maxLen = rules['@stylistic/max-len'];

@@ -239,14 +239,14 @@ describe('gymnos init', () => {
         // The merge path, in the words of the file's own module type.
         literal(
           "eslint.config.js already exists with a config of its own; extend gymnos's config in it " +
-            "(import gymnos from 'gymnos/eslint-config'; export default [...gymnos, ...yourConfig];) or remove it",
+            "(import gymnos from 'gymnos/eslint-config'; export default [...yourConfig, ...gymnos];) or remove it",
         ),
       ],
       [
         MODULE_PACKAGE,
         { 'eslint.config.cjs': 'module.exports = [];\n' },
         literal(
-          "(const gymnos = require('gymnos/eslint-config').default; module.exports = [...gymnos, ...yourConfig];)",
+          "(const gymnos = require('gymnos/eslint-config').default; module.exports = [...yourConfig, ...gymnos];)",
         ),
       ],
       [

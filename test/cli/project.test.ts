@@ -6,12 +6,12 @@
  * parsed lib and @types/node (helpers/typescript_compile.ts); test/e2e/journey.test.ts runs the real npm scripts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { pluginProject, runScript, trackerSource } from '../helpers/plugin_project.js';
-import { assertGeneratedTestPasses, gymnos, removeProjects, run } from '../helpers/project.js';
+import { assertGeneratedTestPasses, gymnos, removeProjects, REPO, run } from '../helpers/project.js';
 import { tsc } from '../helpers/typescript_compile.js';
 
 after(removeProjects);
@@ -219,4 +219,57 @@ describe('a project with its own ESLint rules and Prettier options', () => {
     // That it then type-checks (`npm run typecheck`) and its test passes (`npm test`, fail 0) is asserted by the
     // journey's third project (test/e2e/journey.test.ts), which has this style and these rules.
   });
+});
+
+describe("init's merge hint, followed as written, lints create-new's tracker clean", () => {
+  /** Common configs a project has before gymnos: the presets, as their docs write them. */
+  const PRESETS: Record<string, { imports: string; config: string }> = {
+    'js.configs.recommended': { imports: "import js from '@eslint/js';\n", config: '[js.configs.recommended]' },
+    'tseslint.configs.recommended': {
+      imports: "import js from '@eslint/js';\nimport tseslint from 'typescript-eslint';\n",
+      config: '[js.configs.recommended, ...tseslint.configs.recommended]',
+    },
+    'tseslint.configs.strict': {
+      imports: "import tseslint from 'typescript-eslint';\n",
+      config: '[...tseslint.configs.strict]',
+    },
+  };
+
+  for (const [name, preset] of Object.entries(PRESETS)) {
+    test(name, async () => {
+      const root = pluginProject({ 'eslint.config.js': `${preset.imports}\nexport default ${preset.config};\n` });
+      for (const tool of ['@eslint/js', 'typescript-eslint']) {
+        mkdirSync(path.dirname(path.join(root, 'node_modules', tool)), { recursive: true });
+        symlinkSync(path.join(REPO, 'node_modules', tool), path.join(root, 'node_modules', tool), 'dir');
+      }
+      const refused = await gymnosInProcess(['init'], { cwd: root });
+      assert.equal(refused.status, 3, refused.stderr);
+      // The hint's two statements: the import, and the export that combines the configs.
+      const hint = /extend gymnos's config in it \((import .*?;) (export default .*?;)\) or remove it/.exec(
+        refused.stderr,
+      );
+      assert.ok(hint, refused.stderr);
+      writeFileSync(
+        path.join(root, 'eslint.config.js'),
+        `${preset.imports}${hint[1]}\n\nconst yourConfig = ${preset.config};\n\n${hint[2]}\n`,
+      );
+      for (const args of [['init'], ['create-new', 'tracker', '--name', 'my_tracker']]) {
+        const result = await gymnosInProcess(args, { cwd: root });
+        assert.equal(result.status, 0, result.stderr);
+      }
+      // The real bin: typescript-eslint remembers, in a process, every directory a config used it from.
+      const lint = gymnos(['lint', '--format', 'json'], { cwd: root });
+      const report = JSON.parse(lint.stdout) as {
+        filePath: string;
+        messages: { ruleId: string; severity: number; message: string }[];
+      }[];
+      const errors = report.flatMap((file) =>
+        file.messages
+          .filter((message) => message.severity === 2)
+          .map((message) => `${path.relative(root, file.filePath)} ${message.ruleId}: ${message.message}`),
+      );
+      assert.deepEqual(errors, []);
+      assert.equal(lint.status, 0, lint.stdout);
+    });
+  }
 });
