@@ -11,7 +11,13 @@
  * 2. slow server: SLOW_METRICS metrics logged as fast as possible against a server answering every request
  *    SLOW_MS late; end() with a short endTimeoutMs, then the spool delivered with deliverSpool. Reported: logged,
  *    delivered at end, spooled, and delivered once the spool is replayed.
+ * 3. a sync killed mid-request (`npm run build` first: the real bin is spawned): a spool of KILL_METRICS metrics
+ *    (36 000, the run of issue 17), `gymnos sync` SIGKILLed while its second batch is in flight (the server takes
+ *    it), then a server that needs DUPLICATE_S seconds to take a batch it already has (as MLflow's SQL store does on
+ *    such a run: 15 s) and `gymnos sync` again with its default 10 s request timeout. Reported: the resumed sync's
+ *    exit and time, metrics stored, rows sent twice, and the questions asked instead.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +29,9 @@ const RUN_S = Number(process.env.RUN_S ?? 10);
 const OUTAGE_S = Number(process.env.OUTAGE_S ?? 4);
 const SLOW_MS = Number(process.env.SLOW_MS ?? 200);
 const SLOW_METRICS = Number(process.env.SLOW_METRICS ?? 200_000);
+const KILL_METRICS = Number(process.env.KILL_METRICS ?? 36_000);
+const DUPLICATE_S = Number(process.env.DUPLICATE_S ?? 15);
+const BIN = path.join(import.meta.dirname, '..', 'bin', 'gymnos.js');
 
 function delivered(server: MlflowTestServer, tracker: MlflowTracker): number {
   return server.runs.get(tracker.mlflowRunId!)?.metrics.length ?? 0;
@@ -102,5 +111,59 @@ async function slowServer(): Promise<void> {
   await rm(logdir, { recursive: true, force: true });
 }
 
-await outage();
-await slowServer();
+/** `gymnos sync <logdir>` through the real bin; resolves with its exit and output once it ends. */
+function gymnosSync(logdir: string, onStart?: (kill: () => void) => void) {
+  const child = spawn(process.execPath, [BIN, 'sync', logdir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  onStart?.(() => child.kill('SIGKILL'));
+  return new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, output })),
+  );
+}
+
+async function killedSync(): Promise<void> {
+  const server = await MlflowTestServer.start();
+  await server.stop();
+  const logdir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-bench-killed-'));
+  const tracker = new MlflowTracker({ trackingUri: server.url, startTimeoutMs: 50, endTimeoutMs: 50 });
+  await tracker.start('killed', logdir);
+  for (let step = 0; step < KILL_METRICS; step++) tracker.logMetric('loss', 1 / (step + 1), step);
+  await tracker.end();
+  await server.listen();
+  server.delayMs = 300;
+  const received = () => server.requestsTo('runs/log-batch').length;
+  await gymnosSync(logdir, (kill) => {
+    const timer = setInterval(() => {
+      if (received() >= 2) {
+        clearInterval(timer);
+        kill();
+      }
+    }, 5);
+  });
+  while (server.pending > 0) await sleep(10);
+  server.delayMs = 0;
+  server.duplicateBatchDelayMs = DUPLICATE_S * 1000;
+  const started = performance.now();
+  const resumed = await gymnosSync(logdir);
+  const seconds = (performance.now() - started) / 1000;
+  const run = server.runByName('killed')!;
+  const sent = server
+    .requestsTo('runs/log-batch', run.info.run_id)
+    .filter((request) => request.status === 200)
+    .reduce((sum, request) => sum + ((request.body as { metrics?: unknown[] }).metrics?.length ?? 0), 0);
+  console.log(
+    `killed sync: resumed sync exit ${resumed.code} in ${seconds.toFixed(1)} s; stored ${run.metrics.length} of ` +
+      `${KILL_METRICS}, rows sent twice ${sent - run.metrics.length}, questions asked ` +
+      `${server.requestsTo('runs/get').length + server.requestsTo('metrics/get-history').length}, ` +
+      `status ${run.info.status}`,
+  );
+  await server.stop();
+  await rm(logdir, { recursive: true, force: true });
+}
+
+const only = process.argv[2];
+if (!only || only === 'outage') await outage();
+if (!only || only === 'slow') await slowServer();
+if (!only || only === 'killed') await killedSync();

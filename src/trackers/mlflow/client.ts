@@ -347,6 +347,13 @@ export class MlflowRestClient {
     return runInfoOf(body.run)!;
   }
 
+  /** The latest value of each metric of a run (`runs/get`: by step, then timestamp, as MLflow keeps them). */
+  async latestMetrics(runId: string, call: CallOptions = {}): Promise<MetricPoint[]> {
+    const body = await this.#get('runs/get', { run_id: runId }, call, (answer) => runInfoOf(answer.run) !== undefined);
+    const metrics = (body.run as { data?: { metrics?: unknown } }).data?.metrics;
+    return Array.isArray(metrics) ? (metrics as MetricPoint[]) : [];
+  }
+
   /** Every value of metric `key` of a run (`metrics/get-history`, all pages). */
   async metricHistory(runId: string, key: string, call: CallOptions = {}): Promise<MetricPoint[]> {
     const points: MetricPoint[] = [];

@@ -20,7 +20,7 @@ import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isGymnosError } from '../../errors.js';
 import { MLFLOW_ARTIFACT_ROOT_UNSUPPORTED, MlflowRestClient, requestFailure } from './client.js';
-import type { CallOptions, MlflowRunInfo } from './client.js';
+import type { CallOptions, MetricPoint, MlflowRunInfo } from './client.js';
 import type { DataResult, Doubt, SendFailure, SendResult } from '../remote/protocol.js';
 import { wireDouble } from '../remote/records.js';
 import type { ArtifactRecord, DataRecord, MetricRecord, RunStatus } from '../remote/records.js';
@@ -187,14 +187,17 @@ export class MlflowSender {
   ): Promise<boolean | Extract<SendResult, { kind: 'retryable' }>> {
     const last = [...records].reverse().find((record): record is MetricRecord => record.t === 'metric');
     if (!last) return false;
+    const isLast = (point: MetricPoint) =>
+      point.key === last.key &&
+      Number(point.step ?? 0) === last.step &&
+      Number(point.timestamp) === last.timestamp &&
+      wireValue(point.value) === String(last.value);
     try {
+      // Cheap first: the run's latest value of that metric, which it is when steps only grow; else its history.
+      const latest = await this.#timed((call) => this.#client.latestMetrics(runId, call));
+      if (latest.some(isLast)) return true;
       const history = await this.#timed((call) => this.#client.metricHistory(runId, last.key, call));
-      return history.some(
-        (point) =>
-          Number(point.step ?? 0) === last.step &&
-          Number(point.timestamp) === last.timestamp &&
-          wireValue(point.value) === String(last.value),
-      );
+      return history.some((point) => isLast({ ...point, key: last.key }));
     } catch (error) {
       const failure = failureOf(error, [], 'asking MLflow for a batch whose answer was lost');
       if (failure.kind === 'retryable') return failure;

@@ -67,10 +67,16 @@ type StepOutcome = 'progress' | 'idle' | Failure;
 const MAX_REQUESTS_PER_ROUND = 64;
 /** A round starts as soon as this many data records wait (a full batch for most backends). */
 const KICK_EVERY = 1000;
+/** Spooled records read (parsed) for one request: more than a batch of any backend holds. */
+const WINDOW_RECORDS = 2_000;
 const MAX_DRAIN_ROUNDS = 100_000;
 const MAX_OUTAGE_WARNINGS = 5;
-/** How often a request whose answer was lost is asked about while the server may still be carrying it out. */
+/**
+ * How often a request whose answer was lost is asked about while the server may still be carrying it out: from
+ * 200 ms, twice as long each time, at most every 3.2 s (a question can cost the server a read of a long history).
+ */
 const DOUBT_POLL_MS = 200;
+const MAX_DOUBT_POLL_MS = 3_200;
 
 /** Waits `ms` on a timer that keeps the process alive (callers await it), or until `signal` aborts. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -149,6 +155,10 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   #spoolOpen = false;
   /** A batch from the memory queue whose answer was lost: its first record and its length (sent again as is). */
   #memoryDoubt: { first: DataRecord; length: number; settleBy: number } | undefined;
+  /** Questions asked about the request in doubt so far (they come further apart). */
+  #doubtPolls = 0;
+  /** Questions about requests in doubt the server answered: it is alive, though nothing moved yet. */
+  #questionsAnswered = 0;
 
   constructor(options: DeliveryOptions<Meta>) {
     this.#options = options;
@@ -449,6 +459,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
       if (outcome === 'idle') return;
       if (outcome === 'progress') {
         this.#progress += 1;
+        this.#doubtPolls = 0;
         this.#policy.succeeded();
         this.#on('answered');
         continue;
@@ -474,7 +485,10 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     if (failure.waiting) {
       // The server answers (it was asked about a request whose answer was lost): no outage, ask again soon.
       this.#policy.succeeded();
-      this.#policy.deferTo(Date.now() + DOUBT_POLL_MS);
+      this.#doubtPolls += 1;
+      this.#questionsAnswered += 1;
+      const poll = Math.min(MAX_DOUBT_POLL_MS, DOUBT_POLL_MS * 2 ** (this.#doubtPolls - 1));
+      this.#policy.deferTo(Date.now() + poll);
       this.#on('answered');
       return;
     }
@@ -608,7 +622,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   async #deliverSpoolWindow(): Promise<StepOutcome> {
     let entries;
     try {
-      entries = await this.#spool.readWindow();
+      entries = await this.#spool.readWindow(WINDOW_RECORDS);
     } catch (error) {
       this.#breakSpool(error);
       return 'progress';
@@ -704,8 +718,8 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   /**
    * Delivers until nothing is pending or `deadline` (ms since the epoch) passes; true when everything was
    * delivered. Bounded in time by the deadline and in rounds by a fixed count. Options:
-   * - `idleMs`: the deadline moves on with each request the server takes: give up only after `idleMs` without
-   *   progress (`deliverSpool`: a big spool takes its time, a server that takes nothing does not);
+   * - `idleMs`: the deadline moves on with each answer of the server: give up only after `idleMs` without one
+   *   (`deliverSpool`: a big spool takes its time, a server that takes nothing does not);
    * - `untilFailure`: stop at the first failed attempt, the data then safe in the spool (`flush()` during an
    *   outage already known: it does not wait for a server that is down).
    */
@@ -727,9 +741,12 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       const before = this.#progress;
+      const questionsBefore = this.#questionsAnswered;
       await settleWithin(this.round(), remaining);
       outage(); // found by this attempt: said at once
-      if (idleMs !== undefined && this.#progress > before) deadline = Math.max(deadline, Date.now() + idleMs);
+      // A server that answers (a request, or a question about one in doubt) is not a server that does not.
+      const alive = this.#progress > before || this.#questionsAnswered > questionsBefore;
+      if (idleMs !== undefined && alive) deadline = Math.max(deadline, Date.now() + idleMs);
       if (!this.pending || this.#state === 'stopped') break;
       if (untilFailure && this.#policy.failures > 0) break;
       const backoff = this.#policy.nextAttemptAt - Date.now();

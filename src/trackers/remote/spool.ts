@@ -479,14 +479,17 @@ export class Spool {
     }
   }
 
-  /** The next undelivered lines (up to about 2 MB), each with the offset just past it. */
-  async readWindow(): Promise<SpoolEntry[]> {
+  /**
+   * The next undelivered lines (up to about 2 MB, and at most `maxEntries` of them: a line is parsed only when it
+   * is needed), each with the offset just past it.
+   */
+  async readWindow(maxEntries = Infinity): Promise<SpoolEntry[]> {
     if (!this.hasPending) return [];
     const length = Math.min(READ_WINDOW_BYTES, this.#size - this.#offset);
     const chunk = await this.#readRange(this.#offset, length);
     const entries: SpoolEntry[] = [];
     let position = 0;
-    while (position < chunk.length) {
+    while (position < chunk.length && entries.length < maxEntries) {
       const newline = chunk.indexOf(0x0a, position);
       if (newline === -1) {
         // A line cut by the window goes to the next read. Without any complete line, the rest is a line cut by
