@@ -26,7 +26,7 @@ test('the trackers a user calls are values, MlflowTracker.deliverSpool included'
 });
 
 test('internals are not exported', () => {
-  for (const name of ['parseRegistry', 'readRegistry', 'REGISTRY_PATH', 'TRACKER_BRAND', 'nonZeroRank', 'csvField']) {
+  for (const name of ['parseRegistry', 'readRegistry', 'REGISTRY_PATH', 'isTrackerClass', 'nonZeroRank', 'csvField']) {
     assert.ok(!(name in gymnos), `${name} is exported`);
   }
 });

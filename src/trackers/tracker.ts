@@ -50,8 +50,12 @@ export interface BulkOptions {
 
 export type TrackerState = 'idle' | 'started' | 'ended';
 
-/** Marks Tracker subclasses across copies of this module (a project and gymnos may each load one). */
-export const TRACKER_BRAND = Symbol.for('gymnos.Tracker');
+/**
+ * The Tracker class of every copy of this module loaded in the process (a project and gymnos may each load one),
+ * shared through the global object: `isTrackerClass` looks for one of them on a class's prototype chain.
+ */
+const TRACKER_BASES = ((globalThis as Record<symbol, unknown>)[Symbol.for('gymnos.trackerBases')] ??=
+  new WeakSet<object>()) as WeakSet<object>;
 
 const LOG_HOOKS = ['logTag', 'logAsset', 'logImage', 'logFigure', 'logMetric', 'logParam'] as const;
 type LogHook = (typeof LOG_HOOKS)[number];
@@ -64,7 +68,9 @@ const BULK_HELPERS = { logMetrics: 'logMetric', logParams: 'logParam', logTags: 
 type AnyHook = (...args: any[]) => unknown;
 
 export class Tracker {
-  static readonly [TRACKER_BRAND] = true;
+  static {
+    TRACKER_BASES.add(this);
+  }
 
   #state: TrackerState = 'idle';
   #runId: string | undefined;
@@ -283,18 +289,31 @@ export class Tracker {
   }
 }
 
-// What V8 says when a class field redefines one of the guarded accessors (see the module comment). It is the
-// engine's own message, the only trace of which hook it was: matched here, in one place.
-const HOOK_REDEFINED = /^Cannot redefine property: (\w+)$/;
+/**
+ * What this engine says when a class field redefines a hook's guard: the message of the same operation (a data
+ * property defined over a non-configurable accessor, as a class field is) on an object of our own, so that an error
+ * is recognized by what the engine does rather than by its wording. Computed on the error path only.
+ */
+function redefinitionMessage(hook: string): string | undefined {
+  const probe = {};
+  Object.defineProperty(probe, hook, { get: () => undefined, set: () => undefined, configurable: false });
+  try {
+    Object.defineProperty(probe, hook, { value: 0, writable: true, enumerable: true, configurable: true });
+  } catch (error) {
+    return error instanceof TypeError ? error.message : undefined;
+  }
+  return undefined;
+}
 
 /**
  * The error of building a tracker, explained when a hook was written as a class field: names the hook and the
  * fix (write it as a method). Other errors are returned as they are. `load` and the conformance kit use it.
  */
 export function explainConstructionError(error: unknown, className: string): unknown {
-  const hook = error instanceof TypeError ? HOOK_REDEFINED.exec(error.message)?.[1] : undefined;
-  const hooks: readonly string[] = ['start', 'flush', 'end', ...LOG_HOOKS, ...Object.keys(BULK_HELPERS)];
-  if (hook === undefined || !hooks.includes(hook)) return error;
+  if (!(error instanceof TypeError)) return error;
+  const hooks = ['start', 'flush', 'end', ...LOG_HOOKS, ...Object.keys(BULK_HELPERS)];
+  const hook = hooks.find((name) => redefinitionMessage(name) === error.message);
+  if (hook === undefined) return error;
   return new TypeError(
     `${className}: ${hook} is written as a class field (${hook} = (...) => ...), which the Tracker base class ` +
       `cannot guard; write it as a method instead: ${hook}(...) { ... }`,
@@ -302,9 +321,15 @@ export function explainConstructionError(error: unknown, className: string): unk
   );
 }
 
-/** True when `value` is a class that extends Tracker (from this copy of gymnos or another). */
+/**
+ * True when `value` is a class that extends Tracker: a Tracker class of some copy of gymnos is on its prototype
+ * chain. A class that copies Tracker's statics, or has the same methods, is not one.
+ */
 export function isTrackerClass(value: unknown): value is new (params?: object) => Tracker {
-  return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[TRACKER_BRAND] === true;
+  for (let link = value; typeof link === 'function'; link = Object.getPrototypeOf(link)) {
+    if (TRACKER_BASES.has(link)) return true;
+  }
+  return false;
 }
 
 function prefixed(prefix: string | undefined, name: string): string {

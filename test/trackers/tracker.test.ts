@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Tracker } from '../../src/index.js';
 import type { Figure } from '../../src/index.js';
 import { TINY_PNG, TINY_SVG, PLOTLY_FIGURE, VEGA_LITE_SPEC } from '../../src/testing/index.js';
-import { explainConstructionError } from '../../src/trackers/tracker.js';
+import { explainConstructionError, isTrackerClass } from '../../src/trackers/tracker.js';
 
 /** Records every hook call, in order. */
 class Recorder extends Tracker {
@@ -419,6 +419,63 @@ describe('the contract holds however a hook is written', () => {
       /^Field: logTag is written as a class field .* write it as a method instead: logTag\(/,
     );
     assert.equal(explainConstructionError(new Error('other'), 'Field') instanceof TypeError, false);
+    // Only the engine's refusal to redefine a hook is explained: not another TypeError, not another property.
+    const other = new TypeError('Cannot read properties of undefined');
+    assert.equal(explainConstructionError(other, 'Field'), other);
+    class NotAHook extends Tracker {
+      constructor() {
+        super();
+        Object.defineProperty(this, 'own', { get: () => 1 });
+        Object.defineProperty(this, 'own', { value: 2 });
+      }
+    }
+    let unrelated: unknown;
+    try {
+      new NotAHook();
+    } catch (error) {
+      unrelated = error;
+    }
+    assert.ok(unrelated instanceof TypeError);
+    assert.equal(explainConstructionError(unrelated, 'NotAHook'), unrelated);
+    // Each hook and bulk helper by its own name, whatever hooks come before it.
+    class Flush extends Tracker {
+      override flush = () => undefined;
+    }
+    let flush: unknown;
+    try {
+      new Flush();
+    } catch (error) {
+      flush = error;
+    }
+    assert.match(
+      (explainConstructionError(flush, 'Flush') as Error).message,
+      /^Flush: flush is written as a class field/,
+    );
+  });
+
+  test('isTrackerClass: Tracker on the prototype chain, from any copy of gymnos, and nothing else', async () => {
+    class Mine extends Tracker {}
+    class Deeper extends Mine {}
+    assert.ok(isTrackerClass(Tracker) && isTrackerClass(Mine) && isTrackerClass(Deeper));
+    // Another copy of the module (a project's own gymnos beside the CLI's): its subclasses are trackers too.
+    const copy = (await import(`../../src/trackers/tracker.ts?copy=${Date.now()}`)) as { Tracker: typeof Tracker };
+    assert.notEqual(copy.Tracker, Tracker, 'a second copy of the module');
+    assert.ok(isTrackerClass(class extends copy.Tracker {}));
+    // What copies Tracker's statics (symbols included) or has its methods is not one; nor an instance.
+    class Copied {}
+    for (const key of Reflect.ownKeys(Tracker)) {
+      const descriptor = Object.getOwnPropertyDescriptor(Tracker, key)!;
+      if (descriptor.configurable) Object.defineProperty(Copied, key, descriptor);
+    }
+    Object.assign(Copied, Tracker);
+    class LookAlike {}
+    for (const key of Reflect.ownKeys(Tracker.prototype)) {
+      if (key !== 'constructor')
+        Object.defineProperty(LookAlike.prototype, key, Object.getOwnPropertyDescriptor(Tracker.prototype, key)!);
+    }
+    for (const value of [Copied, LookAlike, new Mine(), {}, null, undefined, () => undefined, 'Tracker']) {
+      assert.equal(isTrackerClass(value), false, String(value));
+    }
   });
 
   test('a hook cannot be redefined around the guard, nor replaced by something that is not a function', () => {
