@@ -20,9 +20,9 @@ import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { runListTemplates } from './list_templates.js';
-import { chalk, changeLine, printJson, printLine, printNotice } from './output.js';
+import { chalk, changeLine, printJson, printLine, printNotice, printWarning } from './output.js';
 import { quoted } from '../util/display_text.js';
-import { isTerminal, writeStderr } from './stdio.js';
+import { isTerminal } from './stdio.js';
 
 interface CreateNewOptions {
   name?: string;
@@ -125,6 +125,69 @@ async function confirmReplacingEdits(plan: TrackerPlan): Promise<ReadonlyMap<str
   return new Map(edited.map((change) => [change.path, contentHash(change.before!)]));
 }
 
+/**
+ * The tracker's name, from --name or a prompt (after the kind, from its argument or a prompt, is checked): normalized,
+ * with a warning when that changed it.
+ */
+async function resolveName(
+  kindArg: string | undefined,
+  root: string,
+  force: boolean,
+  options: CreateNewOptions,
+  outcome: Outcome,
+): Promise<string> {
+  let kind = kindArg;
+  if (kind === undefined) {
+    if (!canPrompt(options)) throw missingInput('the kind', 'run `npx gymnos create-new tracker --name <name>`');
+    kind = await promptKind();
+    outcome.inputs.kind = kind;
+  }
+  if (!Object.hasOwn(KINDS, kind)) {
+    throw unknownKind(kind);
+  }
+  // A --templates directory that cannot serve this kind fails before any prompt.
+  if (options.templates !== undefined) checkTemplatesDir(path.resolve(options.templates), kind);
+  let requested = options.name;
+  if (requested === undefined) {
+    if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
+    requested = await promptName(root, force);
+    outcome.inputs.requestedName = requested;
+  }
+  const name = normalizeTrackerName(requested);
+  outcome.inputs.name = name;
+  if (name !== requested.trim() && trackerNameProblem(name) === undefined) {
+    outcome.warnings.push(`normalized the name ${quoted(requested)} to ${quoted(name)}`);
+  }
+  return name;
+}
+
+/** The human output: a line per change, then what was done and the next steps. */
+function printOutcome(changes: readonly PlannedChange[], plan: TrackerPlan, dryRun: boolean): void {
+  const { name } = plan;
+  for (const change of changes) {
+    printLine(changeLine(change.action, change.path));
+  }
+  printLine();
+  if (dryRun) {
+    printLine(chalk.bold(`Dry run: nothing was written. Run without --dry-run to create tracker ${name}.`));
+    return;
+  }
+  const where = path.relative(process.cwd(), plan.root) || '.';
+  printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
+  printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
+  if (isGymnosRepository(plan.root)) {
+    printLine(`  2. npm run test:tracker -- ${name} runs test/trackers/${name}.test.ts (the conformance kit).`);
+    printLine(`  3. npm run build, then load('${name}') returns a ${plan.className}; npm test runs every test.`);
+  } else {
+    // In a plugin project, load() imports the tracker's TypeScript source under tsx: no build step.
+    printLine(
+      `  2. npx gymnos test --tracker ${name} runs test/trackers/${name}.test.ts: the conformance kit on ` +
+        `load('${name}').`,
+    );
+    printLine('  3. npm test runs every test; npm run lint checks style and the plugin contract.');
+  }
+}
+
 export async function runCreateNew(
   kindArg: string | undefined,
   options: CreateNewOptions,
@@ -152,31 +215,9 @@ export async function runCreateNew(
     // Said at once: the plan below is made against the files the interrupted command left half written.
     const warning = `an interrupted command left ${JOURNAL_PATH}; the next create-new without --dry-run undoes it`;
     outcome.warnings.push(warning);
-    if (!options.json) writeStderr(`${chalk.yellow('notice:')} ${warning}\n`);
+    if (!options.json) printWarning(warning);
   }
-  let kind = kindArg;
-  if (kind === undefined) {
-    if (!canPrompt(options)) throw missingInput('the kind', 'run `npx gymnos create-new tracker --name <name>`');
-    kind = await promptKind();
-    outcome.inputs.kind = kind;
-  }
-  if (!Object.hasOwn(KINDS, kind)) {
-    throw unknownKind(kind);
-  }
-  // A --templates directory that cannot serve this kind fails before any prompt.
-  if (options.templates !== undefined) checkTemplatesDir(path.resolve(options.templates), kind);
-  let requested = options.name;
-  if (requested === undefined) {
-    if (!canPrompt(options)) throw missingInput('--name', 'pass --name <snake_case_name>, e.g. --name my_tracker');
-    requested = await promptName(root, force);
-    outcome.inputs.requestedName = requested;
-  }
-  const name = normalizeTrackerName(requested);
-  outcome.inputs.name = name;
-  if (name !== requested.trim() && trackerNameProblem(name) === undefined) {
-    outcome.warnings.push(`normalized the name ${quoted(requested)} to ${quoted(name)}`);
-  }
-
+  const name = await resolveName(kindArg, root, force, options, outcome);
   const planOptions = { root, name, force, warnings: outcome.warnings, templatesDir: options.templates };
   // For real, the name is checked and the plan made under the registry lock (see createTracker); a bad name or an
   // unreadable registry is said first, as such, whether or not the project can be written to.
@@ -204,8 +245,7 @@ export async function runCreateNew(
     );
   }
   if (!options.json) {
-    for (const warning of outcome.warnings.filter((text) => !text.includes(JOURNAL_PATH)))
-      writeStderr(`${chalk.yellow('notice:')} ${warning}\n`);
+    for (const warning of outcome.warnings.filter((text) => !text.includes(JOURNAL_PATH))) printWarning(warning);
     if (options.diff) await printDiffs(changes);
   }
   outcome.changes = changes.map(({ action, path: file }) => ({ action, path: file }));
@@ -214,27 +254,6 @@ export async function runCreateNew(
     printJson({ ok: true, ...outcome, error: null });
     return EXIT.ok;
   }
-  for (const change of changes) {
-    printLine(changeLine(change.action, change.path));
-  }
-  printLine();
-  if (options.dryRun) {
-    printLine(chalk.bold(`Dry run: nothing was written. Run without --dry-run to create tracker ${name}.`));
-    return EXIT.ok;
-  }
-  const where = path.relative(process.cwd(), root) || '.';
-  printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
-  printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
-  if (isGymnosRepository(plan.root)) {
-    printLine(`  2. npm run test:tracker -- ${name} runs test/trackers/${name}.test.ts (the conformance kit).`);
-    printLine(`  3. npm run build, then load('${name}') returns a ${plan.className}; npm test runs every test.`);
-  } else {
-    // In a plugin project, load() imports the tracker's TypeScript source under tsx: no build step.
-    printLine(
-      `  2. npx gymnos test --tracker ${name} runs test/trackers/${name}.test.ts: the conformance kit on ` +
-        `load('${name}').`,
-    );
-    printLine('  3. npm test runs every test; npm run lint checks style and the plugin contract.');
-  }
+  printOutcome(changes, plan, Boolean(options.dryRun));
   return EXIT.ok;
 }

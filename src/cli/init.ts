@@ -16,8 +16,7 @@ import { formatForProject, needsFormatting } from '../util/project_format.js';
 import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
-import { chalk, changeLine, printJson, printLine, printNotice } from './output.js';
-import { writeStderr } from './stdio.js';
+import { chalk, changeLine, printJson, printLine, printNotice, printWarning } from './output.js';
 
 interface InitOptions {
   dryRun?: boolean;
@@ -77,7 +76,7 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
     printJson({ ok: true, ...outcome, error: null });
     return EXIT.ok;
   }
-  for (const warning of plan.warnings) writeStderr(`${chalk.yellow('notice:')} ${warning}\n`);
+  for (const warning of plan.warnings) printWarning(warning);
   for (const change of changes) printLine(describeChange(change));
   printLine();
   const relative = path.relative(process.cwd(), root);

@@ -40,3 +40,8 @@ export function printJson(document: unknown): void {
 export function printNotice(line: string): void {
   writeStderr(`gymnos: ${line}\n`);
 }
+
+/** A warning the command goes on after (`notice: ...` on stderr): a name normalized, a tool not installed yet. */
+export function printWarning(text: string): void {
+  writeStderr(`${chalk.yellow('notice:')} ${text}\n`);
+}

@@ -181,7 +181,7 @@ function planEslintConfig(root: string, isModule: boolean): InitChange {
  * sets); in a CommonJS one it cannot (TS1295: the import statements of a .ts file compile to require() there),
  * and the generated code, which imports types with `import type`, compiles either way.
  */
-export function tsconfigSource(isModule: boolean): string {
+function tsconfigSource(isModule: boolean): string {
   const verbatim = isModule ? '\n    "verbatimModuleSyntax": true,' : '';
   return `{
   "compilerOptions": {
@@ -201,7 +201,7 @@ export function tsconfigSource(isModule: boolean): string {
 }
 
 /** The build's tsconfig: src/ compiled to dist/, where load() finds a tracker without a TypeScript loader. */
-export const TSCONFIG_BUILD_SOURCE = `{
+const TSCONFIG_BUILD_SOURCE = `{
   "extends": "./${TSCONFIG}",
   "compilerOptions": {
     "noEmit": false,

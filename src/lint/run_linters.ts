@@ -46,7 +46,7 @@ const REGISTRY_FILE = 'var/trackers.json';
 const ESLINT_CONFIG_FILES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'].map((extension) => `eslint.config.${extension}`);
 
 /** The project's own ESLint config file (what `eslint` and the editor use), if it has one. */
-export function projectEslintConfig(root: string): string | undefined {
+function projectEslintConfig(root: string): string | undefined {
   return ESLINT_CONFIG_FILES.find((name) => existsSync(path.join(root, name)));
 }
 
@@ -226,6 +226,74 @@ function prettierDiagnostic(outcome: PrettierOutcome, hasParseError: boolean): D
   return undefined;
 }
 
+/** Every linted file's diagnostics, sorted: ESLint's, Prettier's, and the plugin contract's where there is one. */
+function collectDiagnostics(
+  input: RunLintersInput,
+  results: readonly ESLintClass.LintResult[],
+  prettierOutcomes: readonly PrettierOutcome[],
+): FileReport[] {
+  const { root, files } = input;
+  const byFile = new Map<string, Diagnostic[]>(files.lint.map((file) => [file, []]));
+  for (const result of results) {
+    const file = path.relative(root, result.filePath).split(path.sep).join('/');
+    byFile.get(file)?.push(...result.messages.map(toDiagnostic));
+  }
+  for (const outcome of prettierOutcomes) {
+    const diagnostics = byFile.get(outcome.file);
+    if (!diagnostics) continue;
+    const diagnostic = prettierDiagnostic(
+      outcome,
+      diagnostics.some((existing) => existing.fatal),
+    );
+    if (diagnostic) diagnostics.push(diagnostic);
+  }
+
+  const hasContract =
+    existsSync(path.join(root, REGISTRY_FILE)) || files.all.some((file) => file.startsWith('src/trackers/'));
+  if (hasContract) {
+    const ts = requireCjs('typescript') as typeof import('typescript');
+    const contract = checkPluginContract({
+      root,
+      allFiles: files.all,
+      isGymnosRepository: input.isGymnosRepository,
+      ts,
+    });
+    for (const [file, diagnostics] of contract) byFile.get(file)?.push(...diagnostics);
+    for (const [file, diagnostics] of findTodoMarkers(root, files.lint)) byFile.get(file)?.push(...diagnostics);
+  }
+
+  return [...byFile].map(([file, diagnostics]) => ({ path: file, diagnostics: diagnostics.sort(compareDiagnostics) }));
+}
+
+/** The rules the reports mention, with what SARIF shows of each: ESLint's metadata, Prettier, the contract. */
+function reportedRules(
+  eslint: ESLintClass,
+  results: ESLintClass.LintResult[],
+  reports: readonly FileReport[],
+): Record<string, RuleInfo> {
+  const rules: Record<string, RuleInfo> = {};
+  try {
+    for (const [id, meta] of Object.entries(eslint.getRulesMetaForResults(results))) {
+      const info: RuleInfo = {};
+      if (meta.docs?.description) info.description = meta.docs.description;
+      if (meta.docs?.url) info.url = meta.docs.url;
+      rules[id] = info;
+    }
+  } catch {
+    // metadata is a nicety for SARIF; never fail a lint over it
+  }
+
+  const seen = new Set(reports.flatMap((file) => file.diagnostics.map((diagnostic) => diagnostic.ruleId)));
+  rules[PRETTIER_RULE] = {
+    description: "Files are formatted with Prettier, with the project's options",
+    url: 'https://prettier.io',
+  };
+  for (const [id, description] of Object.entries(CONTRACT_RULES)) rules[id] = { description };
+  rules[TODO_RULE] = { description: TODO_RULE_DESCRIPTION };
+  for (const id of Object.keys(rules)) if (!seen.has(id)) delete rules[id];
+  return rules;
+}
+
 export async function runLinters(input: RunLintersInput): Promise<LinterReport> {
   const { root, files, fix, typeAware } = input;
   const eslintFiles = files.lint.filter(isEslintFile);
@@ -274,59 +342,8 @@ export async function runLinters(input: RunLintersInput): Promise<LinterReport> 
     }
   }
 
-  const rules: Record<string, RuleInfo> = {};
-  try {
-    for (const [id, meta] of Object.entries(eslint.getRulesMetaForResults(results))) {
-      const info: RuleInfo = {};
-      if (meta.docs?.description) info.description = meta.docs.description;
-      if (meta.docs?.url) info.url = meta.docs.url;
-      rules[id] = info;
-    }
-  } catch {
-    // metadata is a nicety for SARIF; never fail a lint over it
-  }
-
-  const byFile = new Map<string, Diagnostic[]>(files.lint.map((file) => [file, []]));
-  for (const result of results) {
-    const file = path.relative(root, result.filePath).split(path.sep).join('/');
-    byFile.get(file)?.push(...result.messages.map(toDiagnostic));
-  }
-  for (const outcome of prettierOutcomes) {
-    const diagnostics = byFile.get(outcome.file);
-    if (!diagnostics) continue;
-    const diagnostic = prettierDiagnostic(
-      outcome,
-      diagnostics.some((existing) => existing.fatal),
-    );
-    if (diagnostic) diagnostics.push(diagnostic);
-  }
-
-  const hasContract =
-    existsSync(path.join(root, REGISTRY_FILE)) || files.all.some((file) => file.startsWith('src/trackers/'));
-  if (hasContract) {
-    const ts = requireCjs('typescript') as typeof import('typescript');
-    const contract = checkPluginContract({
-      root,
-      allFiles: files.all,
-      isGymnosRepository: input.isGymnosRepository,
-      ts,
-    });
-    for (const [file, diagnostics] of contract) byFile.get(file)?.push(...diagnostics);
-    for (const [file, diagnostics] of findTodoMarkers(root, files.lint)) byFile.get(file)?.push(...diagnostics);
-  }
-
-  const reports: FileReport[] = [...byFile].map(([file, diagnostics]) => ({
-    path: file,
-    diagnostics: diagnostics.sort(compareDiagnostics),
-  }));
-  const seen = new Set(reports.flatMap((file) => file.diagnostics.map((diagnostic) => diagnostic.ruleId)));
-  rules[PRETTIER_RULE] = {
-    description: "Files are formatted with Prettier, with the project's options",
-    url: 'https://prettier.io',
-  };
-  for (const [id, description] of Object.entries(CONTRACT_RULES)) rules[id] = { description };
-  rules[TODO_RULE] = { description: TODO_RULE_DESCRIPTION };
-  for (const id of Object.keys(rules)) if (!seen.has(id)) delete rules[id];
+  const reports = collectDiagnostics(input, results, prettierOutcomes);
+  const rules = reportedRules(eslint, results, reports);
   return {
     root,
     files: reports,

@@ -37,7 +37,7 @@ export type TrackerParamsOf<Name extends string> = Name extends keyof TrackerPar
   : object;
 
 /** Every param key of each built-in tracker, for the run-time check of `load`. */
-export const BUILTIN_PARAM_KEYS = {
+const BUILTIN_PARAM_KEYS = {
   memory: ['rankZeroOnly'],
   tensorboard: ['rankZeroOnly', 'flushIntervalMs', 'bufferBytes', 'maxHeldBytes', 'resume'],
   mlflow: [

@@ -77,7 +77,7 @@ export function mayMatch(location: RunLocation, conditions: readonly Condition[]
 }
 
 /** Adds a run's param key paths and tag keys to `seen`. */
-export function noteKeys(seen: SeenKeys, run: { params: Record<string, unknown>; tags: Record<string, string> }): void {
+function noteKeys(seen: SeenKeys, run: { params: Record<string, unknown>; tags: Record<string, string> }): void {
   const known = knownKeys([run]);
   for (const key of known.params) seen.params.add(key);
   for (const key of known.tags) seen.tags.add(key);
@@ -157,14 +157,4 @@ function sidecarSeed(
   }
   if (options.media) for (const file of sidecar.media) media.set(`${file.kind}/${file.name}`, file);
   return { state: sidecar.state, resume: sidecar.resume };
-}
-
-/** Visits one selected run after another: memory holds one run's summary and samples at a time, plus results. */
-export function* iterateRuns(options: ListRunsOptions): Generator<ListedRun> {
-  const { locations, conditions } = selectRunLocations(options);
-  for (const location of locations) {
-    if (!mayMatch(location, conditions, options.seen)) continue;
-    const listed = readListedRun(location, options);
-    if (matchesSummary(listed.summary, conditions, options.seen)) yield listed;
-  }
 }

@@ -5,7 +5,7 @@
  * it and compare).
  */
 
-export const WIRE_VARINT = 0;
+const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH_DELIMITED = 2;
 export const WIRE_FIXED32 = 5;

@@ -207,17 +207,12 @@ function holds(actual: unknown, condition: Condition): boolean {
   }
 }
 
-export function matchesCondition(run: FilterableRun, condition: Condition): boolean {
+function matchesCondition(run: FilterableRun, condition: Condition): boolean {
   return holds(valueOf(run, condition.field), condition) !== condition.negated;
 }
 
 export function matchesAll(run: FilterableRun, conditions: readonly Condition[]): boolean {
   return conditions.every((condition) => matchesCondition(run, condition));
-}
-
-/** True for a condition on params only: one `params.json` answers it before a run's events are read. */
-export function isParamCondition(condition: Condition): boolean {
-  return condition.field.kind === 'param';
 }
 
 /** The params' and tags' key paths of a set of runs: what a condition's key may name. */

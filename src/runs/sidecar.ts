@@ -46,7 +46,7 @@ export interface Sidecar {
 }
 
 /** Base64 of `file`'s bytes in [from, to). */
-export function bytesOf(file: string, from: number, to: number): string {
+function bytesOf(file: string, from: number, to: number): string {
   const bytes = Buffer.alloc(Math.max(0, to - from));
   const fd = openSync(file, 'r');
   try {

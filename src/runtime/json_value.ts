@@ -11,7 +11,7 @@
  */
 
 /** Deeper than this, Python's json (recursion limit 1000) and most readers refuse the document. */
-export const MAX_JSON_DEPTH = 500;
+const MAX_JSON_DEPTH = 500;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -7,7 +7,6 @@
  * `((crc >>> 15) | (crc << 17)) + 0xa282ead8`, so that a CRC of data that embeds CRCs stays well spread.
  */
 import { crc32c } from '@node-rs/crc32';
-import { GymnosError } from '../errors.js';
 
 const MASK_DELTA = 0xa282ead8;
 
@@ -51,39 +50,4 @@ export function frameTfRecord(data: Uint8Array): Buffer {
   record.set(data, TFRECORD_HEADER_BYTES);
   record.writeUInt32LE(maskedCrc32c(data), TFRECORD_HEADER_BYTES + data.length);
   return record;
-}
-
-/** The code of a TFRecord file that is truncated or whose CRCs do not match its bytes. */
-export const TFRECORD_CORRUPT = 'TFRECORD_CORRUPT';
-
-/**
- * Splits TFRecord bytes into the records' data, verifying both CRCs of every record. Throws a
- * GymnosError TFRECORD_CORRUPT naming the record (`details`: its `index` and byte `offset`) on a CRC mismatch or
- * a truncated record: corruption is reported, never skipped. The returned arrays are views into `bytes`.
- */
-export function readTfRecords(bytes: Uint8Array): Uint8Array[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records: Uint8Array[] = [];
-  let offset = 0;
-  while (offset < bytes.length) {
-    const index = records.length;
-    const fail = (what: string) => {
-      throw new GymnosError(TFRECORD_CORRUPT, `TFRecord ${index} at byte ${offset}: ${what}`, {
-        kind: 'failure',
-        details: { index, offset },
-      });
-    };
-    if (bytes.length - offset < TFRECORD_HEADER_BYTES) fail('truncated header');
-    const header = bytes.subarray(offset, offset + 8);
-    if (maskedCrc32c(header) !== view.getUint32(offset + 8, true)) fail('length CRC mismatch');
-    const length = Number(view.getBigUint64(offset, true));
-    const start = offset + TFRECORD_HEADER_BYTES;
-    const end = start + length;
-    if (end + TFRECORD_FOOTER_BYTES > bytes.length) fail(`truncated data (${length} bytes announced)`);
-    const data = bytes.subarray(start, end);
-    if (maskedCrc32c(data) !== view.getUint32(end, true)) fail('data CRC mismatch');
-    records.push(data);
-    offset = end + TFRECORD_FOOTER_BYTES;
-  }
-  return records;
 }

@@ -126,7 +126,7 @@ export function removeJournal(root: string): void {
 }
 
 /** The journal a killed transaction left, `null` for one cut while being written, `undefined` when there is none. */
-export function readJournal(root: string): Journal | null | undefined {
+function readJournal(root: string): Journal | null | undefined {
   let text: string;
   try {
     text = readFileSync(path.join(root, JOURNAL_PATH), 'utf8');

@@ -10,12 +10,12 @@
  * full compiler instead, so what is rendered is always what is on disk. A
  * template from elsewhere is never served from the precompiled specs, whatever its content.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { closestName } from '../util/closest.js';
 import { quoted } from '../util/display_text.js';
-import { displayPath, gymnosRoot } from '../util/package_root.js';
+import { displayPath, gymnosRoot, samePath } from '../util/package_root.js';
 import { requireCjs } from '../util/require_cjs.js';
 
 interface TemplateFile {
@@ -86,14 +86,6 @@ export interface RenderedFile {
 
 type Precompiled = Record<string, { source: string; spec: object }>;
 type TemplateFunction = (context: object) => string;
-
-function samePath(a: string, b: string): boolean {
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return false;
-  }
-}
 
 /** The directories that may hold templates/<kind>/ overrides, highest precedence first. */
 function overrideLayers(options: TemplateOptions): { source: TemplateSource; dir: string }[] {

@@ -254,6 +254,162 @@ async function capturingWarnings(body: () => Promise<void>): Promise<string[]> {
   return codes;
 }
 
+/** What each check of the kit works with. */
+interface Kit<T extends Tracker> {
+  options: ConformanceOptions<T>;
+  finiteOnly: boolean;
+  maxLogCallMs: number;
+  /** A new tracker from the factory; a hook written as a class field is explained. */
+  build(): Promise<T>;
+  /** Where a run of `tracker` logs. */
+  run(tracker: T, runId?: string): ConformanceContext<T>;
+  files(): Files;
+}
+
+type ReadBack<T extends Tracker> = NonNullable<ConformanceOptions<T>['readBack']>;
+
+/** One run with everything logged, ended, then read back. */
+async function readBackEverything<T extends Tracker>(kit: Kit<T>, read: ReadBack<T>) {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  const expected = logEverything(tracker, kit.files(), kit.finiteOnly);
+  await tracker.end();
+  return { expected, record: await read(run) };
+}
+
+async function checkFactory<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const first = await kit.build();
+  assert.ok(isTrackerClass(first.constructor), `${first.constructor.name} does not extend Tracker`);
+  assert.equal(first.state, 'idle');
+  const second = await kit.build();
+  assert.notEqual(second, first, 'the factory must return a new tracker each time');
+}
+
+async function checkLifecycle<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  assert.equal(tracker.state, 'started');
+  logEverything(tracker, kit.files(), kit.finiteOnly);
+  await tracker.flush();
+  await tracker.end();
+  assert.equal(tracker.state, 'ended');
+  await kit.options.afterLifecycle?.(run);
+}
+
+async function checkLogCallsReturnAtOnce<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  const slow: string[] = [];
+  const asynchronous: string[] = [];
+  const args = HOOK_ARGUMENTS(kit.files());
+  for (const [hook, implementation] of pluginHooks(tracker)) {
+    const started = performance.now();
+    const result = implementation.apply(tracker, args[hook]);
+    const took = performance.now() - started;
+    if (isThenable(result)) {
+      asynchronous.push(hook);
+      (result as Promise<unknown>).then(undefined, () => {}); // its failure is not this check's to report
+    }
+    if (took > kit.maxLogCallMs) slow.push(`${hook} (${Math.round(took)} ms)`);
+  }
+  // The public calls too, as a caller makes them (the hooks run under the base class's checks).
+  for (const hook of LOG_HOOKS) {
+    const started = performance.now();
+    (tracker[hook] as (...a: unknown[]) => unknown)(...args[hook]);
+    const took = performance.now() - started;
+    if (took > kit.maxLogCallMs) slow.push(`${hook}() (${Math.round(took)} ms)`);
+  }
+  await tracker.end();
+  assert.deepEqual(asynchronous, [], 'these log hooks return a promise: buffer the work and send it on flush()');
+  assert.deepEqual(slow, [], 'these log calls wait on I/O: buffer the work and send it on flush() or a timer');
+}
+
+async function checkMetricsReadBack<T extends Tracker>(kit: Kit<T>, readBack: ReadBack<T>): Promise<void> {
+  const { expected, record } = await readBackEverything(kit, readBack);
+  assert.ok(record.metrics !== undefined, 'readBack returned no metrics: a tracker backend must record metrics');
+  assertMetrics(record.metrics, expected.metrics);
+}
+
+async function checkOthersReadBack<T extends Tracker>(kit: Kit<T>, readBack: ReadBack<T>): Promise<void> {
+  const { expected, record } = await readBackEverything(kit, readBack);
+  if (record.params) {
+    for (const [key, value] of Object.entries(expected.params)) {
+      assert.ok(key in record.params, `param ${key} logged but not in the backend`);
+      assert.ok(sameParam(record.params[key], value), `param ${key}: ${JSON.stringify(record.params[key])}`);
+    }
+  }
+  if (record.tags) assert.deepEqual(pick(record.tags, Object.keys(expected.tags)), expected.tags);
+  if (record.files) {
+    const missing = expected.files.filter((file) => !record.files!.some((got) => got.includes(file)));
+    assert.deepEqual(missing, [], `files logged but not in the backend (it has: ${record.files.join(', ')})`);
+  }
+}
+
+async function checkOutsideTheRun<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  const warnings = await capturingWarnings(async () => {
+    tracker.logMetric('early', 1);
+    tracker.logParam('early', 1);
+    await tracker.start(run.runId, run.logdir);
+    tracker.logMetric('loss', 1);
+    await tracker.end();
+    tracker.logMetric('late', 1);
+    tracker.logTag('late', 'yes');
+    await tracker.flush();
+    await tracker.end();
+  });
+  assert.equal(tracker.state, 'ended');
+  assert.deepEqual(warnings.sort(), ['GYMNOS_LOG_AFTER_END', 'GYMNOS_LOG_BEFORE_START']);
+  if (!kit.options.readBack) return;
+  const record = await kit.options.readBack(run);
+  const names = (record.metrics ?? []).map((metric) => metric.name);
+  assert.ok(names.includes('loss'), 'the metric logged while started is in the backend');
+  assert.ok(!names.includes('early') && !names.includes('late'), `the backend received ${names.join(', ')}`);
+  assert.ok(!record.params || !('early' in record.params), 'a param logged before start reached the backend');
+  assert.ok(!record.tags || !('late' in record.tags), 'a tag logged after end reached the backend');
+}
+
+async function checkEndSendsEverything<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  tracker.logMetric('loss', 1);
+  const first = tracker.end();
+  assert.equal(tracker.end(), first, 'a second end() returns the same promise');
+  await first;
+  const readBack = kit.options.readBack;
+  if (!readBack) return;
+  const atEnd = await readBack(run);
+  assert.ok(
+    (atEnd.metrics ?? []).some((metric) => metric.name === 'loss'),
+    'the metric logged before end() is not in the backend once end() has resolved',
+  );
+  // Anything still on its way (a send end() did not wait for) arrives in this time.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await tracker.end();
+  assert.deepEqual(await readBack(run), atEnd, 'the backend changed after end() had resolved');
+}
+
+async function checkArguments<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  assert.throws(() => tracker.logMetric('loss', '0.5' as unknown as number), {
+    name: 'TypeError',
+    message: /"loss"/,
+  });
+  assert.throws(() => tracker.logMetrics({ text: 'abc' as unknown as number }), {
+    name: 'TypeError',
+    message: /"text"/,
+  });
+  assert.throws(() => tracker.logTag(42 as unknown as string, 'x'), { name: 'TypeError' });
+  await tracker.end();
+}
+
 /**
  * Declares a `node:test` suite named after the tracker. `factory` must return a new, unstarted tracker each
  * time it is called.
@@ -265,177 +421,47 @@ export function describeTrackerConformance<T extends Tracker>(
 ): void {
   const timeout = options.timeout ?? 10_000;
   const maxLogCallMs = options.maxLogCallMs ?? 250;
-  const readBack = options.readBack;
-  const finiteOnly = options.finiteOnly ?? false;
-  const todo = readBack ? {} : { todo: READ_BACK_TODO };
-  const build = async (): Promise<T> => {
-    try {
-      return await factory();
-    } catch (error) {
-      throw explainConstructionError(error, name);
-    }
-  };
+  const { readBack } = options;
+  const readingBack = { timeout, ...(readBack ? {} : { todo: READ_BACK_TODO }) };
 
   describe(`${name} conforms to the gymnos Tracker contract`, () => {
     const temp = useFiles(name);
-    const context = (tracker: T, runId = 'conformance-run') => ({
-      tracker,
-      logdir: path.join(temp().dir, 'logs'),
-      runId,
-    });
-    /** One run with everything logged, ended, then read back. */
-    const readBackEverything = async (read: NonNullable<typeof readBack>) => {
-      const tracker = await build();
-      const run = context(tracker);
-      await tracker.start(run.runId, run.logdir);
-      const expected = logEverything(tracker, temp().files, finiteOnly);
-      await tracker.end();
-      return { expected, record: await read(run) };
+    const kit: Kit<T> = {
+      options,
+      finiteOnly: options.finiteOnly ?? false,
+      maxLogCallMs,
+      build: async () => {
+        try {
+          return await factory();
+        } catch (error) {
+          throw explainConstructionError(error, name);
+        }
+      },
+      run: (tracker, runId = 'conformance-run') => ({ tracker, logdir: path.join(temp().dir, 'logs'), runId }),
+      files: () => temp().files,
     };
-
-    it('the factory builds a new, idle Tracker subclass each time', async () => {
-      const first = await build();
-      assert.ok(isTrackerClass(first.constructor), `${first.constructor.name} does not extend Tracker`);
-      assert.equal(first.state, 'idle');
-      const second = await build();
-      assert.notEqual(second, first, 'the factory must return a new tracker each time');
-    });
-
-    it('start, flush and end settle within the timeout, and end leaves the tracker ended', { timeout }, async () => {
-      const tracker = await build();
-      const run = context(tracker);
-      await tracker.start(run.runId, run.logdir);
-      assert.equal(tracker.state, 'started');
-      logEverything(tracker, temp().files, finiteOnly);
-      await tracker.flush();
-      await tracker.end();
-      assert.equal(tracker.state, 'ended');
-      await options.afterLifecycle?.(run);
-    });
-
-    it(
-      `log hooks return at once: none returns a promise or takes more than ${maxLogCallMs} ms`,
-      { timeout },
-      async () => {
-        const tracker = await build();
-        const run = context(tracker);
-        await tracker.start(run.runId, run.logdir);
-        const slow: string[] = [];
-        const asynchronous: string[] = [];
-        const args = HOOK_ARGUMENTS(temp().files);
-        for (const [hook, implementation] of pluginHooks(tracker)) {
-          const started = performance.now();
-          const result = implementation.apply(tracker, args[hook]);
-          const took = performance.now() - started;
-          if (isThenable(result)) {
-            asynchronous.push(hook);
-            (result as Promise<unknown>).then(undefined, () => {}); // its failure is not this check's to report
-          }
-          if (took > maxLogCallMs) slow.push(`${hook} (${Math.round(took)} ms)`);
-        }
-        // The public calls too, as a caller makes them (the hooks run under the base class's checks).
-        for (const hook of LOG_HOOKS) {
-          const started = performance.now();
-          (tracker[hook] as (...a: unknown[]) => unknown)(...args[hook]);
-          const took = performance.now() - started;
-          if (took > maxLogCallMs) slow.push(`${hook}() (${Math.round(took)} ms)`);
-        }
-        await tracker.end();
-        assert.deepEqual(asynchronous, [], 'these log hooks return a promise: buffer the work and send it on flush()');
-        assert.deepEqual(slow, [], 'these log calls wait on I/O: buffer the work and send it on flush() or a timer');
-      },
+    it('the factory builds a new, idle Tracker subclass each time', () => checkFactory(kit));
+    it('start, flush and end settle within the timeout, and end leaves the tracker ended', { timeout }, () =>
+      checkLifecycle(kit),
     );
-
-    it(
-      'every metric logged reaches the backend with its name, step and value (read back)',
-      { timeout, ...todo },
-      async () => {
-        if (!readBack) return;
-        const { expected, record } = await readBackEverything(readBack);
-        assert.ok(record.metrics !== undefined, 'readBack returned no metrics: a tracker backend must record metrics');
-        assertMetrics(record.metrics, expected.metrics);
-      },
+    it(`log hooks return at once: none returns a promise or takes more than ${maxLogCallMs} ms`, { timeout }, () =>
+      checkLogCallsReturnAtOnce(kit),
     );
-
-    it('params, tags and logged files reach the backend (read back)', { timeout, ...todo }, async () => {
-      if (!readBack) return;
-      const { expected, record } = await readBackEverything(readBack);
-      if (record.params) {
-        for (const [key, value] of Object.entries(expected.params)) {
-          assert.ok(key in record.params, `param ${key} logged but not in the backend`);
-          assert.ok(sameParam(record.params[key], value), `param ${key}: ${JSON.stringify(record.params[key])}`);
-        }
-      }
-      if (record.tags) assert.deepEqual(pick(record.tags, Object.keys(expected.tags)), expected.tags);
-      if (record.files) {
-        const missing = expected.files.filter((file) => !record.files!.some((got) => got.includes(file)));
-        assert.deepEqual(missing, [], `files logged but not in the backend (it has: ${record.files.join(', ')})`);
-      }
-    });
-
-    it('calls before start and after end never reach the backend, and are warned about once', { timeout }, async () => {
-      const tracker = await build();
-      const run = context(tracker);
-      const warnings = await capturingWarnings(async () => {
-        tracker.logMetric('early', 1);
-        tracker.logParam('early', 1);
-        await tracker.start(run.runId, run.logdir);
-        tracker.logMetric('loss', 1);
-        await tracker.end();
-        tracker.logMetric('late', 1);
-        tracker.logTag('late', 'yes');
-        await tracker.flush();
-        await tracker.end();
-      });
-      assert.equal(tracker.state, 'ended');
-      assert.deepEqual(warnings.sort(), ['GYMNOS_LOG_AFTER_END', 'GYMNOS_LOG_BEFORE_START']);
-      if (!readBack) return;
-      const record = await readBack(run);
-      const names = (record.metrics ?? []).map((metric) => metric.name);
-      assert.ok(names.includes('loss'), 'the metric logged while started is in the backend');
-      assert.ok(!names.includes('early') && !names.includes('late'), `the backend received ${names.join(', ')}`);
-      assert.ok(!record.params || !('early' in record.params), 'a param logged before start reached the backend');
-      assert.ok(!record.tags || !('late' in record.tags), 'a tag logged after end reached the backend');
-    });
-
+    it('every metric logged reaches the backend with its name, step and value (read back)', readingBack, () =>
+      readBack ? checkMetricsReadBack(kit, readBack) : undefined,
+    );
+    it('params, tags and logged files reach the backend (read back)', readingBack, () =>
+      readBack ? checkOthersReadBack(kit, readBack) : undefined,
+    );
+    it('calls before start and after end never reach the backend, and are warned about once', { timeout }, () =>
+      checkOutsideTheRun(kit),
+    );
     it(
       'end() resolves once everything is sent: later, and after a second end(), the backend holds the same',
       { timeout },
-      async () => {
-        const tracker = await build();
-        const run = context(tracker);
-        await tracker.start(run.runId, run.logdir);
-        tracker.logMetric('loss', 1);
-        const first = tracker.end();
-        assert.equal(tracker.end(), first, 'a second end() returns the same promise');
-        await first;
-        if (!readBack) return;
-        const atEnd = await readBack(run);
-        assert.ok(
-          (atEnd.metrics ?? []).some((metric) => metric.name === 'loss'),
-          'the metric logged before end() is not in the backend once end() has resolved',
-        );
-        // Anything still on its way (a send end() did not wait for) arrives in this time.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        await tracker.end();
-        assert.deepEqual(await readBack(run), atEnd, 'the backend changed after end() had resolved');
-      },
+      () => checkEndSendsEverything(kit),
     );
-
-    it("the base class's argument checks hold: no hook bypasses them", { timeout }, async () => {
-      const tracker = await build();
-      await tracker.start('conformance-run', path.join(temp().dir, 'logs'));
-      assert.throws(() => tracker.logMetric('loss', '0.5' as unknown as number), {
-        name: 'TypeError',
-        message: /"loss"/,
-      });
-      assert.throws(() => tracker.logMetrics({ text: 'abc' as unknown as number }), {
-        name: 'TypeError',
-        message: /"text"/,
-      });
-      assert.throws(() => tracker.logTag(42 as unknown as string, 'x'), { name: 'TypeError' });
-      await tracker.end();
-    });
+    it("the base class's argument checks hold: no hook bypasses them", { timeout }, () => checkArguments(kit));
   });
 }
 

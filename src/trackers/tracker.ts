@@ -60,7 +60,7 @@ const TRACKER_BASES = ((globalThis as Record<symbol, unknown>)[Symbol.for('gymno
 const LOG_HOOKS = ['logTag', 'logAsset', 'logImage', 'logFigure', 'logMetric', 'logParam'] as const;
 type LogHook = (typeof LOG_HOOKS)[number];
 /** Every hook a plugin may implement, however it writes it. */
-export const TRACKER_HOOKS = ['start', ...LOG_HOOKS, 'flush', 'end'] as const;
+const TRACKER_HOOKS = ['start', ...LOG_HOOKS, 'flush', 'end'] as const;
 export type TrackerHook = (typeof TRACKER_HOOKS)[number];
 /** The bulk helpers call the hooks; a plugin overrides the hook, never the helper. */
 const BULK_HELPERS = { logMetrics: 'logMetric', logParams: 'logParam', logTags: 'logTag' } as const;

@@ -46,7 +46,7 @@ export function isToolInstalled(name: string): boolean {
  * The version range of each author tool to install: the one gymnos is developed and tested with (its
  * devDependencies, which `gymnos init` writes too), else the range it accepts (its peerDependencies).
  */
-export function authorToolRanges(): Record<string, string> {
+function authorToolRanges(): Record<string, string> {
   const manifest = JSON.parse(readFileSync(path.join(gymnosRoot(), 'package.json'), 'utf8')) as {
     peerDependencies?: Record<string, string>;
     devDependencies?: Record<string, string>;
@@ -55,7 +55,7 @@ export function authorToolRanges(): Record<string, string> {
 }
 
 /** `npm install -D` of the tools, each at its range, quoted for a POSIX shell where the range needs it. */
-export function installCommand(tools: readonly string[]): string {
+function installCommand(tools: readonly string[]): string {
   const ranges = authorToolRanges();
   const quoted = (word: string) => (/^[\w@/.^~=-]+$/.test(word) ? word : `'${word}'`);
   return `npm install -D ${tools.map((tool) => quoted(ranges[tool] ? `${tool}@${ranges[tool]}` : tool)).join(' ')}`;

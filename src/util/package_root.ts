@@ -46,12 +46,13 @@ export function isGymnosRepository(dir: string): boolean {
   return ['src/trackers/tracker.ts', 'src/index.ts'].every((file) => existsSync(path.join(dir, file)));
 }
 
-/** True when `a` and `b` are the same directory (through symlinks). */
+/** True when `a` and `b` are the same directory (through symlinks); false when either is not there. */
 export function samePath(a: string, b: string): boolean {
   try {
     return realpathSync(a) === realpathSync(b);
-  } catch {
-    return false;
+  } catch (error) {
+    if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return false;
+    throw error;
   }
 }
 

@@ -14,7 +14,7 @@ import { discoverRuns } from '../../src/runs/discover.js';
 import { summarizeRun } from '../../src/runs/summary.js';
 import type { RunSummary } from '../../src/runs/summary.js';
 import { readRun } from '../../src/runs/summary.js';
-import { readTfRecords } from '../../src/runtime/tfrecord.js';
+import { readTfRecords } from '../helpers/tfrecord.js';
 import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { TensorboardTracker } from '../../src/trackers/tensorboard.js';
@@ -299,14 +299,13 @@ w.close()
 describe('reading runs on worker threads', () => {
   it('gives the same runs, summaries, samples and media as one thread, and the same errors', async () => {
     const { listRuns } = await import('../../src/runs/parallel.js');
-    const { iterateRuns } = await import('../../src/runs/list.js');
     const logdir = tempDir();
     for (const [index, kind] of (['jsonl', 'csv', 'tensorboard', 'jsonl'] as const).entries()) {
       await logRun(kind, logdir, `run-${index}`, 'finished');
     }
     const options = { logdirs: [logdir], sample: { metrics: 'all' as const, points: 50 }, media: true };
     const parallel = await listRuns({ ...options, threads: 2, parallelMinBytes: 0 });
-    const serial = [...iterateRuns(options)];
+    const serial = await listRuns({ ...options, threads: 1 });
     assert.equal(parallel.length, 4);
     assert.deepEqual(parallel, serial);
     const filtered = await listRuns({ logdirs: [logdir], where: ['optimizer=adam'], threads: 2, parallelMinBytes: 0 });

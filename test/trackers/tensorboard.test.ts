@@ -15,7 +15,7 @@ import { crc32c as awsCrc32c } from '@aws-crypto/crc32c';
 import protobuf from 'protobufjs';
 import { load } from '../../src/registry/load.js';
 import { isGymnosError } from '../../src/errors.js';
-import { readTfRecords, TFRECORD_CORRUPT } from '../../src/runtime/tfrecord.js';
+import { readTfRecords, TFRECORD_CORRUPT } from '../helpers/tfrecord.js';
 import {
   describeTrackerConformance,
   PLOTLY_FIGURE,

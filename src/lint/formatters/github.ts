@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Diagnostic, LintReport } from '../types.js';
 
 /** GitHub's display limit, per kind of annotation and per step. */
-export const GITHUB_ANNOTATION_LIMIT = 10;
+const GITHUB_ANNOTATION_LIMIT = 10;
 /** Rows of the job summary table; the log has them all. */
 const SUMMARY_ROW_LIMIT = 50;
 
@@ -21,12 +21,12 @@ interface GithubContext {
 }
 
 /** Escapes a workflow command's message. */
-export function escapeData(value: string): string {
+function escapeData(value: string): string {
   return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** Escapes a workflow command's property value, where `:` and `,` are separators too. */
-export function escapeProperty(value: string): string {
+function escapeProperty(value: string): string {
   return escapeData(value).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
