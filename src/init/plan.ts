@@ -181,7 +181,7 @@ function planEslintConfig(root: string, isModule: boolean): InitChange {
  * sets); in a CommonJS one it cannot (TS1295: the import statements of a .ts file compile to require() there),
  * and the generated code, which imports types with `import type`, compiles either way.
  */
-function tsconfigSource(isModule: boolean): string {
+export function tsconfigSource(isModule: boolean): string {
   const verbatim = isModule ? '\n    "verbatimModuleSyntax": true,' : '';
   return `{
   "compilerOptions": {

@@ -20,10 +20,10 @@ import { writeFileAtomicSync } from '../util/atomic_write.js';
 import { removeFile } from '../util/remove_file.js';
 
 /** Default size at which a buffer is written out: 256 KiB of text (larger buffers promote more garbage). */
-export const DEFAULT_MAX_BUFFER_BYTES = 1 << 18;
+const DEFAULT_MAX_BUFFER_BYTES = 1 << 18;
 
 /** Default period of the flush timer. */
-export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
+const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 
 /** Where a tracker appends its lines. */
 export interface LineSink {
@@ -37,7 +37,7 @@ export interface LineSink {
 export const DISCARD_LINES: LineSink = { append() {} };
 
 /** An append-only text file: `append` buffers whole lines, the buffer is written when it reaches its limit. */
-export class BufferedAppendFile implements LineSink {
+class BufferedAppendFile implements LineSink {
   readonly file: AppendOnlyFile;
   #buffer = '';
   /** Lines in the buffer. */

@@ -10,7 +10,7 @@ const RECENT_ANSWERS = 20;
 /** The bound is this many times the slowest recent answer. */
 const HEADROOM = 3;
 /** The longest a request may be given, unless the configured bound is longer. */
-export const MAX_REQUEST_TIMEOUT_MS = 300_000;
+const MAX_REQUEST_TIMEOUT_MS = 300_000;
 
 export class RequestTimeouts {
   readonly baseMs: number;
