@@ -60,13 +60,13 @@ export function trainingParams(
 }
 
 /** The optimizer's class name (`Adam`), as tfjs serializes it. */
-export function optimizerName(optimizer: TfjsOptimizerLike): string {
+function optimizerName(optimizer: TfjsOptimizerLike): string {
   const name = typeof optimizer.getClassName === 'function' ? optimizer.getClassName() : undefined;
   return typeof name === 'string' && name !== '' ? name : optimizer.constructor.name;
 }
 
 /** The optimizer's config (`learningRate`, `beta1`...): its scalar entries. */
-export function optimizerConfig(optimizer: TfjsOptimizerLike): Params {
+function optimizerConfig(optimizer: TfjsOptimizerLike): Params {
   const config = typeof optimizer.getConfig === 'function' ? optimizer.getConfig() : {};
   const result: Params = {};
   for (const [key, value] of Object.entries(config)) if (isScalarParam(value)) result[key] = value;
