@@ -99,7 +99,7 @@ function fileList(files: readonly string[]): string {
 }
 
 /** create-new --force (once) finding files the user edited: it keeps them. */
-export function editedFilesKept(name: string, files: readonly string[]): GymnosError {
+function editedFilesKept(name: string, files: readonly string[]): GymnosError {
   const were =
     files.length === 1 ? 'was edited since create-new generated it' : 'were edited since create-new generated them';
   return new GymnosError(
