@@ -4,23 +4,19 @@
  * file is read.
  */
 import { GymnosError } from '../errors.js';
-import { FilterSyntaxError, parseCondition } from './run_filter.js';
+import { FilterSyntaxError, parseCondition, slashRegex } from './run_filter.js';
 import type { Condition } from './run_filter.js';
 
 /** A glob (`*` within a path segment, `**` across them, `?` one character) or `/regex/flags`: a test on run ids. */
 export function runIdMatcher(pattern: string): (id: string) => boolean {
-  const regex = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
-  if (regex) {
-    let compiled: RegExp;
-    try {
-      compiled = new RegExp(regex[1]!, regex[2]);
-    } catch (error) {
-      throw new GymnosError('RUN_PATTERN_INVALID', `--run ${pattern}: ${(error as Error).message}`, {
+  const compiled = slashRegex(
+    pattern,
+    (message) =>
+      new GymnosError('RUN_PATTERN_INVALID', `--run ${pattern}: ${message}`, {
         hint: 'write a glob (sweep/*) or a JavaScript regular expression between slashes (/seed-[0-9]+/)',
-      });
-    }
-    return (id) => compiled.test(id);
-  }
+      }),
+  );
+  if (compiled) return (id) => compiled.test(id);
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i]!;

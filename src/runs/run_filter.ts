@@ -118,18 +118,24 @@ function globMatcher(pattern: string): (text: string) => boolean {
   return (text) => regex.test(text);
 }
 
+/**
+ * `/source/flags` compiled (a JavaScript regular expression between slashes, as TensorBoard's run filter takes), or
+ * undefined for text not written so; `fail` makes the error for one that does not compile, from its message.
+ */
+export function slashRegex(text: string, fail: (message: string) => Error): RegExp | undefined {
+  const parts = /^\/(.*)\/([a-z]*)$/s.exec(text);
+  if (!parts) return undefined;
+  try {
+    return new RegExp(parts[1]!, parts[2]);
+  } catch (error) {
+    throw fail((error as Error).message);
+  }
+}
+
 /** `~`: a /regex/, a glob, or text found anywhere (ignoring case). */
 function makeTextMatcher(value: string, text: string): (candidate: string) => boolean {
-  const regex = /^\/(.*)\/([a-z]*)$/s.exec(value);
-  if (regex) {
-    let compiled: RegExp;
-    try {
-      compiled = new RegExp(regex[1]!, regex[2]);
-    } catch (error) {
-      throw new FilterSyntaxError(`${text}: ${(error as Error).message}`);
-    }
-    return (candidate) => compiled.test(candidate);
-  }
+  const compiled = slashRegex(value, (message) => new FilterSyntaxError(`${text}: ${message}`));
+  if (compiled) return (candidate) => compiled.test(candidate);
   if (/[*?]/.test(value)) return globMatcher(`*${value}*`);
   const lower = value.toLowerCase();
   return (candidate) => candidate.toLowerCase().includes(lower);

@@ -159,7 +159,7 @@ export function stringifyJson(value: unknown, indent?: number): string {
 }
 
 /** A JSON object kept in memory and written to its file (atomically) when it changed. */
-export class JsonDocument {
+class JsonObjectFile {
   readonly path: string;
   readonly values: Record<string, unknown>;
   #dirty = false;
@@ -245,8 +245,8 @@ export interface DataFileSpec {
 export class FileRun implements SyncFlushable {
   readonly dir: string;
   readonly data: BufferedAppendFile;
-  readonly params: JsonDocument;
-  readonly tags: JsonDocument;
+  readonly params: JsonObjectFile;
+  readonly tags: JsonObjectFile;
   readonly #report: WriteFailureReport;
   readonly #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -276,11 +276,11 @@ export class FileRun implements SyncFlushable {
         this.data.append(dataFile.header + '\n');
         this.data.flushSync();
       }
-      this.params = new JsonDocument(
+      this.params = new JsonObjectFile(
         path.join(this.dir, 'params.json'),
         readJsonObject(label, this.dir, 'params.json'),
       );
-      this.tags = new JsonDocument(path.join(this.dir, 'tags.json'), readJsonObject(label, this.dir, 'tags.json'));
+      this.tags = new JsonObjectFile(path.join(this.dir, 'tags.json'), readJsonObject(label, this.dir, 'tags.json'));
     } catch (error) {
       this.data.file.close();
       // A new run that could not start leaves nothing: its id stays free for the next try.
