@@ -55,7 +55,7 @@ const SCRIPT = /\.[cm]?[jt]s$/;
 const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)['"](\.\.?\/[^'"]+)['"]/g;
 
 /** Whether `file` (a name or a path) is one of the files the linters read their configuration from. */
-export function isConfigFile(file: string): boolean {
+function isConfigFile(file: string): boolean {
   return CONFIG_FILE.test(path.posix.basename(file.split(path.sep).join('/')));
 }
 
