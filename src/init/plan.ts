@@ -108,7 +108,7 @@ function devToolVersions(): [string, string][] {
  * What a new registry's `"$schema"` names: the JSON Schema gymnos ships, where npm installs it, relative to the
  * registry (editors resolve it from the file), so that editors complete and check the registry.
  */
-export const REGISTRY_SCHEMA_REFERENCE = '../node_modules/gymnos/schema/trackers.schema.json';
+const REGISTRY_SCHEMA_REFERENCE = '../node_modules/gymnos/schema/trackers.schema.json';
 
 /** var/trackers.json: created with no tracker yet (its schema named), or kept as is when it is a valid registry. */
 function planRegistry(root: string): InitChange {

@@ -60,7 +60,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
  * The data as the text of a `<script type="application/json">`: `<`, `>` and `&` (which JSON has only inside
  * strings) as escapes, so no name can close the element or open a comment; U+2028 and U+2029 too.
  */
-export function dataBlockText(data: ReportData): string {
+function dataBlockText(data: ReportData): string {
   return JSON.stringify(data, jsonReplacer).replace(
     /[<>&\u2028\u2029]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
@@ -72,7 +72,7 @@ function scriptSafe(text: string): string {
   return text.replace(/<(?=\/script|!--)/gi, '\\u003c');
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(
     /[&<>"']/g,
     (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,

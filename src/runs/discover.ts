@@ -35,7 +35,7 @@ function trackersIn(names: readonly string[]): RunTracker[] {
  * `./runs/a`); an absolute one, or one that climbs out with `..`, by its last path segments, as many as tell the
  * logdirs apart (`logs`, or `a/logs` beside `b/logs`), so that no path of the machine reaches a report.
  */
-function logdirLabels(logdirs: readonly string[]): string[] {
+export function logdirLabels(logdirs: readonly string[]): string[] {
   const segments = logdirs.map((logdir) => path.resolve(logdir).split(path.sep).filter(Boolean));
   return logdirs.map((logdir, i) => {
     const given = logdir

@@ -31,7 +31,7 @@ const MAX_AXES = 14;
 const COLORS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 
 /** Viridis, from 0 (worst) to 1 (best). */
-export function ramp(t: number): string {
+function ramp(t: number): string {
   const at = Math.max(0, Math.min(1, t)) * (COLORS.length - 1);
   const i = Math.min(Math.floor(at), COLORS.length - 2);
   const [a, b] = [COLORS[i]!, COLORS[i + 1]!].map((hex) => [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16)));

@@ -22,7 +22,7 @@ export interface Selection {
 }
 
 /** The filter box's conditions that can be applied, and what is wrong with the others. */
-export function filterConditions(model: Model, text: string): { conditions: Condition[]; problems: string[] } {
+function filterConditions(model: Model, text: string): { conditions: Condition[]; problems: string[] } {
   let conditions: Condition[];
   try {
     conditions = parseQuery(text);
@@ -40,7 +40,7 @@ export function filterConditions(model: Model, text: string): { conditions: Cond
   return { conditions: conditions.filter((condition) => !skipped.has(condition)), problems };
 }
 
-export function objectiveOf(run: RunModel, state: Pick<ViewState, 'metric' | 'mode' | 'value'>): number | null {
+function objectiveOf(run: RunModel, state: Pick<ViewState, 'metric' | 'mode' | 'value'>): number | null {
   const metric = Object.prototype.hasOwnProperty.call(run.data.metrics, state.metric)
     ? run.data.metrics[state.metric]
     : undefined;
