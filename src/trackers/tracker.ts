@@ -75,6 +75,8 @@ export class Tracker {
   #state: TrackerState = 'idle';
   #runId: string | undefined;
   #ending: Promise<void> | undefined;
+  /** True while the plugin's own end() runs: a `this.flush()` there reaches its flush hook (see the guard). */
+  #endRunning = false;
   readonly #active: boolean;
   readonly #nextStep = new Map<string, number>();
   readonly #warned = new Set<string>();
@@ -241,7 +243,12 @@ export class Tracker {
         this.#runId = runId;
         return this.#active ? implementation('start').call(this, runId, logdir) : undefined;
       },
-      flush: () => (this.#state === 'started' && this.#active ? implementation('flush').call(this) : undefined),
+      // Inside its own end() a plugin may still flush what it buffered there (a final event, a closing record):
+      // the run is ended for callers, but the hook is reached until the plugin's end() has settled.
+      flush: () =>
+        (this.#state === 'started' || this.#endRunning) && this.#active
+          ? implementation('flush').call(this)
+          : undefined,
       end: (error?: unknown) => {
         if (this.#ending) return this.#ending;
         const wasStarted = this.#state === 'started';
@@ -257,7 +264,12 @@ export class Tracker {
                 } catch (failure) {
                   flushFailure = failure ?? new Error('flush() failed');
                 }
-                await implementation('end').call(this, error);
+                this.#endRunning = true;
+                try {
+                  await implementation('end').call(this, error);
+                } finally {
+                  this.#endRunning = false;
+                }
                 if (flushFailure !== undefined) throw flushFailure;
               })()
             : Promise.resolve();

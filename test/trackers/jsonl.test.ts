@@ -56,7 +56,10 @@ describeTrackerConformance('jsonl', () => new JsonlTracker(), {
         .map((event) => ({ name: event.name, step: event.step as number, value: event.value as number })),
       params: existsSync(path.join(runDir, 'params.json')) ? json('params.json') : {},
       tags: existsSync(path.join(runDir, 'tags.json')) ? json('tags.json') : {},
-      files: events.filter((event) => ['asset', 'image', 'figure'].includes(event.kind)).map((event) => event.name),
+      // The stored copies, by their paths in the run directory: the kit reads their content.
+      files: events
+        .filter((event) => ['asset', 'image', 'figure'].includes(event.kind))
+        .map((event) => path.join(runDir, event.value as string)),
     };
   },
   afterLifecycle: async ({ logdir, runId }) => {

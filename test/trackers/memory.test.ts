@@ -2,14 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { load, MemoryTracker } from '../../src/index.js';
 import { describeTrackerConformance, TINY_PNG } from '../../src/testing/index.js';
+import { memoryRecord } from '../helpers/memory_record.js';
 
 describeTrackerConformance('memory', () => new MemoryTracker(), {
-  readBack: ({ tracker }) => ({
-    metrics: tracker.metrics,
-    params: tracker.params,
-    tags: tracker.tags,
-    files: [...tracker.assets, ...tracker.images, ...tracker.figures].map((logged) => logged.name),
-  }),
+  readBack: ({ tracker }) => memoryRecord(tracker),
   afterLifecycle: ({ tracker, runId }) => {
     assert.equal(tracker.runId, runId);
     assert.ok(tracker.ended);

@@ -49,7 +49,7 @@ describeTrackerConformance('mlflow', () => new MlflowTracker({ trackingUri: shar
       metrics: run.metrics.map((metric) => ({ name: metric.key, step: metric.step, value: metric.value })),
       params: Object.fromEntries(run.params),
       tags: Object.fromEntries(run.tags),
-      files: artifactsOf(run),
+      files: artifactsOf(run).map((name) => ({ name, content: artifactContent(run, name) })),
     };
   },
   afterLifecycle: ({ tracker }) => {
@@ -71,6 +71,11 @@ describeTrackerConformance('mlflow', () => new MlflowTracker({ trackingUri: shar
     assert.equal(tracker.endReport?.complete, true);
   },
 });
+
+/** The bytes the (fake) server stored for the artifact `name` of `run`. */
+function artifactContent(run: StoredRun, name: string): Buffer {
+  return shared.artifacts.get(`${run.info.experiment_id}/${run.info.run_id}/artifacts/${name}`)!;
+}
 
 function artifactsOf(run: StoredRun, server = shared): string[] {
   const prefix = `${run.info.experiment_id}/${run.info.run_id}/artifacts/`;

@@ -4,6 +4,7 @@
  * TensorFlow's published field numbers, and, where it is installed, TensorBoard's own EventAccumulator.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,6 +115,18 @@ function textOf(value: DecodedValue): string {
   return value.tensor!.string_val![0]!.toString('utf8');
 }
 
+const isText = (value: DecodedValue) => value.metadata?.plugin_data?.plugin_name === 'text';
+
+/** A file's content as TensorBoard holds it: an image's bytes, a figure's fenced text, or the asset at its path. */
+function fileContentOf(value: DecodedValue): Buffer | string {
+  if (value.image) return value.image.encoded_image_string;
+  const text = textOf(value);
+  if (value.tag.startsWith('assets/')) return readFileSync(text);
+  const fenced = /^```\w+\n([\s\S]*)\n```$/.exec(text);
+  assert.ok(fenced, `the figure ${value.tag} is not a fenced code block: ${text}`);
+  return fenced[1]!;
+}
+
 async function eventFiles(runDir: string): Promise<string[]> {
   return (await readdir(runDir)).filter((name) => name.includes('tfevents')).map((name) => path.join(runDir, name));
 }
@@ -159,8 +172,8 @@ after(async () => {
 });
 
 describeTrackerConformance('tensorboard', () => new TensorboardTracker(), {
-  // Read back with protobufjs: scalars as metrics (float32, which the kit allows); params and tags from their text
-  // summaries (params/<name>, tags/<key>); images, figures and assets (text summaries of the path) as files.
+  // Read back with protobufjs: scalars as metrics (float32: TensorBoard's scalars are); params and tags from their
+  // text summaries (params/<name>, tags/<key>); images, figures and assets (text summaries of the path) as files.
   async readBack({ logdir, runId }) {
     const events = (await Promise.all((await eventFiles(path.join(logdir, runId))).map(readEvents))).flat();
     const summaries = events.flatMap((event) =>
@@ -179,10 +192,11 @@ describeTrackerConformance('tensorboard', () => new TensorboardTracker(), {
         summaries.filter((value) => value.tag.startsWith('tags/')).map((value) => [value.tag.slice(5), textOf(value)]),
       ),
       files: summaries
-        .filter((value) => value.simple_value === undefined && !/^(params|tags)\//.test(value.tag))
-        .map((value) => value.tag),
+        .filter((value) => value.image || (isText(value) && !/^(params|tags)\//.test(value.tag)))
+        .map((value) => ({ name: value.tag, content: fileContentOf(value) })),
     };
   },
+  float32: true,
   async afterLifecycle({ logdir, runId }) {
     const files = await eventFiles(path.join(logdir, runId));
     assert.equal(files.length, 1);

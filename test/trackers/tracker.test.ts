@@ -128,6 +128,36 @@ describe('Tracker base class', () => {
     );
   });
 
+  test("this.flush() in a plugin's own end() flushes what end() buffered; after end, flush() is a no-op", async () => {
+    /** Buffers every event and sends it on flush; its end() records a closing event and flushes it. */
+    class ClosingEvent extends Tracker {
+      buffered: string[] = [];
+      sent: string[] = [];
+      override logMetric(name: string, value: number) {
+        this.buffered.push(`${name}=${value}`);
+      }
+      override flush() {
+        this.sent.push(...this.buffered.splice(0));
+      }
+      override async end() {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        this.buffered.push('run-ended');
+        await this.flush();
+      }
+    }
+    const tracker = new ClosingEvent();
+    await tracker.start('run-1', '/tmp/logs');
+    tracker.logMetric('loss', 1);
+    const ending = tracker.end();
+    assert.equal(tracker.state, 'ended');
+    await tracker.flush(); // a caller's flush while end() runs is the plugin's to serve: it may flush
+    await ending;
+    assert.deepEqual(tracker.sent, ['loss=1', 'run-ended']);
+    tracker.buffered.push('stray');
+    await tracker.flush();
+    assert.deepEqual(tracker.sent, ['loss=1', 'run-ended'], 'flush() after end() has settled reaches no hook');
+  });
+
   test('end before start calls no hook', async () => {
     const tracker = new Recorder();
     await tracker.end();

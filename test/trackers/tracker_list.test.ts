@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { MemoryTracker, Tracker, TrackerList } from '../../src/index.js';
 import type { TrackerErrorContext } from '../../src/index.js';
 import { describeTrackerConformance } from '../../src/testing/index.js';
+import { memoryRecord } from '../helpers/memory_record.js';
 
 class Exploding extends Tracker {
   override logMetric(): void {
@@ -15,15 +16,7 @@ class Exploding extends Tracker {
 
 // Read back from the second of its trackers: everything must have fanned out that far.
 describeTrackerConformance('tracker_list', () => new TrackerList([new MemoryTracker(), new MemoryTracker()]), {
-  readBack: ({ tracker }) => {
-    const memory = tracker.trackers[1] as MemoryTracker;
-    return {
-      metrics: memory.metrics,
-      params: memory.params,
-      tags: memory.tags,
-      files: [...memory.assets, ...memory.images, ...memory.figures].map((logged) => logged.name),
-    };
-  },
+  readBack: ({ tracker }) => memoryRecord(tracker.trackers[1] as MemoryTracker),
 });
 
 describe('TrackerList', () => {

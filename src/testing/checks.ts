@@ -1,0 +1,257 @@
+/**
+ * The conformance kit's checks, one function each; src/testing/index.ts declares them as `node:test` tests. Each
+ * can fail for some tracker (test/testing/fixtures/broken_trackers.ts has one for each).
+ */
+import assert from 'node:assert/strict';
+import { isTrackerClass, Tracker } from '../trackers/tracker.js';
+import { blockingMeasure, measureBlocking } from './blocked_time.js';
+import { assertFiles, assertMetrics, assertParams, assertTags } from './compare.js';
+import { logEverything, logSeries, TINY_PNG } from './logged.js';
+import type { Files } from './logged.js';
+import type { ConformanceContext, ConformanceOptions } from './types.js';
+
+/** What each check of the kit works with. */
+export interface Kit<T extends Tracker> {
+  options: ConformanceOptions<T>;
+  finiteOnly: boolean;
+  maxLogCallMs: number;
+  /** A new tracker from the factory; a hook written as a class field is explained. */
+  build(): Promise<T>;
+  /** Where a run of `tracker` logs. */
+  run(tracker: T, runId?: string): ConformanceContext<T>;
+  files(): Files;
+}
+
+type ReadBack<T extends Tracker> = NonNullable<ConformanceOptions<T>['readBack']>;
+
+const LOG_HOOKS = ['logTag', 'logAsset', 'logImage', 'logFigure', 'logMetric', 'logParam'] as const;
+type LogHook = (typeof LOG_HOOKS)[number];
+/** Every property the base class guards on each instance: the hooks and the bulk helpers. */
+const GUARDED = ['start', ...LOG_HOOKS, 'flush', 'end', 'logMetrics', 'logParams', 'logTags'] as const;
+
+/** How many times the kit calls each log hook to measure it; a hook blocks when most of its calls do. */
+const CALLS_MEASURED = 3;
+
+/**
+ * The plugin's own implementation of each log hook: the function the base class calls, found below
+ * `Tracker.prototype` on the prototype chain.
+ */
+function pluginHooks(tracker: Tracker): Map<LogHook, (...args: unknown[]) => unknown> {
+  const found = new Map<LogHook, (...args: unknown[]) => unknown>();
+  for (const hook of LOG_HOOKS) {
+    for (let proto = Object.getPrototypeOf(tracker) as object | null; proto; proto = Object.getPrototypeOf(proto)) {
+      if (proto === Tracker.prototype || proto === Object.prototype) break;
+      const descriptor = Object.getOwnPropertyDescriptor(proto, hook);
+      if (typeof descriptor?.value === 'function') {
+        found.set(hook, descriptor.value as (...args: unknown[]) => unknown);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+const HOOK_ARGUMENTS = (files: Files): Record<LogHook, unknown[]> => ({
+  logTag: ['probe', 'value'],
+  logAsset: ['probe-asset', files.asset],
+  logImage: ['probe-image', files.image],
+  logFigure: ['probe-figure', TINY_PNG],
+  logMetric: ['probe', 1, 0],
+  logParam: ['probe', 1],
+});
+
+function isThenable(value: unknown): boolean {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+/**
+ * Runs `body` with GymnosWarnings captured instead of printed: the kit's deliberate misuse (a call before
+ * `start`) must not print a warning that looks like a failure. Returns the warnings' codes.
+ */
+async function capturingWarnings(body: () => Promise<void>): Promise<string[]> {
+  const codes: string[] = [];
+  const original = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const options = rest[0];
+    const type = typeof options === 'object' && options !== null ? (options as { type?: string }).type : options;
+    const code = typeof options === 'object' && options !== null ? (options as { code?: string }).code : rest[1];
+    const name = warning instanceof Error ? warning.name : type;
+    if (name === 'GymnosWarning') codes.push(String(code ?? (warning instanceof Error ? '' : warning)));
+    else (original as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    await body();
+  } finally {
+    process.emitWarning = original;
+  }
+  return codes;
+}
+
+/** One run with everything logged (and the long series, flushed half way), ended, then read back. */
+async function readBackEverything<T extends Tracker>(kit: Kit<T>, read: ReadBack<T>) {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  const expected = logEverything(tracker, kit.files(), kit.finiteOnly);
+  expected.metrics.push(...(await logSeries(tracker)));
+  await tracker.end();
+  return { expected, record: await read(run) };
+}
+
+export async function checkFactory<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const first = await kit.build();
+  assert.ok(isTrackerClass(first.constructor), `${first.constructor.name} does not extend Tracker`);
+  assert.equal(first.state, 'idle');
+  const second = await kit.build();
+  assert.notEqual(second, first, 'the factory must return a new tracker each time');
+}
+
+export async function checkLifecycle<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  assert.equal(tracker.state, 'started');
+  logEverything(tracker, kit.files(), kit.finiteOnly);
+  await tracker.flush();
+  await tracker.end();
+  assert.equal(tracker.state, 'ended');
+  await kit.options.afterLifecycle?.(run);
+}
+
+/**
+ * Each log hook is called CALLS_MEASURED times: once as the plugin wrote it (to see whether it returns a
+ * promise), then as callers call it. A hook blocks when most of its calls block the thread over the limit: one
+ * call over it may be a garbage collection.
+ */
+export async function checkLogCallsReturnAtOnce<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  const slow: string[] = [];
+  const asynchronous: string[] = [];
+  const args = HOOK_ARGUMENTS(kit.files());
+  const own = pluginHooks(tracker);
+  for (const hook of LOG_HOOKS) {
+    const blocked: number[] = [];
+    const implementation = own.get(hook);
+    if (implementation) {
+      const { result, blockedMs } = measureBlocking(() => implementation.apply(tracker, args[hook]));
+      blocked.push(blockedMs);
+      if (isThenable(result)) {
+        asynchronous.push(hook);
+        (result as Promise<unknown>).then(undefined, () => {}); // its failure is not this check's to report
+      }
+    }
+    while (blocked.length < CALLS_MEASURED) {
+      blocked.push(measureBlocking(() => (tracker[hook] as (...a: unknown[]) => unknown)(...args[hook])).blockedMs);
+    }
+    const over = blocked.filter((ms) => ms > kit.maxLogCallMs);
+    if (over.length * 2 > CALLS_MEASURED) slow.push(`${hook} (${blocked.map(Math.round).join(', ')} ms)`);
+  }
+  await tracker.end();
+  assert.deepEqual(asynchronous, [], 'these log hooks return a promise: buffer the work and send it on flush()');
+  assert.deepEqual(
+    slow,
+    [],
+    `these log calls block the event loop (measured as ${blockingMeasure()}): ` +
+      'buffer the work and send it on flush() or a timer',
+  );
+}
+
+export async function checkMetricsReadBack<T extends Tracker>(kit: Kit<T>, readBack: ReadBack<T>): Promise<void> {
+  const { expected, record } = await readBackEverything(kit, readBack);
+  assert.ok(record.metrics !== undefined, 'readBack returned no metrics: a tracker backend must record metrics');
+  assertMetrics(record.metrics, expected.metrics, kit.options.float32 ?? false);
+}
+
+export async function checkOthersReadBack<T extends Tracker>(kit: Kit<T>, readBack: ReadBack<T>): Promise<void> {
+  const { expected, record } = await readBackEverything(kit, readBack);
+  if (record.params) assertParams(record.params, expected.params);
+  if (record.tags) assertTags(record.tags, expected.tags);
+  if (record.files) assertFiles(record.files, expected.files);
+}
+
+/**
+ * The base class drops calls before `start` and after `end`, checks arguments and resolves steps, but only
+ * for callers that get its guards: a constructor that returns a Proxy (or any wrapper) serving the plugin's
+ * methods raw bypasses all of it. The guards are the instance's own accessors, which no wrapper can hide.
+ */
+function assertGuardsServeTheHooks(tracker: Tracker): void {
+  const bypassed = GUARDED.filter((hook) => {
+    const descriptor = Object.getOwnPropertyDescriptor(tracker, hook);
+    return typeof descriptor?.get !== 'function' || tracker[hook] !== descriptor.get.call(tracker);
+  });
+  assert.deepEqual(
+    bypassed,
+    [],
+    "these hooks, as callers get them, are not the base class's guards (a constructor returning a Proxy?): " +
+      'calls before start, after end or with bad arguments reach the plugin',
+  );
+}
+
+export async function checkOutsideTheRun<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  assertGuardsServeTheHooks(tracker);
+  const run = kit.run(tracker);
+  const warnings = await capturingWarnings(async () => {
+    tracker.logMetric('early', 1);
+    tracker.logParam('early', 1);
+    await tracker.start(run.runId, run.logdir);
+    tracker.logMetric('loss', 1);
+    await tracker.end();
+    tracker.logMetric('late', 1);
+    tracker.logTag('late', 'yes');
+    await tracker.flush();
+    await tracker.end();
+  });
+  assert.equal(tracker.state, 'ended');
+  assert.deepEqual(warnings.sort(), ['GYMNOS_LOG_AFTER_END', 'GYMNOS_LOG_BEFORE_START']);
+  if (!kit.options.readBack) return;
+  const record = await kit.options.readBack(run);
+  const names = (record.metrics ?? []).map((metric) => metric.name);
+  assert.ok(names.includes('loss'), 'the metric logged while started is in the backend');
+  assert.ok(!names.includes('early') && !names.includes('late'), `the backend received ${names.join(', ')}`);
+  assert.ok(!record.params || !('early' in record.params), 'a param logged before start reached the backend');
+  assert.ok(!record.tags || !('late' in record.tags), 'a tag logged after end reached the backend');
+}
+
+export async function checkEndSendsEverything<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  tracker.logMetric('loss', 1);
+  const first = tracker.end();
+  assert.equal(tracker.end(), first, 'a second end() returns the same promise');
+  await first;
+  const readBack = kit.options.readBack;
+  if (!readBack) return;
+  const atEnd = await readBack(run);
+  assert.ok(
+    (atEnd.metrics ?? []).some((metric) => metric.name === 'loss'),
+    'the metric logged before end() is not in the backend once end() has resolved',
+  );
+  // Anything still on its way (a send end() did not wait for) arrives in this time.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await tracker.end();
+  assert.deepEqual(await readBack(run), atEnd, 'the backend changed after end() had resolved');
+}
+
+export async function checkArguments<T extends Tracker>(kit: Kit<T>): Promise<void> {
+  const tracker = await kit.build();
+  const run = kit.run(tracker);
+  await tracker.start(run.runId, run.logdir);
+  assert.throws(() => tracker.logMetric('loss', '0.5' as unknown as number), {
+    name: 'TypeError',
+    message: /"loss"/,
+  });
+  assert.throws(() => tracker.logMetrics({ text: 'abc' as unknown as number }), {
+    name: 'TypeError',
+    message: /"text"/,
+  });
+  assert.throws(() => tracker.logTag(42 as unknown as string, 'x'), { name: 'TypeError' });
+  await tracker.end();
+}
