@@ -67,7 +67,7 @@ const AREAS = {
   kit: { mutate: ['src/testing/*.ts'], tests: ['test/testing/kit.test.ts'] },
   'number-format': {
     mutate: ['src/runs/number_format.ts', 'src/runtime/number_text.ts'],
-    tests: ['test/runs/number_format.test.ts', 'test/trackers/numbers.test.ts'],
+    tests: ['test/runs/number_format.test.ts', 'test/runtime/number_text.test.ts', 'test/trackers/numbers.test.ts'],
   },
 };
 

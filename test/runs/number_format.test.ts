@@ -48,6 +48,22 @@ describe('formatNumber', () => {
     assert.equal(formatFloat32(1 / 3), '0.33333334');
   });
 
+  it('switches to exponent form at 1e15 exactly, and below 1e-3', () => {
+    assert.equal(formatNumber(1e15), '1e15');
+    assert.equal(formatNumber(-1e15), '-1e15');
+    assert.equal(formatNumber(999999999999999), '999999999999999');
+    assert.equal(formatNumber(0.001), '0.001');
+    assert.equal(formatNumber(0.00099), '9.9e-4');
+  });
+
+  it('formats a drawn zero as 0, and a drawn integer by the shortest digits of its float32', () => {
+    assert.equal(formatFloat32(0), '0');
+    assert.equal(formatFloat32(-0), '0');
+    assert.equal(formatFloat32(123456789), '123456790'); // the float32 123456792, shortest
+    assert.equal(formatFloat32(Number.NaN), 'NaN');
+    assert.equal(formatFloat32(1e39), 'Infinity'); // beyond float32's range
+  });
+
   it('rounds a column to the fewest digits, at least 5, that keep its distinct values apart', () => {
     assert.deepEqual(formatColumn([0.215942317218031, 0.150001355720744, null, 0.150001355720744]), [
       '0.21594',

@@ -20,6 +20,7 @@ interface Outcome {
 /** suite name → test name → outcome, from the TAP reporter's nested subtests. */
 let results: Map<string, Map<string, Outcome>>;
 let stderr = '';
+let stdout = '';
 
 before(() => {
   // Without NODE_TEST_CONTEXT, which would make the child report to this runner instead of printing TAP. The file
@@ -30,6 +31,7 @@ before(() => {
     env,
   });
   stderr = child.stderr;
+  stdout = child.stdout;
   results = new Map();
   let suite: Map<string, Outcome> | undefined;
   for (const line of child.stdout.split('\n')) {
@@ -129,6 +131,22 @@ test('every check of the kit fails for some tracker here', () => {
     ),
     [],
   );
+});
+
+test('each failure says what is wrong, in the words a plugin author acts on', () => {
+  for (const said of [
+    'does not extend Tracker', // not_a_tracker
+    'precise@1=0.3333333333333333 (the backend has 0.333)', // rounds_metrics
+    '(missing)', // sends_first_batch_only and drops_metrics
+    'layers: the backend has "64,32", logged [64,32]', // param_values_as_text
+    'config: the content differs (the backend has 0 bytes; logged 14 bytes)', // empty_files
+    'these log hooks return a promise: buffer the work and send it on flush()', // async_log_metric
+    'these log calls block the event loop (measured as wall time less run-queue wait)', // sleeping, busy
+    "are not the base class's guards (a constructor returning a Proxy?)", // serves_raw_hooks
+    'the metric logged before end() is not in the backend once end() has resolved', // ends_early
+  ]) {
+    assert.ok(stdout.includes(said), `the kit's output does not say: ${said}`);
+  }
 });
 
 test("the kit's deliberate misuse prints no warning", () => {

@@ -1,0 +1,240 @@
+/**
+ * The conformance kit's comparisons (src/testing/compare.ts) and its measure of blocking (blocked_time.ts), in
+ * process: what passes, what fails, and what each failure says. test/testing/kit.test.ts runs whole trackers
+ * through the kit; these pin the rules it applies.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { blockingMeasure, measureBlocking } from '../../src/testing/blocked_time.js';
+import { assertFiles, assertMetrics, assertParams, assertTags } from '../../src/testing/compare.js';
+import { PLOTLY_FIGURE, TINY_PNG } from '../../src/testing/index.js';
+
+/** The message of the AssertionError `body` throws. */
+function failure(body: () => void): string {
+  try {
+    body();
+  } catch (error) {
+    assert.ok(error instanceof assert.AssertionError, String(error));
+    return error.message;
+  }
+  assert.fail('expected an assertion to fail');
+}
+
+describe('assertMetrics', () => {
+  const logged = [
+    { name: 'loss', step: 0, value: 1 / 3 },
+    { name: 'loss', step: 1, value: Number.NaN },
+  ];
+
+  it('passes the exact float64 values at their steps, extra metrics and repeated points allowed', () => {
+    assertMetrics(
+      [
+        { name: 'loss', step: 0, value: 0.5 },
+        { name: 'loss', step: 0, value: 1 / 3 },
+        { name: 'loss', step: 1, value: Number.NaN },
+        { name: 'system/cpu', step: 0, value: 12 },
+      ],
+      logged,
+      false,
+    );
+  });
+
+  it('fails a rounded value, saying what the backend has, unless kept as float32 and it is that float32', () => {
+    const rounded = [
+      { name: 'loss', step: 0, value: Math.fround(1 / 3) },
+      { name: 'loss', step: 1, value: Number.NaN },
+    ];
+    const message = failure(() => assertMetrics(rounded, logged, false));
+    assert.match(message, /^1 of 2 metrics logged are not in the backend as logged \(compared as the exact float64/);
+    assert.match(message, /'loss@0=0\.3333333333333333 \(the backend has 0\.3333333432674408\)'/);
+    assertMetrics(rounded, logged, true);
+    const threeDecimals = [{ ...rounded[0]!, value: 0.333 }, rounded[1]!];
+    assert.match(
+      failure(() => assertMetrics(threeDecimals, logged, true)),
+      /\(compared as float32\)/,
+    );
+  });
+
+  it('fails a point at another step or under another name as missing, and a NaN lost', () => {
+    const message = failure(() =>
+      assertMetrics(
+        [
+          { name: 'loss', step: 2, value: 1 / 3 },
+          { name: 'lost', step: 0, value: 1 / 3 },
+          { name: 'loss', step: 1, value: 0 },
+        ],
+        logged,
+        false,
+      ),
+    );
+    assert.match(message, /^2 of 2 metrics/);
+    assert.match(message, /'loss@0=0\.3333333333333333 \(missing\)'/);
+    assert.match(message, /'loss@1=NaN \(the backend has 0\)'/);
+  });
+
+  it('lists the first eight differences and counts the rest', () => {
+    const many = Array.from({ length: 11 }, (_, step) => ({ name: 'series', step, value: step }));
+    const message = failure(() => assertMetrics([], many, false));
+    assert.match(message, /^11 of 11 metrics/);
+    assert.match(message, /'series@7=7 \(missing\)',\n\+ {3}'\.\.\. and 3 more'/);
+    assert.doesNotMatch(message, /series@8/);
+  });
+
+  it('fails a read-back without a metrics array', () => {
+    assert.match(
+      failure(() => assertMetrics(undefined, logged, false)),
+      /readBack returned no metrics array/,
+    );
+  });
+});
+
+describe('assertParams and assertTags', () => {
+  const params = { lr: 0.001, layers: [64, 32], name: 'adam', dropout: null };
+
+  it('pass the JSON values, or their JSON text, and a string as itself', () => {
+    assertParams({ lr: 0.001, layers: [64, 32], name: 'adam', dropout: null }, params);
+    assertParams({ lr: '0.001', layers: '[64,32]', name: 'adam', dropout: 'null' }, params);
+  });
+
+  it('fail a value kept by its key only, saying both values, and a missing key', () => {
+    const message = failure(() => assertParams({ lr: 0.001, layers: '64,32', name: 'ADAM' }, params));
+    assert.match(message, /^params logged but not in the backend with their values/);
+    assert.match(message, /'layers: the backend has "64,32", logged \[64,32\]'/);
+    assert.match(message, /'name: the backend has "ADAM", logged "adam"'/);
+    assert.match(message, /'dropout: missing'/);
+  });
+
+  it('do not take an inherited property for a param or a tag', () => {
+    assert.match(
+      failure(() => assertParams({}, { toString: 'x' })),
+      /'toString: missing'/,
+    );
+    assert.match(
+      failure(() => assertTags({}, { constructor: 'x' })),
+      /'constructor: missing'/,
+    );
+  });
+
+  it('tags: each logged tag with its value; others may be there', () => {
+    assertTags({ team: 'vision', 'mlflow.user': 'me' }, { team: 'vision' });
+    const message = failure(() => assertTags({ team: 'Vision' }, { team: 'vision', seed: '42' }));
+    assert.match(message, /^tags logged but not in the backend with their values/);
+    assert.match(message, /'team: the backend has "Vision", logged "vision"'/);
+    assert.match(message, /'seed: missing'/);
+  });
+});
+
+describe('assertFiles', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-kit-compare-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const stored = (name: string, content: string | Uint8Array) => {
+    writeFileSync(path.join(dir, name), content);
+    return path.join(dir, name);
+  };
+  const logged = [
+    { name: 'png', content: TINY_PNG },
+    { name: 'plotly', content: PLOTLY_FIGURE },
+  ];
+
+  it('passes stored copies by path, and contents given as bytes, text or the spec', () => {
+    assertFiles([stored('png.png', TINY_PNG), stored('plotly.plotly.json', JSON.stringify(PLOTLY_FIGURE))], logged);
+    assertFiles(
+      [
+        { name: 'figures/png.png', content: new Uint8Array(TINY_PNG) },
+        { name: 'plotly', content: PLOTLY_FIGURE },
+      ],
+      logged,
+    );
+    assertFiles(
+      [
+        { name: 'png', content: TINY_PNG },
+        { name: 'plotly', content: JSON.stringify(PLOTLY_FIGURE, null, 2) },
+      ],
+      logged,
+    );
+    assertFiles([{ name: 'text', content: 'hello' }], [{ name: 'text', content: Buffer.from('hello') }]);
+  });
+
+  it('matches a file by its last path segment, or what starts it before a dot: sample.png is not png', () => {
+    const message = failure(() =>
+      assertFiles(
+        [
+          { name: 'images/sample.png', content: TINY_PNG },
+          { name: 'png/other', content: TINY_PNG },
+          { name: 'plotly', content: PLOTLY_FIGURE },
+        ],
+        logged,
+      ),
+    );
+    assert.match(
+      message,
+      /^files logged but not in the backend as logged \(it has: images\/sample\.png, png\/other, plotly\)/,
+    );
+    assert.match(message, /'png: missing'/);
+    assertFiles([{ name: 'C:\\run\\png.png', content: TINY_PNG }], [logged[0]!]);
+  });
+
+  it('fails an empty or different copy, giving both sizes, and a spec that is not the one logged', () => {
+    const message = failure(() =>
+      assertFiles([stored('png.png', ''), { name: 'plotly.json', content: '{"data": []}' }], logged),
+    );
+    assert.match(message, /'png: the content differs \(the backend has 0 bytes; logged 70 bytes\)'/);
+    assert.match(message, /'plotly: the content differs \(the backend has 12 bytes; logged an object\)'/);
+    assert.match(
+      failure(() => assertFiles([{ name: 'png', content: { bytes: 1 } }], [logged[0]!])),
+      /'png: the content differs \(the backend has an object; logged 70 bytes\)'/,
+    );
+    assert.match(
+      failure(() => assertFiles([{ name: 'plotly', content: 'not json' }], [logged[1]!])),
+      /'plotly: the content differs/,
+    );
+  });
+
+  it('fails a name without content: a path that holds no file', () => {
+    const message = failure(() =>
+      assertFiles([path.join(dir, 'png.png.missing', 'png.png'), dir + '/png'], logged.slice(0, 1)),
+    );
+    assert.match(message, /'png: no content \(give \{ name, content \} or the path of the stored copy\)'/);
+    // One candidate with the content is enough.
+    assertFiles([path.join(dir, 'nothing', 'png'), stored('png', TINY_PNG)], logged.slice(0, 1));
+  });
+
+  it('says what the backend has when it has nothing', () => {
+    assert.match(
+      failure(() => assertFiles([], logged)),
+      /\(it has: nothing\)/,
+    );
+  });
+});
+
+describe('measureBlocking', () => {
+  it('returns the call result and counts a sleep as blocking, a quick call as not', () => {
+    const slept = measureBlocking(() => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
+      return 'done';
+    });
+    assert.equal(slept.result, 'done');
+    if (blockingMeasure() === 'wall time less run-queue wait')
+      assert.ok(slept.blockedMs >= 75, String(slept.blockedMs));
+    const quick = measureBlocking(() => 42);
+    assert.equal(quick.result, 42);
+    assert.ok(quick.blockedMs >= 0 && quick.blockedMs < 25, String(quick.blockedMs));
+  });
+
+  it('counts computing as blocking', () => {
+    const { blockedMs } = measureBlocking(() => {
+      const started = process.cpuUsage();
+      while (process.cpuUsage(started).user < 60_000) {
+        // busy for 60 ms of CPU time
+      }
+    });
+    assert.ok(blockedMs >= 55, String(blockedMs));
+  });
+
+  it('is measured, on Linux, as wall time less the wait for a CPU', () => {
+    if (process.platform === 'linux') assert.equal(blockingMeasure(), 'wall time less run-queue wait');
+  });
+});
