@@ -43,6 +43,7 @@ const AREAS = {
     tests: ['test/scaffold/commit.test.ts', 'test/cli/create_new_faults.test.ts'],
     build: true,
   },
+  // The mlflow tracker's durable delivery: the spool on disk, the backend-neutral delivery layer, `gymnos sync`.
   delivery: {
     mutate: [
       'src/trackers/remote/spool.ts',
@@ -50,13 +51,17 @@ const AREAS = {
       'src/trackers/remote/sync.ts',
       'src/trackers/remote/queue.ts',
       'src/trackers/remote/ledger.ts',
-      'src/trackers/mlflow/spool.ts',
+      'src/trackers/remote/states.ts',
       'src/trackers/mlflow/delivery.ts',
       'src/trackers/mlflow/sync.ts',
-      'src/trackers/mlflow/queue.ts',
-      'src/trackers/mlflow/ledger.ts',
     ],
-    tests: ['test/trackers/mlflow_parts.test.ts', 'test/trackers/mlflow_reliability.test.ts', 'test/cli/sync.test.ts'],
+    tests: [
+      'test/trackers/mlflow_parts.test.ts',
+      'test/trackers/mlflow_reliability.test.ts',
+      'test/trackers/mlflow_faults.test.ts',
+      'test/trackers/mlflow.test.ts',
+      'test/cli/sync.test.ts',
+    ],
     build: true,
   },
   'lint-fingerprint': {
