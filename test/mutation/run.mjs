@@ -69,7 +69,7 @@ const AREAS = {
     tests: ['test/lint/engine.test.ts', 'test/lint/cache_exact.test.ts'],
   },
   'report-html': { mutate: ['src/report/html.ts'], tests: ['test/report/report_cli.test.ts'], build: true },
-  kit: { mutate: ['src/testing/*.ts'], tests: ['test/testing/kit.test.ts'] },
+  kit: { mutate: ['src/testing/*.ts'], tests: ['test/testing/compare.test.ts', 'test/testing/kit.test.ts'] },
   'number-format': {
     mutate: ['src/runs/number_format.ts', 'src/runtime/number_text.ts'],
     tests: ['test/runs/number_format.test.ts', 'test/runtime/number_text.test.ts', 'test/trackers/numbers.test.ts'],
