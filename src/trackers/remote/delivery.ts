@@ -13,7 +13,7 @@
  * error the protocol does not expect is a bug: it is warned about as one and handled like a retryable failure,
  * so the data stays queued or spooled; it is never counted as refused.
  */
-import { isGymnosError, GymnosError } from '../../errors.js';
+import { errorMessage, isGymnosError, GymnosError } from '../../errors.js';
 import { cancelFlushAtExit, flushAtExit } from '../../runtime/exit_flush.js';
 import type { SyncFlushable } from '../../runtime/exit_flush.js';
 import type { ProcessEnding } from '../../runtime/process_end.js';
@@ -100,10 +100,6 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void
     new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms)))),
   ]);
   clearTimeout(timer);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The doubt a batch's failure leaves: its answer was lost before anything of it was settled. */
@@ -291,7 +287,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   #breakSpool(error: unknown): void {
     if (this.#spoolBroken) return;
     this.#spoolOpen = false;
-    this.#spoolBroken = messageOf(error);
+    this.#spoolBroken = errorMessage(error);
     this.#warn(
       'SPOOL_UNAVAILABLE',
       `cannot use the spool ${this.#spool.dir} (${this.#spoolBroken}); data that cannot be sent stays in ` +
@@ -517,7 +513,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
 
   /** A bug (in the sender, the spool, this class): said once, with what to do; the data is kept and retried. */
   #internalError(error: unknown): Failure {
-    const message = `internal error in the ${this.#options.name} delivery: ${messageOf(error)}`;
+    const message = `internal error in the ${this.#options.name} delivery: ${errorMessage(error)}`;
     this.#warnOnce(
       'internal',
       'INTERNAL_ERROR',
