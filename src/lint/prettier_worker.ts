@@ -33,6 +33,29 @@ function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
+/** How much of Prettier's change a finding shows: its first hunks, each cut to so many lines. */
+const SHOWN_HUNKS = 2;
+const SHOWN_HUNK_LINES = 12;
+
+/**
+ * A short unified diff of what formatting `input` changes: the first hunks (one line of context), each cut short,
+ * then how many more there are. As `prettier --check` users see with their editor's diff, in the finding itself.
+ */
+async function shortDiff(input: string, output: string): Promise<string> {
+  const { structuredPatch } = await import('diff');
+  const { hunks } = structuredPatch('', '', input, output, '', '', { context: 1 });
+  const lines = hunks.slice(0, SHOWN_HUNKS).flatMap((hunk) => {
+    const header = `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`;
+    const body = hunk.lines.filter((line) => !line.startsWith('\\'));
+    const cut = body.length > SHOWN_HUNK_LINES ? [...body.slice(0, SHOWN_HUNK_LINES), '…'] : body;
+    return [header, ...cut];
+  });
+  const more = hunks.length - SHOWN_HUNKS;
+  const changes = more === 1 ? 'change' : 'changes';
+  if (more > 0) lines.push(`… ${more} more ${changes} (npx gymnos lint --fix makes them all)`);
+  return lines.join('\n');
+}
+
 function firstDifferentLine(input: string, output: string): number {
   const before = input.split('\n');
   const after = output.split('\n');
@@ -53,7 +76,10 @@ async function checkFile(input: PrettierWorkerInput, file: string, prettier: () 
   const options = await resolvePrettierOptions(loaded, absolute);
   const output = await loaded.format(text, { ...options, filepath: absolute });
   if (output === text) return { file, status: 'formatted', hash } as const;
-  if (!input.write) return { file, status: 'unformatted', line: firstDifferentLine(text, output) } as const;
+  if (!input.write) {
+    const diff = await shortDiff(text, output);
+    return { file, status: 'unformatted', line: firstDifferentLine(text, output), diff } as const;
+  }
   writeFileSync(absolute, output);
   return { file, status: 'written', hash: sha1(output) } as const;
 }

@@ -209,6 +209,7 @@ function prettierDiagnostic(outcome: PrettierOutcome, hasParseError: boolean): D
       column: 1,
       source: 'prettier',
       fixable: true,
+      detail: outcome.diff,
     };
   }
   if (outcome.status === 'error' && !hasParseError) {

@@ -27,6 +27,8 @@ export interface Diagnostic {
   fixable: boolean;
   /** A parse error: the file could not be read as code. */
   fatal?: boolean;
+  /** More lines shown under the finding: for Prettier's, a short unified diff of what formatting changes. */
+  detail?: string;
 }
 
 export interface FileReport {

@@ -133,11 +133,17 @@ describe('gymnos lint (CLI)', { skip: SKIP_CLI }, () => {
         result.stdout,
         /^src\/b\.ts\n {2}1:1 {2}error {2}File is not formatted with Prettier; .* prettier$/m,
       );
+      // Under it, what formatting changes, as a short unified diff.
+      const diff = ['@@ -1,1 +1,1 @@', '-export const b = {c:1};', '+export const b = { c: 1 };'];
+      assert.ok(result.stdout.includes(`prettier\n${diff.map((line) => `      ${line}\n`).join('')}`), result.stdout);
       assert.match(result.stdout, /✖ 2 problems \(2 errors, 0 warnings\)/);
     };
     assertReport(await lintInProcess(['--no-cache'], root));
     assert.ok(!existsSync(path.join(root, 'node_modules/.cache/gymnos')), '--no-cache writes no cache');
     assertReport(await lintInProcess([], root));
+    const replayed = await lintInProcess([], root);
+    assert.match(replayed.stdout, /unchanged since the last run/);
+    assertReport(replayed);
     // The bin's exit 1 and its report: the terminal test above. (A cache written in this process is not the bin's:
     // the fingerprint holds gymnos's own code files, here the sources, there the bundle.)
   });

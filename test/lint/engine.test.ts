@@ -204,6 +204,33 @@ describe('lintProject', () => {
     const unformatted = report.files.find((file) => file.path === 'src/a.ts')!.diagnostics[0]!;
     assert.match(unformatted.message, /first difference is on line 2/);
     assert.equal(unformatted.fixable, true);
+    assert.equal(
+      unformatted.detail,
+      ['@@ -1,3 +1,3 @@', ' export const a = 1;', '-export const b = {c:1};', '-export const d = {e:2};']
+        .concat(['+export const b = { c: 1 };', '+export const d = { e: 2 };'])
+        .join('\n'),
+    );
+  });
+
+  test('Prettier: the finding shows a short unified diff, its first two changes, each at most 12 lines', async () => {
+    const far = (line: number) => `export const v${line} = ${line};`;
+    const lines = Array.from({ length: 60 }, (_, index) => far(index));
+    lines[5] = 'export const v5 = [5,5];';
+    lines[20] = `export const v20 = [\n${Array.from({ length: 20 }, (_, n) => `  ${n},`).join('\n')}\n];`;
+    lines[50] = 'export const v50 = {a:1};';
+    const root = makeProject({ 'src/long.ts': `${lines.join('\n')}\n` });
+    const report = await lintProject({ root, gymnosVersion: '1.0.0', cache: false });
+    const { detail } = report.files.find((file) => file.path === 'src/long.ts')!.diagnostics[0]!;
+    const shown = detail!.split('\n');
+    assert.deepEqual(shown.slice(0, 4), [
+      '@@ -5,3 +5,3 @@',
+      ' ' + far(4),
+      '-export const v5 = [5,5];',
+      '+export const v5 = [5, 5];',
+    ]);
+    assert.equal(shown[5], '@@ -20,24 +20,3 @@');
+    assert.equal(shown.slice(6).filter((line) => line !== '…' && !line.startsWith('… ')).length, 12, detail);
+    assert.deepEqual(shown.slice(-2), ['…', '… 1 more change (npx gymnos lint --fix makes them all)']);
   });
 
   test('the registry: unformatted is gymnos/registry-format; contract findings come with the rest', async () => {

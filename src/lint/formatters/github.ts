@@ -43,7 +43,9 @@ function annotation(file: string, diagnostic: Diagnostic): string {
   }
   properties.push(`title=${escapeProperty(diagnostic.ruleId ?? 'parse error')}`);
   const command = diagnostic.severity === 'error' ? 'error' : 'warning';
-  return `::${command} ${properties.join(',')}::${escapeData(diagnostic.message)}`;
+  // An annotation's message may have lines of its own: the finding's detail (Prettier's diff) goes under it.
+  const message = diagnostic.detail ? `${diagnostic.message}\n${diagnostic.detail}` : diagnostic.message;
+  return `::${command} ${properties.join(',')}::${escapeData(message)}`;
 }
 
 function plural(count: number, word: string): string {

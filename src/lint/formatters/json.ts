@@ -17,6 +17,7 @@ export function formatJson(report: LintReport): string {
       ...(diagnostic.endLine !== undefined ? { endLine: diagnostic.endLine } : {}),
       ...(diagnostic.endColumn !== undefined ? { endColumn: diagnostic.endColumn } : {}),
       ...(diagnostic.fatal ? { fatal: true } : {}),
+      ...(diagnostic.detail ? { detail: diagnostic.detail } : {}),
       source: diagnostic.source,
       fixable: diagnostic.fixable,
     }));

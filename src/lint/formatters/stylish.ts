@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import defaultChalk, { Chalk } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { TODO_RULE } from '../types.js';
 import type { LintReport } from '../types.js';
 
@@ -18,6 +19,14 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+/** A detail line's color: a diff's removed lines red, added green, hunk headers cyan. */
+function detailColor(chalk: ChalkInstance, line: string): (text: string) => string {
+  if (line.startsWith('-')) return chalk.red;
+  if (line.startsWith('+')) return chalk.green;
+  if (line.startsWith('@@')) return chalk.cyan;
+  return chalk.dim;
+}
+
 export function formatStylish(report: LintReport, context: StylishContext): string {
   const chalk = context.color === false ? new Chalk({ level: 0 }) : defaultChalk;
   const lines: string[] = [];
@@ -29,6 +38,7 @@ export function formatStylish(report: LintReport, context: StylishContext): stri
       severity: diagnostic.severity,
       message: diagnostic.message.replace(/\s+$/, '').replace(/\r?\n/g, ' '),
       rule: diagnostic.ruleId ?? '',
+      detail: diagnostic.detail?.split('\n') ?? [],
     }));
     const positionWidth = Math.max(...rows.map((row) => row.position.length));
     const messageWidth = Math.max(...rows.map((row) => row.message.length));
@@ -41,6 +51,7 @@ export function formatStylish(report: LintReport, context: StylishContext): stri
       lines.push(
         `  ${chalk.dim(row.position.padEnd(positionWidth))}  ${severity}  ${message}  ${chalk.dim(row.rule)}`.trimEnd(),
       );
+      for (const line of row.detail) lines.push(`      ${detailColor(chalk, line)(line)}`);
     }
   }
   const total = report.errorCount + report.warningCount;
