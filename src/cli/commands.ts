@@ -477,7 +477,8 @@ const lint: CommandSpec = {
   ],
   help: {
     notes: [
-      'Files: inside git, those git tracks plus untracked ones it does not ignore; elsewhere, all of them.',
+      'Files: inside git, those git tracks plus untracked ones it does not ignore; elsewhere, all of them but what',
+      "the tree's .gitignore files ignore.",
       'ESLint: .ts .mts .cts .js .mjs .cjs; Prettier: those and .json .md. Never dist/, coverage/, node_modules/.',
     ],
     examples: [

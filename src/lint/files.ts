@@ -2,10 +2,11 @@
  * Which files `gymnos lint` checks. Inside a git checkout: the files git tracks plus the untracked ones it
  * does not ignore (`git ls-files -co --exclude-standard`), so `.gitignore`, `.git/info/exclude` and the global
  * excludes work exactly as in git. Elsewhere (or when git lists nothing, as in a directory the enclosing
- * repository ignores): a glob of the tree. Either way dist/, coverage/ and node_modules/ are never linted.
+ * repository ignores): a glob of the tree, less what the tree's `.gitignore` files ignore, read as git reads them
+ * (as editors and ESLint's gitignore handling do). Either way dist/, coverage/ and node_modules/ are never linted.
  */
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { GymnosError } from '../errors.js';
@@ -87,6 +88,46 @@ async function globFiles(root: string): Promise<string[]> {
   });
 }
 
+/**
+ * `files` less those the `.gitignore` files among them ignore, as git reads them: each file's patterns are relative
+ * to its directory, a deeper file's rules win over a shallower one's (the last rule that matches decides), and a
+ * file under an ignored directory stays ignored whatever a rule says of the file itself.
+ */
+async function withoutGitignored(root: string, files: readonly string[]): Promise<string[]> {
+  const ignoreFiles = files.filter((file) => path.posix.basename(file) === '.gitignore');
+  if (ignoreFiles.length === 0) return [...files];
+  const { default: ignore } = await import('ignore');
+  const rules = ignoreFiles
+    .map((file) => ({
+      directory: path.posix.dirname(file) === '.' ? '' : `${path.posix.dirname(file)}/`,
+      matcher: ignore().add(readFileSync(path.join(root, file), 'utf8')),
+    }))
+    .sort((a, b) => a.directory.split('/').length - b.directory.split('/').length);
+  const verdicts = new Map<string, boolean>();
+  /** Whether `target` (a directory ends in /) is ignored by its own rules, parents aside. */
+  const ignoredItself = (target: string): boolean => {
+    let ignored = verdicts.get(target);
+    if (ignored !== undefined) return ignored;
+    ignored = false;
+    for (const { directory, matcher } of rules) {
+      if (!target.startsWith(directory) || target === directory) continue;
+      const result = matcher.test(target.slice(directory.length));
+      if (result.ignored) ignored = true;
+      else if (result.unignored) ignored = false;
+    }
+    verdicts.set(target, ignored);
+    return ignored;
+  };
+  const ignored = (file: string): boolean => {
+    const segments = file.split('/');
+    for (let depth = 1; depth < segments.length; depth++) {
+      if (ignoredItself(`${segments.slice(0, depth).join('/')}/`)) return true;
+    }
+    return ignoredItself(file);
+  };
+  return files.filter((file) => !ignored(file));
+}
+
 function isFile(file: string): boolean {
   return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
 }
@@ -106,7 +147,7 @@ export async function listProjectFiles(
   // directory the enclosing repository ignores, which is still a project of its own to lint.
   listed = listed?.filter((file) => isFile(path.join(root, file)));
   if (!listed || listed.length === 0) {
-    listed = await globFiles(root);
+    listed = await withoutGitignored(root, await globFiles(root));
     via = 'glob';
   }
   const all = [...new Set(listed.map((file) => file.split(path.sep).join('/')))]

@@ -64,6 +64,40 @@ describe('the files linted', () => {
     assert.deepEqual(files.lint, ['lib/c.cjs', 'package.json', 'src/a.ts']);
   });
 
+  test("outside git, the tree's .gitignore files leave out what git would: the same files as git lists", async () => {
+    const tree = {
+      '.gitignore': 'output/\n*.log\n!keep.log\n/only-root.ts\nbuild\ndocs/**/draft.md\n!output/back.ts\n',
+      'output/run1/params.json': '{}\n',
+      'output/back.ts': CLEAN_TS,
+      'src/a.ts': CLEAN_TS,
+      'src/debug.log': 'x',
+      'keep.log': 'x',
+      'only-root.ts': CLEAN_TS,
+      'src/only-root.ts': CLEAN_TS,
+      'build/x.ts': CLEAN_TS,
+      'src/build': 'a file named build',
+      'docs/a/b/draft.md': '# draft\n',
+      'docs/a/final.md': '# final\n',
+      'pkg/.gitignore': 'tmp/\n*.ts\n!important.ts\n',
+      'pkg/tmp/t.json': '{}\n',
+      'pkg/skip.ts': CLEAN_TS,
+      'pkg/important.ts': CLEAN_TS,
+      'pkg/readme.md': '# pkg\n',
+    };
+    const outside = await listProjectFiles(makeProject(tree));
+    const inside = await listProjectFiles(makeProject(tree, { git: true }));
+    assert.deepEqual([outside.via, inside.via], ['glob', 'git']);
+    assert.deepEqual(outside.all, inside.all);
+    assert.deepEqual(outside.lint, [
+      'docs/a/final.md',
+      'package.json',
+      'pkg/important.ts',
+      'pkg/readme.md',
+      'src/a.ts',
+      'src/only-root.ts',
+    ]);
+  });
+
   test('paths narrow the set; a path that matches nothing is a usage error', async () => {
     const root = makeProject(
       {
