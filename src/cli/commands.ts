@@ -382,7 +382,7 @@ const report: CommandSpec = {
 const sync: CommandSpec = {
   name: 'sync',
   description: 'Deliver what mlflow runs spooled under a logdir while the server was down',
-  arguments: [{ name: '<logdir>', description: 'the directory the runs were logged to' }],
+  arguments: [{ name: '[logdir]', description: 'the directory the runs were logged to (default: ./logs)' }],
   flags: [
     {
       flags: '--tracking-uri <uri>',
@@ -413,7 +413,7 @@ const sync: CommandSpec = {
       'MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.',
     ],
     examples: [
-      'gymnos sync logs',
+      'gymnos sync',
       'gymnos sync logs --tracking-uri http://127.0.0.1:5000',
       'MLFLOW_TRACKING_URI=https://mlflow.example.com gymnos sync logs --json',
     ],
@@ -424,7 +424,7 @@ const sync: CommandSpec = {
     ],
   },
   run: async ({ args: [logdir], options, document }) =>
-    (await import('./sync.js')).runSync(logdir as string, options, document),
+    (await import('./sync.js')).runSync((logdir as string | undefined) ?? './logs', options, document),
 };
 
 const lint: CommandSpec = {

@@ -98,10 +98,13 @@ async function listTrackers(root: string): Promise<TrackerListing> {
   // The built-ins first: once tsx is registered, every import goes through its hooks thread, and the built-ins'
   // modules (gymnos's own JavaScript) gain nothing from it but a round trip per module.
   for (const [name, item] of catalog.entries) if (item.source === 'builtin') await resolve(name, item);
-  const loaderFailure = await registerProjectTypeScriptLoader(catalog);
-  for (const [name, item] of catalog.entries) if (item.source !== 'builtin') await resolve(name, item, loaderFailure);
-  const trackers = [...catalog.entries.keys()].map((name) => resolved.get(name)!);
   const own = catalog.project?.registry ?? catalog.builtin.registry;
+  // An entry with a problem (a name that is not snake_case) is listed once, below, with the problem.
+  const withProblem = new Set(own.problems.map((problem) => problem.name));
+  const listed = [...catalog.entries].filter(([name, item]) => item.source === 'builtin' || !withProblem.has(name));
+  const loaderFailure = await registerProjectTypeScriptLoader(catalog);
+  for (const [name, item] of listed) if (item.source !== 'builtin') await resolve(name, item, loaderFailure);
+  const trackers = listed.map(([name]) => resolved.get(name)!);
   for (const shadow of catalog.shadows.values()) {
     const target = own.entries.get(shadow.name)?.target ?? '';
     const error = shadowError(shadow).message;

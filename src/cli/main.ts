@@ -3,7 +3,8 @@
  * built from the table. Each command's work is imported when the command runs, so `gymnos --help` loads no
  * template engine, prompt library or linter.
  */
-import { Argument, Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { closestName } from '../util/closest.js';
 import { COMMANDS, PROGRAM_HELP } from './commands.js';
 import type { CommandInput, CommandSpec } from './commands.js';
 import { EXIT } from './exit_codes.js';
@@ -18,6 +19,20 @@ function helpAfterOptions({ notes, examples, exitCodes }: CommandSpec['help']): 
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * A value from `choices`, as commander's own choices() checks it, but a typo is answered with the choice meant
+ * (`gymnos list tracker`: did you mean "trackers"?). commander keeps the choices for --help.
+ */
+function oneOf(choices: readonly string[]) {
+  return (value: string) => {
+    if (choices.includes(value)) return value;
+    const guess = closestName(value, choices);
+    throw new InvalidArgumentError(
+      `Allowed choices are ${choices.join(', ')}${guess ? `; did you mean ${JSON.stringify(guess)}?` : '.'}`,
+    );
+  };
+}
 const count = (_value: unknown, previous: unknown) => (typeof previous === 'number' ? previous : 0) + 1;
 
 /** What a parsed command line does: by default, what the command table says it runs. */
@@ -28,13 +43,13 @@ function addCommand(program: Command, spec: CommandSpec, setExit: (code: number)
   const command = program.command(spec.name).description(spec.description);
   for (const { name, description, choices, default: value } of spec.arguments) {
     const argument = new Argument(name, description);
-    if (choices) argument.choices(choices);
+    if (choices) argument.choices(choices).argParser(oneOf(choices));
     if (value !== undefined) argument.default(value);
     command.addArgument(argument);
   }
   for (const { flags, description, choices, default: value, repeatable, counted } of spec.flags) {
     const option = new Option(flags, description);
-    if (choices) option.choices(choices);
+    if (choices) option.choices(choices).argParser(oneOf(choices));
     if (value !== undefined) option.default(value);
     if (repeatable) option.argParser(collect);
     if (counted) option.argParser(count);

@@ -22,12 +22,15 @@ import { isSnakeCase, RESERVED_NAMES } from '../registry/names.js';
 import { parseRegistry, readRegistryText, REGISTRY_PATH } from '../registry/registry.js';
 import type { RegistryEntry } from '../registry/registry.js';
 import {
+  missingJsMessage,
   moduleInsidePackage,
+  moduleWithJs,
   outsidePackageMessage,
   registryModulePath,
   sourceModulePath,
 } from '../registry/resolve.js';
 import type { Diagnostic } from './types.js';
+import { closestName } from '../util/closest.js';
 import { quoted } from '../util/display_text.js';
 
 export const CONTRACT_RULES = {
@@ -91,6 +94,8 @@ class ContractChecker {
   readonly #ts: typeof TS;
   readonly #sources = new Map<string, TS.SourceFile | null>();
   readonly #diagnostics = new Map<string, Diagnostic[]>();
+  /** `file#Class` a registry entry means, written with a mistake (a mistyped export, no .js): not unregistered. */
+  readonly #claimed = new Set<string>();
 
   constructor(input: ContractInput) {
     this.#input = input;
@@ -154,6 +159,20 @@ class ContractChecker {
     }
     const candidates = [`src/${sourceModulePath(module)}`, `src/${module}`];
     const file = candidates.find((candidate) => existsSync(path.join(this.#input.root, candidate)));
+    const meant = file ? undefined : moduleWithJs(this.#input.root, module);
+    if (meant) {
+      // "trackers/my_tracker" for "trackers/my_tracker.js": the module is there, and is this entry's, not unregistered.
+      for (const candidate of [`src/${sourceModulePath(meant)}`, `src/${meant}`]) {
+        this.#claimed.add(`${candidate}#${entry.exportName}`);
+      }
+      this.#report(
+        registryFile,
+        'gymnos/tracker-module',
+        `${quoted(entry.name)} ${missingJsMessage(entry, meant)}`,
+        entry,
+      );
+      return undefined;
+    }
     if (!file) {
       this.#report(
         registryFile,
@@ -166,11 +185,14 @@ class ContractChecker {
     }
     const ref = this.#resolveExport(file, entry.exportName, 0);
     if (!ref) {
+      // A mistyped export (#MyTrackr): the class it meant is this entry's, not an unregistered one.
+      const guess = closestName(entry.exportName, this.#exportedClasses(file));
+      if (guess) this.#claimed.add(`${file}#${guess}`);
       this.#report(
         registryFile,
         'gymnos/tracker-export',
         `${quoted(entry.name)}: ${file} does not export "${entry.exportName}"; ` +
-          'export the tracker class under that name',
+          (guess ? `did you mean ${quoted(guess)}?` : 'export the tracker class under that name'),
         entry,
       );
       return file;
@@ -230,7 +252,7 @@ class ContractChecker {
         if (!ts.isClassDeclaration(statement) || !statement.name || !isExported(ts, statement)) continue;
         if (statement.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.AbstractKeyword)) continue;
         const name = statement.name.text;
-        if (registered.has(`${file}#${name}`)) continue;
+        if (registered.has(`${file}#${name}`) || this.#claimed.has(`${file}#${name}`)) continue;
         const ref: ClassRef = { kind: 'class', file, node: statement, name };
         if (this.#extendsTracker(ref, 0).kind !== 'yes') continue;
         const directory = path.posix.dirname(file);
@@ -291,6 +313,24 @@ class ContractChecker {
       `${base}/index.js`,
     ];
     return candidates.find((candidate) => existsSync(path.join(this.#input.root, candidate)));
+  }
+
+  /** The names of the classes `file` itself exports (declared there, or exported by name). */
+  #exportedClasses(file: string): string[] {
+    const ts = this.#ts;
+    const names: string[] = [];
+    for (const statement of this.#source(file)?.statements ?? []) {
+      if (ts.isClassDeclaration(statement) && statement.name && isExported(ts, statement)) {
+        names.push(statement.name.text);
+      } else if (
+        ts.isExportDeclaration(statement) &&
+        statement.exportClause &&
+        ts.isNamedExports(statement.exportClause)
+      ) {
+        names.push(...statement.exportClause.elements.map((element) => element.name.text));
+      }
+    }
+    return names;
   }
 
   /** What `file` exports as `name`, following re-exports. */

@@ -68,11 +68,17 @@ export async function loadCatalogEntry(catalog: TrackerCatalog, item: CatalogEnt
   const Class = exportOf(module, entry.exportName);
   if (!isTrackerClass(Class)) {
     const what = Class === undefined ? 'does not export' : 'exports something other than a Tracker subclass as';
+    // A mistyped export (#MyTrackr): the Tracker class the module does export under a close name.
+    const guess = Class === undefined ? closestName(entry.exportName, trackerExportsOf(module)) : undefined;
+    const registryFile = path.relative(root, registry.file);
+    const fix = guess
+      ? `did you mean ${quoted(guess)}? (${quoted(`${entry.module}#${guess}`)} in ${registryFile})`
+      : 'export a class that extends Tracker under that name';
     throw new GymnosError(
       'TRACKER_EXPORT_INVALID',
       `tracker ${quoted(name)} (${path.relative(root, registry.file)}:${entry.line}): ` +
-        `${path.relative(root, file)} ${what} ` +
-        `"${entry.exportName}"; export a class that extends Tracker under that name`,
+        `${path.relative(root, file)} ${what} "${entry.exportName}"; ${fix}`,
+      { details: { name, file, export: entry.exportName, ...(guess ? { closest: guess } : {}) } },
     );
   }
   return { Class, registry, file, source: item.source, root };
@@ -158,6 +164,13 @@ function exportOf(module: Record<string, unknown>, name: string): unknown {
   if (module[name] !== undefined) return module[name];
   const exports = module.default;
   return typeof exports === 'object' && exports !== null ? (exports as Record<string, unknown>)[name] : undefined;
+}
+
+/** The names a module exports Tracker classes under (a CommonJS module's `module.exports` included). */
+function trackerExportsOf(module: Record<string, unknown>): string[] {
+  const exports = typeof module.default === 'object' && module.default !== null ? module.default : {};
+  const names = new Set([...Object.keys(module), ...Object.keys(exports)]);
+  return [...names].filter((exported) => isTrackerClass(exportOf(module, exported)));
 }
 
 async function importFile(file: string): Promise<Record<string, unknown>> {

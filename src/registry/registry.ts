@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Node } from 'jsonc-parser';
 import { GymnosError } from '../errors.js';
 import { lineAndColumn, parseJsonText } from '../util/json_text.js';
-import { trackerNameProblem } from './names.js';
+import { normalizeTrackerName, trackerNameProblem } from './names.js';
 import { escaped, quoted } from '../util/display_text.js';
 
 /** The registry file, relative to a package root: forward slashes, as it is shown and as path.join takes it. */
@@ -95,7 +95,12 @@ export function parseRegistry(text: string, file: string): Registry {
       continue;
     }
     const nameProblem = trackerNameProblem(name);
-    if (nameProblem) problem('name', `invalid tracker name: ${nameProblem}`);
+    if (nameProblem) {
+      // The name it was meant to be, when a spelling gives it away (my-tracker, MyTracker).
+      const meant = normalizeTrackerName(name);
+      const rename = meant !== name && trackerNameProblem(meant) === undefined ? `; rename it ${quoted(meant)}` : '';
+      problem('name', `invalid tracker name: ${nameProblem}${rename}`);
+    }
     const match = valueNode.type === 'string' ? TARGET.exec(valueNode.value as string) : null;
     if (!match) {
       problem(

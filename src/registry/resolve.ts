@@ -72,7 +72,36 @@ export function projectModuleFiles(root: string, entry: RegistryEntry, registryF
   };
 }
 
+/**
+ * The entry's module with `.js` added, when it has no extension and that names a module the project has (its
+ * TypeScript source, its build or a JavaScript source): what the entry meant, written as NodeNext imports are.
+ */
+export function moduleWithJs(root: string, module: string): string | undefined {
+  if (/\.[cm]?[jt]s$/.test(module)) return undefined;
+  const meant = `${module}.js`;
+  const files = [
+    path.join(root, 'src', sourceModulePath(meant)),
+    path.join(root, 'src', meant),
+    path.join(root, 'dist', meant),
+  ];
+  return files.some((file) => existsSync(file)) ? meant : undefined;
+}
+
+/** Why an entry whose module lacks `.js` does not resolve, and the entry it means (without its location). */
+export function missingJsMessage(entry: RegistryEntry, meant: string): string {
+  return `points to "${entry.module}" without .js; add .js: "${meant}#${entry.exportName}"`;
+}
+
 export function missingModuleError(root: string, entry: RegistryEntry, registry: Registry, candidates: string[]) {
+  const meant = moduleWithJs(root, entry.module);
+  if (meant) {
+    return new GymnosError(
+      'TRACKER_MODULE_MISSING',
+      `tracker ${quoted(entry.name)} (${path.relative(root, registry.file)}:${entry.line}) ` +
+        missingJsMessage(entry, meant),
+      { details: { name: entry.name, file: registry.file, line: entry.line, candidates, module: meant } },
+    );
+  }
   const shown = candidates.map((file) => path.relative(root, file)).join(' or ');
   return new GymnosError(
     'TRACKER_MODULE_MISSING',

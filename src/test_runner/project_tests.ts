@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GymnosError } from '../errors.js';
+import { closestName } from '../util/closest.js';
 import { readCatalog } from '../registry/project.js';
 import { escaped, quoted } from '../util/display_text.js';
 
@@ -96,10 +97,14 @@ export interface TrackerTestRun {
 export function trackerTestRun(root: string, name: string): TrackerTestRun {
   const catalog = readCatalog({ root });
   if (!catalog.entries.has(name)) {
-    const known = [...catalog.entries.keys()].map(escaped).join(', ');
+    const names = [...catalog.entries.keys()];
+    // As load() says it: the closest registered name (my-tracker -> my_tracker).
+    const guess = closestName(name, names);
     throw new GymnosError(
       'TEST_TRACKER_UNKNOWN',
-      `no tracker ${quoted(name)} is registered here; registered: ${known}`,
+      `no tracker ${quoted(name)} is registered here; ` +
+        `${guess ? `did you mean ${quoted(guess)}? ` : ''}registered: ${names.map(escaped).join(', ')}`,
+      { details: { name, ...(guess ? { closest: guess } : {}) } },
     );
   }
   const own = path.join(root, DEFAULT_TEST_DIRECTORY, 'trackers', `${name}.test.ts`);
