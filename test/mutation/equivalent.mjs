@@ -11,7 +11,36 @@ const NON_FINITE_SHORTCUT =
 
 const entry = (file, mutator, original, replacement, reason) => ({ file, mutator, original, replacement, reason });
 
+const NUMBER_TEXT = 'src/runtime/number_text.ts';
+/** finiteNumberText's shortcut for short texts and magnitudes of 1 or more: counting digits gives the same answer. */
+const SHORT_TEXT_SHORTCUT =
+  'a shortcut: a text of at most 8 characters (0. and six digits) cannot hold more than six significant digits, ' +
+  'and 1 and -1 are that short, so counting the digits decides the same';
+
 export const EQUIVALENT = [
+  entry(
+    NUMBER_TEXT,
+    'ConditionalExpression',
+    "char === 'e'",
+    'false',
+    "a fraction whose String has an exponent is below 1e-6, where String already gives toExponential's text: " +
+      'counting the exponent too changes which of two identical texts is returned',
+  ),
+  entry(NUMBER_TEXT, 'StringLiteral', "'e'", '""', "as for char === 'e' -> false: the same text either way"),
+  entry(
+    NUMBER_TEXT,
+    'ConditionalExpression',
+    "char > '9'",
+    'false',
+    "the only character above '9' in a number's text is the exponent's e, where the loop has stopped",
+  ),
+  ...[
+    ['ConditionalExpression', 'text.length <= SHORT_DIGITS + 2', 'false'],
+    ['EqualityOperator', 'text.length <= SHORT_DIGITS + 2', 'text.length < SHORT_DIGITS + 2'],
+    ['ArithmeticOperator', 'SHORT_DIGITS + 2', 'SHORT_DIGITS - 2'],
+    ['EqualityOperator', 'value >= 1', 'value > 1'],
+    ['EqualityOperator', 'value <= -1', 'value < -1'],
+  ].map(([mutator, original, replacement]) => entry(NUMBER_TEXT, mutator, original, replacement, SHORT_TEXT_SHORTCUT)),
   entry(
     NUMBER_FORMAT,
     'EqualityOperator',

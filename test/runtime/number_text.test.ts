@@ -34,6 +34,7 @@ describe('finiteNumberText', () => {
     assert.equal(finiteNumberText(0.1234567), '1.234567e-1');
     assert.equal(finiteNumberText(-0.1234567), '-1.234567e-1');
     assert.equal(finiteNumberText(0.1000001), '1.000001e-1'); // zeros after the first digit are significant
+    assert.equal(finiteNumberText(0.9999999), '9.999999e-1'); // and nines are digits
     assert.equal(finiteNumberText(6.551540484651924e-4), '6.551540484651924e-4');
     assert.equal(finiteNumberText(0.1 + 0.2), '3.0000000000000004e-1');
   });

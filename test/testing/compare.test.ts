@@ -4,11 +4,11 @@
  * through the kit; these pin the rules it applies.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { blockingMeasure, measureBlocking } from '../../src/testing/blocked_time.js';
+import { blockingMeasure, measureBlocking, measureCpuTime } from '../../src/testing/blocked_time.js';
 import { assertFiles, assertMetrics, assertParams, assertTags } from '../../src/testing/compare.js';
 import { PLOTLY_FIGURE, TINY_PNG } from '../../src/testing/index.js';
 
@@ -75,6 +75,28 @@ describe('assertMetrics', () => {
     assert.match(message, /'loss@1=NaN \(the backend has 0\)'/);
   });
 
+  it('lists eight differences in full', () => {
+    const eight = Array.from({ length: 8 }, (_, step) => ({ name: 'series', step, value: step }));
+    const message = failure(() => assertMetrics([{ name: 'series', step: 0, value: -1 }], eight, false));
+    assert.match(message, /'series@0=0 \(the backend has -1\)'/);
+    assert.match(message, /'series@7=7 \(missing\)'\n\+ \]/);
+    assert.doesNotMatch(message, /more/);
+  });
+
+  it('says every value the backend has at the step, separated by commas', () => {
+    const message = failure(() =>
+      assertMetrics(
+        [
+          { name: 'loss', step: 0, value: 1 },
+          { name: 'loss', step: 0, value: 2 },
+        ],
+        [{ name: 'loss', step: 0, value: 3 }],
+        false,
+      ),
+    );
+    assert.match(message, /'loss@0=3 \(the backend has 1, 2\)'/);
+  });
+
   it('lists the first eight differences and counts the rest', () => {
     const many = Array.from({ length: 11 }, (_, step) => ({ name: 'series', step, value: step }));
     const message = failure(() => assertMetrics([], many, false));
@@ -105,6 +127,11 @@ describe('assertParams and assertTags', () => {
     assert.match(message, /'layers: the backend has "64,32", logged \[64,32\]'/);
     assert.match(message, /'name: the backend has "ADAM", logged "adam"'/);
     assert.match(message, /'dropout: missing'/);
+    // A string param is kept as itself: its JSON text is another string.
+    assert.match(
+      failure(() => assertParams({ name: '"adam"' }, { name: 'adam' })),
+      /'name: the backend has/,
+    );
   });
 
   it('do not take an inherited property for a param or a tag', () => {
@@ -193,6 +220,38 @@ describe('assertFiles', () => {
     );
   });
 
+  it('takes a directory, or a path through a file, for no content', () => {
+    mkdirSync(path.join(dir, 'as-directory', 'png'), { recursive: true });
+    const throughFile = path.join(stored('plain', 'x'), 'png');
+    for (const entry of [path.join(dir, 'as-directory', 'png'), throughFile]) {
+      assert.match(
+        failure(() => assertFiles([entry], logged.slice(0, 1))),
+        /'png: no content/,
+      );
+    }
+  });
+
+  it('lists the sizes of every candidate that differs, and the names the backend has, with commas', () => {
+    const message = failure(() =>
+      assertFiles(
+        [
+          { name: 'png', content: 'a' },
+          { name: 'figures/png.png', content: 'bc' },
+        ],
+        logged.slice(0, 1),
+      ),
+    );
+    assert.match(message, /\(it has: png, figures\/png\.png\)/);
+    assert.match(message, /'png: the content differs \(the backend has 1 bytes, 2 bytes; logged 70 bytes\)'/);
+  });
+
+  it('says the content differs when one candidate has none and another differs, naming paths as given', () => {
+    const missing = path.join(dir, 'nowhere', 'png.png');
+    const message = failure(() => assertFiles([missing, { name: 'png', content: 'a' }], logged.slice(0, 1)));
+    assert.ok(message.includes(`(it has: ${missing}, png)`), message);
+    assert.match(message, /'png: the content differs \(the backend has 1 bytes; logged 70 bytes\)'/);
+  });
+
   it('fails a name without content: a path that holds no file', () => {
     const message = failure(() =>
       assertFiles([path.join(dir, 'png.png.missing', 'png.png'), dir + '/png'], logged.slice(0, 1)),
@@ -232,6 +291,20 @@ describe('measureBlocking', () => {
       }
     });
     assert.ok(blockedMs >= 55, String(blockedMs));
+  });
+
+  it('falls back, where the kernel says nothing, to CPU time: user and system, in milliseconds', () => {
+    const measured = measureCpuTime(() => {
+      const started = process.cpuUsage();
+      while (process.cpuUsage(started).user < 40_000) {
+        // busy for 40 ms of CPU time
+      }
+      return 'done';
+    });
+    assert.equal(measured.result, 'done');
+    assert.ok(measured.blockedMs >= 40 && measured.blockedMs < 5_000, String(measured.blockedMs));
+    const slept = measureCpuTime(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60));
+    assert.ok(slept.blockedMs < 50, `a sleep uses no CPU: ${slept.blockedMs}`);
   });
 
   it('is measured, on Linux, as wall time less the wait for a CPU', () => {

@@ -46,6 +46,14 @@ before(() => {
   }
 });
 
+/** The TAP output of `name`'s suite: its checks and their failures' messages. */
+function output(name: string): string {
+  const start = stdout.indexOf(`# Subtest: ${name} conforms to the gymnos Tracker contract\n`);
+  assert.ok(start >= 0, `no output for ${name}`);
+  const next = stdout.indexOf('conforms to the gymnos Tracker contract\n', start + name.length + 60);
+  return stdout.slice(start, next < 0 ? undefined : next);
+}
+
 /** The names of the checks that failed (todo ones apart) for `name`'s suite. */
 function failed(name: string): string[] {
   const suite = results.get(name);
@@ -97,8 +105,20 @@ test('metrics dropped, rounded to 3 decimals, or sent in a first batch only fail
   assert.deepEqual(failed('sends_first_batch_only'), [METRICS]);
 });
 
+test('metrics at steps of its own, or from after the first flush lost, fail the metrics check alone', () => {
+  assert.deepEqual(failed('ignores_steps'), [METRICS]);
+  assert.deepEqual(failed('sends_first_flush_only'), [METRICS]);
+});
+
+test('NaN and ±Infinity kept as null fail, unless the tracker says finiteOnly: then the kit logs none', () => {
+  assert.deepEqual(failed('non_finite_as_null'), [METRICS]);
+  assert.deepEqual(failed('finite_only'), []);
+  assert.match(stdout, /'nan@0=NaN \(the backend has 0\)'/);
+});
+
 test('params dropped, params kept by key with other values, and empty files fail the params and files check', () => {
   assert.deepEqual(failed('drops_params'), [OTHERS]);
+  assert.deepEqual(failed('drops_tags'), [OTHERS]);
   assert.deepEqual(failed('param_values_as_text'), [OTHERS]);
   assert.deepEqual(failed('empty_files'), [OTHERS]);
 });
@@ -130,6 +150,39 @@ test('every check of the kit fails for some tracker here', () => {
     ),
     [],
   );
+});
+
+test('a backend that keeps float32 passes when it says so, and fails on the exact values otherwise', () => {
+  assert.deepEqual(failed('float32_backend'), []);
+  assert.deepEqual(failed('float32_unsaid'), [METRICS]);
+  assert.match(output('float32_unsaid'), /compared as the exact float64 logged/);
+  assert.doesNotMatch(output('float32_backend'), /compared as/);
+});
+
+test('a read-back without params, tags or files is not checked for them; one without metrics fails', () => {
+  assert.deepEqual(failed('metrics_only'), []);
+  assert.ok(failed('no_metrics_read_back').includes(METRICS));
+  assert.match(output('no_metrics_read_back'), /readBack returned no metrics: a tracker backend must record metrics/);
+});
+
+test('each fixture fails with the words that name its bug', () => {
+  const says: Array<[string, RegExp]> = [
+    ['not_a_tracker', /LooksLikeATracker does not extend Tracker/],
+    ['sends_first_batch_only', /'series@\d+=\S+ \(missing\)'/],
+    ['drops_tags', /tags logged but not in the backend with their values/],
+    ['async_log_metric', /these log hooks return a promise: buffer the work and send it on flush\(\)/],
+    [
+      'sleeping_log_metric',
+      /these log calls block the event loop \(measured as [^)]*\): buffer the work and send it on flush\(\) or a timer/,
+    ],
+    ['sleeping_log_metric', /'logMetric \(1\d\d, 1\d\d, 1\d\d ms\)'/],
+    ['serves_raw_hooks', /are not the base class's guards \(a constructor returning a Proxy\?\): calls before start/],
+    ['serves_raw_hooks', /'logParam'\n\s+\+ \]/],
+    ['ends_early', /the backend changed after end\(\) had resolved|is not in the backend once end\(\) has resolved/],
+  ];
+  for (const [name, said] of says) assert.match(output(name), said, name);
+  // The proxy serves the six log hooks raw: start, flush, end and the bulk helpers are still the guards.
+  assert.doesNotMatch(output('serves_raw_hooks'), /'start'|'logMetrics'/);
 });
 
 test('each failure says what is wrong, in the words a plugin author acts on', () => {
