@@ -13,11 +13,16 @@ import { readFileSync } from 'node:fs';
 
 const SCHEDSTAT = '/proc/thread-self/schedstat';
 
+/** The run-queue wait of a schedstat line (`<on CPU ns> <waiting ns> <slices>`), in nanoseconds. */
+export function runQueueWaitOf(schedstat: string): number | undefined {
+  const wait = Number(schedstat.trim().split(' ')[1]);
+  return Number.isFinite(wait) ? wait : undefined;
+}
+
 /** Nanoseconds this thread has waited for a CPU while runnable, or undefined where the kernel does not say. */
 function runQueueWaitNs(): number | undefined {
   try {
-    const wait = Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[1]);
-    return Number.isFinite(wait) ? wait : undefined;
+    return runQueueWaitOf(readFileSync(SCHEDSTAT, 'utf8'));
   } catch (error) {
     // Not Linux, or a kernel without schedstats: the CPU time measure below is used instead.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

@@ -229,7 +229,8 @@ export async function checkEndSendsEverything<T extends Tracker>(kit: Kit<T>): P
   await first;
   const readBack = kit.options.readBack;
   if (!readBack) return;
-  const atEnd = await readBack(run);
+  // A copy: a read-back may hand out the backend's live objects, which would change along with it.
+  const atEnd = structuredClone(await readBack(run));
   assert.ok(
     (atEnd.metrics ?? []).some((metric) => metric.name === 'loss'),
     'the metric logged before end() is not in the backend once end() has resolved',

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { blockingMeasure, measureBlocking, measureCpuTime } from '../../src/testing/blocked_time.js';
+import { blockingMeasure, measureBlocking, measureCpuTime, runQueueWaitOf } from '../../src/testing/blocked_time.js';
 import { assertFiles, assertMetrics, assertParams, assertTags } from '../../src/testing/compare.js';
 import { PLOTLY_FIGURE, TINY_PNG } from '../../src/testing/index.js';
 
@@ -305,6 +305,12 @@ describe('measureBlocking', () => {
     assert.ok(measured.blockedMs >= 40 && measured.blockedMs < 5_000, String(measured.blockedMs));
     const slept = measureCpuTime(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60));
     assert.ok(slept.blockedMs < 50, `a sleep uses no CPU: ${slept.blockedMs}`);
+  });
+
+  it("reads the run-queue wait from schedstat's second field", () => {
+    assert.equal(runQueueWaitOf('44546 55042 1\n'), 55042);
+    assert.equal(runQueueWaitOf('1 2 3'), 2);
+    assert.equal(runQueueWaitOf(''), undefined);
   });
 
   it('is measured, on Linux, as wall time less the wait for a CPU', () => {
