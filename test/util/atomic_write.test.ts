@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  linkSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -35,6 +36,34 @@ for (const [label, write] of [
     chmodSync(file, 0o600);
     await write(file, 'new');
     assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, 'utf8'), 'new');
+  });
+
+  test(`writeFileAtomic (${label}) replaces the file: a hard link to the old one keeps the old data`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const file = path.join(dir, 'registry.json');
+    writeFileSync(file, 'old content');
+    // A second name for the old file's inode: a write in place (truncate, then write) would change it too.
+    linkSync(file, path.join(dir, 'old-inode.json'));
+    await write(file, 'new');
+    assert.equal(readFileSync(file, 'utf8'), 'new');
+    assert.equal(readFileSync(path.join(dir, 'old-inode.json'), 'utf8'), 'old content');
+    assert.notEqual(statSync(file).ino, statSync(path.join(dir, 'old-inode.json')).ino);
+  });
+
+  test(`writeFileAtomic (${label}) keeps a mode exactly, bits the umask would clear included`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const file = path.join(dir, 'shared.json');
+    writeFileSync(file, 'old');
+    chmodSync(file, 0o666);
+    // A umask that clears group and other bits: the temporary file is created 0600 and must be set back to 0666.
+    const umask = process.umask(0o077);
+    try {
+      await write(file, 'new');
+    } finally {
+      process.umask(umask);
+    }
+    assert.equal(statSync(file).mode & 0o777, 0o666);
     assert.equal(readFileSync(file, 'utf8'), 'new');
   });
 
