@@ -20,6 +20,27 @@ export interface Kit<T extends Tracker> {
   /** Where a run of `tracker` logs. */
   run(tracker: T, runId?: string): ConformanceContext<T>;
   files(): Files;
+  /** `settled`, or a failure naming `hook` when it does not settle within the kit's timeout. */
+  within<R>(hook: string, settled: R | Promise<R>): Promise<R>;
+}
+
+/**
+ * `settled`'s value, or a failure naming `hook` when it does not settle within `ms`: a tracker that hangs is told
+ * where (`my_tracker: end() did not settle within 10000 ms`), which node:test's timeout cannot say.
+ */
+export async function settlesWithin<R>(name: string, hook: string, settled: R | Promise<R>, ms: number): Promise<R> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const message = `${name}: ${hook} did not settle within ${ms} ms; it hangs (a promise that never settles?)`;
+      reject(new assert.AssertionError({ message }));
+    }, ms);
+  });
+  try {
+    return await Promise.race([settled, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 type ReadBack<T extends Tracker> = NonNullable<ConformanceOptions<T>['readBack']>;
@@ -95,11 +116,11 @@ async function capturingWarnings(body: () => Promise<void>): Promise<string[]> {
 async function readBackEverything<T extends Tracker>(kit: Kit<T>, read: ReadBack<T>) {
   const tracker = await kit.build();
   const run = kit.run(tracker);
-  await tracker.start(run.runId, run.logdir);
+  await kit.within('start()', tracker.start(run.runId, run.logdir));
   const expected = logEverything(tracker, kit.files(), kit.finiteOnly);
   expected.metrics.push(...(await logSeries(tracker)));
-  await tracker.end();
-  return { expected, record: await read(run) };
+  await kit.within('end()', tracker.end());
+  return { expected, record: await kit.within('readBack', read(run)) };
 }
 
 export async function checkFactory<T extends Tracker>(kit: Kit<T>): Promise<void> {
@@ -113,13 +134,13 @@ export async function checkFactory<T extends Tracker>(kit: Kit<T>): Promise<void
 export async function checkLifecycle<T extends Tracker>(kit: Kit<T>): Promise<void> {
   const tracker = await kit.build();
   const run = kit.run(tracker);
-  await tracker.start(run.runId, run.logdir);
+  await kit.within('start()', tracker.start(run.runId, run.logdir));
   assert.equal(tracker.state, 'started');
   logEverything(tracker, kit.files(), kit.finiteOnly);
-  await tracker.flush();
-  await tracker.end();
+  await kit.within('flush()', tracker.flush());
+  await kit.within('end()', tracker.end());
   assert.equal(tracker.state, 'ended');
-  await kit.options.afterLifecycle?.(run);
+  await kit.within('afterLifecycle', kit.options.afterLifecycle?.(run));
 }
 
 /**
@@ -130,7 +151,7 @@ export async function checkLifecycle<T extends Tracker>(kit: Kit<T>): Promise<vo
 export async function checkLogCallsReturnAtOnce<T extends Tracker>(kit: Kit<T>): Promise<void> {
   const tracker = await kit.build();
   const run = kit.run(tracker);
-  await tracker.start(run.runId, run.logdir);
+  await kit.within('start()', tracker.start(run.runId, run.logdir));
   const slow: string[] = [];
   const asynchronous: string[] = [];
   const args = HOOK_ARGUMENTS(kit.files());
@@ -152,7 +173,7 @@ export async function checkLogCallsReturnAtOnce<T extends Tracker>(kit: Kit<T>):
     const over = blocked.filter((ms) => ms > kit.maxLogCallMs);
     if (over.length * 2 > CALLS_MEASURED) slow.push(`${hook} (${blocked.map(Math.round).join(', ')} ms)`);
   }
-  await tracker.end();
+  await kit.within('end()', tracker.end());
   assert.deepEqual(asynchronous, [], 'these log hooks return a promise: buffer the work and send it on flush()');
   assert.deepEqual(
     slow,
@@ -200,18 +221,18 @@ export async function checkOutsideTheRun<T extends Tracker>(kit: Kit<T>): Promis
   const warnings = await capturingWarnings(async () => {
     tracker.logMetric('early', 1);
     tracker.logParam('early', 1);
-    await tracker.start(run.runId, run.logdir);
+    await kit.within('start()', tracker.start(run.runId, run.logdir));
     tracker.logMetric('loss', 1);
-    await tracker.end();
+    await kit.within('end()', tracker.end());
     tracker.logMetric('late', 1);
     tracker.logTag('late', 'yes');
-    await tracker.flush();
-    await tracker.end();
+    await kit.within('flush()', tracker.flush());
+    await kit.within('end()', tracker.end());
   });
   assert.equal(tracker.state, 'ended');
   assert.deepEqual(warnings.sort(), ['GYMNOS_LOG_AFTER_END', 'GYMNOS_LOG_BEFORE_START']);
   if (!kit.options.readBack) return;
-  const record = await kit.options.readBack(run);
+  const record = await kit.within('readBack', kit.options.readBack(run));
   const names = (record.metrics ?? []).map((metric) => metric.name);
   assert.ok(names.includes('loss'), 'the metric logged while started is in the backend');
   assert.ok(!names.includes('early') && !names.includes('late'), `the backend received ${names.join(', ')}`);
@@ -222,29 +243,29 @@ export async function checkOutsideTheRun<T extends Tracker>(kit: Kit<T>): Promis
 export async function checkEndSendsEverything<T extends Tracker>(kit: Kit<T>): Promise<void> {
   const tracker = await kit.build();
   const run = kit.run(tracker);
-  await tracker.start(run.runId, run.logdir);
+  await kit.within('start()', tracker.start(run.runId, run.logdir));
   tracker.logMetric('loss', 1);
   const first = tracker.end();
   assert.equal(tracker.end(), first, 'a second end() returns the same promise');
-  await first;
+  await kit.within('end()', first);
   const readBack = kit.options.readBack;
   if (!readBack) return;
   // A copy: a read-back may hand out the backend's live objects, which would change along with it.
-  const atEnd = structuredClone(await readBack(run));
+  const atEnd = structuredClone(await kit.within('readBack', readBack(run)));
   assert.ok(
     (atEnd.metrics ?? []).some((metric) => metric.name === 'loss'),
     'the metric logged before end() is not in the backend once end() has resolved',
   );
   // Anything still on its way (a send end() did not wait for) arrives in this time.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  await tracker.end();
-  assert.deepEqual(await readBack(run), atEnd, 'the backend changed after end() had resolved');
+  await kit.within('end()', tracker.end());
+  assert.deepEqual(await kit.within('readBack', readBack(run)), atEnd, 'the backend changed after end() had resolved');
 }
 
 export async function checkArguments<T extends Tracker>(kit: Kit<T>): Promise<void> {
   const tracker = await kit.build();
   const run = kit.run(tracker);
-  await tracker.start(run.runId, run.logdir);
+  await kit.within('start()', tracker.start(run.runId, run.logdir));
   assert.throws(() => tracker.logMetric('loss', '0.5' as unknown as number), {
     name: 'TypeError',
     message: /"loss"/,
@@ -254,5 +275,5 @@ export async function checkArguments<T extends Tracker>(kit: Kit<T>): Promise<vo
     message: /"text"/,
   });
   assert.throws(() => tracker.logTag(42 as unknown as string, 'x'), { name: 'TypeError' });
-  await tracker.end();
+  await kit.within('end()', tracker.end());
 }

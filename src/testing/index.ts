@@ -29,6 +29,7 @@ import {
   checkMetricsReadBack,
   checkOthersReadBack,
   checkOutsideTheRun,
+  settlesWithin,
 } from './checks.js';
 import type { Kit } from './checks.js';
 import { ASSET_CONTENT, TINY_PNG } from './logged.js';
@@ -67,9 +68,12 @@ export function describeTrackerConformance<T extends Tracker>(
   options: ConformanceOptions<T> = {},
 ): void {
   const timeout = options.timeout ?? 10_000;
+  // Each call a check awaits has `timeout` to settle, and a hang fails naming it; node:test's own timeout, later,
+  // only backs that up (it names no hook).
+  const backstop = timeout * 2 + 1_000;
   const maxLogCallMs = options.maxLogCallMs ?? 50;
   const { readBack } = options;
-  const readingBack = { timeout, ...(readBack ? {} : { todo: READ_BACK_TODO }) };
+  const readingBack = { timeout: backstop, ...(readBack ? {} : { todo: READ_BACK_TODO }) };
 
   describe(`${name} conforms to the gymnos Tracker contract`, () => {
     const temp = useFiles(name);
@@ -79,21 +83,22 @@ export function describeTrackerConformance<T extends Tracker>(
       maxLogCallMs,
       build: async () => {
         try {
-          return await factory();
+          return await settlesWithin(name, 'the factory', factory(), timeout);
         } catch (error) {
           throw explainConstructionError(error, name);
         }
       },
       run: (tracker, runId = 'conformance-run') => ({ tracker, logdir: path.join(temp().dir, 'logs'), runId }),
       files: () => temp().files,
+      within: (hook, settled) => settlesWithin(name, hook, settled, timeout),
     };
     it('the factory builds a new, idle Tracker subclass each time', () => checkFactory(kit));
-    it('start, flush and end settle within the timeout, and end leaves the tracker ended', { timeout }, () =>
+    it('start, flush and end settle within the timeout, and end leaves the tracker ended', { timeout: backstop }, () =>
       checkLifecycle(kit),
     );
     it(
       `log hooks return at once: none returns a promise or blocks the event loop over ${maxLogCallMs} ms`,
-      { timeout },
+      { timeout: backstop },
       () => checkLogCallsReturnAtOnce(kit),
     );
     it(
@@ -106,14 +111,16 @@ export function describeTrackerConformance<T extends Tracker>(
     );
     it(
       "callers get the base class's guards: calls before start and after end reach no hook, and are warned about once",
-      { timeout },
+      { timeout: backstop },
       () => checkOutsideTheRun(kit),
     );
     it(
       'end() resolves once everything is sent: later, and after a second end(), the backend holds the same',
-      { timeout },
+      { timeout: backstop },
       () => checkEndSendsEverything(kit),
     );
-    it("the base class's argument checks hold: no hook bypasses them", { timeout }, () => checkArguments(kit));
+    it("the base class's argument checks hold: no hook bypasses them", { timeout: backstop }, () =>
+      checkArguments(kit),
+    );
   });
 }

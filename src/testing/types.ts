@@ -43,7 +43,10 @@ export interface ConformanceOptions<T extends Tracker> {
   float32?: boolean;
   /** Extra checks once the full lifecycle has ended, e.g. on files the backend wrote. */
   afterLifecycle?: (context: ConformanceContext<T>) => void | Promise<void>;
-  /** Per-test timeout in milliseconds (default 10 000): `start`, `flush` and `end` must settle within it. */
+  /**
+   * How long each call the kit awaits may take to settle, in milliseconds (default 10 000): the factory, `start`,
+   * `flush`, `end`, `readBack` and `afterLifecycle`. One that does not fails its check, naming it.
+   */
   timeout?: number;
   /**
    * A log call that blocks the event loop longer than this (default 50 ms) waits on I/O or computes in the

@@ -156,8 +156,10 @@ test('the kit leaves no temporary directory behind', () => {
   assert.deepEqual(readdirSync(temporary), []);
 });
 
-test('an end() that never settles fails the lifecycle checks', () => {
+test('an end() that never settles fails the lifecycle checks, naming end() as the call that hangs', () => {
   assert.ok(failed('hangs_on_end').includes(LIFECYCLE));
+  const said = "error: 'hangs_on_end: end() did not settle within 500 ms; it hangs (a promise that never settles?)'";
+  assert.ok(output('hangs_on_end').includes(said), output('hangs_on_end'));
 });
 
 test('a tracker whose end() resolves before it has sent everything fails', () => {
