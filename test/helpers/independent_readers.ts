@@ -70,8 +70,12 @@ export function missingReader(kind: RunKind): string | undefined {
 export function readIndependently(
   runs: readonly { kind: RunKind; dir: string }[],
 ): (IndependentRead | { error: string })[] {
+  if (runs.length === 0) return []; // no reader here: nothing to start python for
   const args = runs.flatMap(({ kind, dir }) => [kind, dir]);
   const result = runChildSync(PYTHON, ['-c', PROGRAM, ...args], { maxBuffer: 64 << 20 });
-  if (result.status !== 0) throw new Error(`the python readers failed: ${result.stderr.trim().slice(-500)}`);
+  if (result.status !== 0) {
+    const why = result.error?.message ?? result.stderr?.trim().slice(-500) ?? `exit ${result.status}`;
+    throw new Error(`the python readers failed: ${why}`);
+  }
   return JSON.parse(result.stdout) as (IndependentRead | { error: string })[];
 }
