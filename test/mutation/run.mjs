@@ -163,7 +163,7 @@ function strykerConfig(area, options) {
     buildCommand: area.build ? 'node bin/build.mjs' : undefined,
     reporters: ['json', 'progress-append-only'],
     jsonReporter: { fileName: path.join('reports', 'mutation', `${area.name}.json`) },
-    tempDirName: '.stryker-tmp',
+    tempDirName: path.join('.stryker-tmp', area.name),
     cleanTempDir: true,
     ignorePatterns: ['dist', 'coverage', 'bench', 'reports', '.venv-test', '.gymnos-cache', '*.tgz'],
     fileLogLevel: 'off',
