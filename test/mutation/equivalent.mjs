@@ -112,4 +112,12 @@ export const EQUIVALENT = [
     'true',
     'Number.isFinite is false for every non-number: the typeof test is there for TypeScript',
   ),
+  entry(
+    'src/util/atomic_write.ts',
+    'MethodExpression',
+    'Math.random().toString(36).slice(2, 10)',
+    'Math.random().toString(36)',
+    "the random part of a temporary file's name: with its '0.' and all its digits it is as unique, the name as " +
+      'recognizable (hidden, the pid, the .gymnos-tmp suffix), and nothing parses it',
+  ),
 ];

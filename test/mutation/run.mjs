@@ -9,6 +9,7 @@
 //   npm run test:mutation -- --since main          the areas' files changed since main (committed or not); an area
 //                                                  whose test files changed is run whole
 //   --concurrency <n>   test processes side by side (default 2)      --list   the areas, their files and tests
+//   --reported          no run: the scores and survivors of the areas' last reports (after equivalent.mjs changed)
 //
 // Prints each area's score and every surviving mutant by file:line, with what was changed; writes Stryker's JSON
 // report to reports/mutation/<area>.json. A survivor listed in test/mutation/equivalent.mjs (a mutant no test can
@@ -82,12 +83,13 @@ function usage(message) {
 }
 
 function parseArguments(argv) {
-  const options = { since: undefined, concurrency: 2, list: false, targets: [] };
+  const options = { since: undefined, concurrency: 2, list: false, reported: false, targets: [] };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index];
     if (argument === '--since') options.since = argv[++index] ?? usage('--since needs a git ref, e.g. --since main');
     else if (argument === '--concurrency') options.concurrency = Number(argv[++index]);
     else if (argument === '--list') options.list = true;
+    else if (argument === '--reported') options.reported = true;
     else if (argument.startsWith('--')) usage(`unknown option ${argument}; see the comment at the top of this file`);
     else options.targets.push(argument);
   }
@@ -232,8 +234,25 @@ function describeArea(name, counts, seconds) {
   return (
     `${name}: ${score.toFixed(1)} % (${detected} of ${total} non-equivalent mutants killed; ` +
     `${counts.Survived} survived, ${counts.NoCoverage} not covered, ${counts.Timeout} timed out, ` +
-    `${counts.equivalent} equivalent, ${counts.other} not run: compile or runtime errors) in ${Math.round(seconds)} s`
+    `${counts.equivalent} equivalent, ${counts.other} not run: compile or runtime errors)` +
+    (seconds === undefined ? ' (last report)' : ` in ${Math.round(seconds)} s`)
   );
+}
+
+/** Runs Stryker over one area, writing its JSON report. */
+function runStryker(area) {
+  const config = path.join(REPORTS, `${area.name}.config.json`);
+  writeFileSync(config, JSON.stringify(strykerConfig(area, options), null, 2));
+  console.log(`\n== ${area.name}: ${area.files.join(' ')}`);
+  const run = spawnSync(process.execPath, [stryker, 'run', config], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, GYMNOS_TEST_TIMEOUT_MS: process.env.GYMNOS_TEST_TIMEOUT_MS ?? '120000' },
+  });
+  if (run.status !== 0) {
+    console.error(`test/mutation/run.mjs: Stryker failed on ${area.name} (exit ${run.status ?? run.signal})`);
+    process.exit(2);
+  }
 }
 
 const options = parseArguments(process.argv.slice(2));
@@ -253,25 +272,16 @@ const total = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, equivalent: 0
 const lines = [];
 const started = Date.now();
 for (const area of areas) {
-  const config = path.join(REPORTS, `${area.name}.config.json`);
-  writeFileSync(config, JSON.stringify(strykerConfig(area, options), null, 2));
-  console.log(`\n== ${area.name}: ${area.files.join(' ')}`);
   const areaStarted = Date.now();
-  const run = spawnSync(process.execPath, [stryker, 'run', config], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, GYMNOS_TEST_TIMEOUT_MS: process.env.GYMNOS_TEST_TIMEOUT_MS ?? '120000' },
-  });
-  if (run.status !== 0) {
-    console.error(`test/mutation/run.mjs: Stryker failed on ${area.name} (exit ${run.status ?? run.signal})`);
-    process.exit(2);
-  }
+  if (options.reported) {
+    if (!existsSync(path.join(REPORTS, `${area.name}.json`))) usage(`${area.name} has no report yet: run it first`);
+  } else runStryker(area);
   const { counts, survivors, equivalents } = summarize(area);
   for (const key of Object.keys(total)) total[key] += counts[key];
-  lines.push(describeArea(area.name, counts, (Date.now() - areaStarted) / 1000));
+  lines.push(describeArea(area.name, counts, options.reported ? undefined : (Date.now() - areaStarted) / 1000));
   for (const survivor of survivors) lines.push(`  survived ${survivor}`);
   for (const equivalent of equivalents) lines.push(`  ${equivalent}`);
 }
 console.log(`\n${lines.join('\n')}`);
-console.log(describeArea('all', total, (Date.now() - started) / 1000));
+console.log(describeArea('all', total, options.reported ? undefined : (Date.now() - started) / 1000));
 process.exit(scoreOf(total).score >= TARGET ? 0 : 1);

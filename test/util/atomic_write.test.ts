@@ -13,12 +13,61 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { writeFileAtomic, writeFileAtomicSync } from '../../src/util/atomic_write.js';
+import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../src/util/atomic_write.js';
 
 for (const [label, write] of [
   ['async', writeFileAtomic],
-  ['sync', async (file: string, data: string) => writeFileAtomicSync(file, data)],
+  ['sync', async (file: string, data: string, options?: { mode?: number }) => writeFileAtomicSync(file, data, options)],
 ] as const) {
+  test(`writeFileAtomic (${label}) creates a new file: 0666 less the umask, or the mode asked for`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const umask = process.umask(0o022);
+    try {
+      await write(path.join(dir, 'plain.json'), 'plain');
+      await write(path.join(dir, 'private.json'), 'private', { mode: 0o600 });
+    } finally {
+      process.umask(umask);
+    }
+    assert.equal(readFileSync(path.join(dir, 'plain.json'), 'utf8'), 'plain');
+    assert.equal(statSync(path.join(dir, 'plain.json')).mode & 0o777, 0o644);
+    assert.equal(readFileSync(path.join(dir, 'private.json'), 'utf8'), 'private');
+    assert.equal(statSync(path.join(dir, 'private.json')).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir).sort(), ['plain.json', 'private.json']);
+  });
+
+  test(`writeFileAtomic (${label}) never writes through something already at its temporary path`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const file = path.join(dir, 'registry.json');
+    const victim = path.join(dir, 'victim.txt');
+    writeFileSync(file, 'old');
+    writeFileSync(victim, 'keep');
+    // The temporary name made predictable, and a symlink planted there: a write that opens it without
+    // O_EXCL would write the victim through the link.
+    const random = Math.random;
+    Math.random = () => 0.5;
+    try {
+      symlinkSync(victim, temporaryPathFor(file));
+      await assert.rejects(
+        Promise.resolve().then(() => write(file, 'new')),
+        { code: 'EEXIST' },
+      );
+    } finally {
+      Math.random = random;
+    }
+    assert.equal(readFileSync(victim, 'utf8'), 'keep');
+    assert.equal(readFileSync(file, 'utf8'), 'old');
+  });
+
+  test(`writeFileAtomic (${label}) fails with the error of the write itself (a missing directory)`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    // The temporary file is never created: removing it must not replace the open's error with its own.
+    await assert.rejects(
+      Promise.resolve().then(() => write(path.join(dir, 'missing', 'file.json'), 'data')),
+      { code: 'ENOENT', syscall: 'open' },
+    );
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
   test(`writeFileAtomic (${label}) writes a symlink's target and keeps the link`, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
     writeFileSync(path.join(dir, 'real.json'), 'old');
@@ -77,3 +126,12 @@ for (const [label, write] of [
     assert.deepEqual(readdirSync(dir).sort(), ['placeholder', 'taken']);
   });
 }
+
+test('the temporary file is a hidden sibling of the target, named after it, recognizable by its suffix', () => {
+  const file = path.join('some', 'dir', 'trackers.json');
+  const temporary = temporaryPathFor(file);
+  assert.equal(path.dirname(temporary), path.join('some', 'dir'));
+  assert.ok(path.basename(temporary).startsWith(`.trackers.json.${process.pid}.`), temporary);
+  assert.ok(temporary.endsWith('.gymnos-tmp'), temporary);
+  assert.notEqual(temporaryPathFor(file), temporary);
+});
