@@ -7,7 +7,7 @@
  */
 import { GymnosError } from '../errors.js';
 import type { ListedRun, SeenKeys } from '../runs/list.js';
-import { formatColumn, formatValue } from '../runs/number_format.js';
+import { formatColumn, formatDuration, formatValue } from '../runs/number_format.js';
 import { flattenParams, paramAt } from '../runs/param_paths.js';
 import { listRuns } from '../runs/parallel.js';
 import type { RunSummary } from '../runs/summary.js';
@@ -55,15 +55,6 @@ type SortKey =
   | { kind: 'param'; key: string }
   | { kind: 'group' }
   | { kind: 'count' };
-
-function formatDuration(ms: number | null): string {
-  if (ms === null) return '-';
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-}
 
 function formatTime(ms: number | null): string {
   if (ms === null) return '-';

@@ -76,6 +76,16 @@ export function formatColumn(values: readonly (number | null)[]): string[] {
   );
 }
 
+/** A duration as a person reads it: `4.2s`, `12s`, `3m07s`, `2h05m`; `-` for none. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '-';
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
 /** A param's value as a table cell: numbers as above, strings as they are, anything else as compact JSON. */
 export function formatValue(value: unknown): string {
   if (typeof value === 'number') return formatNumber(value);

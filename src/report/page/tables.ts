@@ -3,7 +3,7 @@
  * mean), and every run with its params side by side, the ones that differ first and marked, nested params as
  * columns of key paths that open and close. Tables scroll within the page, their header and run column held.
  */
-import { formatColumn, formatNumber, formatValue } from '../../runs/number_format.js';
+import { formatColumn, formatDuration, formatNumber, formatValue } from '../../runs/number_format.js';
 import { flattenParams, ownValue } from '../../runs/param_paths.js';
 import { compareBest, groupStats } from '../../runs/sweep.js';
 import type { PageContext } from './context.js';
@@ -11,15 +11,6 @@ import { el, swatch } from './dom.js';
 import type { Model, ParamModel, RunModel } from './model.js';
 
 const BEST_ROWS = 10;
-
-function duration(ms: number | null): string {
-  if (ms === null) return '-';
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
 
 function when(ms: number | null): string {
   return ms === null
@@ -270,7 +261,7 @@ export class RunTable {
         el('td', { text: run.data.trackers.join('+') }),
         el('td', { class: `status ${run.data.status}`, text: run.data.status }),
         el('td', { text: when(run.data.start) }),
-        el('td', { class: 'num', text: duration(run.data.durationMs) }),
+        el('td', { class: 'num', text: formatDuration(run.data.durationMs) }),
         el('td', { class: 'num', text: String(run.data.points) }),
         el('td', { class: 'tags', text: tags }),
         ...columns.map((column) =>
