@@ -373,7 +373,8 @@ const report: CommandSpec = {
     ],
     exitCodes: [
       '0 written, 1 no runs found (or none matches the filters; nothing written) or a run file that',
-      'cannot be read, 2 usage error (a bad flag, a logdir or output directory that does not exist).',
+      'cannot be read, 2 usage error (a bad flag, a logdir or output directory that does not exist, a param no',
+      'run has).',
     ],
   },
   run: async ({ args: [logdirs], options }) => (await import('./report.js')).runReport(logdirs as string[], options),

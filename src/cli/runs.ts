@@ -22,9 +22,8 @@ import {
   parseMetricSpec,
 } from '../runs/sweep.js';
 import type { MetricSpec, Mode, RunGroup } from '../runs/sweep.js';
-import { parseWhere } from '../runs/query.js';
+import { checkConditionKeys, parseWhere, unknownNameError } from '../runs/query.js';
 import { renderChart } from '../runs/terminal_chart.js';
-import { closestName } from '../util/closest.js';
 import { isTerminal, writeStdout } from './stdio.js';
 import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
@@ -131,18 +130,6 @@ function table(rows: string[][], left: (column: number) => boolean): string[] {
   );
 }
 
-/** A usage error for a name no run has, with the closest one when there is one. */
-function unknownName(code: string, what: string, name: string, names: Iterable<string>): GymnosError {
-  const list = [...names];
-  const suggestion = closestName(name, list);
-  const hint = suggestion
-    ? `did you mean ${suggestion}?`
-    : list.length > 0
-      ? `the runs have ${list.slice(0, 8).join(', ')}${list.length > 8 ? ', ...' : ''}`
-      : undefined;
-  return new GymnosError(code, `${what} ${name}: no run listed has it`, { hint, details: { name } });
-}
-
 export async function runRuns(logdirs: string[], options: RunsOptions, document: JsonDocument): Promise<number> {
   // On a failure, the shell prints this with ok: false and the error (failure.ts).
   document.fields = { logdirs, mode: options.mode ?? 'min', runs: [] };
@@ -190,15 +177,19 @@ function plan(options: RunsOptions): Plan {
 function checkNames(runs: readonly RunSummary[], seen: SeenKeys, options: RunsOptions, flags: Plan): Plan {
   const metricNames = new Set(runs.flatMap((run) => Object.keys(run.metrics)));
   for (const spec of [...flags.metrics, ...(options.plot ?? []).map((name) => ({ name }))]) {
-    if (!metricNames.has(spec.name)) throw unknownName('METRIC_UNKNOWN', 'metric', spec.name, metricNames);
+    if (!metricNames.has(spec.name)) throw unknownNameError('METRIC_UNKNOWN', 'metric', spec.name, metricNames);
   }
   for (const key of flags.groupBy) {
-    if (!seen.params.has(key)) throw unknownName('PARAM_UNKNOWN', '--group-by: param', key, seen.params);
+    if (!seen.params.has(key)) throw unknownNameError('PARAM_UNKNOWN', '--group-by: param', key, seen.params);
   }
   let sort = flags.sort;
   if (sort.kind === 'metric' && !metricNames.has(sort.spec.name)) {
     if (seen.params.has(sort.spec.name)) sort = { kind: 'param', key: sort.spec.name };
-    else throw unknownName('SORT_UNKNOWN', '--sort: metric or param', sort.spec.name, [...metricNames, ...seen.params]);
+    else
+      throw unknownNameError('SORT_UNKNOWN', '--sort: metric or param', sort.spec.name, [
+        ...metricNames,
+        ...seen.params,
+      ]);
   }
   const metrics =
     sort.kind === 'metric' && !flags.metrics.some((metric) => metric.name === sort.spec.name)
@@ -215,7 +206,7 @@ function paramColumns(which: string, runs: readonly RunSummary[], seen: SeenKeys
     if (which === 'all') return [...new Set(runs.flatMap((run) => Object.keys(flattenParams(run.params))))].sort();
     const keys = which.split(',').map((key) => key.trim());
     for (const key of keys)
-      if (!seen.params.has(key)) throw unknownName('PARAM_UNKNOWN', '--params: param', key, seen.params);
+      if (!seen.params.has(key)) throw unknownNameError('PARAM_UNKNOWN', '--params: param', key, seen.params);
     return keys;
   })();
   return shown.filter((key) => !groupBy.includes(key));
@@ -241,7 +232,7 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
     seen,
   });
   const all = listed.map((run) => run.summary);
-  checkWhereKeys(options.where ?? [], seen);
+  checkConditionKeys(options.where ?? [], seen);
   if (all.length === 0) {
     if (options.json) printJson({ logdirs, mode: flags.mode, runs: [] });
     printError(noRunsMessage(logdirs, options));
@@ -282,19 +273,6 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
     else writeStdout(renderChart(drawn, { title: metric, rich: tty }));
   }
   return EXIT.ok;
-}
-
-/** A condition on a param or tag no run has is a typo until shown otherwise: exit 2, with the closest name. */
-function checkWhereKeys(where: readonly string[], seen: SeenKeys): void {
-  for (const condition of parseWhere(where)) {
-    const { field } = condition;
-    if (field.kind === 'param' && !seen.params.has(field.key)) {
-      throw unknownName('PARAM_UNKNOWN', `--where ${condition.text}: param`, field.key, seen.params);
-    }
-    if (field.kind === 'tag' && !seen.tags.has(field.key)) {
-      throw unknownName('TAG_UNKNOWN', `--where ${condition.text}: tag`, field.key, seen.tags);
-    }
-  }
 }
 
 /** The rows of a table given by columns, `left` saying which columns hold text. */

@@ -6,6 +6,8 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SampledSeries } from '../runs/downsample.js';
 import { selectRunLocations } from '../runs/list.js';
+import type { SeenKeys } from '../runs/list.js';
+import { checkConditionKeys } from '../runs/query.js';
 import { listRuns } from '../runs/parallel.js';
 import type { RunSelection } from '../runs/list.js';
 import type { RunSummary } from '../runs/summary.js';
@@ -95,7 +97,9 @@ export async function collectReportRuns(options: CollectOptions): Promise<Report
   const selected = selectRunLocations(options).locations.length;
   const budget = options.pointsPerChart ?? 40_000;
   const points = Math.max(150, Math.min(2000, Math.floor(budget / Math.max(selected, 1))));
-  const listed = await listRuns({ ...options, sample: { metrics: 'all', points }, media: true });
+  const seen: SeenKeys = { params: new Set(), tags: new Set() };
+  const listed = await listRuns({ ...options, sample: { metrics: 'all', points }, media: true, seen });
+  checkConditionKeys(options.where ?? [], seen); // a typo is named, not reported as no run matching
   return listed.map((run) => {
     const media: ReportMedia[] = [];
     const skippedMedia: string[] = [];

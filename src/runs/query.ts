@@ -6,6 +6,8 @@
 import { GymnosError } from '../errors.js';
 import { FilterSyntaxError, parseCondition, slashRegex } from './run_filter.js';
 import type { Condition } from './run_filter.js';
+import type { SeenKeys } from './list.js';
+import { closestName } from '../util/closest.js';
 
 /** A glob (`*` within a path segment, `**` across them, `?` one character) or `/regex/flags`: a test on run ids. */
 export function runIdMatcher(pattern: string): (id: string) => boolean {
@@ -41,4 +43,32 @@ export function parseWhere(conditions: readonly string[]): Condition[] {
       throw new GymnosError('WHERE_INVALID', `--where ${error.message}`);
     }
   });
+}
+
+/** A usage error for a name no run has, with the closest one when there is one. */
+export function unknownNameError(code: string, what: string, name: string, names: Iterable<string>): GymnosError {
+  const list = [...names];
+  const suggestion = closestName(name, list);
+  const hint = suggestion
+    ? `did you mean ${suggestion}?`
+    : list.length > 0
+      ? `the runs have ${list.slice(0, 8).join(', ')}${list.length > 8 ? ', ...' : ''}`
+      : undefined;
+  return new GymnosError(code, `${what} ${name}: no run listed has it`, { hint, details: { name } });
+}
+
+/**
+ * A condition on a param or tag that no run looked at has (`seen`, all of them, matching or not) is a typo until
+ * shown otherwise: a usage error naming the closest key.
+ */
+export function checkConditionKeys(where: readonly string[], seen: SeenKeys): void {
+  for (const condition of parseWhere(where)) {
+    const { field } = condition;
+    if (field.kind === 'param' && !seen.params.has(field.key)) {
+      throw unknownNameError('PARAM_UNKNOWN', `--where ${condition.text}: param`, field.key, seen.params);
+    }
+    if (field.kind === 'tag' && !seen.tags.has(field.key)) {
+      throw unknownNameError('TAG_UNKNOWN', `--where ${condition.text}: tag`, field.key, seen.tags);
+    }
+  }
 }

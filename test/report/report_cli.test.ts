@@ -69,7 +69,7 @@ describe('gymnos report', () => {
     assert.equal(data.runs[1]!.metrics.loss!.max, 50);
   });
 
-  it('writes nothing and exits 1 when no run is found, 2 for a bad output directory', () => {
+  it('writes nothing and exits 1 when no run is found, 2 for a bad output directory or a param no run has', () => {
     const none = gymnos(['report', 'logs', '--run', 'zzz*', '-o', 'none.html'], { cwd: root });
     assert.equal(none.status, 1);
     assert.equal(none.stderr, 'gymnos: no run under logs matches the filters; nothing written\n');
@@ -77,6 +77,10 @@ describe('gymnos report', () => {
     const badDir = gymnos(['report', 'logs', '-o', 'missing/out.html'], { cwd: root });
     assert.equal(badDir.status, 2);
     assert.match(badDir.stderr, /^gymnos: -o missing\/out\.html: the directory .* does not exist\n$/);
+    const typo = gymnos(['report', 'logs', '--where', 'lrr<0.1', '-o', 'typo.html'], { cwd: root });
+    assert.equal(typo.status, 2);
+    assert.equal(typo.stderr, 'gymnos: --where lrr<0.1: param lrr: no run listed has it; did you mean lr?\n');
+    assert.equal(existsSync(path.join(root, 'typo.html')), false);
     const noLogdir = gymnos(['report'], { cwd: path.join(root, 'logs') });
     assert.equal(noLogdir.status, 2);
     assert.equal(noLogdir.stderr, 'gymnos: ./logs is not a directory; pass the logdir your runs were logged to\n');
