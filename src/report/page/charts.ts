@@ -56,9 +56,13 @@ interface HoverRow {
   detail: string;
 }
 
-/** `then` after the next frame is painted (a timer scheduled from the frame's callback). */
-function afterPaint(then: () => void): void {
-  requestAnimationFrame(() => setTimeout(then, 0));
+/**
+ * `then` when the browser has nothing more pressing: the frame that shows a change painted, and input handled
+ * (a browser without idle callbacks: a moment after the next frame).
+ */
+function whenIdle(then: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(then, { timeout: 1000 });
+  else requestAnimationFrame(() => setTimeout(then, 20));
 }
 
 function chartWidth(container: HTMLElement): number {
@@ -188,7 +192,7 @@ export class MetricCharts {
     }
   }
 
-  /** The charts off screen, one per task, each after the browser has painted: the page answers between them. */
+  /** The charts off screen, one per idle moment: the page answers between them. */
   #scheduleBackground(): void {
     const version = this.#version;
     const next = () => {
@@ -199,9 +203,9 @@ export class MetricCharts {
         return;
       }
       this.#draw(stale);
-      afterPaint(next);
+      whenIdle(next);
     };
-    afterPaint(next);
+    whenIdle(next);
   }
 
   #drawIfStale(section: Section): void {

@@ -266,7 +266,11 @@ window.addEventListener('hashchange', () =>
 let resizing: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener('resize', () => {
   clearTimeout(resizing);
-  resizing = setTimeout(() => charts.resize(), 100);
+  resizing = setTimeout(() => {
+    charts.resize();
+    parallel.resize();
+    change(() => undefined); // the parallel coordinates drawn to the new width
+  }, 100);
 });
 
 interface GymnosReport {

@@ -143,10 +143,12 @@ export class ParallelCoordinates {
   #drawn: DrawnParallel = { axes: [], lines: [] };
   /** What the lines and axes were built for; a change of the selection or of a brush only restyles them. */
   #shape = '';
-  #layer: SVGGElement | undefined;
   #paths: SVGPathElement[] = [];
   #colors: string[] = [];
   #axes: BuiltAxis[] = [];
+  #width: number | undefined;
+  /** Per path, whether it is styled as shown (undefined: not styled yet). */
+  #styled: (boolean | undefined)[] = [];
 
   constructor(root: HTMLElement, onBrush: (key: string, brush: Brush | undefined) => void) {
     this.#root = root;
@@ -157,9 +159,16 @@ export class ParallelCoordinates {
     return this.#drawn;
   }
 
+  /** The window was resized: the width is measured again at the next update. */
+  resize(): void {
+    this.#width = undefined;
+  }
+
   update(context: PageContext): void {
     const { state } = context;
-    const shape = JSON.stringify([state.metric, state.mode, state.value, this.#root.clientWidth]);
+    // The width as measured when built (resize() measures it again): reading it here would force a layout.
+    this.#width ??= this.#root.clientWidth;
+    const shape = JSON.stringify([state.metric, state.mode, state.value, this.#width]);
     if (shape !== this.#shape) this.#build(context);
     this.#shape = shape;
     this.#restyle(context);
@@ -170,8 +179,8 @@ export class ParallelCoordinates {
     const axes = paramAxes(model.params);
     const withValue = selection.objective.filter((value): value is number => value !== null);
     this.#paths = [];
+    this.#styled = [];
     this.#axes = [];
-    this.#layer = undefined;
     if (axes.length === 0) {
       this.#root.replaceChildren(el('p', { class: 'empty', text: 'No param differs between the runs.' }));
       this.#drawn = { axes: [], lines: [] };
@@ -180,7 +189,7 @@ export class ParallelCoordinates {
     const objectiveLabel = `${state.metric} (${state.value === 'last' ? 'last' : state.mode})`;
     const objective = numberScale(OBJECTIVE_AXIS, objectiveLabel, withValue, false);
     const all = [...axes, objective];
-    const width = Math.max(480, Math.min(this.#root.clientWidth || 1100, 1100));
+    const width = Math.max(480, Math.min(this.#width || 1100, 1100));
     const [left, right] = [60, 90];
     const step = (width - left - right) / Math.max(all.length - 1, 1);
     const xOf = (i: number) => left + i * step;
@@ -217,23 +226,26 @@ export class ParallelCoordinates {
       this.#axes.push({ axis, group, x: xOf(i), brush: undefined });
       svg.appendChild(group);
     });
-    this.#layer = layer;
     this.#root.replaceChildren(svg, this.#legend(state.mode === 'min'));
     this.#drawn = { axes: all.map((axis) => axis.key), lines };
   }
 
-  /** The runs the page shows in colour above the others, in grey; the brushes where they are. */
+  /**
+   * The runs the page shows in colour, the others in faint grey (in their places: moving every path to the top
+   * would cost a filter of 500 runs a layout of all of them); the brushes where they are. Only the paths whose
+   * state changed are touched.
+   */
   #restyle(context: PageContext): void {
     const { selection, state } = context;
-    const shown: SVGPathElement[] = [];
     this.#paths.forEach((path, index) => {
       const visible = selection.visible[index]!;
+      const line = this.#drawn.lines[index]!;
+      if (this.#styled[index] === visible) return;
       path.setAttribute('class', visible ? 'line' : 'line off');
       path.style.stroke = visible ? this.#colors[index]! : '';
-      if (visible) shown.push(path);
-      this.#drawn.lines[index]!.shown = visible;
+      this.#styled[index] = visible;
+      line.shown = visible;
     });
-    this.#layer?.append(...shown); // drawn last: on top
     for (const built of this.#axes) {
       built.brush?.remove();
       built.brush = undefined;
