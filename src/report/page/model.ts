@@ -108,10 +108,6 @@ export class Model {
     });
   }
 
-  param(key: string): ParamModel | undefined {
-    return this.params.find((param) => param.key === key);
-  }
-
   /** The runs' drawn points of `metric`, decoded once. */
   series(metric: string): RunSeries[] {
     let decoded = this.#series.get(metric);
