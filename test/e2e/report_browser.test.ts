@@ -270,7 +270,7 @@ describe('the report in Chromium', () => {
       '64',
       '1e-4',
     ]);
-    assert.match(page.url(), /#open=model$/);
+    await page.waitForURL(/#open=model$/); // written once the changes pause
     await page.locator('#only-differing').check();
     assert.deepEqual(await page.locator('#runs th.param').allTextContents(), [
       '\u2260 lr',
@@ -338,7 +338,7 @@ describe('the sweep view in Chromium', () => {
       );
       assert.equal(await page.locator('#filter-count').textContent(), '2 of 3 runs');
       assert.equal(await page.locator('figure[data-run="sweep/lr-0.1"]:visible').count(), 0);
-      assert.match(page.url(), /#q=lr%3C0\.05$/);
+      await page.waitForURL(/#q=lr%3C0\.05$/); // written once the changes pause
       // The link opens the same view.
       const shared = await context.newPage();
       const sharedProblems: string[] = [];
@@ -361,7 +361,7 @@ describe('the sweep view in Chromium', () => {
       assert.deepEqual(await report('r.visible'), ['sweep/lr-0.01', 'sweep/lr-0.1', 'tb/sgd']);
       await page.locator('#filter-clear').click();
       assert.equal(await page.locator('#filter').inputValue(), '');
-      assert.doesNotMatch(page.url(), /#/);
+      await page.waitForURL((url) => url.hash === '');
     },
   );
 
@@ -401,7 +401,7 @@ describe('the sweep view in Chromium', () => {
       const [mean, high, low] = [std[1]![k]!, std[2]![k]!, std[3]![k]!];
       assert.ok(Math.abs(high - mean - (mean - low)) < 1e-9, 'mean ± std is symmetric');
     }
-    assert.match(page.url(), /g=optimizer&band=std/);
+    await page.waitForURL(/g=optimizer&band=std/); // written once the changes pause
     await page.locator('#groups button[data-key="optimizer"]').click();
     assert.equal((await chart('train/loss')).mode, 'runs');
     await page.locator('#band').selectOption('minmax');
@@ -423,12 +423,12 @@ describe('the sweep view in Chromium', () => {
     assert.deepEqual((await chart('train/loss')).labels, ['sweep/lr-0.1']);
     assert.deepEqual(await report('r.scatter.points.map((p) => p.run)'), ['sweep/lr-0.1']);
     assert.deepEqual(await report('r.parallel.lines.filter((l) => l.shown).map((l) => l.run)'), ['sweep/lr-0.1']);
-    assert.match(page.url(), /#b=lr%3A0\.0\d+\.\.0\.1\d*/);
+    await page.waitForURL(/#b=lr%3A0\.0\d+\.\.0\.1\d*/); // written once the changes pause
     assert.equal(await page.locator('#brushes button').count(), 1);
     // A click on the axis clears its brush.
     await page.mouse.click(x, box.y + box.height / 2);
     assert.deepEqual(await report('r.visible'), ['sweep/lr-0.01', 'sweep/lr-0.1', 'tb/sgd']);
-    assert.doesNotMatch(page.url(), /#/);
+    await page.waitForURL((url) => url.hash === '');
   });
 
   it('shows every drawn value at the cursor, sorted, with its colour', { skip: !HAVE }, async () => {
@@ -487,7 +487,7 @@ describe('the sweep view in Chromium', () => {
       scatter.points.map((point) => [point.run, point.x, point.y]).sort(),
       last.map((row) => [row.run, row.run === 'sweep/lr-0.1' ? 0.1 : 0.01, row.value]).sort(),
     );
-    assert.match(page.url(), /m=val%2Facc&mode=max&v=last/);
+    await page.waitForURL(/m=val%2Facc&mode=max&v=last/); // written once the changes pause
     await page.locator('#metric').selectOption('train/loss');
     await page.locator('#value').selectOption('best');
     assert.deepEqual(problems, []);

@@ -65,43 +65,47 @@ function whenIdle(then: () => void): void {
   else requestAnimationFrame(() => setTimeout(then, 20));
 }
 
-function chartWidth(container: HTMLElement): number {
-  return Math.max(320, Math.min(container.clientWidth || 800, 1100));
+function chartWidth(measured: number): number {
+  return Math.max(320, Math.min(measured || 800, 1100));
 }
 
-/** A series' points as the x axis and the smoothing show them: sorted by x, without what a log axis cannot show. */
+/**
+ * A series' points as the x axis and the smoothing show them: in x order (they are, but for steps logged out of
+ * order), without what a log axis cannot show. The hot path of a redraw: plain loops, no copy that is not needed.
+ */
 function pointsOf(series: RunSeries, context: PageContext): { xs: number[]; ys: number[]; steps: number[] } {
   const { state, model } = context;
   const start = model.runs[series.run]!.data.start ?? 0;
   const n = series.values.length;
-  const xAt = (i: number) =>
-    state.axis === 'step'
-      ? series.steps[i]!
-      : state.axis === 'relative'
-        ? series.times[i]! / 1000
-        : (start + series.times[i]!) / 1000;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => xAt(a) - xAt(b) || a - b);
-  const smoothed = smooth(
-    order.map((i) => series.values[i]!),
-    state.smoothing,
-  );
+  const source = state.axis === 'step' ? series.steps : series.times;
+  const [scale, offset] = state.axis === 'step' ? [1, 0] : state.axis === 'relative' ? [1000, 0] : [1000, start];
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = source[i]! >= source[i - 1]!;
+  const order = sorted
+    ? undefined
+    : Array.from({ length: n }, (_, i) => i).sort((a, b) => source[a]! - source[b]! || a - b);
+  const at = (k: number) => (order === undefined ? k : order[k]!);
+  const values = order === undefined ? series.values : order.map((i) => series.values[i]!);
+  const smoothed = state.smoothing > 0 ? smooth(values, state.smoothing) : values;
   const xs: number[] = [];
   const ys: number[] = [];
   const steps: number[] = [];
-  order.forEach((i, k) => {
-    if (state.log && !(smoothed[k]! > 0)) return;
-    xs.push(xAt(i));
-    ys.push(smoothed[k]!);
+  for (let k = 0; k < n; k++) {
+    const y = smoothed[k]!;
+    if (state.log && !(y > 0)) continue;
+    const i = at(k);
+    xs.push((offset + source[i]!) / scale);
+    ys.push(y);
     steps.push(series.steps[i]!);
-  });
+  }
   return { xs, ys, steps };
 }
 
-function baseOptions(context: PageContext, container: HTMLElement): uPlotType.Options {
+function baseOptions(context: PageContext, width: number): uPlotType.Options {
   const { state } = context;
   const label = state.axis === 'step' ? 'step' : state.axis === 'relative' ? 'seconds since start' : 'wall time';
   return {
-    width: chartWidth(container),
+    width,
     height: HEIGHT,
     legend: { show: false },
     cursor: { drag: { x: true, y: false }, points: { show: false } },
@@ -123,10 +127,13 @@ export class MetricCharts {
   readonly #observer: IntersectionObserver | undefined;
   #context: PageContext | undefined;
   #version = 0;
+  readonly #container: HTMLElement;
+  #width: number | undefined;
   /** Called once every chart has been drawn for the first time. */
   onAllDrawn: () => void = () => {};
 
   constructor(container: HTMLElement, metrics: readonly string[]) {
+    this.#container = container;
     if (metrics.length === 0) container.appendChild(el('p', { class: 'empty', text: 'No run logged metrics.' }));
     if (typeof IntersectionObserver === 'function') {
       this.#observer = new IntersectionObserver(
@@ -187,9 +194,17 @@ export class MetricCharts {
   }
 
   resize(): void {
-    for (const section of this.#sections) {
-      section.drawn.plot?.setSize({ width: chartWidth(section.chart), height: HEIGHT });
-    }
+    this.#width = undefined;
+    for (const section of this.#sections) section.drawn.plot?.setSize({ width: this.#chartWidth(), height: HEIGHT });
+  }
+
+  /**
+   * The charts' width, measured once (and after a resize): every chart is as wide as the list of them, and asking
+   * the layout for it at each chart drawn after a change would make the browser lay the page out for each.
+   */
+  #chartWidth(): number {
+    this.#width ??= chartWidth(this.#container.clientWidth);
+    return this.#width;
   }
 
   /** The charts off screen, one per idle moment: the page answers between them. */
@@ -236,7 +251,7 @@ export class MetricCharts {
       return drawn;
     }
     const tables = entries.map((series) => pointsOf(series, context));
-    const opts = baseOptions(context, section.chart);
+    const opts = baseOptions(context, this.#chartWidth());
     opts.mode = 2;
     for (const series of entries) {
       const run = model.runs[series.run]!;
@@ -286,7 +301,7 @@ export class MetricCharts {
     const all: MemberSeries[] = present.flatMap((g) => members[g]!);
     const grid = gridFor(all, GRID_POINTS);
     const lines = present.map((g) => aggregate(members[g]!, grid));
-    const opts = baseOptions(context, section.chart);
+    const opts = baseOptions(context, this.#chartWidth());
     const data: (number | null)[][] = [grid];
     const bands: uPlotType.Band[] = [];
     const positive = (values: (number | null)[]) => values.map((value) => (state.log && !(value! > 0) ? null : value));

@@ -219,10 +219,20 @@ function render(): void {
   runTable.update(page);
   media.update(page);
   charts.update(page);
-  const fragment = writeState(state, defaults);
-  if (fragment !== location.hash && !(fragment === '' && location.hash === '')) {
-    history.replaceState(null, '', fragment === '' ? location.pathname + location.search : fragment);
-  }
+  keepInUrl();
+}
+
+let urlTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** The state into the URL's fragment, once the changes pause (a history entry is replaced, none added). */
+function keepInUrl(): void {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => {
+    const fragment = writeState(state, defaults);
+    if (fragment !== location.hash && !(fragment === '' && location.hash === '')) {
+      history.replaceState(null, '', fragment === '' ? location.pathname + location.search : fragment);
+    }
+  }, 150);
 }
 
 function change(edit: (next: ViewState) => void): void {
