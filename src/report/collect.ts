@@ -93,10 +93,13 @@ function toMedia(dir: string, file: RunFile): ReportMedia | string {
 
 /** The selected runs with what the page shows of each, read on every core. */
 export async function collectReportRuns(options: CollectOptions): Promise<ReportRun[]> {
-  // Each chart shares a budget of points between its series, so a report of many runs stays light to draw.
+  // Each chart shares a budget of points between its series, so a report of many runs stays light to draw: 2 000
+  // points for one run, 150 each for up to 266 runs, then fewer, down to 50 (a line of 50 points, picked to keep its
+  // shape, is still its shape in a chart of 500 lines; 150 would make that chart three times as slow to draw).
   const selected = selectRunLocations(options).locations.length;
   const budget = options.pointsPerChart ?? 40_000;
-  const points = Math.max(150, Math.min(2000, Math.floor(budget / Math.max(selected, 1))));
+  const perRun = Math.floor(budget / Math.max(selected, 1));
+  const points = Math.min(2000, selected <= 266 ? Math.max(150, perRun) : Math.max(50, perRun));
   const seen: SeenKeys = { params: new Set(), tags: new Set() };
   const listed = await listRuns({ ...options, sample: { metrics: 'all', points }, media: true, seen });
   checkConditionKeys(options.where ?? [], seen); // a typo is named, not reported as no run matching

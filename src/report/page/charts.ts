@@ -145,7 +145,7 @@ export class MetricCharts {
             if (section.near) this.#drawIfStale(section);
           }
         },
-        { rootMargin: '300px 0px' },
+        { rootMargin: '0px' }, // those on screen now; the others at idle moments
       );
     }
     for (const metric of metrics) {
