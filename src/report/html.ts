@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BuildOptions, BuildResult } from 'esbuild';
+import { formatUtcTime } from '../runs/number_format.js';
 import { gymnosRoot } from '../util/package_root.js';
 import { PAGE_STYLE } from './page_style.js';
 import type { ReportData } from './report_data.js';
@@ -87,11 +88,12 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-export function renderReportHtml(data: ReportData): string {
-  const uplot = uplotAssets();
-  const scripts = [scriptSafe(uplot.script), scriptSafe(pageScriptText())];
-  const styles = [uplot.style, PAGE_STYLE];
-  const policy = [
+/**
+ * What the page allows: its own scripts and styles (by their hashes), pictures as data URIs; no request, no inline
+ * handler, no other base or form target.
+ */
+function contentSecurityPolicy(scripts: readonly string[], styles: readonly string[]): string {
+  return [
     "default-src 'none'",
     `script-src ${scripts.map(sha256).join(' ')}`,
     `style-src ${styles.map(sha256).join(' ')}`,
@@ -99,28 +101,10 @@ export function renderReportHtml(data: ReportData): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
-  const generated = new Date(data.generated)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${policy}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="gymnos report">
-<title>${escapeHtml(data.title)}</title>
-<style>${styles[0]}</style>
-<style>${styles[1]}</style>
-</head>
-<body>
-<header>
-<h1>${escapeHtml(data.title)}</h1>
-<p class="meta">${plural(data.runs.length, 'run')}, ${plural(data.metrics.length, 'metric')} · generated
-${generated}</p>
-</header>
-<section id="controls" class="controls" aria-label="what the page shows"></section>
+}
+
+/** The page's sections, empty: the page's script fills them from the data block. */
+const SECTIONS = `<section id="controls" class="controls" aria-label="what the page shows"></section>
 <section id="best-section">
 <h2>Best runs</h2>
 <div id="objective" class="objective"></div>
@@ -145,7 +129,30 @@ ${generated}</p>
 <section id="media-section">
 <h2>Images and figures</h2>
 <div id="media"></div>
-</section>
+</section>`;
+
+export function renderReportHtml(data: ReportData): string {
+  const uplot = uplotAssets();
+  const scripts = [scriptSafe(uplot.script), scriptSafe(pageScriptText())];
+  const styles = [uplot.style, PAGE_STYLE];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(scripts, styles)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="gymnos report">
+<title>${escapeHtml(data.title)}</title>
+<style>${styles[0]}</style>
+<style>${styles[1]}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(data.title)}</h1>
+<p class="meta">${plural(data.runs.length, 'run')}, ${plural(data.metrics.length, 'metric')} · generated
+${formatUtcTime(data.generated)}</p>
+</header>
+${SECTIONS}
 <script type="application/json" id="gymnos-data">${dataBlockText(data)}</script>
 <script>${scripts[0]}</script>
 <script>${scripts[1]}</script>

@@ -86,6 +86,15 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
+/** A time as the report writes it, the same on every machine: `2026-12-07 15:04:05 UTC`; `-` for none. */
+export function formatUtcTime(ms: number | null): string {
+  if (ms === null) return '-';
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
+}
+
 /** A param's value as a table cell: numbers as above, strings as they are, anything else as compact JSON. */
 export function formatValue(value: unknown): string {
   if (typeof value === 'number') return formatNumber(value);

@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatColumn, formatFloat32, formatNumber, formatValue } from '../../src/runs/number_format.js';
+import {
+  formatColumn,
+  formatDuration,
+  formatFloat32,
+  formatNumber,
+  formatUtcTime,
+  formatValue,
+} from '../../src/runs/number_format.js';
 
 describe('formatNumber', () => {
   it('gives the shortest digits, without float noise, and exponents where zeros would pile up', () => {
@@ -82,5 +89,17 @@ describe('formatNumber', () => {
     assert.equal(formatValue({ lr: 10 ** -4 }), '{"lr":0.0001}');
     assert.equal(formatValue(true), 'true');
     assert.equal(formatValue(undefined), '');
+  });
+
+  it('writes durations in the largest units that matter, and times in UTC to the second', () => {
+    assert.deepEqual([null, 4210, 12_400, 187_000, 7_500_000].map(formatDuration), [
+      '-',
+      '4.2s',
+      '12s',
+      '3m07s',
+      '2h05m',
+    ]);
+    assert.equal(formatUtcTime(Date.UTC(2026, 11, 7, 15, 4, 5, 678)), '2026-12-07 15:04:05 UTC');
+    assert.equal(formatUtcTime(null), '-');
   });
 });

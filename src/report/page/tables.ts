@@ -3,23 +3,14 @@
  * mean), and every run with its params side by side, the ones that differ first and marked, nested params as
  * columns of key paths that open and close. Tables scroll within the page, their header and run column held.
  */
-import { formatColumn, formatDuration, formatNumber, formatValue } from '../../runs/number_format.js';
+import { formatColumn, formatDuration, formatNumber, formatUtcTime, formatValue } from '../../runs/number_format.js';
 import { flattenParams, ownValue } from '../../runs/param_paths.js';
 import { compareBest, groupStats } from '../../runs/sweep.js';
-import type { PageContext } from './context.js';
+import type { GroupModel, PageContext } from './context.js';
 import { el, swatch } from './dom.js';
 import type { Model, ParamModel, RunModel } from './model.js';
 
 const BEST_ROWS = 10;
-
-function when(ms: number | null): string {
-  return ms === null
-    ? '-'
-    : new Date(ms)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, ' UTC');
-}
 
 /** An object param shown closed: its key paths and values, `name=sgd, momentum=0.9`. */
 function closedText(value: unknown): string {
@@ -59,58 +50,68 @@ export class BestRuns {
   }
 
   update(context: PageContext): void {
-    const { model, state, selection, groups } = context;
+    const { state, selection, groups } = context;
     const ranked = selection.runs
       .filter((run) => selection.objective[run.index] !== null)
       .sort((a, b) => compareBest(selection.objective[a.index]!, selection.objective[b.index]!, state.mode));
     const parts: HTMLElement[] = [];
     this.#drawn = { rows: [], groups: [] };
-    if (groups) {
-      const spec = { name: state.metric, mode: state.mode };
-      const stats = groups
-        .map((group) => ({
-          group,
-          stats: groupStats(
-            state.value === 'last'
-              ? group.members.map((run) => lastAsBest(run, state.metric))
-              : group.members.map((run) => run.data),
-            spec,
-          ),
-        }))
-        .sort((a, b) => compareBest(a.stats.mean, b.stats.mean, state.mode));
-      const [mean, std, best] = [
-        formatColumn(stats.map(({ stats }) => stats.mean)),
-        formatColumn(stats.map(({ stats }) => stats.std)),
-        formatColumn(stats.map(({ stats }) => stats.best?.value ?? null)),
-      ];
-      const head = el(
-        'tr',
-        {},
-        ['', 'group', 'runs', 'mean', 'std', 'best', 'best run'].map((text) => el('th', { text })),
-      );
-      const rows = stats.map(({ group, stats: stat }, i) =>
-        el('tr', { attrs: { 'data-group': group.label } }, [
-          el('td', {}, [swatch(group.color)]),
-          el('td', { text: group.label }),
-          el('td', { class: 'num', text: `${stat.count}/${group.members.length}` }),
-          el('td', { class: 'num', title: String(stat.mean), text: mean[i]! }),
-          el('td', { class: 'num', title: String(stat.std), text: std[i]! }),
-          el('td', { class: 'num', title: String(stat.best?.value), text: best[i]! }),
-          el('td', { class: 'run-id', text: stat.best?.run ?? '-' }),
-        ]),
-      );
-      parts.push(
-        el('div', { class: 'table-wrap' }, [
-          el('table', { class: 'groups' }, [el('thead', {}, [head]), el('tbody', {}, rows)]),
-        ]),
-      );
-      this.#drawn.groups = stats.map(({ group, stats: stat }) => ({
-        label: group.label,
-        count: group.members.length,
-        mean: stat.mean,
-      }));
+    if (groups) parts.push(this.#groupTable(context, groups));
+    parts.push(this.#runTable(context, this.#showAll ? ranked : ranked.slice(0, BEST_ROWS)));
+    if (ranked.length === 0) {
+      parts.push(el('p', { class: 'empty', text: `No run the filter shows logged ${state.metric}.` }));
     }
-    const shown = this.#showAll ? ranked : ranked.slice(0, BEST_ROWS);
+    if (ranked.length > BEST_ROWS) parts.push(this.#moreButton(context, ranked.length));
+    this.#root.replaceChildren(...parts);
+  }
+
+  /** The groups ranked by their mean of the objective, each with its spread and its best run. */
+  #groupTable({ state }: PageContext, groups: readonly GroupModel[]): HTMLElement {
+    const spec = { name: state.metric, mode: state.mode };
+    const ranked = groups
+      .map((group) => ({
+        group,
+        stats: groupStats(
+          state.value === 'last'
+            ? group.members.map((run) => lastAsBest(run, state.metric))
+            : group.members.map((run) => run.data),
+          spec,
+        ),
+      }))
+      .sort((a, b) => compareBest(a.stats.mean, b.stats.mean, state.mode));
+    const [mean, std, best] = [
+      formatColumn(ranked.map(({ stats }) => stats.mean)),
+      formatColumn(ranked.map(({ stats }) => stats.std)),
+      formatColumn(ranked.map(({ stats }) => stats.best?.value ?? null)),
+    ];
+    const head = el(
+      'tr',
+      {},
+      ['', 'group', 'runs', 'mean', 'std', 'best', 'best run'].map((text) => el('th', { text })),
+    );
+    const rows = ranked.map(({ group, stats }, i) =>
+      el('tr', { attrs: { 'data-group': group.label } }, [
+        el('td', {}, [swatch(group.color)]),
+        el('td', { text: group.label }),
+        el('td', { class: 'num', text: `${stats.count}/${group.members.length}` }),
+        el('td', { class: 'num', title: String(stats.mean), text: mean[i]! }),
+        el('td', { class: 'num', title: String(stats.std), text: std[i]! }),
+        el('td', { class: 'num', title: String(stats.best?.value), text: best[i]! }),
+        el('td', { class: 'run-id', text: stats.best?.run ?? '-' }),
+      ]),
+    );
+    this.#drawn.groups = ranked.map(({ group, stats }) => ({
+      label: group.label,
+      count: group.members.length,
+      mean: stats.mean,
+    }));
+    return el('div', { class: 'table-wrap' }, [
+      el('table', { class: 'groups' }, [el('thead', {}, [head]), el('tbody', {}, rows)]),
+    ]);
+  }
+
+  /** The runs shown, best first: the objective, the step it was reached at, and the params that differ. */
+  #runTable({ model, state, selection }: PageContext, shown: readonly RunModel[]): HTMLElement {
     const params = model.params.filter((param) => param.differs).slice(0, 12);
     const values = formatColumn(shown.map((run) => selection.objective[run.index]!));
     const valueHead = `${state.metric} ${state.value === 'last' ? 'last' : state.mode}`;
@@ -138,22 +139,21 @@ export class BestRuns {
     });
     this.#drawn.rows = shown.map((run) => ({ run: run.data.id, value: selection.objective[run.index]! }));
     const table = el('table', { class: 'best' }, [el('thead', {}, [head]), el('tbody', {}, rows)]);
-    parts.push(el('div', { class: 'table-wrap' }, [table]));
-    if (ranked.length === 0)
-      parts.push(el('p', { class: 'empty', text: `No run the filter shows logged ${state.metric}.` }));
-    if (ranked.length > BEST_ROWS) {
-      const more = el('button', {
-        class: 'more',
-        text: this.#showAll ? `show the best ${BEST_ROWS}` : `show all ${ranked.length} runs`,
-        attrs: { type: 'button' },
-      });
-      more.addEventListener('click', () => {
-        this.#showAll = !this.#showAll;
-        this.update(context);
-      });
-      parts.push(more);
-    }
-    this.#root.replaceChildren(...parts);
+    return el('div', { class: 'table-wrap' }, [table]);
+  }
+
+  /** Shows every ranked run, or the best few again. */
+  #moreButton(context: PageContext, count: number): HTMLElement {
+    const more = el('button', {
+      class: 'more',
+      text: this.#showAll ? `show the best ${BEST_ROWS}` : `show all ${count} runs`,
+      attrs: { type: 'button' },
+    });
+    more.addEventListener('click', () => {
+      this.#showAll = !this.#showAll;
+      this.update(context);
+    });
+    return more;
   }
 }
 
@@ -260,7 +260,7 @@ export class RunTable {
         el('td', { class: 'sticky-2 run-id', text: run.data.id }),
         el('td', { text: run.data.trackers.join('+') }),
         el('td', { class: `status ${run.data.status}`, text: run.data.status }),
-        el('td', { text: when(run.data.start) }),
+        el('td', { text: formatUtcTime(run.data.start) }),
         el('td', { class: 'num', text: formatDuration(run.data.durationMs) }),
         el('td', { class: 'num', text: String(run.data.points) }),
         el('td', { class: 'tags', text: tags }),
