@@ -16,6 +16,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { redactCredentials } from '../util/redact.js';
+import { contentTypeOf } from '../runtime/content_type.js';
 import { describeFigure } from '../runtime/figure.js';
 import { displayUri, MlflowRestClient } from './mlflow/client.js';
 import { MLFLOW_CONNECTION_PARAMS } from './mlflow/connection_params.js';
@@ -30,7 +31,9 @@ import {
   sanitizeKey,
   truncateCodePoints,
 } from './mlflow/limits.js';
+import { deliverSpoolWith } from './remote/deliver_spool.js';
 import { wireDouble } from './remote/records.js';
+import { endSession } from './remote/session_end.js';
 import { Spool } from './remote/spool.js';
 import type { MlflowRunMeta as SpoolMeta } from './mlflow/protocol.js';
 import { booleanParam, numberParam, refuseExistingRun } from '../runtime/tracker_params.js';
@@ -117,25 +120,6 @@ const DEFAULTS = {
 type NumericParam = keyof typeof DEFAULTS;
 
 const MAX_RENAME_WARNINGS = 10;
-/** A wait shorter than this is not announced. */
-const NOTICEABLE_WAIT_MS = 2_000;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.json': 'application/json',
-  '.yaml': 'application/yaml',
-  '.yml': 'application/yaml',
-  '.txt': 'text/plain',
-  '.log': 'text/plain',
-  '.md': 'text/markdown',
-  '.csv': 'text/csv',
-  '.html': 'text/html',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.svg': 'image/svg+xml',
-};
 
 function warn(code: string, message: string): void {
   process.emitWarning(redactCredentials(`MlflowTracker: ${message}`), { type: 'GymnosWarning', code });
@@ -344,7 +328,7 @@ export class MlflowTracker extends Tracker {
       t: 'artifact',
       path: artifactPath(prefix, name, extension),
       file: path.resolve(filePath),
-      contentType: CONTENT_TYPES[extension.toLowerCase()] ?? 'application/octet-stream',
+      contentType: contentTypeOf(extension),
     });
   }
 
@@ -384,23 +368,15 @@ export class MlflowTracker extends Tracker {
   override async end(error?: unknown): Promise<void> {
     const delivery = this.#delivery;
     if (!delivery) return;
-    const failed = error !== undefined && error !== null;
-    delivery.setStatus(failed ? 'FAILED' : 'FINISHED', Date.now());
-    const deadline = Date.now() + this.#numbers.endTimeoutMs;
-    // With the server unreachable, said at once, not after endTimeoutMs of silence.
-    const waiting = (error: string) =>
-      warn(
-        'GYMNOS_MLFLOW_WAITING',
-        `end(): the MLflow server ${this.#trackingUri} does not answer (${error}); waiting up to ` +
-          `${Math.round(this.#numbers.endTimeoutMs / 1000)} s for it to take what is left, which then stays in ` +
-          `${delivery.spoolDir} for \`npx gymnos sync ${this.#logdir}\``,
-      );
-    await delivery.drain(deadline, this.#numbers.endTimeoutMs >= NOTICEABLE_WAIT_MS ? { onOutage: waiting } : {});
-    await delivery.close();
-    const report = await delivery.report();
-    this.endReport = report;
-    const problem = describeProblems(report, this.#numbers.endTimeoutMs, this.#logdir);
-    if (problem) warn(problemCode(report), problem);
+    this.endReport = await endSession(delivery, {
+      failed: error !== undefined && error !== null,
+      endTimeoutMs: this.#numbers.endTimeoutMs,
+      logdir: this.#logdir,
+      server: `the MLflow server ${this.#trackingUri}`,
+      warningPrefix: 'GYMNOS_MLFLOW',
+      deliverSpoolCall: 'MlflowTracker.deliverSpool(dir)',
+      warn,
+    });
   }
 
   /**
@@ -430,42 +406,8 @@ export class MlflowTracker extends Tracker {
       runTags: {},
       warn: options.onWarning ?? warn,
     });
-    try {
-      await delivery.ready; // a GymnosError MLFLOW_SPOOL_NOT_FOUND or MLFLOW_SPOOL_BUSY when it cannot be used
-    } catch (error) {
-      await delivery.close();
-      throw error;
-    }
-    const { signal } = options;
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<void>((resolve) => {
-      onAbort = () => resolve();
-      if (signal?.aborted) resolve();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      // `timeoutMs` without progress: a big spool takes the time it needs, a server that takes nothing does not.
-      const drained = delivery.drain(Date.now() + timeoutMs, {
-        idleMs: timeoutMs,
-        ...(options.onOutage ? { onOutage: options.onOutage } : {}),
-      });
-      await Promise.race([drained, aborted]);
-      // The request in flight is waited for (its own timeout bounds it) and accounted for, never cut off: an
-      // answer cut off is a request whose fate the next delivery must ask about.
-      await delivery.stop(delivery.requestTimeoutMs);
-    } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-      await delivery.close();
-    }
-    return delivery.report();
+    return deliverSpoolWith(delivery, { timeoutMs, signal: options.signal, onOutage: options.onOutage });
   }
-}
-
-/** The warning code of the end's summary: what is worst about it. */
-function problemCode(report: MlflowDeliveryReport): string {
-  const left = Object.values(report.undelivered).some(Boolean) || !report.runId;
-  if (left) return 'GYMNOS_MLFLOW_UNDELIVERED';
-  return Object.values(report.dropped).some(Boolean) ? 'GYMNOS_MLFLOW_LOST' : 'GYMNOS_MLFLOW_REJECTED';
 }
 
 /**
@@ -493,39 +435,4 @@ function sourceTags(): Record<string, string> {
 
 function readSpoolMeta(spoolDir: string): Promise<SpoolMeta | undefined> {
   return new Spool(path.resolve(spoolDir), 0).readMeta();
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
-function countsText(counts: { metrics: number; params: number; tags: number; artifacts: number }): string[] {
-  return [
-    counts.metrics ? plural(counts.metrics, 'metric') : '',
-    counts.params ? plural(counts.params, 'param') : '',
-    counts.tags ? plural(counts.tags, 'tag') : '',
-    counts.artifacts ? plural(counts.artifacts, 'artifact') : '',
-  ].filter(Boolean);
-}
-
-/** One sentence on what `end` could not deliver, or undefined when everything went through. */
-function describeProblems(report: MlflowDeliveryReport, endTimeoutMs: number, logdir: string): string | undefined {
-  const parts: string[] = [];
-  const left = countsText(report.undelivered);
-  if (report.undelivered.status) left.push(`the ${report.undelivered.status} status`);
-  if (!report.runId) left.unshift('the run itself');
-  if (left.length > 0) {
-    parts.push(
-      `could not deliver ${left.join(', ')} to ${report.trackingUri} within ${endTimeoutMs} ms` +
-        (report.lastError ? ` (last error: ${report.lastError})` : '') +
-        (report.spoolError
-          ? `; they could not be spooled (${report.spoolError}) and are lost when the process exits`
-          : `; they are kept in ${report.spoolDir}: deliver them later with \`npx gymnos sync ${logdir}\` ` +
-            '(or MlflowTracker.deliverSpool(dir))'),
-    );
-  }
-  const dropped = countsText(report.dropped);
-  if (dropped.length > 0) parts.push(`dropped ${dropped.join(', ')} (the spool was full or could not be written)`);
-  if (report.rejectedCount > 0) parts.push(`the server or the client refused ${plural(report.rejectedCount, 'item')}`);
-  return parts.length > 0 ? parts.join('; ') : undefined;
 }

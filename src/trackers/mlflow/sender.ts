@@ -16,11 +16,12 @@
  * the caller, which must not mistake it for a refusal.
  */
 import { openAsBlob } from 'node:fs';
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isGymnosError } from '../../errors.js';
 import { MLFLOW_ARTIFACT_ROOT_UNSUPPORTED, MlflowRestClient, requestFailure } from './client.js';
 import type { CallOptions, MetricPoint, MlflowRunInfo } from './client.js';
+import { unreadableReason } from '../remote/files.js';
 import type { DataResult, Doubt, SendFailure, SendResult } from '../remote/protocol.js';
 import { wireDouble } from '../remote/records.js';
 import type { ArtifactRecord, DataRecord, MetricRecord, RunStatus } from '../remote/records.js';
@@ -316,17 +317,5 @@ async function writeLocalArtifact(root: string, record: ArtifactRecord): Promise
         '`mlflow server` with --artifacts-destination <dir> instead of --default-artifact-root, so that it ' +
         'serves artifacts (mlflow-artifacts:/) to every client, or log from a machine that shares that path',
     };
-  }
-}
-
-/** Why `file` cannot be uploaded (an errno code, or "not a regular file"), or undefined when it can. */
-async function unreadableReason(file: string | undefined): Promise<string | undefined> {
-  if (file === undefined) return 'no file';
-  try {
-    return (await stat(file)).isFile() ? undefined : 'not a regular file';
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === undefined) throw error;
-    return code;
   }
 }

@@ -48,6 +48,11 @@ export interface DeliveryOptions<Meta extends RunMeta = RunMeta> {
    * `redeliver`: deliver an existing spool as it is (`deliverSpool`, `gymnos sync`).
    */
   mode: 'session' | 'redeliver';
+  /**
+   * The backend's offline mode (`session` only): nothing is sent, everything goes to the spool for `gymnos sync`
+   * (state `offline`).
+   */
+  offline?: boolean;
   retryBaseMs: number;
   retryMaxMs: number;
   maxQueueItems: number;
@@ -155,6 +160,8 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   #doubtPolls = 0;
   /** Questions about requests in doubt the server answered: it is alive, though nothing moved yet. */
   #questionsAnswered = 0;
+  /** Waits the backend's own pace asked for (its rate limits): no outage, so no reason to give up. */
+  #pacedWaits = 0;
 
   constructor(options: DeliveryOptions<Meta>) {
     this.#options = options;
@@ -166,6 +173,10 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     this.#spool = new Spool(options.spoolDir, options.maxSpoolBytes);
     // Everything runs after the spool is opened; log calls meanwhile only fill the memory queue.
     this.#ready = this.#prepare().then(() => {
+      if (options.offline && options.mode === 'session') {
+        this.#on('offline');
+        return;
+      }
       this.#on('opened');
       if (this.runId) this.#on('created');
     });
@@ -479,12 +490,19 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
       return;
     }
     if (failure.waiting) {
-      // The server answers (it was asked about a request whose answer was lost): no outage, ask again soon.
+      // Not an outage: the server answers (it was asked about a request whose answer was lost: ask again soon), or
+      // the backend's own pace says to wait (its rate limits: retryAfterMs) before the next request.
       this.#policy.succeeded();
-      this.#doubtPolls += 1;
-      this.#questionsAnswered += 1;
-      const poll = Math.min(MAX_DOUBT_POLL_MS, DOUBT_POLL_MS * 2 ** (this.#doubtPolls - 1));
-      this.#policy.deferTo(Date.now() + poll);
+      if (failure.retryAfterMs !== undefined) {
+        // The backend's pace: a wait of its own, neither a question to the server nor a silence of it.
+        this.#pacedWaits += 1;
+        this.#policy.deferTo(Date.now() + failure.retryAfterMs);
+      } else {
+        this.#doubtPolls += 1;
+        this.#questionsAnswered += 1;
+        const poll = Math.min(MAX_DOUBT_POLL_MS, DOUBT_POLL_MS * 2 ** (this.#doubtPolls - 1));
+        this.#policy.deferTo(Date.now() + poll);
+      }
       this.#on('answered');
       return;
     }
@@ -717,13 +735,20 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
    * - `idleMs`: the deadline moves on with each answer of the server: give up only after `idleMs` without one
    *   (`deliverSpool`: a big spool takes its time, a server that takes nothing does not);
    * - `untilFailure`: stop at the first failed attempt, the data then safe in the spool (`flush()` during an
-   *   outage already known: it does not wait for a server that is down).
+   *   outage already known: it does not wait for a server that is down);
+   * - `untilDeferred`: stop as soon as the next request must wait (a failure, or the backend's rate limits), the
+   *   data then safe in the spool (a `flush()` that does not wait for a rate limit: the timer delivers the rest).
    */
   async drain(
     deadline: number,
-    options: { idleMs?: number; untilFailure?: boolean; onOutage?: (error: string) => void } = {},
+    options: {
+      idleMs?: number;
+      untilFailure?: boolean;
+      untilDeferred?: boolean;
+      onOutage?: (error: string) => void;
+    } = {},
   ): Promise<boolean> {
-    const { idleMs, untilFailure = false } = options;
+    const { idleMs, untilFailure = false, untilDeferred = false } = options;
     let onOutage = options.onOutage;
     const outage = () => {
       if (!onOutage || this.#policy.failures === 0 || !this.pending) return;
@@ -738,14 +763,18 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
       if (remaining <= 0) break;
       const before = this.#progress;
       const questionsBefore = this.#questionsAnswered;
+      const pacedBefore = this.#pacedWaits;
       await settleWithin(this.round(), remaining);
       outage(); // found by this attempt: said at once
-      // A server that answers (a request, or a question about one in doubt) is not a server that does not.
-      const alive = this.#progress > before || this.#questionsAnswered > questionsBefore;
+      // A server that answers (a request, or a question about one in doubt) is not a server that does not; nor is a
+      // wait the backend's rate limits ask for.
+      const alive =
+        this.#progress > before || this.#questionsAnswered > questionsBefore || this.#pacedWaits > pacedBefore;
       if (idleMs !== undefined && alive) deadline = Math.max(deadline, Date.now() + idleMs);
       if (!this.pending || this.#state === 'stopped') break;
       if (untilFailure && this.#policy.failures > 0) break;
       const backoff = this.#policy.nextAttemptAt - Date.now();
+      if (untilDeferred && backoff > 0) break;
       const wait = backoff > 0 ? backoff : this.#progress === before ? 10 : 0;
       if (wait > 0) await sleep(Math.min(wait, deadline - Date.now()), this.#stopping.signal);
     }

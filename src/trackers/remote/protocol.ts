@@ -18,7 +18,11 @@ export type SendResult =
       retryAfterMs: number | undefined;
       /** The request may have been carried out: ask before sending it again (see `Doubt`). */
       inDoubt?: Doubt;
-      /** Not a new failure: a request in doubt that the server may still be carrying out is waited for. */
+      /**
+       * Not a failure: a request in doubt that the server may still be carrying out is waited for, or the backend's
+       * own pace (its documented rate limits) says to wait `retryAfterMs` before this request. No request was made
+       * for it, no outage is reported, and the memory queue moves to the spool meanwhile.
+       */
       waiting?: true;
     }
   | { kind: 'refused'; reason: string }

@@ -7,28 +7,37 @@
  *                          │  ▲                    │    └────────failed────────►  │ ▲ failed
  *                          │  └─────────────────── │ ─────────── failed ───────►  │ ┘
  *                          └─refused─► stopped ◄───┴──refused───────────────────────┘
+ *   opening ──offline──► offline (nothing is sent: the spool keeps everything for `gymnos sync`)
  *   any state ──stop──► stopping (all but closed) ──close──► closed ◄──close── any state
  *
  * What happens to a record logged in each state: it is queued in memory (moved to the spool, synchronously, when
  * the queue is full), in every state but `closed`; then:
  * - `opening`: the spool is being opened and locked; no round runs yet.
- * - `connecting`: the run does not exist on the server yet: a round creates it first, then sends.
- * - `delivering`: the server answers: a round sends the spool's records, then the memory queue's, the status last.
+ * - `connecting`: the run does not exist on the server yet: a round creates it first, then sends (while a request
+ *   must wait, as in `delivering`).
+ * - `delivering`: the server answers: a round sends the spool's records, then the memory queue's, the status last;
+ *   while a request must wait (the backend's rate limit, a request in doubt awaited), rounds move the memory queue
+ *   to the spool, so that a process killed meanwhile loses at most what one round interval logged.
  * - `outage`: the last attempt failed and a retry may help: until the backoff ends, a round moves the memory queue
  *   to the spool; then it tries again. `flush()` and `end()` try at once and wait (end at most endTimeoutMs; flush
  *   makes one attempt when the outage was already known); what is still queued at the end stays in the spool.
  * - `stopped`: the server refused the run for good (unknown run, refused credentials): nothing more is sent this
  *   session; rounds move the memory queue to the spool, for a later delivery.
+ * - `offline`: the backend's offline mode (COMET_START_ONLINE=0, WANDB_MODE=offline): nothing is sent this
+ *   session; rounds move the memory queue to the spool, which `gymnos sync` delivers later.
  * - `stopping`: `stop()` (an interrupted `gymnos sync`): no new request starts; the one in flight is waited for
  *   and accounted for.
  * - `closed`: `close()`: the request in flight is aborted, the memory queue moved to the spool, the lock released.
  */
 
-export type DeliveryState = 'opening' | 'connecting' | 'delivering' | 'outage' | 'stopped' | 'stopping' | 'closed';
+export type DeliveryState =
+  'opening' | 'connecting' | 'delivering' | 'outage' | 'stopped' | 'offline' | 'stopping' | 'closed';
 
 export type DeliveryEvent =
   /** The spool is open (or cannot be: the delivery then keeps what it cannot send in memory). */
   | 'opened'
+  /** The spool is open, in a session that sends nothing (the backend's offline mode). */
+  | 'offline'
   /** The run exists on the server (created now, or known from the spool). */
   | 'created'
   /** A request went through (or the server answered a question about a request in doubt). */
@@ -45,11 +54,12 @@ export type DeliveryEvent =
  * stopping, say).
  */
 export const TRANSITIONS: { readonly [S in DeliveryState]: { readonly [E in DeliveryEvent]?: DeliveryState } } = {
-  opening: { opened: 'connecting', stop: 'stopping', close: 'closed' },
+  opening: { opened: 'connecting', offline: 'offline', stop: 'stopping', close: 'closed' },
   connecting: { created: 'delivering', failed: 'outage', refused: 'stopped', stop: 'stopping', close: 'closed' },
   delivering: { failed: 'outage', refused: 'stopped', stop: 'stopping', close: 'closed' },
   outage: { answered: 'delivering', created: 'delivering', refused: 'stopped', stop: 'stopping', close: 'closed' },
   stopped: { stop: 'stopping', close: 'closed' },
+  offline: { stop: 'stopping', close: 'closed' },
   stopping: { close: 'closed' },
   closed: {},
 };
@@ -66,10 +76,10 @@ export function roundAction(state: DeliveryState, mayAttempt: boolean): 'send' |
   switch (state) {
     case 'connecting':
     case 'delivering':
-      return mayAttempt ? 'send' : 'nothing';
     case 'outage':
       return mayAttempt ? 'send' : 'spill';
     case 'stopped':
+    case 'offline':
       return 'spill';
     case 'opening':
     case 'stopping':
