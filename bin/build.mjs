@@ -118,7 +118,7 @@ const commonJs = {
  * which brings net and dgram; fs/promises brings readline and the streams; tty (which chalk asks whether stdout
  * is a terminal) brings net. The bundles require a stand-in, dist/cli-bundle/lazy/<name>.cjs, whose property reads
  * load the real module; tty's isatty answers false for what is not a character device (a pipe, a socket, a file)
- * without loading tty (its fstat is a bigint one: src/util/stdio.ts's isTerminal says why). The stand-ins are
+ * without loading tty (its fstat is a bigint one: src/cli/stdio.ts's isTerminal says why). The stand-ins are
  * external: a bundled one would be copied property by property into the importing module, loading the real one at
  * once.
  */

@@ -23,6 +23,7 @@ import { runListTemplates } from './list_templates.js';
 import { chalk, changeLine, printJson, printLine, printNotice, printWarning } from './output.js';
 import { quoted } from '../util/display_text.js';
 import { isTerminal } from './stdio.js';
+import { gymnosCommand, packageManagerOf } from '../util/package_manager.js';
 
 interface CreateNewOptions {
   name?: string;
@@ -138,7 +139,10 @@ async function resolveName(
 ): Promise<string> {
   let kind = kindArg;
   if (kind === undefined) {
-    if (!canPrompt(options)) throw missingInput('the kind', 'run `npx gymnos create-new tracker --name <name>`');
+    if (!canPrompt(options)) {
+      const command = gymnosCommand(root, 'create-new tracker --name <name>');
+      throw missingInput('the kind', `run \`${command}\``);
+    }
     kind = await promptKind();
     outcome.inputs.kind = kind;
   }
@@ -175,16 +179,20 @@ function printOutcome(changes: readonly PlannedChange[], plan: TrackerPlan, dryR
   const where = path.relative(process.cwd(), plan.root) || '.';
   printLine(chalk.bold(`Created tracker ${chalk.cyan(name)} (${plan.className}).`) + ' Next steps:');
   printLine(`  1. Search for TODO(${name}) in ${path.join(where, `src/trackers/${name}.ts`)} and fill it in.`);
+  // In the project's package manager's words: `pnpm exec gymnos test`, `yarn test`.
+  const pm = packageManagerOf(plan.root);
   if (isGymnosRepository(plan.root)) {
-    printLine(`  2. npm run test:tracker -- ${name} runs test/trackers/${name}.test.ts (the conformance kit).`);
-    printLine(`  3. npm run build, then load('${name}') returns a ${plan.className}; npm test runs every test.`);
+    printLine(`  2. ${pm.run('test:tracker', name)} runs test/trackers/${name}.test.ts (the conformance kit).`);
+    printLine(
+      `  3. ${pm.run('build')}, then load('${name}') returns a ${plan.className}; ${pm.run('test')} runs every test.`,
+    );
   } else {
     // In a plugin project, load() imports the tracker's TypeScript source under tsx: no build step.
     printLine(
-      `  2. npx gymnos test --tracker ${name} runs test/trackers/${name}.test.ts: the conformance kit on ` +
+      `  2. ${pm.exec(`gymnos test --tracker ${name}`)} runs test/trackers/${name}.test.ts: the conformance kit on ` +
         `load('${name}').`,
     );
-    printLine('  3. npm test runs every test; npm run lint checks style and the plugin contract.');
+    printLine(`  3. ${pm.run('test')} runs every test; ${pm.run('lint')} checks style and the plugin contract.`);
   }
 }
 

@@ -17,6 +17,7 @@ import { EXIT } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { chalk, changeLine, printJson, printLine, printNotice, printWarning } from './output.js';
+import { gymnosCommand, packageManagerOf } from '../util/package_manager.js';
 
 interface InitOptions {
   dryRun?: boolean;
@@ -62,7 +63,8 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
   if (styled.length > 0 && needsFormatting(root) && !isToolInstalled('prettier')) {
     plan.warnings.push(
       `prettier is not installed yet, so ${styled.map((change) => change.path).join(', ')} ` +
-        "follow gymnos's style, not your Prettier config; after npm install, npx gymnos lint --fix formats them",
+        `follow gymnos's style, not your Prettier config; after ${packageManagerOf(root).install}, ` +
+        `${gymnosCommand(root, 'lint --fix')} formats them`,
     );
   } else {
     formatted = await formatForProject(root, created, 'gymnos init');
@@ -91,11 +93,19 @@ export async function runInit(options: InitOptions, document: JsonDocument): Pro
   }
   const added = plan.addedDevDependencies;
   printLine(chalk.bold(`Initialized ${project} for gymnos.`) + ' Next steps:');
-  const installs = `      installs ${new Intl.ListFormat('en').format(added)} (added to devDependencies)`;
-  printLine(`  1. npm install${added.length ? installs : ''}`);
-  printLine('  2. npx gymnos create-new tracker --name my_tracker');
-  printLine('  3. npm test         runs test/**/*.test.ts (gymnos test)');
-  printLine(`  4. npm run ${plan.lintScript.padEnd(8)} ESLint, Prettier and the plugin contract (gymnos lint)`);
-  printLine('  5. npm run typecheck, then npm run build: the trackers compiled to dist/, which load() finds');
+  // In the project's package manager's words: `pnpm install`, `pnpm exec gymnos ...`, `pnpm run lint`.
+  const pm = packageManagerOf(root);
+  const installs = added.length ? `installs ${new Intl.ListFormat('en').format(added)} (added to devDependencies)` : '';
+  const steps: [command: string, what: string][] = [
+    [pm.install, installs],
+    [pm.exec('gymnos create-new tracker --name my_tracker'), ''],
+    [pm.run('test'), 'runs test/**/*.test.ts (gymnos test)'],
+    [pm.run(plan.lintScript), 'ESLint, Prettier and the plugin contract (gymnos lint)'],
+    [`${pm.run('typecheck')}, then ${pm.run('build')}: the trackers compiled to dist/, which load() finds`, ''],
+  ];
+  const width = Math.max(...steps.filter(([, what]) => what).map(([command]) => command.length)) + 2;
+  steps.forEach(([command, what], index) =>
+    printLine(`  ${index + 1}. ${what ? `${command.padEnd(width)}${what}` : command}`),
+  );
   return EXIT.ok;
 }

@@ -17,6 +17,9 @@ import type { JsonDocument } from './failure.js';
 import { GYMNOS_VERSION } from './version.js';
 import { chalk, printJson, printLine } from './output.js';
 import { escaped, quoted } from '../util/display_text.js';
+import { gymnosCommand } from '../util/package_manager.js';
+
+const CREATE_ONE = 'create-new tracker --name my_tracker';
 
 interface ListedTracker {
   name: string;
@@ -141,9 +144,7 @@ export async function runList(options: { json?: boolean; cwd?: string }, documen
   const project = result.trackers.filter((tracker) => tracker.source === 'project');
   if (!result.project) {
     if (result.trackers.length === 0) {
-      printLine(
-        `No trackers registered in ${result.registry}. Create one: npx gymnos create-new tracker --name my_tracker`,
-      );
+      printLine(`No trackers registered in ${result.registry}. Create one: ${gymnosCommand(root, CREATE_ONE)}`);
       return exitCode;
     }
     printTrackers(result.trackers, Math.max(...result.trackers.map((tracker) => escaped(tracker.name).length)));
@@ -153,7 +154,7 @@ export async function runList(options: { json?: boolean; cwd?: string }, documen
   printLine(chalk.bold(`Built-in (gymnos ${GYMNOS_VERSION}):`));
   printTrackers(builtin, width, '  ');
   printLine(chalk.bold(`Project (${result.registry}):`));
-  if (project.length === 0) printLine('  none yet; create one: npx gymnos create-new tracker --name my_tracker');
+  if (project.length === 0) printLine(`  none yet; create one: ${gymnosCommand(root, CREATE_ONE)}`);
   printTrackers(project, width, '  ');
   return exitCode;
 }

@@ -14,6 +14,7 @@ import type { SyncBackend, SyncedRun } from '../trackers/remote/sync.js';
 import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
 import { printError, printJson, printLine } from './output.js';
+import { gymnosCommand } from '../util/package_manager.js';
 
 export interface SyncCliOptions {
   trackingUri?: string;
@@ -149,12 +150,12 @@ export async function runSync(logdir: string, options: SyncCliOptions, document:
   if (received) {
     printError(
       `interrupted by ${received}: ${notDelivered.length} of ${plural(runs.length, 'run')} not delivered; ` +
-        'their spools are kept: run npx gymnos sync again to resume',
+        `their spools are kept: run ${gymnosCommand(process.cwd(), 'sync')} again to resume`,
     );
   } else if (notDelivered.length > 0) {
     printError(
       `${notDelivered.length} of ${plural(runs.length, 'run')} could not be delivered; their spools are kept: ` +
-        'run npx gymnos sync again once the server answers',
+        `run ${gymnosCommand(process.cwd(), 'sync')} again once the server answers`,
     );
   }
   return code;

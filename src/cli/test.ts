@@ -17,6 +17,7 @@ import {
 import { resolveTsxLoader } from '../util/tsx_loader.js';
 import { EXIT } from './exit_codes.js';
 import { printLine } from './output.js';
+import { gymnosCommand, packageManagerOf } from '../util/package_manager.js';
 
 export async function runTest(args: string[], options: { cwd?: string; tracker?: string }): Promise<number> {
   const nodeOptions = args.filter((arg) => arg.startsWith('-'));
@@ -36,7 +37,7 @@ export async function runTest(args: string[], options: { cwd?: string; tracker?:
     // A project just initialized has no tests yet: that is not a failure.
     printLine(
       `No test files (*.test.ts) under ${DEFAULT_TEST_DIRECTORY}/ yet: nothing to run. ` +
-        '`npx gymnos create-new tracker --name my_tracker` generates a tracker and its test.',
+        `\`${gymnosCommand(root, 'create-new tracker --name my_tracker')}\` generates a tracker and its test.`,
     );
     return EXIT.ok;
   }
@@ -44,10 +45,11 @@ export async function runTest(args: string[], options: { cwd?: string; tracker?:
   const needsLoader = options.tracker !== undefined || needsTypeScriptLoader(files);
   const loader = needsLoader ? resolveTsxLoader(root) : undefined;
   if (needsLoader && !loader) {
+    const pm = packageManagerOf(root);
     throw new GymnosError(
       'TSX_MISSING',
-      'tsx is not installed in this project, and Node cannot run TypeScript tests without it: run `npm install` ' +
-        '(gymnos init adds tsx to devDependencies) or `npm install --save-dev tsx`',
+      `tsx is not installed in this project, and Node cannot run TypeScript tests without it: run \`${pm.install}\` ` +
+        `(gymnos init adds tsx to devDependencies) or \`${pm.add('tsx', { dev: true })}\``,
     );
   }
   return runTestFiles({ root, files, loader, nodeOptions, env });

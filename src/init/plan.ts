@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { GymnosError, isGymnosError } from '../errors.js';
 import { TRAINING_PEERS } from '../util/author_tools.js';
+import { gymnosCommand, packageManagerOf } from '../util/package_manager.js';
 import { gymnosRoot, isGymnosRepository } from '../util/package_root.js';
 import { parseRegistry, readRegistryText, REGISTRY_PATH, SCHEMA_KEY } from '../registry/registry.js';
 import type { PlannedChange } from '../scaffold/plan.js';
@@ -72,6 +73,11 @@ interface InitPlan {
   alreadyInitialized: boolean;
 }
 
+/** The end of a conflict's line: what to run once it is resolved, in the project's package manager. */
+function runAgain(root: string): string {
+  return `then run ${gymnosCommand(root, 'init')} again`;
+}
+
 /** A project file's text, or undefined when it does not exist; something else in its place is a conflict. */
 function readFileIfPresent(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
@@ -79,7 +85,7 @@ function readFileIfPresent(file: string): string | undefined {
     const shown = path.basename(file);
     throw new GymnosError(
       'NOT_A_FILE',
-      `${file} is not a file, and gymnos init writes a file there; move it away, then run npx gymnos init again`,
+      `${file} is not a file, and gymnos init writes a file there; move it away, ${runAgain(path.dirname(file))}`,
       { kind: 'conflict', details: { file: shown } },
     );
   }
@@ -124,7 +130,7 @@ function planRegistry(root: string): InitChange {
     const { line, column, reason } = error.details as { line: number; column: number; reason: string };
     throw new GymnosError(
       error.code,
-      `${REGISTRY_PATH}:${line}:${column}: ${reason}; fix or remove it, then run npx gymnos init again`,
+      `${REGISTRY_PATH}:${line}:${column}: ${reason}; fix or remove it, ${runAgain(root)}`,
       { kind: 'conflict', details: error.details, cause: error },
     );
   }
@@ -136,7 +142,7 @@ function planTrackersDirectory(root: string): InitChange {
   const directory = path.dirname(TRACKERS_KEEP_FILE);
   if (existsSync(path.join(root, directory))) {
     if (!statSync(path.join(root, directory)).isDirectory()) {
-      throw new GymnosError('FILE_IN_THE_WAY', `${directory} is a file; move it away, then run npx gymnos init again`, {
+      throw new GymnosError('FILE_IN_THE_WAY', `${directory} is a file; move it away, ${runAgain(root)}`, {
         kind: 'conflict',
         details: { file: directory },
       });
@@ -167,8 +173,7 @@ function planEslintConfig(root: string, isModule: boolean): InitChange {
       : `extend gymnos's config in it (${extendSnippet(name, isModule)}) or remove it`;
     throw new GymnosError(
       'ESLINT_CONFIG_EXISTS',
-      `${name} already exists${usesGymnos ? '' : ' with a config of its own'}; ${problem}, ` +
-        'then run npx gymnos init again',
+      `${name} already exists${usesGymnos ? '' : ' with a config of its own'}; ${problem}, ${runAgain(root)}`,
       { kind: 'conflict', details: { file: name } },
     );
   }
@@ -267,7 +272,7 @@ function usesLintSideScript(pkg: PackageJson): boolean {
 }
 
 /** The `lint` and `test` scripts and the missing dev tools, as structured edits of package.json. */
-function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): InitChange {
+function planPackageJson(root: string, pkg: PackageJson, addedDevDependencies: string[]): InitChange {
   const scripts = objectSection(pkg, 'scripts') ?? {};
   objectSection(pkg, 'devDependencies'); // checks it is an object before an edit goes into it
   const edits: string[] = [];
@@ -290,8 +295,7 @@ function planPackageJson(pkg: PackageJson, addedDevDependencies: string[]): Init
           : `change it to "${command}" or remove it`;
       throw new GymnosError(
         'SCRIPT_EXISTS',
-        `${PACKAGE_JSON} already has a "${script}" script (${JSON.stringify(current)}); ${merge}, ` +
-          'then run npx gymnos init again',
+        `${PACKAGE_JSON} already has a "${script}" script (${JSON.stringify(current)}); ${merge}, ${runAgain(root)}`,
         { kind: 'conflict', details: { file: PACKAGE_JSON, script, current } },
       );
     }
@@ -319,12 +323,13 @@ export function planInit(root: string): InitPlan {
     throw new GymnosError(
       'GYMNOS_REPOSITORY',
       `${root} is the gymnos repository itself, which needs no init; ` +
-        'run npx gymnos init in a project that depends on gymnos',
+        `run ${gymnosCommand(root, 'init')} in a project that depends on gymnos`,
     );
   }
   const text = readFileIfPresent(path.join(root, PACKAGE_JSON));
   if (text === undefined) {
-    throw new GymnosError('NO_PROJECT', `no ${PACKAGE_JSON} in ${root}; run npm init first`, {
+    const init = `${packageManagerOf(root).name} init`;
+    throw new GymnosError('NO_PROJECT', `no ${PACKAGE_JSON} in ${root}; run ${init} first`, {
       details: { path: root },
     });
   }
@@ -332,7 +337,7 @@ export function planInit(root: string): InitPlan {
   const isModule = pkg.manifest.type === 'module';
   const warnings: string[] = [];
   const addedDevDependencies: string[] = [];
-  const packageChange = planPackageJson(pkg, addedDevDependencies);
+  const packageChange = planPackageJson(root, pkg, addedDevDependencies);
   const registryChange = planRegistry(root);
   const eslintChange = planEslintConfig(root, isModule);
   const changes = [
@@ -348,7 +353,8 @@ export function planInit(root: string): InitPlan {
   }
   if (!dependsOn(pkg, 'gymnos')) {
     warnings.push(
-      `gymnos is not in ${PACKAGE_JSON}'s dependencies; install it in this project (npm install gymnos) ` +
+      `gymnos is not in ${PACKAGE_JSON}'s dependencies; install it in this project ` +
+        `(${packageManagerOf(root).add('gymnos')}) ` +
         'so that the scripts and the ESLint config find it',
     );
   }

@@ -3,7 +3,8 @@
  * does not ignore (`git ls-files -co --exclude-standard`), so `.gitignore`, `.git/info/exclude` and the global
  * excludes work exactly as in git. Elsewhere (or when git lists nothing, as in a directory the enclosing
  * repository ignores): a glob of the tree, less what the tree's `.gitignore` files ignore, read as git reads them
- * (as editors and ESLint's gitignore handling do). Either way dist/, coverage/ and node_modules/ are never linted.
+ * (as editors and ESLint's gitignore handling do). Either way dist/, coverage/, node_modules/ and .yarn/ are never
+ * linted.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -15,10 +16,15 @@ import { GymnosError } from '../errors.js';
 const ESLINT_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
 /** Checked by Prettier only. */
 const PRETTIER_ONLY_EXTENSIONS: ReadonlySet<string> = new Set(['.json', '.md']);
-/** Directories never linted, wherever they are in the tree. */
-const NEVER_LINTED_DIRECTORIES: readonly string[] = ['dist', 'coverage', 'node_modules'];
-/** Generated files that no one formats by hand. */
-const NEVER_LINTED_FILES: ReadonlySet<string> = new Set(['package-lock.json', 'npm-shrinkwrap.json']);
+/** Directories never linted, wherever they are in the tree (`.yarn`: Yarn's cache, plugins and releases). */
+const NEVER_LINTED_DIRECTORIES: readonly string[] = ['dist', 'coverage', 'node_modules', '.yarn'];
+/** Generated files that no one formats by hand (Yarn Plug'n'Play's resolver and loader among them). */
+const NEVER_LINTED_FILES: ReadonlySet<string> = new Set([
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  '.pnp.cjs',
+  '.pnp.loader.mjs',
+]);
 
 const GLOB_MAGIC = /[*?[\]{}!]/;
 

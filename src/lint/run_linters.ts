@@ -17,6 +17,7 @@ import { runPrettier } from './prettier_check.js';
 import type { PrettierOutcome } from './prettier_check.js';
 import { compareDiagnostics, countDiagnostics } from './types.js';
 import { GymnosError } from '../errors.js';
+import { gymnosCommand } from '../util/package_manager.js';
 import { requireCjs } from '../util/require_cjs.js';
 import type { Diagnostic, FileReport, LintReport, RuleInfo } from './types.js';
 
@@ -72,7 +73,7 @@ async function createEslint(
     throw new GymnosError(
       'TSCONFIG_MISSING',
       `--type-aware reads the types through a tsconfig.json, and ${path.join(root, 'tsconfig.json')} is not a ` +
-        'file; add one (npx gymnos init writes one) or lint without --type-aware',
+        `file; add one (${gymnosCommand(root, 'init')} writes one) or lint without --type-aware`,
       { details: { file: 'tsconfig.json' } },
     );
   }
@@ -196,7 +197,8 @@ function toDiagnostic(message: Linter.LintMessage): Diagnostic {
   return diagnostic;
 }
 
-function prettierDiagnostic(outcome: PrettierOutcome, hasParseError: boolean): Diagnostic | undefined {
+/** A Prettier outcome as a diagnostic; `fix` is the project's command that fixes it (`npx gymnos lint --fix`). */
+function prettierDiagnostic(outcome: PrettierOutcome, hasParseError: boolean, fix: string): Diagnostic | undefined {
   if (outcome.status === 'unformatted') {
     const registry = outcome.file === REGISTRY_FILE;
     return {
@@ -204,7 +206,7 @@ function prettierDiagnostic(outcome: PrettierOutcome, hasParseError: boolean): D
       severity: 'error',
       message:
         `${registry ? 'The registry is' : 'File is'} not formatted with Prettier; ` +
-        `the first difference is on line ${outcome.line} (run npx gymnos lint --fix)`,
+        `the first difference is on line ${outcome.line} (run ${fix})`,
       line: outcome.line,
       column: 1,
       source: 'prettier',
@@ -245,6 +247,7 @@ function collectDiagnostics(
     const diagnostic = prettierDiagnostic(
       outcome,
       diagnostics.some((existing) => existing.fatal),
+      gymnosCommand(root, 'lint --fix'),
     );
     if (diagnostic) diagnostics.push(diagnostic);
   }

@@ -17,6 +17,7 @@ import type { BuiltinTrackerName } from './builtins.js';
 import { warnUnknownParams } from './params.js';
 import type { TrackerParamsOf } from './params.js';
 import { escaped, quoted } from '../util/display_text.js';
+import { packageManagerOf } from '../util/package_manager.js';
 
 export interface LoadOptions {
   /**
@@ -232,7 +233,8 @@ async function importPackageModule(item: CatalogEntry) {
       'TRACKER_NOT_BUILT',
       `tracker ${quoted(entry.name)} (${displayPath(registry.file)}:${entry.line}): Node cannot import ` +
         `${path.relative(root, source)} without a TypeScript loader, and ${path.relative(root, candidates[1]!)} ` +
-        'is not built; run under tsx (`node --import tsx`, or `tsx`) or build the project (`npm run build`)',
+        `is not built; run under tsx (\`node --import tsx\`, or \`tsx\`) or build the project ` +
+        `(\`${packageManagerOf(root).run('build')}\`)`,
       { cause: noLoader },
     );
   }

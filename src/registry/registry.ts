@@ -12,6 +12,7 @@ import { GymnosError } from '../errors.js';
 import { lineAndColumn, parseJsonText } from '../util/json_text.js';
 import { normalizeTrackerName, trackerNameProblem } from './names.js';
 import { escaped, quoted } from '../util/display_text.js';
+import { gymnosCommand } from '../util/package_manager.js';
 
 /** The registry file, relative to a package root: forward slashes, as it is shown and as path.join takes it. */
 export const REGISTRY_PATH = 'var/trackers.json';
@@ -115,12 +116,15 @@ export function parseRegistry(text: string, file: string): Registry {
   return { file, text, entries, problems, ...(schema === undefined ? {} : { schema }) };
 }
 
-/** What to do about a registry the file system refuses to read, by its error code. */
-const UNREADABLE_HINTS: Record<string, string> = {
-  EISDIR: 'it is a directory: move it away (npx gymnos init creates the file) or put the registry file in its place',
-  EACCES: 'give your user read permission on it (chmod u+r)',
-  EPERM: 'give your user read permission on it (chmod u+r)',
-};
+/** What to do about the registry `file` when the file system refuses to read it, by the error's code. */
+function unreadableHint(file: string, code: string): string {
+  if (code === 'EISDIR') {
+    const init = gymnosCommand(path.dirname(path.dirname(file)), 'init');
+    return `it is a directory: move it away (${init} creates the file) or put the registry file in its place`;
+  }
+  if (code === 'EACCES' || code === 'EPERM') return 'give your user read permission on it (chmod u+r)';
+  return 'it must be a file gymnos can read';
+}
 
 /**
  * The text of the registry file `file`, or undefined when there is none. Anything else that keeps it from being
@@ -136,7 +140,7 @@ export function readRegistryText(file: string): string | undefined {
     if (code === undefined) throw error; // not the file system saying no: a bug
     throw new GymnosError('REGISTRY_UNREADABLE', `${file} cannot be read (${code})`, {
       details: { file, reason: code },
-      hint: UNREADABLE_HINTS[code] ?? 'it must be a file gymnos can read',
+      hint: unreadableHint(file, code),
       cause: error,
     });
   }

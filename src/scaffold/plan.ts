@@ -180,7 +180,7 @@ export async function renderTrackerFiles(
   if (templates.files.some((file) => file.source !== 'builtin')) {
     // Only templates that are not gymnos's own are checked, so the usual path never loads TypeScript.
     const { checkRenderedTypeScript } = await import('./template_check.js');
-    const problem = await checkRenderedTypeScript(rendered);
+    const problem = await checkRenderedTypeScript(rendered, root);
     if (problem)
       throw new GymnosError(problem.code, problem.message, {
         details: { templates: templates.files.map((file) => file.file) },

@@ -9,6 +9,7 @@ import type TS from 'typescript';
 import { requireCjs } from '../util/require_cjs.js';
 import { displayPath } from '../util/package_root.js';
 import type { RenderedFile } from './templates.js';
+import { packageManagerOf } from '../util/package_manager.js';
 
 const TYPESCRIPT_TARGET = /\.[cm]?ts$/;
 
@@ -20,7 +21,7 @@ interface TemplateProblem {
   message: string;
 }
 
-async function loadTypeScript(): Promise<typeof TS | TemplateProblem> {
+async function loadTypeScript(root: string): Promise<typeof TS | TemplateProblem> {
   try {
     return requireCjs('typescript') as typeof TS;
   } catch (error) {
@@ -29,7 +30,7 @@ async function loadTypeScript(): Promise<typeof TS | TemplateProblem> {
       code: 'TYPESCRIPT_MISSING',
       message:
         "the project's templates render TypeScript, which gymnos checks with TypeScript's parser, but typescript " +
-        '(a peer dependency of gymnos) is not installed: npm install --save-dev typescript',
+        `(a peer dependency of gymnos) is not installed: ${packageManagerOf(root).add('typescript', { dev: true })}`,
     };
   }
 }
@@ -73,10 +74,13 @@ function templatePosition(templateText: string, renderedLine: string, line: numb
 }
 
 /** The problem with the first rendered .ts file (of a template not from gymnos) that does not parse, if any. */
-export async function checkRenderedTypeScript(files: readonly RenderedFile[]): Promise<TemplateProblem | undefined> {
+export async function checkRenderedTypeScript(
+  files: readonly RenderedFile[],
+  root: string,
+): Promise<TemplateProblem | undefined> {
   const targets = files.filter((file) => file.template.source !== 'builtin' && TYPESCRIPT_TARGET.test(file.path));
   if (targets.length === 0) return undefined;
-  const ts = await loadTypeScript();
+  const ts = await loadTypeScript(root);
   if (!('transpileModule' in ts)) return ts;
   for (const file of targets) {
     const { diagnostics = [] } = ts.transpileModule(file.content, {

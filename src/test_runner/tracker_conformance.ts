@@ -6,7 +6,11 @@
 import { load } from '../registry/load.js';
 import { describeTrackerConformance } from '../testing/index.js';
 import { TRACKER_VARIABLE } from './project_tests.js';
+import { gymnosCommand } from '../util/package_manager.js';
 
 const name = process.env[TRACKER_VARIABLE];
-if (!name) throw new Error(`${TRACKER_VARIABLE} is not set: run this file through npx gymnos test --tracker <name>`);
+if (!name) {
+  const command = gymnosCommand(process.cwd(), 'test --tracker <name>');
+  throw new Error(`${TRACKER_VARIABLE} is not set: run this file through ${command}`);
+}
 describeTrackerConformance(name, () => load(name));

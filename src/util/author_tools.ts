@@ -5,9 +5,11 @@
  * missing one is one line naming the npm command that installs it, not a module-not-found stack.
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GymnosError } from '../errors.js';
+import { packageManagerOf } from './package_manager.js';
 import { gymnosRoot } from './package_root.js';
 
 /** What `gymnos lint` loads: ESLint with gymnos's config (its plugins and globals), Prettier, and TypeScript. */
@@ -30,15 +32,30 @@ export const TRAINING_PEERS: readonly string[] = ['@tensorflow/tfjs'];
 
 /**
  * True when `name` is installed where gymnos's own imports find it: a node_modules directory at or above this
- * module's real location (the lookup Node does for a bare `import('eslint')` from gymnos's code).
+ * module's real location (the lookup Node does for a bare `import('eslint')` from gymnos's code). Under Yarn
+ * Plug'n'Play, which has no node_modules, its resolver is asked instead.
  */
 export function isToolInstalled(name: string): boolean {
+  if (process.versions.pnp) return resolvesUnderPlugAndPlay(name);
   const here = realpathSync(path.dirname(fileURLToPath(import.meta.url)));
   for (let dir = here; ; dir = path.dirname(dir)) {
     if (path.basename(dir) !== 'node_modules' && existsSync(path.join(dir, 'node_modules', name, 'package.json'))) {
       return true;
     }
     if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/** Whether Yarn Plug'n'Play's resolver (which Node's require goes through under it) finds `name` from gymnos. */
+function resolvesUnderPlugAndPlay(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(`${name}/package.json`);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return true; // there, without its package.json exported
+    if (code === 'MODULE_NOT_FOUND') return false;
+    throw error;
   }
 }
 
@@ -54,11 +71,15 @@ function authorToolRanges(): Record<string, string> {
   return { ...manifest.peerDependencies, ...manifest.devDependencies };
 }
 
-/** `npm install -D` of the tools, each at its range, quoted for a POSIX shell where the range needs it. */
-function installCommand(tools: readonly string[]): string {
+/**
+ * The project's package manager's command adding the tools to its devDependencies (`npm install -D`,
+ * `pnpm add -D`, `yarn add -D`), each at its range, quoted for a POSIX shell where the range needs it.
+ */
+function installCommand(root: string, tools: readonly string[]): string {
   const ranges = authorToolRanges();
   const quoted = (word: string) => (/^[\w@/.^~=-]+$/.test(word) ? word : `'${word}'`);
-  return `npm install -D ${tools.map((tool) => quoted(ranges[tool] ? `${tool}@${ranges[tool]}` : tool)).join(' ')}`;
+  const packages = tools.map((tool) => quoted(ranges[tool] ? `${tool}@${ranges[tool]}` : tool)).join(' ');
+  return packageManagerOf(root).add(packages, { dev: true });
 }
 
 /** True when the project at `root` lists `tool` in its dependencies or devDependencies. */
@@ -74,9 +95,10 @@ function projectLists(root: string, tool: string): boolean {
 }
 
 /**
- * Throws a usage error (exit 2) naming the tools of `tools` that are not installed, and the npm command that
- * installs them: `npm install` when the project's package.json lists them already (as `gymnos init` does), else
- * `npm install -D` of each. `command` is what the user ran (`gymnos lint`), `purpose` what the tools are for.
+ * Throws a usage error (exit 2) naming the tools of `tools` that are not installed, and the command of the
+ * project's package manager that installs them: `npm install` when the project's package.json lists them already
+ * (as `gymnos init` does), else `npm install -D` of each (`pnpm install`, `pnpm add -D` in a pnpm project...).
+ * `command` is what the user ran (`gymnos lint`), `purpose` what the tools are for.
  */
 export function requireAuthorTools(root: string, command: string, tools: readonly string[], purpose?: string): void {
   const missing = tools.filter((tool) => !isToolInstalled(tool));
@@ -84,8 +106,8 @@ export function requireAuthorTools(root: string, command: string, tools: readonl
   const names = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`;
   const listed = missing.every((tool) => projectLists(root, tool));
   const [where, install] = listed
-    ? ['listed in package.json but not installed', 'npm install']
-    : ['not installed in this project', installCommand(missing)];
+    ? ['listed in package.json but not installed', packageManagerOf(root).install]
+    : ['not installed in this project', installCommand(root, missing)];
   throw new GymnosError(
     'TOOLS_MISSING',
     `${command} needs ${names}${purpose ? ` ${purpose}` : ''}, ${where}: ${install}`,

@@ -42,7 +42,9 @@ const code = blocks.filter((block) => CODE_LANGUAGES.has(block.language));
 const TYPESCRIPT = /\.[cm]?ts$/;
 
 /** Programs a plugin project's shell has, as the docs use them; `gymnos` is not one (it is `npx gymnos`). */
-const PROGRAMS = new Set(['npm', 'npx', 'node', 'git', 'cd', 'jq', 'xdg-open', 'tensorboard', 'python3', 'mlflow']);
+const PROGRAMS = new Set([
+  ...['npm', 'npx', 'pnpm', 'yarn', 'node', 'git', 'cd', 'jq', 'xdg-open', 'tensorboard', 'python3', 'mlflow'],
+]);
 /** The npm scripts a page may run: this repository's, and those `gymnos init` writes into a project. */
 const SCRIPTS = new Set([
   ...Object.keys((JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: object }).scripts),
@@ -127,8 +129,15 @@ describe("the docs' snippets", () => {
         const [program, ...args] = words.slice(words.findIndex((word) => !/^[A-Za-z_]\w*=/.test(word)));
         if (program === 'gymnos') problems.push(`${at}: gymnos is not on a project's PATH: write npx gymnos`);
         else if (!PROGRAMS.has(program!)) problems.push(`${at}: ${program} is not a program the docs may assume`);
-        if (program === 'npx' && args[0] === 'gymnos' && command.status === 0) {
-          const error = await usageError(args.slice(1));
+        // gymnos as each package manager runs a project's binary: npx gymnos, pnpm exec gymnos, yarn gymnos.
+        const gymnosArgs =
+          program === 'npx' || program === 'yarn'
+            ? args
+            : program === 'pnpm' && args[0] === 'exec'
+              ? args.slice(1)
+              : [];
+        if (gymnosArgs[0] === 'gymnos' && command.status === 0) {
+          const error = await usageError(gymnosArgs.slice(1));
           if (error) problems.push(`${at}: ${error}`);
         }
         if (program === 'npm' && args[0] === 'run' && !SCRIPTS.has(args[1]!)) {

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { test } from 'node:test';
 import { runChildSync } from './children.js';
 import { REPO } from './project.js';
 import type { RunResult } from './project.js';
@@ -48,4 +49,22 @@ export function packRepository(destination: string): { tarball: string; files: s
   );
   const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   return { tarball: path.join(destination, packed!.filename), files: packed!.files.map((file) => file.path) };
+}
+
+/**
+ * The steps of a walk-through, run in order: after one fails, the rest are skipped rather than failing in its
+ * wake, for a reason that is not theirs.
+ */
+export function walkThrough(): (name: string, body: () => void) => void {
+  let failed: string | undefined;
+  return (name, body) =>
+    test(name, (t) => {
+      if (failed) return t.skip(`"${failed}" failed`);
+      try {
+        body();
+      } catch (error) {
+        failed = name;
+        throw error;
+      }
+    });
 }

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { Diagnostic, LintReport } from '../types.js';
+import { gymnosCommand } from '../../util/package_manager.js';
 
 /** GitHub's display limit, per kind of annotation and per step. */
 const GITHUB_ANNOTATION_LIMIT = 10;
@@ -126,7 +127,9 @@ export function formatGithubSummary(report: LintReport, context: Pick<GithubCont
   }
   if (rows > SUMMARY_ROW_LIMIT) lines.push('', `…and ${rows - SUMMARY_ROW_LIMIT} more: see the step's log.`);
   const fixable = report.fixableErrorCount + report.fixableWarningCount;
-  if (fixable > 0) lines.push('', `${plural(fixable, 'problem')} can be fixed with \`npx gymnos lint --fix\`.`);
+  if (fixable > 0) {
+    lines.push('', `${plural(fixable, 'problem')} can be fixed with \`${gymnosCommand(report.root, 'lint --fix')}\`.`);
+  }
   lines.push('');
   return `${lines.join('\n')}\n`;
 }

@@ -7,6 +7,7 @@ import defaultChalk, { Chalk } from 'chalk';
 import type { ChalkInstance } from 'chalk';
 import { TODO_RULE } from '../types.js';
 import type { LintReport } from '../types.js';
+import { gymnosCommand } from '../../util/package_manager.js';
 
 interface StylishContext {
   /** Paths are shown relative to this directory. */
@@ -74,7 +75,7 @@ export function formatStylish(report: LintReport, context: StylishContext): stri
     lines.push(
       color.bold(
         `  ${plural(report.fixableErrorCount, 'error')} and ${plural(report.fixableWarningCount, 'warning')} ` +
-          'potentially fixable with `npx gymnos lint --fix`.',
+          `potentially fixable with \`${gymnosCommand(report.root, 'lint --fix')}\`.`,
       ),
     );
   }

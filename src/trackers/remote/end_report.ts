@@ -24,8 +24,8 @@ export function countsText(counts: DeliveryCounts): string[] {
 export interface EndReportWording {
   /** How long `end()` waited, in milliseconds. */
   endTimeoutMs: number;
-  /** The logdir given to `start`, for the `gymnos sync` command. */
-  logdir: string;
+  /** The command that delivers the spool, in the project's package manager's words: `npx gymnos sync logs`. */
+  syncCommand: string;
   /** The static delivery of a spool, named after the sync command (`MlflowTracker.deliverSpool(dir)`). */
   deliverSpoolCall: string;
 }
@@ -42,7 +42,7 @@ function undeliveredParts(report: DeliveryReport): string[] {
 function keptWhere(report: DeliveryReport, wording: EndReportWording): string {
   return report.spoolError
     ? `; they could not be spooled (${report.spoolError}) and are lost when the process exits`
-    : `; they are kept in ${report.spoolDir}: deliver them later with \`npx gymnos sync ${wording.logdir}\` ` +
+    : `; they are kept in ${report.spoolDir}: deliver them later with \`${wording.syncCommand}\` ` +
         `(or ${wording.deliverSpoolCall})`;
 }
 
@@ -68,7 +68,7 @@ export function describeOffline(report: DeliveryReport, wording: EndReportWordin
   const left = undeliveredParts(report).filter((part) => part !== 'the run itself');
   return (
     `offline: nothing was sent; the run${left.length > 0 ? ` (${left.join(', ')})` : ''} is kept in ` +
-    `${report.spoolDir}: deliver it with \`npx gymnos sync ${wording.logdir}\` (or ${wording.deliverSpoolCall})`
+    `${report.spoolDir}: deliver it with \`${wording.syncCommand}\` (or ${wording.deliverSpoolCall})`
   );
 }
 

@@ -7,6 +7,7 @@ import type { RemoteDelivery } from './delivery.js';
 import { describeOffline, describeProblems, problemCode } from './end_report.js';
 import type { DeliveryReport } from './ledger.js';
 import type { RunMeta } from './spool.js';
+import { gymnosCommand } from '../../util/package_manager.js';
 
 /** A wait shorter than this is not announced. */
 export const NOTICEABLE_WAIT_MS = 2_000;
@@ -34,20 +35,22 @@ export async function endSession<Meta extends RunMeta, Report extends DeliveryRe
 ): Promise<Report> {
   delivery.setStatus(end.failed ? 'FAILED' : 'FINISHED', Date.now());
   const deadline = Date.now() + end.endTimeoutMs;
+  // In the words of the package manager of the project the training runs in (`pnpm exec gymnos sync logs`).
+  const syncCommand = gymnosCommand(process.cwd(), `sync ${end.logdir}`);
   // With the server unreachable, said at once, not after endTimeoutMs of silence.
   const waiting = (error: string) =>
     end.warn(
       `${end.warningPrefix}_WAITING`,
       `end(): ${end.server} does not answer (${error}); waiting up to ` +
         `${Math.round(end.endTimeoutMs / 1000)} s for it to take what is left, which then stays in ` +
-        `${delivery.spoolDir} for \`npx gymnos sync ${end.logdir}\``,
+        `${delivery.spoolDir} for \`${syncCommand}\``,
     );
   if (!end.offline) {
     await delivery.drain(deadline, end.endTimeoutMs >= NOTICEABLE_WAIT_MS ? { onOutage: waiting } : {});
   }
   await delivery.close();
   const report = (await delivery.report()) as Report;
-  const wording = { endTimeoutMs: end.endTimeoutMs, logdir: end.logdir, deliverSpoolCall: end.deliverSpoolCall };
+  const wording = { endTimeoutMs: end.endTimeoutMs, syncCommand, deliverSpoolCall: end.deliverSpoolCall };
   if (end.offline && !report.spoolError) {
     end.warn(`${end.warningPrefix}_OFFLINE`, describeOffline(report, wording));
     return report;
