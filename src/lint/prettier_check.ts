@@ -16,7 +16,15 @@ import type { PrettierWorkerInput, PrettierWorkerMessage } from './prettier_work
 export type PrettierOutcome =
   | { file: string; status: 'formatted' | 'written'; /** SHA-1 of the formatted content. */ hash: string }
   | { file: string; status: 'skipped' }
-  | { file: string; status: 'unformatted'; line: number; /** The first hunks of the change, unified. */ diff: string }
+  | {
+      file: string;
+      status: 'unformatted';
+      line: number;
+      /** The first hunks of the change, unified. */
+      diff: string;
+      /** How many hunks `diff` leaves out. */
+      moreChanges: number;
+    }
   | { file: string; status: 'error'; message: string; line: number; column: number };
 
 interface PrettierRunOptions {

@@ -39,9 +39,10 @@ const SHOWN_HUNK_LINES = 12;
 
 /**
  * A short unified diff of what formatting `input` changes: the first hunks (one line of context), each cut short,
- * then how many more there are. As `prettier --check` users see with their editor's diff, in the finding itself.
+ * and how many more there are (the finding says so with the project's own fix command). As `prettier --check`
+ * users see with their editor's diff, in the finding itself.
  */
-async function shortDiff(input: string, output: string): Promise<string> {
+async function shortDiff(input: string, output: string): Promise<{ diff: string; moreChanges: number }> {
   const { structuredPatch } = await import('diff');
   const { hunks } = structuredPatch('', '', input, output, '', '', { context: 1 });
   const lines = hunks.slice(0, SHOWN_HUNKS).flatMap((hunk) => {
@@ -50,10 +51,7 @@ async function shortDiff(input: string, output: string): Promise<string> {
     const cut = body.length > SHOWN_HUNK_LINES ? [...body.slice(0, SHOWN_HUNK_LINES), '…'] : body;
     return [header, ...cut];
   });
-  const more = hunks.length - SHOWN_HUNKS;
-  const changes = more === 1 ? 'change' : 'changes';
-  if (more > 0) lines.push(`… ${more} more ${changes} (npx gymnos lint --fix makes them all)`);
-  return lines.join('\n');
+  return { diff: lines.join('\n'), moreChanges: Math.max(0, hunks.length - SHOWN_HUNKS) };
 }
 
 function firstDifferentLine(input: string, output: string): number {
@@ -77,8 +75,8 @@ async function checkFile(input: PrettierWorkerInput, file: string, prettier: () 
   const output = await loaded.format(text, { ...options, filepath: absolute });
   if (output === text) return { file, status: 'formatted', hash } as const;
   if (!input.write) {
-    const diff = await shortDiff(text, output);
-    return { file, status: 'unformatted', line: firstDifferentLine(text, output), diff } as const;
+    const { diff, moreChanges } = await shortDiff(text, output);
+    return { file, status: 'unformatted', line: firstDifferentLine(text, output), diff, moreChanges } as const;
   }
   writeFileSync(absolute, output);
   return { file, status: 'written', hash: sha1(output) } as const;

@@ -197,6 +197,12 @@ function toDiagnostic(message: Linter.LintMessage): Diagnostic {
   return diagnostic;
 }
 
+/** A short diff, then how many changes it leaves out and the command that makes them all. */
+function withMoreChanges(diff: string, moreChanges: number, fix: string): string {
+  if (moreChanges === 0) return diff;
+  return `${diff}\n… ${moreChanges} more ${moreChanges === 1 ? 'change' : 'changes'} (${fix} makes them all)`;
+}
+
 /** A Prettier outcome as a diagnostic; `fix` is the project's command that fixes it (`npx gymnos lint --fix`). */
 function prettierDiagnostic(outcome: PrettierOutcome, hasParseError: boolean, fix: string): Diagnostic | undefined {
   if (outcome.status === 'unformatted') {
@@ -211,7 +217,7 @@ function prettierDiagnostic(outcome: PrettierOutcome, hasParseError: boolean, fi
       column: 1,
       source: 'prettier',
       fixable: true,
-      detail: outcome.diff,
+      detail: withMoreChanges(outcome.diff, outcome.moreChanges, fix),
     };
   }
   if (outcome.status === 'error' && !hasParseError) {

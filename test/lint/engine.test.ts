@@ -265,6 +265,14 @@ describe('lintProject', () => {
     assert.equal(shown[5], '@@ -20,24 +20,3 @@');
     assert.equal(shown.slice(6).filter((line) => line !== '…' && !line.startsWith('… ')).length, 12, detail);
     assert.deepEqual(shown.slice(-2), ['…', '… 1 more change (npx gymnos lint --fix makes them all)']);
+    // In a pnpm project, pnpm's command.
+    const pnpmRoot = makeProject({
+      'src/long.ts': `${lines.join('\n')}\n`,
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+    });
+    const pnpmReport = await lintProject({ root: pnpmRoot, gymnosVersion: '1.0.0', cache: false });
+    const pnpmDetail = pnpmReport.files.find((file) => file.path === 'src/long.ts')!.diagnostics[0]!.detail!;
+    assert.equal(pnpmDetail.split('\n').at(-1), '… 1 more change (pnpm exec gymnos lint --fix makes them all)');
   });
 
   test('the registry: unformatted is gymnos/registry-format; contract findings come with the rest', async () => {
