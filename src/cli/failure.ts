@@ -10,6 +10,7 @@ import { EXIT, EXIT_FOR_KIND } from './exit_codes.js';
 import type { ExitCode } from './exit_codes.js';
 import { redactCredentials } from '../util/redact.js';
 import { writeStderr, writeStdout } from './stdio.js';
+import { escapeControls } from '../util/display_text.js';
 
 const REPORT_HINT = 'this is a bug in gymnos; please report it with the command you ran and the lines above';
 
@@ -84,6 +85,8 @@ export function reportFailure(error: unknown, document?: JsonDocument): ExitCode
     return EXIT.usage;
   }
   // One line for an error a user can fix: the hint, when there is one, ends it.
-  writeStderr(redactCredentials(`gymnos: ${reported.message}${reported.hint ? `; ${reported.hint}` : ''}\n`));
+  // Messages carry names and lines read from files: their control characters are shown, never acted on.
+  const line = escapeControls(`${reported.message}${reported.hint ? `; ${reported.hint}` : ''}`);
+  writeStderr(redactCredentials(`gymnos: ${line}\n`));
   return EXIT_FOR_KIND[reported.kind];
 }

@@ -3,6 +3,7 @@
  * params side by side, images and figures). The work is in src/report/; this file parses flags and prints.
  */
 import { writeReport } from '../report/write_report.js';
+import { escapeControls } from '../util/display_text.js';
 import { EXIT } from './exit_codes.js';
 import { printError, printJson, printLine } from './output.js';
 
@@ -25,7 +26,8 @@ export async function runReport(logdirs: string[], options: ReportOptions): Prom
     where: options.where,
     sidecars: options.cache !== false,
   });
-  for (const warning of result.warnings) printError(warning);
+  // Run ids and names come from files: their control characters are shown, not acted on.
+  for (const warning of result.warnings) printError(escapeControls(warning));
   if (options.json) printJson(result);
   else {
     const size =

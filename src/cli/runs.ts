@@ -6,6 +6,7 @@
  * flags and prints.
  */
 import { GymnosError } from '../errors.js';
+import type { SkippedRun } from '../runs/discover.js';
 import type { ListedRun, SeenKeys } from '../runs/list.js';
 import { formatColumn, formatDuration, formatValue } from '../runs/number_format.js';
 import { flattenParams, paramAt } from '../runs/param_paths.js';
@@ -24,6 +25,7 @@ import {
 import type { MetricSpec, Mode, RunGroup } from '../runs/sweep.js';
 import { checkConditionKeys, parseWhere, unknownNameError } from '../runs/query.js';
 import { renderChart } from '../runs/terminal_chart.js';
+import { escapeControls } from '../util/display_text.js';
 import { isTerminal, writeStdout } from './stdio.js';
 import { EXIT } from './exit_codes.js';
 import type { JsonDocument } from './failure.js';
@@ -120,7 +122,9 @@ function compareGroups(
 }
 
 /** Aligned rows: text columns (`left`) to the left, numbers to the right. */
-function table(rows: string[][], left: (column: number) => boolean): string[] {
+function table(cells: string[][], left: (column: number) => boolean): string[] {
+  // Run ids, metric and param names and values come from files: their control characters are shown, not acted on.
+  const rows = cells.map((row) => row.map(escapeControls));
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) =>
     row
@@ -175,21 +179,24 @@ function plan(options: RunsOptions): Plan {
 
 /** Checks every metric and param the flags name against what the runs have; a typo is exit 2 with a suggestion. */
 function checkNames(runs: readonly RunSummary[], seen: SeenKeys, options: RunsOptions, flags: Plan): Plan {
-  const metricNames = new Set(runs.flatMap((run) => Object.keys(run.metrics)));
+  // Looked up run by run; every name is gathered only for a did-you-mean (a run may log a million names).
+  const logged = (name: string) => runs.some((run) => Object.hasOwn(run.metrics, name));
+  const metricNames = () => new Set(runs.flatMap((run) => Object.keys(run.metrics)));
   for (const spec of [...flags.metrics, ...(options.plot ?? []).map((name) => ({ name }))]) {
-    if (!metricNames.has(spec.name)) throw unknownNameError('METRIC_UNKNOWN', 'metric', spec.name, metricNames);
+    if (!logged(spec.name)) throw unknownNameError('METRIC_UNKNOWN', 'metric', spec.name, metricNames());
   }
   for (const key of flags.groupBy) {
     if (!seen.params.has(key)) throw unknownNameError('PARAM_UNKNOWN', '--group-by: param', key, seen.params);
   }
   let sort = flags.sort;
-  if (sort.kind === 'metric' && !metricNames.has(sort.spec.name)) {
+  if (sort.kind === 'metric' && !logged(sort.spec.name)) {
     if (seen.params.has(sort.spec.name)) sort = { kind: 'param', key: sort.spec.name };
-    else
+    else {
       throw unknownNameError('SORT_UNKNOWN', '--sort: metric or param', sort.spec.name, [
-        ...metricNames,
+        ...metricNames(),
         ...seen.params,
       ]);
+    }
   }
   const metrics =
     sort.kind === 'metric' && !flags.metrics.some((metric) => metric.name === sort.spec.name)
@@ -222,6 +229,8 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
   const sample = sampleMetrics.length > 0 ? { metrics: sampleMetrics, points: tty ? 240 : 120 } : undefined;
   const cacheDir = options.cache === false ? undefined : defaultCacheDir();
   const seen: SeenKeys = { params: new Set(), tags: new Set() };
+  // A run whose files cannot be read is told on stderr and left out; the others are listed.
+  const skipped: SkippedRun[] = [];
   const listed: ListedRun[] = await listRuns({
     logdirs,
     run: options.run,
@@ -230,11 +239,13 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
     cacheDir,
     sidecars: options.cache !== false,
     seen,
+    onSkip: (run) => skipped.push(run),
   });
+  for (const run of skipped) printError(escapeControls(`${run.id}: ${run.message}; skipped`));
   const all = listed.map((run) => run.summary);
   checkConditionKeys(options.where ?? [], seen);
   if (all.length === 0) {
-    if (options.json) printJson({ logdirs, mode: flags.mode, runs: [] });
+    if (options.json) printJson({ logdirs, mode: flags.mode, runs: [], skipped });
     printError(noRunsMessage(logdirs, options));
     return EXIT.failure;
   }
@@ -254,23 +265,25 @@ async function listAndPrint(logdirArgs: string[], options: RunsOptions): Promise
     : sorted.slice(0, flags.top);
 
   if (options.json) {
-    printJson(jsonDocument(logdirs, options, flags, params, runs, groups));
+    printJson({ ...(jsonDocument(logdirs, options, flags, params, runs, groups) as object), skipped });
     return EXIT.ok;
   }
   const lines = groups ? groupTable(groups, flags) : runTable(runs, flags, params);
   for (const line of lines) printLine(line);
   for (const run of runs) {
-    if (run.truncatedTail) printError(`${run.id}: the last line or record was cut short (a crash?); read up to it`);
-    for (const warning of run.warnings) printError(`${run.id}: ${warning}`);
+    if (run.truncatedTail) {
+      printError(escapeControls(`${run.id}: the last line or record was cut short (a crash?); read up to it`));
+    }
+    for (const warning of run.warnings) printError(escapeControls(`${run.id}: ${warning}`));
   }
   for (const metric of plots) {
     printLine();
     const drawn = listed
       .filter((run) => runs.includes(run.summary) && run.series[metric] !== undefined)
       .sort((a, b) => runs.indexOf(a.summary) - runs.indexOf(b.summary))
-      .map((run) => ({ label: run.summary.id, series: run.series[metric]! }));
-    if (drawn.length === 0) printLine(`${metric}: no run listed logged it`);
-    else writeStdout(renderChart(drawn, { title: metric, rich: tty }));
+      .map((run) => ({ label: escapeControls(run.summary.id), series: run.series[metric]! }));
+    if (drawn.length === 0) printLine(escapeControls(`${metric}: no run listed logged it`));
+    else writeStdout(renderChart(drawn, { title: escapeControls(metric), rich: tty }));
   }
   return EXIT.ok;
 }

@@ -2,8 +2,10 @@
  * What a report shows, gathered in one streaming pass per run: the summary (exact last and best values), each
  * metric downsampled for drawing, and the last image and figure of each name the run logged.
  */
-import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { isGymnosError } from '../errors.js';
+import { sniffMedia } from '../runs/media_format.js';
+import type { PictureFormat } from '../runs/media_format.js';
+import { readRunFile } from '../runs/run_files.js';
 import type { SampledSeries } from '../runs/downsample.js';
 import { selectRunLocations } from '../runs/list.js';
 import type { SeenKeys } from '../runs/list.js';
@@ -32,61 +34,33 @@ export interface CollectOptions extends RunSelection {
 /** Media larger than this stay out of the page (the run's directory still has them). */
 const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 
-const PICTURE_EXTENSIONS: Record<string, PictureFormat> = {
-  '.png': 'png',
-  '.jpg': 'jpeg',
-  '.jpeg': 'jpeg',
-  '.gif': 'gif',
-  '.webp': 'webp',
-  '.svg': 'svg',
-};
-
-function sniffPicture(bytes: Uint8Array): PictureFormat | undefined {
-  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpeg';
-  return undefined;
-}
-
-/** The format of a jsonl run's file from its name: `x.png`, `x.svg`, `x.vl.json`, `x.plotly.json`. */
-function formatOfPath(file: string): string | undefined {
-  if (file.endsWith('.vl.json')) return 'vega-lite';
-  if (file.endsWith('.plotly.json')) return 'plotly';
-  return PICTURE_EXTENSIONS[path.extname(file).toLowerCase()];
-}
-
-/** A run's file as the page shows it, or why it cannot. */
+/**
+ * A run's file as the page shows it, or why it cannot. A jsonl run's file is read only from inside its run
+ * directory (run_files.ts: an absolute path, a `../` or a symlink out of it is refused), and what it is comes from
+ * its content (media_format.ts), not from its name. The reasons name the file as the run does, never a path of
+ * this machine.
+ */
 function toMedia(dir: string, file: RunFile): ReportMedia | string {
   const kind = file.kind === 'figure' ? 'figure' : 'image';
   let bytes = file.bytes;
-  let format = file.format;
   if (bytes === undefined) {
     if (file.path === null) return `${file.name}: no content`;
-    const absolute = path.resolve(dir, file.path);
-    format = formatOfPath(file.path);
     try {
-      if (statSync(absolute).size > MAX_MEDIA_BYTES) return `${file.name}: larger than 5 MiB, left out`;
-      bytes = readFileSync(absolute);
+      bytes = readRunFile(dir, file.path, MAX_MEDIA_BYTES);
     } catch (error) {
-      // The code, not the message: the message holds the file's path, which has no place in a report.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === undefined) throw error;
-      return `${file.name}: ${file.path} cannot be read (${code})`;
+      if (!isGymnosError(error) || error.code !== 'RUN_FILE_INVALID') throw error;
+      return `${file.name}: its file ${String(error.details.reason)}`;
     }
+    if (bytes === undefined) return `${file.name}: ${file.path} is missing`;
   }
-  if (format === 'vega-lite' || format === 'plotly') {
-    try {
-      return { kind: 'figure', name: file.name, format, spec: JSON.parse(Buffer.from(bytes).toString('utf8')) };
-    } catch {
-      return `${file.name}: the ${format} spec is not valid JSON`;
-    }
-  }
-  const picture = (format as PictureFormat | undefined) ?? sniffPicture(bytes);
-  if (picture === undefined) return `${file.name}: not a format a page can show`;
-  const type = picture === 'svg' ? 'image/svg+xml' : `image/${picture}`;
+  const media = sniffMedia(bytes);
+  if (media === undefined) return `${file.name}: not a format a page can show`;
+  if ('spec' in media) return { kind: 'figure', name: file.name, format: media.format, spec: media.spec };
+  const type = media.format === 'svg' ? 'image/svg+xml' : `image/${media.format}`;
   return {
     kind,
     name: file.name,
-    format: picture,
+    format: media.format,
     dataUri: `data:${type};base64,${Buffer.from(bytes).toString('base64')}`,
   };
 }

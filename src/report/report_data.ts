@@ -11,7 +11,9 @@ import type { Mode } from '../runs/sweep.js';
 
 export const REPORT_DATA_FORMAT = 2;
 
-export type PictureFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'svg';
+import type { PictureFormat } from '../runs/media_format.js';
+
+export type { PictureFormat };
 
 /** A figure or image ready for the page: a data URI for pictures, the parsed spec for charts. */
 export type ReportMedia =

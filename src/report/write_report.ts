@@ -7,6 +7,7 @@ import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { logdirLabels } from '../runs/discover.js';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
+import type { SkippedRun } from '../runs/discover.js';
 import { collectReportRuns } from './collect.js';
 import type { CollectOptions, ReportRun } from './collect.js';
 import { renderReportHtml } from './html.js';
@@ -32,7 +33,9 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportRe
   if (!existsSync(outputDir) || !statSync(outputDir).isDirectory()) {
     throw new GymnosError('OUTPUT_DIR_MISSING', `-o ${options.output}: the directory ${outputDir} does not exist`);
   }
-  const runs: ReportRun[] = await collectReportRuns(options);
+  // A run whose files cannot be read is told and left out; the others make the report.
+  const skipped: SkippedRun[] = [];
+  const runs: ReportRun[] = await collectReportRuns({ ...options, onSkip: (run) => skipped.push(run) });
   if (runs.length === 0) {
     const filtered = options.run !== undefined || (options.where ?? []).length > 0;
     throw new GymnosError(
@@ -54,7 +57,7 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportRe
     }),
   );
   writeFileAtomicSync(options.output, html);
-  const warnings: string[] = [];
+  const warnings: string[] = skipped.map((run) => `${run.id}: ${run.message}; skipped`);
   for (const run of runs) {
     if (run.summary.truncatedTail)
       warnings.push(`${run.summary.id}: the last line or record was cut short; read up to it`);

@@ -4,6 +4,7 @@
  * trackers of one TrackerList share a run directory; the run is listed once, read from its richest file.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 
@@ -52,7 +53,20 @@ export function logdirLabels(logdirs: readonly string[]): string[] {
   });
 }
 
-export function discoverRuns(logdirs: readonly string[]): RunLocation[] {
+/** A run (or a directory that may hold runs) a listing could not read: reported, and the others listed. */
+export interface SkippedRun {
+  id: string;
+  dir: string;
+  /** RUN_FILE_INVALID, or the file system's code (EACCES...). */
+  code: string;
+  message: string;
+}
+
+/**
+ * The runs under `logdirs`, sorted by id. A directory under a logdir that cannot be read is given to `onSkip`
+ * (without one, it is an error); a logdir that cannot be read is one.
+ */
+export function discoverRuns(logdirs: readonly string[], onSkip?: (skipped: SkippedRun) => void): RunLocation[] {
   const runs: RunLocation[] = [];
   const labels = logdirLabels(logdirs);
   for (const [index, logdir] of logdirs.entries()) {
@@ -65,15 +79,28 @@ export function discoverRuns(logdirs: readonly string[]): RunLocation[] {
         },
       );
     }
+    const idOf = (dir: string) => {
+      const relative = path.relative(logdir, dir).split(path.sep).join('/');
+      const id = logdirs.length > 1 ? [labels[index], relative].filter(Boolean).join('/') : relative;
+      return id === '' ? '.' : id;
+    };
     const walk = (dir: string) => {
-      const entries = readdirSync(dir, { withFileTypes: true });
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === undefined) throw error;
+        const message = `${dir} cannot be read (${code})`;
+        if (dir === logdir || onSkip === undefined) {
+          throw new GymnosError('LOGDIR_UNREADABLE', message, { kind: 'failure', details: { dir, code } });
+        }
+        onSkip({ id: idOf(dir), dir, code, message });
+        return;
+      }
       const names = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
       const trackers = trackersIn(names);
-      if (trackers.length > 0) {
-        const relative = path.relative(logdir, dir).split(path.sep).join('/');
-        const id = logdirs.length > 1 ? [labels[index], relative].filter(Boolean).join('/') : relative;
-        runs.push({ id: id === '' ? '.' : id, dir, logdir, trackers });
-      }
+      if (trackers.length > 0) runs.push({ id: idOf(dir), dir, logdir, trackers });
       for (const entry of entries) {
         if (!entry.isDirectory() || entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
         if (trackers.length > 0 && RUN_SUBDIRECTORIES.has(entry.name)) continue;

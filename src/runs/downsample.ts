@@ -32,7 +32,7 @@ const LAST = 3;
 const FIELDS = 4;
 const SLOTS = 4 * FIELDS;
 /** Buckets of storage a sampler starts with; it doubles up to its capacity (most series are short). */
-const INITIAL_STORAGE = 16;
+const INITIAL_STORAGE = 1;
 
 /**
  * A sampler's state as plain data, so a tracker can save it beside its run and a reader go on from it. Only the

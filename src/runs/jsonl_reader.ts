@@ -6,11 +6,11 @@
  * without a string or an object per line; any other line (params, tags, files, status, or a metric written by
  * another program in another key order) goes through JSON.parse. Both paths give the same events.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { GymnosError } from '../errors.js';
-import { latin1, readChunks } from './line_reader.js';
-import type { ReadReport, ResumeAt, RunFileKind, RunVisitor } from './types.js';
+import { latin1, MAX_LINE_BYTES, readChunks } from './line_reader.js';
+import { openRunFile, readableJson, readRunJsonObject, runFileError } from './run_files.js';
+import type { EndStatus, ReadReport, ResumeAt, RunFileKind, RunVisitor } from './types.js';
 
 const NON_FINITE: Readonly<Record<string, number>> = {
   NaN: Number.NaN,
@@ -136,22 +136,113 @@ interface DecodedLine {
   value?: unknown;
 }
 
-/** A metric name seen before, by the hash of its bytes: no string is made for a line whose name is known. */
-interface KnownName {
-  bytes: Buffer;
-  name: string;
-  next: KnownName | undefined;
+/**
+ * The metric names of a file by the hash of their bytes, so that no string is made for a line whose name is known.
+ * Each name's bytes are kept in one growing arena (not a Buffer each: a million names would cost a hundred
+ * megabytes of Buffer objects), in chains that stay short: the table doubles when it holds twice as many names as
+ * slots (a fixed table made a million names cost a minute).
+ */
+class NameTable {
+  /** Per name: its string, and its hash, bytes' start in the arena, their length and the next of its chain. */
+  readonly #names: string[] = [];
+  #fields = new Int32Array(4 * 1024);
+  #arena = Buffer.allocUnsafe(64 * 1024);
+  #used = 0;
+  #slots = new Int32Array(4096).fill(-1);
+
+  /** The name whose bytes are `buffer[start, end)`, with hash `hash`. */
+  lookup(buffer: Buffer, start: number, end: number, hash: number): string {
+    const length = end - start;
+    const fields = this.#fields;
+    for (let id = this.#slots[hash & (this.#slots.length - 1)]!; id !== -1; id = fields[4 * id + 3]!) {
+      if (fields[4 * id] === hash && fields[4 * id + 2] === length) {
+        const at = fields[4 * id + 1]!;
+        let same = true;
+        for (let i = 0; i < length; i++) {
+          if (this.#arena[at + i] !== buffer[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return this.#names[id]!;
+      }
+    }
+    return this.#add(buffer, start, end, hash);
+  }
+
+  #add(buffer: Buffer, start: number, end: number, hash: number): string {
+    const id = this.#names.length;
+    const name = buffer.toString('utf8', start, end);
+    this.#names.push(name);
+    if (this.#used + (end - start) > this.#arena.length) {
+      const larger = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#used + (end - start)));
+      this.#arena.copy(larger, 0, 0, this.#used);
+      this.#arena = larger;
+    }
+    buffer.copy(this.#arena, this.#used, start, end);
+    if (4 * id + 4 > this.#fields.length) {
+      const larger = new Int32Array(this.#fields.length * 2);
+      larger.set(this.#fields);
+      this.#fields = larger;
+    }
+    const slot = hash & (this.#slots.length - 1);
+    const fields = this.#fields;
+    fields[4 * id] = hash;
+    fields[4 * id + 1] = this.#used;
+    fields[4 * id + 2] = end - start;
+    fields[4 * id + 3] = this.#slots[slot]!;
+    this.#slots[slot] = id;
+    this.#used += end - start;
+    if (this.#names.length > 2 * this.#slots.length) this.#grow();
+    return name;
+  }
+
+  #grow(): void {
+    this.#slots = new Int32Array(this.#slots.length * 2).fill(-1);
+    const mask = this.#slots.length - 1;
+    for (let id = 0; id < this.#names.length; id++) {
+      const slot = this.#fields[4 * id]! & mask;
+      this.#fields[4 * id + 3] = this.#slots[slot]!;
+      this.#slots[slot] = id;
+    }
+  }
+}
+
+/** Why a line that is JSON is not an event gymnos reads, or undefined when it is one. */
+function unreadable(event: DecodedLine): string | undefined {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return 'not a JSON object';
+  const { kind, name, step, value } = event;
+  if (typeof kind !== 'string') return 'no "kind"';
+  if (kind !== 'status' && typeof name !== 'string') return `a ${kind} without a "name"`;
+  switch (kind) {
+    case 'metric':
+      if (typeof step !== 'number' || !Number.isFinite(step)) return 'a metric whose step is not a number';
+      if (typeof value !== 'number' && (typeof value !== 'string' || NON_FINITE[value] === undefined)) {
+        return 'a metric whose value is not a number';
+      }
+      return undefined;
+    case 'param':
+    case 'tag':
+      return undefined;
+    case 'status':
+      return value === 'finished' || value === 'failed' || value === 'incomplete' ? undefined : 'an unknown status';
+    default:
+      if (!FILE_KINDS.has(kind)) return `an unknown kind "${kind}"`;
+      return typeof value === 'string' ? undefined : `a ${kind} without its path`;
+  }
 }
 
 /**
  * Streams `<dir>/events.jsonl` into `visitor`; params and tags also come from params.json and tags.json.
  * Values with more than 15 significant digits are parsed approximately on the fly (within a few units in the
  * last place) and passed with the file offset of their text, so a summary reads exactly only the few values
- * it keeps (`readExactValue`).
+ * it keeps (`ExactValues`).
  */
 export function readJsonlRun(dir: string, visitor: RunVisitor, resume?: ResumeAt): ReadReport {
   const file = path.join(dir, 'events.jsonl');
-  const table: (KnownName | undefined)[] = new Array<KnownName | undefined>(4096).fill(undefined);
+  const handle = openRunFile(dir, 'events.jsonl');
+  if (handle === undefined) throw runFileError(dir, 'events.jsonl', 'is gone');
+  const names = new NameTable();
   let lineNumber = resume?.lines ?? 0;
   const slowLine = (buffer: Buffer, start: number, end: number) => {
     const text = buffer.toString('utf8', start, end);
@@ -160,106 +251,154 @@ export function readJsonlRun(dir: string, visitor: RunVisitor, resume?: ResumeAt
     try {
       event = JSON.parse(text) as DecodedLine;
     } catch (error) {
-      throw new GymnosError('RUN_FILE_INVALID', `${file}:${lineNumber}: not a JSON line: ${(error as Error).message}`, {
-        kind: 'failure',
-        details: { file, line: lineNumber },
-      });
+      visitor.skip?.(lineNumber, `not JSON (${(error as Error).message})`);
+      return;
+    }
+    const why = unreadable(event);
+    if (why !== undefined) {
+      visitor.skip?.(lineNumber, why);
+      return;
     }
     const time = typeof event.time === 'number' ? event.time : Number.NaN;
     if (Number.isFinite(time)) visitor.time?.(time);
-    const name = String(event.name);
+    const name = event.name as string;
     switch (event.kind) {
       case 'metric': {
-        const value = typeof event.value === 'string' ? NON_FINITE[event.value] : event.value;
-        if (typeof value === 'number' && typeof event.step === 'number')
-          visitor.metric(name, event.step, value, time, -1);
+        const value = typeof event.value === 'string' ? NON_FINITE[event.value]! : (event.value as number);
+        visitor.metric(name, event.step as number, value, time, -1);
         break;
       }
       case 'param':
-        visitor.param?.(name, event.value);
+        visitor.param?.(name, readableJson(event.value));
         break;
       case 'tag':
         visitor.tag?.(name, String(event.value));
         break;
       case 'status':
-        if (event.value === 'finished' || event.value === 'failed' || event.value === 'incomplete') {
-          visitor.status?.(event.value, time);
-        }
+        visitor.status?.(event.value as EndStatus, time);
         break;
       default:
-        if (typeof event.kind === 'string' && FILE_KINDS.has(event.kind) && typeof event.value === 'string') {
-          visitor.file?.({ kind: event.kind as RunFileKind, name, path: event.value, time });
-        }
+        visitor.file?.({ kind: event.kind as RunFileKind, name, path: event.value as string, time });
     }
-  };
-  const nameOf = (buffer: Buffer): string => {
-    const slot = nameHash & 4095;
-    const length = nameEnd - nameStart;
-    for (let known = table[slot]; known !== undefined; known = known.next) {
-      if (known.bytes.length === length && matchesAt(buffer, nameStart, known.bytes)) return known.name;
-    }
-    const bytes = Buffer.from(buffer.subarray(nameStart, nameEnd));
-    const name = bytes.toString('utf8');
-    table[slot] = { bytes, name, next: table[slot] };
-    return name;
   };
   const timeVisitor = visitor.time;
   let base = resume?.offset ?? 0; // the file offset of buffer[0]
-  const { bytes, truncatedTail } = readChunks(file, base, (buffer, end) => {
-    let at = 0;
-    while (at < end) {
-      const newline = parseMetricLine(buffer, at, end);
-      if (newline >= 0) {
+  const onOversized = () => visitor.skip?.(++lineNumber, `longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB`);
+  const { bytes, truncatedTail } = readChunks(
+    handle,
+    base,
+    (buffer, end) => {
+      let at = 0;
+      while (at < end) {
+        const newline = parseMetricLine(buffer, at, end);
+        if (newline >= 0) {
+          lineNumber++;
+          if (timeVisitor) timeVisitor(lineTime);
+          const name = names.lookup(buffer, nameStart, nameEnd, nameHash);
+          visitor.metric(name, lineStep, lineValue, lineTime, lineExact ? -1 : base + lineValueStart);
+          at = newline + 1;
+          continue;
+        }
+        // Another kind of line, or the buffer's end: find the newline the slow way.
+        const found = buffer.indexOf(NEWLINE, at);
+        if (found === -1 || found >= end) break;
         lineNumber++;
-        if (timeVisitor) timeVisitor(lineTime);
-        visitor.metric(nameOf(buffer), lineStep, lineValue, lineTime, lineExact ? -1 : base + lineValueStart);
-        at = newline + 1;
-        continue;
+        slowLine(buffer, at, found);
+        at = found + 1;
       }
-      // Another kind of line, or the buffer's end: find the newline the slow way.
-      const found = buffer.indexOf(NEWLINE, at);
-      if (found === -1 || found >= end) break;
-      lineNumber++;
-      slowLine(buffer, at, found);
-      at = found + 1;
-    }
-    base += at;
-    return at;
-  });
-  for (const [name, value] of Object.entries(readJsonObject(dir, 'params.json'))) visitor.param?.(name, value);
-  for (const [key, value] of Object.entries(readJsonObject(dir, 'tags.json'))) visitor.tag?.(key, String(value));
+      base += at;
+      return at;
+    },
+    {
+      onOversized(next) {
+        onOversized();
+        base = next; // the buffer now starts after the skipped line
+      },
+    },
+  );
+  readParamsAndTags(dir, visitor);
   return { truncatedTail, warnings: [], exactFile: file, consumed: { offset: bytes, lines: lineNumber } };
 }
 
-/** The exact number whose JSON text starts at `offset` in `file` (a value `readJsonlRun` gave approximately). */
-export function readExactValue(file: string, offset: number): number {
-  const fd = openSync(file, 'r');
-  try {
-    const bytes = Buffer.alloc(40);
-    const read = readSync(fd, bytes, 0, bytes.length, offset);
-    let end = 0;
-    while (end < read && bytes[end] !== 0x7d && bytes[end] !== 0x2c) end++;
-    return Number(latin1(bytes, 0, end));
-  } finally {
-    closeSync(fd);
-  }
+/** params.json and tags.json, which jsonl and csv runs keep beside their data (read after it: they win). */
+export function readParamsAndTags(dir: string, visitor: RunVisitor): void {
+  for (const [name, value] of Object.entries(readRunJsonObject(dir, 'params.json'))) visitor.param?.(name, value);
+  for (const [key, value] of Object.entries(readRunJsonObject(dir, 'tags.json'))) visitor.tag?.(key, String(value));
 }
 
-/** `params.json` or `tags.json` of a run: `{}` when absent; a file that is not a JSON object is an error. */
-export function readJsonObject(dir: string, name: string): Record<string, unknown> {
-  const file = path.join(dir, name);
-  if (!existsSync(file)) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new GymnosError('RUN_FILE_INVALID', `${file} is not valid JSON: ${(error as Error).message}`, {
-      kind: 'failure',
-      details: { file },
+/**
+ * The exact numbers whose JSON text starts at given offsets of `file` (values `readJsonlRun` gave approximately):
+ * one descriptor for the run, opened at the first one asked for, and each offset read once (a metric's last, min
+ * and max are often the same point). `close()` when the summary is made.
+ */
+export class ExactValues {
+  readonly #file: string;
+  #fd: number | undefined;
+  readonly #values = new Map<number, number>();
+  readonly #bytes = Buffer.alloc(40);
+  /** What prefetch read: offsets in order, and their values (arrays, not a Map: there may be millions). */
+  #offsets: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  #prefetched: Float64Array<ArrayBufferLike> = new Float64Array(0);
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  at(offset: number): number {
+    const offsets = this.#offsets;
+    let low = 0;
+    let high = offsets.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const at = offsets[middle]!;
+      if (at === offset) return this.#prefetched[middle]!;
+      if (at < offset) low = middle + 1;
+      else high = middle - 1;
+    }
+    let value = this.#values.get(offset);
+    if (value === undefined) {
+      this.#fd ??= openSync(this.#file, 'r');
+      const read = readSync(this.#fd, this.#bytes, 0, this.#bytes.length, offset);
+      let end = 0;
+      while (end < read && this.#bytes[end] !== 0x7d && this.#bytes[end] !== 0x2c) end++;
+      value = Number(latin1(this.#bytes, 0, end));
+      this.#values.set(offset, value);
+    }
+    return value;
+  }
+
+  /**
+   * Reads the values at `offsets` ahead of `at()`, in one pass over the file when there are many (a million metric
+   * names would otherwise cost a million reads of 40 bytes).
+   */
+  prefetch(offsets: Float64Array): void {
+    if (offsets.length < 1024) return;
+    offsets.sort();
+    const handle = openRunFile(path.dirname(this.#file), path.basename(this.#file));
+    if (handle === undefined) return;
+    const values = new Float64Array(offsets.length).fill(Number.NaN);
+    let next = 0;
+    let base = offsets[0]!; // the file offset of buffer[0]
+    readChunks(handle, base, (buffer, end, atEnd) => {
+      while (next < offsets.length) {
+        const at = offsets[next]! - base;
+        if (at >= end) break;
+        let stop = at;
+        while (stop < end && buffer[stop] !== 0x7d && buffer[stop] !== 0x2c) stop++;
+        if (stop === end && !atEnd) break; // the value goes on in the next chunk
+        values[next] = Number(latin1(buffer, at, stop));
+        next++;
+      }
+      const consumed = next < offsets.length ? Math.min(offsets[next]! - base, end) : end;
+      base += consumed;
+      return consumed;
     });
+    this.#offsets = offsets.subarray(0, next);
+    this.#prefetched = values.subarray(0, next);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new GymnosError('RUN_FILE_INVALID', `${file} is not a JSON object`, { kind: 'failure', details: { file } });
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
   }
-  return parsed as Record<string, unknown>;
 }

@@ -2,11 +2,13 @@
  * `gymnos runs` as a library: discover the runs under logdirs, keep those the filters select, and summarize
  * each in one streaming pass, sampling the metrics to plot on the way.
  */
-import type { RunLocation } from './discover.js';
+import type { RunLocation, SkippedRun } from './discover.js';
+import { isGymnosError } from '../errors.js';
 import { discoverRuns } from './discover.js';
 import { SeriesSampler } from './downsample.js';
 import type { SampledSeries } from './downsample.js';
-import { readJsonObject } from './jsonl_reader.js';
+import { readRunJsonObject } from './run_files.js';
+import { nameTable, toNameTable } from '../runtime/name_table.js';
 import { parseWhere, runIdMatcher } from './query.js';
 import { knownKeys, matchesAll } from './run_filter.js';
 import type { Condition } from './run_filter.js';
@@ -17,6 +19,8 @@ import type { ResumeAt, RunFile, RunVisitor } from './types.js';
 
 export interface RunSelection {
   logdirs: readonly string[];
+  /** See ListRunsOptions.onSkip: a directory under a logdir that cannot be read. */
+  onSkip?: ((skipped: SkippedRun) => void) | undefined;
   /** A glob or /regex/ on run ids. */
   run?: string | undefined;
   /** Conditions on params, status, tracker, tags (`lr<0.01`, run_filter.ts), all of which must hold. */
@@ -40,6 +44,11 @@ export interface ListRunsOptions extends RunSelection {
   sidecars?: boolean;
   /** Filled with the keys of every run looked at (for a did-you-mean on a condition no run can meet). */
   seen?: SeenKeys;
+  /**
+   * Told of each run whose files cannot be read (unreadable, invalid, refused: see run_files.ts), which the listing
+   * then leaves out; without it, such a run is an error that ends the listing.
+   */
+  onSkip?: (skipped: SkippedRun) => void;
 }
 
 export interface ListedRun {
@@ -57,7 +66,7 @@ export function selectRunLocations(selection: RunSelection): {
 } {
   const matchesId = selection.run === undefined ? () => true : runIdMatcher(selection.run);
   const conditions = parseWhere(selection.where ?? []);
-  const locations = discoverRuns(selection.logdirs).filter((location) => matchesId(location.id));
+  const locations = discoverRuns(selection.logdirs, selection.onSkip).filter((location) => matchesId(location.id));
   return { locations, conditions };
 }
 
@@ -68,12 +77,39 @@ export function selectRunLocations(selection: RunSelection): {
 export function mayMatch(location: RunLocation, conditions: readonly Condition[], seen?: SeenKeys): boolean {
   if (conditions.length === 0 || location.trackers[0] === 'tensorboard') return true;
   const early = conditions.filter(({ field }) => field.kind === 'param' || field.kind === 'run');
-  const params = readJsonObject(location.dir, 'params.json');
+  const params = readRunJsonObject(location.dir, 'params.json');
   const matches = matchesAll({ id: location.id, trackers: location.trackers, status: '', tags: {}, params }, early);
   if (!matches && seen !== undefined) {
-    noteKeys(seen, { params, tags: readJsonObject(location.dir, 'tags.json') as Record<string, string> });
+    noteKeys(seen, { params, tags: readRunJsonObject(location.dir, 'tags.json') as Record<string, string> });
   }
   return matches;
+}
+
+/**
+ * What is wrong with a run whose reading threw `error`, when it is the run's files (a GymnosError of kind failure:
+ * invalid, refused; or the file system's error: unreadable), else undefined (a bug, which is no run's fault).
+ */
+export function runProblem(location: RunLocation, error: unknown): SkippedRun | undefined {
+  const { id, dir } = location;
+  if (isGymnosError(error))
+    return error.kind === 'failure' ? { id, dir, code: error.code, message: error.message } : undefined;
+  const system = error as NodeJS.ErrnoException;
+  if (typeof system?.code === 'string' && typeof system.syscall === 'string') {
+    return { id, dir, code: system.code, message: system.message };
+  }
+  return undefined;
+}
+
+/** `read()` of one run; a run whose files are the problem goes to `onSkip` (when given) and gives undefined. */
+export function guardRun<T>(location: RunLocation, onSkip: ListRunsOptions['onSkip'], read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    const problem = onSkip && runProblem(location, error);
+    if (!problem) throw error;
+    onSkip(problem);
+    return undefined;
+  }
 }
 
 /** Adds a run's param key paths and tag keys to `seen`. */
@@ -114,12 +150,8 @@ export function readListedRun(location: RunLocation, options: Omit<ListRunsOptio
   const sampling = wanted !== undefined || options.media === true;
   const seed = sidecarSeed(location, options, samplers, media);
   const summary = summarizeRun(location, sampling ? also : undefined, options.cache, seed);
-  const series: Record<string, SampledSeries> = {};
-  for (const [name, values] of samplers) {
-    const value = values.finish(options.sample!.points);
-    // An own property whatever the name, __proto__ included.
-    Object.defineProperty(series, name, { value, enumerable: true, writable: true, configurable: true });
-  }
+  const series = nameTable<SampledSeries>();
+  for (const [name, values] of samplers) series[name] = values.finish(options.sample!.points);
   return { summary, series, media: [...media.values()] };
 }
 
@@ -157,4 +189,22 @@ function sidecarSeed(
   }
   if (options.media) for (const file of sidecar.media) media.set(`${file.kind}/${file.name}`, file);
   return { state: sidecar.state, resume: sidecar.resume };
+}
+
+/**
+ * A run as a worker thread answered it: a structured clone gives its tables keyed by names Object.prototype
+ * again, which they must not have (runtime/name_table.ts).
+ */
+export function restoredListedRun(listed: ListedRun): ListedRun {
+  const { summary } = listed;
+  return {
+    ...listed,
+    summary: {
+      ...summary,
+      metrics: toNameTable(summary.metrics),
+      params: toNameTable(summary.params),
+      tags: toNameTable(summary.tags),
+    },
+    series: toNameTable(listed.series),
+  };
 }

@@ -9,8 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { GymnosError, isGymnosError } from '../errors.js';
-import type { RunLocation } from './discover.js';
-import { matchesSummary, mayMatch, readListedRun, selectRunLocations } from './list.js';
+import type { RunLocation, SkippedRun } from './discover.js';
+import {
+  guardRun,
+  matchesSummary,
+  mayMatch,
+  readListedRun,
+  restoredListedRun,
+  runProblem,
+  selectRunLocations,
+} from './list.js';
 import type { ListedRun, ListRunsOptions } from './list.js';
 import { SAMPLES_NAME, SIDECAR_NAME } from './sidecar.js';
 import { SummaryCache } from './summary_cache.js';
@@ -29,7 +37,10 @@ export interface ParallelListOptions extends Omit<ListRunsOptions, 'cache'> {
   parallelMinBytes?: number;
 }
 
-type PerRun = Omit<ParallelListOptions, 'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes' | 'seen'>;
+type PerRun = Omit<
+  ParallelListOptions,
+  'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes' | 'seen' | 'onSkip'
+>;
 
 /**
  * Roughly what reading a run costs: its data file (a tensorboard run's event files), or for a jsonl run with a
@@ -62,7 +73,10 @@ function readOne(location: RunLocation, options: PerRun): ListedRun {
 /** Every selected run, read on up to `threads` threads, in discovery order, filtered by params. */
 export async function listRuns(options: ParallelListOptions): Promise<ListedRun[]> {
   const { locations, conditions } = selectRunLocations(options);
-  const candidates = locations.filter((location) => mayMatch(location, conditions, options.seen));
+  const { onSkip } = options;
+  const candidates = locations.filter((location) =>
+    guardRun(location, onSkip, () => mayMatch(location, conditions, options.seen)),
+  );
   const perRun: PerRun = {
     sample: options.sample,
     media: options.media,
@@ -73,14 +87,18 @@ export async function listRuns(options: ParallelListOptions): Promise<ListedRun[
   const threads = Math.min(options.threads ?? os.availableParallelism(), candidates.length);
   const results =
     threads <= 1 || total < (options.parallelMinBytes ?? PARALLEL_MIN_BYTES)
-      ? candidates.map((location) => readOne(location, perRun))
-      : await readInWorkers(candidates, perRun, threads);
-  return results.filter((listed) => matchesSummary(listed.summary, conditions, options.seen));
+      ? candidates.map((location) => guardRun(location, onSkip, () => readOne(location, perRun)))
+      : await readInWorkers(candidates, perRun, threads, onSkip);
+  return results.filter(
+    (listed): listed is ListedRun => listed !== undefined && matchesSummary(listed.summary, conditions, options.seen),
+  );
 }
 
 interface Reply {
   index: number;
   result?: ListedRun;
+  /** A run whose files are the problem (see runProblem). */
+  skipped?: SkippedRun;
   error?: { code?: string; kind?: string; message: string; details?: Record<string, unknown> };
 }
 
@@ -96,9 +114,14 @@ function startWorker(workerData: Record<string, unknown>): Worker {
   return new Worker(code, { eval: true, workerData });
 }
 
-function readInWorkers(locations: RunLocation[], perRun: PerRun, threads: number): Promise<ListedRun[]> {
+function readInWorkers(
+  locations: RunLocation[],
+  perRun: PerRun,
+  threads: number,
+  onSkip: ParallelListOptions['onSkip'],
+): Promise<(ListedRun | undefined)[]> {
   return new Promise((resolve, reject) => {
-    const results: ListedRun[] = new Array<ListedRun>(locations.length);
+    const results = new Array<ListedRun | undefined>(locations.length);
     const workers: Worker[] = [];
     let next = 0;
     let done = 0;
@@ -115,6 +138,9 @@ function readInWorkers(locations: RunLocation[], perRun: PerRun, threads: number
       workers.push(worker);
       worker.on('message', (reply: Reply) => {
         if (failed) return;
+        if (reply.skipped && onSkip) onSkip(reply.skipped);
+        else if (reply.skipped)
+          reply.error = { code: reply.skipped.code, kind: 'failure', message: reply.skipped.message };
         if (reply.error) {
           failed = true;
           stop();
@@ -126,7 +152,7 @@ function readInWorkers(locations: RunLocation[], perRun: PerRun, threads: number
           );
           return;
         }
-        results[reply.index] = reply.result!;
+        if (reply.result) results[reply.index] = restoredListedRun(reply.result);
         done++;
         if (done === locations.length) {
           stop();
@@ -152,12 +178,15 @@ if (!isMainThread && data?.[WORKER_FLAG] && parentPort) {
     try {
       port.postMessage({ index, result: readOne(location, data.perRun) } satisfies Reply);
     } catch (error) {
-      const reply: Reply = isGymnosError(error)
-        ? {
-            index,
-            error: { code: error.code, kind: error.kind, message: error.message, details: { ...error.details } },
-          }
-        : { index, error: { message: (error as Error)?.message ?? String(error) } };
+      const skipped = runProblem(location, error);
+      const reply: Reply = skipped
+        ? { index, skipped }
+        : isGymnosError(error)
+          ? {
+              index,
+              error: { code: error.code, kind: error.kind, message: error.message, details: { ...error.details } },
+            }
+          : { index, error: { message: (error as Error)?.message ?? String(error) } };
       port.postMessage(reply);
     }
   });

@@ -10,11 +10,13 @@
  * sidecar was written (a crash after the last save, a resumed run) is read from the offset on; a file rewritten or
  * cut shorter does not match and is read in full, as is a run without a sidecar. Cached equals uncached (tested).
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import type { SamplerSnapshot } from './downsample.js';
-import type { SummaryState } from './summary.js';
+import { readRunFile } from './run_files.js';
+import { isPlausibleState, summaryLimit, worthSaving } from './summary_state.js';
+import type { SummaryState } from './summary_state.js';
 import type { ResumeAt, RunFile } from './types.js';
 import { removeFile } from '../util/remove_file.js';
 
@@ -26,6 +28,8 @@ const FORMAT = 1;
 /** The samples' own format: 2 keeps only the distinct points of the buckets (downsample.ts). */
 const SAMPLES_FORMAT = 2;
 const EDGE_BYTES = 64;
+/** A summary larger than this is no tracker's (a run of a million metric names writes some 200 MB). */
+const MAX_SIDECAR_BYTES = 512 * 1024 * 1024;
 
 export interface Sidecar {
   format: number;
@@ -73,11 +77,17 @@ function headOf(file: string, offset: number): string {
 /** The run's sidecar when it matches its `events.jsonl`, else undefined (absent, stale beyond repair, unreadable). */
 export function readSidecar(dir: string): Sidecar | undefined {
   try {
-    const sidecar = JSON.parse(readFileSync(path.join(dir, SIDECAR_NAME), 'utf8'), restoreNonFinite) as Sidecar;
+    // Not much larger than the events it covers: reading those would cost no more (see worthSaving).
+    const limit = Math.min(MAX_SIDECAR_BYTES, summaryLimit(statSync(path.join(dir, 'events.jsonl')).size));
+    const text = readRunFile(dir, SIDECAR_NAME, limit)?.toString('utf8');
+    if (text === undefined) return undefined;
+    const sidecar = JSON.parse(text, restoreNonFinite) as Sidecar;
     if (sidecar.format !== FORMAT || sidecar.file !== 'events.jsonl') return undefined;
     const file = path.join(dir, sidecar.file);
-    const { offset } = sidecar.resume;
+    const { offset, lines } = sidecar.resume;
     if (!Number.isInteger(offset) || offset < 0 || statSync(file).size < offset) return undefined;
+    // Trusted only when it is a summary a reader could have made, of at least as many lines as it counts points.
+    if (!isPlausibleState(sidecar.state) || !Number.isInteger(lines) || lines < sidecar.state.points) return undefined;
     if (headOf(file, offset) !== sidecar.head || tailBefore(file, offset) !== sidecar.tail) return undefined;
     return sidecar;
   } catch {
@@ -95,7 +105,9 @@ interface SamplesFile {
 export function readSidecarSamples(dir: string, sidecar: Sidecar): Record<string, SamplerSnapshot> | undefined {
   if (!sidecar.samples) return undefined;
   try {
-    const saved = JSON.parse(readFileSync(path.join(dir, SAMPLES_NAME), 'utf8')) as SamplesFile;
+    const text = readRunFile(dir, SAMPLES_NAME, MAX_SIDECAR_BYTES)?.toString('utf8');
+    if (text === undefined) return undefined;
+    const saved = JSON.parse(text) as SamplesFile;
     return saved.format === SAMPLES_FORMAT && saved.offset === sidecar.resume.offset ? saved.samples : undefined;
   } catch {
     return undefined;
@@ -114,6 +126,10 @@ export function writeSidecar(
   },
 ): void {
   const file = path.join(dir, 'events.jsonl');
+  if (!worthSaving(content.state, content.resume.offset)) {
+    for (const name of [SAMPLES_NAME, SIDECAR_NAME]) removeFile(path.join(dir, name));
+    return;
+  }
   const saved: SamplesFile | undefined = content.samples
     ? { format: SAMPLES_FORMAT, offset: content.resume.offset, samples: content.samples }
     : undefined;

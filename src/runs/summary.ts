@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { readCsvRun } from './csv_reader.js';
 import type { RunLocation, RunTracker } from './discover.js';
-import { readExactValue, readJsonlRun } from './jsonl_reader.js';
+import { ExactValues, readJsonlRun } from './jsonl_reader.js';
 import { readTensorboardRun } from './tfevents_reader.js';
-import { emptySummaryState } from './summary_state.js';
+import { emptySummaryState, restoredSummaryState } from './summary_state.js';
+import { nameTable } from '../runtime/name_table.js';
 import type { MetricSummary, SummaryState, TrackedMetric } from './summary_state.js';
 import type { EndStatus, ReadReport, ResumeAt, RunFileKind, RunStatus, RunVisitor } from './types.js';
 
@@ -46,16 +47,19 @@ function define<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Streams a run's files (from its preferred tracker) into `visitor`. */
-export function readRun(location: RunLocation, visitor: RunVisitor): ReadReport & { source: RunTracker } {
-  const source = location.trackers[0]!;
-  const report =
-    source === 'jsonl'
-      ? readJsonlRun(location.dir, visitor)
-      : source === 'tensorboard'
-        ? readTensorboardRun(location.dir, visitor)
-        : readCsvRun(location.dir, visitor);
-  return { ...report, source };
+/** Streams a run's files from `source` (its preferred tracker) into `visitor`, line-based ones from `resume` on. */
+function readSource(source: RunTracker, dir: string, visitor: RunVisitor, resume?: ResumeAt): ReadReport {
+  if (source === 'jsonl') return readJsonlRun(dir, visitor, resume);
+  if (source === 'tensorboard') return readTensorboardRun(dir, visitor);
+  return readCsvRun(dir, visitor, resume);
+}
+
+/** The warning of the lines or records a reader skipped, from the state that counts them. */
+function skippedWarning(source: RunTracker, state: SummaryState): string[] {
+  if (state.skipped === 0) return [];
+  const what = source === 'tensorboard' ? 'records' : 'lines';
+  const file = source === 'jsonl' ? 'events.jsonl' : source === 'csv' ? 'metrics.csv' : 'the event files';
+  return [`${file}: ${state.skipped} ${what} skipped, not what gymnos reads (the first: ${state.firstSkipped})`];
 }
 
 /** What the files show: an end record says finished or failed; a tracker that can record one but did not. */
@@ -65,6 +69,40 @@ function statusOf(source: RunTracker, ended: EndStatus | undefined, report: Read
   // tensorboard records the end in the hparams session, which only runs that logged params have.
   if (source === 'tensorboard' && report.sessionStarted) return 'running-or-crashed';
   return 'unknown';
+}
+
+/**
+ * The metrics as a summary gives them, by name: the values kept as approximations read exactly now (a handful
+ * per metric, read in one pass over the file when there are many), without the offsets.
+ */
+function finalMetrics(metrics: Record<string, TrackedMetric>, exactValues: ExactValues): Record<string, MetricSummary> {
+  const names = Object.keys(metrics).sort();
+  const offsets: number[] = [];
+  for (const name of names) {
+    const { lastAt, minAt, maxAt } = metrics[name]!;
+    if (lastAt >= 0) offsets.push(lastAt);
+    if (minAt >= 0) offsets.push(minAt);
+    if (maxAt >= 0) offsets.push(maxAt);
+  }
+  exactValues.prefetch(Float64Array.from(offsets));
+  const exact = (value: number, at: number) => (at < 0 ? value : exactValues.at(at));
+  const table = nameTable<MetricSummary>();
+  for (const name of names) {
+    const metric = metrics[name]!;
+    table[name] = {
+      points: metric.points,
+      firstStep: metric.firstStep,
+      lastStep: metric.lastStep,
+      last: exact(metric.last, metric.lastAt),
+      lastTime: metric.lastTime,
+      min: metric.min === null ? null : exact(metric.min, metric.minAt),
+      minStep: metric.minStep,
+      max: metric.max === null ? null : exact(metric.max, metric.maxAt),
+      maxStep: metric.maxStep,
+      nan: metric.nan,
+    };
+  }
+  return table;
 }
 
 /** A cache of summaries: `load` gives a state and where to resume reading, `save` keeps one. */
@@ -89,13 +127,14 @@ export function summarizeRun(
   const stored = cacheable ? store.load(location) : undefined;
   // A tracker's sidecar (`seed`) or the reader's cache: whichever covers more of the file.
   const cached = seed && (stored === undefined || seed.resume.offset >= stored.resume.offset) ? seed : stored;
-  const state = cached?.state ?? emptySummaryState();
+  const state = cached ? restoredSummaryState(cached.state) : emptySummaryState();
   const metrics = state.metrics;
   // The previous metric's record: consecutive points of one name need no lookup.
   let lastName = '';
   let lastMetric: TrackedMetric | undefined;
   const exactFile = path.join(location.dir, 'events.jsonl');
-  const exact = (value: number, at: number) => (at < 0 ? value : readExactValue(exactFile, at));
+  const exactValues = new ExactValues(exactFile);
+  const exact = (value: number, at: number) => (at < 0 ? value : exactValues.at(at));
   /** value < best (or > for max), exactly: approximate values (at >= 0) near the best are read exactly. */
   const better = (metric: TrackedMetric, value: number, at: number, which: 'min' | 'max'): number | undefined => {
     const best = metric[which]!;
@@ -188,41 +227,32 @@ export function summarizeRun(
       if (state.start === null || time < state.start) state.start = time;
       if (state.end === null || time > state.end) state.end = time;
     },
+    skip(line, why) {
+      if (state.skipped++ === 0) state.firstSkipped = `${source === 'tensorboard' ? 'record' : 'line'} ${line}, ${why}`;
+    },
   };
-  const report =
-    source === 'jsonl'
-      ? readJsonlRun(location.dir, visitor, cached?.resume)
-      : source === 'tensorboard'
-        ? readTensorboardRun(location.dir, visitor)
-        : readCsvRun(location.dir, visitor, cached?.resume);
-  if (cacheable && report.consumed) store.save(location, state, report.consumed);
-  return {
-    id: location.id,
-    dir: location.dir,
-    logdir: location.logdir,
-    trackers: location.trackers,
-    source,
-    status: statusOf(source, state.ended ?? undefined, report),
-    start: state.start,
-    end: state.end,
-    durationMs: state.start === null || state.end === null ? null : state.end - state.start,
-    metrics: Object.fromEntries(
-      Object.keys(metrics)
-        .sort()
-        .map((name) => {
-          // The values kept as approximations are read exactly now: a handful per metric.
-          const { lastAt, minAt, maxAt, ...summary } = metrics[name]!;
-          summary.last = exact(summary.last, lastAt);
-          if (summary.min !== null) summary.min = exact(summary.min, minAt);
-          if (summary.max !== null) summary.max = exact(summary.max, maxAt);
-          return [name, summary];
-        }),
-    ),
-    points: state.points,
-    params: state.params,
-    tags: state.tags,
-    files: state.files,
-    truncatedTail: report.truncatedTail,
-    warnings: report.warnings,
-  };
+  try {
+    const report = readSource(source, location.dir, visitor, cached?.resume);
+    if (cacheable && report.consumed) store.save(location, state, report.consumed);
+    return {
+      id: location.id,
+      dir: location.dir,
+      logdir: location.logdir,
+      trackers: location.trackers,
+      source,
+      status: statusOf(source, state.ended ?? undefined, report),
+      start: state.start,
+      end: state.end,
+      durationMs: state.start === null || state.end === null ? null : state.end - state.start,
+      metrics: finalMetrics(metrics, exactValues),
+      points: state.points,
+      params: state.params,
+      tags: state.tags,
+      files: state.files,
+      truncatedTail: report.truncatedTail,
+      warnings: [...report.warnings, ...skippedWarning(source, state)],
+    };
+  } finally {
+    exactValues.close();
+  }
 }

@@ -13,9 +13,11 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
+import { removeFile } from '../util/remove_file.js';
 import type { RunLocation } from './discover.js';
 import { nonFinite, restoreNonFinite, tailBefore } from './sidecar.js';
 import type { SummaryState, SummaryStore } from './summary.js';
+import { isPlausibleState, summaryLimit, worthSaving } from './summary_state.js';
 import type { ResumeAt } from './types.js';
 
 /** Bumped whenever the saved state's meaning changes. */
@@ -55,11 +57,18 @@ export class SummaryCache implements SummaryStore {
   load(location: RunLocation): { state: SummaryState; resume: ResumeAt } | undefined {
     const file = dataFile(location);
     try {
-      const entry = JSON.parse(readFileSync(this.#entryFile(file), 'utf8'), restoreNonFinite) as CacheEntry;
       const stat = statSync(file);
+      const entryFile = this.#entryFile(file);
+      // Larger than what it covers: left by a version that kept such entries (see save), not worth parsing.
+      if (statSync(entryFile).size > summaryLimit(stat.size)) {
+        removeFile(entryFile);
+        return undefined;
+      }
+      const entry = JSON.parse(readFileSync(entryFile, 'utf8'), restoreNonFinite) as CacheEntry;
       if (entry.format !== FORMAT || entry.file !== path.resolve(file)) return undefined;
       if (entry.dev !== stat.dev || entry.ino !== stat.ino || stat.size < entry.resume.offset) return undefined;
       if (tailBefore(file, entry.resume.offset) !== entry.tail) return undefined;
+      if (!isPlausibleState(entry.state)) return undefined;
       return { state: entry.state, resume: entry.resume };
     } catch {
       return undefined; // no entry yet, or one that does not parse: read from the start
@@ -68,6 +77,7 @@ export class SummaryCache implements SummaryStore {
 
   save(location: RunLocation, state: SummaryState, resume: ResumeAt): void {
     const file = dataFile(location);
+    if (!worthSaving(state, resume.offset)) return;
     try {
       const stat = statSync(file);
       const entry: CacheEntry = {
@@ -79,8 +89,10 @@ export class SummaryCache implements SummaryStore {
         tail: tailBefore(file, resume.offset),
         state,
       };
+      const text = JSON.stringify(entry, nonFinite);
+      if (text.length > summaryLimit(resume.offset)) return;
       mkdirSync(this.dir, { recursive: true });
-      writeFileAtomicSync(this.#entryFile(file), JSON.stringify(entry, nonFinite));
+      writeFileAtomicSync(this.#entryFile(file), text);
     } catch {
       // A read-only home or a full disk: the next listing reads the run again.
     }

@@ -2,6 +2,7 @@
  * The state a run's summary is built in: by a reader streaming the files (summary.ts), and by the jsonl tracker
  * while it logs (runtime/run_summary.ts). Plain data with no runtime imports, so the tracker loads none of the readers.
  */
+import { nameTable, toNameTable } from '../runtime/name_table.js';
 import type { EndStatus, RunFileKind } from './types.js';
 
 export interface MetricSummary {
@@ -38,17 +39,94 @@ export interface SummaryState {
   end: number | null;
   ended: EndStatus | null;
   points: number;
+  /** Lines (records) a reader could not use, and the first of them (`line 12, not JSON (...)`). */
+  skipped: number;
+  firstSkipped: string | null;
 }
 
+/** A new state; its tables keyed by names have no prototype (runtime/name_table.ts). */
 export function emptySummaryState(): SummaryState {
   return {
-    metrics: {},
-    params: {},
-    tags: {},
+    metrics: nameTable(),
+    params: nameTable(),
+    tags: nameTable(),
     files: { asset: 0, image: 0, figure: 0 },
     start: null,
     end: null,
     ended: null,
     points: 0,
+    skipped: 0,
+    firstSkipped: null,
   };
+}
+
+/** A state read back (a sidecar, a cache entry, a worker's answer), its name tables without a prototype again. */
+export function restoredSummaryState(state: SummaryState): SummaryState {
+  return {
+    ...state,
+    metrics: toNameTable(state.metrics),
+    params: toNameTable(state.params),
+    tags: toNameTable(state.tags),
+    // A summary saved before these were counted (a jsonl tracker's own never skips a line).
+    skipped: state.skipped ?? 0,
+    firstSkipped: state.firstSkipped ?? null,
+  };
+}
+
+const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+const isNumber = (value: unknown): value is number => typeof value === 'number';
+const isTable = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+const END_STATUSES: readonly unknown[] = ['finished', 'failed', 'incomplete', null];
+
+/** A metric's summary as a reader (or the jsonl tracker) makes it: counts that add up, a min at most the max. */
+function isPlausibleMetric(metric: unknown): boolean {
+  if (!isTable(metric)) return false;
+  const { points, nan, firstStep, lastStep, last, lastTime, min, max, minStep, maxStep } = metric;
+  if (!isCount(points) || points === 0 || !isCount(nan) || nan > points) return false;
+  if (![firstStep, lastStep, last, lastTime].every(isNumber)) return false;
+  if ((min === null) !== (nan === points) || (max === null) !== (nan === points)) return false;
+  if (min === null) return minStep === null && maxStep === null;
+  return isNumber(min) && isNumber(max) && min <= max && isNumber(minStep) && isNumber(maxStep);
+}
+
+/**
+ * Whether a saved state (a sidecar, a cache entry) is one a reader could have made: a file whose edges match but
+ * whose summary was edited, or written by something else, is read in full instead of trusted.
+ */
+export function isPlausibleState(state: unknown): state is SummaryState {
+  if (!isTable(state)) return false;
+  const { metrics, params, tags, files, start, end, ended, points, skipped } = state;
+  if (!isTable(metrics) || !isTable(params) || !isTable(tags) || !isTable(files) || !isCount(points)) return false;
+  if (![files.asset, files.image, files.figure].every(isCount)) return false;
+  if (!(start === null || isNumber(start)) || !(end === null || isNumber(end))) return false;
+  if (start !== null && end !== null && start > end) return false;
+  if (!END_STATUSES.includes(ended) || !(skipped === undefined || isCount(skipped))) return false;
+  if (!Object.values(tags).every((value) => typeof value === 'string')) return false;
+  let sum = 0;
+  for (const metric of Object.values(metrics)) {
+    if (!isPlausibleMetric(metric)) return false;
+    sum += (metric as MetricSummary).points;
+  }
+  return sum === points;
+}
+
+/** A saved summary may be as large as this whatever it covers: a small file is cheap to read either way. */
+const SMALL_SUMMARY_BYTES = 1024 * 1024;
+
+/**
+ * Whether a state is worth saving as JSON beside `bytes` of the events it covers, judged without writing the JSON
+ * (a million metric names make 200 MB of it; a metric's summary takes at least 100 bytes): a summary larger than
+ * its events (and than a megabyte) saves a reader nothing, since reading the events costs no more.
+ */
+export function worthSaving(state: SummaryState, bytes: number): boolean {
+  const limit = summaryLimit(bytes);
+  let names = 0;
+  for (const _name in state.metrics) if (++names * 100 > limit) return false;
+  return true;
+}
+
+/** The most a saved summary of `bytes` of events is worth reading (see worthSaving). */
+export function summaryLimit(bytes: number): number {
+  return Math.max(bytes, SMALL_SUMMARY_BYTES);
 }

@@ -12,9 +12,11 @@
  * A file cut short in its last record (a crash, or a write in progress) is read up to it; a record whose CRC
  * does not match stops the reading of that file with a warning, as TensorBoard does.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import path from 'node:path';
 import { eventFiles } from '../runtime/event_files.js';
 import { maskedCrc32c, TFRECORD_FOOTER_BYTES, TFRECORD_HEADER_BYTES } from '../runtime/tfrecord.js';
+import { openRunFile, readableJson } from './run_files.js';
 import { ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED } from './proto_reader.js';
 import type { ReadReport, RunVisitor } from './types.js';
 
@@ -35,16 +37,41 @@ export function readTensorboardRun(dir: string, visitor: RunVisitor): ReadReport
     else if (typedParams.has(name)) return;
     params.set(name, value);
   });
-  for (const file of eventFiles(dir)) readRecords(file, report, (data) => decoder.decode(data));
+  for (const file of eventFiles(dir)) {
+    const name = path.basename(file);
+    readRecords(dir, name, report, (data, index) => {
+      try {
+        decoder.decode(data);
+      } catch (error) {
+        // A record whose CRCs match but whose bytes are no Event (another program's, or made to look like one).
+        if (!(error instanceof RangeError)) throw error;
+        visitor.skip?.(index, `in ${name}, not an Event (${error.message})`);
+      }
+    });
+  }
   for (const [name, value] of params) visitor.param?.(name, value);
   return report;
 }
 
-/** Streams the records of one TFRecord file. */
-function readRecords(file: string, report: ReadReport, onRecord: (data: Uint8Array) => void): void {
-  const fd = openSync(file, 'r');
-  let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+/** A record larger than this is no TensorBoard event (a summary image is kilobytes): the file is read up to it. */
+const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Streams the records of one TFRecord file. A record that announces more bytes than the file holds is a file cut
+ * short (never a reason to allocate them); a CRC that does not match stops the file, as TensorBoard does.
+ */
+function readRecords(
+  dir: string,
+  name: string,
+  report: ReadReport,
+  onRecord: (data: Uint8Array, index: number) => void,
+): void {
+  const handle = openRunFile(dir, name);
+  if (handle === undefined) return; // removed since the directory was listed
+  const { fd, size } = handle;
+  let buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(size, 1)));
   let held = 0;
+  let base = 0; // the file offset of buffer[0]
   let index = 0;
   try {
     for (;;) {
@@ -54,16 +81,27 @@ function readRecords(file: string, report: ReadReport, onRecord: (data: Uint8Arr
       while (end - at >= TFRECORD_HEADER_BYTES) {
         const length = Number(buffer.readBigUInt64LE(at));
         if (maskedCrc32c(buffer.subarray(at, at + 8)) !== buffer.readUInt32LE(at + 8)) {
-          report.warnings.push(`${file}: record ${index}: length CRC mismatch; the rest of the file was skipped`);
+          report.warnings.push(`${name}: record ${index}: length CRC mismatch; the rest of the file was skipped`);
           return;
         }
         const recordEnd = at + TFRECORD_HEADER_BYTES + length + TFRECORD_FOOTER_BYTES;
         if (recordEnd > end) {
+          if (base + recordEnd > size) {
+            report.truncatedTail = true; // the file ends inside this record
+            return;
+          }
+          if (length > MAX_RECORD_BYTES) {
+            report.warnings.push(
+              `${name}: record ${index} announces ${length} bytes; the rest of the file was skipped`,
+            );
+            return;
+          }
           if (recordEnd - at > buffer.length) {
             // One record larger than the buffer (a big image): make room for it.
             const larger = Buffer.allocUnsafe(recordEnd - at);
             buffer.copy(larger, 0, at, end);
             buffer = larger;
+            base += at;
             held = end - at;
             at = -1;
           }
@@ -71,15 +109,16 @@ function readRecords(file: string, report: ReadReport, onRecord: (data: Uint8Arr
         }
         const data = buffer.subarray(at + TFRECORD_HEADER_BYTES, recordEnd - TFRECORD_FOOTER_BYTES);
         if (maskedCrc32c(data) !== buffer.readUInt32LE(recordEnd - TFRECORD_FOOTER_BYTES)) {
-          report.warnings.push(`${file}: record ${index}: data CRC mismatch; the rest of the file was skipped`);
+          report.warnings.push(`${name}: record ${index}: data CRC mismatch; the rest of the file was skipped`);
           return;
         }
-        onRecord(data);
+        onRecord(data, index);
         index++;
         at = recordEnd;
       }
       if (at >= 0) {
         held = end - at;
+        base += at;
         if (held > 0 && at > 0) buffer.copy(buffer, 0, at, end);
       }
       if (read === 0) break;
@@ -187,7 +226,7 @@ class EventDecoder {
     const tag = fullTag.endsWith('/text_summary') ? fullTag.slice(0, -'/text_summary'.length) : fullTag;
     if (tag.startsWith('params/')) {
       const name = tag.slice('params/'.length);
-      this.#param(name, parseParamText(text), false);
+      this.#param(name, readableJson(parseParamText(text)), false);
     } else if (tag.startsWith('tags/')) {
       this.#visitor.tag?.(tag.slice('tags/'.length), text);
     } else if (tag.startsWith('assets/')) {

@@ -28,7 +28,7 @@ export interface RunVisitor {
   /**
    * One scalar: `time` in milliseconds since the epoch. The hot path. `exactAt` is -1 when `value` is exact;
    * otherwise `value` is within a few units in the last place of the logged number, whose text starts at that
-   * byte offset of `ReadReport.exactFile` (see `readExactValue`): jsonl values of 16 and 17 significant digits
+   * byte offset of `ReadReport.exactFile` (see `ExactValues`): jsonl values of 16 and 17 significant digits
    * are parsed this way, so only the few values a summary keeps are parsed exactly.
    */
   metric(name: string, step: number, value: number, time: number, exactAt: number): void;
@@ -39,6 +39,8 @@ export interface RunVisitor {
   status?(status: EndStatus, time: number): void;
   /** Any event, metric or not, with its time: for the run's start and last activity. */
   time?(time: number): void;
+  /** A line (a record, for tensorboard) the reader cannot use, by its number, and why; reading goes on. */
+  skip?(line: number, why: string): void;
 }
 
 /** What a reader saw besides the events: how far the file was whole, and what it skipped. */

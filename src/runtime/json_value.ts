@@ -123,3 +123,20 @@ function copy(root: unknown): JsonValue {
   }
   return result;
 }
+
+/**
+ * True when `value` (parsed JSON: plain objects, arrays, primitives) nests deeper than `limit` levels. It walks
+ * with its own stack: JSON.parse reads any depth, but JSON.stringify, a structured clone and every recursive walk
+ * overflow the call stack on a value some hundred thousand levels deep.
+ */
+export function exceedsJsonDepth(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}

@@ -4,16 +4,17 @@
  * is skipped; the hand protobuf decoder agrees with protobufjs; and tensorboardX's files read too.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { discoverRuns } from '../../src/runs/discover.js';
+import type { SkippedRun } from '../../src/runs/discover.js';
 import { summarizeRun } from '../../src/runs/summary.js';
 import type { RunSummary } from '../../src/runs/summary.js';
-import { readRun } from '../../src/runs/summary.js';
+import { readTensorboardRun } from '../../src/runs/tfevents_reader.js';
 import { readTfRecords } from '../helpers/tfrecord.js';
 import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
@@ -121,7 +122,7 @@ for (const kind of ['jsonl', 'csv', 'tensorboard'] as const) {
       assert.equal(run.params.lr, 0.001);
       assert.equal(run.params.optimizer, 'adam');
       assert.equal(run.params.warm, true);
-      assert.deepEqual(run.tags, { team: 'vision' });
+      assert.deepEqual({ ...run.tags }, { team: 'vision' });
       assert.ok(run.start !== null && run.end !== null && run.end >= run.start);
       assert.ok(Math.abs(run.start - Date.now()) < 60_000, 'start is the wall time of the first event');
       assert.equal(run.truncatedTail, false);
@@ -197,6 +198,26 @@ describe('exact values from approximate parsing', () => {
   });
 });
 
+describe('exact values of many metric names', () => {
+  it('are read in one pass over the file, the same as one by one', async () => {
+    const logdir = tempDir();
+    const tracker = new JsonlTracker({ flushIntervalMs: 0 });
+    tracker.start('r', logdir);
+    // 17 significant digits: parsed approximately on the fly, read exactly at the end; 1.5 MB, over a chunk.
+    for (let step = 0; step < 3; step++) {
+      for (let i = 0; i < 6000; i++) tracker.logMetric(`m${i}`, (i + step * 7) / 3 + 1e-9 * step, step);
+    }
+    await tracker.end();
+    const run = summarizeRun(discoverRuns([logdir])[0]!);
+    for (let i = 0; i < 6000; i++) {
+      const metric = run.metrics[`m${i}`]!;
+      assert.equal(metric.last, (i + 14) / 3 + 2e-9);
+      assert.equal(metric.min, i / 3);
+      assert.equal(metric.max, (i + 14) / 3 + 2e-9);
+    }
+  });
+});
+
 describe('discovering runs', () => {
   it('lists one run per directory, whatever trackers of a TrackerList wrote it, read from jsonl first', async () => {
     const logdir = tempDir();
@@ -220,18 +241,66 @@ describe('discovering runs', () => {
     assert.throws(() => discoverRuns([path.join(tempDir(), 'nope')]), { code: 'LOGDIR_MISSING', kind: 'usage' });
   });
 
-  it('names the file and line of a jsonl line that is not JSON', async () => {
+  it('skips a jsonl line that is not JSON, counting it and naming the first', async () => {
     const logdir = tempDir();
     await logRun('jsonl', logdir, 'r', 'finished');
-    appendFileSync(path.join(logdir, 'r', 'events.jsonl'), 'garbage\n');
-    assert.throws(
-      () => onlyRun(logdir),
-      (error: Error & { kind?: string }) => {
-        assert.match(error.message, /events\.jsonl:\d+: not a JSON line/);
-        assert.equal(error.kind, 'failure');
-        return true;
-      },
-    );
+    const whole = onlyRun(logdir);
+    const file = path.join(logdir, 'r', 'events.jsonl');
+    const line = readFileSync(file, 'utf8').split('\n').length; // the line after the last one
+    appendFileSync(file, 'garbage\nnull\n');
+    const read = onlyRun(logdir);
+    assert.equal(read.points, whole.points);
+    assert.deepEqual(read.warnings, [
+      `events.jsonl: 2 lines skipped, not what gymnos reads (the first: line ${line}, not JSON (` +
+        `Unexpected token 'g', "garbage" is not valid JSON))`,
+    ]);
+  });
+});
+
+describe('malformed rows are counted and named, never a silent loss', () => {
+  it('a stray csv quote costs its row, not the rest of the file', () => {
+    const logdir = tempDir();
+    mkdirSync(path.join(logdir, 'r'));
+    const rows = Array.from({ length: 10_000 }, (_, step) => `${step},loss,${step / 8},1700000000000\n`);
+    rows.splice(1, 0, '1,"loss,0.5,1700000000000\n'); // an opening quote never closed
+    writeFileSync(path.join(logdir, 'r', 'metrics.csv'), 'step,name,value,timestamp\n' + rows.join(''));
+    const run = onlyRun(logdir);
+    assert.equal(run.points, 10_000);
+    assert.equal(run.truncatedTail, false);
+    assert.equal(run.metrics.loss!.last, 9999 / 8);
+    assert.deepEqual(run.warnings, [
+      'metrics.csv: 1 lines skipped, not what gymnos reads (the first: line 3, a quoted name is not closed)',
+    ]);
+  });
+
+  it('a line too long to hold (a 40 MB param) is skipped unread, and the lines after it are read', async () => {
+    const logdir = tempDir();
+    await logRun('jsonl', logdir, 'r', 'finished');
+    const whole = onlyRun(logdir);
+    const file = path.join(logdir, 'r', 'events.jsonl');
+    const text = readFileSync(file, 'utf8');
+    const huge = JSON.stringify({ time: 1, step: null, kind: 'param', name: 'huge', value: 'x'.repeat(40 << 20) });
+    const middle = text.indexOf('\n', text.length / 2) + 1;
+    writeFileSync(file, text.slice(0, middle) + huge + '\n' + text.slice(middle));
+    rmSync(path.join(logdir, 'r', 'summary.json'));
+    const run = onlyRun(logdir);
+    assert.equal(run.points, whole.points);
+    assert.equal(run.status, 'finished');
+    assert.equal(run.params.huge, undefined);
+    assert.match(run.warnings.join(''), /1 lines skipped, .*the first: line \d+, longer than 32 MiB/);
+  });
+
+  it('csv rows whose step, value or time is not a number are skipped and counted', () => {
+    const logdir = tempDir();
+    mkdirSync(path.join(logdir, 'r'));
+    const body = ['0,loss,1,1', 'x,loss,2,1', '2,loss,,1', '3,loss,abc,1', '4,loss,4,', '5,loss,NaN,1', '6,loss,6,1'];
+    writeFileSync(path.join(logdir, 'r', 'metrics.csv'), `step,name,value,timestamp\n${body.join('\n')}\n`);
+    const run = onlyRun(logdir);
+    assert.equal(run.points, 3);
+    assert.equal(run.metrics.loss!.nan, 1);
+    assert.deepEqual(run.warnings, [
+      'metrics.csv: 4 lines skipped, not what gymnos reads (the first: line 3, the step is not a number)',
+    ]);
   });
 });
 
@@ -254,7 +323,7 @@ describe('the tensorboard decoder', () => {
       }
     }
     const seen: [string, number, number][] = [];
-    readRun({ id: 'r', dir, logdir, trackers: ['tensorboard'] }, { metric: (n, s, v) => seen.push([n, s, v]) });
+    readTensorboardRun(dir, { metric: (n, s, v) => seen.push([n, s, v]) });
     assert.equal(seen.length, STEPS * NAMES.length);
     assert.deepEqual(seen, expected);
   });
@@ -291,13 +360,13 @@ w.close()
     );
     assert.equal(run.metrics.acc!.points, 50, 'new_style scalars (a scalars-plugin tensor) are read too');
     assert.equal(run.metrics.acc!.max, Math.fround(49 / 50));
-    assert.deepEqual(run.tags, { team: 'vision' });
+    assert.deepEqual({ ...run.tags }, { team: 'vision' });
     assert.equal(run.status, 'unknown');
   });
 });
 
 describe('reading runs on worker threads', () => {
-  it('gives the same runs, summaries, samples and media as one thread, and the same errors', async () => {
+  it('gives the same runs, summaries, samples and media as one thread, and skips the same bad runs', async () => {
     const { listRuns } = await import('../../src/runs/parallel.js');
     const logdir = tempDir();
     for (const [index, kind] of (['jsonl', 'csv', 'tensorboard', 'jsonl'] as const).entries()) {
@@ -310,10 +379,29 @@ describe('reading runs on worker threads', () => {
     assert.deepEqual(parallel, serial);
     const filtered = await listRuns({ logdirs: [logdir], where: ['optimizer=adam'], threads: 2, parallelMinBytes: 0 });
     assert.equal(filtered.length, 4);
-    appendFileSync(path.join(logdir, 'run-3', 'events.jsonl'), 'not json\n');
+    writeFileSync(path.join(logdir, 'run-3', 'params.json'), '{"lr": 0.1');
     await assert.rejects(listRuns({ logdirs: [logdir], threads: 2, parallelMinBytes: 0 }), {
       code: 'RUN_FILE_INVALID',
       kind: 'failure',
     });
+    // Told to the caller, the bad run is left out and the others listed, on worker threads and on one.
+    for (const threads of [2, 1]) {
+      const skipped: SkippedRun[] = [];
+      const listed = await listRuns({
+        logdirs: [logdir],
+        threads,
+        parallelMinBytes: 0,
+        onSkip: (run) => skipped.push(run),
+      });
+      assert.deepEqual(
+        listed.map((run) => run.summary.id),
+        ['run-0', 'run-1', 'run-2'],
+      );
+      assert.deepEqual(
+        skipped.map(({ id, code }) => [id, code]),
+        [['run-3', 'RUN_FILE_INVALID']],
+      );
+      assert.match(skipped[0]!.message, /run-3\/params\.json: is not valid JSON/);
+    }
   });
 });

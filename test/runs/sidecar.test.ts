@@ -5,7 +5,16 @@
  * written, and a file rewritten under an old summary.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -156,12 +165,54 @@ describe('summary.json', () => {
     writeFileSync(file, text.slice(0, middle) + '#'.repeat(5) + text.slice(middle + 5), 'latin1');
     const [location] = discoverRuns([logdir]);
     assert.equal(readListedRun(location!, AS_RUNS).summary.points, 800);
-    assert.throws(() => readListedRun(location!, { ...AS_RUNS, sidecars: false }), { code: 'RUN_FILE_INVALID' });
+    assert.match(readListedRun(location!, { ...AS_RUNS, sidecars: false }).summary.warnings[0]!, /1 lines skipped/);
     // Rewritten with other values (and another first line, as any new run has): the stale sidecar is not trusted.
     writeFileSync(file, text.replace(/"value":2/g, '"value":7').replace(/^\{"time":\d/, '{"time":9'));
     const [read] = readThreeWays(logdir, AS_REPORT);
     assert.deepEqual(read!.sidecar, read!.full);
     assert.ok(read!.full.summary.metrics.loss!.max! > 7);
+  });
+
+  it('is not written when it would outweigh the events (as many metric names as points): they are read', async () => {
+    const logdir = tempDir();
+    const tracker = new JsonlTracker({ flushIntervalMs: 0 });
+    tracker.start('names', logdir);
+    for (let i = 0; i < 30_000; i++) tracker.logMetric(`unit_${i}`, i, 0);
+    await tracker.end();
+    assert.equal(existsSync(path.join(logdir, 'names', 'summary.json')), false);
+    const cache = new SummaryCache(tempDir());
+    const [location] = discoverRuns([logdir]);
+    const listed = readListedRun(location!, { cache });
+    assert.equal(Object.keys(listed.summary.metrics).length, 30_000);
+    assert.deepEqual(readdirSync(cache.dir), [], 'nor is a cache entry');
+  });
+
+  it('is not trusted when its numbers are absurd, though its edges match the file', async () => {
+    const logdir = tempDir();
+    await logRun(logdir, 'r', 0, 300);
+    const [location] = discoverRuns([logdir]);
+    const full = readListedRun(location!, { ...AS_RUNS, sidecars: false });
+    const file = path.join(logdir, 'r', 'summary.json');
+    const saved = readFileSync(file, 'utf8');
+    // The state as saved: numbers and tables, edited by hand.
+    type Saved = { points: number; start: number; end: number; tags: Record<string, unknown> } & {
+      metrics: Record<string, { points: number; min: number; max: number; nan: number }>;
+    };
+    const edits: [string, (state: Saved) => void][] = [
+      ['a negative count', (state) => (state.points = -5)],
+      ['counts that do not add up', (state) => (state.metrics.loss!.points += 7)],
+      ['a min above the max', (state) => (state.metrics.loss!.min = state.metrics.loss!.max + 1)],
+      ['a min with every value NaN', (state) => (state.metrics.loss!.nan = state.metrics.loss!.points)],
+      ['a start after the end', (state) => (state.start = state.end + 1)],
+      ['a tag that is no string', (state) => (state.tags.team = { x: 1 })],
+    ];
+    for (const [what, edit] of edits) {
+      const sidecar = JSON.parse(saved) as { state: Saved };
+      edit(sidecar.state);
+      writeFileSync(file, JSON.stringify(sidecar));
+      assert.equal(readSidecar(path.join(logdir, 'r')), undefined, what);
+      assert.deepEqual(readListedRun(location!, AS_RUNS), full, what);
+    }
   });
 
   it('is written by a process that exits without end(), covering what reached the file', async () => {
