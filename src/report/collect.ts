@@ -4,7 +4,6 @@
  */
 import { isGymnosError } from '../errors.js';
 import { sniffMedia } from '../runs/media_format.js';
-import type { PictureFormat } from '../runs/media_format.js';
 import { readRunFile } from '../runs/run_files.js';
 import type { SampledSeries } from '../runs/downsample.js';
 import { selectRunLocations } from '../runs/list.js';
@@ -14,7 +13,7 @@ import { listRuns } from '../runs/parallel.js';
 import type { RunSelection } from '../runs/list.js';
 import type { RunSummary } from '../runs/summary.js';
 import type { RunFile } from '../runs/types.js';
-import type { PictureFormat, ReportMedia } from './report_data.js';
+import type { ReportMedia } from './report_data.js';
 
 export interface ReportRun {
   summary: RunSummary;

@@ -1,6 +1,7 @@
 /**
  * What a logged image or figure is, by its content: never by its name, so that a file named `x.png` that is a
- * text file (a key, a config) is not put into a page as a picture, and a figure is shown as what it is.
+ * text file (a key, a config) is not put into a page as a picture, and a figure is shown as what it is. No Node
+ * API: the report page's types reach this module.
  */
 
 export type PictureFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'svg';
@@ -13,7 +14,7 @@ function startsWith(bytes: Uint8Array, ascii: string, at = 0): boolean {
 }
 
 /** An SVG document: its root element is `<svg`, after an optional BOM, XML declaration, comments and doctype. */
-const SVG_START = /^\uFEFF?\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>/]/i;
+const SVG_START = /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>/]/i;
 
 /** The format of `bytes`, or undefined when it is none a page shows. */
 export function sniffMedia(bytes: Uint8Array): MediaContent | undefined {
@@ -21,16 +22,13 @@ export function sniffMedia(bytes: Uint8Array): MediaContent | undefined {
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { format: 'jpeg' };
   if (startsWith(bytes, 'GIF87a') || startsWith(bytes, 'GIF89a')) return { format: 'gif' };
   if (startsWith(bytes, 'RIFF') && startsWith(bytes, 'WEBP', 8)) return { format: 'webp' };
-  const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8');
+  const text = new TextDecoder();
+  const head = text.decode(bytes.subarray(0, 4096));
   if (SVG_START.test(head)) return { format: 'svg' };
-  if (!/^\uFEFF?\s*\{/.test(head)) return undefined;
+  if (!/^\s*\{/.test(head)) return undefined;
   let spec: unknown;
   try {
-    spec = JSON.parse(
-      Buffer.from(bytes)
-        .toString('utf8')
-        .replace(/^\uFEFF/, ''),
-    );
+    spec = JSON.parse(text.decode(bytes)); // TextDecoder drops a BOM
   } catch {
     return undefined; // not JSON: not a chart spec
   }

@@ -11,7 +11,7 @@
  */
 
 /** Deeper than this, Python's json (recursion limit 1000) and most readers refuse the document. */
-const MAX_JSON_DEPTH = 500;
+export const MAX_JSON_DEPTH = 500;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -11,20 +11,13 @@ export function nameTable<T>(): Record<string, T> {
 }
 
 /**
- * Sets `key` in a table as an own property, whatever it is: without a prototype, no `__proto__` setter exists to
- * catch the assignment (on a plain object it would set the prototype instead).
- */
-export function setName<T>(table: Record<string, T>, key: string, value: T): void {
-  table[key] = value;
-}
-
-/**
  * A table with the own entries of `record` (parsed JSON, a structured clone from a worker, Object.fromEntries):
  * such objects have Object.prototype again.
  */
 export function toNameTable<T>(record: Record<string, T> | Iterable<[string, T]>): Record<string, T> {
   const table = nameTable<T>();
   const entries = Symbol.iterator in record ? (record as Iterable<[string, T]>) : Object.entries(record);
-  for (const [key, value] of entries) setName(table, key, value);
+  // Without a prototype, no `__proto__` setter catches the assignment (on a plain object it sets the prototype).
+  for (const [key, value] of entries) table[key] = value;
   return table;
 }
