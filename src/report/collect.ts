@@ -4,15 +4,15 @@
  */
 import { isGymnosError } from '../errors.js';
 import { sniffMedia } from '../runs/media_format.js';
-import { readRunFile } from '../runs/run_files.js';
-import type { SampledSeries } from '../runs/downsample.js';
+import { readRunFile } from '../runtime/run_dir/run_files.js';
+import type { SampledSeries } from '../runtime/run_dir/downsample.js';
 import { selectRunLocations } from '../runs/list.js';
 import type { SeenKeys } from '../runs/list.js';
 import { checkConditionKeys } from '../runs/query.js';
 import { listRuns } from '../runs/parallel.js';
 import type { RunSelection } from '../runs/list.js';
 import type { RunSummary } from '../runs/summary.js';
-import type { RunFile } from '../runs/types.js';
+import type { RunFile } from '../runtime/run_dir/types.js';
 import type { ReportMedia } from './report_data.js';
 
 export interface ReportRun {

@@ -4,8 +4,8 @@
  * that could not be read) with the run's directory written as the run's id and each logdir as its label.
  */
 import path from 'node:path';
-import { encodeFloatColumn, encodeIntegerColumn } from '../runs/column_codec.js';
-import type { EncodedColumn } from '../runs/column_codec.js';
+import { encodeFloatColumn, encodeIntegerColumn } from '../runtime/run_dir/column_codec.js';
+import type { EncodedColumn } from '../runtime/run_dir/column_codec.js';
 import type { ReportRun } from './collect.js';
 import { REPORT_DATA_FORMAT } from './report_data.js';
 import type { ReportColumn, ReportData, ReportMetric, ReportRunData, ReportSeries } from './report_data.js';

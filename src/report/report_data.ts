@@ -1,12 +1,12 @@
 /**
  * The report's data block: what `gymnos report` embeds in the page (page_data.ts writes it) and the page's script
- * reads (page/). Series travel as columns of bytes (runs/column_codec.ts): steps and times as varints of their
- * differences, values as float32, which is what a chart draws; the exact last, min and max of every metric travel
- * as JSON numbers beside them. No path of the machine is in it: runs by id, logdirs by label.
+ * reads (page/). Series travel as columns of bytes (runtime/run_dir/column_codec.ts): steps and times as varints of
+ * their differences, values as float32, which is what a chart draws; the exact last, min and max of every metric
+ * travel as JSON numbers beside them. No path of the machine is in it: runs by id, logdirs by label.
  *
  * Types only and one pure helper: the page bundles this module.
  */
-import type { ColumnKind } from '../runs/column_codec.js';
+import type { ColumnKind } from '../runtime/run_dir/column_codec.js';
 import type { Mode } from '../runs/sweep.js';
 
 export const REPORT_DATA_FORMAT = 2;

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { readParamsAndTags } from './jsonl_reader.js';
 import { latin1, MAX_LINE_BYTES, readLines } from './line_reader.js';
-import { openRunFile, runFileError } from './run_files.js';
-import type { ReadReport, ResumeAt, RunVisitor } from './types.js';
+import { openRunFile, runFileError } from '../runtime/run_dir/run_files.js';
+import type { ReadReport, RunVisitor } from './types.js';
+import type { ResumeAt } from '../runtime/run_dir/types.js';
 
 const HEADER = 'step,name,value,timestamp';
 const COMMA = 0x2c;

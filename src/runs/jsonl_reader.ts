@@ -9,8 +9,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { latin1, MAX_LINE_BYTES, readChunks } from './line_reader.js';
-import { openRunFile, readableJson, readRunJsonObject, runFileError } from './run_files.js';
-import type { EndStatus, ReadReport, ResumeAt, RunFileKind, RunVisitor } from './types.js';
+import { openRunFile, readableJson, readRunJsonObject, runFileError } from '../runtime/run_dir/run_files.js';
+import type { ReadReport, RunVisitor } from './types.js';
+import type { EndStatus, ResumeAt, RunFileKind } from '../runtime/run_dir/types.js';
 
 const NON_FINITE: Readonly<Record<string, number>> = {
   NaN: Number.NaN,
@@ -233,6 +234,48 @@ function unreadable(event: DecodedLine): string | undefined {
 }
 
 /**
+ * A line that is not a metric line of the tracker's own shape (a param, a tag, a file, the status, or a metric line
+ * written by something else): parsed as JSON, checked, and handed to `visitor`; what gymnos cannot read is skipped,
+ * by its number.
+ */
+function visitLine(visitor: RunVisitor, lineNumber: number, text: string): void {
+  if (text.trim() === '') return;
+  let event: DecodedLine;
+  try {
+    event = JSON.parse(text) as DecodedLine;
+  } catch (error) {
+    visitor.skip?.(lineNumber, `not JSON (${(error as Error).message})`);
+    return;
+  }
+  const why = unreadable(event);
+  if (why !== undefined) {
+    visitor.skip?.(lineNumber, why);
+    return;
+  }
+  const time = typeof event.time === 'number' ? event.time : Number.NaN;
+  if (Number.isFinite(time)) visitor.time?.(time);
+  const name = event.name as string;
+  switch (event.kind) {
+    case 'metric': {
+      const value = typeof event.value === 'string' ? NON_FINITE[event.value]! : (event.value as number);
+      visitor.metric(name, event.step as number, value, time, -1);
+      break;
+    }
+    case 'param':
+      visitor.param?.(name, readableJson(event.value));
+      break;
+    case 'tag':
+      visitor.tag?.(name, String(event.value));
+      break;
+    case 'status':
+      visitor.status?.(event.value as EndStatus, time);
+      break;
+    default:
+      visitor.file?.({ kind: event.kind as RunFileKind, name, path: event.value as string, time });
+  }
+}
+
+/**
  * Streams `<dir>/events.jsonl` into `visitor`; params and tags also come from params.json and tags.json.
  * Values with more than 15 significant digits are parsed approximately on the fly (within a few units in the
  * last place) and passed with the file offset of their text, so a summary reads exactly only the few values
@@ -244,43 +287,6 @@ export function readJsonlRun(dir: string, visitor: RunVisitor, resume?: ResumeAt
   if (handle === undefined) throw runFileError(dir, 'events.jsonl', 'is gone');
   const names = new NameTable();
   let lineNumber = resume?.lines ?? 0;
-  const slowLine = (buffer: Buffer, start: number, end: number) => {
-    const text = buffer.toString('utf8', start, end);
-    if (text.trim() === '') return;
-    let event: DecodedLine;
-    try {
-      event = JSON.parse(text) as DecodedLine;
-    } catch (error) {
-      visitor.skip?.(lineNumber, `not JSON (${(error as Error).message})`);
-      return;
-    }
-    const why = unreadable(event);
-    if (why !== undefined) {
-      visitor.skip?.(lineNumber, why);
-      return;
-    }
-    const time = typeof event.time === 'number' ? event.time : Number.NaN;
-    if (Number.isFinite(time)) visitor.time?.(time);
-    const name = event.name as string;
-    switch (event.kind) {
-      case 'metric': {
-        const value = typeof event.value === 'string' ? NON_FINITE[event.value]! : (event.value as number);
-        visitor.metric(name, event.step as number, value, time, -1);
-        break;
-      }
-      case 'param':
-        visitor.param?.(name, readableJson(event.value));
-        break;
-      case 'tag':
-        visitor.tag?.(name, String(event.value));
-        break;
-      case 'status':
-        visitor.status?.(event.value as EndStatus, time);
-        break;
-      default:
-        visitor.file?.({ kind: event.kind as RunFileKind, name, path: event.value as string, time });
-    }
-  };
   const timeVisitor = visitor.time;
   let base = resume?.offset ?? 0; // the file offset of buffer[0]
   const onOversized = () => visitor.skip?.(++lineNumber, `longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB`);
@@ -303,7 +309,7 @@ export function readJsonlRun(dir: string, visitor: RunVisitor, resume?: ResumeAt
         const found = buffer.indexOf(NEWLINE, at);
         if (found === -1 || found >= end) break;
         lineNumber++;
-        slowLine(buffer, at, found);
+        visitLine(visitor, lineNumber, buffer.toString('utf8', at, found));
         at = found + 1;
       }
       base += at;

@@ -5,7 +5,7 @@
  * is not passed on, and the result says so.
  */
 import { closeSync, readSync } from 'node:fs';
-import type { RunFileHandle } from './run_files.js';
+import type { RunFileHandle } from '../runtime/run_dir/run_files.js';
 
 const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;

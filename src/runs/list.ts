@@ -5,17 +5,18 @@
 import type { RunLocation, SkippedRun } from './discover.js';
 import { isGymnosError } from '../errors.js';
 import { discoverRuns } from './discover.js';
-import { SeriesSampler } from './downsample.js';
-import type { SampledSeries } from './downsample.js';
-import { readRunJsonObject } from './run_files.js';
+import { SeriesSampler } from '../runtime/run_dir/downsample.js';
+import type { SampledSeries } from '../runtime/run_dir/downsample.js';
+import { readRunJsonObject } from '../runtime/run_dir/run_files.js';
 import { nameTable, toNameTable } from '../runtime/name_table.js';
 import { parseWhere, runIdMatcher } from './query.js';
 import { knownKeys, matchesAll } from './run_filter.js';
 import type { Condition } from './run_filter.js';
-import { readSidecar, readSidecarSamples } from './sidecar.js';
+import { readSidecar, readSidecarSamples } from '../runtime/run_dir/sidecar.js';
 import { summarizeRun } from './summary.js';
 import type { RunSummary, SummaryState, SummaryStore } from './summary.js';
-import type { ResumeAt, RunFile, RunVisitor } from './types.js';
+import type { RunVisitor } from './types.js';
+import type { ResumeAt, RunFile } from '../runtime/run_dir/types.js';
 
 export interface RunSelection {
   logdirs: readonly string[];

@@ -20,7 +20,7 @@ import {
   selectRunLocations,
 } from './list.js';
 import type { ListedRun, ListRunsOptions } from './list.js';
-import { SAMPLES_NAME, SIDECAR_NAME } from './sidecar.js';
+import { SAMPLES_NAME, SIDECAR_NAME } from '../runtime/run_dir/sidecar.js';
 import { SummaryCache } from './summary_cache.js';
 import { eventFiles } from '../runtime/event_files.js';
 

@@ -3,6 +3,7 @@
  * the names filters, `--group-by`, table columns and the report's axes use. Arrays and empty objects are values
  * (`layers` = `[64,32]`). Pure, with no Node import: the report page bundles it.
  */
+import { defineName } from '../runtime/name_table.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -15,8 +16,7 @@ export function flattenParams(params: Record<string, unknown>): Record<string, u
     if (isPlainObject(value) && Object.keys(value).length > 0) {
       for (const key of Object.keys(value)) visit(value[key], prefix === '' ? key : `${prefix}.${key}`);
     } else if (!Object.prototype.hasOwnProperty.call(flat, prefix)) {
-      // defineProperty: a key path named __proto__ is a plain key here, not the object's prototype
-      Object.defineProperty(flat, prefix, { value, enumerable: true, writable: true, configurable: true });
+      defineName(flat, prefix, value); // a key path named __proto__ is a plain key here, not the prototype
     }
   };
   for (const key of Object.keys(params)) visit(params[key], key);

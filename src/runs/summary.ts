@@ -8,12 +8,13 @@ import { readCsvRun } from './csv_reader.js';
 import type { RunLocation, RunTracker } from './discover.js';
 import { ExactValues, readJsonlRun } from './jsonl_reader.js';
 import { readTensorboardRun } from './tfevents_reader.js';
-import { emptySummaryState, restoredSummaryState } from './summary_state.js';
-import { nameTable } from '../runtime/name_table.js';
-import type { MetricSummary, SummaryState, TrackedMetric } from './summary_state.js';
-import type { EndStatus, ReadReport, ResumeAt, RunFileKind, RunStatus, RunVisitor } from './types.js';
+import { emptySummaryState, metricOf, restoredSummaryState, trackPoint } from '../runtime/run_dir/summary_state.js';
+import { defineName, nameTable } from '../runtime/name_table.js';
+import type { ExactValue, MetricSummary, SummaryState, TrackedMetric } from '../runtime/run_dir/summary_state.js';
+import type { ReadReport, RunStatus, RunVisitor } from './types.js';
+import type { EndStatus, ResumeAt, RunFileKind } from '../runtime/run_dir/types.js';
 
-export type { MetricSummary, SummaryState, TrackedMetric } from './summary_state.js';
+export type { MetricSummary, SummaryState, TrackedMetric } from '../runtime/run_dir/summary_state.js';
 
 export interface RunSummary {
   id: string;
@@ -36,15 +37,6 @@ export interface RunSummary {
   /** True when the last line or record was cut short (a crash, or a write in progress) and skipped. */
   truncatedTail: boolean;
   warnings: string[];
-}
-
-function hasOwn(record: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(record, key);
-}
-
-/** `record[key] = value` as an own property, whatever the key (`__proto__` included). */
-function define<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Streams a run's files from `source` (its preferred tracker) into `visitor`, line-based ones from `resume` on. */
@@ -112,109 +104,29 @@ export interface SummaryStore {
 }
 
 /**
- * One pass over a run. `also`: a visitor that sees every event too (a sampler for charts). `store`: a cache of
- * summaries for jsonl and csv runs (append-only files), resumed from where the last read stopped. `seed`: a
- * state to go on from, valid up to `resume` (a jsonl run's sidecar, see sidecar.ts); `also` has seen it too.
+ * The visitor that builds `state` from a run's events; `also` sees every metric and file too, `exact` reads the
+ * exact value of an approximately parsed one.
  */
-export function summarizeRun(
-  location: RunLocation,
-  also?: RunVisitor,
-  store?: SummaryStore,
-  seed?: { state: SummaryState; resume: ResumeAt },
-): RunSummary {
-  const source = location.trackers[0]!;
-  const cacheable = store !== undefined && also === undefined && source !== 'tensorboard';
-  const stored = cacheable ? store.load(location) : undefined;
-  // A tracker's sidecar (`seed`) or the reader's cache: whichever covers more of the file.
-  const cached = seed && (stored === undefined || seed.resume.offset >= stored.resume.offset) ? seed : stored;
-  const state = cached ? restoredSummaryState(cached.state) : emptySummaryState();
+function summaryVisitor(source: RunTracker, state: SummaryState, exact: ExactValue, also?: RunVisitor): RunVisitor {
   const metrics = state.metrics;
   // The previous metric's record: consecutive points of one name need no lookup.
   let lastName = '';
   let lastMetric: TrackedMetric | undefined;
-  const exactFile = path.join(location.dir, 'events.jsonl');
-  const exactValues = new ExactValues(exactFile);
-  const exact = (value: number, at: number) => (at < 0 ? value : exactValues.at(at));
-  /** value < best (or > for max), exactly: approximate values (at >= 0) near the best are read exactly. */
-  const better = (metric: TrackedMetric, value: number, at: number, which: 'min' | 'max'): number | undefined => {
-    const best = metric[which]!;
-    const bestAt = metric[which === 'min' ? 'minAt' : 'maxAt'];
-    if ((at < 0 && bestAt < 0) || Math.abs(value - best) > 1e-15 * Math.max(Math.abs(value), Math.abs(best))) {
-      return (which === 'min' ? value < best : value > best) ? value : undefined;
-    }
-    const exactValue = exact(value, at);
-    const exactBest = exact(best, bestAt);
-    if (which === 'min') {
-      metric.min = exactBest;
-      metric.minAt = -1;
-    } else {
-      metric.max = exactBest;
-      metric.maxAt = -1;
-    }
-    return (which === 'min' ? exactValue < exactBest : exactValue > exactBest) ? exactValue : undefined;
-  };
-  const visitor: RunVisitor = {
+  return {
     metric(name, step, value, time, at) {
       state.points++;
       state.ended = null; // points after an end record: the run was resumed and has not ended again
-      // An own property only: a metric named __proto__ or constructor is a metric, never Object.prototype.
-      let metric = name === lastName ? lastMetric : hasOwn(metrics, name) ? metrics[name] : undefined;
-      if (metric === undefined) {
-        metric = {
-          points: 0,
-          firstStep: step,
-          lastStep: step,
-          last: value,
-          lastTime: time,
-          nan: 0,
-          min: null,
-          minStep: null,
-          max: null,
-          maxStep: null,
-          lastAt: -1,
-          minAt: -1,
-          maxAt: -1,
-        };
-        define(metrics, name, metric);
-      }
+      const metric = name === lastName && lastMetric ? lastMetric : metricOf(metrics, name);
       lastName = name;
       lastMetric = metric;
       also?.metric(name, step, value, time, at);
-      metric.points++;
-      metric.lastStep = step;
-      metric.last = value;
-      metric.lastAt = at;
-      metric.lastTime = time;
-      if (value !== value) metric.nan++;
-      else if (metric.min === null) {
-        metric.min = metric.max = value;
-        metric.minStep = metric.maxStep = step;
-        metric.minAt = metric.maxAt = at;
-      } else {
-        // Cheap bounds first: most points are neither a new min nor a new max.
-        if (value <= metric.min * (metric.min > 0 ? 1 + 1e-15 : 1 - 1e-15)) {
-          const lower = better(metric, value, at, 'min');
-          if (lower !== undefined) {
-            metric.min = lower;
-            metric.minStep = step;
-            metric.minAt = lower === value ? at : -1;
-          }
-        }
-        if (value >= metric.max! * (metric.max! > 0 ? 1 - 1e-15 : 1 + 1e-15)) {
-          const higher = better(metric, value, at, 'max');
-          if (higher !== undefined) {
-            metric.max = higher;
-            metric.maxStep = step;
-            metric.maxAt = higher === value ? at : -1;
-          }
-        }
-      }
+      trackPoint(metric, step, value, time, at, exact);
     },
     param(name, value) {
-      define(state.params, name, value);
+      defineName(state.params, name, value);
     },
     tag(key, value) {
-      define(state.tags, key, value);
+      defineName(state.tags, key, value);
     },
     file(file) {
       state.files[file.kind]++;
@@ -231,6 +143,28 @@ export function summarizeRun(
       if (state.skipped++ === 0) state.firstSkipped = `${source === 'tensorboard' ? 'record' : 'line'} ${line}, ${why}`;
     },
   };
+}
+
+/**
+ * One pass over a run. `also`: a visitor that sees every event too (a sampler for charts). `store`: a cache of
+ * summaries for jsonl and csv runs (append-only files), resumed from where the last read stopped. `seed`: a
+ * state to go on from, valid up to `resume` (a jsonl run's sidecar, see sidecar.ts); `also` has seen it too.
+ */
+export function summarizeRun(
+  location: RunLocation,
+  also?: RunVisitor,
+  store?: SummaryStore,
+  seed?: { state: SummaryState; resume: ResumeAt },
+): RunSummary {
+  const source = location.trackers[0]!;
+  const cacheable = store !== undefined && also === undefined && source !== 'tensorboard';
+  const stored = cacheable ? store.load(location) : undefined;
+  // A tracker's sidecar (`seed`) or the reader's cache: whichever covers more of the file.
+  const cached = seed && (stored === undefined || seed.resume.offset >= stored.resume.offset) ? seed : stored;
+  const state = cached ? restoredSummaryState(cached.state) : emptySummaryState();
+  const exactValues = new ExactValues(path.join(location.dir, 'events.jsonl'));
+  const exact = (value: number, at: number) => (at < 0 ? value : exactValues.at(at));
+  const visitor = summaryVisitor(source, state, exact, also);
   try {
     const report = readSource(source, location.dir, visitor, cached?.resume);
     if (cacheable && report.consumed) store.save(location, state, report.consumed);
@@ -244,7 +178,7 @@ export function summarizeRun(
       start: state.start,
       end: state.end,
       durationMs: state.start === null || state.end === null ? null : state.end - state.start,
-      metrics: finalMetrics(metrics, exactValues),
+      metrics: finalMetrics(state.metrics, exactValues),
       points: state.points,
       params: state.params,
       tags: state.tags,

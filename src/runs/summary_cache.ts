@@ -15,10 +15,10 @@ import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import { removeFile } from '../util/remove_file.js';
 import type { RunLocation } from './discover.js';
-import { nonFinite, restoreNonFinite, tailBefore } from './sidecar.js';
+import { nonFinite, restoreNonFinite, tailBefore } from '../runtime/run_dir/sidecar.js';
 import type { SummaryState, SummaryStore } from './summary.js';
-import { isPlausibleState, summaryLimit, worthSaving } from './summary_state.js';
-import type { ResumeAt } from './types.js';
+import { isPlausibleState, summaryLimit, worthSaving } from '../runtime/run_dir/summary_state.js';
+import type { ResumeAt } from '../runtime/run_dir/types.js';
 
 /** Bumped whenever the saved state's meaning changes. */
 const FORMAT = 1;

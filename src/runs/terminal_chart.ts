@@ -2,7 +2,7 @@
  * A line chart drawn with text: on a terminal, Braille dots (2×4 per character) with a colour per run; in a
  * file or a pipe, plain ASCII with a marker character per run, so logs and CI output stay readable.
  */
-import type { SampledSeries } from './downsample.js';
+import type { SampledSeries } from '../runtime/run_dir/downsample.js';
 import { formatNumber } from './number_format.js';
 
 export interface ChartSeries {

@@ -16,7 +16,7 @@ import { closeSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { eventFiles } from '../runtime/event_files.js';
 import { maskedCrc32c, TFRECORD_FOOTER_BYTES, TFRECORD_HEADER_BYTES } from '../runtime/tfrecord.js';
-import { openRunFile, readableJson } from './run_files.js';
+import { openRunFile, readableJson } from '../runtime/run_dir/run_files.js';
 import { ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED } from './proto_reader.js';
 import type { ReadReport, RunVisitor } from './types.js';
 

@@ -2,25 +2,7 @@
  * What the run readers report. Each file tracker's reader (jsonl, csv, tensorboard) streams a run's files and
  * calls a `RunVisitor` once per event, so a summary or a report is built in one pass with bounded memory.
  */
-
-/** The files of a run another tool can show: an image (PNG, JPEG…) or a figure (PNG, SVG, Vega-Lite, Plotly). */
-export type RunFileKind = 'asset' | 'image' | 'figure';
-
-/** A logged file as a reader found it: on disk (jsonl) or embedded in the event file (tensorboard). */
-export interface RunFile {
-  kind: RunFileKind;
-  name: string;
-  /** The path relative to the run directory (jsonl), or null when the bytes are embedded. */
-  path: string | null;
-  /** Embedded content (tensorboard images and figures), else undefined: read `path` when needed. */
-  bytes?: Uint8Array;
-  /** For embedded figures logged as text: `svg`, `vega-lite`, `plotly`. */
-  format?: string;
-  time: number;
-}
-
-/** How a run's files say it ended: `incomplete` when it ended but lines or records were lost (a full disk). */
-export type EndStatus = 'finished' | 'failed' | 'incomplete';
+import type { EndStatus, ResumeAt, RunFile } from '../runtime/run_dir/types.js';
 
 export type RunStatus = EndStatus | 'running-or-crashed' | 'unknown';
 
@@ -44,12 +26,6 @@ export interface RunVisitor {
 }
 
 /** What a reader saw besides the events: how far the file was whole, and what it skipped. */
-/** Where to start reading a line-based file again: after the whole lines a previous read consumed. */
-export interface ResumeAt {
-  offset: number;
-  lines: number;
-}
-
 export interface ReadReport {
   /** For line-based files (jsonl, csv): the bytes and lines of whole lines read, from the file's start. */
   consumed?: ResumeAt;

@@ -18,6 +18,7 @@ import type { SyncFlushable } from './exit_flush.js';
 import { booleanParam, makeRunDirectory, numberParam, runDirectory, runExistsError } from './tracker_params.js';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import { removeFile } from '../util/remove_file.js';
+import { defineName } from './name_table.js';
 
 /** Default size at which a buffer is written out: 256 KiB of text (larger buffers promote more garbage). */
 const DEFAULT_MAX_BUFFER_BYTES = 1 << 18;
@@ -170,8 +171,7 @@ class JsonObjectFile {
   }
 
   set(key: string, value: unknown): void {
-    // defineProperty: a key named `__proto__` stays a key (an assignment would set the prototype instead).
-    Object.defineProperty(this.values, key, { value, enumerable: true, writable: true, configurable: true });
+    defineName(this.values, key, value);
     this.#dirty = true;
   }
 
@@ -184,7 +184,7 @@ class JsonObjectFile {
 }
 
 /** A repeating timer that does not keep the process alive; `intervalMs` 0 means no timer. */
-export function startFlushTimer(intervalMs: number, flush: () => void): NodeJS.Timeout | undefined {
+function startFlushTimer(intervalMs: number, flush: () => void): NodeJS.Timeout | undefined {
   if (intervalMs === 0) return undefined;
   const timer = setInterval(flush, Math.min(intervalMs, 2 ** 31 - 1));
   timer.unref();

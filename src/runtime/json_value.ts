@@ -9,6 +9,7 @@
  * readers refuse it. It walks with its own stack, so no nesting overflows the call stack, and it keeps a key
  * named `__proto__` as a key.
  */
+import { defineName } from './name_table.js';
 
 /** Deeper than this, Python's json (recursion limit 1000) and most readers refuse the document. */
 export const MAX_JSON_DEPTH = 500;
@@ -36,11 +37,6 @@ function resolve(value: unknown, key: string): unknown {
   // Boxed primitives, as JSON.stringify unboxes them.
   if (value instanceof Number || value instanceof String || value instanceof Boolean) return value.valueOf();
   return value;
-}
-
-function setKey(target: Record<string, JsonValue>, key: string, value: JsonValue): void {
-  // A plain assignment to "__proto__" would set the prototype (or be ignored) instead of adding the key.
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
@@ -119,7 +115,7 @@ function copy(root: unknown): JsonValue {
       child = item as JsonValue;
     }
     if (isArray) (frame.target as JsonValue[]).push(child);
-    else setKey(frame.target as Record<string, JsonValue>, key, child);
+    else defineName(frame.target as Record<string, JsonValue>, key, child);
   }
   return result;
 }

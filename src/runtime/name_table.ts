@@ -21,3 +21,11 @@ export function toNameTable<T>(record: Record<string, T> | Iterable<[string, T]>
   for (const [key, value] of entries) table[key] = value;
   return table;
 }
+
+/**
+ * `table[name] = value` as an own property whatever the name, on any object: on a plain one (a table read back
+ * from JSON), assigning to `__proto__` would set its prototype instead.
+ */
+export function defineName<T>(table: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(table, name, { value, enumerable: true, writable: true, configurable: true });
+}

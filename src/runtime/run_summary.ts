@@ -1,6 +1,6 @@
 /**
  * The summary a jsonl tracker keeps while it logs and writes beside its run as `summary.json` (see
- * runs/sidecar.ts), so that `gymnos runs` and `gymnos report` need not read millions of lines back. It is the
+ * run_dir/sidecar.ts), so that `gymnos runs` and `gymnos report` need not read millions of lines back. It is the
  * state the reader builds from the file, built from the values before they were printed: per metric its count,
  * first and last step, last value, min and max (with steps), the samples a report draws, and the run's params,
  * tags, files, status and first and last event times.
@@ -9,13 +9,14 @@
  * for its line and its summary). Samples are kept for the first MAX_SAMPLED_NAMES metric names; a run with
  * more writes none, and a report reads its file instead.
  */
-import { SeriesSampler } from '../runs/downsample.js';
+import { SeriesSampler } from './run_dir/downsample.js';
 import path from 'node:path';
-import { readSidecar, readSidecarSamples, SAMPLES_NAME, SIDECAR_NAME, writeSidecar } from '../runs/sidecar.js';
-import { emptySummaryState } from '../runs/summary_state.js';
-import type { SummaryState, TrackedMetric } from '../runs/summary_state.js';
-import type { EndStatus, RunFile, RunFileKind } from '../runs/types.js';
+import { readSidecar, readSidecarSamples, SAMPLES_NAME, SIDECAR_NAME, writeSidecar } from './run_dir/sidecar.js';
+import { emptySummaryState, metricOf, trackPoint } from './run_dir/summary_state.js';
+import type { SummaryState, TrackedMetric } from './run_dir/summary_state.js';
+import type { EndStatus, RunFile, RunFileKind } from './run_dir/types.js';
 import { removeFile } from '../util/remove_file.js';
+import { defineName } from './name_table.js';
 
 const MAX_SAMPLED_NAMES = 256;
 
@@ -72,28 +73,7 @@ export class RunSummaryWriter {
 
   /** The record of metric `name`, made at its first point. */
   record(name: string): MetricRecord {
-    // An own property only: for a metric named __proto__, `metrics[name]` is Object.prototype, which the points
-    // would then be counted on, in every object of the training process.
-    const metrics = this.#state.metrics;
-    let summary = Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name] : undefined;
-    if (summary === undefined) {
-      summary = {
-        points: 0,
-        firstStep: Number.NaN, // set by the first point
-        lastStep: 0,
-        last: 0,
-        lastTime: 0,
-        min: null,
-        minStep: null,
-        max: null,
-        maxStep: null,
-        nan: 0,
-        lastAt: -1,
-        minAt: -1,
-        maxAt: -1,
-      };
-      Object.defineProperty(this.#state.metrics, name, { value: summary, enumerable: true, writable: true });
-    }
+    const summary = metricOf(this.#state.metrics, name);
     let sampler = this.#samplers.get(name);
     if (sampler === undefined && this.#sampling) {
       if (this.#samplers.size === MAX_SAMPLED_NAMES) {
@@ -112,33 +92,18 @@ export class RunSummaryWriter {
     this.#event(time);
     this.#state.points++;
     this.#state.ended = null; // as the reader: points after an end record mean the run was resumed
-    const metric = record.summary;
-    if (metric.points++ === 0) metric.firstStep = step;
-    metric.lastStep = step;
-    metric.last = value;
-    metric.lastTime = time;
-    if (value !== value) metric.nan++;
-    else if (metric.min === null) {
-      metric.min = metric.max = value;
-      metric.minStep = metric.maxStep = step;
-    } else if (value < metric.min) {
-      metric.min = value;
-      metric.minStep = step;
-    } else if (value > metric.max!) {
-      metric.max = value;
-      metric.maxStep = step;
-    }
+    trackPoint(record.summary, step, value, time);
     if (this.#sampling) record.sampler?.add(step, value, time);
   }
 
   param(name: string, value: unknown, time: number): void {
     this.#event(time);
-    Object.defineProperty(this.#state.params, name, { value, enumerable: true, writable: true, configurable: true });
+    defineName(this.#state.params, name, value);
   }
 
   tag(key: string, value: string, time: number): void {
     this.#event(time);
-    Object.defineProperty(this.#state.tags, key, { value, enumerable: true, writable: true, configurable: true });
+    defineName(this.#state.tags, key, value);
   }
 
   file(kind: RunFileKind, name: string, relative: string, time: number): void {

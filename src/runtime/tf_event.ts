@@ -66,7 +66,7 @@ const GVALUE_STRING = 3;
 const GVALUE_BOOL = 4;
 
 /** The first record of every event file. */
-export const FILE_VERSION = 'brain.Event:2';
+const FILE_VERSION = 'brain.Event:2';
 
 export const HPARAMS_SESSION_START_TAG = '_hparams_/session_start_info';
 export const HPARAMS_SESSION_END_TAG = '_hparams_/session_end_info';
@@ -80,7 +80,7 @@ export type ImageColorspace = 1 | 2 | 3 | 4;
 const utf8 = new TextEncoder();
 
 /** Bytes of `value` as a base-128 varint (non-negative safe integers). */
-export function varintLength(value: number): number {
+function varintLength(value: number): number {
   if (value < 0x80) return 1;
   if (value < 0x4000) return 2;
   if (value < 0x200000) return 3;
@@ -91,7 +91,7 @@ export function varintLength(value: number): number {
 }
 
 /** Writes `value` (a non-negative safe integer) as a varint at `offset`; returns the offset after it. */
-export function writeVarint(buffer: Uint8Array, offset: number, value: number): number {
+function writeVarint(buffer: Uint8Array, offset: number, value: number): number {
   while (value >= 0x80) {
     buffer[offset++] = (value % 0x80) | 0x80;
     value = Math.floor(value / 0x80);
@@ -101,7 +101,7 @@ export function writeVarint(buffer: Uint8Array, offset: number, value: number): 
 }
 
 /** A protobuf message under construction, for the cold paths: fields are appended in order. */
-export class ProtoBuilder {
+class ProtoBuilder {
   readonly #parts: Uint8Array[] = [];
   #length = 0;
 

@@ -10,25 +10,15 @@
  * RFC 4180 when they contain a comma, a double quote, a CR or an LF. Assets, images and figures are not
  * kept (as in PyTorch Lightning's CSVLogger); pair it with `jsonl` in a TrackerList for those.
  */
-import { Tracker } from './tracker.js';
-import type { ParamValue, TrackerOptions } from './tracker.js';
-import { DISCARD_LINES, FileRun, lineFileParams, stringifyJson } from '../runtime/buffered_file.js';
-import type { LineSink } from '../runtime/buffered_file.js';
+import { LineFileTracker } from './line_file_tracker.js';
+import type { LineFileTrackerParams } from './line_file_tracker.js';
+import type { ParamValue } from './tracker.js';
+import { DISCARD_LINES, stringifyJson } from '../runtime/buffered_file.js';
+import type { FileRun, LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
 
-export interface CsvTrackerParams extends TrackerOptions {
-  /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
-  flushIntervalMs?: number;
-  /** The buffer is written out when it holds this much text (UTF-16 units, = bytes for ASCII). Default 256 KiB. */
-  maxBufferBytes?: number;
-  /**
-   * While the disk refuses writes (full), what was logged is kept in memory up to this many bytes and written
-   * once it has room; beyond, lines are dropped and the run ends incomplete. Default 64 MiB.
-   */
-  maxHeldBytes?: number;
-  /** Append to a run whose `metrics.csv` exists; without it, `start` refuses such a run id. Default false. */
-  resume?: boolean;
-}
+/** The csv tracker's parameters (`resume`: append to a run whose `metrics.csv` exists). */
+export type CsvTrackerParams = LineFileTrackerParams;
 
 /** The header row of metrics.csv. */
 export const CSV_HEADER = 'step,name,value,timestamp';
@@ -41,11 +31,7 @@ export function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
 }
 
-export class CsvTracker extends Tracker {
-  readonly flushIntervalMs: number;
-  readonly maxBufferBytes: number;
-  readonly maxHeldBytes: number;
-  readonly resume: boolean;
+export class CsvTracker extends LineFileTracker {
   #run: FileRun | undefined;
   #metrics: LineSink = DISCARD_LINES;
   /** Per metric name: `,<name field>,`, the part of the row that never changes. */
@@ -55,23 +41,12 @@ export class CsvTracker extends Tracker {
   #tail = '';
 
   constructor(params: CsvTrackerParams = {}) {
-    super(params);
-    ({
-      flushIntervalMs: this.flushIntervalMs,
-      maxBufferBytes: this.maxBufferBytes,
-      maxHeldBytes: this.maxHeldBytes,
-      resume: this.resume,
-    } = lineFileParams('csv', params));
-  }
-
-  /** `<logdir>/<runId>` once started. */
-  get runDir(): string | undefined {
-    return this.#run?.dir;
+    super('csv', params);
   }
 
   /** Creates `metrics.csv` with its header (exclusively: a run that exists is RUN_EXISTS, unless resumed). */
   override start(runId: string, logdir: string): void {
-    this.#run = new FileRun('csv', logdir, runId, this, { name: 'metrics.csv', unit: 'rows', header: CSV_HEADER });
+    this.#run = this.openRun(runId, logdir, { name: 'metrics.csv', unit: 'rows', header: CSV_HEADER });
     this.#metrics = this.#run.data;
   }
 

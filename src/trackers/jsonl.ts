@@ -11,27 +11,18 @@
 import { constants, createReadStream } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Tracker, describeFigure } from './tracker.js';
-import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
-import { DISCARD_LINES, FileRun, lineFileParams, safeFileName, stringifyJson } from '../runtime/buffered_file.js';
-import type { LineSink } from '../runtime/buffered_file.js';
+import { LineFileTracker } from './line_file_tracker.js';
+import type { LineFileTrackerParams } from './line_file_tracker.js';
+import { describeFigure } from './tracker.js';
+import type { Figure, ParamValue } from './tracker.js';
+import { DISCARD_LINES, safeFileName, stringifyJson } from '../runtime/buffered_file.js';
+import type { FileRun, LineSink } from '../runtime/buffered_file.js';
 import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
 import { RunSummaryWriter } from '../runtime/run_summary.js';
 import type { MetricRecord } from '../runtime/run_summary.js';
 
-export interface JsonlTrackerParams extends TrackerOptions {
-  /** Period of the background flush, in milliseconds; 0 turns the timer off. Default 1000. */
-  flushIntervalMs?: number;
-  /** The buffer is written out when it holds this much text (UTF-16 units, = bytes for ASCII). Default 256 KiB. */
-  maxBufferBytes?: number;
-  /**
-   * While the disk refuses writes (full), what was logged is kept in memory up to this many bytes and written
-   * once it has room; beyond, lines are dropped and the run ends incomplete. Default 64 MiB.
-   */
-  maxHeldBytes?: number;
-  /** Append to a run whose `events.jsonl` exists; without it, `start` refuses such a run id. Default false. */
-  resume?: boolean;
-}
+/** The jsonl tracker's parameters (`resume`: append to a run whose `events.jsonl` exists). */
+export type JsonlTrackerParams = LineFileTrackerParams;
 
 /** One line of `events.jsonl`, as `readJsonlEvents` returns it (non-finite metric values decoded). */
 export type JsonlEvent =
@@ -53,11 +44,7 @@ const MAX_CACHED_NAMES = 10_000;
 
 type FileKind = 'asset' | 'image' | 'figure';
 
-export class JsonlTracker extends Tracker {
-  readonly flushIntervalMs: number;
-  readonly maxBufferBytes: number;
-  readonly maxHeldBytes: number;
-  readonly resume: boolean;
+export class JsonlTracker extends LineFileTracker {
   #run: FileRun | undefined;
   #events: LineSink = DISCARD_LINES;
   /** What summary.json will hold (runtime/run_summary.ts). */
@@ -77,23 +64,12 @@ export class JsonlTracker extends Tracker {
   readonly #fileCounts = new Map<string, number>();
 
   constructor(params: JsonlTrackerParams = {}) {
-    super(params);
-    ({
-      flushIntervalMs: this.flushIntervalMs,
-      maxBufferBytes: this.maxBufferBytes,
-      maxHeldBytes: this.maxHeldBytes,
-      resume: this.resume,
-    } = lineFileParams('jsonl', params));
-  }
-
-  /** `<logdir>/<runId>` once started. */
-  get runDir(): string | undefined {
-    return this.#run?.dir;
+    super('jsonl', params);
   }
 
   /** Creates `events.jsonl` (exclusively: a run that exists is RUN_EXISTS, unless resumed). */
   override start(runId: string, logdir: string): void {
-    const run = new FileRun('jsonl', logdir, runId, this, { name: 'events.jsonl', unit: 'lines' });
+    const run = this.openRun(runId, logdir, { name: 'events.jsonl', unit: 'lines' });
     this.#summary.resume(run.dir, run.data.file.size);
     this.#events = run.data;
     // A process that ends without end() still leaves a summary of what it wrote.

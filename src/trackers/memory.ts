@@ -4,6 +4,7 @@
  */
 import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
+import { defineName } from '../runtime/name_table.js';
 
 export interface MemoryMetric {
   name: string;
@@ -46,7 +47,7 @@ export class MemoryTracker extends Tracker {
   }
 
   override logTag(key: string, value: string): void {
-    setOwn(this.tags, key, value);
+    defineName(this.tags, key, value);
   }
 
   override logAsset(name: string, filePath: string): void {
@@ -66,7 +67,7 @@ export class MemoryTracker extends Tracker {
   }
 
   override logParam(name: string, value: ParamValue): void {
-    setOwn(this.params, name, value);
+    defineName(this.params, name, value);
   }
 
   override flush(): void {
@@ -82,9 +83,4 @@ export class MemoryTracker extends Tracker {
   values(name: string): number[] {
     return this.metrics.filter((metric) => metric.name === name).map((metric) => metric.value);
   }
-}
-
-/** `target[key] = value`, except that a key named `__proto__` is kept as a key instead of setting the prototype. */
-function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

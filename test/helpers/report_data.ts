@@ -3,7 +3,7 @@
  * metric's drawn points decoded from their byte columns.
  */
 import assert from 'node:assert/strict';
-import { decodeColumn } from '../../src/runs/column_codec.js';
+import { decodeColumn } from '../../src/runtime/run_dir/column_codec.js';
 import type { ReportData, ReportColumn } from '../../src/report/report_data.js';
 
 export function embeddedData(html: string): ReportData {

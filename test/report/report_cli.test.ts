@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { largestTriangleThreeBuckets, SeriesSampler } from '../../src/runs/downsample.js';
+import { largestTriangleThreeBuckets, SeriesSampler } from '../../src/runtime/run_dir/downsample.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { gymnos } from '../helpers/project.js';
 import { drawnSeries, embeddedData } from '../helpers/report_data.js';

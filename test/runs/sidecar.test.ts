@@ -23,7 +23,7 @@ import { discoverRuns } from '../../src/runs/discover.js';
 import { readListedRun } from '../../src/runs/list.js';
 import type { ListRunsOptions } from '../../src/runs/list.js';
 import { listRuns } from '../../src/runs/parallel.js';
-import { readSidecar, readSidecarSamples } from '../../src/runs/sidecar.js';
+import { readSidecar, readSidecarSamples } from '../../src/runtime/run_dir/sidecar.js';
 import { SummaryCache } from '../../src/runs/summary_cache.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { runChildSync } from '../helpers/children.js';

@@ -3,7 +3,7 @@
  * of the parallel coordinates, the choices of group-by and scatter), and each metric's drawn points, decoded
  * from their byte columns the first time a chart needs them.
  */
-import { decodeColumn } from '../../runs/column_codec.js';
+import { decodeColumn } from '../../runtime/run_dir/column_codec.js';
 import { flattenParams, splitKeyPaths } from '../../runs/param_paths.js';
 import { compareParamValues } from '../../runs/sweep.js';
 import type { ReportColumn, ReportData, ReportMetric, ReportRunData } from '../report_data.js';

@@ -12,13 +12,13 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicSync } from '../util/atomic_write.js';
+import { writeFileAtomicSync } from '../../util/atomic_write.js';
 import type { SamplerSnapshot } from './downsample.js';
 import { readRunFile } from './run_files.js';
 import { isPlausibleState, summaryLimit, worthSaving } from './summary_state.js';
 import type { SummaryState } from './summary_state.js';
 import type { ResumeAt, RunFile } from './types.js';
-import { removeFile } from '../util/remove_file.js';
+import { removeFile } from '../../util/remove_file.js';
 
 export const SIDECAR_NAME = 'summary.json';
 /** The samples, apart: a listing reads only the small summary.json, a report both. */

@@ -1,8 +1,8 @@
 /**
- * The state a run's summary is built in: by a reader streaming the files (summary.ts), and by the jsonl tracker
- * while it logs (runtime/run_summary.ts). Plain data with no runtime imports, so the tracker loads none of the readers.
+ * The state a run's summary is built in: by a reader streaming the files (runs/summary.ts), and by the jsonl
+ * tracker while it logs (runtime/run_summary.ts). Plain data, below both, so the tracker loads none of the readers.
  */
-import { nameTable, toNameTable } from '../runtime/name_table.js';
+import { defineName, nameTable, toNameTable } from '../name_table.js';
 import type { EndStatus, RunFileKind } from './types.js';
 
 export interface MetricSummary {
@@ -71,6 +71,110 @@ export function restoredSummaryState(state: SummaryState): SummaryState {
     skipped: state.skipped ?? 0,
     firstSkipped: state.firstSkipped ?? null,
   };
+}
+
+/**
+ * The record of metric `name` in `metrics`, made with no point when it has none: an own property whatever the name
+ * (for a metric named __proto__, `metrics[name]` on a plain object is Object.prototype, which points would then be
+ * counted on, in every object of the process).
+ */
+export function metricOf(metrics: Record<string, TrackedMetric>, name: string): TrackedMetric {
+  if (Object.prototype.hasOwnProperty.call(metrics, name)) return metrics[name]!;
+  const metric: TrackedMetric = {
+    points: 0,
+    firstStep: Number.NaN, // set by the first point
+    lastStep: 0,
+    last: 0,
+    lastTime: 0,
+    min: null,
+    minStep: null,
+    max: null,
+    maxStep: null,
+    nan: 0,
+    lastAt: -1,
+    minAt: -1,
+    maxAt: -1,
+  };
+  defineName(metrics, name, metric);
+  return metric;
+}
+
+/**
+ * The exact value of a point a reader parsed approximately, from its text at byte `at` of the file (the jsonl
+ * reader's ExactValues); `at` -1: `value` is exact.
+ */
+export type ExactValue = (value: number, at: number) => number;
+
+const ALREADY_EXACT: ExactValue = (value) => value;
+
+/** Relative distance within which an approximate value may be on either side of the kept best. */
+const NEAR = 1e-15;
+
+/**
+ * `value` (exact, or approximate at `at`) if it beats the kept min (or max), exactly, else undefined: two exact
+ * values, or two far apart, compare as they are; near ties are read exactly, and the kept best becomes exact.
+ */
+function beats(metric: TrackedMetric, value: number, at: number, which: 'min' | 'max', exact: ExactValue) {
+  const best = metric[which]!;
+  const bestAt = which === 'min' ? metric.minAt : metric.maxAt;
+  if ((at < 0 && bestAt < 0) || Math.abs(value - best) > NEAR * Math.max(Math.abs(value), Math.abs(best))) {
+    return (which === 'min' ? value < best : value > best) ? value : undefined;
+  }
+  const exactValue = exact(value, at);
+  const exactBest = exact(best, bestAt);
+  if (which === 'min') {
+    metric.min = exactBest;
+    metric.minAt = -1;
+  } else {
+    metric.max = exactBest;
+    metric.maxAt = -1;
+  }
+  return (which === 'min' ? exactValue < exactBest : exactValue > exactBest) ? exactValue : undefined;
+}
+
+/**
+ * One point of a metric, in file order: its count, last value and NaNs, or its min and max with their steps. The
+ * one update of both sides: the jsonl tracker's while it logs (exact values) and the readers' (`at`, `exact`: jsonl
+ * values of 16 or 17 digits are parsed approximately, only the ones a summary keeps exactly). The hot path of both.
+ */
+export function trackPoint(
+  metric: TrackedMetric,
+  step: number,
+  value: number,
+  time: number,
+  at = -1,
+  exact: ExactValue = ALREADY_EXACT,
+): void {
+  if (metric.points++ === 0) metric.firstStep = step;
+  metric.lastStep = step;
+  metric.last = value;
+  metric.lastAt = at;
+  metric.lastTime = time;
+  if (value !== value) {
+    metric.nan++;
+  } else if (metric.min === null) {
+    metric.min = metric.max = value;
+    metric.minStep = metric.maxStep = step;
+    metric.minAt = metric.maxAt = at;
+  } else {
+    // Cheap bounds first: most points are neither a new min nor a new max.
+    if (value <= metric.min * (metric.min > 0 ? 1 + NEAR : 1 - NEAR)) {
+      const lower = beats(metric, value, at, 'min', exact);
+      if (lower !== undefined) {
+        metric.min = lower;
+        metric.minStep = step;
+        metric.minAt = lower === value ? at : -1;
+      }
+    }
+    if (value >= metric.max! * (metric.max! > 0 ? 1 - NEAR : 1 + NEAR)) {
+      const higher = beats(metric, value, at, 'max', exact);
+      if (higher !== undefined) {
+        metric.max = higher;
+        metric.maxStep = step;
+        metric.maxAt = higher === value ? at : -1;
+      }
+    }
+  }
 }
 
 const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;

@@ -13,8 +13,9 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { GymnosError } from '../errors.js';
-import { MAX_JSON_DEPTH, exceedsJsonDepth } from '../runtime/json_value.js';
+import { GymnosError } from '../../errors.js';
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from '../json_value.js';
+import { defineName } from '../name_table.js';
 
 /** The most a JSON document of a run (params.json, tags.json) may hold. */
 const MAX_JSON_FILE_BYTES = 64 * 1024 * 1024;
@@ -117,12 +118,7 @@ export function readRunJsonObject(dir: string, name: string): Record<string, unk
   }
   const object = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(parsed)) {
-    Object.defineProperty(object, key, {
-      value: readableJson(value),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    defineName(object, key, readableJson(value));
   }
   return object;
 }
