@@ -19,30 +19,20 @@
 const EXACT_INTEGER_LIMIT = 2 ** 53;
 const SHORT_DIGITS = 6;
 
-/** Significant digits of a number's text: `0.000123` has 3, `1.25e-7` has 3. */
-function significantDigits(text: string): number {
-  let count = 0;
-  let leading = true;
-  for (const char of text) {
-    if (char === 'e') break;
-    if (char < '0' || char > '9') continue;
-    if (leading && char === '0') continue;
-    leading = false;
-    count++;
-  }
-  return count;
-}
-
 /** The text of a finite number (callers handle NaN and ±Infinity, whose spelling is the format's). */
 export function finiteNumberText(value: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0';
   if (value >= EXACT_INTEGER_LIMIT || value <= -EXACT_INTEGER_LIMIT) {
     return Number.isInteger(value) ? value.toExponential() : String(value);
   }
-  const text = String(value);
-  // `0.` or `-0.` and at most six digits cannot hold more than six significant ones: no count needed.
-  if (text.length <= SHORT_DIGITS + 2 || value >= 1 || value <= -1) return text;
-  return significantDigits(text) > SHORT_DIGITS ? value.toExponential() : text;
+  if (value >= 1 || value <= -1) return String(value);
+  // A fraction. toExponential() writes the same shortest round-trip digits as String, as `d.ddde-k` (one digit:
+  // `de-k`): the digits are the characters before the `e`, less the sign and the point. More than six, that is
+  // the text; six or fewer, String's (`0.00ddd`, or that same exponent form below 1e-6). One conversion where
+  // the decimal text and then the exponent form would take two: this runs for most logged losses and accuracies.
+  const exponential = value.toExponential();
+  const digits = exponential.indexOf('e') - (value < 0 ? 2 : 1);
+  return digits > SHORT_DIGITS ? exponential : String(value);
 }
 
 /** True when `finiteNumberText` may differ from `String(value)`: a cheap test for the hot logging paths. */

@@ -12,8 +12,7 @@
  * `types.proto`; TensorBoard `plugins/hparams/plugin_data.proto`, `api.proto`; `google/protobuf/struct.proto`)
  * are named in the constants below.
  */
-import { crc32c } from '@node-rs/crc32';
-import { maskCrc32c, maskedLengthCrc, TFRECORD_FOOTER_BYTES, TFRECORD_HEADER_BYTES } from './tfrecord.js';
+import { maskedCrc32cOfRange, maskedLengthCrc, TFRECORD_FOOTER_BYTES, TFRECORD_HEADER_BYTES } from './tfrecord.js';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -332,6 +331,6 @@ export function writeScalarRecord(
   at += prefixLength;
   view.setFloat32(at, value, true);
   at += 4;
-  view.setUint32(at, maskCrc32c(crc32c(buffer.subarray(start, at))), true);
+  view.setUint32(at, maskedCrc32cOfRange(buffer, start, at), true);
   return at + TFRECORD_FOOTER_BYTES;
 }

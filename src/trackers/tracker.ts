@@ -59,6 +59,9 @@ const TRACKER_BASES = ((globalThis as Record<symbol, unknown>)[Symbol.for('gymno
 
 const LOG_HOOKS = ['logTag', 'logAsset', 'logImage', 'logFigure', 'logMetric', 'logParam'] as const;
 type LogHook = (typeof LOG_HOOKS)[number];
+/** The log hooks but logMetric, whose guard is written apart (it runs per metric and batch). */
+const OTHER_LOG_HOOKS = LOG_HOOKS.filter((hook) => hook !== 'logMetric') as Exclude<LogHook, 'logMetric'>[];
+type OtherLogHook = (typeof OTHER_LOG_HOOKS)[number];
 /** Every hook a plugin may implement, however it writes it. */
 const TRACKER_HOOKS = ['start', ...LOG_HOOKS, 'flush', 'end'] as const;
 export type TrackerHook = (typeof TRACKER_HOOKS)[number];
@@ -276,19 +279,33 @@ export class Tracker {
         return this.#ending;
       },
     } as Record<TrackerHook, AnyHook>;
-    for (const hook of LOG_HOOKS) {
+    for (const hook of OTHER_LOG_HOOKS) {
       const check = ARGUMENT_CHECKS[hook];
       guards[hook] = (...args: unknown[]) => {
         if (this.#state !== 'started') {
-          const when = this.#state === 'idle' ? 'before start()' : 'after end()';
-          this.#warnOnce(this.#state, `${hook}() was called ${when}; the call is ignored`);
+          this.#ignoredCall(hook);
           return;
         }
         const checked = check(args, this.#nextStep);
         if (this.#active) implementation(hook).apply(this, checked);
       };
     }
+    // The training loop's call, per metric and batch: the same contract as the others, written out for its three
+    // arguments so that a call allocates nothing (no rest or checked array) and calls the hook monomorphically.
+    guards.logMetric = (name: unknown, value: unknown, step?: unknown) => {
+      if (this.#state !== 'started') {
+        this.#ignoredCall('logMetric');
+        return;
+      }
+      const resolved = checkMetric(name, value, step, this.#nextStep);
+      if (this.#active) implementation('logMetric').call(this, name, value, resolved);
+    };
     return guards;
+  }
+
+  #ignoredCall(hook: LogHook): void {
+    const when = this.#state === 'idle' ? 'before start()' : 'after end()';
+    this.#warnOnce(this.#state, `${hook}() was called ${when}; the call is ignored`);
   }
 
   #warnOnce(key: string, message: string): void {
@@ -375,8 +392,25 @@ function describe(value: unknown): string {
 
 type ArgumentCheck = (args: unknown[], nextStep: Map<string, number>) => unknown[];
 
-/** Per hook: validate the arguments and return what the plugin's hook receives. */
-const ARGUMENT_CHECKS: Record<LogHook, ArgumentCheck> = {
+/**
+ * logMetric's checks: a non-empty name, a number (NaN and ±Infinity pass), a step that is a non-negative safe
+ * integer or absent. Returns the step the hook receives: the caller's, else the name's next one.
+ */
+function checkMetric(name: unknown, value: unknown, step: unknown, nextStep: Map<string, number>): number {
+  requireString('logMetric', 'name', name);
+  if (typeof value !== 'number') {
+    throw new TypeError(`logMetric("${name}"): value must be a number, got ${describe(value)}`);
+  }
+  if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) {
+    throw new TypeError(`logMetric("${name}"): step must be a non-negative integer, got ${describe(step)}`);
+  }
+  const resolved = (step as number | undefined) ?? nextStep.get(name) ?? 0;
+  nextStep.set(name, resolved + 1);
+  return resolved;
+}
+
+/** Per hook but logMetric (see checkMetric): validate the arguments and return what the plugin's hook receives. */
+const ARGUMENT_CHECKS: Record<OtherLogHook, ArgumentCheck> = {
   logTag([key, value]) {
     requireString('logTag', 'key', key);
     if (!['string', 'number', 'boolean'].includes(typeof value)) {
@@ -398,18 +432,6 @@ const ARGUMENT_CHECKS: Record<LogHook, ArgumentCheck> = {
     requireString('logFigure', 'name', name);
     describeFigure(name, figure);
     return [name, figure];
-  },
-  logMetric([name, value, step], nextStep) {
-    requireString('logMetric', 'name', name);
-    if (typeof value !== 'number') {
-      throw new TypeError(`logMetric("${name}"): value must be a number, got ${describe(value)}`);
-    }
-    if (step !== undefined && (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)) {
-      throw new TypeError(`logMetric("${name}"): step must be a non-negative integer, got ${describe(step)}`);
-    }
-    const resolved = step ?? nextStep.get(name) ?? 0;
-    nextStep.set(name, resolved + 1);
-    return [name, value, resolved];
   },
   logParam([name, value]) {
     requireString('logParam', 'name', name);

@@ -59,8 +59,17 @@ export class TrackerList extends Tracker {
     this.#each('logFigure', (tracker) => tracker.logFigure(name, figure));
   }
 
+  /** Written out rather than through #each: it runs per metric and batch, and allocates nothing this way. */
   override logMetric(name: string, value: number, step = 0): void {
-    this.#each('logMetric', (tracker) => tracker.logMetric(name, value, step));
+    const trackers = this.trackers;
+    for (let i = 0; i < trackers.length; i++) {
+      const tracker = trackers[i]!;
+      try {
+        tracker.logMetric(name, value, step);
+      } catch (error) {
+        this.#report(error, { tracker, hook: 'logMetric' });
+      }
+    }
   }
 
   override logParam(name: string, value: ParamValue): void {

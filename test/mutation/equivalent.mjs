@@ -12,35 +12,22 @@ const NON_FINITE_SHORTCUT =
 const entry = (file, mutator, original, replacement, reason) => ({ file, mutator, original, replacement, reason });
 
 const NUMBER_TEXT = 'src/runtime/number_text.ts';
-/** finiteNumberText's shortcut for short texts and magnitudes of 1 or more: counting digits gives the same answer. */
-const SHORT_TEXT_SHORTCUT =
-  'a shortcut: a text of at most 8 characters (0. and six digits) cannot hold more than six significant digits, ' +
-  'and 1 and -1 are that short, so counting the digits decides the same';
+/** finiteNumberText's test for magnitudes of 1 or more: 1 and -1 take the fraction's path to the same text. */
+const UNIT_MAGNITUDE =
+  "1 and -1 are one digit in toExponential's text, so the fraction's path returns String(value) for them too";
 
 export const EQUIVALENT = [
-  entry(
-    NUMBER_TEXT,
-    'ConditionalExpression',
-    "char === 'e'",
-    'false',
-    "a fraction whose String has an exponent is below 1e-6, where String already gives toExponential's text: " +
-      'counting the exponent too changes which of two identical texts is returned',
-  ),
-  entry(NUMBER_TEXT, 'StringLiteral', "'e'", '""', "as for char === 'e' -> false: the same text either way"),
-  entry(
-    NUMBER_TEXT,
-    'ConditionalExpression',
-    "char > '9'",
-    'false',
-    "the only character above '9' in a number's text is the exponent's e, where the loop has stopped",
-  ),
   ...[
-    ['ConditionalExpression', 'text.length <= SHORT_DIGITS + 2', 'false'],
-    ['EqualityOperator', 'text.length <= SHORT_DIGITS + 2', 'text.length < SHORT_DIGITS + 2'],
-    ['ArithmeticOperator', 'SHORT_DIGITS + 2', 'SHORT_DIGITS - 2'],
     ['EqualityOperator', 'value >= 1', 'value > 1'],
     ['EqualityOperator', 'value <= -1', 'value < -1'],
-  ].map(([mutator, original, replacement]) => entry(NUMBER_TEXT, mutator, original, replacement, SHORT_TEXT_SHORTCUT)),
+  ].map(([mutator, original, replacement]) => entry(NUMBER_TEXT, mutator, original, replacement, UNIT_MAGNITUDE)),
+  entry(
+    NUMBER_TEXT,
+    'EqualityOperator',
+    'value < 0',
+    'value <= 0',
+    'zero has returned before: the sign test of a fraction sees no zero',
+  ),
   entry(
     NUMBER_FORMAT,
     'EqualityOperator',

@@ -54,6 +54,57 @@ describe('finiteNumberText', () => {
   });
 });
 
+/** The rule as first written, two conversions: String's text, its significant digits counted, then toExponential. */
+function textByTheRule(value: number): string {
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0';
+  if (value >= LIMIT || value <= -LIMIT) return Number.isInteger(value) ? value.toExponential() : String(value);
+  const text = String(value);
+  if (value >= 1 || value <= -1) return text;
+  const digits = text
+    .split('e')[0]!
+    .replace(/[^0-9]/g, '')
+    .replace(/^0+/, '').length;
+  return digits > 6 ? value.toExponential() : text;
+}
+
+describe('finiteNumberText, against the rule written out', () => {
+  it('gives the same text at the edges: 1e-6 and below, subnormals, six and seven digits, either sign', () => {
+    const edges = [
+      1e-6,
+      1e-6 * (1 - Number.EPSILON),
+      1.5e-7,
+      1.234567e-7,
+      1.2345678e-7,
+      0.999999,
+      0.9999999,
+      0.000001234567,
+    ];
+    const extremes = [Number.MIN_VALUE, 2.2250738585072014e-308, 1 - Number.EPSILON / 2, Math.fround(0.1)];
+    for (const value of [...edges, ...extremes]) {
+      assert.equal(finiteNumberText(value), textByTheRule(value), String(value));
+      assert.equal(finiteNumberText(-value), textByTheRule(-value), String(-value));
+    }
+  });
+
+  it('gives the same text for random float32 values (what tfjs logs), float64 values and short decimals', () => {
+    const bits = new Uint32Array(2);
+    const asDouble = new Float64Array(bits.buffer);
+    for (let i = 0; i < 20_000; i++) {
+      const magnitude = 10 ** Math.floor(Math.random() * 30 - 24);
+      bits[0] = Math.random() * 2 ** 32;
+      bits[1] = Math.random() * 2 ** 32;
+      for (const value of [
+        Math.fround((Math.random() - 0.5) * magnitude),
+        (Math.random() - 0.5) * magnitude,
+        Number((Math.random() - 0.5).toFixed(1 + (i % 8))) * magnitude,
+        asDouble[0]!,
+      ]) {
+        if (Number.isFinite(value)) assert.equal(finiteNumberText(value), textByTheRule(value), String(value));
+      }
+    }
+  });
+});
+
 describe('needsNumberText', () => {
   it('is true exactly where finiteNumberText may differ from String: |value| < 1, and |value| >= 2^53', () => {
     for (const value of [0, -0, 0.5, -0.5, 0.999, -0.999, LIMIT, -LIMIT, 1e300, -1e300]) {
