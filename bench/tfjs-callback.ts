@@ -5,7 +5,8 @@
  * process, round after round (the order rotating), so that the host's load and the JIT touch them alike; each
  * variant's figure is the median of its rounds, and the ratio to the plain callback is also given per round.
  * Then one `fit` of 100 epochs with the tracker callback: tfjs's tensor count and the heap (after a full GC) at
- * epochs 10 and 100.
+ * epochs 10 and 100. Last, the batch hook alone, called in a loop (`--hook-calls`, 20 000 a round, 7 rounds):
+ * the CPU time of one `onBatchEnd` with two metrics to jsonl and tensorboard, the least load-sensitive figure.
  *
  *   node --expose-gc --import tsx bench/tfjs-callback.ts [--rounds 12] [--epochs 4] [--samples 4096]
  */
@@ -170,6 +171,31 @@ try {
     console.log(`after epoch ${epoch}: ${tensors} tensors, heap ${(heap / 1024 / 1024).toFixed(1)} MiB`);
   }
   if (!gc) console.log('(heap without a full GC first: run with node --expose-gc for comparable heap figures)');
+
+  // The batch hook alone: CPU time a call, logs of two metrics (float32 values, as tfjs gives them).
+  const calls = option('hook-calls', 20_000);
+  const perCall: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    const trackers = new TrackerList([new JsonlTracker(), new TensorboardTracker()]);
+    await trackers.start(`hook-${round}`, logdir);
+    const onBatchEnd = trackerCallback(trackers, { updateFreq: 'batch' }).onBatchEnd!;
+    const logs = Array.from({ length: 64 }, (_, i) => ({
+      batch: i,
+      size: BATCH_SIZE,
+      loss: Math.fround(0.05 + i / 50),
+      mae: Math.fround(0.01 + i / 300),
+    }));
+    const cpu = process.cpuUsage();
+    for (let call = 0; call < calls; call++) onBatchEnd(call, logs[call & 63]);
+    const { user, system } = process.cpuUsage(cpu);
+    perCall.push((user + system) / calls);
+    await trackers.end();
+  }
+  const [lowCall, highCall] = quartiles(perCall);
+  console.log(
+    `onBatchEnd alone (two metrics to jsonl and tensorboard), CPU a call: median ${median(perCall).toFixed(2)} µs ` +
+      `(quartiles ${lowCall!.toFixed(2)} to ${highCall!.toFixed(2)}), ${calls} calls × 7 rounds`,
+  );
 } finally {
   tf.dispose([xs, ys]);
   rmSync(logdir, { recursive: true, force: true });
