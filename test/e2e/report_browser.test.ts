@@ -329,6 +329,7 @@ describe('the sweep view in Chromium', () => {
       await page.locator('#filter').fill('lr<0.05');
       assert.deepEqual(await report('r.visible'), ['sweep/lr-0.01', 'tb/sgd']);
       assert.deepEqual((await chart('train/loss')).labels, ['sweep/lr-0.01', 'tb/sgd']);
+      await settle(); // the run table off screen shows its rows when the page is idle
       assert.equal(await page.locator('#runs tbody tr:not([hidden])').count(), 2);
       const best = await report<{ run: string; value: number }[]>('r.best.rows');
       assert.deepEqual(best.map((row) => row.run).sort(), ['sweep/lr-0.01', 'tb/sgd']);

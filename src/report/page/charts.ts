@@ -11,7 +11,7 @@ import { compareBest } from '../../runs/sweep.js';
 import { defaultMode } from '../report_data.js';
 import { axisSize, tickValues, xTickSpace } from './axes.js';
 import type { GroupModel, PageContext } from './context.js';
-import { el, swatch, translucent } from './dom.js';
+import { el, swatch, translucent, whenIdle } from './dom.js';
 import type { RunSeries } from './model.js';
 import { aggregate, gridFor, nearestIndex, smooth } from './series_math.js';
 import type { MemberSeries } from './series_math.js';
@@ -54,15 +54,6 @@ interface HoverRow {
   value: number;
   step: number;
   detail: string;
-}
-
-/**
- * `then` when the browser has nothing more pressing: the frame that shows a change painted, and input handled
- * (a browser without idle callbacks: a moment after the next frame).
- */
-function whenIdle(then: () => void): void {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(then, { timeout: 1000 });
-  else requestAnimationFrame(() => setTimeout(then, 20));
 }
 
 function chartWidth(measured: number): number {

@@ -88,3 +88,12 @@ export function select(
   }
   return node;
 }
+
+/**
+ * `then` when the browser has nothing more pressing: the frame that shows a change painted, and input handled
+ * (a browser without idle callbacks: a moment after the next frame).
+ */
+export function whenIdle(then: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(then, { timeout: 1000 });
+  else requestAnimationFrame(() => setTimeout(then, 20));
+}

@@ -239,7 +239,8 @@ function change(edit: (next: ViewState) => void): void {
   const next: ViewState = { ...state };
   edit(next);
   state = next;
-  api.ready = false; // until every chart is drawn again
+  chartsDrawn = false;
+  api.ready = false; // until every chart is drawn again, and the run table's rows shown
   render();
 }
 
@@ -284,7 +285,10 @@ window.addEventListener('resize', () => {
 });
 
 interface GymnosReport {
-  /** Every chart drawn for the current state (false from a change until the last chart is redrawn). */
+  /**
+   * Every chart drawn for the current state, and the run table's rows shown (false from a change until the last
+   * chart is redrawn).
+   */
   ready: boolean;
   interactive: boolean;
   readonly charts: ReturnType<MetricCharts['drawn']['slice']>;
@@ -319,8 +323,14 @@ const api: GymnosReport = {
   },
 };
 (window as unknown as { gymnosReport: GymnosReport }).gymnosReport = api;
-charts.onAllDrawn = () => {
-  api.ready = true;
+let chartsDrawn = false;
+const updateReady = () => {
+  api.ready = chartsDrawn && runTable.applied;
 };
+charts.onAllDrawn = () => {
+  chartsDrawn = true;
+  updateReady();
+};
+runTable.onApplied = updateReady;
 render();
 api.interactive = true;

@@ -7,7 +7,7 @@ import { formatColumn, formatDuration, formatNumber, formatUtcTime, formatValue 
 import { flattenParams, ownValue } from '../../runs/param_paths.js';
 import { compareBest, groupStats } from '../../runs/sweep.js';
 import type { GroupModel, PageContext } from './context.js';
-import { el, swatch } from './dom.js';
+import { el, swatch, whenIdle } from './dom.js';
 import type { Model, ParamModel, RunModel } from './model.js';
 
 const BEST_ROWS = 10;
@@ -181,12 +181,32 @@ export class RunTable {
   readonly #onToggle: (parent: string) => void;
   readonly #rows = new Map<number, HTMLTableRowElement>();
   #shape = '';
+  /** Which runs the rows should show, and whether they do. */
+  #visible: readonly boolean[] = [];
+  #applied = true;
+  /** On screen (as the observer last said): rows shown or hidden at once, else when the browser is idle. */
+  #near = false;
+  /** Called when the rows show what the last update asked for. */
+  onApplied: () => void = () => {};
 
   /** `onToggle`: an object param's columns were opened or closed (the page keeps that in its state). */
   constructor(root: HTMLElement, model: Model, onToggle: (parent: string) => void) {
     this.#root = root;
     this.#model = model;
     this.#onToggle = onToggle;
+    if (typeof IntersectionObserver === 'function') {
+      new IntersectionObserver((entries) => {
+        this.#near = entries.some((entry) => entry.isIntersecting);
+        if (this.#near) this.#apply();
+      }).observe(root);
+    } else {
+      this.#near = true;
+    }
+  }
+
+  /** Whether the rows show the runs of the last update. */
+  get applied(): boolean {
+    return this.#applied;
   }
 
   #columns(context: PageContext): ParamColumn[] {
@@ -214,9 +234,21 @@ export class RunTable {
     const shape = JSON.stringify(
       columns.map((column) => (column.kind === 'leaf' ? column.param.key : `>${column.parent}`)),
     );
-    if (shape !== this.#shape) this.#build(columns);
+    const rebuilt = shape !== this.#shape;
+    if (rebuilt) this.#build(columns);
     this.#shape = shape;
-    for (const [index, row] of this.#rows) row.hidden = !context.selection.visible[index];
+    this.#visible = context.selection.visible;
+    this.#applied = false;
+    // Showing or hiding 500 rows lays the whole table out again: off screen, that waits for an idle moment.
+    if (rebuilt || this.#near) this.#apply();
+    else whenIdle(() => this.#apply());
+  }
+
+  #apply(): void {
+    if (this.#applied) return;
+    for (const [index, row] of this.#rows) row.hidden = !this.#visible[index];
+    this.#applied = true;
+    this.onApplied();
   }
 
   #build(columns: readonly ParamColumn[]): void {
