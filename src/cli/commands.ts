@@ -497,8 +497,49 @@ const lint: CommandSpec = {
   run: async ({ args: [paths], options }) => (await import('./lint.js')).runLint(paths as string[], options),
 };
 
+/**
+ * The completion module: `gymnos completion` prints a shell's script, and the script's `gymnos __complete`
+ * (main.ts runs it before commander: its words are a command line being typed, not options) answers each Tab.
+ */
+export const loadCompletion = () => import('./completion.js');
+/** The hidden command the completion scripts call. */
+export const COMPLETE_COMMAND = '__complete';
+
+const completion: CommandSpec = {
+  name: 'completion',
+  description: 'Print the shell completion script for bash, zsh or fish',
+  arguments: [{ name: '<shell>', description: 'the shell to complete in', choices: ['bash', 'zsh', 'fish'] }],
+  flags: [],
+  help: {
+    notes: [
+      "Tab then completes the commands, their flags and the values they take: tracker names from the project's",
+      'registry (test --tracker, remove tracker), metric and param names from the runs under the logdirs on the',
+      'line (runs --metric, --sort, --group-by; default ./logs), choices, and paths. The gymnos typed answers: one',
+      'on your PATH (a global install, node_modules/.bin) itself, an alias for npx gymnos through npx --no-install.',
+    ],
+    examples: [
+      'gymnos completion bash > ~/.local/share/bash-completion/completions/gymnos',
+      'gymnos completion zsh > ~/.zfunc/_gymnos',
+      'gymnos completion fish > ~/.config/fish/completions/gymnos.fish',
+    ],
+    exitCodes: ['0 printed, 2 usage error (a shell other than bash, zsh or fish).'],
+  },
+  run: async ({ args: [shell] }) => (await loadCompletion()).runCompletion(shell as string),
+};
+
 /** In the order `gymnos --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [createNew, remove, init, test, list, runs, report, sync, lint];
+export const COMMANDS: readonly CommandSpec[] = [
+  createNew,
+  remove,
+  init,
+  test,
+  list,
+  runs,
+  report,
+  sync,
+  lint,
+  completion,
+];
 
 /** What `gymnos --help` says after the commands. */
 export const PROGRAM_HELP = {

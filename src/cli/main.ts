@@ -5,7 +5,7 @@
  */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { closestName } from '../util/closest.js';
-import { COMMANDS, PROGRAM_HELP } from './commands.js';
+import { COMMANDS, COMPLETE_COMMAND, loadCompletion, PROGRAM_HELP } from './commands.js';
 import type { CommandInput, CommandSpec } from './commands.js';
 import { EXIT } from './exit_codes.js';
 import { JsonDocument, reportFailure, reportUsageError } from './failure.js';
@@ -115,6 +115,7 @@ export async function usageError(argv: string[]): Promise<string | undefined> {
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === COMPLETE_COMMAND) return (await loadCompletion()).runComplete(argv.slice(1));
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => (exitCode = code));
   try {

@@ -61,6 +61,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 export function flagTable(spec: CommandSpec): string {
+  if (spec.flags.length === 0) return 'No flags but `--help`.';
   return table(
     ['flag', 'meaning'],
     spec.flags.map((flag) => [`\`${flag.flags}\``, meaning(flag)]),
