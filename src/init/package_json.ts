@@ -31,7 +31,7 @@ export function parsePackageJson(text: string): PackageJson {
     const { line, column, reason } = failure;
     throw new GymnosError(
       'PACKAGE_JSON_INVALID',
-      `${PACKAGE_JSON}:${line}:${column}: ${reason}; fix it (npm cannot read it either) and try again`,
+      `${PACKAGE_JSON}:${line}:${column}: ${reason}; fix it (no package manager can read it either) and try again`,
       { details: { file: PACKAGE_JSON, line, column, reason } },
     );
   }
