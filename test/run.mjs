@@ -14,6 +14,9 @@
 // running after PROCESS_TIMEOUT_MS is killed by the runner (--test-timeout, which node 20 applies to each file's
 // process, not to the tests in it). Both are generous: they stop a hang, not a slow machine.
 //
+// Nor can the terminal change a result: the test processes run without FORCE_COLOR (which node's runner sets when its
+// output is a colour terminal) and NO_COLOR (test/loader/environment.mjs).
+//
 // The test files of one directory share a process (node 20's runner has no --test-isolation=none): a process costs
 // about half a second of CPU before its first test, and the files of a directory load the same modules (ESLint for
 // test/lint, the CLI for test/cli), which one process loads once. The files alone in their directory share one
@@ -134,6 +137,7 @@ const result = spawnSync(
   [
     ...loader('register.mjs'),
     ...loader('timeouts.mjs'),
+    ...loader('environment.mjs'),
     '--enable-source-maps',
     '--test',
     ...reporter,

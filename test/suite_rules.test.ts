@@ -4,9 +4,11 @@
  * runs every process with the per-test timeouts of test/loader/timeouts.mjs and a limit of its own.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { runChildSync } from './helpers/children.js';
 import { REPO } from './helpers/project.js';
 
 const TEST = path.join(REPO, 'test');
@@ -53,6 +55,27 @@ test('test code starts children only through helpers/children.ts (a timeout, or 
   assert.deepEqual(childProcessImports(`import { spawn, spawnSync } from ${module};`), ['spawn', 'spawnSync']);
   assert.deepEqual(childProcessImports(`const { execFileSync } = await import(${module});`), ['execFileSync']);
   assert.deepEqual(childProcessImports(`import type { ChildProcess } from ${module};`), []);
+});
+
+test("a test process's colour settings are not the terminal's or the shell's (FORCE_COLOR, NO_COLOR)", () => {
+  // Node's runner sets FORCE_COLOR=1 for its test processes when it prints to a colour terminal, as a shell may:
+  // the commands tests run then printed colour codes where the tests read plain text.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-suite-colour-'));
+  try {
+    const file = path.join(dir, 'colour.test.mjs');
+    writeFileSync(
+      file,
+      "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\n" +
+        "test('no colour setting', () =>\n" +
+        '  assert.deepEqual([process.env.FORCE_COLOR, process.env.NO_COLOR], [undefined, undefined]));\n',
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '1', NO_COLOR: '1' };
+    delete env.NODE_TEST_CONTEXT; // the nested runner reports for itself
+    const result = runChildSync(process.execPath, [path.join(TEST, 'run.mjs'), file], { cwd: REPO, env });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('test/run.mjs gives every test a timeout and every process a limit', () => {
