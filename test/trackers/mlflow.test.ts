@@ -102,6 +102,13 @@ const nextTick = () => new Promise((resolve) => setImmediate(resolve));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `condition` holds; fails naming `what` if it does not within 20 s (a sleep guesses how long). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 20_000; !condition(); await sleep(10)) {
+    assert.ok(Date.now() < deadline, `${what}: not within 20 s`);
+  }
+}
+
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-mlflow-'));
@@ -486,10 +493,10 @@ describe('mlflow: outages never stop training', () => {
       for (let step = 1; step <= 300; step += 1) tracker.logMetric('loss', 1 / step, step);
       tracker.logTag('phase', 'outage');
       tracker.logFigure('during', TINY_PNG);
-      await sleep(150); // a few sender ticks: the queue goes to the spool
+      // A few sender ticks move the queue to the spool: waited for, as many as a loaded machine takes.
       const spoolDir = tracker.spoolDir!;
-      assert.ok(existsSync(path.join(spoolDir, 'queue.jsonl')), 'undelivered data is spooled on disk');
-      assert.ok(existsSync(path.join(spoolDir, 'files')), 'figure bytes are spooled too');
+      await until(() => existsSync(path.join(spoolDir, 'queue.jsonl')), 'undelivered data is spooled on disk');
+      await until(() => existsSync(path.join(spoolDir, 'files')), 'figure bytes are spooled too');
       await nextTick();
       assert.ok(capture.warnings.some((w) => w.code === 'GYMNOS_MLFLOW_UNAVAILABLE'));
       await server.listen();

@@ -114,28 +114,33 @@ describe('lockFile', () => {
     writeFileSync(`${file}.lock/owner.json`, JSON.stringify({ pid: process.ppid, host: os.hostname(), id: 'x' }));
     const notices: string[] = [];
     await assert.rejects(
-      lockFile(file, { timeoutMs: 1_200, onWait: (line) => notices.push(line) }),
+      // The notice is due after 1 s of the 5: a loaded machine may leave seconds between two polls, not four.
+      lockFile(file, { timeoutMs: 5_000, onWait: (line) => notices.push(line) }),
       new RegExp(`held\\.json\\.lock is held by another process \\(pid ${process.ppid}\\); remove it`),
     );
     assert.equal(notices.length, 1, notices.join('\n'));
     assert.match(
       notices[0]!,
       new RegExp(
-        `^waiting for .*held\\.json\\.lock, held by another process \\(pid ${process.ppid}\\), for up to 1 s$`,
+        `^waiting for .*held\\.json\\.lock, held by another process \\(pid ${process.ppid}\\), for up to 5 s$`,
       ),
     );
     rmSync(`${file}.lock`, { recursive: true });
 
     const queued = path.join(dir, 'queued.json');
     const quiet: string[] = [];
+    let longestHold = 0;
     await Promise.all(
       Array.from({ length: 5 }, async () => {
         const release = await lockFile(queued, { onWait: (line) => quiet.push(line) });
+        const held = performance.now();
         await sleep(250); // the last waits more than a second, but never a second on one holder
         await release();
+        longestHold = Math.max(longestHold, performance.now() - held);
       }),
     );
-    assert.deepEqual(quiet, []);
+    // Unless a stalled machine really kept one holder a second (the notice is then right), nobody was told.
+    if (longestHold < 1_000) assert.deepEqual(quiet, []);
   });
 
   test("a lock whose holder was killed is taken over at once; a live holder's is not", async (t) => {
