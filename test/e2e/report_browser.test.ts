@@ -657,6 +657,16 @@ describe('a 100-run sweep in Chromium', () => {
     assert.equal((await report<{ label: string }[]>('r.best.groups', sweep))[0]!.label, 'lr=0.003');
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = path.join(ARTIFACTS, 'report-sweep-100.png');
+    // Sections off screen are not rendered (content-visibility), and a full-page shot does not scroll to them:
+    // rendered here, so the picture shows the charts too.
+    await sweep.evaluate(() => {
+      const dom = globalThis as unknown as {
+        document: { querySelectorAll(selector: string): ArrayLike<{ style: { contentVisibility: string } }> };
+      };
+      const sections = dom.document.querySelectorAll('.metric, #runs-section, #media-section');
+      for (const section of Array.from(sections)) section.style.contentVisibility = 'visible';
+    });
+    await settle(sweep);
     await sweep.evaluate('scrollTo(0, 0)'); // the controls held at the top, where they start
     await sweep.screenshot({ path: shot, fullPage: true });
     if (process.env.UPDATE_SCREENSHOTS === '1') {
