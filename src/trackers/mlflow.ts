@@ -16,8 +16,6 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { redactCredentials } from '../util/redact.js';
-import { contentTypeOf } from '../runtime/content_type.js';
-import { describeFigure } from '../runtime/figure.js';
 import { displayUri, MlflowRestClient } from './mlflow/client.js';
 import { MLFLOW_CONNECTION_PARAMS } from './mlflow/connection_params.js';
 import { MlflowDelivery } from './mlflow/delivery.js';
@@ -31,9 +29,12 @@ import {
   sanitizeKey,
   truncateCodePoints,
 } from './mlflow/limits.js';
+import { artifactPath, figureRecord, fileRecord } from './remote/artifacts.js';
 import { deliverSpoolWith } from './remote/deliver_spool.js';
 import { wireDouble } from './remote/records.js';
 import { endSession } from './remote/session_end.js';
+import { REMOTE_DEFAULTS } from './remote/session_params.js';
+import type { RemoteRequestParams, RemoteSessionParams, SpoolDeliveryParams } from './remote/session_params.js';
 import { Spool } from './remote/spool.js';
 import type { MlflowRunMeta as SpoolMeta } from './mlflow/protocol.js';
 import { booleanParam, numberParam, refuseExistingRun } from '../runtime/tracker_params.js';
@@ -43,7 +44,7 @@ import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 export type { MlflowDeliveryReport, DeliveryCounts, RejectedItem } from './mlflow/delivery.js';
 
 /** How to reach the server (shared by the tracker and `deliverSpool`). */
-export interface MlflowConnectionParams {
+export interface MlflowConnectionParams extends RemoteRequestParams {
   /** `http(s)://host:port[/prefix]` of the tracking server. Default: the MLFLOW_TRACKING_URI environment variable. */
   trackingUri?: string;
   /** Sent as `Authorization: Bearer <token>`. Default: MLFLOW_TRACKING_TOKEN. */
@@ -51,68 +52,27 @@ export interface MlflowConnectionParams {
   /** Basic auth when there is no token. Default: MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD. */
   username?: string;
   password?: string;
-  /** Upper bound of one HTTP request. Default 10 000 ms. */
-  requestTimeoutMs?: number;
-  /** First retry delay after a failure; doubles each failure (with jitter). Default 500 ms. */
-  retryBaseMs?: number;
-  /** Longest retry delay. Default 30 000 ms. */
-  retryMaxMs?: number;
 }
 
-export interface MlflowTrackerParams extends TrackerOptions, MlflowConnectionParams {
+/**
+ * The spool (`spoolDir`: `<logdir>/<runId>/mlflow-spool`), `resume` (the same MLflow run, set back to RUNNING), the
+ * queue, the timers and the waits are every remote tracker's (RemoteSessionParams).
+ */
+export interface MlflowTrackerParams extends TrackerOptions, MlflowConnectionParams, RemoteSessionParams {
   /** Experiment to log into, created when missing. Default: MLFLOW_EXPERIMENT_NAME, else `Default`. */
   experimentName?: string;
   /** The MLflow run name. Default: the run id given to `start`. */
   runName?: string;
-  /** Where undelivered data waits. Default: `<logdir>/<runId>/mlflow-spool`. */
-  spoolDir?: string;
-  /**
-   * Continue the run of an earlier session of this run id (its spool's `run.json`): the same MLflow run, set back
-   * to RUNNING, its leftovers delivered first. Without it, `start` refuses such a run id. Default false.
-   */
-  resume?: boolean;
-  /** Bound of the spool (queued records plus spooled figure files). Default 256 MiB. */
-  maxSpoolBytes?: number;
-  /** Bound of the memory queue; beyond it what is queued goes to the spool on disk. Default 100 000 items. */
-  maxQueueItems?: number;
-  /** How often the background sender sends what is queued. Default 1 000 ms. */
-  flushIntervalMs?: number;
-  /** How long `start` waits for the server before going on without it. Default 5 000 ms. */
-  startTimeoutMs?: number;
-  /** How long `flush` waits for delivery. Default 30 000 ms. */
-  flushTimeoutMs?: number;
-  /** How long `end` waits for delivery before reporting what is left. Default 30 000 ms. */
-  endTimeoutMs?: number;
   /** Param values are truncated to this many characters (with a warning). Default 6000 (MLflow >= 2; 500 before). */
   maxParamValueLength?: number;
   /** Tag values are truncated to this many characters (with a warning). Default 8000. */
   maxTagValueLength?: number;
 }
 
-export interface DeliverSpoolOptions extends MlflowConnectionParams {
-  /** How long to try before giving up (what is left stays in the spool). Default 30 000 ms. */
-  timeoutMs?: number;
-  /**
-   * Stops the delivery early (`gymnos sync` on SIGINT or SIGTERM): no new request starts, the one in flight is
-   * waited for (at most `requestTimeoutMs`) and accounted for, and what is left stays in the spool.
-   */
-  signal?: AbortSignal;
-  /** Receives the delivery's warnings instead of `process.emitWarning` (`gymnos sync` words its own). */
-  onWarning?: (code: string, message: string) => void;
-  /** Called once, at once, when the server does not answer, with the error, before the delivery waits for it. */
-  onOutage?: (error: string) => void;
-}
+export interface DeliverSpoolOptions extends MlflowConnectionParams, SpoolDeliveryParams {}
 
 const DEFAULTS = {
-  requestTimeoutMs: 10_000,
-  retryBaseMs: 500,
-  retryMaxMs: 30_000,
-  maxSpoolBytes: 256 * 1024 * 1024,
-  maxQueueItems: 100_000,
-  flushIntervalMs: 1_000,
-  startTimeoutMs: 5_000,
-  flushTimeoutMs: 30_000,
-  endTimeoutMs: 30_000,
+  ...REMOTE_DEFAULTS,
   maxParamValueLength: MAX_PARAM_VALUE_LENGTH,
   maxTagValueLength: MAX_TAG_VALUE_LENGTH,
 };
@@ -161,16 +121,9 @@ function connection(params: MlflowConnectionParams): { client: MlflowRestClient;
   return { client, trackingUri: displayUri(trackingUri) };
 }
 
-/** A `/`-separated artifact path from a user-given name: no empty, `.` or `..` segments, safe characters. */
-function artifactPath(prefix: string, name: string, extension: string): string {
-  const clean =
-    name
-      .split(/[\\/]+/)
-      .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
-      .map((segment) => segment.replace(/[^\p{L}\p{N}_.\- ]/gu, '_'))
-      .join('/') || 'artifact';
-  const withExtension = extension && !clean.toLowerCase().endsWith(extension.toLowerCase()) ? clean + extension : clean;
-  return prefix ? `${prefix}/${withExtension}` : withExtension;
+/** MLflow's artifact path of a user-given name: its safe characters only. */
+function mlflowArtifactPath(prefix: string, name: string, extension: string): string {
+  return artifactPath(prefix, name, extension, (segment) => segment.replace(/[^\p{L}\p{N}_.\- ]/gu, '_'));
 }
 
 export class MlflowTracker extends Tracker {
@@ -322,37 +275,19 @@ export class MlflowTracker extends Tracker {
     });
   }
 
-  #logFile(prefix: string, name: string, filePath: string): void {
-    const extension = path.extname(filePath);
-    this.#delivery?.enqueue({
-      t: 'artifact',
-      path: artifactPath(prefix, name, extension),
-      file: path.resolve(filePath),
-      contentType: contentTypeOf(extension),
-    });
-  }
-
   /** Uploaded as `<name><ext>` from the file's path when the sender gets to it: keep the file until `end`. */
   override logAsset(name: string, filePath: string): void {
-    this.#logFile('', name, filePath);
+    this.#delivery?.enqueue(fileRecord(filePath, (extension) => mlflowArtifactPath('', name, extension)));
   }
 
   /** Uploaded as `images/<name><ext>`. */
   override logImage(name: string, filePath: string): void {
-    this.#logFile('images', name, filePath);
+    this.#delivery?.enqueue(fileRecord(filePath, (extension) => mlflowArtifactPath('images', name, extension)));
   }
 
   /** Uploaded as `figures/<name>.png|.svg|.vl.json|.plotly.json`; the bytes are taken now. */
   override logFigure(name: string, figure: Figure): void {
-    const described = describeFigure(name, figure);
-    const bytes =
-      'bytes' in described ? described.bytes : new TextEncoder().encode(JSON.stringify(described.spec, null, 2));
-    this.#delivery?.enqueue({
-      t: 'artifact',
-      path: artifactPath('figures', name, `.${described.extension}`),
-      bytes: Uint8Array.from(bytes),
-      contentType: described.mediaType,
-    });
+    this.#delivery?.enqueue(figureRecord(name, figure, (extension) => mlflowArtifactPath('figures', name, extension)));
   }
 
   /** Sends what is queued and waits for it, at most `flushTimeoutMs`; never throws for a server problem. */

@@ -22,6 +22,8 @@ import { isGymnosError } from '../../errors.js';
 import { MLFLOW_ARTIFACT_ROOT_UNSUPPORTED, MlflowRestClient, requestFailure } from './client.js';
 import type { CallOptions, MetricPoint, MlflowRunInfo } from './client.js';
 import { unreadableReason } from '../remote/files.js';
+import { sendIsolatingRefusals } from '../remote/halving.js';
+import { retryableFailure } from '../remote/protocol.js';
 import type { DataResult, Doubt, SendFailure, SendResult } from '../remote/protocol.js';
 import { wireDouble } from '../remote/records.js';
 import type { ArtifactRecord, DataRecord, MetricRecord, RunStatus } from '../remote/records.js';
@@ -51,14 +53,7 @@ function failureOf(error: unknown, stopOn: readonly number[], what: string, doub
   const failure = requestFailure(error);
   if (!failure) throw error;
   const message = (error as Error).message;
-  if (failure.retryable) {
-    return {
-      kind: 'retryable',
-      error: message,
-      retryAfterMs: failure.retryAfterMs,
-      ...(failure.answerLost && doubt ? { inDoubt: doubt } : {}),
-    };
-  }
+  if (failure.retryable) return retryableFailure(message, failure, doubt);
   if (
     (failure.status !== undefined && stopOn.includes(failure.status)) ||
     (stopOn.includes(404) && failure.errorCode === 'RESOURCE_DOES_NOT_EXIST')
@@ -77,8 +72,6 @@ export class MlflowSender {
   readonly #client: MlflowRestClient;
   readonly #signal: AbortSignal;
   readonly timeouts: RequestTimeouts;
-  /** The timeout the last request was given. */
-  #lastTimeoutMs = 0;
 
   /** `signal` aborts a request in flight (the tracker is closing). */
   constructor(client: MlflowRestClient, signal: AbortSignal, timeouts = new RequestTimeouts(client.requestTimeoutMs)) {
@@ -92,20 +85,8 @@ export class MlflowSender {
   }
 
   /** One client call under the current timeout, whose outcome teaches the timeouts. */
-  async #timed<T>(call: (options: CallOptions) => Promise<T>): Promise<T> {
-    const timeoutMs = this.timeouts.currentMs;
-    this.#lastTimeoutMs = timeoutMs;
-    const started = performance.now();
-    try {
-      const result = await call({ signal: this.#signal, timeoutMs });
-      this.timeouts.answered(performance.now() - started);
-      return result;
-    } catch (error) {
-      const failure = requestFailure(error);
-      if (failure?.timedOut) this.timeouts.timedOut(timeoutMs);
-      else if (failure?.status !== undefined) this.timeouts.answered(performance.now() - started);
-      throw error;
-    }
+  #timed<T>(call: (options: CallOptions) => Promise<T>): Promise<T> {
+    return this.timeouts.run((timeoutMs) => call({ signal: this.#signal, timeoutMs }), requestFailure);
   }
 
   /** Finds or creates the experiment, then creates the run. A refusal stops the run's delivery. */
@@ -138,28 +119,28 @@ export class MlflowSender {
    * and its answer lost: the server is asked first whether it took it.
    */
   async sendData(runId: string, records: readonly DataRecord[], options: { doubt?: Doubt } = {}): Promise<DataResult> {
-    const result: DataResult = { settled: 0, refused: [] };
+    const nothing: DataResult = { settled: 0, refused: [] };
     const { doubt } = options;
     if (doubt) {
       const landed = await this.#landed(runId, records);
-      if (typeof landed !== 'boolean') return { ...result, failure: { ...landed, inDoubt: doubt } };
+      if (typeof landed !== 'boolean') return { ...nothing, failure: { ...landed, inDoubt: doubt } };
       if (landed) return this.#landedBatch(runId, records);
       if (Date.now() < doubt.settleBy) {
         // Not there yet, but the server may still be at it: sending it now could do it twice.
         const error = 'waiting for the server to finish a request whose answer was lost';
         return {
-          ...result,
+          ...nothing,
           failure: { kind: 'retryable', error, retryAfterMs: undefined, inDoubt: doubt, waiting: true },
         };
       }
     }
-    await this.#sendHalving(runId, records, result);
-    const failure = result.failure;
-    if (failure?.kind === 'retryable' && failure.inDoubt && result.settled === 0) {
+    const sent = await this.#sendIsolating(runId, records);
+    const failure = sent.failure;
+    if (failure?.kind === 'retryable' && failure.inDoubt && sent.settled === 0) {
       // Asked at once: a slow server may have finished meanwhile. Otherwise the next attempt asks again.
       if ((await this.#landed(runId, records)) === true) return this.#landedBatch(runId, records);
     }
-    return result;
+    return sent;
   }
 
   /**
@@ -169,12 +150,10 @@ export class MlflowSender {
    */
   async #landedBatch(runId: string, records: readonly DataRecord[]): Promise<DataResult> {
     const rest = records.filter((record) => record.t !== 'metric');
-    const result: DataResult = { settled: 0, refused: [] };
-    if (rest.length > 0) {
-      await this.#sendHalving(runId, rest, result);
-      if (result.failure) return { settled: 0, refused: [], failure: { ...result.failure } };
-    }
-    return { settled: records.length, refused: result.refused };
+    if (rest.length === 0) return { settled: records.length, refused: [] };
+    const sent = await this.#sendIsolating(runId, rest);
+    if (sent.failure) return { settled: 0, refused: [], failure: { ...sent.failure } };
+    return { settled: records.length, refused: sent.refused };
   }
 
   /**
@@ -207,30 +186,19 @@ export class MlflowSender {
     }
   }
 
-  async #sendHalving(runId: string, records: readonly DataRecord[], result: DataResult): Promise<void> {
-    let failure: SendFailure;
-    try {
-      await this.#timed((call) => this.#client.logBatch(runId, records, call));
-      result.settled += records.length;
-      return;
-    } catch (error) {
-      // A lost answer: the server may go on with the request for about as long as it was given.
-      failure = failureOf(error, RUN_GONE, "MLflow refused the run's data", {
-        settleBy: Date.now() + this.#lastTimeoutMs,
-      });
-    }
-    if (failure.kind !== 'refused') {
-      result.failure = failure;
-      return;
-    }
-    if (records.length === 1) {
-      result.refused.push({ record: records[0]!, reason: failure.reason });
-      result.settled += 1;
-      return;
-    }
-    const half = Math.ceil(records.length / 2);
-    await this.#sendHalving(runId, records.slice(0, half), result);
-    if (!result.failure) await this.#sendHalving(runId, records.slice(half), result);
+  /** One log-batch request, a refused one split until the refused records are found (remote/halving.ts). */
+  #sendIsolating(runId: string, records: readonly DataRecord[]): Promise<DataResult> {
+    return sendIsolatingRefusals(records, async (part) => {
+      try {
+        await this.#timed((call) => this.#client.logBatch(runId, part, call));
+        return DELIVERED;
+      } catch (error) {
+        // A lost answer: the server may go on with the request for about as long as it was given.
+        return failureOf(error, RUN_GONE, "MLflow refused the run's data", {
+          settleBy: Date.now() + this.timeouts.lastBoundMs,
+        });
+      }
+    });
   }
 
   /**

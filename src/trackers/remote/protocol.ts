@@ -39,6 +39,23 @@ export interface Doubt {
 /** Failures, for the results that say why. */
 export type SendFailure = Exclude<SendResult, { kind: 'delivered' }>;
 
+/**
+ * The result of a failed request a retry can help with: in doubt (`doubt` given) when its answer was lost after it
+ * may have been carried out.
+ */
+export function retryableFailure(
+  error: string,
+  facts: { retryAfterMs: number | undefined; answerLost: boolean },
+  doubt?: Doubt,
+): Extract<SendResult, { kind: 'retryable' }> {
+  return {
+    kind: 'retryable',
+    error,
+    retryAfterMs: facts.retryAfterMs,
+    ...(facts.answerLost && doubt ? { inDoubt: doubt } : {}),
+  };
+}
+
 /** A batch's outcome: how many records from the front were settled, and which of them were refused. */
 export interface DataResult {
   /** Records from the front of the batch that were delivered or refused: the caller forgets exactly these. */

@@ -18,6 +18,8 @@ export class RequestTimeouts {
   readonly #recent: number[] = [];
   /** Set by a timeout: the bound of the next attempts until an answer comes. */
   #escalatedMs: number | undefined;
+  /** The bound the last request made through `run` was given. */
+  lastBoundMs = 0;
 
   constructor(baseMs: number, maxMs = Math.max(baseMs, MAX_REQUEST_TIMEOUT_MS)) {
     this.baseMs = baseMs;
@@ -40,6 +42,30 @@ export class RequestTimeouts {
     this.#recent.push(elapsedMs);
     if (this.#recent.length > RECENT_ANSWERS) this.#recent.shift();
     this.#escalatedMs = undefined;
+  }
+
+  /**
+   * Makes one request under the current bound and learns from its outcome: an answer (whatever it says) and a
+   * failed request the server answered teach the bound, a timeout doubles it. `failure` gives the facts of a failed
+   * request (undefined for anything else, a bug, which is rethrown as it is).
+   */
+  async run<T>(
+    request: (timeoutMs: number) => Promise<T>,
+    failure: (error: unknown) => { timedOut: boolean; status: number | undefined } | undefined,
+  ): Promise<T> {
+    const timeoutMs = this.currentMs;
+    this.lastBoundMs = timeoutMs;
+    const started = performance.now();
+    try {
+      const result = await request(timeoutMs);
+      this.answered(performance.now() - started);
+      return result;
+    } catch (error) {
+      const facts = failure(error);
+      if (facts?.timedOut) this.timedOut(timeoutMs);
+      else if (facts?.status !== undefined) this.answered(performance.now() - started);
+      throw error;
+    }
   }
 
   /** A request given `timeoutMs` got no answer in time: the next one gets twice as long. */

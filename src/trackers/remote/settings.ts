@@ -56,7 +56,7 @@ export function readSettingsFiles(files: readonly string[], owner: string): Sett
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === undefined) throw error;
-      throw new GymnosError('TRACKER_CONFIG_UNREADABLE', `${owner}: cannot read ${shownPath(file)} (${code})`, {
+      throw new GymnosError('CONFIG_FILE_UNREADABLE', `${owner}: cannot read ${shownPath(file)} (${code})`, {
         details: { file },
         cause: error,
       });

@@ -14,6 +14,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GymnosError, isGymnosError } from '../../errors.js';
 import { redactCredentials } from '../../util/redact.js';
+import { NOTICEABLE_WAIT_MS } from './session_end.js';
 import type { DeliveryReport, RejectedItem } from './ledger.js';
 import type { DeliveryCounts } from './records.js';
 import type { RunMeta } from './spool.js';
@@ -100,9 +101,6 @@ const SAID_BY_STATUS = /_(UNAVAILABLE|DELIVERY_STOPPED)$/;
 /** The backend of spools whose run.json names none: the first one's. */
 const DEFAULT_BACKEND = 'mlflow';
 
-/** A wait shorter than this is not announced. */
-const NOTICEABLE_WAIT_MS = 2_000;
-
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
 
 function isRunMeta(value: unknown): value is RunMeta {
@@ -185,8 +183,10 @@ function settled(
   backend: SyncBackend,
   report: DeliveryReport & { experimentId?: string },
 ): SyncedRun {
-  // The status to send: the one the run left, or KILLED for a run whose process was killed before its end.
-  const pending = meta?.pendingStatus?.status ?? (report.killed ? 'KILLED' : undefined);
+  // The status to send: the one the run left, or KILLED for a run whose process was killed before its end, found
+  // so by this delivery (its session still open). A later sync finds the session `killed` and KILLED sent already.
+  const markedKilled = report.killed === true && meta?.session === 'open';
+  const pending = meta?.pendingStatus?.status ?? (markedKilled ? 'KILLED' : undefined);
   const statusSent = pending !== undefined && report.undelivered.status === undefined;
   const delivered = { ...report.delivered, status: statusSent ? pending : null };
   const undelivered = { ...report.undelivered, status: report.undelivered.status ?? null };
@@ -208,7 +208,7 @@ function settled(
     runId: meta?.gymnosRunId ?? path.basename(spoolDir),
     spoolDir,
     status,
-    killed: report.killed === true,
+    killed: markedKilled || (report.killed === true && meta?.pendingStatus?.status === 'KILLED'),
     backend: meta?.backend ?? DEFAULT_BACKEND,
     trackingUri: report.trackingUri,
     experimentId: report.experimentId ?? null,
