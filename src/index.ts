@@ -38,6 +38,15 @@ export type {
   MlflowDeliveryReport,
   MlflowTrackerParams,
 } from './trackers/mlflow.js';
+export { CometTracker } from './trackers/comet.js';
+export type {
+  CometConnectionParams,
+  CometDeliveryReport,
+  CometRateLimits,
+  CometRateLimitsParam,
+  CometTrackerParams,
+  DeliverCometSpoolOptions,
+} from './trackers/comet.js';
 export { JsonlTracker, readJsonlEvents, iterateJsonlEvents } from './trackers/jsonl.js';
 export type { JsonlEvent, JsonlEventKind, JsonlTrackerParams } from './trackers/jsonl.js';
 export { CsvTracker } from './trackers/csv.js';

@@ -49,19 +49,6 @@ const PENDING_EXPORTS: Record<string, string> = {
   'src/trackers/remote/retry_policy.ts: backoffDelay': 'issue 21 (the remote delivery layer)',
   'src/trackers/remote/states.ts: TRANSITIONS': 'issue 21 (the remote delivery layer)',
   'src/trackers/remote/sync.ts: findSpools': 'issue 21 (the remote delivery layer)',
-  'src/trackers/remote/end_report.ts: plural': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/end_report.ts: countsText': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/files.ts: fileSize': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/halving.ts: sendIsolatingRefusals': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/http.ts: requestJson': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/http.ts: httpFailure': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/pacer.ts: RateBudget': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/pacer.ts: waitForAll': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/session_end.ts: NOTICEABLE_WAIT_MS': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/settings.ts: readSettingsFiles': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/settings.ts: findSetting': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/trackers/remote/settings.ts: settingHint': 'issue 21.2 (the comet tracker, landing next, imports it)',
-  'src/util/redact.ts: rememberSecret': 'issue 21.2 (the comet tracker, landing next, imports it)',
 };
 
 /** The longest a function may be without saying why (a comment above it with `Long:` and the reason). */

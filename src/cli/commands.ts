@@ -382,13 +382,13 @@ const report: CommandSpec = {
 
 const sync: CommandSpec = {
   name: 'sync',
-  description: 'Deliver what mlflow runs spooled under a logdir while the server was down',
+  description: 'Deliver what mlflow and comet runs spooled under a logdir (server down, or offline)',
   arguments: [{ name: '[logdir]', description: 'the directory the runs were logged to (default: ./logs)' }],
   flags: [
     {
       flags: '--tracking-uri <uri>',
-      description: 'the MLflow server (default: MLFLOW_TRACKING_URI, else the one each run used)',
-      docs: 'the MLflow server (default: `MLFLOW_TRACKING_URI`, else the one each run used)',
+      description: 'the MLflow server of mlflow spools (default: MLFLOW_TRACKING_URI, else the one each run used)',
+      docs: 'the MLflow server of mlflow spools (default: `MLFLOW_TRACKING_URI`, else the one each run used)',
     },
     {
       flags: '--timeout <seconds>',
@@ -407,11 +407,12 @@ const sync: CommandSpec = {
   ],
   help: {
     notes: [
-      'A spool is what the mlflow tracker keeps on disk while the server cannot take it (<logdir>/<run>/mlflow-spool).',
-      'Each run is created on the server if it never was (tagged gymnos.run_id like a live one), then gets its',
-      'metrics, params, tags, artifacts and final status in logging order. Syncing again sends nothing; an',
-      'interrupted sync (Ctrl-C, SIGTERM, a kill) resumes where it stopped. Credentials: MLFLOW_TRACKING_TOKEN, or',
-      'MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.',
+      'A spool is what a remote tracker keeps on disk while the server cannot take it (<logdir>/<run>/mlflow-spool,',
+      '<logdir>/<run>/comet-spool; a comet run logged offline keeps everything there). Each run is created on the',
+      'server if it never was (tagged gymnos.run_id like a live one), then gets its metrics, params, tags, artifacts',
+      'and final status in logging order. Syncing again sends nothing; an interrupted sync (Ctrl-C, SIGTERM, a',
+      'kill) resumes where it stopped. Credentials: MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and',
+      'MLFLOW_TRACKING_PASSWORD; COMET_API_KEY (or .comet.config), COMET_URL_OVERRIDE for a self-hosted Comet.',
     ],
     examples: [
       'gymnos sync',
@@ -553,7 +554,7 @@ export const PROGRAM_HELP = {
     ['gymnos list trackers', 'what is registered, and whether it resolves'],
     ['gymnos runs logs --metric loss', 'the runs under logs/, with their last and best loss'],
     ['gymnos report logs -o report.html', 'one HTML file comparing them, charts included'],
-    ['gymnos sync logs', 'deliver what mlflow runs spooled while the server was down'],
+    ['gymnos sync logs', 'deliver what mlflow and comet runs spooled (server down, or offline)'],
   ],
   footer: [
     "Run gymnos <command> --help for a command's options, examples and exit codes.",

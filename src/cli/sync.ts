@@ -1,14 +1,17 @@
 /**
- * `gymnos sync <logdir>`: delivers every mlflow spool under a logdir (what runs could not send while the server
- * was down), one line per run. The work is in trackers/mlflow/sync.ts; this file parses flags, prints, and turns
+ * `gymnos sync <logdir>`: delivers every spool of a remote tracker (mlflow, comet) under a logdir (what runs could not
+ * send while the server was down, or sent nothing offline), one line per run. The work is in trackers/remote/sync.ts
+ * with each backend's part (trackers/<backend>/sync.ts); this file parses flags, prints, and turns
  * SIGINT/SIGTERM into a clean stop: the request in flight is finished and accounted for, the spools keep the
  * rest, and the exit status is 130 or 143.
  */
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
 import { redactCredentials } from '../util/redact.js';
+import { COMET_SYNC_BACKEND } from '../trackers/comet/sync.js';
 import { checkSyncInputs, MLFLOW_SYNC_BACKEND } from '../trackers/mlflow/sync.js';
 import type { DeliveryCounts } from '../trackers/remote/records.js';
+import { countsText, plural } from '../trackers/remote/end_report.js';
 import { syncLogdir } from '../trackers/remote/sync.js';
 import type { SyncBackend, SyncedRun } from '../trackers/remote/sync.js';
 import { EXIT } from './exit_codes.js';
@@ -26,22 +29,13 @@ export interface SyncCliOptions {
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** The backends whose spools `gymnos sync` delivers, by the name a spool's run.json records. */
-const BACKENDS: Readonly<Record<string, SyncBackend>> = { mlflow: MLFLOW_SYNC_BACKEND };
+const BACKENDS: Readonly<Record<string, SyncBackend>> = { mlflow: MLFLOW_SYNC_BACKEND, comet: COMET_SYNC_BACKEND };
 type StopSignal = keyof typeof SIGNAL_EXIT;
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** "3 metrics, 1 param and the FINISHED status": the counts that are not 0. */
-function countsText(counts: DeliveryCounts & { status: string | null }): string {
-  const parts = [
-    counts.metrics ? plural(counts.metrics, 'metric') : '',
-    counts.params ? plural(counts.params, 'param') : '',
-    counts.tags ? plural(counts.tags, 'tag') : '',
-    counts.artifacts ? plural(counts.artifacts, 'artifact') : '',
-    counts.status ? `the ${counts.status} status` : '',
-  ].filter(Boolean);
+function countsSentence(counts: DeliveryCounts & { status: string | null }): string {
+  const parts = countsText(counts);
+  if (counts.status) parts.push(`the ${counts.status} status`);
   if (parts.length === 0) return 'the run itself';
   return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
@@ -53,7 +47,7 @@ const isEmpty = (counts: DeliveryCounts & { status: string | null }) =>
 function runLabel(run: SyncedRun, logdir: string): string {
   const spool = path.relative(path.resolve(logdir), run.spoolDir);
   const id = JSON.stringify(run.runId).slice(1, -1); // control characters shown escaped
-  return spool === path.join(run.runId, 'mlflow-spool') ? id : `${id} (${spool})`;
+  return spool === path.join(run.runId, `${run.backend}-spool`) ? id : `${id} (${spool})`;
 }
 
 function lineOf(run: SyncedRun, logdir: string): string {
@@ -61,12 +55,12 @@ function lineOf(run: SyncedRun, logdir: string): string {
   const where = `${run.trackingUri}${run.mlflowRunId ? ` run ${run.mlflowRunId}` : ''}`;
   switch (run.status) {
     case 'delivered':
-      return `${label}: delivered ${countsText(run.delivered)} to ${where}${killedNote(run)}`;
+      return `${label}: delivered ${countsSentence(run.delivered)} to ${where}${killedNote(run)}`;
     case 'in-sync':
       return `${label}: already in sync with ${where}`;
     case 'incomplete':
       return (
-        `${label}: delivered ${countsText(run.delivered)} to ${where}; the server refused ${run.rejectedCount} ` +
+        `${label}: delivered ${countsSentence(run.delivered)} to ${where}; the server refused ${run.rejectedCount} ` +
         `for good (first: ${run.rejected[0]?.key}: ${run.rejected[0]?.reason})`
       );
     case 'busy':
@@ -76,8 +70,8 @@ function lineOf(run: SyncedRun, logdir: string): string {
     case 'failed':
       return (
         `${label}: failed: ${run.error}` +
-        (isEmpty(run.delivered) ? '' : `; delivered ${countsText(run.delivered)}`) +
-        `; the spool is kept${isEmpty(run.undelivered) ? '' : ` (${countsText(run.undelivered)})`} in ` +
+        (isEmpty(run.delivered) ? '' : `; delivered ${countsSentence(run.delivered)}`) +
+        `; the spool is kept${isEmpty(run.undelivered) ? '' : ` (${countsSentence(run.undelivered)})`} in ` +
         (path.relative(process.cwd(), run.spoolDir) || '.')
       );
   }
@@ -145,7 +139,7 @@ export async function runSync(logdir: string, options: SyncCliOptions, document:
   if (options.json) {
     printJson({ ok: code === EXIT.ok, logdir, trackingUri: shownUri, interrupted: received ?? null, runs });
   } else if (runs.length === 0) {
-    printLine(`nothing to sync: no mlflow spool under ${logdir}`);
+    printLine(`nothing to sync: no spool of ${Object.keys(BACKENDS).join(' or ')} under ${logdir}`);
   }
   if (received) {
     printError(

@@ -26,6 +26,7 @@ export const BUILTIN_TRACKERS = {
   memory: builtin('MemoryTracker', () => import('../trackers/memory.js')),
   tensorboard: builtin('TensorboardTracker', () => import('../trackers/tensorboard.js')),
   mlflow: builtin('MlflowTracker', () => import('../trackers/mlflow.js')),
+  comet: builtin('CometTracker', () => import('../trackers/comet.js')),
   jsonl: builtin('JsonlTracker', () => import('../trackers/jsonl.js')),
   csv: builtin('CsvTracker', () => import('../trackers/csv.js')),
 };

@@ -13,9 +13,11 @@
  *
  * A name that is not in the map takes any object, as before.
  */
+import { COMET_CONNECTION_PARAMS } from '../trackers/comet/connection_params.js';
 import { MLFLOW_CONNECTION_PARAMS } from '../trackers/mlflow/connection_params.js';
 import type { BuiltinTrackerName } from './builtins.js';
 import { closestName } from '../util/closest.js';
+import type { CometTrackerParams } from '../trackers/comet.js';
 import type { CsvTrackerParams } from '../trackers/csv.js';
 import type { JsonlTrackerParams } from '../trackers/jsonl.js';
 import type { MemoryTrackerParams } from '../trackers/memory.js';
@@ -27,6 +29,7 @@ export interface TrackerParamsMap {
   memory: MemoryTrackerParams;
   tensorboard: TensorboardTrackerParams;
   mlflow: MlflowTrackerParams;
+  comet: CometTrackerParams;
   jsonl: JsonlTrackerParams;
   csv: CsvTrackerParams;
 }
@@ -55,6 +58,25 @@ const BUILTIN_PARAM_KEYS = {
     'endTimeoutMs',
     'maxParamValueLength',
     'maxTagValueLength',
+  ],
+  comet: [
+    'rankZeroOnly',
+    ...COMET_CONNECTION_PARAMS,
+    'workspace',
+    'projectName',
+    'experimentName',
+    'tags',
+    'offline',
+    'endpoints',
+    'rateLimits',
+    'spoolDir',
+    'resume',
+    'maxSpoolBytes',
+    'maxQueueItems',
+    'flushIntervalMs',
+    'startTimeoutMs',
+    'flushTimeoutMs',
+    'endTimeoutMs',
   ],
   jsonl: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'maxHeldBytes', 'resume'],
   csv: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'maxHeldBytes', 'resume'],

@@ -57,6 +57,7 @@ describe('gymnos list trackers in a plugin project', () => {
     assert.equal(listed.project, true);
     assert.equal(listed.registry, 'var/trackers.json');
     assert.deepEqual(listed.trackers.map((tracker) => `${tracker.source}:${tracker.name}`).sort(), [
+      'builtin:comet',
       'builtin:csv',
       'builtin:jsonl',
       'builtin:memory',

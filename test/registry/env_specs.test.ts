@@ -36,8 +36,8 @@ describe('GYMNOS_TRACKERS', () => {
       code: 'TRACKERS_ENV_UNKNOWN',
       kind: 'usage',
       message:
-        'GYMNOS_TRACKERS names unknown trackers "tensorbord", "wandb"; known trackers: csv, jsonl, memory, mlflow, ' +
-        'tensorboard',
+        'GYMNOS_TRACKERS names unknown trackers "tensorbord", "wandb"; known trackers: comet, csv, jsonl, memory, ' +
+        'mlflow, tensorboard',
     });
     assert.throws(() => trackerSpecsFromEnv({ GYMNOS_TRACKERS: 'mine' }, ['jsonl']), {
       message: 'GYMNOS_TRACKERS names an unknown tracker "mine"; known trackers: jsonl',
