@@ -202,6 +202,8 @@ function projectRoot(line: LineContext): string | undefined {
 function trackerNames(line: LineContext, which: 'any' | 'project'): Candidate[] {
   try {
     const catalog = readCatalog({ root: projectRoot(line) });
+    // Outside any project the catalog is gymnos's own checkout, whose trackers `remove` does not touch from here.
+    if (which === 'project' && catalog.searchedFrom !== undefined) return [];
     return [...catalog.entries.values()]
       .filter(({ source }) => which === 'any' || source === 'project')
       .map(({ entry, source }) => ({

@@ -37,15 +37,20 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** The real bin, bounded: a command that hangs fails its test within a minute instead of hanging the suite. */
-function gymnos(args: string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean } = {}) {
+/**
+ * The real bin, bounded: a command that hangs fails its test within a minute instead of hanging the suite. As root,
+ * `withoutDac` runs it without the capabilities that let root read what is not its own (dac_override,
+ * dac_read_search), so files another user keeps to themselves are unreadable, as they are to anyone else; root
+ * stays root, so a checkout under a directory only root may enter (mktemp -d's 0700) is still reachable.
+ */
+function gymnos(args: string[], options: { env?: NodeJS.ProcessEnv; withoutDac?: boolean } = {}) {
   const command = [process.execPath, BIN, ...args];
-  const asNobody = options.asNobody === true && process.getuid?.() === 0;
-  const [program, ...rest] = asNobody
-    ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...command]
+  const withoutDac = options.withoutDac === true && process.getuid?.() === 0;
+  const caps = '-dac_override,-dac_read_search';
+  const [program, ...rest] = withoutDac
+    ? ['setpriv', `--inh-caps=${caps}`, `--bounding-set=${caps}`, ...command]
     : command;
   const cache = tempDir('gymnos-hostile-cache-');
-  if (asNobody) chmodSync(cache, 0o777);
   const env = { ...process.env, NO_COLOR: '1', GYMNOS_CACHE_DIR: cache, ...options.env };
   const result = runChildSync(program!, rest, { cwd: REPO, env, timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -303,16 +308,16 @@ describe('a logdir from someone else', () => {
       path.join(records, 'events.out.tfevents.1.host.1.0'),
       Buffer.concat([frameTfRecord(encodeFileVersionEvent(1)), frameTfRecord(Buffer.from([0x0a, 0xff, 0xff])), length]),
     );
-    const asNobody = process.getuid?.() === 0;
-    if (asNobody) {
-      // Root reads everything: the listing runs as nobody, who owns nothing here but the readable runs.
-      for (const dir of [logdir, path.join(logdir, 'good'), deep, records]) chownSync(dir, 65534, 65534);
+    if (process.getuid?.() === 0) {
+      // Root reads everything: the unreadable runs belong to nobody, and the listing runs without root's DAC bypass.
+      chownSync(locked, 65534, 65534);
+      chownSync(path.join(closed, 'events.jsonl'), 65534, 65534);
     }
     for (const args of [
       ['runs', logdir, '--json', '--sort', 'id'],
       ['runs', logdir, '--sort', 'id'],
     ]) {
-      const listed = gymnos(args, { asNobody });
+      const listed = gymnos(args, { withoutDac: true });
       assert.equal(listed.status, 0, listed.stderr);
       assertNoStack(listed.stderr);
       assert.match(listed.stderr, /^gymnos: locked: .*locked cannot be read \(EACCES\); skipped$/m);
@@ -345,8 +350,7 @@ describe('a logdir from someone else', () => {
       }
     }
     const report = path.join(tempDir('gymnos-report-'), 'report.html');
-    if (asNobody) chmodSync(path.dirname(report), 0o777);
-    const made = gymnos(['report', logdir, '-o', report], { asNobody });
+    const made = gymnos(['report', logdir, '-o', report], { withoutDac: true });
     assert.equal(made.status, 0, made.stderr);
     assertNoStack(made.stderr);
     assert.match(made.stderr, /locked: .*; skipped/);
