@@ -37,18 +37,6 @@ const KEPT_FOR_TESTS: Record<string, string> = {
 
 /** Dead exports that work in progress on their files removes or uses; each names it. */
 const PENDING_EXPORTS: Record<string, string> = {
-  'src/trackers/mlflow/client.ts: MLFLOW_HTTP_ERROR': 'issues 17 and 23 (the mlflow backend)',
-  'src/trackers/mlflow/client.ts: MLFLOW_NETWORK_ERROR': 'issues 17 and 23 (the mlflow backend)',
-  'src/trackers/mlflow/delivery.ts: RejectedKind': 'issues 17 and 23 (the mlflow backend)',
-  'src/trackers/mlflow/limits.ts: MAX_METRICS_PER_BATCH': 'issues 17 and 23 (the mlflow backend)',
-  'src/trackers/mlflow/limits.ts: MAX_PARAMS_PER_BATCH': 'issues 17 and 23 (the mlflow backend)',
-  'src/trackers/mlflow/limits.ts: MAX_TAGS_PER_BATCH': 'issues 17 and 23 (the mlflow backend)',
-  'src/trackers/mlflow/limits.ts: MAX_ENTITIES_PER_BATCH': 'issues 17 and 23 (the mlflow backend)',
-  'src/trackers/mlflow/limits.ts: MAX_BATCH_LOG_REQUEST_SIZE': 'issues 17 and 23 (the mlflow backend)',
-  'src/trackers/remote/records.ts: COUNT_FIELD': 'issue 21 (the remote delivery layer)',
-  'src/trackers/remote/retry_policy.ts: backoffDelay': 'issue 21 (the remote delivery layer)',
-  'src/trackers/remote/states.ts: TRANSITIONS': 'issue 21 (the remote delivery layer)',
-  'src/trackers/remote/sync.ts: findSpools': 'issue 21 (the remote delivery layer)',
 };
 
 /** The longest a function may be without saying why (a comment above it with `Long:` and the reason). */

@@ -14,7 +14,7 @@ import { MlflowDelivery } from '../../src/trackers/mlflow/delivery.js';
 import type { DataRecord } from '../../src/trackers/remote/records.js';
 import { MemoryQueue } from '../../src/trackers/remote/queue.js';
 import { retryDelayFromHeaders } from '../../src/trackers/remote/retry_after.js';
-import { backoffDelay, RetryPolicy } from '../../src/trackers/remote/retry_policy.js';
+import { RetryPolicy } from '../../src/trackers/remote/retry_policy.js';
 import { MlflowSender } from '../../src/trackers/mlflow/sender.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 
@@ -35,24 +35,33 @@ const metric = (step: number, key = 'loss'): DataRecord => ({ t: 'metric', key, 
 describe('mlflow retry policy', () => {
   const options = { baseMs: 100, maxMs: 1_000 };
 
+  /** The delays a policy chooses for `failures` failures in a row (each with `retryAfterMs`, if given). */
+  const delays = (random: () => number, failures: number, retryAfterMs?: number) => {
+    const policy = new RetryPolicy({ ...options, random });
+    return Array.from({ length: failures }, () => policy.failed(0, retryAfterMs));
+  };
+
   test('doubles from baseMs, capped at maxMs, with a jitter in [0.5, 1)', () => {
-    const top = { ...options, random: () => 0.999_999 };
-    const bottom = { ...options, random: () => 0 };
+    assert.deepEqual(delays(() => 0.999_999, 6).map(Math.round), [100, 200, 400, 800, 1000, 1000]);
     assert.deepEqual(
-      [1, 2, 3, 4, 5, 6].map((failures) => Math.round(backoffDelay(failures, top))),
-      [100, 200, 400, 800, 1000, 1000],
-    );
-    assert.deepEqual(
-      [1, 2, 3].map((failures) => backoffDelay(failures, bottom)),
+      delays(() => 0, 3),
       [50, 100, 200],
     );
   });
 
   test('a Retry-After longer than the backoff wins, up to maxMs', () => {
-    const fixed = { ...options, random: () => 0 };
-    assert.equal(backoffDelay(1, fixed, 700), 700);
-    assert.equal(backoffDelay(1, fixed, 10), 50);
-    assert.equal(backoffDelay(1, fixed, 60_000), 1_000);
+    assert.deepEqual(
+      delays(() => 0, 1, 700),
+      [700],
+    );
+    assert.deepEqual(
+      delays(() => 0, 1, 10),
+      [50],
+    );
+    assert.deepEqual(
+      delays(() => 0, 1, 60_000),
+      [1_000],
+    );
   });
 
   test('failures push the next attempt back; a success resets the count; attemptNow lifts the wait', () => {

@@ -29,9 +29,9 @@ export interface MlflowClientOptions {
 }
 
 /** The code of an error answer from the server (`details.status` says which). */
-export const MLFLOW_HTTP_ERROR = 'MLFLOW_HTTP_ERROR';
+const MLFLOW_HTTP_ERROR = 'MLFLOW_HTTP_ERROR';
 /** The code of a request that got no answer: connection refused or reset, DNS, timeout, abort. */
-export const MLFLOW_NETWORK_ERROR = 'MLFLOW_NETWORK_ERROR';
+const MLFLOW_NETWORK_ERROR = 'MLFLOW_NETWORK_ERROR';
 
 /** The code of a run whose artifact root is not served over HTTP by the tracking server. */
 export const MLFLOW_ARTIFACT_ROOT_UNSUPPORTED = 'MLFLOW_ARTIFACT_ROOT_UNSUPPORTED';

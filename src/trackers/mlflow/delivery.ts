@@ -11,7 +11,7 @@ import { MLFLOW_RUN_FIELDS, MlflowProtocol } from './protocol.js';
 import type { MlflowRunMeta } from './protocol.js';
 
 export type { DeliveryCounts } from '../remote/records.js';
-export type { RejectedItem, RejectedKind } from '../remote/ledger.js';
+export type { RejectedItem } from '../remote/ledger.js';
 
 /** What happened to everything an mlflow tracker (or `MlflowTracker.deliverSpool`) was given. */
 export type MlflowDeliveryReport = DeliveryReport & { experimentId: string | undefined };

@@ -10,14 +10,14 @@
  */
 
 /** `MAX_METRICS_PER_BATCH`. */
-export const MAX_METRICS_PER_BATCH = 1000;
+const MAX_METRICS_PER_BATCH = 1000;
 /** `MAX_PARAMS_TAGS_PER_BATCH`, for params and for tags separately. */
-export const MAX_PARAMS_PER_BATCH = 100;
-export const MAX_TAGS_PER_BATCH = 100;
+const MAX_PARAMS_PER_BATCH = 100;
+const MAX_TAGS_PER_BATCH = 100;
 /** `MAX_ENTITIES_PER_BATCH`: metrics + params + tags in one request. */
-export const MAX_ENTITIES_PER_BATCH = 1000;
+const MAX_ENTITIES_PER_BATCH = 1000;
 /** `MAX_BATCH_LOG_REQUEST_SIZE = int(1e6)`: bytes of the JSON request body. */
-export const MAX_BATCH_LOG_REQUEST_SIZE = 1_000_000;
+const MAX_BATCH_LOG_REQUEST_SIZE = 1_000_000;
 /** `MAX_PARAM_VAL_LENGTH = 6000` (MLflow >= 2.0; 500 before). */
 export const MAX_PARAM_VALUE_LENGTH = 6000;
 /** `MAX_TAG_VAL_LENGTH = 8000` (run tags; experiment and registry tags stay at 5000). */

@@ -63,7 +63,7 @@ export interface DeliveryCounts {
   artifacts: number;
 }
 
-export const COUNT_FIELD: Record<QueueRecord['t'], keyof DeliveryCounts> = {
+const COUNT_FIELD: Record<QueueRecord['t'], keyof DeliveryCounts> = {
   metric: 'metrics',
   param: 'params',
   tag: 'tags',

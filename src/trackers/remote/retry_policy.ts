@@ -17,7 +17,7 @@ export interface RetryPolicyOptions {
  * The delay before attempt `failures + 1`: `baseMs * 2^(failures-1)` capped at `maxMs`, scaled by a jitter in
  * [0.5, 1) so that many clients cut off together do not come back in step; at least `retryAfterMs` (capped).
  */
-export function backoffDelay(failures: number, options: RetryPolicyOptions, retryAfterMs?: number): number {
+function backoffDelay(failures: number, options: RetryPolicyOptions, retryAfterMs?: number): number {
   const random = options.random ?? Math.random;
   const exponential = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, failures - 1));
   const delay = exponential * (0.5 + random() * 0.5);

@@ -53,7 +53,7 @@ export type DeliveryEvent =
  * The transitions; an event a state does not list leaves it as it is (an answer to a request in flight while
  * stopping, say).
  */
-export const TRANSITIONS: { readonly [S in DeliveryState]: { readonly [E in DeliveryEvent]?: DeliveryState } } = {
+const TRANSITIONS: { readonly [S in DeliveryState]: { readonly [E in DeliveryEvent]?: DeliveryState } } = {
   opening: { opened: 'connecting', offline: 'offline', stop: 'stopping', close: 'closed' },
   connecting: { created: 'delivering', failed: 'outage', refused: 'stopped', stop: 'stopping', close: 'closed' },
   delivering: { failed: 'outage', refused: 'stopped', stop: 'stopping', close: 'closed' },

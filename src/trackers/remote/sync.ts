@@ -128,7 +128,7 @@ async function readMeta(dir: string): Promise<RunMeta | undefined> {
  * The spool directories under `logdir` (a directory holding a spool's `run.json`), sorted; the walk does not
  * follow symbolic links nor enter a spool, node_modules or .git.
  */
-export async function findSpools(logdir: string): Promise<string[]> {
+async function findSpools(logdir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     let entries: Dirent[];
