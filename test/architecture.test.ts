@@ -36,8 +36,7 @@ const KEPT_FOR_TESTS: Record<string, string> = {
 };
 
 /** Dead exports that work in progress on their files removes or uses; each names it. */
-const PENDING_EXPORTS: Record<string, string> = {
-};
+const PENDING_EXPORTS: Record<string, string> = {};
 
 /** The longest a function may be without saying why (a comment above it with `Long:` and the reason). */
 const MAX_FUNCTION_LINES = 80;
