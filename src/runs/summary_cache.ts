@@ -92,7 +92,8 @@ export class SummaryCache implements SummaryStore {
       const text = JSON.stringify(entry, nonFinite);
       if (text.length > summaryLimit(resume.offset)) return;
       mkdirSync(this.dir, { recursive: true });
-      writeFileAtomicSync(this.#entryFile(file), text);
+      // Not fsynced: a listing writes one per run, and a cache lost to a power cut costs a re-read.
+      writeFileAtomicSync(this.#entryFile(file), text, { durable: false });
     } catch {
       // A read-only home or a full disk: the next listing reads the run again.
     }

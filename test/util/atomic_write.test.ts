@@ -12,7 +12,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
+import { runChildSync, spawnInTest } from '../helpers/children.js';
 import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../src/util/atomic_write.js';
 
 for (const [label, write] of [
@@ -114,6 +116,86 @@ for (const [label, write] of [
     }
     assert.equal(statSync(file).mode & 0o777, 0o666);
     assert.equal(readFileSync(file, 'utf8'), 'new');
+  });
+
+  test(`writeFileAtomic (${label}): a reader in another process never sees a partial file`, async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const file = path.join(dir, 'document.json');
+    // Two documents of different sizes, large enough that a write in place (truncate, then write) takes a while.
+    const documents = [`{"fill":"${'a'.repeat(1 << 18)}"}`, `{"fill":"${'b'.repeat(3 << 17)}"}`];
+    writeFileSync(file, documents[0]!);
+    // The reader says how many reads it made, every 100, and names any read that is neither document.
+    const reader = spawnInTest(
+      t,
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('node:fs');
+const documents = [\`{"fill":"\${'a'.repeat(1 << 18)}"}\`, \`{"fill":"\${'b'.repeat(3 << 17)}"}\`];
+process.stdout.write('ready\\n');
+for (let reads = 1; ; reads++) {
+  const text = fs.readFileSync(process.argv[1], 'utf8');
+  if (text !== documents[0] && text !== documents[1]) process.stdout.write('partial ' + text.length + '\\n');
+  if (reads % 100 === 0) process.stdout.write('reads ' + reads + '\\n');
+}`,
+        file,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    reader.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    while (!output.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const readsSoFar = () => Number([...output.matchAll(/reads (\d+)/g)].at(-1)?.[1] ?? 0);
+    const before = readsSoFar();
+    // Rewrites until the reader has read a hundred times while they went on (and at least 30 of them).
+    let writes = 0;
+    while ((writes < 30 || readsSoFar() - before < 100) && writes < 5_000 && !output.includes('partial')) {
+      await write(file, documents[++writes % 2]!);
+      await new Promise((resolve) => setImmediate(resolve)); // the reader's lines come in
+    }
+    reader.kill();
+    assert.deepEqual(output.match(/partial \d+/g) ?? [], [], 'reads that saw neither the old nor the new file');
+    assert.ok(readsSoFar() - before >= 100, `the reader read ${readsSoFar() - before} times during ${writes} writes`);
+  });
+
+  test(`writeFileAtomic (${label}) is durable: data fsynced before the rename, the directory after`, (t) => {
+    // A power cut cannot be made here; the system calls a real write makes can be watched (strace, where it runs).
+    if (runChildSync('strace', ['-o', '/dev/null', 'true']).status !== 0) {
+      t.skip('strace is not available here (or may not trace)');
+      return;
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const file = path.join(dir, 'document.json');
+    writeFileSync(file, 'old');
+    const trace = path.join(dir, 'trace.txt');
+    const module = pathToFileURL(path.resolve('src/util/atomic_write.ts')).href;
+    const call = label === 'sync' ? 'writeFileAtomicSync' : 'await writeFileAtomic';
+    const traced = runChildSync('strace', [
+      ...['-f', '-e', 'trace=openat,open,fsync,fdatasync,rename,renameat,renameat2', '-o', trace],
+      ...[process.execPath, '--import', pathToFileURL(path.resolve('test/loader/register.mjs')).href],
+      ...[
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(module)}); ${call.replace(/(\w+)$/, 'm.$1')}(${JSON.stringify(file)}, 'new');`,
+      ],
+    ]);
+    assert.equal(traced.status, 0, traced.stderr);
+    assert.equal(readFileSync(file, 'utf8'), 'new');
+    const calls = readFileSync(trace, 'utf8').split('\n');
+    const at = (pattern: RegExp, from = 0) => calls.findIndex((line, i) => i >= from && pattern.test(line));
+    const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const openTemp = at(
+      new RegExp(`open(at)?\\(.*"${escaped(dir)}/\\.document\\.json\\.[^"]*\\.gymnos-tmp", O_WRONLY`),
+    );
+    const tempFd = /= (\d+)$/.exec(calls[openTemp] ?? '')?.[1];
+    const renamed = at(new RegExp(`rename(at2?)?\\(.*\\.gymnos-tmp", .*"${escaped(file)}"`));
+    const syncedData = at(new RegExp(`f(data)?sync\\(${tempFd}\\b`), openTemp + 1);
+    const openDir = at(new RegExp(`open(at)?\\(.*"${escaped(dir)}", O_RDONLY`), renamed + 1);
+    const dirFd = /= (\d+)$/.exec(calls[openDir] ?? '')?.[1];
+    const syncedDir = at(new RegExp(`f(data)?sync\\(${dirFd}\\b`), openDir + 1);
+    assert.ok(openTemp >= 0 && tempFd !== undefined && renamed > openTemp, `no write through a temporary file seen`);
+    assert.ok(syncedData > openTemp && syncedData < renamed, 'the temporary file is fsynced before the rename');
+    assert.ok(openDir > renamed && dirFd !== undefined && syncedDir > openDir, 'the directory is fsynced after it');
   });
 
   test(`writeFileAtomic (${label}) leaves no temporary file when the rename fails`, async () => {
