@@ -18,6 +18,18 @@ function invalid(message: string): GymnosError {
   });
 }
 
+/** An item of the list as a message may quote it: its JSON, cut short; a list nested too deep to write, described. */
+function shortJson(item: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(item) ?? String(item);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error; // nested deeper than the stack
+    return 'a value nested too deep to show';
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 /**
  * The specs `GYMNOS_TRACKERS` asks for, checked against the `known` tracker names (default: the built-in
  * ones); undefined when the variable is unset or empty. Pure: reads nothing but its arguments. Every unknown
@@ -45,7 +57,7 @@ export function trackerSpecsFromEnv(
         const spec = item as Record<string, unknown>;
         if (typeof spec.type === 'string') return { ...spec, type: spec.type };
       }
-      throw invalid(`item ${index} must be a tracker name or an object with a "type" (${JSON.stringify(item)})`);
+      throw invalid(`item ${index} must be a tracker name or an object with a "type" (${shortJson(item)})`);
     });
   } else {
     specs = text
@@ -53,6 +65,8 @@ export function trackerSpecsFromEnv(
       .map((name) => name.trim())
       .filter((name) => name !== '')
       .map((type) => ({ type }));
+    // Only commas: a list that lost its names (`none` is how to log nowhere), not a choice to log nowhere.
+    if (specs.length === 0) throw invalid('names no tracker (write none to log nowhere)');
   }
   const knownNames = [...new Set(known)].sort();
   const unknown = [...new Set(specs.map((spec) => spec.type).filter((type) => !knownNames.includes(type)))];

@@ -50,6 +50,25 @@ describe('GYMNOS_TRACKERS', () => {
     }
   });
 
+  it('a list of commas only names no tracker: an error, not a run logged nowhere (none says that)', () => {
+    for (const value of [',', ' , ,']) {
+      assert.throws(() => parse(value), {
+        code: 'TRACKERS_ENV_INVALID',
+        message: 'GYMNOS_TRACKERS: names no tracker (write none to log nowhere)',
+      });
+    }
+  });
+
+  it('an item nested too deep to print is described in the one-line error, not a RangeError', () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    assert.throws(() => parse(`[${deep}]`), {
+      code: 'TRACKERS_ENV_INVALID',
+      message:
+        'GYMNOS_TRACKERS: item 0 must be a tracker name or an object with a "type" (a value nested too deep to show)',
+    });
+    assert.throws(() => parse(`[[${'1,'.repeat(100)}1]]`), { message: /\(\[1,1,1,.{60,}\.\.\.\)$/ });
+  });
+
   it('TrackerList.fromEnv builds the trackers it names, with their params, and falls back to jsonl', async () => {
     const logdir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-env-'));
     dirs.push(logdir);
