@@ -7,6 +7,8 @@
  * - The holder writes its pid and host name in `<file>.lock/owner.json`, in the same synchronous step as the mkdir.
  *   A lock whose holder is a process of this host that no longer runs was left by a killed process (SIGKILL, or a
  *   signal that ended it without running its exit handlers) and is taken over at once.
+ * - A lock is never empty while held: an empty one was left by a process killed between the two steps of its
+ *   release (the owner file removed, not yet the directory) and is removed at once, atomically (rmdir).
  * - While held, the lock's mtime is kept fresh (an unref'd timer), so a long holder is never taken for a dead one.
  *   A lock whose mtime is older than `staleMs` (its holder unknown, on another host, or its pid reused) is taken
  *   over too. Takers go through a guard (`<file>.lock.takeover`, another mkdir) and look again under it: of several
@@ -70,9 +72,17 @@ function holderIsGone(lockDir: string): boolean {
   return owner !== undefined && owner.host === hostname() && owner.pid !== process.pid && !isRunning(owner.pid);
 }
 
+/** The marker a holder leaves when it cannot write its owner file (a full disk): a held lock is never empty. */
+const HELD_MARKER = 'held';
+
 /**
  * Creates the lock and writes its owner in one synchronous step: a signal handler (which runs between two event
  * loop turns) then never finds the lock created but not yet its holder's, nor without its owner file.
+ *
+ * The owner file is created exclusively: an empty lock is removed at once by the next taker (`removeEmptyLock`),
+ * and a creator whose new lock was removed between its two steps, or replaced by another's, finds so here
+ * (ENOENT, EEXIST) and does not hold it. A lock this process holds is never empty: without room for the owner
+ * file, an empty directory marks it held.
  */
 function createLock(lockDir: string): boolean {
   try {
@@ -83,11 +93,38 @@ function createLock(lockDir: string): boolean {
   }
   try {
     const id = `${process.pid}.${Date.now()}.${Math.random()}`;
-    writeFileSync(path.join(lockDir, OWNER_FILE), JSON.stringify({ pid: process.pid, host: hostname(), id }));
-  } catch {
-    // Best effort: without it the lock is still exclusive, only taken over later (once stale) if its holder dies.
+    const owner = JSON.stringify({ pid: process.pid, host: hostname(), id });
+    writeFileSync(path.join(lockDir, OWNER_FILE), owner, { flag: 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EEXIST') return false; // taken as empty: no longer (or not only) ours
+    // Without its owner, the lock is only taken over once stale; it must not look empty meanwhile.
+    try {
+      mkdirSync(path.join(lockDir, HELD_MARKER));
+    } catch (markerError) {
+      rmdirSync(lockDir);
+      throw markerError;
+    }
   }
   return true;
+}
+
+/**
+ * Removes the lock if it is empty: left by a process killed between the two steps of its release (the owner file
+ * removed, not yet the directory), or caught between the two of its creation (which then finds it gone). rmdir
+ * removes only an empty directory, atomically, so a lock that got its owner meanwhile stays. True when the lock
+ * is gone.
+ */
+function removeEmptyLock(lockDir: string): boolean {
+  try {
+    rmdirSync(lockDir);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return true;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+    throw error;
+  }
 }
 
 async function isStale(dir: string, staleMs: number): Promise<boolean> {
@@ -107,7 +144,7 @@ async function isAbandoned(lockDir: string, staleMs: number): Promise<boolean> {
 async function takeOver(lockDir: string, staleMs: number): Promise<boolean> {
   const guard = `${lockDir}.takeover`;
   // The guard names its holder too, so that one a killed taker left goes at once as well.
-  if (!createLock(guard)) {
+  if (!createLock(guard) && !(removeEmptyLock(guard) && createLock(guard))) {
     if (await isAbandoned(guard, staleMs)) await rm(guard, { recursive: true, force: true });
     return false;
   }
@@ -128,6 +165,7 @@ async function takeOver(lockDir: string, staleMs: number): Promise<boolean> {
 export async function removeAbandonedLock(file: string, options: { staleMs?: number } = {}): Promise<void> {
   const { staleMs = 10_000 } = options;
   const lockDir = `${file}.lock`;
+  if (removeEmptyLock(lockDir)) return;
   if ((await isAbandoned(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))) {
     await rm(lockDir, { recursive: true, force: true });
   }
@@ -139,7 +177,8 @@ export async function removeAbandonedLock(file: string, options: { staleMs?: num
  */
 export function tryLockFileSync(file: string, options: { staleMs?: number } = {}): ReleaseLock | undefined {
   const lockDir = `${file}.lock`;
-  return createLock(lockDir) ? holdLock(lockDir, options.staleMs ?? 10_000) : undefined;
+  const taken = createLock(lockDir) || (removeEmptyLock(lockDir) && createLock(lockDir));
+  return taken ? holdLock(lockDir, options.staleMs ?? 10_000) : undefined;
 }
 
 /** Waits for the lock on `file`; resolves to the function that releases it. */
@@ -153,6 +192,7 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
   let told = false;
   for (let attempt = 0; ; attempt++) {
     if (createLock(lockDir)) break;
+    if (removeEmptyLock(lockDir) && createLock(lockDir)) break;
     if ((await isAbandoned(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))) break;
     const owner = readOwner(lockDir);
     const holder = owner

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +20,19 @@ import { lockFile } from '../../src/util/file_lock.js';
 import { runChildSync, spawnInTest } from '../helpers/children.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lock-'));
+
+/** A node process that takes the lock on `file`, says `held`, and keeps it until killed. */
+function holderArgs(file: string): string[] {
+  const lockModule = pathToFileURL(path.resolve('src/util/file_lock.ts')).href;
+  return [
+    '--import',
+    pathToFileURL(path.resolve('test/loader/register.mjs')).href,
+    '--input-type=module',
+    '-e',
+    `const { lockFile } = await import(${JSON.stringify(lockModule)});
+await lockFile(${JSON.stringify(file)}); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`,
+  ];
+}
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('lockFile', () => {
@@ -52,6 +74,8 @@ describe('lockFile', () => {
   test('a lock left by a killed process is taken over once stale; a fresh one times out, naming it', async () => {
     const file = path.join(dir, 'stale.json');
     mkdirSync(`${file}.lock`);
+    // A holder this host cannot check: only its age says it is gone.
+    writeFileSync(`${file}.lock/owner.json`, JSON.stringify({ pid: 1, host: 'elsewhere', id: 'x' }));
     await assert.rejects(lockFile(file, { staleMs: 10_000, timeoutMs: 100 }), /stale\.json\.lock is held by another/);
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${file}.lock`, old, old);
@@ -143,23 +167,63 @@ describe('lockFile', () => {
     if (longestHold < 1_000) assert.deepEqual(quiet, []);
   });
 
+  test('an empty lock, left by a holder killed between the two steps of its release, is taken at once', async (t) => {
+    const file = path.join(dir, 'half-released.json');
+    const holder = spawnInTest(t, process.execPath, holderArgs(file), { stdio: ['ignore', 'pipe', 'inherit'] });
+    await once(holder.stdout!, 'data');
+    // The release's first step (its owner file removed), then the SIGKILL before its second (the directory).
+    rmSync(`${file}.lock/owner.json`);
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    assert.deepEqual(readdirSync(`${file}.lock`), [], 'an empty lock is left');
+    // Fresh, and far from stale: before, it was waited for until staleMs.
+    const notices: string[] = [];
+    const release = await lockFile(file, { staleMs: 60_000, timeoutMs: 2_000, onWait: (line) => notices.push(line) });
+    assert.deepEqual(notices, []);
+    assert.equal(JSON.parse(readFileSync(`${file}.lock/owner.json`, 'utf8')).pid, process.pid);
+    await release();
+  });
+
+  test('processes taking turns each hold the lock alone, removing empty locks included', async (t) => {
+    const file = path.join(dir, 'turns.json');
+    const log = path.join(dir, 'turns.log');
+    writeFileSync(log, '');
+    const lockModule = pathToFileURL(path.resolve('src/util/file_lock.ts')).href;
+    const children = Array.from({ length: 4 }, () =>
+      spawnInTest(
+        t,
+        process.execPath,
+        [
+          '--import',
+          pathToFileURL(path.resolve('test/loader/register.mjs')).href,
+          '--input-type=module',
+          '-e',
+          `const { appendFileSync } = await import('node:fs');
+const { lockFile } = await import(${JSON.stringify(lockModule)});
+for (let i = 0; i < 40; i++) {
+  const release = await lockFile(${JSON.stringify(file)}, { timeoutMs: 60_000 });
+  appendFileSync(${JSON.stringify(log)}, 'in ' + process.pid + '\\n');
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  appendFileSync(${JSON.stringify(log)}, 'out ' + process.pid + '\\n');
+  await release();
+}`,
+        ],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      ),
+    );
+    const codes = await Promise.all(children.map(async (child) => (await once(child, 'exit'))[0]));
+    assert.deepEqual(codes, [0, 0, 0, 0]);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 4 * 40 * 2);
+    for (let i = 0; i < lines.length; i += 2) {
+      assert.deepEqual([lines[i]!.split(' ')[0], lines[i + 1]!.split(' ')[0]], ['in', 'out'], `line ${i + 1}`);
+      assert.equal(lines[i]!.split(' ')[1], lines[i + 1]!.split(' ')[1], `line ${i + 1}: another holder came in`);
+    }
+  });
+
   test("a lock whose holder was killed is taken over at once; a live holder's is not", async (t) => {
     const file = path.join(dir, 'killed.json');
-    const lockModule = pathToFileURL(path.resolve('src/util/file_lock.ts')).href;
-    const loader = pathToFileURL(path.resolve('test/loader/register.mjs')).href;
-    const holder = spawnInTest(
-      t,
-      process.execPath,
-      [
-        '--import',
-        loader,
-        '--input-type=module',
-        '-e',
-        `const { lockFile } = await import(${JSON.stringify(lockModule)});
-await lockFile(${JSON.stringify(file)}); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const holder = spawnInTest(t, process.execPath, holderArgs(file), { stdio: ['ignore', 'pipe', 'inherit'] });
     await once(holder.stdout!, 'data');
     // Alive, and fresh: another locker waits for it (staleMs is far away).
     await assert.rejects(lockFile(file, { staleMs: 60_000, timeoutMs: 100 }), /killed\.json\.lock is held by another/);
