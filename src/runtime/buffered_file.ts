@@ -191,16 +191,24 @@ function startFlushTimer(intervalMs: number, flush: () => void): NodeJS.Timeout 
   return timer;
 }
 
+/** The most bytes a stem from `safeFileName` takes: a file system allows 255, and a suffix and extension follow. */
+const MAX_STEM_BYTES = 100;
+
 /**
- * A file name derived from a user-given name: letters, digits, `.`, `_` and `-` are kept, every other run of
- * characters (including `/`) becomes `_`; no leading dot, at most 100 characters.
+ * A file name derived from a user-given name: letters and digits of any script (with their combining marks),
+ * `.`, `_` and `-` are kept, every other run of characters (including `/`) becomes `_`; no leading dot, at most
+ * MAX_STEM_BYTES bytes of UTF-8, cut between characters.
  */
 export function safeFileName(name: string): string {
-  const safe = name
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/^\./, '_')
-    .slice(0, 100);
-  return safe === '' ? '_' : safe;
+  const safe = name.replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_').replace(/^\./, '_');
+  let stem = '';
+  let bytes = 0;
+  for (const character of safe) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > MAX_STEM_BYTES) break;
+    stem += character;
+  }
+  return stem === '' ? '_' : stem;
 }
 
 /** The parameters of a line-file tracker (jsonl, csv), checked. */

@@ -23,6 +23,7 @@ import { EVENT_FILE_PREFIX } from '../runtime/event_files.js';
 import { describeFigure } from '../runtime/figure.js';
 import { cancelFlushAtExit, flushAtExit } from '../runtime/exit_flush.js';
 import type { SyncFlushable } from '../runtime/exit_flush.js';
+import { stringifyJson } from '../runtime/buffered_file.js';
 import { imageInfo } from '../runtime/image_info.js';
 import {
   encodeFileVersionEvent,
@@ -198,6 +199,13 @@ export class TensorboardTracker extends Tracker {
   }
 
   override logMetric(name: string, value: number, step = 0): void {
+    if (step >= LARGEST_HPARAMS_STEP && !this.#warned.has('large-step')) {
+      this.#warnOnce(
+        'large-step',
+        `logMetric("${name}") at step ${step}: TensorBoard draws steps of 2^31 and more, but its HPARAMS tab ` +
+          'fails (HTTP 500) on a run holding one; keep steps below 2^31 (2147483648) to compare runs there',
+      );
+    }
     let prefix = this.#tagPrefixes.get(name);
     if (prefix === undefined) {
       prefix = scalarTagPrefix(name);
@@ -247,8 +255,7 @@ export class TensorboardTracker extends Tracker {
   }
 
   override logParam(name: string, value: ParamValue): void {
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    this.#appendText(`params/${name}`, text);
+    this.#appendText(`params/${name}`, paramText(value));
     if (this.#hparamsWritten) {
       this.#warnOnce(
         'late-param',
@@ -258,7 +265,8 @@ export class TensorboardTracker extends Tracker {
       return;
     }
     // The hparams plugin understands numbers, strings and booleans; other values are kept as their JSON.
-    this.#hparams.set(name, typeof value === 'number' || typeof value === 'boolean' ? value : text);
+    const scalar = typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string';
+    this.#hparams.set(name, scalar ? value : JSON.stringify(value));
   }
 
   /** Encodes pending images and the hparams summary, then writes everything buffered. */
@@ -430,6 +438,20 @@ export class TensorboardTracker extends Tracker {
   #warn(message: string): void {
     process.emitWarning(`TensorboardTracker: ${message}`, { type: 'GymnosWarning', code: 'GYMNOS_TENSORBOARD' });
   }
+}
+
+/** TensorBoard's HParams table reads steps as 32-bit integers: a scalar at this step or later makes it fail. */
+const LARGEST_HPARAMS_STEP = 2 ** 31;
+
+/**
+ * A param as its text summary shows it: a string as it is; a number exactly (NaN, ±Infinity and -0 as such, where
+ * JSON would write null, null and 0, so a NaN param could not be told from a null one); anything else as its JSON
+ * with non-finite numbers as the strings params.json holds.
+ */
+function paramText(value: ParamValue): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  return stringifyJson(value);
 }
 
 /** A new event file in `dir`: `events.out.tfevents.<unix seconds>.<hostname>.<pid>.<counter>`, created exclusively. */

@@ -110,6 +110,18 @@ describe('jsonl', () => {
     assert.deepEqual(readdirSync(dir), ['file']);
   });
 
+  test('file names keep the letters of any script; a long name is cut between characters, within 100 bytes', async () => {
+    const logdir = path.join(dir, 'letters');
+    const tracker = new JsonlTracker({ flushIntervalMs: 0 });
+    tracker.start('run-1', logdir);
+    tracker.logFigure('ünï/img 2', TINY_PNG);
+    tracker.logFigure('日本語の図', TINY_PNG);
+    tracker.logFigure('é'.repeat(80), TINY_PNG);
+    await tracker.end();
+    const figures = readdirSync(path.join(logdir, 'run-1', 'figures')).sort();
+    assert.deepEqual(figures, [`${'é'.repeat(50)}.png`, 'ünï_img_2.png', '日本語の図.png'].sort());
+  });
+
   test('writes the documented layout and content', async () => {
     const asset = path.join(dir, 'config.yaml');
     const image = path.join(dir, 'sample.png');

@@ -420,6 +420,47 @@ describe('tensorboard tracker', () => {
     );
   });
 
+  it('params are exact in their text summaries too: NaN, Infinity and -0 are not null and 0', async () => {
+    const tracker = new TensorboardTracker();
+    await tracker.start('exact', path.join(dir, 'exact'));
+    tracker.logParam('nan', Number.NaN);
+    tracker.logParam('inf', Number.NEGATIVE_INFINITY);
+    tracker.logParam('zero', -0);
+    tracker.logParam('none', null);
+    tracker.logParam('nested', { lr: Number.POSITIVE_INFINITY, layers: [1, 2] });
+    await tracker.end();
+    const events = await readEvents(tracker.file!);
+    const text = (name: string) => textOf(values(events, `params/${name}`)[0]!);
+    assert.deepEqual(['nan', 'inf', 'zero', 'none', 'nested'].map(text), [
+      'NaN',
+      '-Infinity',
+      '-0',
+      'null',
+      '{"lr":"Infinity","layers":[1,2]}',
+    ]);
+  });
+
+  it('warns once that a step of 2^31 or more breaks the HPARAMS tab', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const tracker = new TensorboardTracker();
+      await tracker.start('large-steps', path.join(dir, 'large-steps'));
+      tracker.logMetric('loss', 1, 2 ** 31 - 1);
+      await sleep(0);
+      assert.deepEqual(warnings, [], 'below 2^31: no warning');
+      tracker.logMetric('loss', 1, 2 ** 31);
+      tracker.logMetric('acc', 1, 2 ** 40);
+      await tracker.end();
+      await sleep(0);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /logMetric\("loss"\) at step 2147483648: .*HPARAMS tab fails .*below 2\^31/);
+  });
+
   it('records a failed run in session_end_info', async () => {
     const tracker = new TensorboardTracker();
     await tracker.start('failed', path.join(dir, 'failed'));
