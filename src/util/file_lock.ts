@@ -16,7 +16,7 @@
  *   guard is held for a few file operations; one left by a process killed in between is itself stale after
  *   `staleMs`.
  */
-import { mkdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -221,21 +221,27 @@ export async function lockFile(file: string, options: FileLockOptions = {}): Pro
 }
 
 /**
- * Removes a lock this process holds: its owner file, then the directory. Two system calls, where rmSync's
- * recursive removal (a JavaScript walk on Node 20) costs a command a few milliseconds; anything else found in the
- * directory falls back to it.
+ * Removes a lock this process holds: its owner file (or the marker it held it with), then the directory. Once the
+ * first is gone the lock is empty, and another process may remove it and take it (removeEmptyLock) before the
+ * rmdir: a directory that is gone, or not empty again, is then that process's lock, and stays.
  */
 function removeHeldLock(lockDir: string): void {
-  const gone = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+  const expected = (error: unknown, codes: string[]) => codes.includes((error as NodeJS.ErrnoException).code ?? '');
   try {
+    unlinkSync(path.join(lockDir, OWNER_FILE));
+  } catch (error) {
+    if (!expected(error, ['ENOENT'])) throw error;
+    // Held without its owner file (a full disk): by the marker instead.
     try {
-      unlinkSync(path.join(lockDir, OWNER_FILE));
-    } catch (error) {
-      if (!gone(error)) throw error;
+      rmdirSync(path.join(lockDir, HELD_MARKER));
+    } catch (markerError) {
+      if (!expected(markerError, ['ENOENT'])) throw markerError;
     }
+  }
+  try {
     rmdirSync(lockDir);
   } catch (error) {
-    if (!gone(error)) rmSync(lockDir, { recursive: true, force: true });
+    if (!expected(error, ['ENOENT', 'ENOTEMPTY', 'EEXIST'])) throw error;
   }
 }
 
