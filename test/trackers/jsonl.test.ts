@@ -110,7 +110,7 @@ describe('jsonl', () => {
     assert.deepEqual(readdirSync(dir), ['file']);
   });
 
-  test('file names keep the letters of any script; a long name is cut between characters, within 100 bytes', async () => {
+  test('file names keep letters of any script; a long name is cut to 100 bytes, between characters', async () => {
     const logdir = path.join(dir, 'letters');
     const tracker = new JsonlTracker({ flushIntervalMs: 0 });
     tracker.start('run-1', logdir);

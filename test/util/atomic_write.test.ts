@@ -176,7 +176,8 @@ for (let reads = 1; ; reads++) {
       ...[
         '--input-type=module',
         '-e',
-        `const m = await import(${JSON.stringify(module)}); ${call.replace(/(\w+)$/, 'm.$1')}(${JSON.stringify(file)}, 'new');`,
+        `const m = await import(${JSON.stringify(module)}); ` +
+          `${call.replace(/(\w+)$/, 'm.$1')}(${JSON.stringify(file)}, 'new');`,
       ],
     ]);
     assert.equal(traced.status, 0, traced.stderr);
