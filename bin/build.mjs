@@ -262,7 +262,24 @@ await esbuild.build({
     path.join(root, `src/cli/${command}.ts`),
   ),
   outdir: path.join(dist, 'cli-bundle'),
-  plugins: [lazyBuiltins, vendoredImports, builtinTrackersExternal, smallJsoncCache],
+  plugins: [
+    lazyBuiltins,
+    vendoredImports,
+    builtinTrackersExternal,
+    smallJsoncCache,
+    {
+      // The command table's run functions, in a command that reads the table (completion): the other commands'
+      // bundles, as from main, not copies of every command.
+      name: 'table-commands-external',
+      setup(build) {
+        build.onResolve({ filter: /^\.\/[a-z_]+\.js$/ }, (args) => {
+          if (args.kind !== 'dynamic-import' || path.basename(args.importer) !== 'commands.ts') return undefined;
+          const command = args.path.slice(2, -3);
+          return { path: command === 'lint' ? args.path : `./${command}.cjs`, external: true };
+        });
+      },
+    },
+  ],
 });
 /**
  * A default import of a built-in module (`import path from 'node:path'`) becomes esbuild's __toESM(require(...)),
