@@ -127,7 +127,7 @@ const concurrency = flags.some((flag) => flag.startsWith('--test-concurrency'))
 const reporter = flags.some((flag) => flag.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
 const endToEnd = files.some(inE2e);
 const TEST_TIMEOUT_MS = (endToEnd ? 20 : 2) * 60_000;
-const PROCESS_TIMEOUT_MS = (endToEnd ? 60 : 15) * 60_000;
+const PROCESS_TIMEOUT_MS = (endToEnd ? 60 : 30) * 60_000;
 const timeout = flags.some((flag) => flag.startsWith('--test-timeout')) ? [] : [`--test-timeout=${PROCESS_TIMEOUT_MS}`];
 const loader = (name) => ['--import', pathToFileURL(path.join(root, 'test', 'loader', name)).href];
 const env = { GYMNOS_TEST_TIMEOUT_MS: String(TEST_TIMEOUT_MS), ...process.env };
