@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { assertSucceeded, exec, NPM_FLAGS, packRepository } from '../helpers/packed.js';
+import { after, before, describe } from 'node:test';
+import { assertSucceeded, exec, NPM_FLAGS, packRepository, walkThrough } from '../helpers/packed.js';
 import { REPO } from '../helpers/project.js';
 
 interface Flavour {
@@ -77,17 +77,7 @@ describe('the plugin author journey in three kinds of npm project', { timeout: 3
   for (const flavour of FLAVOURS) {
     describe(flavour.name, () => {
       let project: string;
-      let failed: string | undefined;
-      const step = (name: string, body: () => void) =>
-        test(name, (t) => {
-          if (failed) return t.skip(`"${failed}" failed`);
-          try {
-            body();
-          } catch (error) {
-            failed = name;
-            throw error;
-          }
-        });
+      const step = walkThrough();
       const npx = (args: string[], what = `npx gymnos ${args.join(' ')}`) =>
         assertSucceeded(exec('npx', ['gymnos', ...args], project), what);
       const npm = (args: string[]) => assertSucceeded(exec('npm', [...args, ...NPM_FLAGS], project), `npm ${args[0]}`);

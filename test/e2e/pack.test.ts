@@ -9,29 +9,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { codeBlocks } from '../helpers/doc_snippets.js';
-import { assertSucceeded, exec, NPM_FLAGS, packRepository } from '../helpers/packed.js';
+import { assertSucceeded, exec, NPM_FLAGS, packRepository, walkThrough } from '../helpers/packed.js';
 import { REPO } from '../helpers/project.js';
 
 describe('a packed gymnos in a fresh npm project', { timeout: 15 * 60_000 }, () => {
   let work: string;
   let project: string;
   let tarball: string;
-  let failedStep: string | undefined;
-
-  /** A step of the walk-through; after one fails, the rest are skipped rather than failing in its wake. */
-  function step(name: string, body: () => void): void {
-    test(name, (t) => {
-      if (failedStep) return t.skip(`"${failedStep}" failed`);
-      try {
-        body();
-      } catch (error) {
-        failedStep = name;
-        throw error;
-      }
-    });
-  }
+  const step = walkThrough();
 
   before(() => {
     assert.ok(
