@@ -15,7 +15,7 @@ import type { LineFileTrackerParams } from './line_file_tracker.js';
 import type { ParamValue } from './tracker.js';
 import { DISCARD_LINES, stringifyJson } from '../runtime/buffered_file.js';
 import type { FileRun, LineSink } from '../runtime/buffered_file.js';
-import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
+import { finiteNumberText } from '../runtime/number_text.js';
 
 /** The csv tracker's parameters (`resume`: append to a run whose `metrics.csv` exists). */
 export type CsvTrackerParams = LineFileTrackerParams;
@@ -62,7 +62,7 @@ export class CsvTracker extends LineFileTracker {
       this.#tail = ',' + now + '\n';
     }
     // NaN and ±Infinity as "NaN", "Infinity", "-Infinity", which pandas and python's float() read.
-    this.#metrics.append(step + field + (needsNumberText(value) ? finiteNumberText(value) : value) + this.#tail);
+    this.#metrics.append(step + field + (value - value !== 0 ? String(value) : finiteNumberText(value)) + this.#tail);
   }
 
   override logParam(name: string, value: ParamValue): void {

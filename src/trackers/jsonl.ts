@@ -17,7 +17,7 @@ import { describeFigure } from './tracker.js';
 import type { Figure, ParamValue } from './tracker.js';
 import { DISCARD_LINES, safeFileName, stringifyJson } from '../runtime/buffered_file.js';
 import type { FileRun, LineSink } from '../runtime/buffered_file.js';
-import { finiteNumberText, needsNumberText } from '../runtime/number_text.js';
+import { finiteNumberText } from '../runtime/number_text.js';
 import { RunSummaryWriter } from '../runtime/run_summary.js';
 import type { MetricRecord } from '../runtime/run_summary.js';
 
@@ -93,7 +93,7 @@ export class JsonlTracker extends LineFileTracker {
       this.#head = '{"time":' + now + ',"step":';
     }
     // value - value is 0 exactly when value is finite; NaN and ±Infinity become "NaN", "Infinity", "-Infinity".
-    const text = value - value !== 0 ? '"' + value + '"' : needsNumberText(value) ? finiteNumberText(value) : value;
+    const text = value - value !== 0 ? '"' + value + '"' : finiteNumberText(value);
     this.#events.append(this.#head + step + metric.middle + text + '}\n');
     this.#summary.point(metric.record, step, value, now);
   }

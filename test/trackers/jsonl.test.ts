@@ -229,6 +229,31 @@ describe('jsonl', () => {
     assert.equal(parseLines(file).length, 1001);
   });
 
+  test('names beyond ASCII and lines longer than the buffer are written whole, in order, as UTF-8', async () => {
+    // A buffer of 300 bytes: lines of 2- to 4-byte characters straddle its limit, and a 100 kB param outgrows it.
+    const tracker = new JsonlTracker({ flushIntervalMs: 0, maxBufferBytes: 300 });
+    tracker.start('run', dir);
+    const names = ['précision', '損失/学習', 'loss 🚀', 'bad \ud800 half', 'quote " and \\', 'plain'];
+    const long = 'é'.repeat(50_000) + '🚀';
+    const expected: [string, number, unknown][] = [];
+    for (let step = 0; step < 40; step++) {
+      const name = names[step % names.length]!;
+      const value = step % 3 === 0 ? Math.fround(step / 7) : step * 1.5;
+      tracker.logMetric(name, value, step);
+      expected.push([name, step, value]);
+      if (step === 20) {
+        tracker.logParam('long', long);
+        expected.push(['long', -1, long]);
+      }
+    }
+    await tracker.end();
+    const lines = parseLines(path.join(dir, 'run', 'events.jsonl')).filter((line) => line.kind !== 'status');
+    assert.deepEqual(
+      lines.map((line) => [line.name, line.kind === 'param' ? -1 : line.step, line.value]),
+      expected,
+    );
+  });
+
   test('flushes on the timer without any flush() call', async () => {
     const tracker = new JsonlTracker({ flushIntervalMs: 20 });
     tracker.start('run', dir);
