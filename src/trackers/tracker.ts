@@ -291,7 +291,7 @@ export class Tracker {
       };
     }
     // The training loop's call, per metric and batch: the same contract as the others, written out for its three
-    // arguments so that a call allocates nothing (no rest or checked array) and calls the hook monomorphically.
+    // arguments so that a call allocates nothing (no rest or checked array) and calls the hook from a site of its own.
     guards.logMetric = (name: unknown, value: unknown, step?: unknown) => {
       if (this.#state !== 'started') {
         this.#ignoredCall('logMetric');
