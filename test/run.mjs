@@ -23,8 +23,18 @@
 // more. Their tests run one after another, as in a process of their own. A file that needs a process of its own (it
 // changes process-wide state and cannot put it back) says so on a line of its own near the top:
 // `// test-isolation: process`.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -130,9 +140,12 @@ const TEST_TIMEOUT_MS = (endToEnd ? 20 : 2) * 60_000;
 const PROCESS_TIMEOUT_MS = (endToEnd ? 60 : 30) * 60_000;
 const timeout = flags.some((flag) => flag.startsWith('--test-timeout')) ? [] : [`--test-timeout=${PROCESS_TIMEOUT_MS}`];
 const loader = (name) => ['--import', pathToFileURL(path.join(root, 'test', 'loader', name)).href];
-const env = { GYMNOS_TEST_TIMEOUT_MS: String(TEST_TIMEOUT_MS), ...process.env };
+// The test processes' temporary directory, one for the run, removed when it ends: a test that leaves its temporary
+// files behind (killed by its timeout, or careless) leaves nothing in the machine's.
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'gymnos-test-'));
+const env = { GYMNOS_TEST_TIMEOUT_MS: String(TEST_TIMEOUT_MS), ...process.env, TMPDIR: scratch };
 if (tracker) env.GYMNOS_TEST_TRACKER = tracker;
-const result = spawnSync(
+const child = spawn(
   process.execPath,
   [
     ...loader('register.mjs'),
@@ -148,4 +161,10 @@ const result = spawnSync(
   ],
   { stdio: 'inherit', cwd: root, env },
 );
-process.exit(result.status ?? 1);
+// A runner stopped by a signal stops its test processes with it (a terminal's Ctrl-C reaches them already).
+for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+process.on('SIGINT', () => {});
+child.on('exit', (code, signal) => {
+  rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+  process.exit(code ?? (signal ? 128 + os.constants.signals[signal] : 1));
+});
