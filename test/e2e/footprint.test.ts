@@ -132,7 +132,7 @@ describe('the runtime footprint of a production install', { timeout: 10 * 60_000
     const init = assertSucceeded(exec('npx', ['gymnos', 'init'], project), 'npx gymnos init');
     assert.match(
       init.stderr,
-      /prettier is not installed yet, so eslint\.config\.mjs, .*npx gymnos lint --fix formats them/,
+      /prettier is not installed yet, so .*\beslint\.config\.mjs\b.*npx gymnos lint --fix formats them/,
     );
     const createNew = exec('npx', ['gymnos', 'create-new', 'tracker', '--name', 'my_tracker'], project);
     assert.equal(createNew.status, 2, createNew.stderr);
