@@ -47,6 +47,13 @@ export type {
   CometTrackerParams,
   DeliverCometSpoolOptions,
 } from './trackers/comet.js';
+export { WandbTracker } from './trackers/wandb.js';
+export type {
+  WandbConnectionParams,
+  WandbDeliverSpoolOptions,
+  WandbDeliveryReport,
+  WandbTrackerParams,
+} from './trackers/wandb.js';
 export { JsonlTracker, readJsonlEvents, iterateJsonlEvents } from './trackers/jsonl.js';
 export type { JsonlEvent, JsonlEventKind, JsonlTrackerParams } from './trackers/jsonl.js';
 export { CsvTracker } from './trackers/csv.js';

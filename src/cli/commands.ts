@@ -382,7 +382,7 @@ const report: CommandSpec = {
 
 const sync: CommandSpec = {
   name: 'sync',
-  description: 'Deliver what mlflow and comet runs spooled under a logdir (server down, or offline)',
+  description: 'Deliver what mlflow, comet and wandb runs spooled under a logdir (server down, or offline)',
   arguments: [{ name: '[logdir]', description: 'the directory the runs were logged to (default: ./logs)' }],
   flags: [
     {
@@ -408,11 +408,13 @@ const sync: CommandSpec = {
   help: {
     notes: [
       'A spool is what a remote tracker keeps on disk while the server cannot take it (<logdir>/<run>/mlflow-spool,',
-      '<logdir>/<run>/comet-spool; a comet run logged offline keeps everything there). Each run is created on the',
+      '<logdir>/<run>/comet-spool, <logdir>/<run>/wandb-spool; a comet or wandb run logged offline keeps everything',
+      'there). Each run is created on the',
       'server if it never was (tagged gymnos.run_id like a live one), then gets its metrics, params, tags, artifacts',
       'and final status in logging order. Syncing again sends nothing; an interrupted sync (Ctrl-C, SIGTERM, a',
       'kill) resumes where it stopped. Credentials: MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and',
-      'MLFLOW_TRACKING_PASSWORD; COMET_API_KEY (or .comet.config), COMET_URL_OVERRIDE for a self-hosted Comet.',
+      'MLFLOW_TRACKING_PASSWORD; COMET_API_KEY (or .comet.config), COMET_URL_OVERRIDE for a self-hosted Comet;',
+      'WANDB_API_KEY (or ~/.netrc), WANDB_BASE_URL for a W&B server of your own.',
     ],
     examples: [
       'gymnos sync',
@@ -554,7 +556,7 @@ export const PROGRAM_HELP = {
     ['gymnos list trackers', 'what is registered, and whether it resolves'],
     ['gymnos runs logs --metric loss', 'the runs under logs/, with their last and best loss'],
     ['gymnos report logs -o report.html', 'one HTML file comparing them, charts included'],
-    ['gymnos sync logs', 'deliver what mlflow and comet runs spooled (server down, or offline)'],
+    ['gymnos sync logs', 'deliver what mlflow, comet and wandb runs spooled (server down, or offline)'],
   ],
   footer: [
     "Run gymnos <command> --help for a command's options, examples and exit codes.",

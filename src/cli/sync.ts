@@ -1,5 +1,5 @@
 /**
- * `gymnos sync <logdir>`: delivers every spool of a remote tracker (mlflow, comet) under a logdir (what runs could not
+ * `gymnos sync <logdir>`: delivers every spool of a remote tracker (mlflow, comet, wandb) under a logdir (what runs could not
  * send while the server was down, or sent nothing offline), one line per run. The work is in trackers/remote/sync.ts
  * with each backend's part (trackers/<backend>/sync.ts); this file parses flags, prints, and turns
  * SIGINT/SIGTERM into a clean stop: the request in flight is finished and accounted for, the spools keep the
@@ -10,6 +10,7 @@ import { GymnosError } from '../errors.js';
 import { redactCredentials } from '../util/redact.js';
 import { COMET_SYNC_BACKEND } from '../trackers/comet/sync.js';
 import { checkSyncInputs, MLFLOW_SYNC_BACKEND } from '../trackers/mlflow/sync.js';
+import { WANDB_SYNC_BACKEND } from '../trackers/wandb/sync.js';
 import type { DeliveryCounts } from '../trackers/remote/records.js';
 import { countsText, plural } from '../trackers/remote/end_report.js';
 import { syncLogdir } from '../trackers/remote/sync.js';
@@ -29,7 +30,11 @@ export interface SyncCliOptions {
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** The backends whose spools `gymnos sync` delivers, by the name a spool's run.json records. */
-const BACKENDS: Readonly<Record<string, SyncBackend>> = { mlflow: MLFLOW_SYNC_BACKEND, comet: COMET_SYNC_BACKEND };
+const BACKENDS: Readonly<Record<string, SyncBackend>> = {
+  mlflow: MLFLOW_SYNC_BACKEND,
+  comet: COMET_SYNC_BACKEND,
+  wandb: WANDB_SYNC_BACKEND,
+};
 type StopSignal = keyof typeof SIGNAL_EXIT;
 
 /** "3 metrics, 1 param and the FINISHED status": the counts that are not 0. */

@@ -27,6 +27,7 @@ export const BUILTIN_TRACKERS = {
   tensorboard: builtin('TensorboardTracker', () => import('../trackers/tensorboard.js')),
   mlflow: builtin('MlflowTracker', () => import('../trackers/mlflow.js')),
   comet: builtin('CometTracker', () => import('../trackers/comet.js')),
+  wandb: builtin('WandbTracker', () => import('../trackers/wandb.js')),
   jsonl: builtin('JsonlTracker', () => import('../trackers/jsonl.js')),
   csv: builtin('CsvTracker', () => import('../trackers/csv.js')),
 };

@@ -15,6 +15,7 @@
  */
 import { COMET_CONNECTION_PARAMS } from '../trackers/comet/connection_params.js';
 import { MLFLOW_CONNECTION_PARAMS } from '../trackers/mlflow/connection_params.js';
+import { WANDB_CONNECTION_PARAMS } from '../trackers/wandb/connection_params.js';
 import type { BuiltinTrackerName } from './builtins.js';
 import { closestName } from '../util/closest.js';
 import type { CometTrackerParams } from '../trackers/comet.js';
@@ -23,6 +24,7 @@ import type { JsonlTrackerParams } from '../trackers/jsonl.js';
 import type { MemoryTrackerParams } from '../trackers/memory.js';
 import type { MlflowTrackerParams } from '../trackers/mlflow.js';
 import type { TensorboardTrackerParams } from '../trackers/tensorboard.js';
+import type { WandbTrackerParams } from '../trackers/wandb.js';
 
 // An interface, not a type alias: only an interface can be merged into from another module.
 export interface TrackerParamsMap {
@@ -30,6 +32,7 @@ export interface TrackerParamsMap {
   tensorboard: TensorboardTrackerParams;
   mlflow: MlflowTrackerParams;
   comet: CometTrackerParams;
+  wandb: WandbTrackerParams;
   jsonl: JsonlTrackerParams;
   csv: CsvTrackerParams;
 }
@@ -77,6 +80,25 @@ const BUILTIN_PARAM_KEYS = {
     'startTimeoutMs',
     'flushTimeoutMs',
     'endTimeoutMs',
+  ],
+  wandb: [
+    'rankZeroOnly',
+    ...WANDB_CONNECTION_PARAMS,
+    'entity',
+    'project',
+    'name',
+    'id',
+    'tags',
+    'mode',
+    'spoolDir',
+    'resume',
+    'maxSpoolBytes',
+    'maxQueueItems',
+    'flushIntervalMs',
+    'startTimeoutMs',
+    'flushTimeoutMs',
+    'endTimeoutMs',
+    'heartbeatIntervalMs',
   ],
   jsonl: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'maxHeldBytes', 'resume'],
   csv: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'maxHeldBytes', 'resume'],

@@ -63,6 +63,7 @@ describe('gymnos list trackers in a plugin project', () => {
       'builtin:memory',
       'builtin:mlflow',
       'builtin:tensorboard',
+      'builtin:wandb',
       'project:mine',
     ]);
     // The project's TypeScript resolves through its own tsx, as its tests load it.

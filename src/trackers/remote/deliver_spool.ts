@@ -6,6 +6,7 @@
  */
 import type { RemoteDelivery } from './delivery.js';
 import type { DeliveryReport } from './ledger.js';
+import type { BatchRecord, DataRecord } from './records.js';
 import type { RunMeta } from './spool.js';
 
 export interface SpoolDeliveryRun {
@@ -18,8 +19,8 @@ export interface SpoolDeliveryRun {
 }
 
 /** Delivers what `delivery` (made in `redeliver` mode) holds; resolves with its report. */
-export async function deliverSpoolWith<Meta extends RunMeta, Report extends DeliveryReport>(
-  delivery: RemoteDelivery<Meta> & { report(): Promise<Report> },
+export async function deliverSpoolWith<Meta extends RunMeta, Report extends DeliveryReport, Data extends BatchRecord = DataRecord>(
+  delivery: RemoteDelivery<Meta, Data> & { report(): Promise<Report> },
   run: SpoolDeliveryRun,
 ): Promise<Report> {
   try {

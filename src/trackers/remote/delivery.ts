@@ -21,17 +21,24 @@ import { DeliveryLedger } from './ledger.js';
 import type { DeliveryReport, RejectedKind } from './ledger.js';
 import type { DataResult, Doubt, RemoteProtocol, SendResult } from './protocol.js';
 import { MemoryQueue } from './queue.js';
-import { countRecord } from './records.js';
-import type { ArtifactRecord, DataRecord, DeliveryCounts, QueueRecord, RunStatus } from './records.js';
+import { countRecord, valuesOf } from './records.js';
+import type {
+  ArtifactRecord,
+  BatchRecord,
+  DataRecord,
+  DeliveryCounts,
+  QueueRecord,
+  RunStatus,
+} from './records.js';
 import { RetryPolicy } from './retry_policy.js';
 import { Spool } from './spool.js';
 import type { RunMeta } from './spool.js';
 import { roundAction, transition } from './states.js';
 import type { DeliveryEvent, DeliveryState } from './states.js';
 
-export interface DeliveryOptions<Meta extends RunMeta = RunMeta> {
+export interface DeliveryOptions<Meta extends RunMeta = RunMeta, Data extends BatchRecord = DataRecord> {
   /** The backend's protocol, given the signal that aborts a request in flight when the delivery closes. */
-  protocol: (signal: AbortSignal) => RemoteProtocol<Meta>;
+  protocol: (signal: AbortSignal) => RemoteProtocol<Meta, Data>;
   /** The start of the backend's warning codes (`GYMNOS_MLFLOW`): `<prefix>_UNAVAILABLE`... */
   warningPrefix: string;
   /** The backend's name in messages (`mlflow`). */
@@ -108,7 +115,7 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void
 }
 
 /** The doubt a batch's failure leaves: its answer was lost before anything of it was settled. */
-function doubtOf(result: DataResult): Doubt | undefined {
+function doubtOf(result: DataResult<BatchRecord>): Doubt | undefined {
   const failure = result.failure;
   return failure?.kind === 'retryable' && result.settled === 0 ? failure.inDoubt : undefined;
 }
@@ -117,11 +124,13 @@ function isFailure(result: SendResult): result is Extract<SendResult, { kind: 'r
   return result.kind === 'retryable' || result.kind === 'stopped';
 }
 
-export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlushable {
-  readonly #options: DeliveryOptions<Meta>;
-  readonly #protocol: RemoteProtocol<Meta>;
+export class RemoteDelivery<Meta extends RunMeta = RunMeta, Data extends BatchRecord = DataRecord>
+  implements SyncFlushable
+{
+  readonly #options: DeliveryOptions<Meta, Data>;
+  readonly #protocol: RemoteProtocol<Meta, Data>;
   readonly #policy: RetryPolicy;
-  readonly #queue: MemoryQueue;
+  readonly #queue: MemoryQueue<Data>;
   #spool: Spool;
   #meta: Meta;
   /** Where the delivery is in its life (states.ts): what a round does, what may come next. */
@@ -155,7 +164,9 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   /** The spool is open and locked by this session, so log calls and the exit may write to it. */
   #spoolOpen = false;
   /** A batch from the memory queue whose answer was lost: its first record and its length (sent again as is). */
-  #memoryDoubt: { first: DataRecord; length: number; settleBy: number } | undefined;
+  #memoryDoubt: { first: Data; length: number; settleBy: number } | undefined;
+  /** A pause the server asked for after the last request it took (its rate-limit headers): no request before. */
+  #paceMs = 0;
   /** Questions asked about the request in doubt so far (they come further apart). */
   #doubtPolls = 0;
   /** Questions about requests in doubt the server answered: it is alive, though nothing moved yet. */
@@ -163,11 +174,11 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   /** Waits the backend's own pace asked for (its rate limits): no outage, so no reason to give up. */
   #pacedWaits = 0;
 
-  constructor(options: DeliveryOptions<Meta>) {
+  constructor(options: DeliveryOptions<Meta, Data>) {
     this.#options = options;
     this.#protocol = options.protocol(this.#shutdown.signal);
     this.#policy = new RetryPolicy({ baseMs: options.retryBaseMs, maxMs: options.retryMaxMs });
-    this.#queue = new MemoryQueue(options.maxQueueItems);
+    this.#queue = new MemoryQueue<Data>(options.maxQueueItems);
     this.#ledger = new DeliveryLedger((code, message) => this.#warn(code, message));
     this.#meta = { ...options.meta };
     this.#spool = new Spool(options.spoolDir, options.maxSpoolBytes);
@@ -191,6 +202,11 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   /** The backend's id of the run, once it exists on the server. */
   get runId(): string | undefined {
     return this.#protocol.runIdOf(this.#meta);
+  }
+
+  /** The run's description as it stands (what run.json holds once saved). */
+  get meta(): Readonly<Meta> {
+    return this.#meta;
   }
 
   /** Where the delivery is in its life (states.ts). */
@@ -273,6 +289,11 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
         if (this.runId && !this.#meta.pendingStatus) this.#meta.pendingStatus = { status: 'RUNNING' };
       }
     }
+    if (this.#protocol.resumeAfter && this.#spoolOpen) {
+      // Positions the spool's records hold (W&B's history lines) are not given again.
+      const last = await this.#spool.lastPending();
+      if (last) this.#protocol.resumeAfter(this.#meta, last as Data | ArtifactRecord);
+    }
     this.#metaVersion += 1;
     await this.#saveMeta();
     // From now on, an end of the process without end() writes the memory queue to the spool (flushAtExit).
@@ -329,7 +350,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
    * a send in flight has) and the record go to the spool, synchronously: memory stays bounded and nothing is
    * dropped unless the disk takes no more (the spool is full or cannot be written), which is counted and warned.
    */
-  enqueue(record: QueueRecord): void {
+  enqueue(record: Data | ArtifactRecord): void {
     this.#ledger.countLogged(record);
     if (!this.#queue.push(record)) {
       this.#overflow(record);
@@ -338,14 +359,17 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     if (record.t !== 'artifact' && this.#queue.data.length % KICK_EVERY === 0) this.kick();
   }
 
-  #overflow(record: QueueRecord): void {
+  #overflow(record: Data | ArtifactRecord): void {
     if (this.#spoolOpen && !this.#closed) {
       const records = [...this.#queue.takeBeyond(this.#inFlight.data, this.#inFlight.artifacts), record];
       try {
         const inDoubt = this.#memoryDoubtLength(records);
         const settleBy = this.#memoryDoubt?.settleBy;
-        this.#dropRefused(this.#spool.appendSync(records, { inDoubt, settleBy }).refused);
+        this.#stamp(records);
+        this.#dropRefused(this.#spool.appendSync(records, { inDoubt, settleBy }).refused as (Data | ArtifactRecord)[]);
         if (inDoubt) this.#memoryDoubt = undefined;
+        // What the records were given (their positions) is in run.json before anything else is spooled.
+        if (this.#protocol.stamp) this.#spool.writeMetaSync(this.#meta);
         return;
       } catch (error) {
         // The spool cannot be written: keep what fits in memory, drop (and count) the rest.
@@ -363,8 +387,17 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     );
   }
 
+  /** Gives records what the backend needs them to keep through re-sends (protocol.ts `stamp`), in queue order. */
+  #stamp(records: readonly (Data | ArtifactRecord)[]): void {
+    if (records.length > 0 && this.#protocol.stamp) {
+      this.#protocol.stamp(this.#meta, records);
+      this.#metaVersion += 1;
+    }
+  }
+
   /** Counts (and warns once about) the records the spool had no room for. */
-  #dropRefused(refused: readonly QueueRecord[]): void {
+  #dropRefused(refused: readonly (Data | ArtifactRecord)[]): void {
+    if (refused.length > 0) this.#protocol.unstamp?.(this.#meta, refused);
     for (const record of refused) this.#ledger.countDropped(record);
     if (refused.length > 0) {
       this.#warnOnce(
@@ -394,7 +427,8 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     const inDoubt = this.#inFlight.data || this.#memoryDoubtLength(snapshot.records);
     const settleBy = this.#inFlight.data ? Date.now() + this.requestTimeoutMs : this.#memoryDoubt?.settleBy;
     try {
-      this.#dropRefused(this.#spool.appendSync(snapshot.records, { inDoubt, settleBy }).refused);
+      this.#stamp(snapshot.records);
+      this.#dropRefused(this.#spool.appendSync(snapshot.records, { inDoubt, settleBy }).refused as (Data | ArtifactRecord)[]);
       this.#queue.forget(snapshot);
       this.#spool.writeMetaSync(this.#meta);
     } catch {
@@ -410,13 +444,13 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   }
 
   /** Counts a record the tracker handled itself (a param re-logged with a new value, refused before sending). */
-  countLogged(record: QueueRecord): void {
+  countLogged(record: Data | ArtifactRecord): void {
     this.#ledger.countLogged(record);
   }
 
-  /** Records a refusal: reported at the end, warned about for the first few. */
-  reject(kind: RejectedKind, key: string, reason: string): void {
-    this.#ledger.reject(kind, key, reason);
+  /** Records a refusal (of `values` values: a row's metrics): reported at the end, warned about for the first few. */
+  reject(kind: RejectedKind, key: string, reason: string, values = 1): void {
+    this.#ledger.reject(kind, key, reason, values);
   }
 
   /** Sends what is queued every `intervalMs`, on a timer that does not keep the process alive. */
@@ -469,6 +503,12 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
         this.#doubtPolls = 0;
         this.#policy.succeeded();
         this.#on('answered');
+        if (this.#paceMs > 0) {
+          // The server took it and asked for a pause (its rate-limit headers): the next request waits, no failure.
+          this.#policy.pauseUntil(Date.now() + this.#paceMs);
+          this.#paceMs = 0;
+          return;
+        }
         continue;
       }
       this.#failed(outcome);
@@ -509,6 +549,11 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     this.#lastError = failure.error;
     if (this.#closed) return;
     this.#policy.failed(Date.now(), failure.retryAfterMs);
+    // A wait the server asked for (Retry-After, a 429's rate-limit reset) holds for a flush or an end too: asked
+    // again sooner, it would only refuse again.
+    if (failure.retryAfterMs !== undefined) {
+      this.#policy.pauseUntil(Date.now() + Math.min(failure.retryAfterMs, this.#options.retryMaxMs));
+    }
     this.#on('failed');
     if (!failure.internal && this.#policy.failures === 1 && this.#outageWarnings < MAX_OUTAGE_WARNINGS) {
       this.#outageWarnings += 1;
@@ -554,6 +599,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
       const inDoubt = this.#memoryDoubtLength(data);
       const batch = data.slice(0, inDoubt || this.#protocol.takeBatch(this.#meta, data));
       const doubt = inDoubt ? this.#memoryDoubt : undefined;
+      this.#stamp(batch);
       this.#inFlight.data = batch.length;
       let result;
       try {
@@ -569,6 +615,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     }
     const artifact = this.#queue.firstArtifact;
     if (artifact) {
+      this.#stamp([artifact]);
       this.#inFlight.artifacts = 1;
       let result;
       try {
@@ -595,6 +642,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     this.#metaVersion += 1; // the protocol may have noted ids of its own (an experiment found) on the way
     if (result.kind === 'stopped') this.reject('run', this.#meta.runName, result.reason);
     if (result.kind !== 'delivered') return result;
+    this.#keepPace(result.paceMs);
     // A new run is RUNNING already; only a final status stays pending.
     if (this.#meta.pendingStatus?.status === 'RUNNING') delete this.#meta.pendingStatus;
     this.#on('created');
@@ -602,17 +650,26 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     return undefined;
   }
 
-  /** Counts what a log-batch delivered and reports what it refused. */
-  #settleData(batch: readonly DataRecord[], result: DataResult): void {
+  /** Counts what a log-batch delivered and reports what it refused; keeps the pause the server asked for. */
+  #settleData(batch: readonly Data[], result: DataResult<Data>): void {
     const refused = new Set(result.refused.map(({ record }) => record));
     for (const record of batch.slice(0, result.settled)) if (!refused.has(record)) this.#ledger.countDelivered(record);
-    for (const { record, reason } of result.refused) this.reject(record.t, record.key, reason);
+    for (const { record, reason } of result.refused) {
+      this.reject(record.t === 'row' ? 'metric' : record.t, record.key, reason, valuesOf(record));
+    }
+    this.#keepPace(result.paceMs);
+  }
+
+  /** A pause the server asked for on an answer it took: the round ends after this request. */
+  #keepPace(paceMs: number | undefined): void {
+    if (paceMs !== undefined && paceMs > 0) this.#paceMs = Math.max(this.#paceMs, paceMs);
   }
 
   /** Uploads one artifact; a refused one is reported. Either way a spooled copy of its bytes is deleted. */
   async #sendArtifact(record: ArtifactRecord): Promise<StepOutcome> {
     const result = await this.#protocol.sendFile(this.#meta, record);
     if (isFailure(result)) return result;
+    if (result.kind === 'delivered') this.#keepPace(result.paceMs);
     if (result.kind === 'delivered') this.#ledger.delivered.artifacts += 1;
     else this.reject('artifact', record.path, result.reason);
     await this.#spool.release(record).catch(() => undefined);
@@ -623,6 +680,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     const pending = this.#meta.pendingStatus!;
     const result = await this.#protocol.sendStatus(this.#meta, pending.status, pending.endTime);
     if (isFailure(result)) return result;
+    if (result.kind === 'delivered') this.#keepPace(result.paceMs);
     if (result.kind === 'refused') this.reject('status', pending.status, result.reason);
     if (this.#meta.pendingStatus === pending) {
       delete this.#meta.pendingStatus;
@@ -636,7 +694,8 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   async #deliverSpoolWindow(): Promise<StepOutcome> {
     let entries;
     try {
-      entries = await this.#spool.readWindow(WINDOW_RECORDS);
+      const window = this.#protocol.window ?? { records: WINDOW_RECORDS, bytes: undefined };
+      entries = await this.#spool.readWindow(window.records, window.bytes);
     } catch (error) {
       this.#breakSpool(error);
       return 'progress';
@@ -661,10 +720,10 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
     const inDoubt = doubt !== undefined && doubt.start === this.#spool.offset;
     const start = this.#spool.offset;
     const limit = doubt === undefined ? Infinity : inDoubt ? doubt.end : doubt.start;
-    const records: DataRecord[] = [];
+    const records: Data[] = [];
     for (const entry of entries) {
       if (!entry.record || entry.record.t === 'artifact' || entry.end > limit) break;
-      records.push(entry.record);
+      records.push(entry.record as Data); // the spool holds what this delivery's tracker queued
     }
     const batch = inDoubt ? records : records.slice(0, this.#protocol.takeBatch(this.#meta, records));
     if (batch.length === 0) {
@@ -686,7 +745,7 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
   }
 
   /** How many records at the front of `records` are the memory batch in doubt (0: none). */
-  #memoryDoubtLength(records: readonly QueueRecord[]): number {
+  #memoryDoubtLength(records: readonly (Data | ArtifactRecord)[]): number {
     const doubt = this.#memoryDoubt;
     return doubt && records[0] === doubt.first && records.length >= doubt.length ? doubt.length : 0;
   }
@@ -708,13 +767,14 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta> implements SyncFlush
       const snapshot = this.#queue.snapshot();
       try {
         const inDoubt = this.#memoryDoubtLength(snapshot.records);
+        this.#stamp(snapshot.records);
         const { refused } = await this.#spool.append(snapshot.records, {
           inDoubt,
           settleBy: this.#memoryDoubt?.settleBy,
         });
         this.#queue.forget(snapshot);
         this.#memoryDoubt = undefined;
-        this.#dropRefused(refused);
+        this.#dropRefused(refused as (Data | ArtifactRecord)[]);
       } catch (error) {
         this.#breakSpool(error);
       }

@@ -54,6 +54,8 @@ export interface HttpRequest {
   errorMessage?: (answer: Record<string, unknown>) => string | undefined;
   /** A 2xx with an empty body is the documented answer (endpoints whose clients only read the status). */
   emptyIsAnswer?: boolean;
+  /** Given the headers of an answer that counts (a server's rate-limit headers on a success: retry_after.ts). */
+  onAnswer?: (headers: Headers) => void;
 }
 
 /** Statuses after which the server may still have carried the request out. */
@@ -151,7 +153,10 @@ export async function requestJson(request: HttpRequest): Promise<Record<string, 
       body: json,
     });
   }
-  if (request.emptyIsAnswer && text.trim() === '') return {};
+  if (request.emptyIsAnswer && text.trim() === '') {
+    request.onAnswer?.(response.headers);
+    return {};
+  }
   if (!isObject(json) || !(request.check ?? (() => true))(json)) {
     const what = page
       ? `HTTP ${status} with a web page (${contentType || 'no content type'}), not ${backend}'s JSON: something ` +
@@ -170,6 +175,7 @@ export async function requestJson(request: HttpRequest): Promise<Record<string, 
       body: json,
     });
   }
+  request.onAnswer?.(response.headers);
   return json;
 }
 

@@ -94,10 +94,10 @@ export class DeliveryLedger {
     countRecord(this.dropped, record);
   }
 
-  /** Records a refusal: reported at the end, warned about for the first few. */
-  reject(kind: RejectedKind, key: string, reason: string): void {
+  /** Records a refusal (of `values` values: a history row's metrics): reported at the end, warned about for the first few. */
+  reject(kind: RejectedKind, key: string, reason: string, values = 1): void {
     this.#rejectedCount += 1;
-    if (kind !== 'status' && kind !== 'run') countRecord(this.refused, { t: kind } as QueueRecord);
+    if (kind !== 'status' && kind !== 'run') countRecord(this.refused, { t: kind } as QueueRecord, values);
     if (this.#rejected.length < MAX_REJECTIONS_LISTED) this.#rejected.push({ kind, key, reason });
     if (this.#rejectedCount <= MAX_REJECTION_WARNINGS) {
       const more = this.#rejectedCount === MAX_REJECTION_WARNINGS ? ' (further refusals are only counted)' : '';

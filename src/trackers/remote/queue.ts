@@ -7,19 +7,19 @@
  * never before: records logged while a send or a spool write is in flight stay queued.
  */
 import { countRecord, zeroCounts } from './records.js';
-import type { ArtifactRecord, DataRecord, DeliveryCounts, QueueRecord } from './records.js';
+import type { ArtifactRecord, BatchRecord, DataRecord, DeliveryCounts } from './records.js';
 
 /** A copy of the queue's records at one moment, and how many of each list it holds. */
-export interface QueueSnapshot {
+export interface QueueSnapshot<Data extends BatchRecord = DataRecord> {
   /** Data first, then artifacts: the order they are spooled in. */
-  records: QueueRecord[];
+  records: (Data | ArtifactRecord)[];
   data: number;
   artifacts: number;
 }
 
-export class MemoryQueue {
+export class MemoryQueue<Data extends BatchRecord = DataRecord> {
   readonly maxItems: number;
-  readonly #data: DataRecord[] = [];
+  readonly #data: Data[] = [];
   readonly #artifacts: ArtifactRecord[] = [];
 
   constructor(maxItems: number) {
@@ -31,7 +31,7 @@ export class MemoryQueue {
   }
 
   /** Data records waiting, oldest first (read-only: take them with `forgetData`). */
-  get data(): readonly DataRecord[] {
+  get data(): readonly Data[] {
     return this.#data;
   }
 
@@ -41,7 +41,7 @@ export class MemoryQueue {
   }
 
   /** Queues a record; false when the queue is full (the record is not queued). */
-  push(record: QueueRecord): boolean {
+  push(record: Data | ArtifactRecord): boolean {
     if (this.size >= this.maxItems) return false;
     if (record.t === 'artifact') this.#artifacts.push(record);
     else this.#data.push(record);
@@ -62,17 +62,17 @@ export class MemoryQueue {
    * Takes out every record but the first `keepData` data records and `keepArtifacts` artifacts (those a send in
    * flight holds), in spool order: data, then artifacts.
    */
-  takeBeyond(keepData: number, keepArtifacts: number): QueueRecord[] {
+  takeBeyond(keepData: number, keepArtifacts: number): (Data | ArtifactRecord)[] {
     return [...this.#data.splice(keepData), ...this.#artifacts.splice(keepArtifacts)];
   }
 
   /** The records queued now; pass it to `forget` once they are safe elsewhere. */
-  snapshot(): QueueSnapshot {
+  snapshot(): QueueSnapshot<Data> {
     return { records: [...this.#data, ...this.#artifacts], data: this.#data.length, artifacts: this.#artifacts.length };
   }
 
   /** Forgets what `snapshot` returned, and only that: records queued since are kept. */
-  forget(snapshot: QueueSnapshot): void {
+  forget(snapshot: QueueSnapshot<Data>): void {
     this.forgetData(snapshot.data);
     this.forgetArtifacts(snapshot.artifacts);
   }

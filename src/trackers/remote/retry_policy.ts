@@ -29,6 +29,8 @@ export class RetryPolicy {
   readonly #options: RetryPolicyOptions;
   #failures = 0;
   #nextAttemptAt = 0;
+  /** A pause the server asked for on an answer it took (its rate limit): not lifted by `attemptNow`. */
+  #pausedUntil = 0;
 
   constructor(options: RetryPolicyOptions) {
     this.#options = options;
@@ -41,12 +43,12 @@ export class RetryPolicy {
 
   /** Milliseconds since the epoch before which no attempt should start. */
   get nextAttemptAt(): number {
-    return this.#nextAttemptAt;
+    return Math.max(this.#nextAttemptAt, this.#pausedUntil);
   }
 
   /** True when an attempt may start at `now`. */
   mayAttempt(now: number): boolean {
-    return now >= this.#nextAttemptAt;
+    return now >= this.nextAttemptAt;
   }
 
   /** Records a failure a retry can help with, at `now`; returns the delay chosen before the next attempt. */
@@ -67,7 +69,15 @@ export class RetryPolicy {
     this.#nextAttemptAt = time;
   }
 
-  /** An explicit flush or end tries at once, whatever the backoff said (the failure count is kept). */
+  /** No attempt before `time`, which the server asked for while taking requests: `attemptNow` keeps it. */
+  pauseUntil(time: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, time);
+  }
+
+  /**
+   * An explicit flush or end tries at once, whatever the backoff said (the failure count is kept), but not within a
+   * pause the server asked for (`pauseUntil`): its next answer would be a 429.
+   */
   attemptNow(): void {
     this.#nextAttemptAt = 0;
   }

@@ -6,6 +6,7 @@
 import type { RemoteDelivery } from './delivery.js';
 import { describeOffline, describeProblems, problemCode } from './end_report.js';
 import type { DeliveryReport } from './ledger.js';
+import type { BatchRecord, DataRecord } from './records.js';
 import type { RunMeta } from './spool.js';
 import { gymnosCommand } from '../../util/package_manager.js';
 
@@ -29,8 +30,8 @@ export interface SessionEnd {
   warn: (code: string, message: string) => void;
 }
 
-export async function endSession<Meta extends RunMeta, Report extends DeliveryReport>(
-  delivery: RemoteDelivery<Meta> & { report(): Promise<Report> },
+export async function endSession<Meta extends RunMeta, Report extends DeliveryReport, Data extends BatchRecord = DataRecord>(
+  delivery: RemoteDelivery<Meta, Data> & { report(): Promise<Report> },
   end: SessionEnd,
 ): Promise<Report> {
   delivery.setStatus(end.failed ? 'FAILED' : 'FINISHED', Date.now());

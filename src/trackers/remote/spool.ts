@@ -47,7 +47,8 @@ import { createInterface } from 'node:readline';
 import { GymnosError, isGymnosError } from '../../errors.js';
 import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../util/atomic_write.js';
 import { lockFile } from '../../util/file_lock.js';
-import type { ArtifactRecord, QueueRecord, RunStatus } from './records.js';
+import { valuesOf } from './records.js';
+import type { ArtifactRecord, DataRecord, QueueRecord, RunStatus } from './records.js';
 import { removeFile } from '../../util/remove_file.js';
 
 /**
@@ -480,12 +481,12 @@ export class Spool {
   }
 
   /**
-   * The next undelivered lines (up to about 2 MB, and at most `maxEntries` of them: a line is parsed only when it
-   * is needed), each with the offset just past it.
+   * The next undelivered lines (up to `maxBytes`, 2 MB unless said, and at most `maxEntries` of them: a line is
+   * parsed only when it is needed), each with the offset just past it.
    */
-  async readWindow(maxEntries = Infinity): Promise<SpoolEntry[]> {
+  async readWindow(maxEntries = Infinity, maxBytes = READ_WINDOW_BYTES): Promise<SpoolEntry[]> {
     if (!this.hasPending) return [];
-    const length = Math.min(READ_WINDOW_BYTES, this.#size - this.#offset);
+    const length = Math.min(maxBytes, this.#size - this.#offset);
     const chunk = await this.#readRange(this.#offset, length);
     const entries: SpoolEntry[] = [];
     let position = 0;
@@ -548,8 +549,8 @@ export class Spool {
     this.#filesBytes = Math.max(0, this.#filesBytes - size);
   }
 
-  /** Counts the undelivered records by kind (reads the whole live queue: used for reports). */
-  async countPending(): Promise<Record<QueueRecord['t'], number>> {
+  /** Counts the undelivered values by kind, a row's metrics as metrics (reads the whole live queue: for reports). */
+  async countPending(): Promise<Record<ArtifactRecord['t'] | DataRecord['t'], number>> {
     const counts = { metric: 0, param: 0, tag: 0, artifact: 0 };
     if (!this.hasPending) return counts;
     const lines = createInterface({
@@ -563,8 +564,25 @@ export class Spool {
       } catch {
         record = undefined;
       }
-      if (record && record.t in counts) counts[record.t] += 1;
+      if (record?.t === 'row') counts.metric += valuesOf(record);
+      else if (record && Object.hasOwn(counts, record.t)) counts[record.t as keyof typeof counts] += 1;
     }
     return counts;
+  }
+
+  /** The newest record of the queue that is not delivered yet (its last line), or undefined. */
+  async lastPending(): Promise<QueueRecord | undefined> {
+    if (!this.hasPending) return undefined;
+    const length = Math.min(READ_WINDOW_BYTES, this.#size - this.#offset);
+    const tail = (await this.#readRange(this.#size - length, length)).toString('utf8');
+    const lines = tail.split('\n').filter((line) => line !== '');
+    for (let index = lines.length - 1; index >= (length < this.#size - this.#offset ? 1 : 0); index -= 1) {
+      try {
+        return JSON.parse(lines[index]!) as QueueRecord;
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error; // a line cut by a crash: the one before it
+      }
+    }
+    return undefined;
   }
 }
