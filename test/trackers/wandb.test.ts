@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
@@ -166,6 +166,27 @@ describe('wandb: settings as W&B reads them', () => {
     await tracker.end();
     const run = shared.run('fixed-id');
     assert.deepEqual([run.entity, run.project, run.displayName, run.tags], ['someone', 'proj', 'shown', ['a', 'b']]);
+  });
+
+  test("W&B's settings file ([default] base_url, entity, project, mode) under the variables", async () => {
+    const configDir = path.join(dir, 'wandb-config');
+    await mkdir(configDir, { recursive: true });
+    await writeFile(
+      path.join(configDir, 'settings'),
+      `[default]\nbase_url = ${shared.url}\nentity = from-file\nproject = file-project\nmode = online\n`,
+    );
+    Object.assign(process.env, { WANDB_CONFIG_DIR: configDir, WANDB_API_KEY: KEY, WANDB_PROJECT: 'env-project' });
+    const tracker = new WandbTracker({ ...FAST, apiKey: undefined, baseUrl: undefined });
+    await tracker.start('file-run', dir);
+    tracker.logMetric('x', 1);
+    await tracker.end();
+    const run = shared.run(tracker.wandbRunId!);
+    assert.deepEqual([run.entity, run.project], ['from-file', 'env-project']);
+    await writeFile(path.join(configDir, 'settings'), '[default]\nmode = sometimes\n');
+    assert.throws(() => new WandbTracker({ apiKey: KEY }), {
+      code: 'WANDB_BAD_MODE',
+      message: /settings \[default\] mode "sometimes"/,
+    });
   });
 
   test('the key from ~/.netrc (wandb login) when no variable gives it', async () => {

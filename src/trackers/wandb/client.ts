@@ -7,7 +7,6 @@
  * signed request that also carries credentials). No GraphQL library: each operation is one document string.
  */
 import { GymnosError } from '../../errors.js';
-import { rememberSecret } from '../../util/redact.js';
 import { requestJson } from '../remote/http.js';
 import { paceFromHeaders } from '../remote/retry_after.js';
 import { parseHistoryJson } from './history.js';
@@ -119,7 +118,6 @@ export class WandbClient {
 
   constructor(baseUrl: string, apiKey: string | undefined) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    rememberSecret(apiKey); // masked wherever it could appear (a server's message quoting it)
     this.#authorization = apiKey ? `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}` : undefined;
   }
 

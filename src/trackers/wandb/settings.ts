@@ -1,14 +1,18 @@
 /**
- * The wandb tracker's settings, found where W&B's own clients look: a tracker parameter first, then W&B's
- * environment variables (WANDB_API_KEY, WANDB_BASE_URL, WANDB_ENTITY, WANDB_PROJECT, WANDB_MODE, WANDB_RUN_ID,
- * WANDB_NAME, WANDB_TAGS), then, for the API key, the `~/.netrc` entry `wandb login` writes (machine = the server's
- * host). A bad value is one GymnosError naming where it came from, never quoting a key.
+ * The wandb tracker's settings, found where W&B's own clients look (remote/settings.ts does the looking): a tracker
+ * parameter first, then W&B's environment variables (WANDB_API_KEY, WANDB_BASE_URL, WANDB_ENTITY, WANDB_PROJECT,
+ * WANDB_MODE, WANDB_RUN_ID, WANDB_NAME, WANDB_TAGS), then W&B's settings files (`[default]` of `./wandb/settings`,
+ * which `wandb init` and `wandb offline` write, then of `~/.config/wandb/settings`, or WANDB_CONFIG_DIR's: base_url,
+ * entity, project, mode); for the API key, after the variable, the `~/.netrc` entry `wandb login` writes (machine =
+ * the server's host). A bad value is one GymnosError naming where it came from, never quoting a key.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GymnosError } from '../../errors.js';
-import { redactCredentials } from '../../util/redact.js';
+import { redactCredentials, rememberSecret } from '../../util/redact.js';
+import { findSetting, readSettingsFiles } from '../remote/settings.js';
+import type { Setting, SettingSpec, SettingsFile } from '../remote/settings.js';
 import { DEFAULT_BASE_URL } from './client.js';
 
 export type WandbMode = 'online' | 'offline' | 'disabled';
@@ -25,16 +29,22 @@ const MODES: Record<string, WandbMode> = {
 /** What a W&B run id may not hold (W&B's settings check): these characters, and space at either end. */
 const RUN_ID_FORBIDDEN = /[:;,#?/']/;
 
-export interface WandbSettingsParams {
-  apiKey?: string | undefined;
-  baseUrl?: string | undefined;
-  entity?: string | undefined;
-  project?: string | undefined;
-  mode?: string | undefined;
-  id?: string | undefined;
-  name?: string | undefined;
+const SPECS = {
+  apiKey: { env: ['WANDB_API_KEY'] },
+  baseUrl: { env: ['WANDB_BASE_URL'], file: ['default', 'base_url'] },
+  entity: { env: ['WANDB_ENTITY'], file: ['default', 'entity'] },
+  project: { env: ['WANDB_PROJECT'], file: ['default', 'project'] },
+  mode: { env: ['WANDB_MODE'], file: ['default', 'mode'] },
+  id: { env: ['WANDB_RUN_ID'] },
+  name: { env: ['WANDB_NAME'] },
+  tags: { env: ['WANDB_TAGS'] },
+} as const satisfies Record<string, SettingSpec>;
+
+type SettingName = keyof typeof SPECS;
+
+export type WandbSettingsParams = Partial<Record<Exclude<SettingName, 'tags'>, string | undefined>> & {
   tags?: readonly string[] | undefined;
-}
+};
 
 export interface WandbSettings {
   apiKey: string | undefined;
@@ -55,12 +65,10 @@ function bad(code: string, message: string): GymnosError {
   return new GymnosError(code, redactCredentials(`WandbTracker: ${message}`));
 }
 
-function firstSet(...values: (string | undefined)[]): [string, number] | undefined {
-  for (let index = 0; index < values.length; index += 1) {
-    const value = values[index]?.trim();
-    if (value) return [value, index];
-  }
-  return undefined;
+/** W&B's settings files, the working directory's first (as W&B's clients rank them). */
+export function wandbSettingsFiles(env: Readonly<Record<string, string | undefined>>, cwd: string): string[] {
+  const configDir = env.WANDB_CONFIG_DIR?.trim() || path.join(os.homedir(), '.config', 'wandb');
+  return [path.join(cwd, 'wandb', 'settings'), path.join(path.resolve(cwd, configDir), 'settings')];
 }
 
 /** The password of `machine host` in a .netrc file (the API key `wandb login` stores), or undefined. */
@@ -76,7 +84,7 @@ export function netrcPassword(text: string, host: string): string | undefined {
   return undefined;
 }
 
-function readNetrc(env: Readonly<Record<string, string | undefined>>, host: string): [string, string] | undefined {
+function readNetrc(env: Readonly<Record<string, string | undefined>>, host: string): Setting | undefined {
   const file = env.NETRC || path.join(os.homedir(), '.netrc');
   let text: string;
   try {
@@ -87,24 +95,21 @@ function readNetrc(env: Readonly<Record<string, string | undefined>>, host: stri
     throw error;
   }
   const password = netrcPassword(text, host);
-  return password ? [password, env.NETRC ? 'NETRC' : '~/.netrc'] : undefined;
+  return password ? { value: password, source: env.NETRC ? 'NETRC' : '~/.netrc' } : undefined;
 }
 
-function baseUrlOf(params: WandbSettingsParams, env: Readonly<Record<string, string | undefined>>): string {
-  const found = firstSet(params.baseUrl, env.WANDB_BASE_URL);
+function baseUrlOf(found: Setting | undefined): string {
   if (!found) return DEFAULT_BASE_URL;
-  const [value, index] = found;
   let url: URL | undefined;
   try {
-    url = new URL(value);
+    url = new URL(found.value);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    const source = index === 0 ? 'baseUrl' : 'WANDB_BASE_URL';
     throw bad(
       'WANDB_BAD_BASE_URL',
-      `${source} ${JSON.stringify(value)} is not the http(s) URL of a W&B server (e.g. https://api.wandb.ai)`,
+      `${found.source} ${JSON.stringify(found.value)} is not the http(s) URL of a W&B server (e.g. https://api.wandb.ai)`,
     );
   }
   url.username = '';
@@ -114,43 +119,43 @@ function baseUrlOf(params: WandbSettingsParams, env: Readonly<Record<string, str
   return url.toString().replace(/\/+$/, '');
 }
 
-/** The settings of a tracker (or a spool's delivery) from its params and the environment. */
+/** The settings of a tracker (or a spool's delivery) from its params, the environment and W&B's settings files. */
 export function wandbSettings(
   params: WandbSettingsParams,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd = process.cwd(),
 ): WandbSettings {
-  const baseUrl = baseUrlOf(params, env);
-  const modeFound = firstSet(params.mode, env.WANDB_MODE);
-  const mode = modeFound ? MODES[modeFound[0].toLowerCase()] : 'online';
+  const files: SettingsFile[] = readSettingsFiles(wandbSettingsFiles(env, cwd), 'WandbTracker');
+  const find = (name: Exclude<SettingName, 'tags'>) =>
+    findSetting({ ...SPECS[name], param: [name, params[name]?.trim()] }, files, env);
+  const baseUrl = baseUrlOf(find('baseUrl'));
+  const modeFound = find('mode');
+  const mode = modeFound ? MODES[modeFound.value.toLowerCase()] : 'online';
   if (!mode) {
-    const source = modeFound![1] === 0 ? 'mode' : 'WANDB_MODE';
     throw bad(
       'WANDB_BAD_MODE',
-      `${source} ${JSON.stringify(modeFound![0])} is none of online, offline, disabled (or W&B's run, dryrun)`,
+      `${modeFound!.source} ${JSON.stringify(modeFound!.value)} is none of online, offline, disabled (or W&B's run, dryrun)`,
     );
   }
-  const runIdFound = firstSet(params.id, env.WANDB_RUN_ID);
-  if (runIdFound && RUN_ID_FORBIDDEN.test(runIdFound[0])) {
-    const source = runIdFound[1] === 0 ? 'id' : 'WANDB_RUN_ID';
+  const runId = find('id');
+  if (runId && RUN_ID_FORBIDDEN.test(runId.value)) {
     throw bad(
       'WANDB_BAD_RUN_ID',
-      `${source} ${JSON.stringify(runIdFound[0])} is not a W&B run id: it may not hold : ; , # ? / or '`,
+      `${runId.source} ${JSON.stringify(runId.value)} is not a W&B run id: it may not hold : ; , # ? / or '`,
     );
   }
-  const keyFound = firstSet(params.apiKey, env.WANDB_API_KEY);
-  const fromNetrc = keyFound ? undefined : readNetrc(env, new URL(baseUrl).hostname);
-  const apiKey = keyFound?.[0] ?? fromNetrc?.[0];
-  const apiKeySource = keyFound ? (keyFound[1] === 0 ? 'apiKey' : 'WANDB_API_KEY') : fromNetrc?.[1];
+  const apiKey = find('apiKey') ?? readNetrc(env, new URL(baseUrl).hostname);
+  rememberSecret(apiKey?.value); // masked wherever it could appear (a server's message quoting it)
   const tags = params.tags ?? (env.WANDB_TAGS ?? '').split(',');
   return {
-    apiKey,
-    apiKeySource,
+    apiKey: apiKey?.value,
+    apiKeySource: apiKey?.source,
     baseUrl,
-    entity: firstSet(params.entity, env.WANDB_ENTITY)?.[0],
-    project: firstSet(params.project, env.WANDB_PROJECT)?.[0] ?? 'uncategorized',
+    entity: find('entity')?.value,
+    project: find('project')?.value ?? 'uncategorized',
     mode,
-    runId: runIdFound?.[0],
-    name: firstSet(params.name, env.WANDB_NAME)?.[0],
+    runId: runId?.value,
+    name: find('name')?.value,
     tags: tags.map((tag) => tag.trim()).filter(Boolean),
   };
 }
