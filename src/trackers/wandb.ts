@@ -15,6 +15,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { redactCredentials } from '../util/redact.js';
+import { cancelFlushAtExit, flushAtExit } from '../runtime/exit_flush.js';
+import type { SyncFlushable } from '../runtime/exit_flush.js';
+import type { ProcessEnding } from '../runtime/process_end.js';
 import { contentTypeOf } from '../runtime/content_type.js';
 import { describeFigure } from '../runtime/figure.js';
 import { imageInfo } from '../runtime/image_info.js';
@@ -138,7 +141,7 @@ interface OpenRow {
   metrics: number;
 }
 
-export class WandbTracker extends Tracker {
+export class WandbTracker extends Tracker implements SyncFlushable {
   readonly #params: WandbTrackerParams;
   readonly #settings: WandbSettings;
   readonly #numbers: Record<NumericParam, number>;
@@ -236,6 +239,9 @@ export class WandbTracker extends Tracker {
     });
     this.#delivery = delivery;
     this.#wandbRunId = meta.wandbRunId;
+    // The open row is the tracker's, not yet the delivery's: an end without end() queues it before the delivery
+    // writes its queue to the spool.
+    flushAtExit(this);
     delivery.startTimer(this.#numbers.flushIntervalMs);
     // A row left open (no value of a later step came) is closed on the same beat, so that it is delivered.
     this.#rowTimer = setInterval(() => this.#closeRow(), this.#numbers.flushIntervalMs);
@@ -248,6 +254,12 @@ export class WandbTracker extends Tracker {
     this.#heartbeatTimer = setInterval(() => this.#heartbeat(), Math.min(this.#numbers.heartbeatIntervalMs, 5_000));
     this.#heartbeatTimer.unref();
     await delivery.connect(Date.now() + this.#numbers.startTimeoutMs);
+  }
+
+  /** The process ends without `end()`: the open row joins the queue, which the delivery writes to the spool. */
+  flushAtExit(ending?: ProcessEnding): void {
+    this.#closeRow();
+    this.#delivery?.flushAtExit(ending);
   }
 
   #heartbeat(): void {
@@ -449,6 +461,7 @@ export class WandbTracker extends Tracker {
     const delivery = this.#delivery;
     if (!delivery) return;
     await this.#settleLogged();
+    cancelFlushAtExit(this);
     clearInterval(this.#rowTimer);
     clearInterval(this.#heartbeatTimer);
     this.endReport = await endSession(delivery, {

@@ -212,9 +212,11 @@ describe('wandb: a training process killed outright', { skip: NOT_BUILT }, () =>
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
+    let stdout = '';
+    child.stdout!.on('data', (chunk) => ((output += chunk), (stdout += chunk)));
     child.stderr!.on('data', (chunk) => (output += chunk));
-    await waitFor(() => output.includes('spooled'), `the child to spool (${output})`);
+    // Its own line: the warning on stderr says "data is spooled to" long before.
+    await waitFor(() => /^spooled \d+$/m.test(stdout), `the child to spool (${output})`);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('close', resolve));
     await server.listen();
@@ -225,7 +227,7 @@ describe('wandb: a training process killed outright', { skip: NOT_BUILT }, () =>
     assert.equal(synced.status, 0, synced.stdout + synced.stderr);
     const [result] = (JSON.parse(synced.stdout) as { runs: { killed: boolean; delivered: { metrics: number } }[] }).runs;
     assert.equal(result!.killed, true);
-    assert.equal(result!.delivered.metrics, 2 * total, output);
+    assert.equal(result!.delivered.metrics, 2 * total, output + synced.stdout);
     const run = [...server.runs.values()][0]!;
     assert.deepEqual(server.violations, []);
     assertExactlyOnce(server, run, 'loss', total);
@@ -235,3 +237,31 @@ describe('wandb: a training process killed outright', { skip: NOT_BUILT }, () =>
   });
 });
 
+
+describe('wandb: a training process ended by a signal without end()', { skip: NOT_BUILT }, () => {
+  test('SIGTERM: the open row is spooled with the queue; gymnos sync delivers it, the run ends as killed', async (t: TestContext) => {
+    await server.stop();
+    const total = 100;
+    const child = spawnInTest(t, process.execPath, [CHILD, server.url, dir, 'termed', String(total), 'open-row'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let stdout = '';
+    child.stdout!.on('data', (chunk) => ((output += chunk), (stdout += chunk)));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    await waitFor(() => /^open$/m.test(stdout), `the child to log its open row (${output})`);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('close', resolve));
+    await server.listen();
+    const synced = await gymnosInProcess(['sync', dir, '--json'], {
+      cwd: dir,
+      env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: server.url },
+    });
+    assert.equal(synced.status, 0, synced.stdout + synced.stderr);
+    const run = [...server.runs.values()][0]!;
+    assert.deepEqual(server.violations, []);
+    assertExactlyOnce(server, run, 'loss', total + 1); // the open row's step among them
+    assert.deepEqual(server.series(run, 'loss').at(-1), [total, 0]);
+    assert.deepEqual(run.complete, { exitcode: 137 });
+  });
+});
