@@ -152,7 +152,10 @@ const loggedMs = performance.now() - started;
 console.log('logged ' + count + ' in ' + Math.round(loggedMs) + ' ms');
 await tracker.end();
 const usage = process.resourceUsage();
-console.log('peak RSS ' + Math.round(usage.maxRSS / 1024) + ' MiB, user CPU ' + (usage.userCPUTime / 1e6).toFixed(1) + ' s');
+const report = tracker.endReport;
+console.log('peak RSS ' + Math.round(usage.maxRSS / 1024) + ' MiB, user CPU ' + (usage.userCPUTime / 1e6).toFixed(1) +
+  ' s, metrics delivered ' + report.delivered.metrics + ', spooled ' + report.undelivered.metrics + ', dropped ' +
+  report.dropped.metrics);
 `;
 
 async function killed(): Promise<void> {
@@ -213,6 +216,7 @@ async function memory(): Promise<void> {
     const started = performance.now();
     const { output, code } = await runNode(TRAINING, [down, logdir, 'memory', String(count), '500'], undefined, {}, flags)
       .done;
+    if (code !== 0) throw new Error(`the training process failed (exit ${code}): ${output}`);
     const spool = path.join(logdir, 'memory', 'wandb-spool', 'queue.jsonl');
     const bytes = (await stat(spool)).size;
     const lines = output.split('\n').filter((line) => /^(logged|peak)/.test(line));
@@ -230,6 +234,8 @@ async function memory(): Promise<void> {
         `memory: gymnos sync exit ${synced.code} in ${Math.round(synced.ms)} ms: delivered ${loss.steps + acc.steps}, ` +
           `steps twice ${loss.twice + acc.twice}, violations ${server.violations.length}, ${server.rateLimited} 429s`,
       );
+      await server.stop(); // down again for the next runs
+      server.runs.clear();
     }
     await rm(logdir, { recursive: true, force: true });
   }

@@ -23,6 +23,7 @@ import { describeFigure } from '../runtime/figure.js';
 import { imageInfo } from '../runtime/image_info.js';
 import { booleanParam, numberParam, refuseExistingRun } from '../runtime/tracker_params.js';
 import { deliverSpoolWith } from './remote/deliver_spool.js';
+import { artifactPath } from './remote/artifacts.js';
 import type { SpoolDeliveryRun } from './remote/deliver_spool.js';
 import { wireDouble } from './remote/records.js';
 import type { ArtifactRecord, RowRecord, RowValue } from './remote/records.js';
@@ -31,7 +32,6 @@ import { Spool } from './remote/spool.js';
 import { httpFailure } from './remote/http.js';
 import { WandbDelivery } from './wandb/delivery.js';
 import type { WandbDeliveryReport } from './wandb/delivery.js';
-import { runFilePath } from './wandb/protocol.js';
 import type { WandbRecord, WandbRunMeta } from './wandb/protocol.js';
 import { noApiKey, wandbSettings } from './wandb/settings.js';
 import type { WandbSettings } from './wandb/settings.js';
@@ -337,7 +337,7 @@ export class WandbTracker extends Tracker implements SyncFlushable {
     const extension = path.extname(filePath);
     this.#delivery?.enqueue({
       t: 'artifact',
-      path: runFilePath('', name, extension),
+      path: artifactPath('', name, extension, cleanSegment),
       file: path.resolve(filePath),
       contentType: contentTypeOf(extension),
     });
@@ -529,11 +529,12 @@ export class WandbTracker extends Tracker implements SyncFlushable {
 
 /** A media key as a file name: W&B's clients keep `/` (subdirectories) and replace what a path cannot hold. */
 function safeName(key: string): string {
-  return key
-    .split('/')
-    .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
-    .map((segment) => segment.replace(/[^\p{L}\p{N}_.\- ]/gu, '_'))
-    .join('/') || 'media';
+  return artifactPath('', key, '', cleanSegment);
+}
+
+/** A path segment with what a file name cannot hold replaced by `_`. */
+function cleanSegment(segment: string): string {
+  return segment.replace(/[^\p{L}\p{N}_.\- ]/gu, '_');
 }
 
 export type { WandbRecord };

@@ -31,7 +31,21 @@ function readBack(server: WandbTestServer, tracker: WandbTracker) {
       .map(([name, value]) => ({ name, step: row._step as number, value: Number(value) })),
   );
   const tags = Object.fromEntries(run.tags.map((tag) => [tag.slice(0, tag.indexOf(':')), tag.slice(tag.indexOf(':') + 1)]));
-  return { metrics, params: run.config, tags, files: [...run.files.keys()] };
+  // A media file is named by the history key whose value points at it (W&B's `<key>_<step>_<hash>.<ext>`); a
+  // Vega-Lite spec is the run file `media/figures/<key>_<step>.vl.json`; an SVG is shown inside an HTML page.
+  const keyOf = new Map<string, string>();
+  for (const row of server.rows(run)) {
+    for (const [key, value] of Object.entries(row)) {
+      const file = (value as { path?: unknown } | null)?.path;
+      if (typeof file === 'string') keyOf.set(file, key);
+    }
+  }
+  const files = [...run.files].map(([file, stored]) => {
+    const name = keyOf.get(file) ?? /^media\/figures\/(.+)_\d+\.vl\.json$/.exec(file)?.[1] ?? file;
+    const svg = file.endsWith('.html') ? /<svg[\s\S]*<\/svg>|<svg[^>]*\/>/.exec(stored.bytes.toString())?.[0] : undefined;
+    return { name, content: svg ?? new Uint8Array(stored.bytes) };
+  });
+  return { metrics, params: run.config, tags, files };
 }
 
 describeTrackerConformance('wandb', () => new WandbTracker({ baseUrl: shared.url, ...FAST }), {

@@ -13,7 +13,6 @@
  */
 import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { isGymnosError } from '../../errors.js';
 import { unreadableReason } from '../remote/files.js';
 import { httpFailure } from '../remote/http.js';
@@ -151,19 +150,8 @@ export class WandbProtocol implements RemoteProtocol<WandbRunMeta, WandbRecord> 
   }
 
   /** One client call under the current timeout, whose outcome teaches the timeouts. */
-  async #timed<T>(call: (options: { signal: AbortSignal; timeoutMs: number }) => Promise<T>): Promise<T> {
-    const timeoutMs = this.timeouts.currentMs;
-    const started = performance.now();
-    try {
-      const result = await call({ signal: this.#signal, timeoutMs });
-      this.timeouts.answered(performance.now() - started);
-      return result;
-    } catch (error) {
-      const failure = httpFailure(error);
-      if (failure?.timedOut) this.timeouts.timedOut(timeoutMs);
-      else if (failure?.status !== undefined) this.timeouts.answered(performance.now() - started);
-      throw error;
-    }
+  #timed<T>(call: (options: { signal: AbortSignal; timeoutMs: number }) => Promise<T>): Promise<T> {
+    return this.timeouts.run((timeoutMs) => call({ signal: this.#signal, timeoutMs }), httpFailure);
   }
 
   #run(meta: WandbRunMeta) {
@@ -390,16 +378,4 @@ function estimateRowBytes(row: RowRecord): number {
     bytes += key.length + 4 + (typeof value === 'object' ? JSON.stringify(value).length : 24);
   }
   return bytes;
-}
-
-/** A run file's path from a user-given name: `/`-separated, no empty, `.` or `..` segments, safe characters. */
-export function runFilePath(prefix: string, name: string, extension: string): string {
-  const clean =
-    name
-      .split(/[\\/]+/)
-      .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
-      .map((segment) => segment.replace(/[^\p{L}\p{N}_.\- ]/gu, '_'))
-      .join('/') || 'file';
-  const withExtension = extension && !clean.toLowerCase().endsWith(extension.toLowerCase()) ? clean + extension : clean;
-  return prefix ? path.posix.join(prefix, withExtension) : withExtension;
 }
