@@ -11,9 +11,9 @@ import { requestJson } from '../remote/http.js';
 import { paceFromHeaders } from '../remote/retry_after.js';
 import { parseHistoryJson } from './history.js';
 
-export const VIEWER = 'query Viewer { viewer { id entity } }';
+const VIEWER = 'query Viewer { viewer { id entity } }';
 
-export const RUN_RESUME_STATUS = `query RunResumeStatus($project: String, $entity: String, $name: String!) {
+const RUN_RESUME_STATUS = `query RunResumeStatus($project: String, $entity: String, $name: String!) {
   model(name: $project, entityName: $entity) {
     id
     name
@@ -22,7 +22,7 @@ export const RUN_RESUME_STATUS = `query RunResumeStatus($project: String, $entit
   }
 }`;
 
-export const UPSERT_BUCKET = `mutation UpsertBucket(
+const UPSERT_BUCKET = `mutation UpsertBucket(
   $id: String
   $name: String
   $project: String
@@ -49,7 +49,7 @@ export const UPSERT_BUCKET = `mutation UpsertBucket(
   }
 }`;
 
-export const CREATE_RUN_FILES = `mutation CreateRunFiles($entity: String!, $project: String!, $run: String!, $files: [String!]!) {
+const CREATE_RUN_FILES = `mutation CreateRunFiles($entity: String!, $project: String!, $run: String!, $files: [String!]!) {
   createRunFiles(input: { entityName: $entity, projectName: $project, runName: $run, files: $files }) {
     runID
     uploadHeaders
@@ -97,7 +97,7 @@ function parseJsonString(value: unknown): Record<string, unknown> {
 }
 
 /** The values of a W&B config (`{key: {value, desc}}`), without the SDK's own `_wandb` key. */
-export function configValues(config: Record<string, unknown>): Record<string, unknown> {
+function configValues(config: Record<string, unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(config)) {
     if (key.startsWith('_')) continue;

@@ -62,9 +62,9 @@ export const WANDB_RUN_FIELDS = [
 ] as const;
 
 /** file_stream takes about 10 MiB a request; a request stays well under it. */
-export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 /** One history line at most 10 MiB less 100 KiB (longer ones W&B drops). */
-export const MAX_LINE_BYTES = 10 * 1024 * 1024 - 100 * 1024;
+const MAX_LINE_BYTES = 10 * 1024 * 1024 - 100 * 1024;
 const MAX_ROWS_PER_REQUEST = 50_000;
 const MAX_CONFIG_RECORDS = 500;
 /** The exit code `complete` sends for each final status (KILLED: 128 + SIGKILL's 9). */
@@ -110,7 +110,7 @@ function paramValue(record: ParamRecord): unknown {
 }
 
 /** A tag record as W&B's plain-string tags hold it. */
-export function tagText(record: Pick<TagRecord, 'key' | 'value'>): string {
+function tagText(record: Pick<TagRecord, 'key' | 'value'>): string {
   return record.value === '' ? record.key : `${record.key}:${record.value}`;
 }
 

@@ -66,13 +66,13 @@ function bad(code: string, message: string): GymnosError {
 }
 
 /** W&B's settings files, the working directory's first (as W&B's clients rank them). */
-export function wandbSettingsFiles(env: Readonly<Record<string, string | undefined>>, cwd: string): string[] {
+function wandbSettingsFiles(env: Readonly<Record<string, string | undefined>>, cwd: string): string[] {
   const configDir = env.WANDB_CONFIG_DIR?.trim() || path.join(os.homedir(), '.config', 'wandb');
   return [path.join(cwd, 'wandb', 'settings'), path.join(path.resolve(cwd, configDir), 'settings')];
 }
 
 /** The password of `machine host` in a .netrc file (the API key `wandb login` stores), or undefined. */
-export function netrcPassword(text: string, host: string): string | undefined {
+function netrcPassword(text: string, host: string): string | undefined {
   const tokens = text.split(/\s+/).filter(Boolean);
   let machine: string | undefined;
   for (let index = 0; index < tokens.length; index += 1) {
