@@ -121,7 +121,10 @@ function runNode(
 }
 
 /** `gymnos sync <logdir>`, the real bin; resolves with its exit code, output and wall time. */
-async function sync(logdir: string, server: WandbTestServer): Promise<{ code: number | null; output: string; ms: number }> {
+async function sync(
+  logdir: string,
+  server: WandbTestServer,
+): Promise<{ code: number | null; output: string; ms: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, 'sync', logdir], {
     env: { ...process.env, WANDB_API_KEY: KEY, WANDB_BASE_URL: server.url },
@@ -169,7 +172,7 @@ async function killed(): Promise<void> {
     (text) => (childOutput = text),
     { PROGRESS: '1' },
   );
-  let before = 0;
+  let before: number;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const run = [...server.runs.values()][0];
@@ -188,11 +191,13 @@ async function killed(): Promise<void> {
   const steps = server.series(run, 'loss').map(([step]) => step);
   const prefix = steps.length === 0 || Math.max(...steps) + 1 === loss.steps;
   console.log(
-    `killed (${signal}) ${during} with ${before} of ${KILL_METRICS} metrics on the server; gymnos sync exit ${synced.code} ` +
+    `killed (${signal}) ${during} with ${before} of ${KILL_METRICS} metrics on the server; ` +
+      `gymnos sync exit ${synced.code} ` +
       `in ${Math.round(synced.ms)} ms: ${synced.output}`,
   );
   console.log(
-    `killed: delivered ${loss.steps + acc.steps} (steps 0 to ${loss.steps - 1}${prefix ? ', no gap' : ', WITH GAPS'}), steps twice ` +
+    `killed: delivered ${loss.steps + acc.steps} ` +
+      `(steps 0 to ${loss.steps - 1}${prefix ? ', no gap' : ', WITH GAPS'}), steps twice ` +
       `${loss.twice + acc.twice}, lines sent again ${run.resentLines}, violations ${server.violations.length}, ` +
       `exit code sent ${JSON.stringify(run.complete)}`,
   );
@@ -214,15 +219,21 @@ async function memory(): Promise<void> {
   for (const [count, flags] of runs) {
     const logdir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-bench-wandb-'));
     const started = performance.now();
-    const { output, code } = await runNode(TRAINING, [down, logdir, 'memory', String(count), '500'], undefined, {}, flags)
-      .done;
+    const { output, code } = await runNode(
+      TRAINING,
+      [down, logdir, 'memory', String(count), '500'],
+      undefined,
+      {},
+      flags,
+    ).done;
     if (code !== 0) throw new Error(`the training process failed (exit ${code}): ${output}`);
     const spool = path.join(logdir, 'memory', 'wandb-spool', 'queue.jsonl');
     const bytes = (await stat(spool)).size;
     const lines = output.split('\n').filter((line) => /^(logged|peak)/.test(line));
     console.log(
       `memory: ${count} metrics with the server down${flags.length ? ` (${flags.join(' ')})` : ''}: exit ${code} ` +
-        `after ${Math.round(performance.now() - started)} ms; ${lines.join('; ')}; spool ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+        `after ${Math.round(performance.now() - started)} ms; ${lines.join('; ')}; ` +
+        `spool ${(bytes / 2 ** 20).toFixed(1)} MiB`,
     );
     if (count === MEMORY_METRICS && flags.length === 0) {
       await server.listen();
@@ -231,7 +242,8 @@ async function memory(): Promise<void> {
       const loss = arrived(server, run, 'loss');
       const acc = arrived(server, run, 'acc');
       console.log(
-        `memory: gymnos sync exit ${synced.code} in ${Math.round(synced.ms)} ms: delivered ${loss.steps + acc.steps}, ` +
+        `memory: gymnos sync exit ${synced.code} in ${Math.round(synced.ms)} ms: ` +
+          `delivered ${loss.steps + acc.steps}, ` +
           `steps twice ${loss.twice + acc.twice}, violations ${server.violations.length}, ${server.rateLimited} 429s`,
       );
       await server.stop(); // down again for the next runs

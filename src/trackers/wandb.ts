@@ -78,7 +78,10 @@ export interface WandbTrackerParams extends TrackerOptions, WandbConnectionParam
   resume?: boolean;
   /** Bound of the spool (queued records plus spooled files). Default 256 MiB. */
   maxSpoolBytes?: number;
-  /** Bound of the memory queue, in history rows and other records; beyond it the queue goes to the spool. Default 100 000. */
+  /**
+   * Bound of the memory queue, in history rows and other records; beyond it the queue goes to the spool. Default
+   * 100 000.
+   */
   maxQueueItems?: number;
   /** How often a row still open is closed and what is queued sent. Default 1 000 ms. */
   flushIntervalMs?: number;
@@ -375,12 +378,22 @@ export class WandbTracker extends Tracker implements SyncFlushable {
   #queueImage(key: string, step: number, timestamp: number, bytes: Uint8Array, caption?: string): void {
     const info = imageInfo(bytes);
     if (!info) {
-      warn('GYMNOS_WANDB_NOT_AN_IMAGE', `"${key}" is neither PNG nor JPEG: it is uploaded as a run file, not shown as an image`);
+      warn(
+        'GYMNOS_WANDB_NOT_AN_IMAGE',
+        `"${key}" is neither PNG nor JPEG: it is uploaded as a run file, not shown as an image`,
+      );
       this.#queueFile(`media/images/${safeName(key)}_${step}`, bytes, 'application/octet-stream');
       return;
     }
     const format = IMAGE_FORMATS[info.format];
-    const file = this.#queueMedia('images', key, step, format, bytes, info.format === 'png' ? 'image/png' : 'image/jpeg');
+    const file = this.#queueMedia(
+      'images',
+      key,
+      step,
+      format,
+      bytes,
+      info.format === 'png' ? 'image/png' : 'image/jpeg',
+    );
     this.#addMedia(step, timestamp, key, {
       _type: 'image-file',
       ...file,
@@ -432,12 +445,23 @@ export class WandbTracker extends Tracker implements SyncFlushable {
         return;
       }
       case 'plotly': {
-        const file = this.#queueMedia('plotly', key, step, 'plotly.json', encode(JSON.stringify(described.spec)), 'application/json');
+        const file = this.#queueMedia(
+          'plotly',
+          key,
+          step,
+          'plotly.json',
+          encode(JSON.stringify(described.spec)),
+          'application/json',
+        );
         this.#addMedia(step, timestamp, key, { _type: 'plotly-file', ...file });
         return;
       }
       case 'vega-lite':
-        this.#queueFile(`media/figures/${safeName(key)}_${step}.vl.json`, encode(JSON.stringify(described.spec, null, 2)), 'application/json');
+        this.#queueFile(
+          `media/figures/${safeName(key)}_${step}.vl.json`,
+          encode(JSON.stringify(described.spec, null, 2)),
+          'application/json',
+        );
         return;
     }
   }
@@ -523,7 +547,11 @@ export class WandbTracker extends Tracker implements SyncFlushable {
       runTags: {},
       warn: options.onWarning ?? warn,
     });
-    return deliverSpoolWith(delivery, { timeoutMs: options.timeoutMs ?? DEFAULTS.endTimeoutMs, signal: options.signal, onOutage: options.onOutage });
+    return deliverSpoolWith(delivery, {
+      timeoutMs: options.timeoutMs ?? DEFAULTS.endTimeoutMs,
+      signal: options.signal,
+      onOutage: options.onOutage,
+    });
   }
 }
 

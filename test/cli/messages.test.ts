@@ -98,7 +98,7 @@ describe('messages that find the typo', () => {
       root,
       ['test', '--tracker', 'my-tracker'],
       'gymnos: no tracker "my-tracker" is registered here; did you mean "my_tracker"? registered: memory, ' +
-        'tensorboard, mlflow, comet, jsonl, csv, my_tracker',
+        'tensorboard, mlflow, comet, wandb, jsonl, csv, my_tracker',
     );
   });
 

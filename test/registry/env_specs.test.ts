@@ -32,12 +32,12 @@ describe('GYMNOS_TRACKERS', () => {
   });
 
   it('reports every unknown name in one error that lists the known ones', () => {
-    assert.throws(() => parse('jsonl,tensorbord,wandb'), {
+    assert.throws(() => parse('jsonl,tensorbord,neptune'), {
       code: 'TRACKERS_ENV_UNKNOWN',
       kind: 'usage',
       message:
-        'GYMNOS_TRACKERS names unknown trackers "tensorbord", "wandb"; known trackers: comet, csv, jsonl, memory, ' +
-        'mlflow, tensorboard',
+        'GYMNOS_TRACKERS names unknown trackers "tensorbord", "neptune"; known trackers: comet, csv, jsonl, memory, ' +
+        'mlflow, tensorboard, wandb',
     });
     assert.throws(() => trackerSpecsFromEnv({ GYMNOS_TRACKERS: 'mine' }, ['jsonl']), {
       message: 'GYMNOS_TRACKERS names an unknown tracker "mine"; known trackers: jsonl',

@@ -10,7 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { load } from '../../src/index.js';
-import { describeTrackerConformance, PLOTLY_FIGURE, TINY_PNG, TINY_SVG, VEGA_LITE_SPEC } from '../../src/testing/index.js';
+import {
+  describeTrackerConformance,
+  PLOTLY_FIGURE,
+  TINY_PNG,
+  TINY_SVG,
+  VEGA_LITE_SPEC,
+} from '../../src/testing/index.js';
 import { WandbTracker } from '../../src/trackers/wandb.js';
 import { FAST, WANDB_TEST_KEY } from '../fixtures/wandb_params.js';
 import { WandbTestServer } from '../fixtures/wandb_server.js';
@@ -30,7 +36,9 @@ function readBack(server: WandbTestServer, tracker: WandbTracker) {
       .filter(([key, value]) => !key.startsWith('_') && (typeof value === 'number' || typeof value === 'string'))
       .map(([name, value]) => ({ name, step: row._step as number, value: Number(value) })),
   );
-  const tags = Object.fromEntries(run.tags.map((tag) => [tag.slice(0, tag.indexOf(':')), tag.slice(tag.indexOf(':') + 1)]));
+  const tags = Object.fromEntries(
+    run.tags.map((tag) => [tag.slice(0, tag.indexOf(':')), tag.slice(tag.indexOf(':') + 1)]),
+  );
   // A media file is named by the history key whose value points at it (W&B's `<key>_<step>_<hash>.<ext>`); a
   // Vega-Lite spec is the run file `media/figures/<key>_<step>.vl.json`; an SVG is shown inside an HTML page.
   const keyOf = new Map<string, string>();
@@ -42,7 +50,9 @@ function readBack(server: WandbTestServer, tracker: WandbTracker) {
   }
   const files = [...run.files].map(([file, stored]) => {
     const name = keyOf.get(file) ?? /^media\/figures\/(.+)_\d+\.vl\.json$/.exec(file)?.[1] ?? file;
-    const svg = file.endsWith('.html') ? /<svg[\s\S]*<\/svg>|<svg[^>]*\/>/.exec(stored.bytes.toString())?.[0] : undefined;
+    const svg = file.endsWith('.html')
+      ? /<svg[\s\S]*<\/svg>|<svg[^>]*\/>/.exec(stored.bytes.toString())?.[0]
+      : undefined;
     return { name, content: svg ?? new Uint8Array(stored.bytes) };
   });
   return { metrics, params: run.config, tags, files };
@@ -59,14 +69,18 @@ describeTrackerConformance('wandb', () => new WandbTracker({ baseUrl: shared.url
 });
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-wandb-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+/** A logdir for each test of a describe (hooks inside the describes: the directory's files share a process). */
+function withDir(): void {
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-wandb-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+}
 
 describe('wandb: a full run, field for field', () => {
+  withDir();
   test('rows at their steps, summary, config, tags, files and media, then complete with exit code 0', async () => {
     const server = await WandbTestServer.start(KEY);
     try {
@@ -158,9 +172,11 @@ describe('wandb: a full run, field for field', () => {
 });
 
 describe('wandb: settings as W&B reads them', () => {
+  withDir();
   const saved = { ...process.env };
   afterEach(() => {
-    for (const key of Object.keys(process.env)) if (key.startsWith('WANDB_') || key === 'NETRC') delete process.env[key];
+    for (const key of Object.keys(process.env))
+      if (key.startsWith('WANDB_') || key === 'NETRC') delete process.env[key];
     Object.assign(process.env, saved);
   });
 
@@ -220,7 +236,10 @@ describe('wandb: settings as W&B reads them', () => {
     assert.throws(() => new WandbTracker(), { code: 'WANDB_NO_API_KEY', message: /WANDB_API_KEY.*WANDB_MODE=offline/ });
     assert.throws(() => new WandbTracker({ apiKey: KEY, mode: 'sometimes' as 'online' }), { code: 'WANDB_BAD_MODE' });
     process.env.WANDB_RUN_ID = 'a/b';
-    assert.throws(() => new WandbTracker({ apiKey: KEY }), { code: 'WANDB_BAD_RUN_ID', message: /WANDB_RUN_ID "a\/b"/ });
+    assert.throws(() => new WandbTracker({ apiKey: KEY }), {
+      code: 'WANDB_BAD_RUN_ID',
+      message: /WANDB_RUN_ID "a\/b"/,
+    });
     delete process.env.WANDB_RUN_ID;
     process.env.WANDB_BASE_URL = `ftp://user:${KEY}@host`;
     assert.throws(
@@ -242,6 +261,7 @@ describe('wandb: settings as W&B reads them', () => {
 });
 
 describe('wandb: the API key is never shown', () => {
+  withDir();
   test('not in warnings, the end report, nor the spool, even when the server quotes it', async () => {
     const server = await WandbTestServer.start(KEY);
     const capture = captureWarnings();
@@ -267,4 +287,3 @@ describe('wandb: the API key is never shown', () => {
     }
   });
 });
-

@@ -51,24 +51,36 @@ function assertExactlyOnce(server: WandbTestServer, run: StoredRun, key: string,
 
 let dir: string;
 let server: WandbTestServer;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-wandb-delivery-'));
-  server = await WandbTestServer.start(KEY);
-});
-afterEach(async () => {
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+/**
+ * Each test of a describe gets its own logdir and server. Hooks inside each describe, never at the top level: the
+ * files of a directory share a process (test/run.mjs), where a top-level hook would run around every test of them.
+ */
+function withServerAndDir(): void {
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-wandb-delivery-'));
+    server = await WandbTestServer.start(KEY);
+  });
+  afterEach(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+}
 
 describe('wandb: outages and faults lose nothing and duplicate nothing', () => {
+  withServerAndDir();
   test('metrics at full speed through a 5 s outage arrive exactly once', async () => {
     const capture = captureWarnings();
     try {
-      const tracker = new WandbTracker({ baseUrl: server.url, ...FAST, minRequestIntervalMs: 100, endTimeoutMs: 120_000 });
+      const tracker = new WandbTracker({
+        baseUrl: server.url,
+        ...FAST,
+        minRequestIntervalMs: 100,
+        endTimeoutMs: 120_000,
+      });
       await tracker.start('outage', dir);
       let step = 0;
       const logFor = async (ms: number) => {
-        for (const until = Date.now() + ms; Date.now() < until; ) {
+        for (const until = Date.now() + ms; Date.now() < until;) {
           for (let i = 0; i < 200; i += 1, step += 1) tracker.logMetric('loss', step, step);
           await new Promise((resolve) => setImmediate(resolve));
         }
@@ -155,6 +167,7 @@ describe('wandb: outages and faults lose nothing and duplicate nothing', () => {
 });
 
 describe('wandb: offline, then gymnos sync', () => {
+  withServerAndDir();
   test('WANDB_MODE=offline sends nothing; sync delivers the whole run; a second sync sends nothing', async () => {
     const capture = captureWarnings();
     try {
@@ -173,7 +186,10 @@ describe('wandb: offline, then gymnos sync', () => {
         env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: server.url, WANDB_MODE: 'offline' },
       });
       assert.equal(synced.status, 0, synced.stdout + synced.stderr);
-      assert.match(synced.stdout, /offline-run: delivered 1500 metrics, 1 param, 1 tag, 1 artifact and the FINISHED status/);
+      assert.match(
+        synced.stdout,
+        /offline-run: delivered 1500 metrics, 1 param, 1 tag, 1 artifact and the FINISHED status/,
+      );
       const run = server.run(tracker.wandbRunId!);
       assert.deepEqual(server.violations, []);
       assertExactlyOnce(server, run, 'loss', 1_500);
@@ -181,7 +197,10 @@ describe('wandb: offline, then gymnos sync', () => {
       assert.deepEqual(run.tags, ['phase:offline']);
       assert.equal(run.files.size, 1);
       assert.deepEqual(run.complete, { exitcode: 0 });
-      const again = await gymnosInProcess(['sync', dir], { cwd: dir, env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: server.url } });
+      const again = await gymnosInProcess(['sync', dir], {
+        cwd: dir,
+        env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: server.url },
+      });
       assert.equal(again.status, 0);
       assert.match(again.stdout, /already in sync/);
     } finally {
@@ -205,7 +224,8 @@ describe('wandb: offline, then gymnos sync', () => {
 });
 
 describe('wandb: a training process killed outright', { skip: NOT_BUILT }, () => {
-  test('SIGKILL, then gymnos sync: every metric exactly once, the run ends as killed (exit code 137)', async (t: TestContext) => {
+  withServerAndDir();
+  test('SIGKILL, then gymnos sync: every metric once, the run ends killed (exit code 137)', async (t: TestContext) => {
     await server.stop();
     const total = 20_000;
     const child = spawnInTest(t, process.execPath, [CHILD, server.url, dir, 'killed', String(total)], {
@@ -225,7 +245,8 @@ describe('wandb: a training process killed outright', { skip: NOT_BUILT }, () =>
       env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: server.url },
     });
     assert.equal(synced.status, 0, synced.stdout + synced.stderr);
-    const [result] = (JSON.parse(synced.stdout) as { runs: { killed: boolean; delivered: { metrics: number } }[] }).runs;
+    const [result] = (JSON.parse(synced.stdout) as { runs: { killed: boolean; delivered: { metrics: number } }[] })
+      .runs;
     assert.equal(result!.killed, true);
     assert.equal(result!.delivered.metrics, 2 * total, output + synced.stdout);
     const run = [...server.runs.values()][0]!;
@@ -237,9 +258,9 @@ describe('wandb: a training process killed outright', { skip: NOT_BUILT }, () =>
   });
 });
 
-
 describe('wandb: a training process ended by a signal without end()', { skip: NOT_BUILT }, () => {
-  test('SIGTERM: the open row is spooled with the queue; gymnos sync delivers it, the run ends as killed', async (t: TestContext) => {
+  withServerAndDir();
+  test('SIGTERM: the open row is spooled; gymnos sync delivers it, the run ends as killed', async (t: TestContext) => {
     await server.stop();
     const total = 100;
     const child = spawnInTest(t, process.execPath, [CHILD, server.url, dir, 'termed', String(total), 'open-row'], {

@@ -19,10 +19,11 @@ export interface SpoolDeliveryRun {
 }
 
 /** Delivers what `delivery` (made in `redeliver` mode) holds; resolves with its report. */
-export async function deliverSpoolWith<Meta extends RunMeta, Report extends DeliveryReport, Data extends BatchRecord = DataRecord>(
-  delivery: RemoteDelivery<Meta, Data> & { report(): Promise<Report> },
-  run: SpoolDeliveryRun,
-): Promise<Report> {
+export async function deliverSpoolWith<
+  Meta extends RunMeta,
+  Report extends DeliveryReport,
+  Data extends BatchRecord = DataRecord,
+>(delivery: RemoteDelivery<Meta, Data> & { report(): Promise<Report> }, run: SpoolDeliveryRun): Promise<Report> {
   try {
     await delivery.ready; // a GymnosError *_SPOOL_NOT_FOUND or *_SPOOL_BUSY when it cannot be used
   } catch (error) {

@@ -22,14 +22,7 @@ import type { DeliveryReport, RejectedKind } from './ledger.js';
 import type { DataResult, Doubt, RemoteProtocol, SendResult } from './protocol.js';
 import { MemoryQueue } from './queue.js';
 import { countRecord, valuesOf } from './records.js';
-import type {
-  ArtifactRecord,
-  BatchRecord,
-  DataRecord,
-  DeliveryCounts,
-  QueueRecord,
-  RunStatus,
-} from './records.js';
+import type { ArtifactRecord, BatchRecord, DataRecord, DeliveryCounts, QueueRecord, RunStatus } from './records.js';
 import { RetryPolicy } from './retry_policy.js';
 import { Spool } from './spool.js';
 import type { RunMeta } from './spool.js';
@@ -124,9 +117,10 @@ function isFailure(result: SendResult): result is Extract<SendResult, { kind: 'r
   return result.kind === 'retryable' || result.kind === 'stopped';
 }
 
-export class RemoteDelivery<Meta extends RunMeta = RunMeta, Data extends BatchRecord = DataRecord>
-  implements SyncFlushable
-{
+export class RemoteDelivery<
+  Meta extends RunMeta = RunMeta,
+  Data extends BatchRecord = DataRecord,
+> implements SyncFlushable {
   readonly #options: DeliveryOptions<Meta, Data>;
   readonly #protocol: RemoteProtocol<Meta, Data>;
   readonly #policy: RetryPolicy;
@@ -428,7 +422,9 @@ export class RemoteDelivery<Meta extends RunMeta = RunMeta, Data extends BatchRe
     const settleBy = this.#inFlight.data ? Date.now() + this.requestTimeoutMs : this.#memoryDoubt?.settleBy;
     try {
       this.#stamp(snapshot.records);
-      this.#dropRefused(this.#spool.appendSync(snapshot.records, { inDoubt, settleBy }).refused as (Data | ArtifactRecord)[]);
+      this.#dropRefused(
+        this.#spool.appendSync(snapshot.records, { inDoubt, settleBy }).refused as (Data | ArtifactRecord)[],
+      );
       this.#queue.forget(snapshot);
       this.#spool.writeMetaSync(this.#meta);
     } catch {

@@ -94,7 +94,10 @@ export class DeliveryLedger {
     countRecord(this.dropped, record);
   }
 
-  /** Records a refusal (of `values` values: a history row's metrics): reported at the end, warned about for the first few. */
+  /**
+   * Records a refusal (of `values` values: a history row's metrics): reported at the end, warned about for the
+   * first few.
+   */
   reject(kind: RejectedKind, key: string, reason: string, values = 1): void {
     this.#rejectedCount += 1;
     if (kind !== 'status' && kind !== 'run') countRecord(this.refused, { t: kind } as QueueRecord, values);

@@ -106,6 +106,10 @@ export function valuesOf(record: Pick<QueueRecord, 't'> & { metrics?: unknown })
 }
 
 /** Adds `by` records of `record`'s kind to `counts` (a row adds its metrics). */
-export function countRecord(counts: DeliveryCounts, record: Pick<QueueRecord, 't'> & { metrics?: unknown }, by = 1): void {
+export function countRecord(
+  counts: DeliveryCounts,
+  record: Pick<QueueRecord, 't'> & { metrics?: unknown },
+  by = 1,
+): void {
   counts[COUNT_FIELD[record.t]] += by * valuesOf(record);
 }

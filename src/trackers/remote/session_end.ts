@@ -30,10 +30,11 @@ export interface SessionEnd {
   warn: (code: string, message: string) => void;
 }
 
-export async function endSession<Meta extends RunMeta, Report extends DeliveryReport, Data extends BatchRecord = DataRecord>(
-  delivery: RemoteDelivery<Meta, Data> & { report(): Promise<Report> },
-  end: SessionEnd,
-): Promise<Report> {
+export async function endSession<
+  Meta extends RunMeta,
+  Report extends DeliveryReport,
+  Data extends BatchRecord = DataRecord,
+>(delivery: RemoteDelivery<Meta, Data> & { report(): Promise<Report> }, end: SessionEnd): Promise<Report> {
   delivery.setStatus(end.failed ? 'FAILED' : 'FINISHED', Date.now());
   const deadline = Date.now() + end.endTimeoutMs;
   // In the words of the package manager of the project the training runs in (`pnpm exec gymnos sync logs`).

@@ -49,7 +49,12 @@ const UPSERT_BUCKET = `mutation UpsertBucket(
   }
 }`;
 
-const CREATE_RUN_FILES = `mutation CreateRunFiles($entity: String!, $project: String!, $run: String!, $files: [String!]!) {
+const CREATE_RUN_FILES = `mutation CreateRunFiles(
+  $entity: String!
+  $project: String!
+  $run: String!
+  $files: [String!]!
+) {
   createRunFiles(input: { entityName: $entity, projectName: $project, runName: $run, files: $files }) {
     runID
     uploadHeaders

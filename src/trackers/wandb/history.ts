@@ -11,7 +11,8 @@ const BARE = new Set(['NaN', 'Infinity', '-Infinity']);
 /** One value as W&B's JSON has it. */
 function encodeValue(value: RowValue | unknown): string {
   if (typeof value === 'string' && BARE.has(value)) return value;
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
   return JSON.stringify(value) ?? 'null';
 }
 
@@ -24,7 +25,11 @@ function encodeObject(head: Record<string, number>, values: Record<string, unkno
 
 /** The fields W&B gives every history row. */
 export function rowHead(row: Pick<RowRecord, 'step' | 'timestamp'>, startTime: number): Record<string, number> {
-  return { _step: row.step, _runtime: Math.max(0, (row.timestamp - startTime) / 1000), _timestamp: row.timestamp / 1000 };
+  return {
+    _step: row.step,
+    _runtime: Math.max(0, (row.timestamp - startTime) / 1000),
+    _timestamp: row.timestamp / 1000,
+  };
 }
 
 /** A row's line of `wandb-history.jsonl`. */
@@ -58,8 +63,9 @@ export function updatedSummary(
  */
 export function parseHistoryJson(text: string): unknown {
   // Bare tokens outside strings become strings: a string is skipped whole by the first alternative.
-  const quoted = text.replace(/("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)/g, (match, string: string | undefined) =>
-    string ?? `"${match}"`,
+  const quoted = text.replace(
+    /("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)/g,
+    (match, string: string | undefined) => string ?? `"${match}"`,
   );
   try {
     return JSON.parse(quoted);

@@ -265,10 +265,15 @@ export class WandbProtocol implements RemoteProtocol<WandbRunMeta, WandbRecord> 
       refused.push({ record: row, reason: `a history row of ${Buffer.byteLength(line)} bytes, over W&B's limit` });
       return JSON.stringify(rowHead(row, meta.startTime));
     });
-    const summary = updatedSummary(meta.summary, rows.filter((row) => !refused.some((item) => item.record === row)), meta.startTime);
+    const summary = updatedSummary(
+      meta.summary,
+      rows.filter((row) => !refused.some((item) => item.record === row)),
+      meta.startTime,
+    );
     const body =
       `{"files":{"wandb-history.jsonl":{"offset":${meta.historyBase! + rows[0]!.line!},"content":` +
-      `${JSON.stringify(lines)}},"wandb-summary.json":{"offset":0,"content":${JSON.stringify([summaryLine(summary)])}}}}`;
+      `${JSON.stringify(lines)}},"wandb-summary.json":{"offset":0,"content":` +
+      `${JSON.stringify([summaryLine(summary)])}}}}`;
     try {
       const answer = await this.#timed((call) => this.#client.fileStream(this.#run(meta), body, call));
       this.#noteStop(answer.value);
@@ -282,7 +287,10 @@ export class WandbProtocol implements RemoteProtocol<WandbRunMeta, WandbRecord> 
     }
   }
 
-  async #sendConfig(meta: WandbRunMeta, records: readonly (ParamRecord | TagRecord)[]): Promise<DataResult<WandbRecord>> {
+  async #sendConfig(
+    meta: WandbRunMeta,
+    records: readonly (ParamRecord | TagRecord)[],
+  ): Promise<DataResult<WandbRecord>> {
     const config = { ...meta.config };
     const tags = new Set(meta.wandbTags);
     for (const record of records) {
@@ -320,7 +328,8 @@ export class WandbProtocol implements RemoteProtocol<WandbRunMeta, WandbRecord> 
     if (record.bytes) body = record.bytes;
     else {
       const unreadable = await unreadableReason(record.file);
-      if (unreadable) return { kind: 'refused', reason: `${record.file ?? record.path} cannot be read (${unreadable})` };
+      if (unreadable)
+        return { kind: 'refused', reason: `${record.file ?? record.path} cannot be read (${unreadable})` };
       body = new Uint8Array(await readFile(record.file!));
     }
     try {
@@ -357,7 +366,10 @@ export class WandbProtocol implements RemoteProtocol<WandbRunMeta, WandbRecord> 
     const run = this.#reached;
     if (!run || performance.now() - this.#lastStreamAt < idleMs) return false;
     this.#lastStreamAt = performance.now();
-    const answer = await this.#client.fileStream(run, '{}', { signal: this.#signal, timeoutMs: this.timeouts.currentMs });
+    const answer = await this.#client.fileStream(run, '{}', {
+      signal: this.#signal,
+      timeoutMs: this.timeouts.currentMs,
+    });
     this.#noteStop(answer.value);
     return true;
   }

@@ -109,7 +109,8 @@ function baseUrlOf(found: Setting | undefined): string {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw bad(
       'WANDB_BAD_BASE_URL',
-      `${found.source} ${JSON.stringify(found.value)} is not the http(s) URL of a W&B server (e.g. https://api.wandb.ai)`,
+      `${found.source} ${JSON.stringify(found.value)} is not the http(s) URL of a W&B server ` +
+        '(e.g. https://api.wandb.ai)',
     );
   }
   url.username = '';
@@ -134,7 +135,8 @@ export function wandbSettings(
   if (!mode) {
     throw bad(
       'WANDB_BAD_MODE',
-      `${modeFound!.source} ${JSON.stringify(modeFound!.value)} is none of online, offline, disabled (or W&B's run, dryrun)`,
+      `${modeFound!.source} ${JSON.stringify(modeFound!.value)} is none of online, offline, disabled ` +
+        "(or W&B's run, dryrun)",
     );
   }
   const runId = find('id');
