@@ -83,7 +83,16 @@ describe('gymnos __complete', () => {
 
   test("tracker names from the project's registry: every one for test --tracker, its own for remove", async () => {
     const all = await complete(['test', '--tracker', '']);
-    assert.deepEqual(all.slice(1).sort(), ['comet', 'csv', 'jsonl', 'memory', 'mlflow', 'my_tracker', 'tensorboard']);
+    assert.deepEqual(all.slice(1).sort(), [
+      'comet',
+      'csv',
+      'jsonl',
+      'memory',
+      'mlflow',
+      'my_tracker',
+      'tensorboard',
+      'wandb',
+    ]);
     assert.deepEqual(await complete(['remove', 'tracker', '']), [':words', 'my_tracker']);
     assert.deepEqual(await complete(['remove', 'tracker', 'my', '--force', '']), [':words']);
     // --cwd on the line names the project, wherever the shell is.
