@@ -1,7 +1,7 @@
 /**
  * An opt-in smoke test against the real Weights & Biases service: the same full run the loopback server checks
  * field for field (test/trackers/wandb.test.ts), sent unchanged, then read back through W&B's GraphQL. It runs only
- * when asked for: `WANDB_API_KEY=… GYMNOS_LIVE=1 node test/run.mjs test/trackers/wandb_live.test.ts`
+ * when asked for: `WANDB_API_KEY=… GYMNOS_LIVE=1 node test/run.mjs test/live/wandb.test.ts`
  * (WANDB_BASE_URL, WANDB_ENTITY and WANDB_PROJECT as the tracker reads them; the project defaults to
  * gymnos-live-smoke). Never in CI: it needs a key and the network, and it leaves a run in the account.
  */
