@@ -1,6 +1,7 @@
 /**
- * `gymnos sync <logdir>`: delivers every spool of a remote tracker (mlflow, comet, wandb) under a logdir (what runs could not
- * send while the server was down, or sent nothing offline), one line per run. The work is in trackers/remote/sync.ts
+ * `gymnos sync <logdir>`: delivers every spool of a remote tracker (mlflow, comet, wandb) under a logdir (what runs
+ * could not send while the server was down, or sent nothing offline), one line per run. The work is in
+ * trackers/remote/sync.ts
  * with each backend's part (trackers/<backend>/sync.ts); this file parses flags, prints, and turns
  * SIGINT/SIGTERM into a clean stop: the request in flight is finished and accounted for, the spools keep the
  * rest, and the exit status is 130 or 143.

@@ -121,7 +121,15 @@ describe('load in a plugin project', () => {
       const [, builtins, rest] = /^unknown tracker "mien"\. Did you mean "mine"\? Built-in: ([a-z, ]+); (.*)$/.exec(
         error.message,
       )!;
-      assert.deepEqual(builtins!.split(', ').sort(), ['comet', 'csv', 'jsonl', 'memory', 'mlflow', 'tensorboard', 'wandb']);
+      assert.deepEqual(builtins!.split(', ').sort(), [
+        'comet',
+        'csv',
+        'jsonl',
+        'memory',
+        'mlflow',
+        'tensorboard',
+        'wandb',
+      ]);
       assert.equal(rest, `project (${path.join(root, 'var/trackers.json')}): mine`);
       return true;
     });
