@@ -7,7 +7,7 @@
 // hash of every input's path and content, written to dist/.build-inputs after a build.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,11 +35,37 @@ function inputsHash() {
   return hash.digest('hex');
 }
 
-const wanted = inputsHash();
-const built = existsSync(path.join(root, 'dist', 'cli-bundle', 'main.cjs')) && existsSync(record);
-if (built && readFileSync(record, 'utf8').trim() === wanted) {
-  console.log('dist/ is up to date with the sources: not rebuilt (npm run build forces a build)');
-} else {
-  execFileSync(process.execPath, [path.join(root, 'bin', 'build.mjs')], { stdio: 'inherit' });
-  writeFileSync(record, `${wanted}\n`);
+/**
+ * One build at a time in a checkout: the e2e tier's tests run `npm pack` (prepack) side by side, and two builds at
+ * once tear dist/ (one's post-processing read the other's output and doubled it). A lock directory beside dist/,
+ * taken over when older than a build can take (its holder was killed).
+ */
+const lock = path.join(root, '.build.lock');
+const STALE_MS = 10 * 60_000;
+function acquire() {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > STALE_MS) rmSync(lock, { recursive: true, force: true });
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+}
+
+acquire();
+try {
+  const wanted = inputsHash();
+  const built = existsSync(path.join(root, 'dist', 'cli-bundle', 'main.cjs')) && existsSync(record);
+  if (built && readFileSync(record, 'utf8').trim() === wanted) {
+    console.log('dist/ is up to date with the sources: not rebuilt (npm run build forces a build)');
+  } else {
+    execFileSync(process.execPath, [path.join(root, 'bin', 'build.mjs')], { stdio: 'inherit' });
+    writeFileSync(record, `${wanted}\n`);
+  }
+} finally {
+  rmSync(lock, { recursive: true, force: true });
 }

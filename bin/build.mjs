@@ -296,7 +296,11 @@ for (const file of readdirSync(path.join(dist, 'cli-bundle')).filter((name) => n
     bundle,
     code
       .replace(builtinInterop, '__gymnosBuiltin($1)')
-      .replace(/^/, `const __gymnosBuiltin = (module) => Object.create(module, ${DEFAULT_IS_MODULE});\n`),
+      // Once: a bundle this build did not write again (none should be) keeps the one it has.
+      .replace(
+        /^(?!const __gymnosBuiltin )/,
+        `const __gymnosBuiltin = (module) => Object.create(module, ${DEFAULT_IS_MODULE});\n`,
+      ),
   );
 }
 // lint keeps code splitting: its ESLint config, linters and formatters are separate chunks, so that a re-run
