@@ -1,7 +1,8 @@
 // Surviving mutants that no test can tell from the original code (equivalent mutants), each with why: the mutation
 // run (test/mutation/run.mjs) shows them apart and leaves them out of the score. A mutant is matched by its file,
-// its mutator, the source text it replaced and its replacement, so it stays matched when lines move. Keep this list
-// short and each reason checkable: a survivor that a test could catch is a test still owed, not an equivalent.
+// its mutator, the source text it replaced and its replacement, so it stays matched when lines move; where that text
+// is not unique (a `true` among several), `at` is the text around it with the mutated part between « and ». Keep this
+// list short and each reason checkable: a survivor that a test could catch is a test still owed, not an equivalent.
 
 const NUMBER_FORMAT = 'src/runs/number_format.ts';
 /** formatNumber's and formatFloat32's early return for NaN and ±Infinity: the general path spells them the same. */
@@ -9,8 +10,16 @@ const NON_FINITE_SHORTCUT =
   'an early return for NaN and ±Infinity only: without it the general path gives the same text (toPrecision and ' +
   "toExponential spell them 'NaN', 'Infinity', '-Infinity', and inNotation keeps them)";
 
-const entry = (file, mutator, original, replacement, reason) => ({ file, mutator, original, replacement, reason });
+const entry = (file, mutator, original, replacement, reason, at) => ({
+  file,
+  mutator,
+  original,
+  replacement,
+  reason,
+  at,
+});
 
+const FILE_LOCK = 'src/util/file_lock.ts';
 const NUMBER_TEXT = 'src/runtime/number_text.ts';
 /** finiteNumberText's test for magnitudes of 1 or more: 1 and -1 take the fraction's path to the same text. */
 const UNIT_MAGNITUDE =
@@ -106,5 +115,57 @@ export const EQUIVALENT = [
     'Math.random().toString(36)',
     "the random part of a temporary file's name: with its '0.' and all its digits it is as unique, the name as " +
       'recognizable (hidden, the pid, the .gymnos-tmp suffix), and nothing parses it',
+  ),
+  entry(
+    FILE_LOCK,
+    'BlockStatement',
+    '{\n    return undefined; // not written yet, half written, or the lock is gone\n  }',
+    '{}',
+    'an empty catch block returns undefined as well: the function ends there',
+  ),
+  entry(
+    FILE_LOCK,
+    'ConditionalExpression',
+    'owner.pid !== process.pid',
+    'true',
+    'this process runs: isRunning(process.pid) is true, so a lock naming it is never found gone either way',
+  ),
+  ...[
+    ['Date.now() - held.mtimeMs > staleMs', 'Date.now() - held.mtimeMs >= staleMs'],
+    ['Date.now() > deadline', 'Date.now() >= deadline'],
+  ].map(([original, replacement]) =>
+    entry(
+      FILE_LOCK,
+      'EqualityOperator',
+      original,
+      replacement,
+      'a boundary of two clock readings a millisecond apart: no test can make the clock stop on it (the boundary of ' +
+        "the wait notice, on the lock's own clock, is tested)",
+    ),
+  ),
+  entry(
+    FILE_LOCK,
+    'BooleanLiteral',
+    'true',
+    'false',
+    "the guard is this taker's own, just created, and no other taker removes it while it is fresh (this process " +
+      'runs): force only matters for a path that is gone',
+    '} finally {\n    await rm(guard, { recursive: true, force: «true» });',
+  ),
+  entry(
+    FILE_LOCK,
+    'BooleanLiteral',
+    'true',
+    'false',
+    'takeOver returned true: this call created the lock a moment ago, under the guard, so it is there to remove',
+    'staleMs))) {\n    await rm(lockDir, { recursive: true, force: «true» });',
+  ),
+  entry(
+    FILE_LOCK,
+    'LogicalOperator',
+    '(await isAbandoned(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))',
+    '(await isAbandoned(lockDir, staleMs)) || (await takeOver(lockDir, staleMs))',
+    'they differ only for a lock that is not abandoned: a held one takeOver leaves (it looks again under the guard), ' +
+      'and none at all, which takeOver creates and the next line removes: nothing is left either way',
   ),
 ];

@@ -6,6 +6,9 @@
 //   npm run test:mutation                          every area
 //   npm run test:mutation -- kit number-format     the areas named
 //   npm run test:mutation -- src/util/atomic_write.ts   the files given (each in the area that lists it)
+//   npm run test:mutation -- src/util/file_lock.ts:100-130,160   those lines only: their mutants' results replace the
+//                                                  same mutants' in the area's last report (same source), so a
+//                                                  test added for a few survivors is checked in minutes
 //   npm run test:mutation -- --since main          the areas' files changed since main (committed or not); an area
 //                                                  whose test files changed is run whole
 //   --concurrency <n>   test processes side by side (default 2)      --list   the areas, their files and tests
@@ -128,10 +131,12 @@ function plan(options) {
   return options.targets.map((target) => {
     const byName = areas.find((area) => area.name === target);
     if (byName) return byName;
-    const file = path.relative(root, path.resolve(target)).split(path.sep).join('/');
+    const [, name, lines] = /^(.*?)(?::(\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*))?$/.exec(target);
+    const file = path.relative(root, path.resolve(name)).split(path.sep).join('/');
     const holder = areas.find((area) => area.files.includes(file));
     if (!holder) usage(`${target} is neither an area (${Object.keys(AREAS).join(', ')}) nor a file one mutates`);
-    return { ...holder, files: [file] };
+    if (!lines) return { ...holder, files: [file] };
+    return { ...holder, files: lines.split(',').map((range) => `${file}:${range}`), partial: true };
   });
 }
 
@@ -164,7 +169,7 @@ function strykerConfig(area, options) {
     timeoutFactor: 2,
     buildCommand: area.build ? 'node bin/build.mjs' : undefined,
     reporters: ['json', 'progress-append-only'],
-    jsonReporter: { fileName: path.join('reports', 'mutation', `${area.name}.json`) },
+    jsonReporter: { fileName: path.join('reports', 'mutation', `${area.name}${area.partial ? '.partial' : ''}.json`) },
     tempDirName: path.join('.stryker-tmp', area.name),
     cleanTempDir: true,
     ignorePatterns: ['dist', 'coverage', 'bench', 'reports', '.venv-test', '.gymnos-cache', '*.tgz'],
@@ -184,21 +189,71 @@ function originalText(source, { start, end }) {
   ].join('\n');
 }
 
-function isEquivalent(file, mutant, original) {
+/** The offset in `source` of a 1-based line and column. */
+function offsetOf(source, { line, column }) {
+  let offset = 0;
+  for (let at = 1; at < line; at++) offset = source.indexOf('\n', offset) + 1;
+  return offset + column - 1;
+}
+
+/**
+ * Whether an entry's `at` (source text with the mutated part between « and ») names this very mutant: the text
+ * occurs in the source with the marked part exactly where the mutant is. For mutants whose text alone is ambiguous
+ * (a `true` among several on one line).
+ */
+function isAt(known, source, mutant) {
+  if (known.at === undefined) return true;
+  const before = known.at.indexOf('«');
+  const text = known.at.replace('«', '').replace('»', '');
+  const start = offsetOf(source, mutant.location.start);
+  for (let found = source.indexOf(text); found !== -1; found = source.indexOf(text, found + 1)) {
+    if (found + before === start) return true;
+  }
+  return false;
+}
+
+function isEquivalent(file, source, mutant, original) {
   return EQUIVALENT.find(
     (known) =>
       known.file === file &&
       known.mutator === mutant.mutatorName &&
       known.original === original &&
-      known.replacement === mutant.replacement,
+      known.replacement === mutant.replacement &&
+      isAt(known, source, mutant),
   );
 }
 
 const oneLine = (text) => (text.length > 70 ? `${text.slice(0, 67)}...` : text).replace(/\s*\n\s*/g, ' ');
 
+/** A mutant's place and change: the same mutant in two reports of the same source. */
+const mutantKey = (mutant) =>
+  `${mutant.location.start.line}:${mutant.location.start.column}:${mutant.mutatorName}:${mutant.replacement}`;
+
+/**
+ * Puts the results of a run narrowed to some lines into the area's last report: each mutant it ran replaces the
+ * same mutant there. A file whose source changed since that report cannot be merged: run the area again.
+ */
+function mergePartial(area) {
+  const fullFile = path.join(REPORTS, `${area.name}.json`);
+  const partial = JSON.parse(readFileSync(path.join(REPORTS, `${area.name}.partial.json`), 'utf8'));
+  if (!existsSync(fullFile)) return partial;
+  const full = JSON.parse(readFileSync(fullFile, 'utf8'));
+  for (const [file, { source, mutants }] of Object.entries(partial.files)) {
+    const known = full.files[file];
+    if (!known || known.source !== source) usage(`${file} changed since the last report of ${area.name}: run it whole`);
+    const ran = new Map(mutants.map((mutant) => [mutantKey(mutant), mutant]));
+    known.mutants = known.mutants.map((mutant) => ran.get(mutantKey(mutant)) ?? mutant);
+  }
+  writeFileSync(fullFile, JSON.stringify(full));
+  return full;
+}
+
 /** Reads an area's JSON report: counts, survivors and equivalents. */
 function summarize(area) {
-  const report = JSON.parse(readFileSync(path.join(REPORTS, `${area.name}.json`), 'utf8'));
+  const report =
+    area.partial && !options.reported
+      ? mergePartial(area)
+      : JSON.parse(readFileSync(path.join(REPORTS, `${area.name}.json`), 'utf8'));
   const counts = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, equivalent: 0, other: 0 };
   const survivors = [];
   const equivalents = [];
@@ -210,7 +265,7 @@ function summarize(area) {
       const line =
         `${where} ${mutant.mutatorName}${mutant.status === 'NoCoverage' ? ' (no coverage)' : ''}: ` +
         `${oneLine(original)} -> ${oneLine(mutant.replacement ?? '')}`;
-      const known = undetected ? isEquivalent(file, mutant, original) : undefined;
+      const known = undetected ? isEquivalent(file, source, mutant, original) : undefined;
       if (known) {
         counts.equivalent += 1;
         equivalents.push(`${line}\n      equivalent: ${known.reason}`);
