@@ -5,7 +5,8 @@
 //
 //   npm run test:mutation                          every area
 //   npm run test:mutation -- kit number-format     the areas named
-//   npm run test:mutation -- src/util/atomic_write.ts   the files given (each in the area that lists it)
+//   npm run test:mutation -- src/util/atomic_write.ts   the files given (each in the area that lists it; their
+//                                                  results replace the same mutants' in the area's last report)
 //   npm run test:mutation -- src/util/file_lock.ts:100-130,160   those lines only: their mutants' results replace the
 //                                                  same mutants' in the area's last report (same source), so a
 //                                                  test added for a few survivors is checked in minutes
@@ -123,21 +124,29 @@ function plan(options) {
       .map((area) =>
         area.tests.some((test) => changed.has(test))
           ? area
-          : { ...area, files: area.files.filter((file) => changed.has(file)) },
+          : { ...area, files: area.files.filter((file) => changed.has(file)), partial: true },
       )
       .filter((area) => area.files.length > 0);
   }
   if (options.targets.length === 0) return areas;
-  return options.targets.map((target) => {
+  // Files (or lines) of one area are mutated in one run, which merges its results into the area's last report.
+  const chosen = new Map();
+  for (const target of options.targets) {
     const byName = areas.find((area) => area.name === target);
-    if (byName) return byName;
+    if (byName) {
+      chosen.set(byName.name, byName);
+      continue;
+    }
     const [, name, lines] = /^(.*?)(?::(\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*))?$/.exec(target);
     const file = path.relative(root, path.resolve(name)).split(path.sep).join('/');
     const holder = areas.find((area) => area.files.includes(file));
     if (!holder) usage(`${target} is neither an area (${Object.keys(AREAS).join(', ')}) nor a file one mutates`);
-    if (!lines) return { ...holder, files: [file] };
-    return { ...holder, files: lines.split(',').map((range) => `${file}:${range}`), partial: true };
-  });
+    const files = lines ? lines.split(',').map((range) => `${file}:${range}`) : [file];
+    const known = chosen.get(holder.name);
+    if (known?.partial) known.files.push(...files);
+    else if (!known) chosen.set(holder.name, { ...holder, files, partial: true });
+  }
+  return [...chosen.values()];
 }
 
 /** Stryker's configuration for one area. */
@@ -167,7 +176,7 @@ function strykerConfig(area, options) {
     // Generous: the machine is shared; a mutant that makes a test hang is caught by the timeout all the same.
     timeoutMS: 60_000,
     timeoutFactor: 2,
-    buildCommand: area.build ? 'node bin/build.mjs' : undefined,
+    buildCommand: area.build ? 'node test/mutation/build_sandbox.mjs' : undefined,
     reporters: ['json', 'progress-append-only'],
     jsonReporter: { fileName: path.join('reports', 'mutation', `${area.name}${area.partial ? '.partial' : ''}.json`) },
     tempDirName: path.join('.stryker-tmp', area.name),
@@ -302,7 +311,11 @@ function runStryker(area) {
   const run = spawnSync(process.execPath, [stryker, 'run', config], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, GYMNOS_TEST_TIMEOUT_MS: process.env.GYMNOS_TEST_TIMEOUT_MS ?? '120000' },
+    env: {
+      ...process.env,
+      GYMNOS_TEST_TIMEOUT_MS: process.env.GYMNOS_TEST_TIMEOUT_MS ?? '120000',
+      GYMNOS_MUTATION_ROOT: root,
+    },
   });
   if (run.status !== 0) {
     console.error(`test/mutation/run.mjs: Stryker failed on ${area.name} (exit ${run.status ?? run.signal})`);
