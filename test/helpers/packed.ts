@@ -20,7 +20,16 @@ export const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline'];
 export function userEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   for (const key of Object.keys(env)) if (/^(npm_package_|npm_lifecycle_)/.test(key)) delete env[key];
-  for (const key of ['npm_config_local_prefix', 'npm_command', 'npm_config_call', 'INIT_CWD', 'NODE_TEST_CONTEXT']) {
+  // Nor CI's: under CI=true pnpm and Yarn install only from a frozen lockfile, which a new project has not got.
+  for (const key of [
+    'npm_config_local_prefix',
+    'npm_command',
+    'npm_config_call',
+    'INIT_CWD',
+    'NODE_TEST_CONTEXT',
+    'CI',
+    'GITHUB_ACTIONS',
+  ]) {
     delete env[key];
   }
   return env;
