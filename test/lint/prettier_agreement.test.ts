@@ -87,9 +87,11 @@ async function gymnosVerdict(root: string): Promise<{ unformatted: string[]; che
   };
 }
 
-/** The files `prettier --check` (the CLI, as a project runs it) finds unformatted among `files`. */
+/** The files `prettier --check` (the CLI, as a project runs it) finds unformatted among `files` (uncoloured: CI=true colours it). */
 function prettierVerdict(root: string, files: string[], config: string[]): string[] {
-  const result = runChildSync(process.execPath, [PRETTIER, '--check', ...config, ...files], { cwd: root });
+  const result = runChildSync(process.execPath, [PRETTIER, '--check', '--no-color', ...config, ...files], {
+    cwd: root,
+  });
   assert.ok(result.status === 0 || result.status === 1, result.stderr);
   return [...result.stderr.matchAll(/^\[warn\] (?!Code style issues)(.+)$/gm)].map((match) => match[1]!).sort();
 }
