@@ -87,7 +87,10 @@ async function gymnosVerdict(root: string): Promise<{ unformatted: string[]; che
   };
 }
 
-/** The files `prettier --check` (the CLI, as a project runs it) finds unformatted among `files` (uncoloured: CI=true colours it). */
+/**
+ * The files `prettier --check` (the CLI, as a project runs it) finds unformatted among `files`; uncoloured, since
+ * Prettier colours its output under CI=true.
+ */
 function prettierVerdict(root: string, files: string[], config: string[]): string[] {
   const result = runChildSync(process.execPath, [PRETTIER, '--check', '--no-color', ...config, ...files], {
     cwd: root,
