@@ -109,6 +109,21 @@ export const EQUIVALENT = [
     'Number.isFinite is false for every non-number: the typeof test is there for TypeScript',
   ),
   entry(
+    NUMBER_FORMAT,
+    'Regex',
+    '/\\.\\d+Z$/',
+    '/\\.\\d+Z/',
+    "toISOString always ends in '.sssZ' and has no other '.': the pattern finds the same text anchored or not",
+  ),
+  entry(
+    'src/util/atomic_write.ts',
+    'StringLiteral',
+    "''",
+    '"Stryker was here!"',
+    "a directory sync's error without a code: no stand-in for the missing code is in the set of unsupported ones, " +
+      'so it is thrown either way',
+  ),
+  entry(
     'src/util/atomic_write.ts',
     'MethodExpression',
     'Math.random().toString(36).slice(2, 10)',

@@ -5,8 +5,9 @@
 //
 //   npm run test:mutation                          every area
 //   npm run test:mutation -- kit number-format     the areas named
-//   npm run test:mutation -- src/util/atomic_write.ts   the files given (each in the area that lists it; their
-//                                                  results replace the same mutants' in the area's last report)
+//   npm run test:mutation -- src/util/atomic_write.ts   the files given (each in the area that lists it): each
+//                                                  file's results replace (or add) its entry in the area's last
+//                                                  report, so an area too slow to run whole is scored file by file
 //   npm run test:mutation -- src/util/file_lock.ts:100-130,160   those lines only: their mutants' results replace the
 //                                                  same mutants' in the area's last report (same source), so a
 //                                                  test added for a few survivors is checked in minutes
@@ -16,9 +17,10 @@
 //   --reported          no run: the scores and survivors of the areas' last reports (after equivalent.mjs changed)
 //
 // Prints each area's score and every surviving mutant by file:line, with what was changed; writes Stryker's JSON
-// report to reports/mutation/<area>.json. A survivor listed in test/mutation/equivalent.mjs (a mutant no test can
-// tell from the original) is shown apart and left out of the score: score = killed (or timed out) / (killed + timed
-// out + survived + not covered), over the non-equivalent mutants. Exits 1 when the score is under 90 %.
+// report to reports/mutation/<area>.json (and each survivor, as soon as it is known, to <area>.live.txt beside it).
+// A survivor listed in test/mutation/equivalent.mjs (a mutant no test can tell from the original) is shown apart and
+// left out of the score: score = killed (or timed out) / (killed + timed out + survived + not covered), over the
+// non-equivalent mutants. Exits 1 when the score is under 90 %.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,7 +75,11 @@ const AREAS = {
     mutate: ['src/lint/fingerprint.ts'],
     tests: ['test/lint/engine.test.ts', 'test/lint/cache_exact.test.ts'],
   },
-  'report-html': { mutate: ['src/report/html.ts'], tests: ['test/report/report_cli.test.ts'], build: true },
+  'report-html': {
+    mutate: ['src/report/html.ts'],
+    tests: ['test/report/report_escaping.test.ts', 'test/report/report_cli.test.ts'],
+    build: true,
+  },
   kit: { mutate: ['src/testing/*.ts'], tests: ['test/testing/compare.test.ts', 'test/testing/kit.test.ts'] },
   'number-format': {
     mutate: ['src/runs/number_format.ts', 'src/runtime/number_text.ts'],
@@ -116,7 +122,10 @@ function git(...args) {
 /** Each area to run, with the files it mutates. */
 function plan(options) {
   const files = git('ls-files', '--cached', '--others', '--exclude-standard').filter((file) => existsSync(file));
-  const areas = Object.entries(AREAS).map(([name, area]) => ({ name, ...area, files: matching(area.mutate, files) }));
+  const areas = Object.entries(AREAS).map(([name, area]) => {
+    const all = matching(area.mutate, files);
+    return { name, ...area, files: all, all };
+  });
   if (options.since) {
     const changed = new Set(git('diff', '--name-only', options.since, '--'));
     for (const file of git('ls-files', '--others', '--exclude-standard')) changed.add(file);
@@ -153,7 +162,7 @@ function plan(options) {
 function strykerConfig(area, options) {
   return {
     testRunner: 'tap',
-    plugins: ['@stryker-mutator/tap-runner'],
+    plugins: ['@stryker-mutator/tap-runner', path.join(root, 'test', 'mutation', 'live_reporter.mjs')],
     tap: {
       testFiles: area.tests,
       nodeArgs: [
@@ -177,11 +186,12 @@ function strykerConfig(area, options) {
     timeoutMS: 60_000,
     timeoutFactor: 2,
     buildCommand: area.build ? 'node test/mutation/build_sandbox.mjs' : undefined,
-    reporters: ['json', 'progress-append-only'],
+    reporters: ['json', 'progress-append-only', 'live'],
     jsonReporter: { fileName: path.join('reports', 'mutation', `${area.name}${area.partial ? '.partial' : ''}.json`) },
     tempDirName: path.join('.stryker-tmp', area.name),
     cleanTempDir: true,
-    ignorePatterns: ['dist', 'coverage', 'bench', 'reports', '.venv-test', '.gymnos-cache', '*.tgz'],
+    // .stryker-tmp: another area's run going on side by side (its sandbox is not this one's source).
+    ignorePatterns: ['dist', 'coverage', 'bench', 'reports', '.stryker-tmp', '.venv-test', '.gymnos-cache', '*.tgz'],
     fileLogLevel: 'off',
     allowConsoleColors: false,
   };
@@ -239,18 +249,25 @@ const mutantKey = (mutant) =>
   `${mutant.location.start.line}:${mutant.location.start.column}:${mutant.mutatorName}:${mutant.replacement}`;
 
 /**
- * Puts the results of a run narrowed to some lines into the area's last report: each mutant it ran replaces the
- * same mutant there. A file whose source changed since that report cannot be merged: run the area again.
+ * Puts the results of a run of some of an area's files into the area's last report, so that an area too slow to run
+ * whole is scored file by file: a file mutated whole replaces (or adds) its entry; a file narrowed to some lines has
+ * each mutant it ran replace the same mutant there, which needs the same source (else: run the file whole).
  */
 function mergePartial(area) {
   const fullFile = path.join(REPORTS, `${area.name}.json`);
   const partial = JSON.parse(readFileSync(path.join(REPORTS, `${area.name}.partial.json`), 'utf8'));
-  if (!existsSync(fullFile)) return partial;
-  const full = JSON.parse(readFileSync(fullFile, 'utf8'));
-  for (const [file, { source, mutants }] of Object.entries(partial.files)) {
+  const full = existsSync(fullFile) ? JSON.parse(readFileSync(fullFile, 'utf8')) : { ...partial, files: {} };
+  const narrowed = new Set(area.files.filter((file) => file.includes(':')).map((file) => file.split(':')[0]));
+  for (const [file, result] of Object.entries(partial.files)) {
     const known = full.files[file];
-    if (!known || known.source !== source) usage(`${file} changed since the last report of ${area.name}: run it whole`);
-    const ran = new Map(mutants.map((mutant) => [mutantKey(mutant), mutant]));
+    if (!narrowed.has(file)) {
+      full.files[file] = result;
+      continue;
+    }
+    if (!known || known.source !== result.source) {
+      usage(`${file} changed since the last report of ${area.name} (or is not in it): run the file whole`);
+    }
+    const ran = new Map(result.mutants.map((mutant) => [mutantKey(mutant), mutant]));
     known.mutants = known.mutants.map((mutant) => ran.get(mutantKey(mutant)) ?? mutant);
   }
   writeFileSync(fullFile, JSON.stringify(full));
@@ -284,7 +301,8 @@ function summarize(area) {
       } else counts.other += 1;
     }
   }
-  return { counts, survivors, equivalents };
+  const unscored = area.all.filter((file) => !(file in report.files));
+  return { counts, survivors, equivalents, unscored };
 }
 
 function scoreOf(counts) {
@@ -315,6 +333,7 @@ function runStryker(area) {
       ...process.env,
       GYMNOS_TEST_TIMEOUT_MS: process.env.GYMNOS_TEST_TIMEOUT_MS ?? '120000',
       GYMNOS_MUTATION_ROOT: root,
+      GYMNOS_MUTATION_LIVE: path.join(REPORTS, `${area.name}.live.txt`),
     },
   });
   if (run.status !== 0) {
@@ -344,9 +363,10 @@ for (const area of areas) {
   if (options.reported) {
     if (!existsSync(path.join(REPORTS, `${area.name}.json`))) usage(`${area.name} has no report yet: run it first`);
   } else runStryker(area);
-  const { counts, survivors, equivalents } = summarize(area);
+  const { counts, survivors, equivalents, unscored } = summarize(area);
   for (const key of Object.keys(total)) total[key] += counts[key];
   lines.push(describeArea(area.name, counts, options.reported ? undefined : (Date.now() - areaStarted) / 1000));
+  if (unscored.length > 0) lines.push(`  not in the report yet (never run): ${unscored.join(' ')}`);
   for (const survivor of survivors) lines.push(`  survived ${survivor}`);
   for (const equivalent of equivalents) lines.push(`  ${equivalent}`);
 }

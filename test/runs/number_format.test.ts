@@ -99,6 +99,15 @@ describe('formatNumber', () => {
       '3m07s',
       '2h05m',
     ]);
+    // Each unit from its first whole value: ten seconds lose their tenths, a minute and an hour change units.
+    assert.deepEqual([9_949, 10_000, 59_499, 60_000, 3_599_999, 3_600_000].map(formatDuration), [
+      '9.9s',
+      '10s',
+      '59s',
+      '1m00s',
+      '59m59s',
+      '1h00m',
+    ]);
     assert.equal(formatUtcTime(Date.UTC(2026, 11, 7, 15, 4, 5, 678)), '2026-12-07 15:04:05 UTC');
     assert.equal(formatUtcTime(null), '-');
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  existsSync,
   linkSync,
   mkdtempSync,
   readdirSync,
@@ -10,6 +11,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,9 +19,78 @@ import { test } from 'node:test';
 import { runChildSync, spawnInTest } from '../helpers/children.js';
 import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../src/util/atomic_write.js';
 
+const require = createRequire(import.meta.url);
+type FsModule = typeof import('node:fs');
+type FsPromises = typeof import('node:fs/promises');
+type FileHandle = Awaited<ReturnType<FsPromises['open']>>;
+
+/**
+ * Runs `body` with some of node:fs's and node:fs/promises' functions replaced, as every module importing them sees
+ * them (syncBuiltinESMExports updates the ES modules' bindings): faults a real disk gives only rarely.
+ */
+async function withFs(
+  replace: (fs: FsModule, fsp: FsPromises) => void,
+  body: () => Promise<void> | void,
+): Promise<void> {
+  const fs = require('node:fs') as FsModule;
+  const fsp = require('node:fs/promises') as FsPromises;
+  const saved = [
+    [fs, { ...fs }],
+    [fsp, { ...fsp }],
+  ] as [Record<string, unknown>, Record<string, unknown>][];
+  replace(fs, fsp);
+  syncBuiltinESMExports();
+  try {
+    await body();
+  } finally {
+    for (const [module, before] of saved) {
+      for (const [key, value] of Object.entries(before)) if (module[key] !== value) module[key] = value;
+    }
+    syncBuiltinESMExports();
+  }
+}
+
+const errorWithCode = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
+
+/** Counts the fsyncs of both halves (fsyncSync, FileHandle.sync) while `body` runs. */
+async function countingSyncs(body: () => Promise<void>): Promise<number> {
+  const fsp = require('node:fs/promises') as FsPromises;
+  const probe = await fsp.open(tmpdir(), 'r');
+  const prototype = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const sync = prototype.sync;
+  let count = 0;
+  prototype.sync = function (this: FileHandle) {
+    count += 1;
+    return sync.call(this);
+  };
+  try {
+    await withFs((fs) => {
+      const fsyncSync = fs.fsyncSync;
+      fs.fsyncSync = (fd) => {
+        count += 1;
+        fsyncSync(fd);
+      };
+    }, body);
+  } finally {
+    prototype.sync = sync;
+  }
+  return count;
+}
+
+/** Where /proc says which descriptors this process holds (Linux). */
+const openDescriptors = () => readdirSync('/proc/self/fd').length;
+
+/** Codes of a directory's open or fsync that mean "cannot sync a directory here" (Windows, some network mounts). */
+const DIRECTORY_SYNC_UNSUPPORTED = ['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'EBADF', 'ENOTSUP'];
+
 for (const [label, write] of [
   ['async', writeFileAtomic],
-  ['sync', async (file: string, data: string, options?: { mode?: number }) => writeFileAtomicSync(file, data, options)],
+  [
+    'sync',
+    async (file: string, data: string, options?: { mode?: number; durable?: boolean }) =>
+      writeFileAtomicSync(file, data, options),
+  ],
 ] as const) {
   test(`writeFileAtomic (${label}) creates a new file: 0666 less the umask, or the mode asked for`, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
@@ -197,6 +268,94 @@ for (let reads = 1; ; reads++) {
     assert.ok(openTemp >= 0 && tempFd !== undefined && renamed > openTemp, `no write through a temporary file seen`);
     assert.ok(syncedData > openTemp && syncedData < renamed, 'the temporary file is fsynced before the rename');
     assert.ok(openDir > renamed && dirFd !== undefined && syncedDir > openDir, 'the directory is fsynced after it');
+  });
+
+  test(`writeFileAtomic (${label}) syncs the file and its directory, and with durable: false nothing`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const file = path.join(dir, 'summary.json');
+    // A cache passes durable: false to pay no fsync on every write; everything else is synced twice.
+    assert.equal(await countingSyncs(() => write(file, 'durable')), 2);
+    assert.equal(await countingSyncs(() => write(file, 'cache', { durable: false })), 0);
+    assert.equal(readFileSync(file, 'utf8'), 'cache');
+  });
+
+  test(`writeFileAtomic (${label}) leaves no descriptor open, a directory's that cannot sync included`, async (t) => {
+    if (!existsSync('/proc/self/fd')) return t.skip('no /proc/self/fd here to count descriptors');
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const file = path.join(dir, 'summary.json');
+    await write(file, 'warm up');
+    const before = openDescriptors();
+    // A training run rewrites its summary thousands of times: a descriptor left open per write runs out.
+    for (let index = 0; index < 20; index++) await write(file, `write ${index}`);
+    assert.equal(openDescriptors(), before);
+    await withFs(
+      (fs, fsp) => {
+        fs.fsyncSync = (fd) => {
+          if (fs.fstatSync(fd).isDirectory()) throw errorWithCode('EINVAL');
+        };
+        const open = fsp.open;
+        fsp.open = async (...args: Parameters<FsPromises['open']>) => {
+          const handle = await open(...args);
+          if (!(await handle.stat()).isDirectory()) return handle;
+          handle.sync = () => Promise.reject(errorWithCode('EINVAL'));
+          return handle;
+        };
+      },
+      async () => {
+        for (let index = 0; index < 5; index++) await write(file, `unsynced ${index}`);
+      },
+    );
+    assert.equal(openDescriptors(), before);
+    assert.equal(readFileSync(file, 'utf8'), 'unsynced 4');
+  });
+
+  for (const code of DIRECTORY_SYNC_UNSUPPORTED) {
+    test(`writeFileAtomic (${label}) writes where a directory cannot be opened to sync (${code})`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+      const file = path.join(dir, 'trackers.json');
+      writeFileSync(file, 'old');
+      await withFs(
+        (fs, fsp) => {
+          const openSync = fs.openSync;
+          fs.openSync = ((where: string, ...rest: unknown[]) => {
+            if (where === dir) throw errorWithCode(code);
+            return (openSync as (...args: unknown[]) => number)(where, ...rest);
+          }) as FsModule['openSync'];
+          const open = fsp.open;
+          fsp.open = ((where: string, ...rest: unknown[]) =>
+            where === dir
+              ? Promise.reject(errorWithCode(code))
+              : (open as (...args: unknown[]) => Promise<FileHandle>)(where, ...rest)) as FsPromises['open'];
+        },
+        () => write(file, 'new'),
+      );
+      assert.equal(readFileSync(file, 'utf8'), 'new');
+      assert.deepEqual(readdirSync(dir), ['trackers.json']);
+    });
+  }
+
+  test(`writeFileAtomic (${label}) fails when the directory's fsync fails with a disk error (EIO)`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gymnos-atomic-'));
+    const file = path.join(dir, 'trackers.json');
+    // The rename may not be on disk: the caller must hear of it (not a directory that cannot be synced).
+    await withFs(
+      (fs, fsp) => {
+        fs.fsyncSync = (fd) => {
+          if (fs.fstatSync(fd).isDirectory()) throw errorWithCode('EIO');
+        };
+        const open = fsp.open;
+        fsp.open = async (...args: Parameters<FsPromises['open']>) => {
+          const handle = await open(...args);
+          if ((await handle.stat()).isDirectory()) handle.sync = () => Promise.reject(errorWithCode('EIO'));
+          return handle;
+        };
+      },
+      () =>
+        assert.rejects(
+          Promise.resolve().then(() => write(file, 'new')),
+          { code: 'EIO' },
+        ),
+    );
   });
 
   test(`writeFileAtomic (${label}) leaves no temporary file when the rename fails`, async () => {
