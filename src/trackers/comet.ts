@@ -290,10 +290,7 @@ export class CometTracker extends Tracker {
   override async flush(): Promise<void> {
     // Within `end`, the base class flushes first: `end` does its own bounded wait.
     if (this.state === 'ended' || !this.#delivery) return;
-    await this.#delivery.drain(Date.now() + this.#numbers.flushTimeoutMs, {
-      untilFailure: this.#delivery.outage,
-      untilDeferred: true,
-    });
+    await this.#delivery.flush(Date.now() + this.#numbers.flushTimeoutMs, { untilDeferred: true });
   }
 
   override async end(error?: unknown): Promise<void> {

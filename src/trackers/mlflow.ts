@@ -290,14 +290,15 @@ export class MlflowTracker extends Tracker {
     this.#delivery?.enqueue(figureRecord(name, figure, (extension) => mlflowArtifactPath('figures', name, extension)));
   }
 
-  /** Sends what is queued and waits for it, at most `flushTimeoutMs`; never throws for a server problem. */
+  /**
+   * Sends what is queued and waits for it, at most `flushTimeoutMs`. During an outage already known, writes it to the
+   * spool (on disk) and returns at once: the background sender delivers it. Never throws for a server problem.
+   */
   override async flush(): Promise<void> {
     // Within `end`, the base class flushes first: `end` does its own bounded wait.
     if (this.state === 'ended' || !this.#delivery) return;
-    // During an outage already known, one attempt: the data is safe in the spool, and a per-epoch flush must not
-    // wait flushTimeoutMs for a server that is down.
-    const untilFailure = this.#delivery.outage;
-    await this.#delivery.drain(Date.now() + this.#numbers.flushTimeoutMs, { untilFailure });
+    // During an outage already known, the data is written to the spool and flush returns (RemoteDelivery.flush).
+    await this.#delivery.flush(Date.now() + this.#numbers.flushTimeoutMs);
   }
 
   override async end(error?: unknown): Promise<void> {

@@ -472,13 +472,15 @@ export class WandbTracker extends Tracker implements SyncFlushable {
     this.#closeRow();
   }
 
-  /** Sends what is queued and waits for it, at most `flushTimeoutMs`; never throws for a server problem. */
+  /**
+   * Sends what is queued and waits for it, at most `flushTimeoutMs`. During an outage already known, writes it to the
+   * spool (on disk) and returns at once: the background sender delivers it. Never throws for a server problem.
+   */
   override async flush(): Promise<void> {
     if (this.state === 'ended' || !this.#delivery) return;
     await this.#settleLogged();
     if (this.#settings.mode === 'offline') return;
-    const untilFailure = this.#delivery.outage;
-    await this.#delivery.drain(Date.now() + this.#numbers.flushTimeoutMs, { untilFailure });
+    await this.#delivery.flush(Date.now() + this.#numbers.flushTimeoutMs);
   }
 
   override async end(error?: unknown): Promise<void> {

@@ -2,8 +2,8 @@
  * The mlflow tracker where it meets a real environment: something in front of the server answering 200 with a
  * login page, an empty body or JSON cut short (never a delivery); a crash in the middle of the spool's compaction
  * (a re-send at worst, never a loss); a spool directory that cannot hold anything (/dev/full); a flush() while an
- * outage is already known (one attempt, not flushTimeoutMs). Against the loopback MLflow server; the crash in a real
- * child process killed by SIGKILL.
+ * outage is already known (the data spooled and flush back at once, even from a port that takes connections and
+ * never answers). Against the loopback MLflow server; the crash in a real child process killed by SIGKILL.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
 import { Spool } from '../../src/trackers/remote/spool.js';
+import { BlackHole, settlesWithin, spooledText } from '../fixtures/black_hole.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
@@ -131,29 +132,49 @@ describe('mlflow: the spool through a crash', { skip: NOT_BUILT }, () => {
 
 describe('mlflow: a spool that cannot hold anything, a flush during a known outage', () => {
   test(
-    'with spoolDir on /dev/full, no line says the data is kept there',
-    { skip: !existsSync('/dev/full') && 'no /dev/full' },
+    'with spoolDir on /dev/full, every line says the spool cannot be written; the end report counts what was lost',
+    { skip: !existsSync('/dev/full') && 'no /dev/full on this machine', timeout: 120_000 },
     async () => {
       const capture = captureWarnings();
       try {
         await server.stop();
         const tracker = new MlflowTracker({
-          trackingUri: server.url,
+          trackingUri: server.url.replace('//', '//alice:s3cret-pw@'),
           ...FAST,
           spoolDir: '/dev/full',
-          endTimeoutMs: 300,
+          endTimeoutMs: 2_500, // long enough for end() to say at once that it waits (GYMNOS_MLFLOW_WAITING)
         });
         await tracker.start('full', dir);
         tracker.logMetric('loss', 1, 0);
+        tracker.logParam('lr', 0.1);
         await tracker.end();
         await warningsDelivered();
-        const lines = capture.warnings.map((warning) => warning.message);
-        assert.ok(lines.length > 0);
-        for (const line of lines)
-          assert.doesNotMatch(line, /(kept in|spooled to|deliver them later)[^;]*\/dev\/full/, line);
-        assert.ok(
-          lines.some((line) => /kept in memory|could not be spooled/.test(line)),
-          lines.join('\n'),
+        const lines = capture.warnings.map((warning) => `${warning.code} ${warning.message}`);
+        assert.ok(await warningOf(capture.warnings, 'GYMNOS_MLFLOW_WAITING', 0), lines.join('\n'));
+        for (const line of lines) {
+          assert.doesNotMatch(line, /(kept in|spooled to|stays in|deliver them later)[^;]*\/dev\/full/, line);
+          assert.doesNotMatch(line, /s3cret-pw/, 'credentials redacted');
+          assert.equal(line.split('\n').length, 1, line);
+        }
+        const said = (code: string) => capture.warnings.find((warning) => warning.code === code)?.message ?? '';
+        assert.match(
+          said('GYMNOS_MLFLOW_SPOOL_UNAVAILABLE'),
+          /cannot write the spool .*lost if the process ends.*spoolDir/,
+        );
+        assert.match(said('GYMNOS_MLFLOW_WAITING'), /is lost: the spool \/dev\/full cannot be written/);
+        // What could be neither delivered nor kept is counted as lost, not as waiting in a spool.
+        const report = tracker.endReport!;
+        assert.deepEqual(
+          { dropped: report.dropped, undelivered: report.undelivered, complete: report.complete },
+          {
+            dropped: { metrics: 1, params: 1, tags: 0, artifacts: 0 },
+            undelivered: { metrics: 0, params: 0, tags: 0, artifacts: 0, status: 'FINISHED' },
+            complete: false,
+          },
+        );
+        assert.match(
+          said('GYMNOS_MLFLOW_UNDELIVERED'),
+          /dropped 1 metric, 1 param \(the spool \/dev\/full could not be/,
         );
       } finally {
         capture.stop();
@@ -161,26 +182,50 @@ describe('mlflow: a spool that cannot hold anything, a flush during a known outa
     },
   );
 
-  test('flush() while the outage is known makes one attempt instead of waiting flushTimeoutMs', async () => {
-    const capture = captureWarnings();
-    try {
-      const tracker = new MlflowTracker({ trackingUri: server.url, ...FAST, flushTimeoutMs: 20_000 });
-      await tracker.start('epochs', dir);
-      await server.stop();
-      tracker.logMetric('loss', 0, 0);
-      // The background sender finds the server down first.
-      assert.ok(await warningOf(capture.warnings, 'GYMNOS_MLFLOW_UNAVAILABLE'));
-      for (let epoch = 1; epoch <= 3; epoch += 1) {
-        tracker.logMetric('loss', epoch, epoch);
-        const began = Date.now();
+  test(
+    'flush() during a known outage returns once the data is spooled, even when the server hangs; waits when it is up',
+    { timeout: 180_000 },
+    async () => {
+      const capture = captureWarnings();
+      let hole: BlackHole | undefined;
+      try {
+        // A request into the black hole waits requestTimeoutMs: a flush that waited for one would not settle.
+        const tracker = new MlflowTracker({
+          trackingUri: server.url,
+          ...FAST,
+          requestTimeoutMs: 600_000,
+          flushTimeoutMs: 600_000,
+          endTimeoutMs: 3_000,
+        });
+        await tracker.start('epochs', dir);
+        tracker.logMetric('loss', 0.5, 0);
         await tracker.flush();
-        assert.ok(Date.now() - began < 10_000, `flush ${epoch} took ${Date.now() - began} ms of flushTimeoutMs 20 000`);
+        const run = () => server.runs.get(tracker.mlflowRunId!)!;
+        assert.equal(run().metrics.length, 1, 'with the server up, flush waited for the delivery');
+        await server.stop();
+        tracker.logMetric('loss', 1.5, 1);
+        // The background sender finds the server down (refused); then the port takes connections and never answers.
+        assert.ok(await warningOf(capture.warnings, 'GYMNOS_MLFLOW_UNAVAILABLE'));
+        hole = await BlackHole.listen(server.port);
+        for (let epoch = 2; epoch <= 4; epoch += 1) {
+          tracker.logMetric('loss', epoch + 0.25, epoch);
+          assert.equal(await settlesWithin(tracker.flush(), 30_000), 'settled', `flush ${epoch}, the server down`);
+          assert.match(await spooledText(tracker.spoolDir!), new RegExp(`"value":${epoch}\\.25\\b`), 'on disk');
+        }
+        await hole.close();
+        hole = undefined;
+        await server.listen();
+        await tracker.end();
+        // Every metric arrived or waits in the spool, none lost. (A batch the hung server took without an answer stays
+        // in doubt, asked about rather than sent blind again, for 2 × requestTimeoutMs: end() may leave it spooled.)
+        const report = tracker.endReport!;
+        assert.equal(report.delivered.metrics + report.undelivered.metrics, 5, JSON.stringify(report));
+        assert.equal(report.dropped.metrics, 0);
+        assert.equal(report.delivered.metrics, run().metrics.length);
+      } finally {
+        await hole?.close();
+        capture.stop();
       }
-      await server.listen();
-      await tracker.end();
-      assert.equal(server.runs.get(tracker.mlflowRunId!)?.metrics.length, 4);
-    } finally {
-      capture.stop();
-    }
-  });
+    },
+  );
 });

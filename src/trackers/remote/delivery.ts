@@ -225,6 +225,11 @@ export class RemoteDelivery<
     return this.#spool.dir;
   }
 
+  /** Why the spool cannot be written (undelivered data then lives in memory only); undefined while it can. */
+  get spoolError(): string | undefined {
+    return this.#spoolBroken;
+  }
+
   get #spoolPending(): boolean {
     return !this.#spoolBroken && this.#spool.hasPending;
   }
@@ -316,8 +321,9 @@ export class RemoteDelivery<
     this.#spoolBroken = errorMessage(error);
     this.#warn(
       'SPOOL_UNAVAILABLE',
-      `cannot use the spool ${this.#spool.dir} (${this.#spoolBroken}); data that cannot be sent stays in ` +
-        `memory (at most ${this.#options.maxQueueItems} items)`,
+      `cannot write the spool ${this.#spool.dir} (${this.#spoolBroken}): what the server has not taken is kept in ` +
+        `memory only (at most ${this.#options.maxQueueItems} items, more are dropped) and lost if the process ends ` +
+        'first; give spoolDir a writable directory',
     );
   }
 
@@ -354,24 +360,7 @@ export class RemoteDelivery<
   }
 
   #overflow(record: Data | ArtifactRecord): void {
-    if (this.#spoolOpen && !this.#closed) {
-      const records = [...this.#queue.takeBeyond(this.#inFlight.data, this.#inFlight.artifacts), record];
-      try {
-        const inDoubt = this.#memoryDoubtLength(records);
-        const settleBy = this.#memoryDoubt?.settleBy;
-        this.#stamp(records);
-        this.#dropRefused(this.#spool.appendSync(records, { inDoubt, settleBy }).refused as (Data | ArtifactRecord)[]);
-        if (inDoubt) this.#memoryDoubt = undefined;
-        // What the records were given (their positions) is in run.json before anything else is spooled.
-        if (this.#protocol.stamp) this.#spool.writeMetaSync(this.#meta);
-        return;
-      } catch (error) {
-        // The spool cannot be written: keep what fits in memory, drop (and count) the rest.
-        this.#breakSpool(error);
-        for (const moved of records) if (!this.#queue.push(moved)) this.#ledger.countDropped(moved);
-        return;
-      }
-    }
+    if (this.#spoolNow(record)) return;
     this.#ledger.countDropped(record);
     this.#warnOnce(
       'queue full',
@@ -379,6 +368,30 @@ export class RemoteDelivery<
       `more than ${this.#options.maxQueueItems} items wait in memory and the spool cannot take them` +
         `${this.#spoolBroken ? ` (${this.#spoolBroken})` : ''}; further items are dropped until the queue drains`,
     );
+  }
+
+  /**
+   * Moves the memory queue (but the records a send in flight holds) and `extra` to the spool, synchronously, outside
+   * the rounds (a log call whose queue is full, a flush during an outage): false when the spool is not this session's
+   * to write. When the spool cannot be written it breaks: what fits goes back to memory, the rest is dropped (counted).
+   */
+  #spoolNow(extra?: Data | ArtifactRecord): boolean {
+    if (!this.#spoolOpen || this.#closed) return false;
+    const records = this.#queue.takeBeyond(this.#inFlight.data, this.#inFlight.artifacts);
+    if (extra) records.push(extra);
+    try {
+      const inDoubt = this.#memoryDoubtLength(records);
+      const settleBy = this.#memoryDoubt?.settleBy;
+      this.#stamp(records);
+      this.#dropRefused(this.#spool.appendSync(records, { inDoubt, settleBy }).refused as (Data | ArtifactRecord)[]);
+      if (inDoubt) this.#memoryDoubt = undefined;
+      // What the records were given (their positions) is in run.json before anything else is spooled.
+      if (this.#protocol.stamp) this.#spool.writeMetaSync(this.#meta);
+    } catch (error) {
+      this.#breakSpool(error);
+      for (const moved of records) if (!this.#queue.push(moved)) this.#ledger.countDropped(moved);
+    }
+    return true;
   }
 
   /** Gives records what the backend needs them to keep through re-sends (protocol.ts `stamp`), in queue order. */
@@ -556,7 +569,7 @@ export class RemoteDelivery<
       this.#warn(
         'UNAVAILABLE',
         `${this.#protocol.name} server ${this.#protocol.baseUrl} unavailable: ${failure.error}; training goes on, ` +
-          `data is ${this.#keptWhere('spooled to')} and sent when the server answers again`,
+          `data is ${this.#keptWhere('spooled to')}; it is sent when the server answers again`,
       );
     }
   }
@@ -565,8 +578,8 @@ export class RemoteDelivery<
   #keptWhere(verb: string): string {
     if (!this.#spoolBroken) return `${verb} ${this.#spool.dir}`;
     return (
-      `kept in memory (at most ${this.#options.maxQueueItems} items; the spool ${this.#spool.dir} cannot be ` +
-      `used: ${this.#spoolBroken}), lost if the process ends first`
+      `kept in memory only (at most ${this.#options.maxQueueItems} items; the spool ${this.#spool.dir} cannot be ` +
+      `written: ${this.#spoolBroken}), lost if the process ends first`
     );
   }
 
@@ -764,7 +777,10 @@ export class RemoteDelivery<
       try {
         const inDoubt = this.#memoryDoubtLength(snapshot.records);
         this.#stamp(snapshot.records);
-        const { refused } = await this.#spool.append(snapshot.records, {
+        // Synchronous from the snapshot to its forget: a flush or a log call spooling meanwhile would write the same
+        // records twice and then forget newer ones.
+        const { refused } = this.#spool.appendSync(snapshot.records, {
+          compact: true,
           inDoubt,
           settleBy: this.#memoryDoubt?.settleBy,
         });
@@ -837,6 +853,24 @@ export class RemoteDelivery<
     return !this.pending;
   }
 
+  /**
+   * A tracker's `flush()`. While the server answers, delivers until `deadline` (`drain`). During an outage already
+   * known (the last attempt failed), no request is waited for: what waits in memory is written to the spool at once,
+   * one attempt starts in the background (a server back is found at once) and the flush returns; the background
+   * sender delivers the spool when the server answers again (a per-epoch flush must not stall on a server that is
+   * down, nor on one that takes connections and never answers). Only when the spool cannot be written does the flush
+   * wait for its one attempt (`untilFailure`): the server is then the only place the data can go.
+   * `untilDeferred`: see `drain`.
+   */
+  async flush(deadline: number, options: { untilDeferred?: boolean } = {}): Promise<void> {
+    if (this.outage && this.#spoolNow() && !this.#spoolBroken) {
+      this.#policy.attemptNow();
+      this.kick();
+      return;
+    }
+    await this.drain(deadline, { ...options, untilFailure: this.outage });
+  }
+
   /** True while the last attempt failed with no answer or a retryable one: an outage is known. */
   get outage(): boolean {
     return this.#policy.failures > 0;
@@ -871,6 +905,12 @@ export class RemoteDelivery<
     clearInterval(this.#timer);
     this.#shutdown.abort();
     await this.#exclusive(() => this.#spill()).catch(() => undefined);
+    if (this.#spoolBroken) {
+      // Neither delivered nor kept anywhere once the process ends: counted as dropped, not as waiting.
+      const left = this.#queue.snapshot();
+      for (const record of left.records) this.#ledger.countDropped(record);
+      this.#queue.forget(left);
+    }
     await this.#spool.close();
   }
 

@@ -58,7 +58,12 @@ export function describeProblems(report: DeliveryReport, wording: EndReportWordi
     );
   }
   const dropped = countsText(report.dropped);
-  if (dropped.length > 0) parts.push(`dropped ${dropped.join(', ')} (the spool was full or could not be written)`);
+  if (dropped.length > 0) {
+    const why = report.spoolError
+      ? `the spool ${report.spoolDir} could not be written: ${report.spoolError}; give spoolDir a writable directory`
+      : 'the spool was full or could not be written';
+    parts.push(`dropped ${dropped.join(', ')} (${why})`);
+  }
   if (report.rejectedCount > 0) parts.push(`the server or the client refused ${plural(report.rejectedCount, 'item')}`);
   return parts.length > 0 ? parts.join('; ') : undefined;
 }

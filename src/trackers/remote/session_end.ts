@@ -39,13 +39,17 @@ export async function endSession<
   const deadline = Date.now() + end.endTimeoutMs;
   // In the words of the package manager of the project the training runs in (`pnpm exec gymnos sync logs`).
   const syncCommand = gymnosCommand(process.cwd(), `sync ${end.logdir}`);
+  // Where what the server does not take ends up: the spool, or nowhere when the spool cannot be written.
+  const leftThen = () =>
+    delivery.spoolError === undefined
+      ? `then stays in ${delivery.spoolDir} for \`${syncCommand}\``
+      : `is lost: the spool ${delivery.spoolDir} cannot be written (${delivery.spoolError})`;
   // With the server unreachable, said at once, not after endTimeoutMs of silence.
   const waiting = (error: string) =>
     end.warn(
       `${end.warningPrefix}_WAITING`,
       `end(): ${end.server} does not answer (${error}); waiting up to ` +
-        `${Math.round(end.endTimeoutMs / 1000)} s for it to take what is left, which then stays in ` +
-        `${delivery.spoolDir} for \`${syncCommand}\``,
+        `${Math.round(end.endTimeoutMs / 1000)} s for it to take what is left; what it does not take ${leftThen()}`,
     );
   if (!end.offline) {
     await delivery.drain(deadline, end.endTimeoutMs >= NOTICEABLE_WAIT_MS ? { onOutage: waiting } : {});
