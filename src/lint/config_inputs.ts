@@ -14,6 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readTextIfPresent } from '../util/read_text.js';
 
 /** A file that configures ESLint, Prettier, EditorConfig or TypeScript, or pins the linters' versions. */
 const CONFIG_FILE = new RegExp(
@@ -59,22 +60,12 @@ function isConfigFile(file: string): boolean {
   return CONFIG_FILE.test(path.posix.basename(file.split(path.sep).join('/')));
 }
 
-function readOrUndefined(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EACCES') return undefined;
-    throw error;
-  }
-}
-
 /** The file a relative specifier names, as Node or a bundler would find it, if it exists. */
 function resolveRelative(from: string, specifier: string): string | undefined {
   const base = path.resolve(path.dirname(from), specifier);
   const candidates = [base, ...['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.json'].map((ext) => base + ext)];
   candidates.push(base.replace(/\.([cm]?)js$/, '.$1ts'), path.join(base, 'index.js'), path.join(base, 'index.ts'));
-  return candidates.find((candidate) => readOrUndefined(candidate) !== undefined);
+  return candidates.find((candidate) => readTextIfPresent(candidate) !== undefined);
 }
 
 /**
@@ -91,7 +82,7 @@ export function configInputs(root: string, allFiles: readonly string[]): string[
   // What JavaScript configs import by a relative path, followed to the end.
   const pending = [...inputs].filter((file) => SCRIPT.test(file));
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-    const text = readOrUndefined(file);
+    const text = readTextIfPresent(file);
     if (text === undefined) continue;
     for (const [, specifier] of text.matchAll(RELATIVE_IMPORT)) {
       const imported = resolveRelative(file, specifier!);

@@ -16,6 +16,7 @@
 import { COMET_CONNECTION_PARAMS } from '../trackers/comet/connection_params.js';
 import { MLFLOW_CONNECTION_PARAMS } from '../trackers/mlflow/connection_params.js';
 import { WANDB_CONNECTION_PARAMS } from '../trackers/wandb/connection_params.js';
+import { REMOTE_SESSION_PARAMS } from '../trackers/remote/session_params.js';
 import type { BuiltinTrackerName } from './builtins.js';
 import { closestName } from '../util/closest.js';
 import type { CometTrackerParams } from '../trackers/comet.js';
@@ -51,14 +52,7 @@ const BUILTIN_PARAM_KEYS = {
     ...MLFLOW_CONNECTION_PARAMS,
     'experimentName',
     'runName',
-    'spoolDir',
-    'resume',
-    'maxSpoolBytes',
-    'maxQueueItems',
-    'flushIntervalMs',
-    'startTimeoutMs',
-    'flushTimeoutMs',
-    'endTimeoutMs',
+    ...REMOTE_SESSION_PARAMS,
     'maxParamValueLength',
     'maxTagValueLength',
   ],
@@ -72,14 +66,7 @@ const BUILTIN_PARAM_KEYS = {
     'offline',
     'endpoints',
     'rateLimits',
-    'spoolDir',
-    'resume',
-    'maxSpoolBytes',
-    'maxQueueItems',
-    'flushIntervalMs',
-    'startTimeoutMs',
-    'flushTimeoutMs',
-    'endTimeoutMs',
+    ...REMOTE_SESSION_PARAMS,
   ],
   wandb: [
     'rankZeroOnly',
@@ -90,14 +77,7 @@ const BUILTIN_PARAM_KEYS = {
     'id',
     'tags',
     'mode',
-    'spoolDir',
-    'resume',
-    'maxSpoolBytes',
-    'maxQueueItems',
-    'flushIntervalMs',
-    'startTimeoutMs',
-    'flushTimeoutMs',
-    'endTimeoutMs',
+    ...REMOTE_SESSION_PARAMS,
     'heartbeatIntervalMs',
   ],
   jsonl: ['rankZeroOnly', 'flushIntervalMs', 'maxBufferBytes', 'maxHeldBytes', 'resume'],

@@ -10,10 +10,7 @@
  * is a GymnosError naming the variable. Offline (`offline: true` or COMET_START_ONLINE=0), nothing is sent: the run
  * waits in its spool for `gymnos sync`. See docs/trackers/comet.md.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { redactCredentials } from '../util/redact.js';
-import { booleanParam, numberParam, refuseExistingRun } from '../runtime/tracker_params.js';
+import { booleanParam, numberParam } from '../runtime/tracker_params.js';
 import { CometClient } from './comet/client.js';
 import { CometDelivery } from './comet/delivery.js';
 import type { CometDeliveryReport } from './comet/delivery.js';
@@ -24,13 +21,12 @@ import { COMET_CONNECTION_PARAMS } from './comet/connection_params.js';
 import { COMET_SPECS, cometServer, missingSetting, readCometSettings } from './comet/settings.js';
 import type { CometConnectionParams, CometSettings } from './comet/settings.js';
 import { artifactPath, figureRecord, fileRecord } from './remote/artifacts.js';
-import { deliverSpoolWith } from './remote/deliver_spool.js';
 import { wireDouble } from './remote/records.js';
-import { endSession } from './remote/session_end.js';
+import type { DataRecord } from './remote/records.js';
+import { numericParams, readSpoolMeta, redeliverSpool, RemoteTracker } from './remote/remote_tracker.js';
+import type { RemoteBackend } from './remote/remote_tracker.js';
 import { REMOTE_DEFAULTS } from './remote/session_params.js';
 import type { RemoteSessionParams, SpoolDeliveryParams } from './remote/session_params.js';
-import { Spool } from './remote/spool.js';
-import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
 export type { CometDeliveryReport } from './comet/delivery.js';
@@ -71,21 +67,16 @@ export interface CometTrackerParams extends TrackerOptions, CometConnectionParam
 
 export interface DeliverCometSpoolOptions extends CometConnectionParams, SpoolDeliveryParams {}
 
-const DEFAULTS = REMOTE_DEFAULTS;
-
-type NumericParam = keyof typeof DEFAULTS;
+/** `flush()` does not wait for Comet's rate limits: what waits for them is in the spool by then. */
+const COMET: RemoteBackend<typeof REMOTE_DEFAULTS> = {
+  label: 'CometTracker',
+  name: 'comet',
+  defaults: REMOTE_DEFAULTS,
+  flushStopsAtPace: true,
+};
 
 /** Comet's default project, where comet_ml logs an experiment given none. */
 export const DEFAULT_PROJECT = 'general';
-
-function warn(code: string, message: string): void {
-  process.emitWarning(redactCredentials(`CometTracker: ${message}`), { type: 'GymnosWarning', code });
-}
-
-/** Every numeric parameter of this tracker is a positive number (of ms, bytes or items). */
-function numeric(params: Record<string, unknown>, name: NumericParam): number {
-  return numberParam('CometTracker', name, params[name], DEFAULTS[name], { min: 0, exclusive: true });
-}
 
 function checkedRateLimits(value: unknown): CometRateLimitsParam {
   if (value === undefined) return {};
@@ -136,27 +127,17 @@ function checkedEndpoints(value: unknown): 'batch' | 'rest' {
   return value;
 }
 
-export class CometTracker extends Tracker {
+export class CometTracker extends RemoteTracker<CometRunMeta, CometDeliveryReport, DataRecord> {
   readonly #params: CometTrackerParams;
   readonly #settings: CometSettings;
-  readonly #numbers: Record<NumericParam, number>;
   readonly #rateLimits: CometRateLimitsParam;
   readonly #cometTags: string[];
   readonly #endpoints: 'batch' | 'rest';
   readonly #offline: boolean;
-  #delivery: CometDelivery | undefined;
-  /** The logdir given to `start`, for the `gymnos sync` hint. */
-  #logdir = '.';
-  /** What `end` could and could not deliver; set once `end` has settled. */
-  endReport: CometDeliveryReport | undefined;
 
   constructor(params: CometTrackerParams = {}) {
-    super(params);
-    booleanParam('CometTracker', 'resume', params.resume);
+    super(params, COMET);
     this.#params = { ...params };
-    this.#numbers = Object.fromEntries(
-      (Object.keys(DEFAULTS) as NumericParam[]).map((name) => [name, numeric(params as Record<string, unknown>, name)]),
-    ) as Record<NumericParam, number>;
     this.#rateLimits = checkedRateLimits(params.rateLimits);
     this.#cometTags = checkedTags(params.tags);
     this.#endpoints = checkedEndpoints(params.endpoints);
@@ -169,22 +150,12 @@ export class CometTracker extends Tracker {
 
   /** Comet's key of the experiment, once it exists on the server. */
   get experimentKey(): string | undefined {
-    return this.#delivery?.runId;
-  }
-
-  /** Where undelivered data is spooled (known after `start`). */
-  get spoolDir(): string | undefined {
-    return this.#delivery?.spoolDir;
+    return this.delivery?.runId;
   }
 
   /** True when the tracker sends nothing (offline mode): the run waits in its spool for `gymnos sync`. */
   get offline(): boolean {
     return this.#offline;
-  }
-
-  /** Where delivery stands now (undefined before `start`). */
-  async deliveryReport(): Promise<CometDeliveryReport | undefined> {
-    return this.#delivery?.report();
   }
 
   /** `CometTracker.deliverSpool` with this tracker's connection parameters; the tracker need not be started. */
@@ -203,14 +174,7 @@ export class CometTracker extends Tracker {
     const settings = this.#settings;
     if (!settings.workspace) throw missingSetting('workspace', 'workspace', COMET_SPECS.workspace, settings);
     if (!settings.apiKey && !this.#offline) throw missingSetting('API key', 'apiKey', COMET_SPECS.apiKey, settings);
-    const spoolDir = path.resolve(this.#params.spoolDir ?? path.join(logdir, runId, 'comet-spool'));
-    // A spool that names a run (run.json) is an earlier session of this run id: continuing it means the same
-    // Comet experiment, and is done only when asked.
-    refuseExistingRun('CometTracker', spoolDir, runId, {
-      existing: (dir) => existsSync(path.join(dir, 'run.json')),
-      resume: this.#params.resume === true,
-    });
-    this.#logdir = logdir;
+    const spoolDir = this.sessionSpoolDir(runId, logdir);
     const meta: CometRunMeta = {
       version: 1,
       backend: 'comet',
@@ -226,36 +190,25 @@ export class CometTracker extends Tracker {
       tags: { 'gymnos.run_id': runId },
     };
     const delivery = new CometDelivery({
+      ...this.sessionOptions(spoolDir, meta, { 'gymnos.run_id': runId }),
       // Offline without a key: a client that is never called (the session sends nothing).
       client: new CometClient(settings.server, settings.apiKey?.value ?? ''),
-      requestTimeoutMs: this.#numbers.requestTimeoutMs,
+      requestTimeoutMs: this.numbers.requestTimeoutMs,
       limits: this.#rateLimits,
       endpoints: this.#endpoints,
-      spoolDir,
-      maxSpoolBytes: this.#numbers.maxSpoolBytes,
-      meta,
-      mode: 'session',
       offline: this.#offline,
-      retryBaseMs: this.#numbers.retryBaseMs,
-      retryMaxMs: this.#numbers.retryMaxMs,
-      maxQueueItems: this.#numbers.maxQueueItems,
-      runTags: { 'gymnos.run_id': runId },
-      warn,
     });
-    this.#delivery = delivery;
-    delivery.startTimer(this.#numbers.flushIntervalMs);
-    // One attempt to create the experiment now, so that it exists when start settles; if Comet does not answer in
-    // time, the background sender creates it when it does.
-    await delivery.connect(Date.now() + this.#numbers.startTimeoutMs);
+    this.openSession(delivery, { server: `Comet (${settings.server.root})`, offline: this.#offline });
+    await this.connect();
   }
 
   override logMetric(name: string, value: number, step = 0): void {
-    this.#delivery?.enqueue({ t: 'metric', key: name, value: wireDouble(value), timestamp: Date.now(), step });
+    this.delivery?.enqueue({ t: 'metric', key: name, value: wireDouble(value), timestamp: Date.now(), step });
   }
 
   /** Strings as they are; other values as their JSON text (Comet's Java client sends every value as a string). */
   override logParam(name: string, value: ParamValue): void {
-    this.#delivery?.enqueue({
+    this.delivery?.enqueue({
       t: 'param',
       key: name,
       value: typeof value === 'string' ? value : JSON.stringify(value),
@@ -264,48 +217,22 @@ export class CometTracker extends Tracker {
 
   /** A Comet "other" (`log_other(key, value)`); Comet tags proper are the `tags` parameter. */
   override logTag(name: string, value: string): void {
-    this.#delivery?.enqueue({ t: 'tag', key: name, value });
+    this.delivery?.enqueue({ t: 'tag', key: name, value });
   }
 
   /** Uploaded as the asset `<name><ext>` from the file's path when the sender gets to it: keep the file until `end`. */
   override logAsset(name: string, filePath: string): void {
-    this.#delivery?.enqueue(fileRecord(filePath, (extension) => artifactPath('assets', name, extension)));
+    this.delivery?.enqueue(fileRecord(filePath, (extension) => artifactPath('assets', name, extension)));
   }
 
   /** Uploaded as the image `<name><ext>`. */
   override logImage(name: string, filePath: string): void {
-    this.#delivery?.enqueue(fileRecord(filePath, (extension) => artifactPath('images', name, extension)));
+    this.delivery?.enqueue(fileRecord(filePath, (extension) => artifactPath('images', name, extension)));
   }
 
   /** PNG and SVG as the image `<name>.png|.svg`; Vega-Lite, Plotly specs: the asset `<name>.vl.json|.plotly.json`. */
   override logFigure(name: string, figure: Figure): void {
-    this.#delivery?.enqueue(figureRecord(name, figure, (extension) => artifactPath('figures', name, extension)));
-  }
-
-  /**
-   * Sends what Comet's rate limits allow now and waits for it, at most `flushTimeoutMs`; what must wait for the
-   * limits, or for a server that does not answer, goes to the spool (on disk) and the background sender delivers it.
-   * Never throws for a server problem.
-   */
-  override async flush(): Promise<void> {
-    // Within `end`, the base class flushes first: `end` does its own bounded wait.
-    if (this.state === 'ended' || !this.#delivery) return;
-    await this.#delivery.flush(Date.now() + this.#numbers.flushTimeoutMs, { untilDeferred: true });
-  }
-
-  override async end(error?: unknown): Promise<void> {
-    const delivery = this.#delivery;
-    if (!delivery) return;
-    this.endReport = await endSession(delivery, {
-      failed: error !== undefined && error !== null,
-      endTimeoutMs: this.#numbers.endTimeoutMs,
-      logdir: this.#logdir,
-      server: `Comet (${this.#settings.server.root})`,
-      warningPrefix: 'GYMNOS_COMET',
-      deliverSpoolCall: 'CometTracker.deliverSpool(dir)',
-      offline: this.#offline,
-      warn,
-    });
+    this.delivery?.enqueue(figureRecord(name, figure, (extension) => artifactPath('figures', name, extension)));
   }
 
   /**
@@ -317,7 +244,7 @@ export class CometTracker extends Tracker {
    * GymnosError when there is no API key, `spoolDir` holds no spool, or another process is using it.
    */
   static async deliverSpool(spoolDir: string, options: DeliverCometSpoolOptions = {}): Promise<CometDeliveryReport> {
-    const recorded = await new Spool(path.resolve(spoolDir), 0).readMeta<CometRunMeta>();
+    const recorded = await readSpoolMeta<CometRunMeta>(spoolDir);
     const settings = readCometSettings(options);
     // The server configured now wins; else the one the spool was written for.
     const server =
@@ -325,18 +252,10 @@ export class CometTracker extends Tracker {
         ? settings.server
         : cometServer({ value: recorded.trackingUri, source: `${spoolDir}/run.json` });
     if (!settings.apiKey) throw missingSetting('API key', 'apiKey', COMET_SPECS.apiKey, settings);
-    const numbers = Object.fromEntries(
-      (['retryBaseMs', 'retryMaxMs', 'requestTimeoutMs'] as const).map((name) => [
-        name,
-        numeric(options as Record<string, unknown>, name),
-      ]),
-    ) as Record<'retryBaseMs' | 'retryMaxMs' | 'requestTimeoutMs', number>;
-    const delivery = new CometDelivery({
-      client: new CometClient(server, settings.apiKey.value),
-      requestTimeoutMs: numbers.requestTimeoutMs,
-      spoolDir: path.resolve(spoolDir),
-      maxSpoolBytes: Number.MAX_SAFE_INTEGER,
-      meta: {
+    const apiKey = settings.apiKey.value;
+    const { requestTimeoutMs } = numericParams(COMET.label, options, REMOTE_DEFAULTS, ['requestTimeoutMs']);
+    return redeliverSpool(spoolDir, options, COMET, (common) => {
+      const meta: CometRunMeta = {
         version: 1,
         backend: 'comet',
         trackingUri: server.root,
@@ -347,18 +266,8 @@ export class CometTracker extends Tracker {
         runName: '',
         gymnosRunId: '',
         startTime: Date.now(),
-      },
-      mode: 'redeliver',
-      retryBaseMs: numbers.retryBaseMs,
-      retryMaxMs: numbers.retryMaxMs,
-      maxQueueItems: DEFAULTS.maxQueueItems,
-      runTags: {},
-      warn: options.onWarning ?? warn,
-    });
-    return deliverSpoolWith(delivery, {
-      timeoutMs: options.timeoutMs ?? DEFAULTS.endTimeoutMs,
-      signal: options.signal,
-      onOutage: options.onOutage,
+      };
+      return new CometDelivery({ client: new CometClient(server, apiKey), requestTimeoutMs, meta, ...common });
     });
   }
 }

@@ -11,7 +11,6 @@
  * at most `endTimeoutMs`, then warns about (and reports in `endReport`) what it could not deliver.
  * See docs/trackers/mlflow.md.
  */
-import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { GymnosError } from '../errors.js';
@@ -30,15 +29,19 @@ import {
   truncateCodePoints,
 } from './mlflow/limits.js';
 import { artifactPath, figureRecord, fileRecord } from './remote/artifacts.js';
-import { deliverSpoolWith } from './remote/deliver_spool.js';
 import { wireDouble } from './remote/records.js';
-import { endSession } from './remote/session_end.js';
+import type { DataRecord } from './remote/records.js';
+import {
+  numericParams,
+  readSpoolMeta,
+  redeliverSpool,
+  RemoteTracker,
+  trackerWarnings,
+} from './remote/remote_tracker.js';
+import type { RemoteBackend } from './remote/remote_tracker.js';
 import { REMOTE_DEFAULTS } from './remote/session_params.js';
 import type { RemoteRequestParams, RemoteSessionParams, SpoolDeliveryParams } from './remote/session_params.js';
-import { Spool } from './remote/spool.js';
 import type { MlflowRunMeta as SpoolMeta } from './mlflow/protocol.js';
-import { booleanParam, numberParam, refuseExistingRun } from '../runtime/tracker_params.js';
-import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
 export type { MlflowDeliveryReport, DeliveryCounts, RejectedItem } from './mlflow/delivery.js';
@@ -77,18 +80,11 @@ const DEFAULTS = {
   maxTagValueLength: MAX_TAG_VALUE_LENGTH,
 };
 
-type NumericParam = keyof typeof DEFAULTS;
+const MLFLOW: RemoteBackend<typeof DEFAULTS> = { label: 'MlflowTracker', name: 'mlflow', defaults: DEFAULTS };
 
 const MAX_RENAME_WARNINGS = 10;
 
-function warn(code: string, message: string): void {
-  process.emitWarning(redactCredentials(`MlflowTracker: ${message}`), { type: 'GymnosWarning', code });
-}
-
-/** Every numeric parameter of this tracker is a positive number (of ms, bytes or items). */
-function numeric(params: Record<string, unknown>, name: NumericParam): number {
-  return numberParam('MlflowTracker', name, params[name], DEFAULTS[name], { min: 0, exclusive: true });
-}
+const warn = trackerWarnings(MLFLOW.label);
 
 function connection(params: MlflowConnectionParams): { client: MlflowRestClient; trackingUri: string } {
   const env = process.env;
@@ -99,7 +95,7 @@ function connection(params: MlflowConnectionParams): { client: MlflowRestClient;
       'MlflowTracker: no tracking server: pass trackingUri (e.g. http://127.0.0.1:5000) or set MLFLOW_TRACKING_URI',
     );
   }
-  const requestTimeoutMs = numeric(params as Record<string, unknown>, 'requestTimeoutMs');
+  const { requestTimeoutMs } = numericParams(MLFLOW.label, params, DEFAULTS, ['requestTimeoutMs']);
   let client: MlflowRestClient;
   try {
     client = new MlflowRestClient({
@@ -126,44 +122,24 @@ function mlflowArtifactPath(prefix: string, name: string, extension: string): st
   return artifactPath(prefix, name, extension, (segment) => segment.replace(/[^\p{L}\p{N}_.\- ]/gu, '_'));
 }
 
-export class MlflowTracker extends Tracker {
+export class MlflowTracker extends RemoteTracker<SpoolMeta, MlflowDeliveryReport, DataRecord, typeof DEFAULTS> {
   readonly #params: MlflowTrackerParams;
   readonly #client: MlflowRestClient;
   readonly #trackingUri: string;
-  readonly #numbers: Record<NumericParam, number>;
-  #delivery: MlflowDelivery | undefined;
-  /** The logdir given to `start`, for the `gymnos sync` hint. */
-  #logdir = '.';
   readonly #loggedParams = new Map<string, string>();
   readonly #renamed = new Set<string>();
-  /** What `end` could and could not deliver; set once `end` has settled. */
-  endReport: MlflowDeliveryReport | undefined;
 
   constructor(params: MlflowTrackerParams = {}) {
-    super(params);
-    booleanParam('MlflowTracker', 'resume', params.resume);
+    super(params, MLFLOW);
     this.#params = { ...params };
     const { client, trackingUri } = connection(params);
     this.#client = client;
     this.#trackingUri = trackingUri;
-    this.#numbers = Object.fromEntries(
-      (Object.keys(DEFAULTS) as NumericParam[]).map((name) => [name, numeric(params as Record<string, unknown>, name)]),
-    ) as Record<NumericParam, number>;
   }
 
   /** The MLflow run id, once the run exists on the server. */
   get mlflowRunId(): string | undefined {
-    return this.#delivery?.runId;
-  }
-
-  /** Where undelivered data is spooled (known after `start`). */
-  get spoolDir(): string | undefined {
-    return this.#delivery?.spoolDir;
-  }
-
-  /** Where delivery stands now (undefined before `start`). */
-  async deliveryReport(): Promise<MlflowDeliveryReport | undefined> {
-    return this.#delivery?.report();
+    return this.delivery?.runId;
   }
 
   /**
@@ -179,42 +155,22 @@ export class MlflowTracker extends Tracker {
   }
 
   override async start(runId: string, logdir: string): Promise<void> {
-    const spoolDir = path.resolve(this.#params.spoolDir ?? path.join(logdir, runId, 'mlflow-spool'));
-    // A spool that names a run (run.json) is an earlier session of this run id: continuing it means the same
-    // MLflow run, set back to RUNNING, and is done only when asked.
-    refuseExistingRun('MlflowTracker', spoolDir, runId, {
-      existing: (dir) => existsSync(path.join(dir, 'run.json')),
-      resume: this.#params.resume === true,
-    });
-    const startTime = Date.now();
-    this.#logdir = logdir;
+    const spoolDir = this.sessionSpoolDir(runId, logdir);
     const meta: SpoolMeta = {
       version: 1,
       trackingUri: this.#trackingUri,
       experimentName: this.#params.experimentName ?? process.env.MLFLOW_EXPERIMENT_NAME ?? 'Default',
       runName: this.#params.runName ?? runId,
       gymnosRunId: runId,
-      startTime,
+      startTime: Date.now(),
       session: 'open',
       tags: { 'gymnos.run_id': runId, ...sourceTags() },
     };
-    const delivery = new MlflowDelivery({
-      client: this.#client,
-      spoolDir,
-      maxSpoolBytes: this.#numbers.maxSpoolBytes,
-      meta,
-      mode: 'session',
-      retryBaseMs: this.#numbers.retryBaseMs,
-      retryMaxMs: this.#numbers.retryMaxMs,
-      maxQueueItems: this.#numbers.maxQueueItems,
-      runTags: { 'gymnos.run_id': runId },
-      warn,
+    const options = this.sessionOptions(spoolDir, meta, { 'gymnos.run_id': runId });
+    this.openSession(new MlflowDelivery({ client: this.#client, ...options }), {
+      server: `the MLflow server ${this.#trackingUri}`,
     });
-    this.#delivery = delivery;
-    delivery.startTimer(this.#numbers.flushIntervalMs);
-    // One attempt to create the run now, so that the run exists when start settles; if the server does not
-    // answer in time, the run is created by the background sender when it does.
-    await delivery.connect(Date.now() + this.#numbers.startTimeoutMs);
+    await this.connect();
   }
 
   /** Sanitizes a metric, param or tag key, warning (for the first few) when it changes. */
@@ -243,18 +199,18 @@ export class MlflowTracker extends Tracker {
 
   override logMetric(name: string, value: number, step = 0): void {
     const key = this.#key('metric', name);
-    this.#delivery?.enqueue({ t: 'metric', key, value: wireDouble(value), timestamp: Date.now(), step });
+    this.delivery?.enqueue({ t: 'metric', key, value: wireDouble(value), timestamp: Date.now(), step });
   }
 
   override logParam(name: string, value: ParamValue): void {
     const key = this.#key('param', name);
-    const text = this.#truncate('param', key, paramToString(value), this.#numbers.maxParamValueLength);
+    const text = this.#truncate('param', key, paramToString(value), this.numbers.maxParamValueLength);
     const previous = this.#loggedParams.get(key);
     if (previous === text) return; // MLflow accepts an identical param again; there is nothing to send
     if (previous !== undefined) {
       // Logged, and refused here: counted as both, so that the report's counts add up.
-      this.#delivery?.countLogged({ t: 'param', key, value: text });
-      this.#delivery?.reject(
+      this.delivery?.countLogged({ t: 'param', key, value: text });
+      this.delivery?.reject(
         'param',
         key,
         `MLflow params cannot change: it was logged as ${JSON.stringify(previous)}, ` +
@@ -263,56 +219,31 @@ export class MlflowTracker extends Tracker {
       return;
     }
     this.#loggedParams.set(key, text);
-    this.#delivery?.enqueue({ t: 'param', key, value: text });
+    this.delivery?.enqueue({ t: 'param', key, value: text });
   }
 
   override logTag(name: string, value: string): void {
     const key = this.#key('tag', name);
-    this.#delivery?.enqueue({
+    this.delivery?.enqueue({
       t: 'tag',
       key,
-      value: this.#truncate('tag', key, value, this.#numbers.maxTagValueLength),
+      value: this.#truncate('tag', key, value, this.numbers.maxTagValueLength),
     });
   }
 
   /** Uploaded as `<name><ext>` from the file's path when the sender gets to it: keep the file until `end`. */
   override logAsset(name: string, filePath: string): void {
-    this.#delivery?.enqueue(fileRecord(filePath, (extension) => mlflowArtifactPath('', name, extension)));
+    this.delivery?.enqueue(fileRecord(filePath, (extension) => mlflowArtifactPath('', name, extension)));
   }
 
   /** Uploaded as `images/<name><ext>`. */
   override logImage(name: string, filePath: string): void {
-    this.#delivery?.enqueue(fileRecord(filePath, (extension) => mlflowArtifactPath('images', name, extension)));
+    this.delivery?.enqueue(fileRecord(filePath, (extension) => mlflowArtifactPath('images', name, extension)));
   }
 
   /** Uploaded as `figures/<name>.png|.svg|.vl.json|.plotly.json`; the bytes are taken now. */
   override logFigure(name: string, figure: Figure): void {
-    this.#delivery?.enqueue(figureRecord(name, figure, (extension) => mlflowArtifactPath('figures', name, extension)));
-  }
-
-  /**
-   * Sends what is queued and waits for it, at most `flushTimeoutMs`. During an outage already known, writes it to the
-   * spool (on disk) and returns at once: the background sender delivers it. Never throws for a server problem.
-   */
-  override async flush(): Promise<void> {
-    // Within `end`, the base class flushes first: `end` does its own bounded wait.
-    if (this.state === 'ended' || !this.#delivery) return;
-    // During an outage already known, the data is written to the spool and flush returns (RemoteDelivery.flush).
-    await this.#delivery.flush(Date.now() + this.#numbers.flushTimeoutMs);
-  }
-
-  override async end(error?: unknown): Promise<void> {
-    const delivery = this.#delivery;
-    if (!delivery) return;
-    this.endReport = await endSession(delivery, {
-      failed: error !== undefined && error !== null,
-      endTimeoutMs: this.#numbers.endTimeoutMs,
-      logdir: this.#logdir,
-      server: `the MLflow server ${this.#trackingUri}`,
-      warningPrefix: 'GYMNOS_MLFLOW',
-      deliverSpoolCall: 'MlflowTracker.deliverSpool(dir)',
-      warn,
-    });
+    this.delivery?.enqueue(figureRecord(name, figure, (extension) => mlflowArtifactPath('figures', name, extension)));
   }
 
   /**
@@ -324,25 +255,19 @@ export class MlflowTracker extends Tracker {
   static async deliverSpool(spoolDir: string, options: DeliverSpoolOptions = {}): Promise<MlflowDeliveryReport> {
     // Without a URI (parameter or MLFLOW_TRACKING_URI), use the one the spool was written for.
     const recorded =
-      options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? (await readSpoolMeta(spoolDir))?.trackingUri;
+      options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? (await readSpoolMeta<SpoolMeta>(spoolDir))?.trackingUri;
     const { client, trackingUri } = connection({ ...options, ...(recorded ? { trackingUri: recorded } : {}) });
-    const numbers = Object.fromEntries(
-      (['retryBaseMs', 'retryMaxMs'] as const).map((name) => [name, numeric(options as Record<string, unknown>, name)]),
-    ) as Record<'retryBaseMs' | 'retryMaxMs', number>;
-    const timeoutMs = options.timeoutMs ?? DEFAULTS.endTimeoutMs;
-    const delivery = new MlflowDelivery({
-      client,
-      spoolDir: path.resolve(spoolDir),
-      maxSpoolBytes: Number.MAX_SAFE_INTEGER,
-      meta: { version: 1, trackingUri, experimentName: '', runName: '', gymnosRunId: '', startTime: Date.now() },
-      mode: 'redeliver',
-      retryBaseMs: numbers.retryBaseMs,
-      retryMaxMs: numbers.retryMaxMs,
-      maxQueueItems: DEFAULTS.maxQueueItems,
-      runTags: {},
-      warn: options.onWarning ?? warn,
+    return redeliverSpool(spoolDir, options, MLFLOW, (common) => {
+      const meta: SpoolMeta = {
+        version: 1,
+        trackingUri,
+        experimentName: '',
+        runName: '',
+        gymnosRunId: '',
+        startTime: Date.now(),
+      };
+      return new MlflowDelivery({ client, meta, ...common });
     });
-    return deliverSpoolWith(delivery, { timeoutMs, signal: options.signal, onOutage: options.onOutage });
   }
 }
 
@@ -367,8 +292,4 @@ function sourceTags(): Record<string, string> {
     'mlflow.source.name': script ? path.resolve(script) : process.argv0,
     'mlflow.source.type': 'LOCAL',
   };
-}
-
-function readSpoolMeta(spoolDir: string): Promise<SpoolMeta | undefined> {
-  return new Spool(path.resolve(spoolDir), 0).readMeta();
 }

@@ -11,43 +11,37 @@
  * the spool for `gymnos sync`. See docs/trackers/wandb.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { redactCredentials } from '../util/redact.js';
 import { cancelFlushAtExit, flushAtExit } from '../runtime/exit_flush.js';
 import type { SyncFlushable } from '../runtime/exit_flush.js';
 import type { ProcessEnding } from '../runtime/process_end.js';
 import { contentTypeOf } from '../runtime/content_type.js';
 import { describeFigure } from '../runtime/figure.js';
 import { imageInfo } from '../runtime/image_info.js';
-import { booleanParam, numberParam, refuseExistingRun } from '../runtime/tracker_params.js';
-import { deliverSpoolWith } from './remote/deliver_spool.js';
 import { artifactPath } from './remote/artifacts.js';
-import type { SpoolDeliveryRun } from './remote/deliver_spool.js';
 import { wireDouble } from './remote/records.js';
 import type { ArtifactRecord, RowRecord, RowValue } from './remote/records.js';
-import { endSession } from './remote/session_end.js';
-import { Spool } from './remote/spool.js';
+import { numericParams, readSpoolMeta, redeliverSpool, RemoteTracker } from './remote/remote_tracker.js';
+import type { RemoteBackend } from './remote/remote_tracker.js';
+import { REMOTE_DEFAULTS } from './remote/session_params.js';
+import type { RemoteRequestParams, RemoteSessionParams, SpoolDeliveryParams } from './remote/session_params.js';
 import { httpFailure } from './remote/http.js';
 import { WandbDelivery } from './wandb/delivery.js';
 import type { WandbDeliveryReport } from './wandb/delivery.js';
-import type { WandbRecord, WandbRunMeta } from './wandb/protocol.js';
+import type { WandbProtocol, WandbRecord, WandbRunMeta } from './wandb/protocol.js';
 import { noApiKey, wandbSettings } from './wandb/settings.js';
 import type { WandbSettings } from './wandb/settings.js';
-import { Tracker } from './tracker.js';
 import type { Figure, ParamValue, TrackerOptions } from './tracker.js';
 
 export type { WandbDeliveryReport } from './wandb/delivery.js';
 
-/** How to reach W&B (shared by the tracker and `deliverSpool`). */
-export interface WandbConnectionParams {
+/** How to reach W&B (shared by the tracker and `deliverSpool`); `requestTimeoutMs` as every remote tracker's. */
+export interface WandbConnectionParams extends RemoteRequestParams {
   /** Default: WANDB_API_KEY, else the `~/.netrc` entry of the server (`wandb login`). */
   apiKey?: string;
   /** The W&B server. Default: WANDB_BASE_URL, else https://api.wandb.ai. */
   baseUrl?: string;
-  /** Upper bound of one HTTP request (it grows after a timeout). Default 10 000 ms. */
-  requestTimeoutMs?: number;
   /** First retry delay after a failure; doubles each failure (with jitter). Default 1 000 ms. */
   retryBaseMs?: number;
   /** Longest retry delay. Default 60 000 ms (W&B's own client waits 2 to 60 s). */
@@ -56,7 +50,13 @@ export interface WandbConnectionParams {
   minRequestIntervalMs?: number;
 }
 
-export interface WandbTrackerParams extends TrackerOptions, WandbConnectionParams {
+/**
+ * The spool (`spoolDir`: `<logdir>/<runId>/wandb-spool`, bounded by `maxSpoolBytes`: queued records and spooled
+ * files), `resume` (the same W&B run), the memory queue (`maxQueueItems`: history rows and other records), the
+ * timer (`flushIntervalMs`: it also closes a row still open) and the waits are every remote tracker's
+ * (RemoteSessionParams).
+ */
+export interface WandbTrackerParams extends TrackerOptions, WandbConnectionParams, RemoteSessionParams {
   /** The W&B entity (user or team). Default: WANDB_ENTITY, else the API key's default entity. */
   entity?: string;
   /** Default: WANDB_PROJECT, else `uncategorized`. */
@@ -72,63 +72,27 @@ export interface WandbTrackerParams extends TrackerOptions, WandbConnectionParam
   tags?: string[];
   /** `online`, `offline` (spool only, for `gymnos sync`) or `disabled` (nothing at all). Default: WANDB_MODE. */
   mode?: 'online' | 'offline' | 'disabled';
-  /** Where undelivered data waits. Default: `<logdir>/<runId>/wandb-spool`. */
-  spoolDir?: string;
-  /** Continue the run of an earlier session of this run id (its spool). Default false: such a run id is refused. */
-  resume?: boolean;
-  /** Bound of the spool (queued records plus spooled files). Default 256 MiB. */
-  maxSpoolBytes?: number;
-  /**
-   * Bound of the memory queue, in history rows and other records; beyond it the queue goes to the spool. Default
-   * 100 000.
-   */
-  maxQueueItems?: number;
-  /** How often a row still open is closed and what is queued sent. Default 1 000 ms. */
-  flushIntervalMs?: number;
-  /** How long `start` waits for the server before going on without it. Default 5 000 ms. */
-  startTimeoutMs?: number;
-  /** How long `flush` waits for delivery. Default 30 000 ms. */
-  flushTimeoutMs?: number;
-  /** How long `end` waits for delivery before reporting what is left. Default 30 000 ms. */
-  endTimeoutMs?: number;
   /** A request to file_stream at least this often while the run is idle (W&B's own client: 30 s). */
   heartbeatIntervalMs?: number;
 }
 
-export interface WandbDeliverSpoolOptions extends WandbConnectionParams, Partial<SpoolDeliveryRun> {
-  /** Receives the delivery's warnings instead of `process.emitWarning` (`gymnos sync` words its own). */
-  onWarning?: (code: string, message: string) => void;
-}
+export interface WandbDeliverSpoolOptions extends WandbConnectionParams, SpoolDeliveryParams {}
 
 const DEFAULTS = {
-  requestTimeoutMs: 10_000,
+  ...REMOTE_DEFAULTS,
   retryBaseMs: 1_000,
   retryMaxMs: 60_000,
   minRequestIntervalMs: 500,
-  maxSpoolBytes: 256 * 1024 * 1024,
-  maxQueueItems: 100_000,
-  flushIntervalMs: 1_000,
-  startTimeoutMs: 5_000,
-  flushTimeoutMs: 30_000,
-  endTimeoutMs: 30_000,
   heartbeatIntervalMs: 30_000,
 };
 
-type NumericParam = keyof typeof DEFAULTS;
+const WANDB: RemoteBackend<typeof DEFAULTS> = { label: 'WandbTracker', name: 'wandb', defaults: DEFAULTS };
 
 /** W&B keeps tags of 1 to 64 characters. */
 const MAX_TAG_LENGTH = 64;
 const MAX_RENAME_WARNINGS = 10;
 /** Image formats W&B shows in a media panel, by what `imageInfo` reads. */
 const IMAGE_FORMATS = { png: 'png', jpeg: 'jpg' } as const;
-
-function warn(code: string, message: string): void {
-  process.emitWarning(redactCredentials(`WandbTracker: ${message}`), { type: 'GymnosWarning', code });
-}
-
-function numeric(params: Record<string, unknown>, name: NumericParam): number {
-  return numberParam('WandbTracker', name, params[name], DEFAULTS[name], { min: 0, exclusive: true });
-}
 
 /** A W&B run id as W&B's clients make them: 8 characters of [a-z0-9]. */
 function newWandbRunId(): string {
@@ -144,12 +108,11 @@ interface OpenRow {
   metrics: number;
 }
 
-export class WandbTracker extends Tracker implements SyncFlushable {
-  readonly #params: WandbTrackerParams;
+export class WandbTracker
+  extends RemoteTracker<WandbRunMeta, WandbDeliveryReport, WandbRecord, typeof DEFAULTS>
+  implements SyncFlushable
+{
   readonly #settings: WandbSettings;
-  readonly #numbers: Record<NumericParam, number>;
-  #delivery: WandbDelivery | undefined;
-  #logdir = '.';
   #row: OpenRow | undefined;
   /** Images being read (logImage reads the file in the background, as the tensorboard tracker does). */
   readonly #pendingReads = new Set<Promise<void>>();
@@ -158,17 +121,12 @@ export class WandbTracker extends Tracker implements SyncFlushable {
   readonly #renamed = new Set<string>();
   #rowTimer: NodeJS.Timeout | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
-  /** What `end` could and could not deliver; set once `end` has settled. */
-  endReport: WandbDeliveryReport | undefined;
+  /** The session's protocol, for the heartbeat. */
+  #protocol: WandbProtocol | undefined;
 
   constructor(params: WandbTrackerParams = {}) {
-    super(params);
-    booleanParam('WandbTracker', 'resume', params.resume);
-    this.#params = { ...params };
+    super(params, WANDB);
     this.#settings = wandbSettings(params);
-    this.#numbers = Object.fromEntries(
-      (Object.keys(DEFAULTS) as NumericParam[]).map((name) => [name, numeric(params as Record<string, unknown>, name)]),
-    ) as Record<NumericParam, number>;
     if (this.#settings.mode === 'online' && !this.#settings.apiKey) throw noApiKey();
   }
 
@@ -179,24 +137,9 @@ export class WandbTracker extends Tracker implements SyncFlushable {
 
   #wandbRunId: string | undefined;
 
-  /** Where undelivered data is spooled (known after `start`). */
-  get spoolDir(): string | undefined {
-    return this.#delivery?.spoolDir;
-  }
-
-  /** Where delivery stands now (undefined before `start`). */
-  async deliveryReport(): Promise<WandbDeliveryReport | undefined> {
-    return this.#delivery?.report();
-  }
-
   override async start(runId: string, logdir: string): Promise<void> {
     if (this.#settings.mode === 'disabled') return;
-    const spoolDir = path.resolve(this.#params.spoolDir ?? path.join(logdir, runId, 'wandb-spool'));
-    refuseExistingRun('WandbTracker', spoolDir, runId, {
-      existing: (dir) => existsSync(path.join(dir, 'run.json')),
-      resume: this.#params.resume === true,
-    });
-    this.#logdir = logdir;
+    const spoolDir = this.sessionSpoolDir(runId, logdir);
     const script = process.argv[1];
     const meta: WandbRunMeta = {
       version: 1,
@@ -217,60 +160,51 @@ export class WandbTracker extends Tracker implements SyncFlushable {
     };
     const offline = this.#settings.mode === 'offline';
     const delivery = new WandbDelivery({
+      ...this.sessionOptions(spoolDir, meta, {}),
       baseUrl: this.#settings.baseUrl,
       apiKey: this.#settings.apiKey,
-      requestTimeoutMs: this.#numbers.requestTimeoutMs,
+      requestTimeoutMs: this.numbers.requestTimeoutMs,
       protocolOptions: {
-        minRequestIntervalMs: this.#numbers.minRequestIntervalMs,
+        minRequestIntervalMs: this.numbers.minRequestIntervalMs,
         onStopRequested: () =>
-          warn(
+          this.warn(
             'GYMNOS_WANDB_STOP_REQUESTED',
             `the W&B run ${meta.wandbRunId} was stopped from W&B's page; training goes on and gymnos keeps ` +
               'logging to it (end the training yourself to stop it)',
           ),
       },
-      spoolDir,
-      maxSpoolBytes: this.#numbers.maxSpoolBytes,
-      meta,
-      mode: 'session',
       offline,
-      retryBaseMs: this.#numbers.retryBaseMs,
-      retryMaxMs: this.#numbers.retryMaxMs,
-      maxQueueItems: this.#numbers.maxQueueItems,
-      runTags: {},
-      warn,
     });
-    this.#delivery = delivery;
     this.#wandbRunId = meta.wandbRunId;
+    this.#protocol = delivery.protocol;
     // The open row is the tracker's, not yet the delivery's: an end without end() queues it before the delivery
     // writes its queue to the spool.
     flushAtExit(this);
-    delivery.startTimer(this.#numbers.flushIntervalMs);
+    this.openSession(delivery, { server: `the W&B server ${this.#settings.baseUrl}`, offline });
     // A row left open (no value of a later step came) is closed on the same beat, so that it is delivered.
-    this.#rowTimer = setInterval(() => this.#closeRow(), this.#numbers.flushIntervalMs);
+    this.#rowTimer = setInterval(() => this.#closeRow(), this.numbers.flushIntervalMs);
     this.#rowTimer.unref();
     // The spool is this machine's: opened before start settles, however slow the disk (a log call that finds the
     // memory queue full then spools instead of dropping). Only the server's answer is bounded by startTimeoutMs.
     await delivery.ready.catch(() => undefined);
     this.#wandbRunId = delivery.meta.wandbRunId; // a resumed session's: the spool's
     if (offline) return;
-    this.#heartbeatTimer = setInterval(() => this.#heartbeat(), Math.min(this.#numbers.heartbeatIntervalMs, 5_000));
+    this.#heartbeatTimer = setInterval(() => this.#heartbeat(), Math.min(this.numbers.heartbeatIntervalMs, 5_000));
     this.#heartbeatTimer.unref();
-    await delivery.connect(Date.now() + this.#numbers.startTimeoutMs);
+    await this.connect();
   }
 
   /** The process ends without `end()`: the open row joins the queue, which the delivery writes to the spool. */
   flushAtExit(ending?: ProcessEnding): void {
     this.#closeRow();
-    this.#delivery?.flushAtExit(ending);
+    this.delivery?.flushAtExit(ending);
   }
 
   #heartbeat(): void {
-    const delivery = this.#delivery;
-    if (!delivery || delivery.outage) return;
-    delivery.protocol.heartbeat(this.#numbers.heartbeatIntervalMs).catch((error: unknown) => {
+    if (!this.#protocol || this.delivery?.outage !== false) return;
+    this.#protocol.heartbeat(this.numbers.heartbeatIntervalMs).catch((error: unknown) => {
       // Only a beat: a failure here is found (and retried) by the data's own requests.
-      if (!httpFailure(error)) warn('GYMNOS_WANDB_INTERNAL_ERROR', `heartbeat: ${(error as Error).message}`);
+      if (!httpFailure(error)) this.warn('GYMNOS_WANDB_INTERNAL_ERROR', `heartbeat: ${(error as Error).message}`);
     });
   }
 
@@ -280,7 +214,10 @@ export class WandbTracker extends Tracker implements SyncFlushable {
     const key = `gymnos${name}`;
     if (!this.#renamed.has(name) && this.#renamed.size < MAX_RENAME_WARNINGS) {
       this.#renamed.add(name);
-      warn('GYMNOS_WANDB_KEY_RENAMED', `"${name}" is logged as "${key}": W&B keeps keys starting with _ for itself`);
+      this.warn(
+        'GYMNOS_WANDB_KEY_RENAMED',
+        `"${name}" is logged as "${key}": W&B keeps keys starting with _ for itself`,
+      );
     }
     return key;
   }
@@ -290,7 +227,7 @@ export class WandbTracker extends Tracker implements SyncFlushable {
     const row = this.#row;
     if (!row) return;
     this.#row = undefined;
-    this.#delivery?.enqueue({
+    this.delivery?.enqueue({
       t: 'row',
       key: `step ${row.step}`,
       step: row.step,
@@ -309,12 +246,12 @@ export class WandbTracker extends Tracker implements SyncFlushable {
   }
 
   override logMetric(name: string, value: number, step = 0): void {
-    if (!this.#delivery) return;
+    if (!this.delivery) return;
     this.#addToRow(step, this.#key(name), wireDouble(value), true);
   }
 
   override logParam(name: string, value: ParamValue): void {
-    this.#delivery?.enqueue({ t: 'param', key: name, value: JSON.stringify(value) });
+    this.delivery?.enqueue({ t: 'param', key: name, value: JSON.stringify(value) });
   }
 
   /** A W&B tag `key:value` (plain strings of at most 64 characters: longer ones are cut, with a warning). */
@@ -324,7 +261,7 @@ export class WandbTracker extends Tracker implements SyncFlushable {
     let kept = value;
     if ([...text].length > MAX_TAG_LENGTH) {
       const cut = [...text].slice(0, MAX_TAG_LENGTH).join('');
-      warn(
+      this.warn(
         'GYMNOS_WANDB_TRUNCATED',
         `tag "${name}" is ${[...text].length} characters as "key:value"; W&B keeps at most ${MAX_TAG_LENGTH}, so it ` +
           `is sent as ${JSON.stringify(cut)}`,
@@ -332,13 +269,13 @@ export class WandbTracker extends Tracker implements SyncFlushable {
       key = cut;
       kept = '';
     }
-    this.#delivery?.enqueue({ t: 'tag', key, value: kept });
+    this.delivery?.enqueue({ t: 'tag', key, value: kept });
   }
 
   /** A run file at `<name><ext>` (W&B's Files tab), uploaded from its path when the delivery gets to it. */
   override logAsset(name: string, filePath: string): void {
     const extension = path.extname(filePath);
-    this.#delivery?.enqueue({
+    this.delivery?.enqueue({
       t: 'artifact',
       path: artifactPath('', name, extension, cleanSegment),
       file: path.resolve(filePath),
@@ -359,7 +296,7 @@ export class WandbTracker extends Tracker implements SyncFlushable {
    * show as an image is uploaded as a run file under `media/images/`, with a warning.
    */
   override logImage(name: string, filePath: string): void {
-    if (!this.#delivery) return;
+    if (!this.delivery) return;
     const key = this.#key(name);
     const step = this.#mediaStep(key);
     const timestamp = Date.now();
@@ -367,8 +304,8 @@ export class WandbTracker extends Tracker implements SyncFlushable {
       (bytes) => this.#queueImage(key, step, timestamp, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)),
       (error: NodeJS.ErrnoException) => {
         const record: ArtifactRecord = { t: 'artifact', path: `media/images/${key}`, contentType: 'image/png' };
-        this.#delivery?.countLogged(record);
-        this.#delivery?.reject('artifact', filePath, `the image cannot be read (${error.code ?? error.message})`);
+        this.delivery?.countLogged(record);
+        this.delivery?.reject('artifact', filePath, `the image cannot be read (${error.code ?? error.message})`);
       },
     );
     const pending = read.finally(() => this.#pendingReads.delete(pending));
@@ -378,7 +315,7 @@ export class WandbTracker extends Tracker implements SyncFlushable {
   #queueImage(key: string, step: number, timestamp: number, bytes: Uint8Array, caption?: string): void {
     const info = imageInfo(bytes);
     if (!info) {
-      warn(
+      this.warn(
         'GYMNOS_WANDB_NOT_AN_IMAGE',
         `"${key}" is neither PNG nor JPEG: it is uploaded as a run file, not shown as an image`,
       );
@@ -413,13 +350,13 @@ export class WandbTracker extends Tracker implements SyncFlushable {
   }
 
   #queueFile(filePath: string, bytes: Uint8Array, contentType: string): void {
-    this.#delivery?.enqueue({ t: 'artifact', path: filePath, bytes, contentType });
+    this.delivery?.enqueue({ t: 'artifact', path: filePath, bytes, contentType });
   }
 
   /** A media value in a row of its own step (not merged with the metrics being logged). */
   #addMedia(step: number, timestamp: number, key: string, value: Record<string, unknown>): void {
     this.#closeRow();
-    this.#delivery?.enqueue({ t: 'row', key: `step ${step}`, step, timestamp, values: { [key]: value }, metrics: 0 });
+    this.delivery?.enqueue({ t: 'row', key: `step ${step}`, step, timestamp, values: { [key]: value }, metrics: 0 });
   }
 
   /**
@@ -427,7 +364,7 @@ export class WandbTracker extends Tracker implements SyncFlushable {
    * Vega-Lite spec, which W&B has no panel for, is a run file `media/figures/<name>_<step>.vl.json`.
    */
   override logFigure(name: string, figure: Figure): void {
-    if (!this.#delivery) return;
+    if (!this.delivery) return;
     const described = describeFigure(name, figure);
     const key = this.#key(name);
     const step = this.#mediaStep(key);
@@ -467,39 +404,15 @@ export class WandbTracker extends Tracker implements SyncFlushable {
   }
 
   /** Closes the open row and waits for the images being read, so that everything logged is queued. */
-  async #settleLogged(): Promise<void> {
+  protected override async queueHeld(): Promise<void> {
     while (this.#pendingReads.size > 0) await Promise.all([...this.#pendingReads]);
     this.#closeRow();
   }
 
-  /**
-   * Sends what is queued and waits for it, at most `flushTimeoutMs`. During an outage already known, writes it to the
-   * spool (on disk) and returns at once: the background sender delivers it. Never throws for a server problem.
-   */
-  override async flush(): Promise<void> {
-    if (this.state === 'ended' || !this.#delivery) return;
-    await this.#settleLogged();
-    if (this.#settings.mode === 'offline') return;
-    await this.#delivery.flush(Date.now() + this.#numbers.flushTimeoutMs);
-  }
-
-  override async end(error?: unknown): Promise<void> {
-    const delivery = this.#delivery;
-    if (!delivery) return;
-    await this.#settleLogged();
+  protected override closeSession(): void {
     cancelFlushAtExit(this);
     clearInterval(this.#rowTimer);
     clearInterval(this.#heartbeatTimer);
-    this.endReport = await endSession(delivery, {
-      failed: error !== undefined && error !== null,
-      endTimeoutMs: this.#numbers.endTimeoutMs,
-      logdir: this.#logdir,
-      server: `the W&B server ${this.#settings.baseUrl}`,
-      warningPrefix: 'GYMNOS_WANDB',
-      deliverSpoolCall: 'WandbTracker.deliverSpool(dir)',
-      offline: this.#settings.mode === 'offline',
-      warn,
-    });
   }
 
   /**
@@ -509,27 +422,16 @@ export class WandbTracker extends Tracker implements SyncFlushable {
    * API key, when `spoolDir` holds no spool, or when another process is using it.
    */
   static async deliverSpool(spoolDir: string, options: WandbDeliverSpoolOptions = {}): Promise<WandbDeliveryReport> {
-    const recorded = await new Spool(path.resolve(spoolDir), 0).readMeta<WandbRunMeta>();
+    const recorded = await readSpoolMeta<WandbRunMeta>(spoolDir);
     const settings = wandbSettings({
       ...options,
       ...(options.baseUrl || process.env.WANDB_BASE_URL || !recorded ? {} : { baseUrl: recorded.trackingUri }),
       mode: 'online',
     });
     if (!settings.apiKey) throw noApiKey();
-    const numbers = Object.fromEntries(
-      (['retryBaseMs', 'retryMaxMs', 'requestTimeoutMs', 'minRequestIntervalMs'] as const).map((name) => [
-        name,
-        numeric(options as Record<string, unknown>, name),
-      ]),
-    ) as Record<'retryBaseMs' | 'retryMaxMs' | 'requestTimeoutMs' | 'minRequestIntervalMs', number>;
-    const delivery = new WandbDelivery({
-      baseUrl: settings.baseUrl,
-      apiKey: settings.apiKey,
-      requestTimeoutMs: numbers.requestTimeoutMs,
-      protocolOptions: { minRequestIntervalMs: numbers.minRequestIntervalMs },
-      spoolDir: path.resolve(spoolDir),
-      maxSpoolBytes: Number.MAX_SAFE_INTEGER,
-      meta: {
+    const numbers = numericParams(WANDB.label, options, DEFAULTS, ['requestTimeoutMs', 'minRequestIntervalMs']);
+    return redeliverSpool(spoolDir, options, WANDB, (common) => {
+      const meta: WandbRunMeta = {
         version: 1,
         trackingUri: settings.baseUrl,
         runName: '',
@@ -541,18 +443,15 @@ export class WandbTracker extends Tracker implements SyncFlushable {
         config: {},
         wandbTags: [],
         summary: {},
-      },
-      mode: 'redeliver',
-      retryBaseMs: numbers.retryBaseMs,
-      retryMaxMs: numbers.retryMaxMs,
-      maxQueueItems: DEFAULTS.maxQueueItems,
-      runTags: {},
-      warn: options.onWarning ?? warn,
-    });
-    return deliverSpoolWith(delivery, {
-      timeoutMs: options.timeoutMs ?? DEFAULTS.endTimeoutMs,
-      signal: options.signal,
-      onOutage: options.onOutage,
+      };
+      return new WandbDelivery({
+        baseUrl: settings.baseUrl,
+        apiKey: settings.apiKey,
+        requestTimeoutMs: numbers.requestTimeoutMs,
+        protocolOptions: { minRequestIntervalMs: numbers.minRequestIntervalMs },
+        meta,
+        ...common,
+      });
     });
   }
 }

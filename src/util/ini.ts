@@ -3,7 +3,7 @@
  * `settings`): `[section]` headers, `key = value` or `key: value` lines, `#` and `;` comment lines, keys in any case
  * (read lower-cased), values trimmed, an indented line continuing the value above it.
  */
-import { readFileSync } from 'node:fs';
+import { readTextIfPresent } from './read_text.js';
 
 export type IniSections = Record<string, Record<string, string>>;
 
@@ -35,15 +35,8 @@ function parseIni(text: string): IniSections {
   return sections;
 }
 
-/** The sections of the INI file at `path`, or undefined when there is no file there. */
+/** The sections of the INI file at `path`, or undefined when there is no file there this process may read. */
 export function readIniFile(path: string): IniSections | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-    throw error;
-  }
-  return parseIni(text);
+  const text = readTextIfPresent(path);
+  return text === undefined ? undefined : parseIni(text);
 }

@@ -13,10 +13,11 @@
  * .editorconfig files up to the repository root); JSON configs and the JavaScript ones Node can require are read
  * exactly, the rest (YAML, TOML, TypeScript, a shared config package, an .editorconfig) approximately, and says so.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
+import { readTextIfPresent } from './read_text.js';
 
 /** gymnos's line length where the project has no Prettier configuration: ESLint and Prettier hold lines to it. */
 export const GYMNOS_PRINT_WIDTH = 120;
@@ -100,16 +101,6 @@ const CONFIG_FILES = [
   '.prettierrc.toml',
 ];
 
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EACCES') return undefined;
-    throw error;
-  }
-}
-
 /** `key: value` lines of a flat YAML or TOML document (what a Prettier config is in practice). */
 function flatKeyValues(text: string, separator: ':' | '='): Record<string, unknown> {
   const options: Record<string, unknown> = {};
@@ -131,7 +122,7 @@ interface FoundConfig {
 /** The config in `file` if it is one (package.json and package.yaml only with a "prettier" key). */
 function readConfig(file: string): FoundConfig | undefined {
   const name = path.basename(file);
-  const text = readText(file);
+  const text = readTextIfPresent(file);
   if (text === undefined) return undefined;
   if (name === 'package.json') {
     const prettier = (parseJsonc(text) as { prettier?: unknown } | undefined)?.prettier;
@@ -217,7 +208,7 @@ function editorconfigOptions(file: string): { options: Record<string, unknown>; 
   const found: string[] = [];
   for (const dir of directoriesUp(path.dirname(file))) {
     const candidate = path.join(dir, '.editorconfig');
-    const text = readText(candidate);
+    const text = readTextIfPresent(candidate);
     if (text !== undefined) {
       found.push(candidate);
       if (/^\s*root\s*=\s*true\s*$/im.test(text.split(/^\s*\[/m)[0]!)) break;
@@ -228,7 +219,7 @@ function editorconfigOptions(file: string): { options: Record<string, unknown>; 
   for (const candidate of [...found].reverse()) {
     const relative = path.relative(path.dirname(candidate), file).split(path.sep).join('/');
     let applies = false;
-    for (const line of readText(candidate)!.split(/\r?\n/)) {
+    for (const line of readTextIfPresent(candidate)!.split(/\r?\n/)) {
       const section = /^\s*\[(.*)\]\s*$/.exec(line);
       if (section) applies = sectionPattern(section[1]!).test(relative);
       const property = applies ? /^\s*([a-z_]+)\s*=\s*(\S+)\s*$/i.exec(line) : null;

@@ -19,8 +19,7 @@
  * The experiment is created with `write/experiment/create`, which is not idempotent: when its answer is lost, the
  * next attempt first looks for it among the project's experiments (by name, created since) before creating again.
  */
-import { openAsBlob } from 'node:fs';
-import { fileSize, unreadableReason } from '../remote/files.js';
+import { uploadBody } from '../remote/files.js';
 import { sendIsolatingRefusals } from '../remote/halving.js';
 import { httpFailure } from '../remote/http.js';
 import { RateBudget, waitForAll } from '../remote/pacer.js';
@@ -464,26 +463,8 @@ export class CometProtocol implements RemoteProtocol<CometRunMeta> {
 
   /** Uploads one artifact; a file that cannot be read or is over Comet's upload limit is refused, not retried. */
   async sendFile(meta: CometRunMeta, record: ArtifactRecord): Promise<SendResult> {
-    let body: Blob;
-    if (record.bytes) body = new Blob([record.bytes], { type: record.contentType });
-    else {
-      const unreadable = await unreadableReason(record.file);
-      if (unreadable) return { kind: 'refused', reason: `cannot read ${record.file}: ${unreadable}` };
-      const size = await fileSize(record.file!);
-      if (size > MAX_ASSET_BYTES) {
-        return {
-          kind: 'refused',
-          reason: `${record.file} is ${size} bytes, over Comet's upload limit of ${MAX_ASSET_BYTES}`,
-        };
-      }
-      try {
-        body = await openAsBlob(record.file!, { type: record.contentType });
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === undefined) throw error;
-        return { kind: 'refused', reason: `cannot read ${record.file}: ${code}` }; // gone since the check
-      }
-    }
+    const body = await uploadBody(record, { bytes: MAX_ASSET_BYTES, name: "Comet's upload limit" });
+    if (!(body instanceof Blob)) return { kind: 'refused', reason: body.refused };
     const upload = { ...assetOf(record), contentType: record.contentType };
     return this.#rest(`uploading ${record.path}`, (call) =>
       this.#client.uploadAsset(meta.experimentKey!, upload, body, call),

@@ -1,18 +1,17 @@
 /**
- * A minimal MLflow REST API 2.0 client on Node's global `fetch`: the handful of endpoints the `mlflow` tracker
- * needs, one attempt per call, every call bounded by a timeout. Retrying is the caller's business; errors
- * say whether a retry can help (`retryable`): network errors, timeouts, 408, 429 and 5xx can, other 4xx can not.
- *
- * An answer counts only when it is the JSON the API documents for that endpoint: a 200 that is an HTML page (a
- * login page of an auth proxy), an empty body or cut-off JSON is a retryable failure, never a delivery. Errors
- * also say whether the answer was lost after the request may have reached the server (`answerLost`: a timeout, a
- * reset connection, a 500/502/504, an answer that is not MLflow's), so that the caller asks before sending again.
+ * A minimal MLflow REST API 2.0 client on the remote layer's requests (remote/http.ts): the handful of endpoints the
+ * `mlflow` tracker needs, one attempt per call, every call bounded by a timeout. Retrying is the caller's business;
+ * errors say whether a retry can help (`retryable`): network errors, timeouts, 408, 429 and 5xx can, other 4xx can
+ * not. An answer counts only when it is the JSON the API documents for that endpoint, and errors say whether the
+ * answer was lost after the request may have reached the server (`answerLost`), as http.ts says for every backend;
+ * this client adds MLflow's own `error_code` (`requestFailure`).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GymnosError, isGymnosError } from '../../errors.js';
+import { GymnosError } from '../../errors.js';
 import { redactCredentials } from '../../util/redact.js';
-import { retryDelayFromHeaders } from '../remote/retry_after.js';
+import { httpFailure, requestJson } from '../remote/http.js';
+import type { HttpFailure, HttpRequest } from '../remote/http.js';
 import type { DataRecord, RunStatus } from '../remote/records.js';
 import { logBatchBody } from './limits.js';
 
@@ -28,126 +27,28 @@ export interface MlflowClientOptions {
   requestTimeoutMs: number;
 }
 
-/** The code of an error answer from the server (`details.status` says which). */
-const MLFLOW_HTTP_ERROR = 'MLFLOW_HTTP_ERROR';
-/** The code of a request that got no answer: connection refused or reset, DNS, timeout, abort. */
-const MLFLOW_NETWORK_ERROR = 'MLFLOW_NETWORK_ERROR';
-
 /** The code of a run whose artifact root is not served over HTTP by the tracking server. */
 export const MLFLOW_ARTIFACT_ROOT_UNSUPPORTED = 'MLFLOW_ARTIFACT_ROOT_UNSUPPORTED';
 
-/** What a failed request carries in its GymnosError's `details`. */
-export interface MlflowRequestFailure {
-  /** The API endpoint, e.g. `runs/log-batch`. */
-  endpoint: string;
-  /** The HTTP status; undefined when no answer came. */
-  status: number | undefined;
-  /** MLflow's `error_code` (`INVALID_PARAMETER_VALUE`, `RESOURCE_DOES_NOT_EXIST`...), when the body had one. */
+/** What a failed request carries (http.ts), with MLflow's own error code. */
+export interface MlflowRequestFailure extends HttpFailure {
+  /** MLflow's `error_code` (`INVALID_PARAMETER_VALUE`, `RESOURCE_DOES_NOT_EXIST`...), when the answer had one. */
   errorCode: string | undefined;
-  /** True when a retry can help: no answer, 408, 429 or 5xx. */
-  retryable: boolean;
-  /** From a `Retry-After` header, in milliseconds. */
-  retryAfterMs: number | undefined;
-  /**
-   * The request may have reached the server and been carried out, but no usable answer came back (a timeout, a
-   * reset connection, 500, 502, 504, an answer that is not MLflow's JSON): sending it again could do it twice.
-   */
-  answerLost: boolean;
-  /** The request did not get an answer within its timeout. */
-  timedOut: boolean;
-}
-
-/** Statuses after which the server may still have carried the request out. */
-const ANSWER_LOST_STATUSES = new Set([500, 502, 504]);
-
-function httpError(
-  endpoint: string,
-  status: number,
-  errorCode: string | undefined,
-  detail: string,
-  retryAfterMs: number | undefined,
-): GymnosError {
-  const failure: MlflowRequestFailure = {
-    endpoint,
-    status,
-    errorCode,
-    retryable: status === 408 || status === 429 || status >= 500,
-    retryAfterMs,
-    answerLost: ANSWER_LOST_STATUSES.has(status),
-    timedOut: false,
-  };
-  const message = `${endpoint}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${detail ? `: ${detail}` : ''}`;
-  return new GymnosError(MLFLOW_HTTP_ERROR, redactCredentials(message), { kind: 'failure', details: { ...failure } });
-}
-
-/** Errors of a request that never reached the server: sending it again cannot do anything twice. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-
-function networkError(endpoint: string, cause: unknown, timeoutMs: number): GymnosError {
-  const timedOut = (cause as { name?: string })?.name === 'TimeoutError';
-  const code = (cause as { cause?: { code?: string } })?.cause?.code;
-  const failure: MlflowRequestFailure = {
-    endpoint,
-    status: undefined,
-    errorCode: undefined,
-    retryable: true,
-    retryAfterMs: undefined,
-    answerLost: code === undefined || !NOT_SENT.has(code),
-    timedOut,
-  };
-  const what = timedOut ? `timed out after ${formatSeconds(timeoutMs)}` : describeNetworkError(cause);
-  return new GymnosError(MLFLOW_NETWORK_ERROR, redactCredentials(`${endpoint}: ${what}`), {
-    kind: 'failure',
-    details: { ...failure },
-    cause,
-  });
-}
-
-/**
- * A 2xx answer that is not the JSON the API documents: retryable, and said plainly when it is a web page (an
- * auth proxy or a login page answered instead of MLflow).
- */
-function undocumentedAnswer(endpoint: string, status: number, contentType: string, text: string): GymnosError {
-  const page = /html/i.test(contentType) || /^\s*</.test(text);
-  const what = page
-    ? `HTTP ${status} with a web page (${contentType || 'no content type'}), not MLflow's JSON: something in front ` +
-      'of the server (an auth proxy, a login or SSO page) answered instead of MLflow'
-    : text.trim() === ''
-      ? `HTTP ${status} with an empty body, not MLflow's JSON`
-      : `HTTP ${status} with an answer that is not the JSON MLflow documents (${JSON.stringify(text.slice(0, 60))})`;
-  const failure: MlflowRequestFailure = {
-    endpoint,
-    status,
-    errorCode: undefined,
-    retryable: true,
-    retryAfterMs: undefined,
-    answerLost: true,
-    timedOut: false,
-  };
-  return new GymnosError(MLFLOW_HTTP_ERROR, redactCredentials(`${endpoint}: ${what}`), {
-    kind: 'failure',
-    details: { ...failure, notMlflow: page },
-  });
 }
 
 /** The facts of a failed MLflow request, or undefined when `error` is anything else (a bug, for one). */
 export function requestFailure(error: unknown): MlflowRequestFailure | undefined {
-  if (!isGymnosError(error) || (error.code !== MLFLOW_HTTP_ERROR && error.code !== MLFLOW_NETWORK_ERROR)) {
-    return undefined;
-  }
-  return error.details as unknown as MlflowRequestFailure;
+  const failure = httpFailure(error);
+  if (!failure) return undefined;
+  const code = (failure.body as { error_code?: unknown } | undefined)?.error_code;
+  return { ...failure, errorCode: typeof code === 'string' ? code : undefined };
 }
 
-function formatSeconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${Number((ms / 1000).toFixed(1))} s`;
-}
-
-function describeNetworkError(cause: unknown): string {
-  const error = cause as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (error?.name === 'TimeoutError') return 'timed out';
-  if (error?.name === 'AbortError') return 'aborted';
-  const inner = error?.cause;
-  return inner?.message || inner?.code || error?.message || String(cause);
+/** MLflow's words in an error answer: `RESOURCE_DOES_NOT_EXIST: Run 'x' not found`. */
+function mlflowErrorMessage(answer: Record<string, unknown>): string | undefined {
+  const code = typeof answer.error_code === 'string' ? answer.error_code : undefined;
+  const message = typeof answer.message === 'string' ? answer.message : undefined;
+  return code && message ? `${code}: ${message}` : (message ?? code);
 }
 
 export interface MlflowExperiment {
@@ -225,55 +126,27 @@ export class MlflowRestClient {
 
   /**
    * One request; resolves with the JSON object of a 2xx answer that `check` accepts, throws a GymnosError
-   * (MLFLOW_HTTP_ERROR or MLFLOW_NETWORK_ERROR) otherwise.
+   * (http.ts: REMOTE_HTTP_ERROR or REMOTE_NETWORK_ERROR, whose failure `requestFailure` reads) otherwise.
    */
-  async #request(
+  #request(
     endpoint: string,
     url: string,
-    init: { method: string; body?: string | Uint8Array | Blob; contentType?: string },
+    init: { method: HttpRequest['method']; body?: string | Uint8Array | Blob; contentType?: string },
     call: CallOptions,
     check: AnswerCheck,
   ): Promise<Record<string, unknown>> {
-    const timeoutMs = call.timeoutMs ?? this.#timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const headers = { ...this.#headers, ...(init.contentType ? { 'Content-Type': init.contentType } : {}) };
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method: init.method,
-        headers,
-        body: init.body ?? null,
-        signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
-      });
-      text = await response.text();
-    } catch (error) {
-      throw networkError(endpoint, error, timeoutMs);
-    }
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    const contentType = response.headers.get('content-type') ?? '';
-    if (!response.ok) {
-      const body = json as { error_code?: unknown; message?: unknown } | undefined;
-      const errorCode = typeof body?.error_code === 'string' ? body.error_code : undefined;
-      const detail =
-        typeof body?.message === 'string'
-          ? body.message
-          : /html/i.test(contentType)
-            ? 'a web page, not MLflow: something in front of the server (an auth proxy?) answered'
-            : text.slice(0, 200).trim();
-      const retryAfter = retryDelayFromHeaders(response.headers);
-      throw httpError(endpoint, response.status, errorCode, detail, retryAfter);
-    }
-    const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
-    if (!isObject || !check(json as Record<string, unknown>)) {
-      throw undocumentedAnswer(endpoint, response.status, contentType, text);
-    }
-    return json as Record<string, unknown>;
+    return requestJson({
+      backend: 'MLflow',
+      endpoint,
+      url,
+      method: init.method,
+      headers: { ...this.#headers, ...(init.contentType ? { 'Content-Type': init.contentType } : {}) },
+      ...(init.body === undefined ? {} : { body: init.body }),
+      timeoutMs: call.timeoutMs ?? this.#timeoutMs,
+      signal: call.signal,
+      check,
+      errorMessage: mlflowErrorMessage,
+    });
   }
 
   #api(endpoint: string, body: unknown, call: CallOptions, check: AnswerCheck = ANY_OBJECT) {
@@ -396,7 +269,7 @@ export class MlflowRestClient {
     call: CallOptions = {},
   ): Promise<void> {
     const url = `${this.artifactRootUrl(artifactUri)}/${artifactPath.split('/').map(encodeURIComponent).join('/')}`;
-    const init = { method: 'PUT', body, contentType };
+    const init = { method: 'PUT' as const, body, contentType };
     if (artifactUri.startsWith('mlflow-artifacts:')) {
       await this.#request('mlflow-artifacts/artifacts', url, init, call, ANY_OBJECT);
       return;
@@ -405,8 +278,8 @@ export class MlflowRestClient {
       await this.#request('artifacts', url, init, call, ANY_OBJECT);
     } catch (error) {
       // Another HTTP artifact server may answer a 2xx with no JSON: taken, unless it was a web page.
-      const failure = isGymnosError(error) ? error.details : undefined;
-      if (failure?.status === undefined || (failure.status as number) >= 300 || failure.notMlflow) throw error;
+      const failure = httpFailure(error);
+      if (failure?.status === undefined || failure.status >= 300 || failure.notTheApi) throw error;
     }
   }
 

@@ -15,13 +15,12 @@
  * Only a failed request or a check made here becomes a result. Anything else thrown (a bug) propagates to
  * the caller, which must not mistake it for a refusal.
  */
-import { openAsBlob } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isGymnosError } from '../../errors.js';
 import { MLFLOW_ARTIFACT_ROOT_UNSUPPORTED, MlflowRestClient, requestFailure } from './client.js';
 import type { CallOptions, MetricPoint, MlflowRunInfo } from './client.js';
-import { unreadableReason } from '../remote/files.js';
+import { unreadableReason, uploadBody } from '../remote/files.js';
 import { sendIsolatingRefusals } from '../remote/halving.js';
 import { retryableFailure } from '../remote/protocol.js';
 import type { DataResult, Doubt, SendFailure, SendResult } from '../remote/protocol.js';
@@ -217,25 +216,11 @@ export class MlflowSender {
       }
       throw error;
     }
-    let body: Uint8Array | Blob;
-    if (record.bytes) body = record.bytes;
-    else {
-      // A directory or a vanished file would fail while the body streams, which looks like a network error
-      // and would be retried forever: check first.
-      const unreadable = await unreadableReason(record.file);
-      if (unreadable) return { kind: 'refused', reason: `cannot read ${record.file}: ${unreadable}` };
-      try {
-        body = await openAsBlob(record.file!, { type: record.contentType });
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === undefined) throw error;
-        return { kind: 'refused', reason: `cannot read ${record.file}: ${code}` }; // gone since the check
-      }
-    }
+    const body = await uploadBody(record);
+    if (!(body instanceof Blob)) return { kind: 'refused', reason: body.refused };
     try {
-      const upload = body;
       await this.#timed((call) =>
-        this.#client.uploadArtifact(artifactUri, record.path, upload, record.contentType, call),
+        this.#client.uploadArtifact(artifactUri, record.path, body, record.contentType, call),
       );
       return DELIVERED;
     } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * One HTTP request of a remote backend's client, on Node's global `fetch`, bounded by a timeout and answered by a
- * JSON object or a classified failure, whatever the backend (Comet, W&B; MLflow's client keeps its own):
+ * JSON object or a classified failure, whatever the backend (MLflow, Comet, W&B):
  *
  * - an answer counts only when it is the JSON the backend documents for that endpoint (`check`): a 200 that is a web
  *   page (an auth proxy's login page), an empty body or JSON cut short is a retryable failure, never a delivery;

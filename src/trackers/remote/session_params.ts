@@ -37,6 +37,18 @@ export interface RemoteSessionParams {
   endTimeoutMs?: number;
 }
 
+/** The names of RemoteSessionParams, for `load`'s check of each remote tracker's keys (registry/params.ts). */
+export const REMOTE_SESSION_PARAMS = [
+  'spoolDir',
+  'resume',
+  'maxSpoolBytes',
+  'maxQueueItems',
+  'flushIntervalMs',
+  'startTimeoutMs',
+  'flushTimeoutMs',
+  'endTimeoutMs',
+] as const satisfies readonly (keyof RemoteSessionParams)[];
+
 /** How a spool left by an earlier session is delivered (`deliverSpool`, `gymnos sync`). */
 export interface SpoolDeliveryParams {
   /** How long to go on without progress before giving up (what is left stays in the spool). Default 30 000 ms. */

@@ -6,10 +6,10 @@
  * entity, project, mode); for the API key, after the variable, the `~/.netrc` entry `wandb login` writes (machine =
  * the server's host). A bad value is one GymnosError naming where it came from, never quoting a key.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GymnosError } from '../../errors.js';
+import { readTextIfPresent } from '../../util/read_text.js';
 import { redactCredentials, rememberSecret } from '../../util/redact.js';
 import { findSetting, readSettingsFiles } from '../remote/settings.js';
 import type { Setting, SettingSpec, SettingsFile } from '../remote/settings.js';
@@ -86,14 +86,8 @@ function netrcPassword(text: string, host: string): string | undefined {
 
 function readNetrc(env: Readonly<Record<string, string | undefined>>, host: string): Setting | undefined {
   const file = env.NETRC || path.join(os.homedir(), '.netrc');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') return undefined;
-    throw error;
-  }
+  const text = readTextIfPresent(file);
+  if (text === undefined) return undefined;
   const password = netrcPassword(text, host);
   return password ? { value: password, source: env.NETRC ? 'NETRC' : '~/.netrc' } : undefined;
 }
