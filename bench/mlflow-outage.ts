@@ -68,11 +68,14 @@ async function outage(): Promise<void> {
     }
   }
   const rate = logged / RUN_S;
+  const ending = performance.now();
   await tracker.end();
+  const endSeconds = (performance.now() - ending) / 1000;
   const report = tracker.endReport as unknown as Record<string, unknown>;
   console.log(
     `outage: logged ${logged} (${Math.round(rate)}/s), delivered ${delivered(server, tracker)}, ` +
-      `lost ${logged - delivered(server, tracker)}; end report: ${JSON.stringify(report)}`,
+      `lost ${logged - delivered(server, tracker)}, end() ${endSeconds.toFixed(1)} s; end report: ` +
+      JSON.stringify(report),
   );
   await server.stop();
   await rm(logdir, { recursive: true, force: true });
@@ -100,13 +103,18 @@ async function slowServer(): Promise<void> {
   server.delayMs = 0;
   await sleep(100);
   const spoolDir = (report.spoolDir as string | undefined) ?? path.join(logdir, 'slow', 'mlflow-spool');
+  const replaying = performance.now();
   try {
     await MlflowTracker.deliverSpool(spoolDir, { trackingUri: server.url, timeoutMs: 120_000 });
   } catch (error) {
     console.log(`slow: deliverSpool: ${(error as Error).message}`);
   }
+  const replaySeconds = (performance.now() - replaying) / 1000;
   const total = delivered(server, tracker);
-  console.log(`slow: after the spool is replayed, delivered ${total}, lost ${SLOW_METRICS - total}`);
+  console.log(
+    `slow: after the spool is replayed (in ${replaySeconds.toFixed(1)} s), delivered ${total}, ` +
+      `lost ${SLOW_METRICS - total}`,
+  );
   await server.stop();
   await rm(logdir, { recursive: true, force: true });
 }

@@ -273,7 +273,11 @@ export class Spool {
       offset: this.#offset,
       ...(this.#doubt ? { doubt: this.#doubt } : {}),
     };
-    writeFileAtomicSync(this.#offsetFile, `${JSON.stringify(cursor)}\n`);
+    // Atomic, not durable: the cursor is written twice a batch, synchronously on the training loop's thread,
+    // where an fsync of the file and of its directory costs 10 to 15 ms; a killed process keeps it (the page cache
+    // outlives the process), and what a power cut can take from it costs a re-send (docs/trackers/mlflow.md), as
+    // for the queue's appends, which are not fsynced either.
+    writeFileAtomicSync(this.#offsetFile, `${JSON.stringify(cursor)}\n`, { durable: false });
   }
 
   /** Releases the lock taken by `open`. Idempotent. */
