@@ -55,6 +55,13 @@ const AREAS = {
     mutate: [
       'src/trackers/remote/spool.ts',
       'src/trackers/remote/delivery.ts',
+      'src/trackers/remote/delivery_core.ts',
+      'src/trackers/remote/session_spool.ts',
+      'src/trackers/remote/request_step.ts',
+      'src/trackers/remote/outcomes.ts',
+      'src/trackers/remote/to_spool.ts',
+      'src/trackers/remote/drain.ts',
+      'src/trackers/remote/delivery_report.ts',
       'src/trackers/remote/sync.ts',
       'src/trackers/remote/queue.ts',
       'src/trackers/remote/ledger.ts',

@@ -1,7 +1,7 @@
 /**
  * The life of a remote tracker's delivery, in one place: its states, the events that move it from one to the
- * next, and what a delivery round does in each. Read with delivery.ts, which only ever changes state through
- * `transition`.
+ * next (and which module raises each), and what a delivery round does in each. The state changes only through
+ * `transition` (delivery_core.ts `on`); delivery.ts asks `roundAction` what each round does.
  *
  *   opening ──opened──► connecting ──created──► delivering ◄──answered/created── outage
  *                          │  ▲                    │    └────────failed────────►  │ ▲ failed
@@ -34,19 +34,24 @@ export type DeliveryState =
   'opening' | 'connecting' | 'delivering' | 'outage' | 'stopped' | 'offline' | 'stopping' | 'closed';
 
 export type DeliveryEvent =
-  /** The spool is open (or cannot be: the delivery then keeps what it cannot send in memory). */
+  /** The spool is open (or cannot be: the delivery then keeps what it cannot send in memory). delivery.ts. */
   | 'opened'
-  /** The spool is open, in a session that sends nothing (the backend's offline mode). */
+  /** The spool is open, in a session that sends nothing (the backend's offline mode). delivery.ts. */
   | 'offline'
-  /** The run exists on the server (created now, or known from the spool). */
+  /** The run exists on the server (known from the spool: delivery.ts; created now: request_step.ts). */
   | 'created'
-  /** A request went through (or the server answered a question about a request in doubt). */
+  /** A request went through (or the server answered a question about a request in doubt). outcomes.ts. */
   | 'answered'
-  /** A request failed and a retry may help: no answer, a timeout, 408, 429, 5xx, an answer that is not the API's. */
+  /**
+   * A request failed and a retry may help: no answer, a timeout, 408, 429, 5xx, an answer that is not the API's.
+   * outcomes.ts.
+   */
   | 'failed'
-  /** The server refused the run for good. */
+  /** The server refused the run for good. outcomes.ts. */
   | 'refused'
+  /** `stop()`: an interrupted `gymnos sync`. delivery.ts. */
   | 'stop'
+  /** `close()`. delivery.ts. */
   | 'close';
 
 /**
