@@ -58,7 +58,7 @@ function runLabel(run: SyncedRun, logdir: string): string {
 
 function lineOf(run: SyncedRun, logdir: string): string {
   const label = runLabel(run, logdir);
-  const where = `${run.trackingUri}${run.mlflowRunId ? ` run ${run.mlflowRunId}` : ''}`;
+  const where = `${run.trackingUri}${run.backendRunId ? ` run ${run.backendRunId}` : ''}`;
   switch (run.status) {
     case 'delivered':
       return `${label}: delivered ${countsSentence(run.delivered)} to ${where}${killedNote(run)}`;

@@ -120,7 +120,14 @@ describe('gymnos sync', () => {
     assert.equal(first.status, 0, first.stderr);
     const document = JSON.parse(first.stdout) as {
       ok: boolean;
-      runs: { runId: string; status: string; delivered: Record<string, unknown>; trackingUri: string }[];
+      runs: {
+        runId: string;
+        status: string;
+        delivered: Record<string, unknown>;
+        trackingUri: string;
+        backend: string;
+        backendRunId: string;
+      }[];
     };
     assert.equal(document.ok, true);
     assert.deepEqual(
@@ -132,6 +139,7 @@ describe('gymnos sync', () => {
     );
     assert.equal(document.runs[0]!.trackingUri, server.url);
     const resnet = runNamed('resnet');
+    assert.deepEqual([document.runs[0]!.backend, document.runs[0]!.backendRunId], ['mlflow', resnet.info.run_id]);
     assert.equal(resnet.metrics.length, 1500);
     assert.equal(resnet.params.get('optimizer'), 'adam');
     assert.equal(resnet.tags.get('phase'), 'offline');

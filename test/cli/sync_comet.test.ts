@@ -90,7 +90,8 @@ describe('gymnos sync of comet spools', () => {
     assert.equal(run?.status, 'delivered');
     assert.equal(run?.backend, 'comet');
     assert.equal(run?.killed, true);
-    assert.equal(run?.mlflowRunId, experiment.experimentKey);
+    assert.equal(run?.backendRunId, experiment.experimentKey);
+    assert.equal(run?.mlflowRunId, experiment.experimentKey, 'the deprecated name, as docs/cli.md promised it');
     assert.ok(server.requestsTo('experiment/metrics/get-metric').length > 0, 'the batch in doubt was asked about');
     assertExactlyOnce(experiment, 'loss', 5_000);
     assert.deepEqual(Object.fromEntries(experiment.params), { lr: '0.1', optimizer: 'adam' });

@@ -163,6 +163,8 @@ describe('wandb: outages and faults lose nothing and duplicate nothing', () => {
       env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: server.url },
     });
     assert.equal(synced.status, 0, synced.stdout + synced.stderr);
+    const [run] = (JSON.parse(synced.stdout) as { runs: Record<string, unknown>[] }).runs;
+    assert.deepEqual([run?.backend, run?.backendRunId], ['wandb', tracker.wandbRunId]);
     assertExactlyOnce(server, server.run(tracker.wandbRunId!), 'loss', 50);
   });
 

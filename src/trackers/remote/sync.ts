@@ -61,7 +61,12 @@ export interface SyncedRun {
   trackingUri: string;
   /** MLflow's experiment id (other backends: null). */
   experimentId: string | null;
-  /** The backend's id of the run (the name is the first backend's, MLflow's). */
+  /** The backend's id of the run: MLflow's run id, Comet's experiment key, W&B's run id. */
+  backendRunId: string | null;
+  /**
+   * @deprecated `backendRunId` under the name `--json` gave it when only MLflow runs were synced (docs/cli.md
+   * promised it, whatever the backend); kept for scripts that read it.
+   */
   mlflowRunId: string | null;
   delivered: DeliveryCounts & { status: string | null };
   /** Left in the spool for a later sync. */
@@ -212,6 +217,7 @@ function settled(
     backend: meta?.backend ?? DEFAULT_BACKEND,
     trackingUri: report.trackingUri,
     experimentId: report.experimentId ?? null,
+    backendRunId: report.runId ?? null,
     mlflowRunId: report.runId ?? null,
     delivered,
     undelivered,
@@ -243,6 +249,7 @@ function unsettled(
     backend: meta?.backend ?? DEFAULT_BACKEND,
     trackingUri: withoutCredentials(backend?.targetUri(meta, options.trackingUri) ?? meta?.trackingUri ?? ''),
     experimentId: typeof recorded?.experimentId === 'string' ? recorded.experimentId : null,
+    backendRunId: backend?.runIdOf(meta) ?? null,
     mlflowRunId: backend?.runIdOf(meta) ?? null,
     killed: false,
     delivered: zero(),
