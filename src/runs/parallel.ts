@@ -42,9 +42,12 @@ type PerRun = Omit<
   'logdirs' | 'run' | 'where' | 'threads' | 'parallelMinBytes' | 'seen' | 'onSkip'
 >;
 
+/** A data file gone, not there yet, not a directory, not readable: the read that follows reports the run's problem. */
+const UNSIZED_CODES = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'ELOOP', 'ENAMETOOLONG']);
+
 /**
  * Roughly what reading a run costs: its data file (a tensorboard run's event files), or for a jsonl run with a
- * summary newer than it, the summary.
+ * summary newer than it, the summary. Other errors are the run's problem (or a bug): thrown.
  */
 function dataBytes(location: RunLocation, options: PerRun): number {
   const tracker = location.trackers[0]!;
@@ -60,8 +63,9 @@ function dataBytes(location: RunLocation, options: PerRun): number {
       return summary && summary.mtimeMs >= data.mtimeMs ? summary.size : data.size;
     }
     return statSync(path.join(location.dir, name)).size;
-  } catch {
-    return 0;
+  } catch (error) {
+    if (UNSIZED_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return 0;
+    throw error;
   }
 }
 
@@ -83,12 +87,18 @@ export async function listRuns(options: ParallelListOptions): Promise<ListedRun[
     cacheDir: options.cacheDir,
     sidecars: options.sidecars,
   };
-  const total = candidates.reduce((sum, location) => sum + dataBytes(location, perRun), 0);
-  const threads = Math.min(options.threads ?? os.availableParallelism(), candidates.length);
+  // A run that cannot even be sized is skipped as its read would be (onSkip), or its error thrown.
+  let total = 0;
+  const sized = candidates.filter((location) => {
+    const bytes = guardRun(location, onSkip, () => dataBytes(location, perRun));
+    total += bytes ?? 0;
+    return bytes !== undefined;
+  });
+  const threads = Math.min(options.threads ?? os.availableParallelism(), sized.length);
   const results =
     threads <= 1 || total < (options.parallelMinBytes ?? PARALLEL_MIN_BYTES)
-      ? candidates.map((location) => guardRun(location, onSkip, () => readOne(location, perRun)))
-      : await readInWorkers(candidates, perRun, threads, onSkip);
+      ? sized.map((location) => guardRun(location, onSkip, () => readOne(location, perRun)))
+      : await readInWorkers(sized, perRun, threads, onSkip);
   return results.filter(
     (listed): listed is ListedRun => listed !== undefined && matchesSummary(listed.summary, conditions, options.seen),
   );

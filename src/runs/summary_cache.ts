@@ -6,7 +6,9 @@
  * each time, and the format version. Property: a cached summary equals an uncached one (tested).
  *
  * Where: `$GYMNOS_CACHE_DIR`, else `$XDG_CACHE_HOME/gymnos/runs`, else `~/.cache/gymnos/runs`; one small JSON
- * file per run directory. A cache that cannot be read or written is ignored: it only ever saves time.
+ * file per run directory. A cache that cannot be read or written is ignored: it only ever saves time. Only what a
+ * cache can meet is ignored (IGNORED_CODES, an entry that does not parse or is not an entry); any other error (a
+ * disk's EIO, a bug) goes to the caller, which reports it.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -39,6 +41,44 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'gymnos', 'runs');
 }
 
+/**
+ * What reading or writing the cache may meet and ignore: no entry yet, a run file or the cache gone, not a
+ * directory, unreadable or unwritable (a read-only home), a full disk or quota.
+ */
+const IGNORED_CODES = new Set([
+  'ENOENT',
+  'ENOTDIR',
+  'EISDIR',
+  'EEXIST',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+  'ELOOP',
+  'ENAMETOOLONG',
+]);
+
+function ignored(error: unknown): boolean {
+  return IGNORED_CODES.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/** An entry as `save` writes it (a cache file is anyone's to edit: checked, never trusted). */
+function isCacheEntry(value: unknown): value is CacheEntry {
+  const entry = value as Partial<CacheEntry> | null;
+  const offset = entry?.resume?.offset;
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof entry.file === 'string' &&
+    typeof entry.dev === 'number' &&
+    typeof entry.ino === 'number' &&
+    typeof entry.tail === 'string' &&
+    Number.isSafeInteger(offset) &&
+    offset! >= 0
+  );
+}
+
 function dataFile(location: RunLocation): string {
   return path.join(location.dir, location.trackers[0] === 'csv' ? 'metrics.csv' : 'events.jsonl');
 }
@@ -64,14 +104,16 @@ export class SummaryCache implements SummaryStore {
         removeFile(entryFile);
         return undefined;
       }
-      const entry = JSON.parse(readFileSync(entryFile, 'utf8'), restoreNonFinite) as CacheEntry;
-      if (entry.format !== FORMAT || entry.file !== path.resolve(file)) return undefined;
+      const entry: unknown = JSON.parse(readFileSync(entryFile, 'utf8'), restoreNonFinite);
+      if (!isCacheEntry(entry) || entry.format !== FORMAT || entry.file !== path.resolve(file)) return undefined;
       if (entry.dev !== stat.dev || entry.ino !== stat.ino || stat.size < entry.resume.offset) return undefined;
       if (tailBefore(file, entry.resume.offset) !== entry.tail) return undefined;
       if (!isPlausibleState(entry.state)) return undefined;
       return { state: entry.state, resume: entry.resume };
-    } catch {
-      return undefined; // no entry yet, or one that does not parse: read from the start
+    } catch (error) {
+      // No entry yet, one that does not parse, a cache that cannot be read: the run is read from the start.
+      if (error instanceof SyntaxError || ignored(error)) return undefined;
+      throw error;
     }
   }
 
@@ -94,8 +136,9 @@ export class SummaryCache implements SummaryStore {
       mkdirSync(this.dir, { recursive: true });
       // Not fsynced: a listing writes one per run, and a cache lost to a power cut costs a re-read.
       writeFileAtomicSync(this.#entryFile(file), text, { durable: false });
-    } catch {
+    } catch (error) {
       // A read-only home or a full disk: the next listing reads the run again.
+      if (!ignored(error)) throw error;
     }
   }
 }

@@ -1,6 +1,8 @@
 /**
  * The summary cache saves time and nothing else: a summary from the cache, resumed after appended lines,
- * equals one read from scratch; a file rewritten in place, or cut, is read again from its start.
+ * equals one read from scratch; a file rewritten in place, or cut, is read again from its start. A cache that
+ * cannot be used (not a directory, entries that are not entries) is ignored; an error it cannot expect (a disk's
+ * EIO) is reported, not taken for a missing entry, and so is a run that cannot be sized for the listing.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,10 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { discoverRuns } from '../../src/runs/discover.js';
+import { listRuns } from '../../src/runs/parallel.js';
+import type { SkippedRun } from '../../src/runs/discover.js';
 import { summarizeRun } from '../../src/runs/summary.js';
 import { SummaryCache } from '../../src/runs/summary_cache.js';
 import { CsvTracker } from '../../src/trackers/csv.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
+import { withFsFault } from '../helpers/fs_fault.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -87,3 +92,67 @@ for (const kind of ['jsonl', 'csv'] as const) {
     });
   });
 }
+
+/** A logdir with the jsonl runs `ids`, 20 points each. */
+async function jsonlRuns(...ids: string[]): Promise<string> {
+  const logdir = tempDir();
+  for (const id of ids) {
+    const tracker = new JsonlTracker({ flushIntervalMs: 0 });
+    await tracker.start(id, logdir);
+    for (let step = 0; step < 20; step++) tracker.logMetric('loss', 1 / (step + 1), step);
+    await tracker.end();
+  }
+  return logdir;
+}
+
+describe('the summary cache ignores only what a cache meets', () => {
+  it('a cache path that is a file, entries that are not entries: ignored, the summary as if read afresh', async () => {
+    const logdir = await jsonlRuns('r');
+    const [location] = discoverRuns([logdir]);
+    const fresh = summarizeRun(location!);
+    const notADirectory = path.join(tempDir(), 'file');
+    writeFileSync(notADirectory, 'x');
+    const onFile = new SummaryCache(notADirectory);
+    assert.deepEqual(summarizeRun(location!, undefined, onFile), fresh, 'ENOTDIR on save and load');
+    const cache = new SummaryCache(tempDir());
+    summarizeRun(location!, undefined, cache);
+    const [entry] = readdirSync(cache.dir);
+    const saved = JSON.parse(readFileSync(path.join(cache.dir, entry!), 'utf8')) as Record<string, unknown>;
+    for (const edited of ['null', '[]', '7', '{"format":1}', JSON.stringify({ ...saved, resume: { offset: -5 } })]) {
+      writeFileSync(path.join(cache.dir, entry!), edited);
+      assert.deepEqual(summarizeRun(location!, undefined, cache), fresh, edited);
+    }
+  });
+
+  it("a disk's EIO on a cache entry is reported, not taken for a missing entry", async () => {
+    const logdir = await jsonlRuns('r');
+    const [location] = discoverRuns([logdir]);
+    const cache = new SummaryCache(tempDir());
+    summarizeRun(location!, undefined, cache);
+    await withFsFault(
+      'readFileSync',
+      (file) => file.startsWith(cache.dir),
+      'EIO',
+      () => assert.throws(() => summarizeRun(location!, undefined, cache), { code: 'EIO' }),
+    );
+  });
+
+  it('a run the listing cannot size (EIO) is reported as skipped; the others are listed', async () => {
+    const logdir = await jsonlRuns('a', 'b');
+    const skipped: SkippedRun[] = [];
+    const runs = await withFsFault(
+      'statSync',
+      (file) => file === path.join(logdir, 'b', 'summary.json'),
+      'EIO',
+      () => listRuns({ logdirs: [logdir], threads: 1, onSkip: (run) => skipped.push(run) }),
+    );
+    assert.deepEqual(
+      runs.map((run) => run.summary.id),
+      ['a'],
+    );
+    assert.deepEqual(
+      skipped.map(({ id, code }) => [id, code]),
+      [['b', 'EIO']],
+    );
+  });
+});
