@@ -111,6 +111,8 @@ const commonJs = {
   outExtension: { '.js': '.cjs' },
   define: { 'import.meta.url': '__gymnosModuleUrl' },
   banner: { js: "const __gymnosModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // Any other use of import.meta (resolve, dirname) would be empty here, and fail only when that code runs: an error.
+  logOverride: { 'empty-import-meta': 'error' },
 };
 /**
  * Built-in modules a command may never use, loaded on first use instead of at start-up, each of which costs

@@ -41,16 +41,14 @@ interface PrettierRunOptions {
  * (dist/cli-bundle/, where bin/build.mjs puts it beside the lint chunks). From the TypeScript sources (gymnos's own
  * tests) it is prettier_worker.ts: the test suite's loader, given to node with --import, is inherited by the worker
  * and compiles its entry as well. tsx's --import hooks do not reach a worker's entry on Node 20, so under tsx the
- * worker imports it through tsx's API instead, which costs the worker about a second of CPU to load tsx.
+ * worker starts at prettier_worker_tsx.mjs, which imports it through tsx's API (about a second of CPU to load tsx).
  */
 function startWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./prettier_worker.js', import.meta.url));
   const underTsx = process.execArgv.some((arg) => /[/\\]tsx[/\\]|^(?:--import=)?tsx$/.test(arg));
   if (!underTsx) return new Worker(new URL('./prettier_worker.ts', import.meta.url));
-  const source = JSON.stringify(new URL('./prettier_worker.ts', import.meta.url).href);
-  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const code = `import(${api}).then(({ tsImport }) => tsImport(${source}, ${source}))`;
-  return new Worker(code, { eval: true, execArgv: [] });
+  const entry = new URL('./prettier_worker.ts', import.meta.url).href;
+  return new Worker(new URL('./prettier_worker_tsx.mjs', import.meta.url), { workerData: { entry }, execArgv: [] });
 }
 
 /**
