@@ -541,7 +541,7 @@ describe('mlflow: outages never stop training', () => {
     server.failNext(3, 503);
     tracker.logMetric('loss', 1);
     await tracker.flush();
-    server.failNext(1, 429, '0');
+    server.failNext(1, 429, { 'Retry-After': '0' });
     tracker.logMetric('loss', 2);
     await tracker.end();
     const run = runOf(tracker, server);

@@ -48,13 +48,13 @@ describe('mlflow: a 200 answer that is not MLflow is not a delivery', () => {
     try {
       const tracker = new MlflowTracker({ trackingUri: server.url, ...FAST });
       await tracker.start('proxied', dir);
-      server.answerNextAsImpostor(2, 'html', 'log-batch');
+      server.impostorNext(2, 'html', 'log-batch');
       for (let step = 0; step < 2_000; step += 1) tracker.logMetric('loss', step, step);
       await tracker.flush();
-      server.answerNextAsImpostor(1, 'empty', 'log-batch');
+      server.impostorNext(1, 'empty', 'log-batch');
       for (let step = 2_000; step < 3_000; step += 1) tracker.logMetric('loss', step, step);
       await tracker.flush();
-      server.answerNextAsImpostor(1, 'truncated', 'log-batch');
+      server.impostorNext(1, 'malformed', 'log-batch');
       for (let step = 3_000; step < 4_000; step += 1) tracker.logMetric('loss', step, step);
       await tracker.end();
       await warningsDelivered();
@@ -72,10 +72,10 @@ describe('mlflow: a 200 answer that is not MLflow is not a delivery', () => {
   });
 
   test('a run creation answered by a login page or cut JSON is retried, not an internal error', async () => {
-    for (const answer of ['html', 'truncated'] as const) {
+    for (const answer of ['html', 'malformed'] as const) {
       const capture = captureWarnings();
       try {
-        server.answerNextAsImpostor(1, answer, 'runs/create');
+        server.impostorNext(1, answer, 'runs/create');
         const tracker = new MlflowTracker({ trackingUri: server.url, ...FAST });
         await tracker.start(`created-${answer}`, dir);
         tracker.logMetric('loss', 1, 0);

@@ -105,8 +105,7 @@ describe('remote: how long a server asks to wait', () => {
 
   test('a 429 with only a rate-limit reset header is retried after it', async () => {
     const client = new MlflowRestClient({ trackingUri: server.url, requestTimeoutMs: 1_000 });
-    server.failNext(1, 429);
-    server.nextFailureHeaders = { 'RateLimit-Remaining': '0', 'RateLimit-Reset': '2' };
+    server.failNext(1, 429, { 'RateLimit-Remaining': '0', 'RateLimit-Reset': '2' });
     const sender = new MlflowSender(client, new AbortController().signal);
     const result = await sender.sendStatus('no-such-run', 'FINISHED', undefined);
     assert.equal(result.kind === 'retryable' && result.retryAfterMs, 2_000);
@@ -170,7 +169,7 @@ describe('mlflow sender: explicit results', () => {
     } finally {
       server.refusedMetricKeys.delete('bad');
     }
-    server.failNext(1, 503, '2');
+    server.failNext(1, 503, { 'Retry-After': '2' });
     const busy = await sender.sendData(run.run_id, [metric(3)]);
     assert.equal(busy.settled, 0);
     assert.equal(busy.failure?.kind, 'retryable');
