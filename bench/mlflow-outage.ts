@@ -16,6 +16,8 @@
  *    it), then a server that needs DUPLICATE_S seconds to take a batch it already has (as MLflow's SQL store does on
  *    such a run: 15 s) and `gymnos sync` again with its default 10 s request timeout. Reported: the resumed sync's
  *    exit and time, metrics stored, rows sent twice, and the questions asked instead.
+ * 4. `logcall` (only when named): what one `logMetric` costs the training loop, 1 000 000 calls into the memory
+ *    queue after a warm-up, no delivery round meanwhile (run it several times: the median is the figure).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -171,7 +173,31 @@ async function killedSync(): Promise<void> {
   await rm(logdir, { recursive: true, force: true });
 }
 
+async function logCall(): Promise<void> {
+  const logdir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-bench-logcall-'));
+  const hour = 3_600_000;
+  const tracker = new MlflowTracker({
+    trackingUri: 'http://127.0.0.1:9',
+    startTimeoutMs: 1,
+    maxQueueItems: 3_000_000,
+    flushIntervalMs: hour,
+    retryBaseMs: hour,
+    retryMaxMs: hour,
+  });
+  process.on('warning', () => undefined); // the server is not there, by design
+  await tracker.start('logcall', logdir);
+  for (let step = 0; step < 200_000; step++) tracker.logMetric('warm', step, step);
+  const calls = 1_000_000;
+  const started = performance.now();
+  for (let step = 0; step < calls; step++) tracker.logMetric('loss', 1 / (step + 1), step);
+  const ns = ((performance.now() - started) * 1e6) / calls;
+  console.log(`logcall: ${Math.round(ns)} ns per logMetric`);
+  await rm(logdir, { recursive: true, force: true });
+  process.exit(0); // the queue is not delivered: nothing listens
+}
+
 const only = process.argv[2];
+if (only === 'logcall') await logCall();
 if (!only || only === 'outage') await outage();
 if (!only || only === 'slow') await slowServer();
 if (!only || only === 'killed') await killedSync();
