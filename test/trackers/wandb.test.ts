@@ -230,10 +230,24 @@ describe('wandb: settings as W&B reads them', () => {
     assert.equal(tracker.endReport?.complete, true);
   });
 
-  test('bad settings are one clear error naming the variable, never the key', () => {
+  test('bad settings are one clear error naming the variable, never the key', async () => {
     delete process.env.WANDB_API_KEY;
     process.env.NETRC = path.join(dir, 'none');
-    assert.throws(() => new WandbTracker(), { code: 'WANDB_NO_API_KEY', message: /WANDB_API_KEY.*WANDB_MODE=offline/ });
+    assert.throws(() => new WandbTracker(), {
+      code: 'WANDB_NO_API_KEY',
+      message: /WANDB_API_KEY.*WANDB_MODE=offline\) and deliver later with `npx gymnos sync <logdir>`$/,
+    });
+    // In a pnpm project the hint is pnpm's command.
+    const pnpmProject = path.join(dir, 'pnpm-project');
+    await mkdir(pnpmProject);
+    await writeFile(path.join(pnpmProject, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
+    const cwd = process.cwd();
+    process.chdir(pnpmProject);
+    try {
+      assert.throws(() => new WandbTracker(), { message: /deliver later with `pnpm exec gymnos sync <logdir>`$/ });
+    } finally {
+      process.chdir(cwd);
+    }
     assert.throws(() => new WandbTracker({ apiKey: KEY, mode: 'sometimes' as 'online' }), { code: 'WANDB_BAD_MODE' });
     process.env.WANDB_RUN_ID = 'a/b';
     assert.throws(() => new WandbTracker({ apiKey: KEY }), {

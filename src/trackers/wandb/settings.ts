@@ -9,6 +9,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { GymnosError } from '../../errors.js';
+import { gymnosCommand } from '../../util/package_manager.js';
 import { readTextIfPresent } from '../../util/read_text.js';
 import { redactCredentials, rememberSecret } from '../../util/redact.js';
 import { findSetting, readSettingsFiles } from '../remote/settings.js';
@@ -156,11 +157,15 @@ export function wandbSettings(
   };
 }
 
-/** The error of an online tracker without a key: what to set, or how to log without one. */
+/**
+ * The error of an online tracker without a key: what to set, or how to log without one (the sync command in the
+ * words of the package manager of the project it runs in).
+ */
 export function noApiKey(): GymnosError {
+  const sync = gymnosCommand(process.cwd(), 'sync <logdir>');
   return new GymnosError(
     'WANDB_NO_API_KEY',
     'WandbTracker: no W&B API key: set WANDB_API_KEY (your key is at https://wandb.ai/authorize), run `wandb login`, ' +
-      'pass apiKey, or log offline (WANDB_MODE=offline) and deliver later with `npx gymnos sync <logdir>`',
+      `pass apiKey, or log offline (WANDB_MODE=offline) and deliver later with \`${sync}\``,
   );
 }
