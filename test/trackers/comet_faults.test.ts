@@ -219,12 +219,11 @@ describe('comet: pacing within the rate limits', () => {
     await tracker.start('paced', dir);
     for (let step = 0; step < 4_000; step += 1) tracker.logMetric('loss', step, step);
     for (let index = 0; index < 40; index += 1) tracker.logTag(`tag${index}`, 'x');
-    const flushStarted = Date.now();
+    // A flush that waited for the limits would return with everything delivered (two windows of 2 s, well within
+    // its 30 s deadline): what is left undelivered shows it did not wait, and no clock of a loaded machine is read.
     await tracker.flush();
-    const flushMs = Date.now() - flushStarted;
     const afterFlush = await tracker.deliveryReport();
-    assert.ok(afterFlush!.undelivered.metrics > 0, 'the limits held some back');
-    assert.ok(flushMs < 2_000, `flush() waited ${flushMs} ms for the rate limits`);
+    assert.ok(afterFlush!.undelivered.metrics > 0, 'flush() waited for the rate limits: the limits held none back');
     await tracker.end();
     assert.equal(tracker.endReport?.complete, true, JSON.stringify(tracker.endReport));
     const experiment = server.experimentNamed('paced');

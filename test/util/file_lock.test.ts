@@ -21,6 +21,12 @@ import { lockFile, removeAbandonedLock, tryLockFileSync } from '../../src/util/f
 import { runChildSync, spawnInTest } from '../helpers/children.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-lock-'));
+/**
+ * The staleness of the tests that hold a lock past it, kept fresh by its refresh (every third of it): one and a half
+ * seconds, so that only an event loop kept from running for that long by the machine's load takes it for abandoned
+ * (at 300 ms, a refresh 200 ms late would). The refresh's cadence itself is checked on a clock of its own below.
+ */
+const KEPT_FRESH_STALE_MS = 1_500;
 
 /** A node process that takes the lock on `file`, says `held`, and keeps it until killed. */
 function holderArgs(file: string): string[] {
@@ -108,9 +114,9 @@ describe('lockFile', () => {
 
   test('a held lock stays fresh, so a long holder is never taken for a killed one', async () => {
     const file = path.join(dir, 'long.json');
-    const release = await lockFile(file, { staleMs: 300, timeoutMs: 5_000 });
-    await sleep(700); // more than twice staleMs: only the refresh keeps it from being stale
-    await assert.rejects(lockFile(file, { staleMs: 300, timeoutMs: 200 }), (error: unknown) => {
+    const release = await lockFile(file, { staleMs: KEPT_FRESH_STALE_MS, timeoutMs: 5_000 });
+    await sleep(2 * KEPT_FRESH_STALE_MS + 100); // only the refresh keeps it from being stale
+    await assert.rejects(lockFile(file, { staleMs: KEPT_FRESH_STALE_MS, timeoutMs: 200 }), (error: unknown) => {
       assert.ok(isGymnosError(error));
       assert.equal(error.code, 'LOCK_TIMEOUT');
       return true;
@@ -382,11 +388,11 @@ describe('taking over an abandoned lock', () => {
 
   test('tryLockFileSync takes a free lock at once, keeps it fresh, and gives nothing while it is held', async () => {
     const file = path.join(dir, 'sync.json');
-    const release = tryLockFileSync(file, { staleMs: 300 });
+    const release = tryLockFileSync(file, { staleMs: KEPT_FRESH_STALE_MS });
     assert.ok(release);
     assert.equal(tryLockFileSync(file), undefined);
-    await sleep(700); // more than twice staleMs: only the refresh keeps it from being stale
-    await assert.rejects(lockFile(file, { staleMs: 300, timeoutMs: 200 }), { code: 'LOCK_TIMEOUT' });
+    await sleep(2 * KEPT_FRESH_STALE_MS + 100); // only the refresh keeps it from being stale
+    await assert.rejects(lockFile(file, { staleMs: KEPT_FRESH_STALE_MS, timeoutMs: 200 }), { code: 'LOCK_TIMEOUT' });
     release.sync();
     assert.ok(!existsSync(`${file}.lock`));
     const again = tryLockFileSync(file);
