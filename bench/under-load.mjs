@@ -35,7 +35,9 @@ const logs = path.resolve(option('--logs', path.join(os.tmpdir(), `gymnos-under-
 mkdirSync(logs, { recursive: true });
 
 // A spinner looks at its parent every ~10^7 iterations (a few ms of CPU) and leaves when it has been re-parented.
-const SPIN = `const parent = process.ppid; for (;;) { for (let i = 0; i < 1e7; i++); if (process.ppid !== parent) process.exit(0); }`;
+const SPIN =
+  'const parent = process.ppid; ' +
+  'for (;;) { for (let i = 0; i < 1e7; i++); if (process.ppid !== parent) process.exit(0); }';
 const spinners = Array.from({ length: spinnerCount }, () => spawn(process.execPath, ['-e', SPIN], { stdio: 'ignore' }));
 let current; // the running npm test, a process group of its own
 function stopAll() {
@@ -138,18 +140,22 @@ for (let index = 1; index <= runs; index++) {
   const result = await runOnce(index);
   results.push(result);
   const clean = result.code === 0 && !result.hang;
+  const counts = ['tests', 'pass', 'fail', 'cancelled', 'skipped'].map((name) => `${name} ${result[name]}`).join(' ');
+  const load = `${result.loadMin.toFixed(1)} to ${result.loadMax.toFixed(1)}`;
   console.log(
-    `run ${index}: ${clean ? 'clean' : 'FAILED'} exit ${result.code ?? result.signal} | tests ${result.tests} pass ${result.pass} ` +
-      `fail ${result.fail} cancelled ${result.cancelled} skipped ${result.skipped} | hang ${result.hang ? 'YES' : 'no'} | ` +
-      `cpu ${result.cpuS.toFixed(0)} s wall ${minutes(result.wallMs)} | load ${result.loadMin.toFixed(1)} to ${result.loadMax.toFixed(1)}`,
+    `run ${index}: ${clean ? 'clean' : 'FAILED'} exit ${result.code ?? result.signal} | ${counts} | ` +
+      `hang ${result.hang ? 'YES' : 'no'} | cpu ${result.cpuS.toFixed(0)} s ` +
+      `wall ${minutes(result.wallMs)} | load ${load}`,
   );
   for (const name of result.failing) console.log(`  failing: ${name}`);
 }
 const bad = results.filter((result) => result.code !== 0 || result.hang);
 const walls = results.map((result) => result.wallMs);
+const loads = [...results.map((result) => result.loadMin), ...results.map((result) => result.loadMax)];
 console.log(
-  `# ${results.length - bad.length} of ${results.length} clean; wall ${minutes(Math.min(...walls))} to ${minutes(Math.max(...walls))}; ` +
-    `load ${Math.min(...results.map((r) => r.loadMin)).toFixed(1)} to ${Math.max(...results.map((r) => r.loadMax)).toFixed(1)}`,
+  `# ${results.length - bad.length} of ${results.length} clean; ` +
+    `wall ${minutes(Math.min(...walls))} to ${minutes(Math.max(...walls))}; ` +
+    `load ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}`,
 );
 stopAll(); // the spinners' handles would keep this process alive
 process.exitCode = bad.length > 0 ? 1 : 0;
