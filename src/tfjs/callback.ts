@@ -199,6 +199,8 @@ class TrainingLog {
   readonly #batchNames: MetricNames;
   /** Background work (scalar reads, file writes) the end of training waits for. */
   readonly #pending = new Set<Promise<void>>();
+  /** The last file write, settled: the next waits for it, so assets and the checkpoint tag follow the epochs. */
+  #lastWrite: Promise<void> = Promise.resolve();
   #fit: Fit | undefined;
   #progress: RunProgress;
   #withSaveHandler: WithSaveHandler | undefined;
@@ -395,28 +397,36 @@ class TrainingLog {
     );
   }
 
-  /** Writes files in the background, then logs each as an asset named `name`. */
+  /**
+   * Writes files in the background, then logs each as an asset named `name`. One write after another: written side
+   * by side, a large early checkpoint finished after a later one, was logged after it, and its tag then named a
+   * checkpoint that was no longer the best.
+   */
   #writeAssets(
     what: string,
     assets: readonly { name: string; fileName: string; data: string | Uint8Array | readonly Uint8Array[] }[],
     then?: () => void,
   ): void {
     const files = this.#progress.files!;
-    const written = files.write(assets).then((paths) => {
-      assets.forEach(({ name }, index) => this.#trackers.logAsset(name, paths[index]!));
-      then?.();
-    });
-    this.#background(written, (error) => warnNotSaved(what, error));
+    const written = this.#lastWrite
+      .then(() => files.write(assets))
+      .then((paths) => {
+        assets.forEach(({ name }, index) => this.#trackers.logAsset(name, paths[index]!));
+        then?.();
+      });
+    this.#lastWrite = this.#background(written, (error) => warnNotSaved(what, error));
   }
 
   async #settled(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all(this.#pending);
   }
 
-  #background(task: Promise<void>, onError: (error: unknown) => void): void {
+  /** Runs `task` in the background (train end waits for it); returns it settled, its error given to `onError`. */
+  #background(task: Promise<void>, onError: (error: unknown) => void): Promise<void> {
     const settled = task.catch(onError);
     this.#pending.add(settled);
     void settled.finally(() => this.#pending.delete(settled));
+    return settled;
   }
 
   #warnMonitorMissing(monitor: string, logs: TfjsLogs | undefined): void {

@@ -321,6 +321,34 @@ describe('checkpoints', () => {
     assert.deepEqual([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)], [0.25]);
   });
 
+  test('checkpoints are logged in the order of their epochs, and the tag names the best, whatever their sizes', async () => {
+    const memory = await started(new MemoryTracker());
+    // The first checkpoint is 32 MiB, the next ones 4 bytes: written side by side, the small ones finish first.
+    let saves = 0;
+    const model = {
+      save: async (handler: { save: (artifacts: object) => Promise<unknown> }) => {
+        const weightData = new Float32Array(saves++ === 0 ? 8 * 1024 * 1024 : 1).buffer;
+        const weightSpecs = [{ name: 'w', shape: [weightData.byteLength / 4], dtype: 'float32' }];
+        return handler.save({ modelTopology: {}, weightSpecs, weightData });
+      },
+    };
+    const callback = trackerCallback(memory, { model, checkpoint: { monitor: 'val_loss' }, filesDir: dir });
+    await callback.onTrainBegin();
+    for (const [epoch, valLoss] of [0.9, 0.5, 0.3].entries()) {
+      await callback.onEpochBegin(epoch);
+      await callback.onEpochEnd(epoch, { val_loss: valLoss });
+    }
+    await callback.onTrainEnd();
+    assert.deepEqual(
+      memory.assets.map(({ name }) => name).filter((name) => name.startsWith('checkpoint-')),
+      ['checkpoint-epoch-0', 'checkpoint-epoch-0.weights', 'checkpoint-epoch-1', 'checkpoint-epoch-1.weights'].concat([
+        'checkpoint-epoch-2',
+        'checkpoint-epoch-2.weights',
+      ]),
+    );
+    assert.equal(memory.tags.checkpoint, 'checkpoint-epoch-2');
+  });
+
   test('a monitor missing from the logs is warned about once, and nothing is saved for it', async () => {
     const memory = await started(new MemoryTracker());
     const model = tinyModel();
