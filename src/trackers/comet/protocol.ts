@@ -23,6 +23,7 @@ import { uploadBody } from '../remote/files.js';
 import { sendIsolatingRefusals } from '../remote/halving.js';
 import { httpFailure } from '../remote/http.js';
 import { RateBudget, waitForAll } from '../remote/pacer.js';
+import type { SpentEntry } from '../remote/pacer.js';
 import type {
   CreateRunResult,
   DataResult,
@@ -102,6 +103,8 @@ export class CometProtocol implements RemoteProtocol<CometRunMeta> {
   readonly #endpoints: 'batch' | 'rest';
   readonly #warn: (code: string, message: string) => void;
   readonly #budgets: Record<keyof CometRateLimits, RateBudget>;
+  /** What the request being made spent of the budgets: counted from its answer once it has one. */
+  #unanswered: [RateBudget, SpentEntry][] = [];
 
   constructor(client: CometClient, signal: AbortSignal, requestTimeoutMs: number, options: CometProtocolOptions) {
     this.#client = client;
@@ -132,7 +135,13 @@ export class CometProtocol implements RemoteProtocol<CometRunMeta> {
 
   /** One call under the current timeout, whose outcome teaches the timeouts. */
   #timed<T>(call: (options: CallOptions) => Promise<T>): Promise<T> {
-    return this.timeouts.run((timeoutMs) => call({ signal: this.#signal, timeoutMs }), httpFailure);
+    return this.timeouts
+      .run((timeoutMs) => call({ signal: this.#signal, timeoutMs }), httpFailure)
+      .finally(() => {
+        const now = Date.now();
+        for (const [budget, entry] of this.#unanswered) budget.answered(entry, now);
+        this.#unanswered = [];
+      });
   }
 
   /**
@@ -152,7 +161,7 @@ export class CometProtocol implements RemoteProtocol<CometRunMeta> {
         waiting: true,
       };
     }
-    for (const [budget, units] of budgets) budget.spend(units, now);
+    for (const [budget, units] of budgets) this.#unanswered.push([budget, budget.spend(units, now)]);
     return undefined;
   }
 

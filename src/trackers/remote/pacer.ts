@@ -6,8 +6,11 @@
  * Each limit is a sliding window of what was spent (one entry per request, with its units): a client that never
  * has more than `limit` units in any `windowMs` also keeps a server's fixed windows (a calendar minute) and its
  * sliding ones, which a token bucket allowing a full burst would not. An entry stays a little longer than the window
- * (5 %, at most a second): a request reaches the server some time after it was counted here. A server's own answer
- * (a 429 with its reset headers) blocks the budget until then. Pure: the caller gives the clock.
+ * (5 %, at most a second): a request reaches the server some time after it was counted here. Once the request is
+ * answered its entry counts from the answer (`answered`): the server took it before then, so however long the
+ * request took (a loaded machine, a slow network: more than the margin), it leaves this window no sooner than the
+ * server's. A server's own answer (a 429 with its reset headers) blocks the budget until then. Pure: the caller gives
+ * the clock.
  */
 
 export interface RateLimit {
@@ -16,13 +19,16 @@ export interface RateLimit {
   windowMs: number;
 }
 
+/** What one request spent of a budget: [the time it counts from, its units]. */
+export type SpentEntry = [number, number];
+
 export class RateBudget {
   readonly limit: number;
   readonly windowMs: number;
   /** How long an entry counts: the window and a margin for the time a request takes to reach the server. */
   readonly #countedMs: number;
-  /** What was spent within the window, oldest first: [time, units]. */
-  readonly #spent: [number, number][] = [];
+  /** What was spent within the window, oldest first. */
+  readonly #spent: SpentEntry[] = [];
   #inWindow = 0;
   /** Nothing before this time (a server said so). */
   #blockedUntil = 0;
@@ -61,11 +67,21 @@ export class RateBudget {
     return Math.max(blocked, this.#countedMs);
   }
 
-  /** Spends `units` (a request is being sent). */
-  spend(units: number, now = Date.now()): void {
+  /** Spends `units` (a request is being sent); returns the entry, for `answered`. */
+  spend(units: number, now = Date.now()): SpentEntry {
     this.#expire(now);
-    this.#spent.push([now, units]);
+    const entry: SpentEntry = [now, units];
+    this.#spent.push(entry);
     this.#inWindow += units;
+    return entry;
+  }
+
+  /** The request of `entry` was answered (or given up on) at `now`: it counts from then. */
+  answered(entry: SpentEntry, now = Date.now()): void {
+    if (now <= entry[0]) return;
+    entry[0] = now;
+    // Requests are answered in the order they were sent, mostly: the window stays oldest first either way.
+    this.#spent.sort((a, b) => a[0] - b[0]);
   }
 
   /** The server refused for its limit: nothing until `until`. */
