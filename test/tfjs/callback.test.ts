@@ -321,7 +321,7 @@ describe('checkpoints', () => {
     assert.deepEqual([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)], [0.25]);
   });
 
-  test('checkpoints are logged in the order of their epochs, the tag naming the best, whatever their sizes', async () => {
+  test('checkpoints are logged in the order of their epochs, the tag naming the best, whatever the sizes', async () => {
     const memory = await started(new MemoryTracker());
     // The first checkpoint is 32 MiB, the next ones 4 bytes: written side by side, the small ones finish first.
     let saves = 0;

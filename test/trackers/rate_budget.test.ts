@@ -16,7 +16,7 @@ describe('RateBudget', () => {
     assert.equal(budget.waitFor(1, 2_101), 0);
   });
 
-  test('an answered request counts from its answer: a slow request leaves the window no sooner than the server’s', () => {
+  test('an answered request counts from its answer: a slow one leaves the window no sooner than the server’s', () => {
     // Sent at 0, answered at 800: the server took it at some moment in between, perhaps at 790.
     const budget = new RateBudget({ limit: 10, windowMs: 2_000 });
     const entry = budget.spend(10, 0);
