@@ -14,7 +14,7 @@ import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { MlflowTracker } from '../../src/trackers/mlflow.js';
 import type { MlflowTrackerParams } from '../../src/trackers/mlflow.js';
 import { Spool } from '../../src/trackers/remote/spool.js';
-import { BlackHole, settlesWithin, spooledText } from '../fixtures/black_hole.js';
+import { flushEpochsThroughOutage } from '../fixtures/black_hole.js';
 import { MlflowTestServer } from '../fixtures/mlflow_server.js';
 import { spawnInTest } from '../helpers/children.js';
 import { skipUnless } from '../helpers/prerequisite.js';
@@ -187,9 +187,8 @@ describe('mlflow: a spool that cannot hold anything, a flush during a known outa
     { timeout: 180_000 },
     async () => {
       const capture = captureWarnings();
-      let hole: BlackHole | undefined;
       try {
-        // A request into the black hole waits requestTimeoutMs: a flush that waited for one would not settle.
+        // A request into the port that never answers waits requestTimeoutMs: a flush that waited would not settle.
         const tracker = new MlflowTracker({
           trackingUri: server.url,
           ...FAST,
@@ -202,19 +201,7 @@ describe('mlflow: a spool that cannot hold anything, a flush during a known outa
         await tracker.flush();
         const run = () => server.runs.get(tracker.mlflowRunId!)!;
         assert.equal(run().metrics.length, 1, 'with the server up, flush waited for the delivery');
-        await server.stop();
-        tracker.logMetric('loss', 1.5, 1);
-        // The background sender finds the server down (refused); then the port takes connections and never answers.
-        assert.ok(await warningOf(capture.warnings, 'GYMNOS_MLFLOW_UNAVAILABLE'));
-        hole = await BlackHole.listen(server.port);
-        for (let epoch = 2; epoch <= 4; epoch += 1) {
-          tracker.logMetric('loss', epoch + 0.25, epoch);
-          assert.equal(await settlesWithin(tracker.flush(), 30_000), 'settled', `flush ${epoch}, the server down`);
-          assert.match(await spooledText(tracker.spoolDir!), new RegExp(`"value":${epoch}\\.25\\b`), 'on disk');
-        }
-        await hole.close();
-        hole = undefined;
-        await server.listen();
+        await flushEpochsThroughOutage(tracker, server, capture.warnings, 'GYMNOS_MLFLOW_UNAVAILABLE');
         await tracker.end();
         // Every metric arrived or waits in the spool, none lost. (A batch the hung server took without an answer stays
         // in doubt, asked about rather than sent blind again, for 2 × requestTimeoutMs: end() may leave it spooled.)
@@ -223,7 +210,6 @@ describe('mlflow: a spool that cannot hold anything, a flush during a known outa
         assert.equal(report.dropped.metrics, 0);
         assert.equal(report.delivered.metrics, run().metrics.length);
       } finally {
-        await hole?.close();
         capture.stop();
       }
     },

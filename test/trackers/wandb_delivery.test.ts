@@ -12,13 +12,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { WandbTracker } from '../../src/trackers/wandb.js';
-import { BlackHole, settlesWithin, spooledText } from '../fixtures/black_hole.js';
+import { flushEpochsThroughOutage } from '../fixtures/black_hole.js';
 import { WandbTestServer } from '../fixtures/wandb_server.js';
 import type { StoredRun } from '../fixtures/wandb_server.js';
 import { spawnInTest } from '../helpers/children.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { skipUnless } from '../helpers/prerequisite.js';
-import { captureWarnings, warningOf, warningsDelivered } from '../helpers/warnings.js';
+import { captureWarnings, warningsDelivered } from '../helpers/warnings.js';
 import { FAST, WANDB_TEST_KEY } from '../fixtures/wandb_params.js';
 
 const KEY = WANDB_TEST_KEY;
@@ -170,9 +170,8 @@ describe('wandb: outages and faults lose nothing and duplicate nothing', () => {
 
   test('flush() during a known outage returns once the data is spooled, even from a server that hangs', async () => {
     const capture = captureWarnings();
-    let hole: BlackHole | undefined;
     try {
-      // A request into the black hole waits requestTimeoutMs: a flush that waited for one would not settle.
+      // A request into the port that never answers waits requestTimeoutMs: a flush that waited would not settle.
       const tracker = new WandbTracker({
         baseUrl: server.url,
         ...FAST,
@@ -183,24 +182,11 @@ describe('wandb: outages and faults lose nothing and duplicate nothing', () => {
       tracker.logMetric('loss', 0.5, 0);
       await tracker.flush();
       assert.equal(stepCounts(server, server.run(tracker.wandbRunId!), 'loss').size, 1, 'flush waited, server up');
-      await server.stop();
-      tracker.logMetric('loss', 1.5, 1);
-      // The background sender finds the server down (refused); then the port takes connections and never answers.
-      assert.ok(await warningOf(capture.warnings, 'GYMNOS_WANDB_UNAVAILABLE'));
-      hole = await BlackHole.listen(server.port);
-      for (let epoch = 2; epoch <= 4; epoch += 1) {
-        tracker.logMetric('loss', epoch + 0.25, epoch);
-        assert.equal(await settlesWithin(tracker.flush(), 30_000), 'settled', `flush ${epoch}, the server down`);
-        assert.match(await spooledText(tracker.spoolDir!), new RegExp(`:${epoch}\\.25\\b`), 'on disk');
-      }
-      await hole.close();
-      hole = undefined;
-      await server.listen();
+      await flushEpochsThroughOutage(tracker, server, capture.warnings, 'GYMNOS_WANDB_UNAVAILABLE');
       await tracker.end();
       assertExactlyOnce(server, server.run(tracker.wandbRunId!), 'loss', 5);
       assert.equal(tracker.endReport!.complete, true);
     } finally {
-      await hole?.close();
       capture.stop();
     }
   });
