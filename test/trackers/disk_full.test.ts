@@ -8,60 +8,24 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { runChildSync, spawnInTest } from '../helpers/children.js';
+import { spawnInTest } from '../helpers/children.js';
 import { missingReader, readIndependently } from '../helpers/independent_readers.js';
 import type { RunKind } from '../helpers/independent_readers.js';
 import { gymnosInProcess } from '../helpers/in_process.js';
 import { skipUnless } from '../helpers/prerequisite.js';
 import { REPO } from '../helpers/project.js';
+import { fill, mountSmallDisk, unmountSmallDisk } from '../helpers/small_disk.js';
 
 const CHILD = path.join(import.meta.dirname, 'fixtures', 'driven_trackers.mjs');
 const KINDS: RunKind[] = ['jsonl', 'csv', 'tensorboard'];
-const SUDO = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-
-function command(args: string[]): { ok: boolean; error: string } {
-  const [program, ...rest] = [...SUDO, ...args];
-  const result = runChildSync(program!, rest, { timeout: 60_000 });
-  return { ok: result.status === 0, error: (result.stderr || result.error?.message || '').trim() };
-}
-
-/** A 2 MiB tmpfs on a new directory, or why there cannot be one here. */
-function mountSmallDisk(): { dir: string } | { why: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-full-'));
-  const mounted = command(['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir]);
-  if (mounted.ok) return { dir };
-  rmSync(dir, { recursive: true, force: true });
-  return { why: `cannot mount a tmpfs (needs root or passwordless sudo): ${mounted.error}` };
-}
-
 const disk = mountSmallDisk();
 const built = existsSync(path.join(REPO, 'dist', 'index.js'));
 const skip = skipUnless('dir' in disk && built, 'why' in disk ? disk.why : 'dist/ is not built: run npm run build');
-
-/** Fills the disk: a filler file grown until not one more byte fits. */
-function fill(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = openSync(filler, 'w');
-  try {
-    for (let size = 1 << 16; size >= 1; size >>= 1) {
-      const chunk = Buffer.alloc(size, 0x78);
-      try {
-        for (;;) writeSync(fd, chunk);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-}
 
 type Answer = Record<string, 'ok' | { code?: string; message: string }>;
 
@@ -104,10 +68,7 @@ describe('a disk that fills up and frees again', { skip }, () => {
   const dir = 'dir' in disk ? disk.dir : '';
   before(() => assert.ok(existsSync(CHILD)));
   after(() => {
-    if (dir) {
-      command(['umount', '-l', dir]);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    if (dir) unmountSmallDisk(dir);
   });
 
   test('no run is torn; what fits in memory is written in order; what does not is counted and reported', async (t) => {

@@ -18,7 +18,8 @@ export async function deliveryReport(
 ): Promise<DeliveryReport> {
   const { ledger, meta, spool } = core;
   const undelivered = { ...core.queue.counts(), status: meta.pendingStatus?.status };
-  if (spool.pending) {
+  // What the spool holds counts even when the spool broke later on: it was written before, and stays for a sync.
+  if (spool.holdsRecords) {
     const counts = await spool.store.countPending().catch(() => undefined);
     if (counts)
       for (const [kind, count] of Object.entries(counts)) countRecord(undelivered, { t: kind } as QueueRecord, count);

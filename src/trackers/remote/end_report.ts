@@ -40,10 +40,13 @@ function undeliveredParts(report: DeliveryReport): string[] {
 
 /** The spool's sentence: where what is left waits, and how to deliver it. */
 function keptWhere(report: DeliveryReport, wording: EndReportWording): string {
-  return report.spoolError
-    ? `; they could not be spooled (${report.spoolError}) and are lost when the process exits`
-    : `; they are kept in ${report.spoolDir}: deliver them later with \`${wording.syncCommand}\` ` +
-        `(or ${wording.deliverSpoolCall})`;
+  const sync = `deliver them later with \`${wording.syncCommand}\` (or ${wording.deliverSpoolCall})`;
+  if (!report.spoolError) return `; they are kept in ${report.spoolDir}: ${sync}`;
+  // The report is read after close(): what is left then is what the spool took before it failed (the rest of
+  // memory is counted as dropped); before close(), memory's part would be lost with the process.
+  return countsText(report.undelivered).length > 0
+    ? `; the records were written to ${report.spoolDir} before it failed (${report.spoolError}): ${sync}`
+    : `; they could not be spooled (${report.spoolError}) and are lost when the process exits`;
 }
 
 /** One sentence on what `end` could not deliver, or undefined when everything went through. */

@@ -77,6 +77,12 @@ export class MemoryQueue<Data extends BatchRecord = DataRecord> {
     this.forgetArtifacts(snapshot.artifacts);
   }
 
+  /** Forgets the first `count` records of `snapshot` (in its order: data, then artifacts), written elsewhere. */
+  forgetFirst(snapshot: QueueSnapshot<Data>, count: number): void {
+    this.forgetData(Math.min(count, snapshot.data));
+    this.forgetArtifacts(Math.max(0, count - snapshot.data));
+  }
+
   /** How many records of each kind wait. */
   counts(): DeliveryCounts {
     const counts = zeroCounts();

@@ -48,9 +48,17 @@ export class SessionSpool {
     return this.#open;
   }
 
-  /** Records wait in the spool (a broken spool holds nothing this session can reach). */
+  /** Records wait in the spool to be sent by this session (a broken spool's are left for a later delivery). */
   get pending(): boolean {
     return !this.#broken && this.#spool.hasPending;
+  }
+
+  /**
+   * Records wait in the spool, whether this session can still send them or not: a spool that broke after records
+   * were written to it (the disk filled) keeps those for `gymnos sync`, and the report counts them as undelivered.
+   */
+  get holdsRecords(): boolean {
+    return this.#spool.hasPending;
   }
 
   /**

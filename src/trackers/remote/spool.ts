@@ -38,13 +38,14 @@ import {
   renameSync,
   rmSync,
   statSync,
+  truncateSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { GymnosError, isGymnosError } from '../../errors.js';
+import { errorMessage, GymnosError, isGymnosError } from '../../errors.js';
 import { temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from '../../util/atomic_write.js';
 import { lockFile } from '../../util/file_lock.js';
 import { valuesOf } from './records.js';
@@ -134,6 +135,22 @@ const newGeneration = () => `${Date.now().toString(36)}-${Math.random().toString
 
 /** The header line of a queue of `generation`. */
 const headerLine = (generation: string) => `${JSON.stringify({ spool: 2, generation })}\n`;
+
+/**
+ * An append that failed partway (the disk filled): the first `written` records are in the queue, the rest are not
+ * (a line cut short by the failure was cut off again), so the caller keeps exactly those.
+ */
+export class SpoolAppendError extends Error {
+  readonly code: string | undefined;
+
+  constructor(
+    readonly written: number,
+    cause: unknown,
+  ) {
+    super(errorMessage(cause), { cause });
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
 
 interface Cursor {
   /** Undefined for the bare offset an earlier gymnos wrote. */
@@ -354,6 +371,20 @@ export class Spool {
     records: readonly QueueRecord[],
     options: { compact?: boolean; inDoubt?: number; settleBy?: number } = {},
   ): { refused: QueueRecord[] } {
+    // Records whose lines are in the queue file: all of them a failure leaves there.
+    let written = 0;
+    try {
+      return this.#append(records, options, (count) => (written = count));
+    } catch (error) {
+      throw new SpoolAppendError(written, error);
+    }
+  }
+
+  #append(
+    records: readonly QueueRecord[],
+    options: { compact?: boolean; inDoubt?: number; settleBy?: number },
+    wrote: (count: number) => void,
+  ): { refused: QueueRecord[] } {
     if (this.#size === 0 && records.length > 0) this.#startQueue();
     const lines: string[] = [];
     let added = 0;
@@ -375,6 +406,7 @@ export class Spool {
         if (options.compact && this.#offset > this.#headerBytes) {
           // Make room by dropping the delivered prefix, after writing out what this call has so far.
           added = this.#appendLines(lines, added);
+          wrote(index);
           this.#compact();
         }
         if (this.liveBytes + added + lineBytes + fileBytes > this.maxBytes) break;
@@ -392,6 +424,7 @@ export class Spool {
       lines.push(line);
     }
     this.#appendLines(lines, added);
+    wrote(index);
     if (options.inDoubt && index >= options.inDoubt) {
       const start = this.#size - appended;
       this.markInDoubt({ start, end: start + doubtBytes, settleBy: options.settleBy ?? 0 });
@@ -413,7 +446,14 @@ export class Spool {
   /** Appends `lines` (of `bytes` bytes in all) to the queue; returns 0, what is left pending. */
   #appendLines(lines: string[], bytes: number): number {
     if (lines.length === 0) return 0;
-    appendFileSync(this.#queueFile, lines.join(''));
+    try {
+      appendFileSync(this.#queueFile, lines.join(''));
+    } catch (error) {
+      // Part of the lines may have landed (a disk that filled midway): cut them off, so that the queue ends on a
+      // record this spool counts and a later append starts on a line of its own.
+      truncateSync(this.#queueFile, this.#size);
+      throw error;
+    }
     this.#size += bytes;
     lines.length = 0;
     return 0;

@@ -8,6 +8,7 @@
 import type { ProcessEnding } from '../../runtime/process_end.js';
 import type { DeliveryCore } from './delivery_core.js';
 import type { ArtifactRecord, BatchRecord } from './records.js';
+import { SpoolAppendError } from './spool.js';
 import type { RunMeta } from './spool.js';
 
 type Core = DeliveryCore<RunMeta, BatchRecord>;
@@ -33,6 +34,8 @@ export async function spill(core: Core): Promise<void> {
       core.memoryDoubt = undefined;
       dropRefused(core, refused);
     } catch (error) {
+      // What reached the spool before the failure is kept there (and reported as undelivered), not in memory too.
+      core.queue.forgetFirst(snapshot, writtenBefore(error));
       core.spool.break(error);
     }
   }
@@ -58,7 +61,10 @@ export function spoolNow(core: Core, extra?: BatchRecord | ArtifactRecord): bool
     if (core.protocol.stamp) core.spool.store.writeMetaSync(core.meta);
   } catch (error) {
     core.spool.break(error);
-    for (const moved of records) if (!core.queue.push(moved)) core.ledger.countDropped(moved);
+    // What reached the spool before the failure stays there; the rest goes back to memory while it fits.
+    for (const moved of records.slice(writtenBefore(error))) {
+      if (!core.queue.push(moved)) core.ledger.countDropped(moved);
+    }
   }
   return true;
 }
@@ -104,6 +110,11 @@ export function spoolAtExit(core: Core, ending: ProcessEnding): void {
   } catch {
     // The process is ending and the disk refuses: nothing more can be done.
   }
+}
+
+/** How many records an append that failed had written to the spool (0 unless it failed partway). */
+function writtenBefore(error: unknown): number {
+  return error instanceof SpoolAppendError ? error.written : 0;
 }
 
 /** Counts (and warns once about) the records the spool had no room for. */
