@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { PathLike, Stats, StatSyncOptions } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { lintProject } from '../../src/lint/engine.js';
@@ -9,6 +11,8 @@ import type { FingerprintInput } from '../../src/lint/fingerprint.js';
 import { GymnosError } from '../../src/errors.js';
 import type { LintReport } from '../../src/lint/types.js';
 import { lineOf, makeProject, removeLintProjects } from './helpers.js';
+
+const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 
 after(removeLintProjects);
 
@@ -168,6 +172,97 @@ describe('the project fingerprint', () => {
     await changed('a file is added', () => writeFileSync(path.join(root, 'src/new.ts'), CLEAN_TS));
     assert.ok(!seen.has(computeFingerprint(await input(root, true))), 'type-aware is another question');
     assert.ok(!seen.has(computeFingerprint({ ...(await input(root)), gymnosVersion: '1.0.1' })), 'another gymnos');
+  });
+
+  /** Runs `body` with node:fs's `name` replaced, as fingerprint.ts sees it (syncBuiltinESMExports). */
+  async function withFs<K extends 'readFileSync' | 'statSync'>(
+    name: K,
+    replace: (original: (typeof fs)[K]) => (typeof fs)[K],
+    body: () => Promise<void>,
+  ): Promise<void> {
+    const original = fs[name];
+    fs[name] = replace(original);
+    syncBuiltinESMExports();
+    try {
+      await body();
+    } finally {
+      fs[name] = original;
+      syncBuiltinESMExports();
+    }
+  }
+
+  test('changes when any linter gymnos runs is updated or missing, so no report of the old one is replayed', async () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS });
+    const fingerprint = async () => computeFingerprint(await input(root));
+    const seen = new Set([await fingerprint()]);
+    const linters = ['eslint', 'prettier', 'typescript-eslint', '@eslint/js', '@stylistic/eslint-plugin', 'globals'];
+    for (const name of [...linters, 'eslint-config-prettier', 'typescript']) {
+      const manifest = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}package.json`;
+      for (const version of ['999.0.0', undefined]) {
+        // gymnos reads the version it resolves from the package's manifest: as `npm update` (or a removal) leaves it.
+        const reading = (readFileSync: typeof fs.readFileSync) =>
+          ((file: unknown, ...rest: unknown[]) => {
+            if (typeof file !== 'string' || !file.endsWith(manifest)) {
+              return (readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
+            }
+            if (version === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+            return JSON.stringify({ name, version });
+          }) as typeof fs.readFileSync;
+        await withFs('readFileSync', reading, async () => {
+          const now = await fingerprint();
+          assert.ok(!seen.has(now), `the fingerprint changes when ${name} is ${version ?? 'missing'}`);
+          seen.add(now);
+        });
+      }
+    }
+  });
+
+  test('linting one file, it changes with the registry and every source file the contract rules may follow', async () => {
+    const sources = ['src/trackers/a.ts', 'src/trackers/b.mts', 'src/trackers/c.cts', 'src/trackers/d.js'];
+    const root = makeProject({
+      'src/a.ts': CLEAN_TS,
+      'var/trackers.json': '{}\n',
+      'data/values.json': '[1]\n',
+      'notes.md': '# notes\n',
+      ...Object.fromEntries(sources.map((file) => [file, CLEAN_TS])),
+    });
+    const narrowed = async () => computeFingerprint({ ...(await input(root)), lintFiles: ['src/a.ts'] });
+    const seen = new Set([await narrowed()]);
+    // A registry entry's module, and what it imports, may be any of these: a change must not replay the old report.
+    for (const file of ['var/trackers.json', ...sources]) {
+      writeFileSync(path.join(root, file), `${readFileSync(path.join(root, file), 'utf8')}// changed\n`);
+      const now = await narrowed();
+      assert.ok(!seen.has(now), `the fingerprint changes with ${file}`);
+      seen.add(now);
+    }
+    // Files no rule reads: the last report stays good.
+    const last = await narrowed();
+    writeFileSync(path.join(root, 'data/values.json'), '[2]\n');
+    writeFileSync(path.join(root, 'notes.md'), '# other notes\n');
+    assert.equal(await narrowed(), last);
+  });
+
+  test('changes when gymnos is rebuilt: a code file of the lint engine with another size or time', async () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS });
+    const fingerprint = async () => computeFingerprint(await input(root));
+    const seen = new Set([await fingerprint()]);
+    // A rebuild during development keeps the version: the engine's own files (here, the sources) tell it apart.
+    const engine = path.join(import.meta.dirname, '..', '..', 'src', 'lint', 'engine.ts');
+    for (const [what, change] of [
+      ['its time', (stat: Stats) => Object.assign(stat, { mtimeMs: stat.mtimeMs + 1000 })],
+      ['its size', (stat: Stats) => Object.assign(stat, { size: stat.size + 1 })],
+    ] as const) {
+      const statting = (statSync: typeof fs.statSync) =>
+        ((file: PathLike, options?: StatSyncOptions) => {
+          const stat = statSync(file, options);
+          return path.resolve(String(file)) === engine && stat ? change(stat as Stats) : stat;
+        }) as typeof fs.statSync;
+      await withFs('statSync', statting, async () => {
+        const now = await fingerprint();
+        assert.ok(!seen.has(now), `the fingerprint changes with ${what}`);
+        seen.add(now);
+      });
+    }
   });
 });
 

@@ -20,6 +20,7 @@ const entry = (file, mutator, original, replacement, reason, at) => ({
 });
 
 const FILE_LOCK = 'src/util/file_lock.ts';
+const FINGERPRINT = 'src/lint/fingerprint.ts';
 const NUMBER_TEXT = 'src/runtime/number_text.ts';
 /** finiteNumberText's test for magnitudes of 1 or more: 1 and -1 take the fraction's path to the same text. */
 const UNIT_MAGNITUDE =
@@ -114,6 +115,34 @@ export const EQUIVALENT = [
     '/\\.\\d+Z$/',
     '/\\.\\d+Z/',
     "toISOString always ends in '.sssZ' and has no other '.': the pattern finds the same text anchored or not",
+  ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    "'gymnos-lint-fingerprint/3'",
+    '""',
+    "the stored file's format name: a build writes and reads its own, whatever it is, and a file stored by another " +
+      "build is not replayed anyway (the engine identity, its code files' sizes and times, is in every fingerprint)",
+  ),
+  ...[
+    ['BlockStatement', "{\n    return 'none';\n  }", '{}'],
+    ['StringLiteral', "'none'", '""'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      FINGERPRINT,
+      mutator,
+      original,
+      replacement,
+      "the stand-in for a linter that is not installed ('none', '' or undefined): each differs from every version, " +
+        'which is all the key needs (test/lint/engine.test.ts: a missing linter changes the fingerprint)',
+    ),
+  ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    "'error'",
+    '""',
+    "the stand-in for an unreadable file's error without a code: any fixed text keys the same",
   ),
   entry(
     'src/util/atomic_write.ts',

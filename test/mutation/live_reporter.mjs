@@ -14,7 +14,7 @@ class LiveReporter {
   onMutantTested(result) {
     if (!this.file || (result.status !== 'Survived' && result.status !== 'NoCoverage')) return;
     const { fileName, location, mutatorName, replacement, status } = result;
-    const where = `${path.relative(process.cwd(), fileName)}:${location.start.line + 1}:${location.start.column + 1}`;
+    const where = `${path.relative(process.cwd(), fileName)}:${location.start.line}:${location.start.column}`;
     appendFileSync(this.file, `${where} ${status} ${mutatorName} -> ${String(replacement).replace(/\s+/g, ' ')}\n`);
   }
 }

@@ -69,10 +69,11 @@ const AREAS = {
       'src/trackers/mlflow/delivery.ts',
       'src/trackers/mlflow/sync.ts',
     ],
+    // Fastest first: a mutant runs the files that reach it in this order, and stops at the first that kills it.
     tests: [
       'test/trackers/mlflow_parts.test.ts',
-      'test/trackers/mlflow_reliability.test.ts',
       'test/trackers/mlflow_faults.test.ts',
+      'test/trackers/mlflow_reliability.test.ts',
       'test/trackers/mlflow.test.ts',
       'test/cli/sync.test.ts',
     ],
