@@ -145,6 +145,20 @@ export const EQUIVALENT = [
     "the stand-in for an unreadable file's error without a code: any fixed text keys the same",
   ),
   entry(
+    'src/report/html.ts',
+    'ConditionalExpression',
+    'pageScript !== undefined',
+    'false',
+    "the page script's cache: without it each report bundles the page again, to the same text (only slower)",
+  ),
+  entry(
+    'src/report/html.ts',
+    'StringLiteral',
+    "'utf8'",
+    '""',
+    "hash.update's encoding of a string: utf8 is its default, so none given hashes the same bytes",
+  ),
+  entry(
     'src/util/atomic_write.ts',
     'StringLiteral',
     "''",

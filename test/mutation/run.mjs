@@ -85,7 +85,7 @@ const AREAS = {
   },
   'report-html': {
     mutate: ['src/report/html.ts'],
-    tests: ['test/report/report_escaping.test.ts', 'test/report/report_cli.test.ts'],
+    tests: ['test/report/report_html.test.ts', 'test/report/report_escaping.test.ts', 'test/report/report_cli.test.ts'],
     build: true,
   },
   kit: { mutate: ['src/testing/*.ts'], tests: ['test/testing/compare.test.ts', 'test/testing/kit.test.ts'] },
@@ -183,6 +183,10 @@ function strykerConfig(area, options) {
         '--import',
         './test/loader/timeouts.mjs',
         '--test-reporter=tap',
+        // Through a descriptor of its own: a test that runs the CLI in process (test/helpers/in_process.ts) captures
+        // what is written to process.stdout meanwhile, which took TAP lines with it, failures included (a report
+        // test's failure then read as a pass, and its mutant as a survivor).
+        '--test-reporter-destination=/dev/stdout',
       ],
       // Never cut a test file short: its finally blocks end the processes it started.
       forceBail: false,

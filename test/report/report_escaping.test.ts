@@ -95,6 +95,9 @@ describe('the report escapes what users name', () => {
     const directives = new Map(policy.split('; ').map((directive) => [directive.split(' ')[0]!, directive]));
     assert.equal(directives.get('default-src'), "default-src 'none'");
     assert.equal(directives.get('img-src'), 'img-src data:');
+    // No <base> may redirect the page's links, no form may post anywhere.
+    assert.equal(directives.get('base-uri'), "base-uri 'none'");
+    assert.equal(directives.get('form-action'), "form-action 'none'");
     const scripts = elements('script');
     assert.equal(directives.get('script-src'), `script-src ${scripts.map(hash).join(' ')}`);
     assert.equal(directives.get('style-src'), `style-src ${elements('style').map(hash).join(' ')}`);
