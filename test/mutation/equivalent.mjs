@@ -220,6 +220,23 @@ export const EQUIVALENT = [
   ),
   entry(
     FILE_LOCK,
+    'ConditionalExpression',
+    'createLock(lockDir)',
+    'false',
+    "lockFile's first try skipped: the next line (no empty lock to remove: rmdir finds none, ENOENT, true) creates " +
+      'the lock the same way, in the same turn of the loop',
+    '    if («createLock(lockDir)») break;',
+  ),
+  entry(
+    FILE_LOCK,
+    'StringLiteral',
+    "''",
+    '"Stryker was here!"',
+    "a release's error without a code: no stand-in for the missing code is among the expected ones, so it is " +
+      'thrown either way',
+  ),
+  entry(
+    FILE_LOCK,
     'LogicalOperator',
     '(await isAbandoned(lockDir, staleMs)) && (await takeOver(lockDir, staleMs))',
     '(await isAbandoned(lockDir, staleMs)) || (await takeOver(lockDir, staleMs))',

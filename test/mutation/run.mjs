@@ -183,10 +183,11 @@ function strykerConfig(area, options) {
         '--import',
         './test/loader/timeouts.mjs',
         '--test-reporter=tap',
-        // Through a descriptor of its own: a test that runs the CLI in process (test/helpers/in_process.ts) captures
-        // what is written to process.stdout meanwhile, which took TAP lines with it, failures included (a report
-        // test's failure then read as a pass, and its mutant as a survivor).
-        '--test-reporter-destination=/dev/stdout',
+        // The file's tests in a child of their own, which reports to this process in node:test's binary protocol: a
+        // test that runs the CLI in process (test/helpers/in_process.ts) captures the text written to stdout
+        // meanwhile, and took the TAP lines with it, failures included (a failed report test read as a pass, its
+        // mutant as a survivor). child_coverage.cjs brings the child's coverage back.
+        '--test',
       ],
       // Never cut a test file short: its finally blocks end the processes it started.
       forceBail: false,

@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { renderReportHtml } from '../../src/report/html.js';
 import type { ReportData } from '../../src/report/report_data.js';
@@ -91,6 +92,21 @@ describe('the report page', () => {
     assert.ok(!html.includes(TITLE), 'nowhere as markup');
   });
 
+  it("holds every element the page's script looks up by id, once", () => {
+    const html = renderReportHtml(data);
+    const pageSources = path.join(import.meta.dirname, '..', '..', 'src', 'report', 'page');
+    const ids = new Set(
+      readdirSync(pageSources, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .flatMap((file) => [
+          ...readFileSync(path.join(pageSources, file), 'utf8').matchAll(/\bbyId(?:<[^>]*>)?\('([\w-]+)'\)/g),
+        ])
+        .map((match) => match[1]!),
+    );
+    assert.ok(ids.size >= 10, [...ids].join(' '));
+    for (const id of ids) assert.equal(html.split(`id="${id}"`).length, 2, `the element #${id}`);
+  });
+
   it('counts the runs and metrics under the title, in words', () => {
     const meta = (runs: number, metrics: number) =>
       /<p class="meta">([^·]*) ·/.exec(
@@ -116,11 +132,27 @@ describe('the report page', () => {
     // A copy whose text would end its script element early, or open a comment, if written as it is.
     const script = 'window.uPlotCopy = "</script><!--</SCRIPT>";';
     const html = await withVendored(
-      (file) => (file.endsWith('uPlot.iife.min.js') ? script : file.endsWith('uPlot.min.css') ? '.copy{}' : undefined),
+      (file) =>
+        path.dirname(file).endsWith(path.join(VENDORED, 'uplot'))
+          ? { 'uPlot.iife.min.js': script, 'uPlot.min.css': '.copy{}' }[path.basename(file)]
+          : undefined,
       async () => renderReportHtml(data),
     );
     assert.ok(html.includes('window.uPlotCopy = "\\u003c/script>\\u003c!--\\u003c/SCRIPT>";'), 'the copy, made safe');
     assert.deepEqual(elements(html, 'style')[0], '.copy{}');
+  });
+
+  it("built, reads the page's script from the build's copy: an install has neither esbuild nor bin/", async () => {
+    const built = path.join(import.meta.dirname, '..', '..', 'dist', 'report', 'html.js');
+    const { renderReportHtml: renderBuilt } = (await import(pathToFileURL(built).href)) as {
+      renderReportHtml: typeof renderReportHtml;
+    };
+    const copy = "/* the build's copy of the page script */";
+    const html = await withVendored(
+      (file) => (file.endsWith('report-page.js') ? copy : undefined),
+      async () => renderBuilt(data),
+    );
+    assert.equal(elements(html, 'script').at(-1), copy);
   });
 
   it('carries the installed uplot package without a build', async () => {

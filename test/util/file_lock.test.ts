@@ -589,3 +589,236 @@ ${ending}`,
     }
   });
 });
+
+/** An error as the file system gives it. */
+const fault = (code: string, syscall: string) => Object.assign(new Error(`${code}: ${syscall}`), { code, syscall });
+
+/** `original`, except on `target` (once, or every time), where `instead` runs. */
+function on(
+  target: string,
+  instead: (original: (...args: never[]) => unknown, ...args: never[]) => unknown,
+  { once = false } = {},
+) {
+  return (original: (...args: never[]) => unknown) => {
+    let done = false;
+    return (...args: never[]) => {
+      if (String(args[0]) !== target || (once && done)) return original(...args);
+      done = true;
+      return instead(original, ...args);
+    };
+  };
+}
+
+describe('the two steps of taking a lock, and what happens between them', () => {
+  test('without room for its owner file (a full disk) a lock is still taken, held by a marker, never empty', async () => {
+    const file = path.join(dir, 'full.json');
+    const lockDir = `${file}.lock`;
+    const noRoom = on(path.join(lockDir, 'owner.json'), () => {
+      throw fault('ENOSPC', 'open');
+    });
+    const release = await withBuiltin('node:fs', 'writeFileSync', noRoom, () => lockFile(file, { timeoutMs: 2_000 }));
+    assert.deepEqual(readdirSync(lockDir), ['held']);
+    // Held, not empty: no other taker removes it, and it is not abandoned while fresh.
+    assert.equal(tryLockFileSync(file), undefined);
+    await removeAbandonedLock(file, { staleMs: STALE });
+    assert.ok(existsSync(path.join(lockDir, 'held')));
+    await release();
+    assert.ok(!existsSync(lockDir), 'released whole');
+  });
+
+  test('without room for the marker either, the lock is not taken: the error, and nothing left', async () => {
+    const file = path.join(dir, 'no-room.json');
+    const lockDir = `${file}.lock`;
+    await withBuiltin(
+      'node:fs',
+      'writeFileSync',
+      on(path.join(lockDir, 'owner.json'), () => {
+        throw fault('ENOSPC', 'open');
+      }),
+      () =>
+        withBuiltin(
+          'node:fs',
+          'mkdirSync',
+          on(path.join(lockDir, 'held'), () => {
+            throw fault('ENOSPC', 'mkdir');
+          }),
+          () => assert.rejects(lockFile(file, { timeoutMs: 2_000 }), { code: 'ENOSPC' }),
+        ),
+    );
+    assert.ok(!existsSync(lockDir));
+  });
+
+  test('a lock removed as empty between our mkdir and our owner file is taken again, and held', async () => {
+    const file = path.join(dir, 'removed-between.json');
+    const lockDir = `${file}.lock`;
+    // Another taker's removeEmptyLock, between the two steps: the owner file's exclusive create finds no directory.
+    const removedFirst = on(
+      path.join(lockDir, 'owner.json'),
+      (write, ...args) => {
+        rmSync(lockDir, { recursive: true });
+        return write(...args);
+      },
+      { once: true },
+    );
+    const release = await withBuiltin('node:fs', 'writeFileSync', removedFirst, async () => tryLockFileSync(file));
+    assert.ok(release, 'taken on the second try');
+    assert.equal(JSON.parse(readFileSync(path.join(lockDir, 'owner.json'), 'utf8')).pid, process.pid);
+    release.sync();
+  });
+
+  test('a lock another took between our mkdir and our owner file is theirs: never overwritten, never held', async () => {
+    const file = path.join(dir, 'taken-between.json');
+    const lockDir = `${file}.lock`;
+    const theirs = { pid: process.ppid, host: os.hostname(), id: 'theirs' };
+    // Our empty lock removed and created again by another, with its owner file, before ours is written.
+    const takenFirst = on(
+      path.join(lockDir, 'owner.json'),
+      (write, ...args) => {
+        write(...([path.join(lockDir, 'owner.json'), JSON.stringify(theirs)] as never[]));
+        return write(...args);
+      },
+      { once: true },
+    );
+    const release = await withBuiltin('node:fs', 'writeFileSync', takenFirst, async () => tryLockFileSync(file));
+    assert.equal(release, undefined);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(lockDir, 'owner.json'), 'utf8')), theirs);
+    rmSync(lockDir, { recursive: true });
+  });
+
+  test('each holding has an id of its own, even in one process: a wait notice tells one holder from the next', async () => {
+    const file = path.join(dir, 'ids.json');
+    const ids = [];
+    for (let holding = 0; holding < 2; holding++) {
+      const release = await lockFile(file);
+      ids.push(JSON.parse(readFileSync(`${file}.lock/owner.json`, 'utf8')).id);
+      await release();
+    }
+    assert.equal(new Set(ids).size, 2, ids.join(' '));
+    assert.ok(
+      ids.every((id) => typeof id === 'string' && id.startsWith(`${process.pid}.`)),
+      ids.join(' '),
+    );
+  });
+
+  test('an empty lock is taken at once by tryLockFileSync, and removed by removeAbandonedLock', async () => {
+    const file = path.join(dir, 'empty-sync.json');
+    const lockDir = `${file}.lock`;
+    plantLock(lockDir, undefined);
+    const release = tryLockFileSync(file, { staleMs: STALE });
+    assert.ok(release, 'taken at once');
+    assert.equal(JSON.parse(readFileSync(path.join(lockDir, 'owner.json'), 'utf8')).pid, process.pid);
+    release.sync();
+    plantLock(lockDir, undefined);
+    await removeAbandonedLock(file, { staleMs: STALE });
+    assert.ok(!existsSync(lockDir), 'removed at once, however fresh');
+  });
+
+  test('a lock released between the look and the removal of an empty one is taken at once', async () => {
+    const file = path.join(dir, 'released-between.json');
+    const lockDir = `${file}.lock`;
+    plantLock(lockDir, { pid: process.ppid, host: os.hostname(), id: 'leaving' });
+    // Its holder releases it just as we try to remove it as empty: rmdir finds nothing.
+    const releasedFirst = on(
+      lockDir,
+      (rmdir, ...args) => {
+        rmSync(lockDir, { recursive: true });
+        return rmdir(...args);
+      },
+      { once: true },
+    );
+    const release = await withBuiltin('node:fs', 'rmdirSync', releasedFirst, async () => tryLockFileSync(file));
+    assert.ok(release);
+    release.sync();
+  });
+
+  test("a held lock's rmdir: not empty is not ours (ENOTEMPTY or EEXIST); any other error is thrown", async () => {
+    const file = path.join(dir, 'rmdir-faults.json');
+    const lockDir = `${file}.lock`;
+    plantLock(lockDir, { pid: process.ppid, host: os.hostname(), id: 'holder' });
+    const failing = (code: string) =>
+      on(lockDir, () => {
+        throw fault(code, 'rmdir');
+      });
+    // Some systems say EEXIST for a directory that is not empty.
+    await withBuiltin('node:fs', 'rmdirSync', failing('EEXIST'), async () =>
+      assert.equal(tryLockFileSync(file), undefined),
+    );
+    await withBuiltin('node:fs', 'rmdirSync', failing('EIO'), async () =>
+      assert.throws(() => tryLockFileSync(file), { code: 'EIO' }),
+    );
+    assert.ok(existsSync(path.join(lockDir, 'owner.json')));
+    rmSync(lockDir, { recursive: true });
+  });
+
+  test('an empty takeover guard goes at once; one another taker takes just after is theirs, and waited for', async () => {
+    const file = path.join(dir, 'empty-guard.json');
+    const guard = `${file}.lock.takeover`;
+    plantLock(`${file}.lock`, FAR, STALE);
+    plantLock(guard, undefined);
+    const release = await lockFile(file, { staleMs: STALE, timeoutMs: 2_000 });
+    await release();
+    assert.ok(!existsSync(guard));
+    plantLock(`${file}.lock`, FAR, STALE);
+    plantLock(guard, undefined);
+    // The empty guard removed, another taker creates its own before we do.
+    const takenFirst = on(
+      guard,
+      (rmdir, ...args) => {
+        rmdir(...args);
+        plantLock(guard, { pid: process.ppid, host: os.hostname(), id: 'other taker' });
+      },
+      { once: true },
+    );
+    await withBuiltin('node:fs', 'rmdirSync', takenFirst, () =>
+      assert.rejects(lockFile(file, { staleMs: STALE, timeoutMs: 300 }), { code: 'LOCK_TIMEOUT' }),
+    );
+    assert.equal(JSON.parse(readFileSync(path.join(guard, 'owner.json'), 'utf8')).id, 'other taker');
+    rmSync(guard, { recursive: true });
+    rmSync(`${file}.lock`, { recursive: true });
+  });
+});
+
+describe('what a release cannot remove', () => {
+  test('an owner file, a marker or a directory that cannot be removed fails the release, saying why', async () => {
+    const file = path.join(dir, 'release-faults.json');
+    const lockDir = `${file}.lock`;
+    for (const [builtin, key, target] of [
+      ['node:fs', 'unlinkSync', path.join(lockDir, 'owner.json')],
+      ['node:fs', 'rmdirSync', lockDir],
+    ] as const) {
+      const release = await lockFile(file);
+      await withBuiltin(
+        builtin,
+        key,
+        on(target, () => {
+          throw fault('EIO', key);
+        }),
+        async () => assert.throws(() => release.sync(), { code: 'EIO' }),
+      );
+      rmSync(lockDir, { recursive: true, force: true });
+    }
+    // Held by its marker (no room for the owner file), which cannot be removed.
+    const noRoom = on(path.join(lockDir, 'owner.json'), () => {
+      throw fault('ENOSPC', 'open');
+    });
+    const marked = await withBuiltin('node:fs', 'writeFileSync', noRoom, () => lockFile(file));
+    const stuck = on(path.join(lockDir, 'held'), () => {
+      throw fault('EIO', 'rmdir');
+    });
+    await withBuiltin('node:fs', 'rmdirSync', stuck, async () => assert.throws(() => marked.sync(), { code: 'EIO' }));
+    rmSync(lockDir, { recursive: true, force: true });
+  });
+
+  test('a lock another process took once ours was empty stays theirs (ENOTEMPTY, or EEXIST on some systems)', async () => {
+    const file = path.join(dir, 'release-taken.json');
+    const lockDir = `${file}.lock`;
+    const release = await lockFile(file);
+    // Some systems say EEXIST where Linux says ENOTEMPTY: the directory is the new holder's.
+    const takenMeanwhile = on(lockDir, () => {
+      throw fault('EEXIST', 'rmdir');
+    });
+    await withBuiltin('node:fs', 'rmdirSync', takenMeanwhile, () => release());
+    assert.ok(existsSync(lockDir), "the new holder's lock");
+    rmSync(lockDir, { recursive: true });
+  });
+});
