@@ -158,7 +158,9 @@ function plan(options) {
     const file = path.relative(root, path.resolve(name)).split(path.sep).join('/');
     const holder = areas.find((area) => area.files.includes(file));
     if (!holder) usage(`${target} is neither an area (${Object.keys(AREAS).join(', ')}) nor a file one mutates`);
-    const files = lines ? lines.split(',').map((range) => `${file}:${range}`) : [file];
+    // Stryker reads a line range only: one line is N-N (a bare N matched nothing, and the run mutated nothing).
+    const ranges = lines?.split(',').map((range) => (range.includes('-') ? range : `${range}-${range}`));
+    const files = ranges ? ranges.map((range) => `${file}:${range}`) : [file];
     const known = chosen.get(holder.name);
     if (known?.partial) known.files.push(...files);
     else if (!known) chosen.set(holder.name, { ...holder, files, partial: true });
@@ -269,6 +271,9 @@ const mutantKey = (mutant) =>
 function mergePartial(area) {
   const fullFile = path.join(REPORTS, `${area.name}.json`);
   const partial = JSON.parse(readFileSync(path.join(REPORTS, `${area.name}.partial.json`), 'utf8'));
+  if (Object.values(partial.files).every((file) => file.mutants.length === 0)) {
+    usage(`no mutant in ${area.files.join(' ')}: nothing was run`);
+  }
   const full = existsSync(fullFile) ? JSON.parse(readFileSync(fullFile, 'utf8')) : { ...partial, files: {} };
   const narrowed = new Set(area.files.filter((file) => file.includes(':')).map((file) => file.split(':')[0]));
   for (const [file, result] of Object.entries(partial.files)) {
