@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { PathLike, Stats, StatSyncOptions } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
@@ -240,6 +240,23 @@ describe('the project fingerprint', () => {
     writeFileSync(path.join(root, 'data/values.json'), '[2]\n');
     writeFileSync(path.join(root, 'notes.md'), '# other notes\n');
     assert.equal(await narrowed(), last);
+  });
+
+  test('a tracker may live anywhere the registry points; without registry or src/trackers, sources are not read', async () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS, 'src/lib/model.ts': CLEAN_TS });
+    const narrowed = async () => computeFingerprint({ ...(await input(root)), lintFiles: ['src/a.ts'] });
+    const edit = (file: string) =>
+      writeFileSync(path.join(root, file), `${readFileSync(path.join(root, file), 'utf8')}// changed\n`);
+    // No registry, no src/trackers/: the contract rules have nothing to follow, an edit elsewhere keeps the report.
+    const before = await narrowed();
+    edit('src/lib/model.ts');
+    assert.equal(await narrowed(), before);
+    // A registry naming src/lib/model.ts: its module, wherever it is, is read by the rules.
+    mkdirSync(path.join(root, 'var'));
+    writeFileSync(path.join(root, 'var/trackers.json'), '{ "model": "./src/lib/model.js#ModelTracker" }\n');
+    const registered = await narrowed();
+    edit('src/lib/model.ts');
+    assert.notEqual(await narrowed(), registered);
   });
 
   test('changes when gymnos is rebuilt: a code file of the lint engine with another size or time', async () => {
