@@ -191,7 +191,7 @@ describe('the project fingerprint', () => {
     }
   }
 
-  test('changes when any linter gymnos runs is updated or missing, so no report of the old one is replayed', async () => {
+  test('changes when any linter gymnos runs is updated or missing: no report of the old one is replayed', async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS });
     const fingerprint = async () => computeFingerprint(await input(root));
     const seen = new Set([await fingerprint()]);
@@ -217,7 +217,7 @@ describe('the project fingerprint', () => {
     }
   });
 
-  test('linting one file, it changes with the registry and every source file the contract rules may follow', async () => {
+  test('linting one file, it changes with the registry and every source the contract rules may follow', async () => {
     const sources = ['src/trackers/a.ts', 'src/trackers/b.mts', 'src/trackers/c.cts', 'src/trackers/d.js'];
     const root = makeProject({
       'src/a.ts': CLEAN_TS,
@@ -242,7 +242,7 @@ describe('the project fingerprint', () => {
     assert.equal(await narrowed(), last);
   });
 
-  test('a tracker may live anywhere the registry points; without registry or src/trackers, sources are not read', async () => {
+  test('a tracker may be anywhere the registry says; with no registry nor src/trackers no source is read', async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS, 'src/lib/model.ts': CLEAN_TS });
     const narrowed = async () => computeFingerprint({ ...(await input(root)), lintFiles: ['src/a.ts'] });
     const edit = (file: string) =>

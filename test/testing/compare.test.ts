@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { blockingMeasure, measureBlocking, measureCpuTime, runQueueWaitOf } from '../../src/testing/blocked_time.js';
 import { assertFiles, assertMetrics, assertParams, assertTags } from '../../src/testing/compare.js';
-import { PLOTLY_FIGURE, TINY_PNG } from '../../src/testing/index.js';
+import { PLOTLY_FIGURE, TINY_PNG, TINY_SVG, VEGA_LITE_SPEC } from '../../src/testing/index.js';
 
 /** The message of the AssertionError `body` throws. */
 function failure(body: () => void): string {
@@ -151,6 +151,31 @@ describe('assertParams and assertTags', () => {
     assert.match(message, /^tags logged but not in the backend with their values/);
     assert.match(message, /'team: the backend has "Vision", logged "vision"'/);
     assert.match(message, /'seed: missing'/);
+  });
+});
+
+describe('the figures the kit exports', () => {
+  // Plugin authors log these in their own tests (docs/api.md): they must be figures a backend or a viewer can draw.
+  it('are a Vega-Lite v5 chart of its own data, a Plotly trace of equal x and y with a title, an SVG, a PNG', () => {
+    assert.match(VEGA_LITE_SPEC.$schema, /^https:\/\/vega\.github\.io\/schema\/vega-lite\/v5\.json$/);
+    assert.ok(['line', 'point', 'bar', 'area'].includes(VEGA_LITE_SPEC.mark), VEGA_LITE_SPEC.mark);
+    const rows = VEGA_LITE_SPEC.data.values as Record<string, unknown>[];
+    assert.ok(rows.length > 0, 'data to draw');
+    for (const channel of Object.values(VEGA_LITE_SPEC.encoding)) {
+      assert.ok(['quantitative', 'temporal', 'ordinal', 'nominal'].includes(channel.type), channel.type);
+      assert.ok(
+        rows.every((row) => typeof row[channel.field] === 'number'),
+        `every row has its ${channel.field}`,
+      );
+    }
+    assert.deepEqual(Object.keys(VEGA_LITE_SPEC.encoding).sort(), ['x', 'y']);
+    const [trace, ...others] = PLOTLY_FIGURE.data;
+    assert.deepEqual(others, []);
+    assert.ok(['scatter', 'bar'].includes(trace!.type), trace!.type);
+    assert.ok(trace!.x.length > 0 && trace!.x.length === trace!.y.length, 'points to draw');
+    assert.ok(PLOTLY_FIGURE.layout.title.length > 0, 'a title');
+    assert.match(TINY_SVG, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>.*<\/svg>$/);
+    assert.deepEqual([...TINY_PNG.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   });
 });
 

@@ -610,7 +610,7 @@ function on(
 }
 
 describe('the two steps of taking a lock, and what happens between them', () => {
-  test('without room for its owner file (a full disk) a lock is still taken, held by a marker, never empty', async () => {
+  test('without room for its owner file (a full disk) a lock is still taken, held by a marker', async () => {
     const file = path.join(dir, 'full.json');
     const lockDir = `${file}.lock`;
     const noRoom = on(path.join(lockDir, 'owner.json'), () => {
@@ -666,7 +666,7 @@ describe('the two steps of taking a lock, and what happens between them', () => 
     release.sync();
   });
 
-  test('a lock another took between our mkdir and our owner file is theirs: never overwritten, never held', async () => {
+  test('a lock another took between our mkdir and our owner file is theirs, never overwritten', async () => {
     const file = path.join(dir, 'taken-between.json');
     const lockDir = `${file}.lock`;
     const theirs = { pid: process.ppid, host: os.hostname(), id: 'theirs' };
@@ -685,7 +685,7 @@ describe('the two steps of taking a lock, and what happens between them', () => 
     rmSync(lockDir, { recursive: true });
   });
 
-  test('each holding has an id of its own, even in one process: a wait notice tells one holder from the next', async () => {
+  test('each holding has an id of its own, even in one process: the wait notice tells them apart', async () => {
     const file = path.join(dir, 'ids.json');
     const ids = [];
     for (let holding = 0; holding < 2; holding++) {
@@ -750,7 +750,7 @@ describe('the two steps of taking a lock, and what happens between them', () => 
     rmSync(lockDir, { recursive: true });
   });
 
-  test('an empty takeover guard goes at once; one another taker takes just after is theirs, and waited for', async () => {
+  test('an empty takeover guard goes at once; one another taker takes just after is waited for', async () => {
     const file = path.join(dir, 'empty-guard.json');
     const guard = `${file}.lock.takeover`;
     plantLock(`${file}.lock`, FAR, STALE);
@@ -809,7 +809,7 @@ describe('what a release cannot remove', () => {
     rmSync(lockDir, { recursive: true, force: true });
   });
 
-  test('a lock another process took once ours was empty stays theirs (ENOTEMPTY, or EEXIST on some systems)', async () => {
+  test('a lock another took once ours was empty stays theirs (ENOTEMPTY, or EEXIST on some systems)', async () => {
     const file = path.join(dir, 'release-taken.json');
     const lockDir = `${file}.lock`;
     // Linux says ENOTEMPTY for the new holder's lock, some systems EEXIST: the directory is the new holder's.
