@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { PathLike, Stats, StatSyncOptions } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
@@ -251,12 +251,27 @@ describe('the project fingerprint', () => {
     const before = await narrowed();
     edit('src/lib/model.ts');
     assert.equal(await narrowed(), before);
+    // A tracker in src/trackers/, registered or not yet: every source counts.
+    mkdirSync(path.join(root, 'src/trackers'));
+    writeFileSync(path.join(root, 'src/trackers/mine.ts'), CLEAN_TS);
+    const unregistered = await narrowed();
+    edit('src/lib/model.ts');
+    assert.notEqual(await narrowed(), unregistered);
+    rmSync(path.join(root, 'src/trackers'), { recursive: true });
     // A registry naming src/lib/model.ts: its module, wherever it is, is read by the rules.
     mkdirSync(path.join(root, 'var'));
     writeFileSync(path.join(root, 'var/trackers.json'), '{ "model": "./src/lib/model.js#ModelTracker" }\n');
     const registered = await narrowed();
     edit('src/lib/model.ts');
     assert.notEqual(await narrowed(), registered);
+  });
+
+  test('text moved from the end of one file to the start of the next changes it (each input is framed)', async () => {
+    const root = makeProject({ 'src/a.ts': `${CLEAN_TS}// ab`, 'src/b.ts': `c\n${CLEAN_TS}` });
+    const first = computeFingerprint(await input(root));
+    writeFileSync(path.join(root, 'src/a.ts'), `${CLEAN_TS}// a`);
+    writeFileSync(path.join(root, 'src/b.ts'), `bc\n${CLEAN_TS}`);
+    assert.notEqual(computeFingerprint(await input(root)), first);
   });
 
   test('changes when gymnos is rebuilt: a code file of the lint engine with another size or time', async () => {

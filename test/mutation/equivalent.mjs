@@ -137,6 +137,54 @@ export const EQUIVALENT = [
         'which is all the key needs (test/lint/engine.test.ts: a missing linter changes the fingerprint)',
     ),
   ),
+  ...[
+    [
+      'readdirSync(directory)\n    .filter((name) => /\\.[cm]?[jt]s$/.test(name))\n    .sort()',
+      'readdirSync(directory).filter(name => /\\.[cm]?[jt]s$/.test(name))',
+      "unsorted: readdir gives the same directory's entries in the same order from one run to the next (sorting " +
+        'only makes the key independent of the file system)',
+    ],
+    [
+      'readdirSync(directory)\n    .filter((name) => /\\.[cm]?[jt]s$/.test(name))',
+      'readdirSync(directory)',
+      "every file of the engine's directory, not only its code: the others (source maps, declarations) change only " +
+        'along with the code',
+    ],
+  ].map(([original, replacement, reason]) => entry(FINGERPRINT, 'MethodExpression', original, replacement, reason)),
+  ...['/\\.[cm]?[jt]s/', '/\\.[^cm]?[jt]s$/'].map((replacement) =>
+    entry(
+      FINGERPRINT,
+      'Regex',
+      '/\\.[cm]?[jt]s$/',
+      replacement,
+      "the engine's own files: the pattern changed this way still takes every code file there is (.ts, .js; a map " +
+        'or declaration taken too changes only with its code)',
+    ),
+  ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    "'\\n'",
+    '""',
+    "the separator of the engine identity's parts (version, linters' versions, files): run together they still " +
+      'differ whenever one part does, each part starting with a fixed name',
+    "...files].join(«'\\n'»)",
+  ),
+  entry(
+    FINGERPRINT,
+    'ArrayDeclaration',
+    '[REGISTRY_FILE]',
+    '[]',
+    'no registry and no src/trackers/: its absence keyed (as unreadable) or not at all, the fingerprint changes ' +
+      'once it appears, since every source and the registry are keyed then',
+  ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    "'format'",
+    '""',
+    "the label of the format's entry in the hash: a fixed text, whatever it is (the entry's value is the format)",
+  ),
   entry(
     FINGERPRINT,
     'StringLiteral',
