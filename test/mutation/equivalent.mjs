@@ -22,6 +22,13 @@ const entry = (file, mutator, original, replacement, reason, at) => ({
 const FILE_LOCK = 'src/util/file_lock.ts';
 const FINGERPRINT = 'src/lint/fingerprint.ts';
 const NUMBER_TEXT = 'src/runtime/number_text.ts';
+const CHECKS = 'src/testing/checks.ts';
+/** checkOutsideTheRun's read-back, after assertGuardsServeTheHooks: no tracker that passes that can fail it. */
+const BEHIND_THE_GUARDS =
+  'the read-back of calls before start and after end: the base class drops them, and a tracker whose callers ' +
+  'bypass its guards fails assertGuardsServeTheHooks just before, so no tracker reaches this assertion failing ' +
+  '(docs/api.md says so: what check 6 proves is that no wrapper stands between callers and the guards)';
+
 /** finiteNumberText's test for magnitudes of 1 or more: 1 and -1 take the fraction's path to the same text. */
 const UNIT_MAGNITUDE =
   "1 and -1 are one digit in toExponential's text, so the fraction's path returns String(value) for them too";
@@ -115,6 +122,141 @@ export const EQUIVALENT = [
     '/\\.\\d+Z$/',
     '/\\.\\d+Z/',
     "toISOString always ends in '.sssZ' and has no other '.': the pattern finds the same text anchored or not",
+  ),
+  ...[
+    ['StringLiteral', "'early'", '""'],
+    ['StringLiteral', "'late'", '""'],
+    ['StringLiteral', "'yes'", '""'],
+    ['ConditionalExpression', "!names.includes('early') && !names.includes('late')", 'true'],
+    [
+      'LogicalOperator',
+      "!names.includes('early') && !names.includes('late')",
+      "!names.includes('early') || !names.includes('late')",
+    ],
+    ['StringLiteral', "`the backend received ${names.join(', ')}`", '``'],
+    ['StringLiteral', "', '", '""'],
+    ['ConditionalExpression', "!record.params || !('early' in record.params)", 'true'],
+    ['StringLiteral', "'a param logged before start reached the backend'", '""'],
+    ['ConditionalExpression', "!record.tags || !('late' in record.tags)", 'true'],
+    ['StringLiteral', "'a tag logged after end reached the backend'", '""'],
+  ].map(([mutator, original, replacement]) => entry(CHECKS, mutator, original, replacement, BEHIND_THE_GUARDS)),
+  ...['(record.metrics ?? «[]»)', '(atEnd.metrics ?? «[]»)'].map((at) =>
+    entry(
+      CHECKS,
+      'ArrayDeclaration',
+      '[]',
+      '["Stryker was here"]',
+      'a read-back without metrics: a stand-in list without a metric named loss fails the same assertion',
+      at,
+    ),
+  ),
+  ...[
+    ['ConditionalExpression', 'proto === Tracker.prototype || proto === Object.prototype', 'false'],
+    [
+      'LogicalOperator',
+      'proto === Tracker.prototype || proto === Object.prototype',
+      'proto === Tracker.prototype && proto === Object.prototype',
+    ],
+    ['ConditionalExpression', 'proto === Tracker.prototype', 'false'],
+    ['ConditionalExpression', 'proto === Object.prototype', 'false'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      CHECKS,
+      mutator,
+      original,
+      replacement,
+      "walking on past the plugin's classes finds the base class's own hook (which returns nothing, at once: it " +
+        'passes the same) or, on Object.prototype, none',
+    ),
+  ),
+  entry(CHECKS, 'StringLiteral', "'value'", '""', "the probe tag's value: '' is a tag value like any other string"),
+  entry(CHECKS, 'StringLiteral', "'x'", '""', "the tag's value: the TypeError is for its key, 42, either way"),
+  entry(
+    CHECKS,
+    'EqualityOperator',
+    'over.length * 2 > CALLS_MEASURED',
+    'over.length * 2 >= CALLS_MEASURED',
+    'an even number never equals CALLS_MEASURED, 3',
+  ),
+  entry(
+    CHECKS,
+    'EqualityOperator',
+    'ms > kit.maxLogCallMs',
+    'ms >= kit.maxLogCallMs',
+    'a measured call blocking exactly the limit, to the nanosecond: no test can make one',
+  ),
+  entry(
+    CHECKS,
+    'StringLiteral',
+    "'flush()'",
+    '""',
+    "the guards check's flush() comes after end(): the base class drops it and returns at once, so it never hangs",
+    "await kit.within(«'flush()'», tracker.flush());\n    await kit.within('end()', tracker.end());\n  });",
+  ),
+  entry(
+    CHECKS,
+    'StringLiteral',
+    "'a second end() returns the same promise'",
+    '""',
+    "end() is the base class's guard, which returns one promise; a tracker whose callers get another end() fails " +
+      'the guards check',
+  ),
+  entry(
+    'src/testing/compare.ts',
+    'ConditionalExpression',
+    "typeof got === 'string'",
+    'true',
+    'a value that is not a string is never === a string (the logged string, or the JSON text)',
+  ),
+  ...[
+    ['ConditionalExpression', 'error instanceof SyntaxError', 'true'],
+    ['BlockStatement', '{\n    if (error instanceof SyntaxError) return undefined;\n    throw error;\n  }', '{}'],
+  ].map(([mutator, original, replacement]) =>
+    entry('src/testing/compare.ts', mutator, original, replacement, 'JSON.parse of a string throws SyntaxError only'),
+  ),
+  entry(
+    'src/testing/compare.ts',
+    'ConditionalExpression',
+    'content !== undefined',
+    'true',
+    'sameContent of no content is false for every content the kit logs (bytes, or a spec)',
+    'contents.some((content) => «content !== undefined» && sameContent',
+  ),
+  entry(
+    'src/testing/blocked_time.ts',
+    'MethodExpression',
+    'schedstat.trim()',
+    'schedstat',
+    "the wait is the second of schedstat's three fields: the line's end follows the third",
+  ),
+  entry(
+    'src/testing/index.ts',
+    'StringLiteral',
+    '`gymnos-conformance-${name}-`',
+    '``',
+    "the temporary directory's name: removed after each test either way, it only tells a person whose it is",
+  ),
+  entry(
+    'src/testing/index.ts',
+    'BooleanLiteral',
+    'true',
+    'false',
+    'the directory removed after each test is the one its beforeEach made: it is there',
+    'await rm(dir, { recursive: true, force: «true» });',
+  ),
+  entry(
+    'src/testing/index.ts',
+    'StringLiteral',
+    "'logs'",
+    '""',
+    "the run's logdir: the test's own temporary directory or a directory in it, removed after the test either way",
+  ),
+  entry(
+    'src/testing/index.ts',
+    'ObjectLiteral',
+    '{ timeout: backstop }',
+    '{}',
+    "node:test's backstop for a check whose every await goes through kit.within, whose timeout names the hang first",
   ),
   entry(
     FINGERPRINT,

@@ -4,7 +4,8 @@
  * through the kit; these pin the rules it applies.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -256,6 +257,13 @@ describe('assertFiles', () => {
     }
   });
 
+  it('throws what reading a stored copy fails with otherwise (a symlink loop): that is not "no content"', () => {
+    const loop = path.join(dir, 'looped', 'png.png');
+    mkdirSync(path.dirname(loop));
+    symlinkSync(loop, loop);
+    assert.throws(() => assertFiles([loop], logged.slice(0, 1)), { code: 'ELOOP' });
+  });
+
   it('lists the sizes of every candidate that differs, and the names the backend has, with commas', () => {
     const message = failure(() =>
       assertFiles(
@@ -340,5 +348,24 @@ describe('measureBlocking', () => {
 
   it('is measured, on Linux, as wall time less the wait for a CPU', () => {
     if (process.platform === 'linux') assert.equal(blockingMeasure(), 'wall time less run-queue wait');
+  });
+
+  it("does not count the time the thread waited for a CPU: a loaded machine's wait is not blocking", (t) => {
+    if (blockingMeasure() !== 'wall time less run-queue wait') return t.skip('no schedstat here');
+    // The kernel's count of the thread's run-queue wait, as if the call had waited 5 s for a CPU.
+    const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+    const readFileSync = fs.readFileSync;
+    let reads = 0;
+    fs.readFileSync = ((file: unknown, ...rest: unknown[]) =>
+      file === '/proc/thread-self/schedstat'
+        ? `1000 ${reads++ === 0 ? 0 : 5e9} 7\n`
+        : (readFileSync as (...args: unknown[]) => unknown)(file, ...rest)) as typeof fs.readFileSync;
+    syncBuiltinESMExports();
+    try {
+      assert.equal(measureBlocking(() => 1).blockedMs, 0);
+    } finally {
+      fs.readFileSync = readFileSync;
+      syncBuiltinESMExports();
+    }
   });
 });

@@ -162,6 +162,24 @@ test('an end() that never settles fails the lifecycle checks, naming end() as th
   assert.ok(output('hangs_on_end').includes(said), output('hangs_on_end'));
 });
 
+test('a call that never settles is named by every check that awaits it, with the timeout', () => {
+  const named = (name: string, call: string, ms: number) =>
+    output(name).split(`error: '${name}: ${call} did not settle within ${ms} ms; it hangs`).length - 1;
+  // How many checks await each call before anything else hangs: each must name it (flush() after end() is the
+  // base class's, which returns at once, so only the lifecycle check's flush() can hang).
+  assert.deepEqual(
+    [
+      named('hangs_on_start', 'start()', 200),
+      named('hangs_on_end', 'end()', 500),
+      named('hangs_on_flush', 'flush()', 200),
+      named('hangs_in_read_back', 'readBack', 200),
+      named('hangs_in_factory', 'the factory', 200),
+      named('hangs_after_lifecycle', 'afterLifecycle', 200),
+    ],
+    [7, 5, 1, 4, 6, 1],
+  );
+});
+
 test('a tracker whose end() resolves before it has sent everything fails', () => {
   assert.ok(failed('ends_early').includes(END_CHECK), failed('ends_early').join('; '));
 });
@@ -192,6 +210,7 @@ test('a read-back without params, tags or files is not checked for them; one wit
 test('each fixture fails with the words that name its bug', () => {
   const says: Array<[string, RegExp]> = [
     ['not_a_tracker', /LooksLikeATracker does not extend Tracker/],
+    ['nothing_read_back', /the metric logged while started is in the backend/],
     ['not_a_tracker', /are not the base class's guards/],
     ['nothing', /# TODO give describeTrackerConformance a readBack option that reads what reached the backend/],
     ['late_tag', /the backend changed after end\(\) had resolved/],
