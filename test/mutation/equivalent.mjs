@@ -196,6 +196,14 @@ export const EQUIVALENT = [
   entry(
     CHECKS,
     'StringLiteral',
+    "'end()'",
+    '""',
+    "the guards check's second end() returns the first one's promise (the base class's), which hung first if it hangs",
+    "await kit.within('flush()', tracker.flush());\n    await kit.within(«'end()'», tracker.end());\n  });",
+  ),
+  entry(
+    CHECKS,
+    'StringLiteral',
     "'a second end() returns the same promise'",
     '""',
     "end() is the base class's guard, which returns one promise; a tracker whose callers get another end() fails " +

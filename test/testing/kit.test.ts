@@ -176,7 +176,7 @@ test('a call that never settles is named by every check that awaits it, with the
       named('hangs_in_factory', 'the factory', 200),
       named('hangs_after_lifecycle', 'afterLifecycle', 200),
     ],
-    [7, 5, 1, 4, 6, 1],
+    [7, 7, 1, 4, 6, 1],
   );
 });
 
