@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { lintProject } from '../../src/lint/engine.js';
 import { listProjectFiles } from '../../src/lint/files.js';
-import { computeFingerprint } from '../../src/lint/fingerprint.js';
+import { cacheDirectory, computeFingerprint, FingerprintStore, rootTag } from '../../src/lint/fingerprint.js';
 import type { FingerprintInput } from '../../src/lint/fingerprint.js';
 import { GymnosError } from '../../src/errors.js';
 import type { LintReport } from '../../src/lint/types.js';
@@ -295,6 +295,52 @@ describe('the project fingerprint', () => {
         seen.add(now);
       });
     }
+  });
+});
+
+describe('the stored reports', () => {
+  const report = (root: string) => ({ root }) as unknown as LintReport;
+
+  test('one per key (paths and options), the latest eight, each replayed only for its own fingerprint', () => {
+    const root = makeProject({});
+    const store = new FingerprintStore(cacheDirectory(root)!, root);
+    store.save('all', 'fp-1', report('all files'));
+    store.save('src', 'fp-2', report('src only'));
+    assert.equal(store.lookup('all', 'fp-1')?.root, 'all files');
+    assert.equal(store.lookup('src', 'fp-2')?.root, 'src only');
+    assert.equal(store.lookup('all', 'fp-2'), undefined, "another key's fingerprint");
+    store.save('all', 'fp-3', report('all files, again'));
+    assert.equal(store.lookup('all', 'fp-1'), undefined, 'replaced');
+    assert.equal(store.lookup('all', 'fp-3')?.root, 'all files, again');
+    const stored = () => JSON.parse(readFileSync(store.file, 'utf8')) as { entries: { key: string }[] };
+    assert.deepEqual(
+      stored().entries.map((entry) => entry.key),
+      ['all', 'src'],
+    );
+    for (let index = 0; index < 9; index++) store.save(`key ${index}`, 'fp', report(`${index}`));
+    assert.deepEqual(
+      stored().entries.map((entry) => entry.key),
+      [8, 7, 6, 5, 4, 3, 2, 1, 0].map((index) => `key ${index}`).slice(0, 8),
+    );
+    // A file of another format (or another shape) is not read as this one.
+    const { format, entries } = JSON.parse(readFileSync(store.file, 'utf8')) as { format: string; entries: unknown };
+    writeFileSync(store.file, JSON.stringify({ format: 'gymnos-lint-fingerprint/2', entries }));
+    assert.equal(store.lookup('key 8', 'fp'), undefined);
+    writeFileSync(store.file, JSON.stringify({ format, entries: {} }));
+    store.save('fresh', 'fp', report('fresh'));
+    assert.deepEqual(
+      stored().entries.map((entry) => entry.key),
+      ['fresh'],
+    );
+  });
+
+  test('live in node_modules/.cache/gymnos under a tag of the root; nowhere without a node_modules directory', () => {
+    const root = makeProject({});
+    assert.equal(cacheDirectory(root), path.join(root, 'node_modules', '.cache', 'gymnos'));
+    assert.equal(cacheDirectory(makeProject({}, { nodeModules: false })), undefined);
+    assert.equal(cacheDirectory(makeProject({ node_modules: 'a file' }, { nodeModules: false })), undefined);
+    assert.match(rootTag(root), /^[0-9a-f]{12}$/);
+    assert.notEqual(rootTag(root), rootTag(`${root}-other`), 'node_modules may be shared between projects');
   });
 });
 
