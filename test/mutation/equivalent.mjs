@@ -204,6 +204,22 @@ export const EQUIVALENT = [
   entry(
     CHECKS,
     'StringLiteral',
+    "'end()'",
+    '""',
+    "the end check's second end() returns the first one's promise, which hung first if it hangs",
+    "setTimeout(resolve, 50));\n  await kit.within(«'end()'», tracker.end());",
+  ),
+  entry(
+    CHECKS,
+    'StringLiteral',
+    "'readBack'",
+    '""',
+    "the end check's second read-back: a read-back that hangs hung at the first one",
+    "assert.deepEqual(await kit.within(«'readBack'», readBack(run)), atEnd",
+  ),
+  entry(
+    CHECKS,
+    'StringLiteral',
     "'a second end() returns the same promise'",
     '""',
     "end() is the base class's guard, which returns one promise; a tracker whose callers get another end() fails " +
