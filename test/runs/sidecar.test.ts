@@ -27,6 +27,7 @@ import { readSidecar, readSidecarSamples } from '../../src/runtime/run_dir/sidec
 import { SummaryCache } from '../../src/runs/summary_cache.js';
 import { JsonlTracker } from '../../src/trackers/jsonl.js';
 import { runChildSync } from '../helpers/children.js';
+import { withFsFault } from '../helpers/fs_fault.js';
 import { TS_LOADER } from '../helpers/ts_loader.js';
 
 const dirs: string[] = [];
@@ -153,6 +154,26 @@ describe('summary.json', () => {
     for (const { id, sidecar, full } of readThreeWays(logdir, AS_REPORT)) {
       assert.deepEqual(sidecar, full, `${id}: read through its samples = read in full`);
     }
+  });
+
+  it("is ignored when it is not one (the events read in full), but a disk's EIO is reported", async () => {
+    const logdir = tempDir();
+    await logRun(logdir, 'r', 0, 400);
+    const dir = path.join(logdir, 'r');
+    assert.ok(readSidecar(dir));
+    // An error no file of a run can expect: thrown for the caller to report, not taken for a missing summary.
+    await withFsFault(
+      'statSync',
+      (file) => file === path.join(dir, 'events.jsonl'),
+      'EIO',
+      () => assert.throws(() => readSidecar(dir), { code: 'EIO' }),
+    );
+    for (const text of ['null', '[]', '{"format":1,"file":"events.jsonl"}', '{"format":1,', '[['.repeat(100_000)]) {
+      writeFileSync(path.join(dir, 'summary.json'), text);
+      assert.equal(readSidecar(dir), undefined, text.slice(0, 40));
+    }
+    const [read] = readThreeWays(logdir, AS_RUNS);
+    assert.deepEqual(read!.sidecar, read!.full);
   });
 
   it('is what a listing reads (a damaged middle goes unseen), and is ignored once the file is rewritten', async () => {

@@ -21,11 +21,12 @@ import { defineName } from '../name_table.js';
 const MAX_JSON_FILE_BYTES = 64 * 1024 * 1024;
 
 /** RUN_FILE_INVALID: `<file>: <what>`; `details.reason` is `what` alone, for a page that names no path. */
-export function runFileError(dir: string, relative: string, what: string): GymnosError {
+export function runFileError(dir: string, relative: string, what: string, cause?: unknown): GymnosError {
   const file = path.join(dir, relative);
   return new GymnosError('RUN_FILE_INVALID', `${file}: ${what}`, {
     kind: 'failure',
     details: { file, relative, reason: what },
+    cause,
   });
 }
 
@@ -56,7 +57,7 @@ export function openRunFile(dir: string, relative: string): RunFileHandle | unde
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw runFileError(dir, relative, `cannot be read (${code ?? (error as Error).message})`);
+    throw runFileError(dir, relative, `cannot be read (${code ?? (error as Error).message})`, error);
   }
   if (!isInside(realpathSync(dir), real)) {
     throw runFileError(dir, relative, 'links outside the run directory; not read');
@@ -67,7 +68,7 @@ export function openRunFile(dir: string, relative: string): RunFileHandle | unde
     fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw runFileError(dir, relative, `cannot be read (${code ?? (error as Error).message})`);
+    throw runFileError(dir, relative, `cannot be read (${code ?? (error as Error).message})`, error);
   }
   const stat = fstatSync(fd);
   if (!stat.isFile()) {

@@ -12,6 +12,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isGymnosError } from '../../errors.js';
 import { writeFileAtomicSync } from '../../util/atomic_write.js';
 import type { SamplerSnapshot } from './downsample.js';
 import { readRunFile } from './run_files.js';
@@ -74,26 +75,58 @@ function headOf(file: string, offset: number): string {
   return bytesOf(file, 0, Math.min(offset, EDGE_BYTES));
 }
 
-/** The run's sidecar when it matches its `events.jsonl`, else undefined (absent, stale beyond repair, unreadable). */
+/**
+ * The run's sidecar when it matches its `events.jsonl`, else undefined (absent, stale beyond repair, not JSON, not
+ * a sidecar); the events are then read in full. An error nobody expects of a file that is there (a disk's EIO) is
+ * thrown, for the caller to report: the run is not read as if it had no summary.
+ */
 export function readSidecar(dir: string): Sidecar | undefined {
   try {
-    // Not much larger than the events it covers: reading those would cost no more (see worthSaving).
-    const limit = Math.min(MAX_SIDECAR_BYTES, summaryLimit(statSync(path.join(dir, 'events.jsonl')).size));
-    const text = readRunFile(dir, SIDECAR_NAME, limit)?.toString('utf8');
-    if (text === undefined) return undefined;
-    const sidecar = JSON.parse(text, restoreNonFinite) as Sidecar;
-    if (sidecar.format !== FORMAT || sidecar.file !== 'events.jsonl') return undefined;
-    const file = path.join(dir, sidecar.file);
-    const { offset, lines } = sidecar.resume;
-    if (!Number.isInteger(offset) || offset < 0 || statSync(file).size < offset) return undefined;
-    // Trusted only when it is a summary a reader could have made, of at least as many lines as it counts points.
-    if (!isPlausibleState(sidecar.state) || !Number.isInteger(lines) || lines < sidecar.state.points) return undefined;
-    if (headOf(file, offset) !== sidecar.head || tailBefore(file, offset) !== sidecar.tail) return undefined;
-    return sidecar;
-  } catch {
-    return undefined; // none, or one that does not parse: the file is read in full
+    return matchingSidecar(dir);
+  } catch (error) {
+    if (isExpectedMiss(error)) return undefined;
+    throw error;
   }
 }
+
+/**
+ * What makes a sidecar unusable by design: a file gone (or never there), a text that does not parse (cut short), a
+ * summary.json the run-file checks refuse (larger than the events it covers, not a regular file, linking outside the
+ * run: see openRunFile), a file that may not be read, each met by reading the events in full.
+ */
+function isExpectedMiss(error: unknown): boolean {
+  // Not JSON, or nested deeper than the parser's stack.
+  if (error instanceof SyntaxError || error instanceof RangeError) return true;
+  // A file this user may not read is met the same way: the events' reader then says so, in its words.
+  const expectedCodes = ['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM'];
+  if (expectedCodes.includes((error as NodeJS.ErrnoException | undefined)?.code ?? '')) return true;
+  if (!isGymnosError(error) || error.code !== 'RUN_FILE_INVALID') return false;
+  // A run-file error with a cause is an I/O error of a file that is there: expected only as the codes above.
+  return error.cause === undefined || expectedCodes.includes((error.cause as NodeJS.ErrnoException).code ?? '');
+}
+
+/** The sidecar of `dir` if it is one and matches its events (see readSidecar). */
+function matchingSidecar(dir: string): Sidecar | undefined {
+  // Not much larger than the events it covers: reading those would cost no more (see worthSaving).
+  const limit = Math.min(MAX_SIDECAR_BYTES, summaryLimit(statSync(path.join(dir, 'events.jsonl')).size));
+  const text = readRunFile(dir, SIDECAR_NAME, limit)?.toString('utf8');
+  if (text === undefined) return undefined;
+  const sidecar = JSON.parse(text, restoreNonFinite) as Sidecar | null;
+  if (!isRecord(sidecar) || sidecar.format !== FORMAT || sidecar.file !== 'events.jsonl') return undefined;
+  if (!isRecord(sidecar.resume) || typeof sidecar.head !== 'string' || typeof sidecar.tail !== 'string') {
+    return undefined;
+  }
+  const file = path.join(dir, sidecar.file);
+  const { offset, lines } = sidecar.resume;
+  if (!Number.isInteger(offset) || offset < 0 || statSync(file).size < offset) return undefined;
+  // Trusted only when it is a summary a reader could have made, of at least as many lines as it counts points.
+  if (!isPlausibleState(sidecar.state) || !Number.isInteger(lines) || lines < sidecar.state.points) return undefined;
+  if (headOf(file, offset) !== sidecar.head || tailBefore(file, offset) !== sidecar.tail) return undefined;
+  return sidecar;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> & object =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 interface SamplesFile {
   format: number;
