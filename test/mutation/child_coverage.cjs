@@ -22,8 +22,8 @@ function addCoverage(into, from) {
 if (process.env.STRYKER_DRY_RUN === 'true') {
   const inherited = process.env[DIRECTORY];
   if (inherited) {
-    // A descendant: write what it covered. A process killed by a signal writes nothing (its parent's test covers it).
-    process.on('exit', () => {
+    // A descendant: write what it covered, at its exit.
+    const writeCoverage = () => {
       const coverage = globalThis[NAMESPACE]?.mutantCoverage;
       if (!coverage) return;
       try {
@@ -32,7 +32,19 @@ if (process.env.STRYKER_DRY_RUN === 'true') {
         // Outlived its test process, which has read the directory and removed it: too late to count.
         if (error.code !== 'ENOENT') throw error;
       }
-    });
+    };
+    process.on('exit', writeCoverage);
+    // And before it kills itself: a process that handles SIGINT or SIGTERM (undoing a commit, saving a tracker's
+    // data: runtime/process_end.ts) raises the signal again once done, and ends without an exit event. Without
+    // this, what such a handler ran counted as covered by no test (create-new's rollback on SIGINT: reached only
+    // in the CLI children that create_new_faults.test.ts interrupts), and its mutants were never run against the
+    // test that reaches them. A listener would change how the process handles the signal; this does not. A
+    // process killed from outside (SIGKILL) still writes nothing: its parent's test covers what it ran, if at all.
+    const kill = process.kill;
+    process.kill = function killSelfAfterCoverage(pid, signal) {
+      if (pid === process.pid || pid === 0) writeCoverage();
+      return kill.call(this, pid, signal);
+    };
   } else {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'gymnos-mutation-coverage-'));
     process.env[DIRECTORY] = directory;
