@@ -47,7 +47,14 @@ const AREAS = {
       'src/scaffold/transaction.ts',
       'src/scaffold/registry_lock.ts',
     ],
-    tests: ['test/scaffold/commit.test.ts', 'test/cli/create_new_faults.test.ts'],
+    // Fastest first: a mutant runs the files that reach it in this order, and stops at the first that kills it.
+    tests: [
+      'test/scaffold/commit_points.test.ts',
+      'test/scaffold/journal.test.ts',
+      'test/scaffold/commit_rules.test.ts',
+      'test/scaffold/commit.test.ts',
+      'test/cli/create_new_faults.test.ts',
+    ],
     build: true,
   },
   // The mlflow tracker's durable delivery: the spool on disk, the backend-neutral delivery layer, `gymnos sync`.
