@@ -87,11 +87,13 @@ function assertNoLeftovers(root: string): void {
 
 describe('create-new is all or nothing', () => {
   test('SIGINT and SIGTERM mid-commit roll it back, release the lock and end the process by the signal', async (t) => {
-    for (const [signal, step] of [
-      ['SIGINT', 'temp-2'],
-      ['SIGTERM', 'renamed-3'],
+    // The last: a project without var/, which the command made for the lock, removes again.
+    for (const [signal, step, registry] of [
+      ['SIGINT', 'temp-2', '{}\n'],
+      ['SIGTERM', 'renamed-3', '{}\n'],
+      ['SIGINT', 'renamed-2', undefined],
     ] as const) {
-      const root = project('{}\n');
+      const root = project(registry);
       const before = tree(root);
       const run = startPaused(t, root, step);
       await run.paused;

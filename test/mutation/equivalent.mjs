@@ -457,4 +457,16 @@ export const EQUIVALENT = [
     'they differ only for a lock that is not abandoned: a held one takeOver leaves (it looks again under the guard), ' +
       'and none at all, which takeOver creates and the next line removes: nothing is left either way',
   ),
+  // create-new
+  ...['true', 'delay >= 0'].map((replacement) =>
+    entry(
+      'src/scaffold/commit_points.ts',
+      replacement === 'true' ? 'ConditionalExpression' : 'EqualityOperator',
+      'delay > 0',
+      replacement,
+      'with no GYMNOS_TEST_STEP_DELAY_MS a point waits sleep(0), a timer of 1 ms, instead of setImmediate: either way ' +
+        'it yields to the event loop (a signal is handled between two steps) and resumes at once; only the clock ' +
+        'tells them apart',
+    ),
+  ),
 ];

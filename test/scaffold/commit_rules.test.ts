@@ -23,6 +23,7 @@ import { commitChanges, createTracker, removeTracker } from '../../src/scaffold/
 import { contentHash, JOURNAL_PATH, writeJournal } from '../../src/scaffold/journal.js';
 import type { PlannedChange } from '../../src/scaffold/plan.js';
 import { recoverInterruptedCommit } from '../../src/scaffold/registry_lock.js';
+import { lockFile } from '../../src/util/file_lock.js';
 import { couldNotWrite, nodeCommitFs, writeFailed } from '../../src/scaffold/transaction.js';
 import type { CommitFs } from '../../src/scaffold/transaction.js';
 import { emptyProject, removeProjects, snapshot } from '../helpers/project.js';
@@ -159,8 +160,13 @@ describe("init's commit", () => {
       { action: 'unchanged', path: 'package.json', before: 'as planned\n', content: 'as planned\n' },
       { action: 'create', path: 'eslint.config.js', before: undefined, content: 'export default [];\n' },
     ] as PlannedChange[];
+    writeFileSync(path.join(root, 'package.json'), 'as planned\n');
+    const inode = statSync(path.join(root, 'package.json')).ino;
+    writeFileSync(path.join(root, 'package.json'), 'edited meanwhile\n');
     await commitChanges(root, changes, { notify });
     assert.equal(read(root, 'eslint.config.js'), 'export default [];\n');
+    assert.equal(read(root, 'package.json'), 'edited meanwhile\n');
+    assert.equal(statSync(path.join(root, 'package.json')).ino, inode, 'not even replaced by the same content');
   });
 });
 
@@ -327,6 +333,67 @@ describe('the registry lock', () => {
       { code: 'WRITE_FAILED', message: 'could not write var (EIO: simulated); nothing was changed (rolled back)' },
     );
     assert.deepEqual(snapshot(root), before);
+  });
+
+  test('a command waiting for the lock says so, once, and goes on when it is released', async () => {
+    const root = project();
+    const release = await lockFile(path.join(root, 'var/trackers.json'));
+    const notices: string[] = [];
+    let told: () => void;
+    const waiting = new Promise<void>((resolve) => (told = resolve));
+    const created = createTracker({ root, name: 'k' }, { notify: (line) => (notices.push(line), told()) });
+    // Told within a second or so; a waiter that never says so gives up after 10 s (LOCK_TIMEOUT), and fails here.
+    await Promise.race([waiting, created]);
+    assert.ok(!existsSync(path.join(root, K_FILES[0]!)), 'nothing written while the lock is held');
+    await release();
+    await created;
+    assert.equal(notices.length, 1, notices.join('\n'));
+    assert.match(
+      notices[0]!,
+      /^waiting for .*var\/trackers\.json\.lock, held by another process \(pid \d+\), for up to 10 s$/,
+    );
+    assert.ok(existsSync(path.join(root, K_FILES[0]!)));
+  });
+
+  test('a lock that cannot be taken: one line naming the registry, nothing written', async () => {
+    const root = project(false);
+    writeFileSync(path.join(root, 'var'), 'a file where var/ goes\n');
+    const before = snapshot(root);
+    await assert.rejects(createTracker({ root, name: 'k' }, { notify }), {
+      code: 'WRITE_FAILED',
+      message: /^could not lock var\/trackers\.json: ENOTDIR/,
+      details: { file: 'var/trackers.json' },
+    });
+    assert.deepEqual(snapshot(root), before);
+  });
+
+  test('the directory made for the lock is kept when someone wrote in it meanwhile', async () => {
+    const root = project(false);
+    const points = {
+      reached: async (point: string) => {
+        if (point !== 'locked') return;
+        writeFileSync(path.join(root, 'var/theirs.json'), '{}\n');
+        throw ioError('EIO');
+      },
+    };
+    await assert.rejects(createTracker({ root, name: 'k' }, { notify, points }), { code: 'EIO' });
+    assert.equal(read(root, 'var/theirs.json'), '{}\n');
+    assert.ok(!existsSync(path.join(root, 'var/trackers.json.lock')));
+  });
+
+  test('the directory made for the lock, not empty (EEXIST) or gone (ENOENT) when removed: the error is the cause', async () => {
+    for (const code of ['EEXIST', 'ENOENT', 'ENOTEMPTY']) {
+      const root = project(false);
+      const failAtLock = { reached: () => Promise.reject(ioError('EIO')) };
+      const rmdir = () => {
+        throw ioError(code);
+      };
+      await assert.rejects(
+        createTracker({ root, name: 'k' }, { notify, points: failAtLock, fs: { ...nodeCommitFs, rmdir } }),
+        { code: 'EIO' },
+        code,
+      );
+    }
   });
 
   test('a lock a killed command left without a journal is removed before the next plans', async () => {

@@ -328,6 +328,21 @@ describe('undoJournal', () => {
     assert.ok(!hasJournal(root));
   });
 
+  test("a directory rmdir calls not empty with EEXIST (as POSIX allows, for ENOTEMPTY) is left, as someone's", () => {
+    const root = project();
+    mkdirSync(path.join(root, 'src'));
+    writeJournal(root, journalOf([], ['src']));
+    withFs(
+      (fs) => {
+        fs.rmdirSync = () => {
+          throw ioError('EEXIST');
+        };
+      },
+      () => assert.match(recoverFromJournal(root)!, /none of its files had been written/),
+    );
+    assert.ok(!hasJournal(root));
+  });
+
   test('a step the file system refuses throws and keeps the journal; the next try undoes it all', () => {
     const root = project();
     writeFileSync(path.join(root, 'k.ts'), 'x');
