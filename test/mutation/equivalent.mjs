@@ -464,9 +464,9 @@ export const EQUIVALENT = [
       replacement === 'true' ? 'ConditionalExpression' : 'EqualityOperator',
       'delay > 0',
       replacement,
-      'with no GYMNOS_TEST_STEP_DELAY_MS a point waits sleep(0), a timer of 1 ms, instead of setImmediate: either way ' +
-        'it yields to the event loop (a signal is handled between two steps) and resumes at once; only the clock ' +
-        'tells them apart',
+      'with no GYMNOS_TEST_STEP_DELAY_MS a point waits sleep(0), a timer of 1 ms, instead of setImmediate: ' +
+        'either way it yields to the event loop (a signal is handled between two steps) and resumes at once; only ' +
+        'the clock tells them apart',
     ),
   ),
 ];

@@ -381,7 +381,7 @@ describe('the registry lock', () => {
     assert.ok(!existsSync(path.join(root, 'var/trackers.json.lock')));
   });
 
-  test('the directory made for the lock, not empty (EEXIST) or gone (ENOENT) when removed: the error is the cause', async () => {
+  test('the directory made for the lock, not empty (EEXIST) or gone (ENOENT): the cause is said', async () => {
     for (const code of ['EEXIST', 'ENOENT', 'ENOTEMPTY']) {
       const root = project(false);
       const failAtLock = { reached: () => Promise.reject(ioError('EIO')) };
