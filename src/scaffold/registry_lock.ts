@@ -101,6 +101,9 @@ export async function underRegistryLock<T>(root: string, options: RegistryLockOp
       try {
         fs.mkdir(dir);
       } catch (error) {
+        // Another command made it since it was found missing (two at once in a project without var/): it is
+        // theirs, and the lock inside it says which of us goes first.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw couldNotWrite(journalPath(root, dir), error, ROLLED_BACK);
       }
       createdDirs.push(dir);

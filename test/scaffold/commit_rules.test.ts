@@ -168,6 +168,30 @@ describe("init's commit", () => {
     assert.equal(read(root, 'package.json'), 'edited meanwhile\n');
     assert.equal(statSync(path.join(root, 'package.json')).ino, inode, 'not even replaced by the same content');
   });
+  test('a file changed since planned: the conflict names it in its details (what --json prints)', async () => {
+    const root = project();
+    writeFileSync(path.join(root, 'package.json'), 'changed\n');
+    const changes = [{ action: 'update', path: 'package.json', before: 'planned\n', content: 'new\n' }];
+    await assert.rejects(commitChanges(root, changes as PlannedChange[], { notify }), {
+      code: 'FILE_CHANGED',
+      kind: 'conflict',
+      details: { file: 'package.json' },
+    });
+  });
+
+  test('an init killed mid-commit is named as such by the command that undoes it', async () => {
+    const root = project();
+    const before = snapshot(root);
+    const killedAfterRename = { reached: async (point: string) => void assert.notEqual(point, 'renamed-1') };
+    const changes = [{ action: 'create', path: 'a.txt', before: undefined, content: 'a\n' }] as PlannedChange[];
+    await assert.rejects(commitChanges(root, changes, { notify, points: killedAfterRename }));
+    const notices: string[] = [];
+    await recoverInterruptedCommit(root, (line) => notices.push(line));
+    assert.deepEqual(notices, [
+      `undid "init", interrupted in process ${process.pid}: removed a.txt; the project is as before it`,
+    ]);
+    assert.deepEqual(snapshot(root), before);
+  });
 });
 
 describe('a step that fails', () => {
@@ -394,6 +418,40 @@ describe('the registry lock', () => {
         code,
       );
     }
+  });
+
+  test('two commands at once in a project without var/: the one that finds it made meanwhile goes on', async () => {
+    const root = project(false);
+    // The other command's mkdir wins between this one's check and its own: EEXIST, and var/ is theirs.
+    const madeMeanwhile: CommitFs = {
+      ...nodeCommitFs,
+      mkdir: (dir) => {
+        nodeCommitFs.mkdir(dir);
+        if (path.basename(dir) !== 'var') return;
+        throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${dir}'`), { code: 'EEXIST' });
+      },
+    };
+    await createTracker({ root, name: 'k' }, { notify, fs: madeMeanwhile });
+    assert.ok(existsSync(path.join(root, K_FILES[0]!)));
+    // And failing, it leaves their var/ where it is.
+    const other = project(false);
+    const failAtLock = { reached: () => Promise.reject(ioError('EIO')) };
+    await assert.rejects(createTracker({ root: other, name: 'k' }, { notify, fs: madeMeanwhile, points: failAtLock }), {
+      code: 'EIO',
+    });
+    assert.ok(statSync(path.join(other, 'var')).isDirectory());
+  });
+
+  test('an rmdir failure that is none of those is not hidden', async () => {
+    const root = project(false);
+    const failAtLock = { reached: () => Promise.reject(ioError('EIO')) };
+    const rmdir = () => {
+      throw ioError('EBUSY');
+    };
+    await assert.rejects(
+      createTracker({ root, name: 'k' }, { notify, points: failAtLock, fs: { ...nodeCommitFs, rmdir } }),
+      { code: 'EBUSY' },
+    );
   });
 
   test('a lock a killed command left without a journal is removed before the next plans', async () => {
