@@ -20,6 +20,7 @@ const entry = (file, mutator, original, replacement, reason, at) => ({
 });
 
 const FILE_LOCK = 'src/util/file_lock.ts';
+const REGISTRY_LOCK = 'src/scaffold/registry_lock.ts';
 const FINGERPRINT = 'src/lint/fingerprint.ts';
 const NUMBER_TEXT = 'src/runtime/number_text.ts';
 const CHECKS = 'src/testing/checks.ts';
@@ -468,5 +469,69 @@ export const EQUIVALENT = [
         'either way it yields to the event loop (a signal is handled between two steps) and resumes at once; only ' +
         'the clock tells them apart',
     ),
+  ),
+  entry(
+    'src/scaffold/journal.ts',
+    'StringLiteral',
+    "''",
+    '"Stryker was here!"',
+    'an error without a code: no stand-in for the missing code is among the codes of absence, so it is thrown ' +
+      'either way',
+  ),
+  ...[
+    [
+      'OptionalChaining',
+      'changes.find((change) => change.path === file)?.before',
+      'changes.find(change => change.path === file).before',
+    ],
+    ['ConditionalExpression', 'before === undefined', 'false'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      'src/scaffold/commit.ts',
+      mutator,
+      original,
+      replacement,
+      "a plan's edited files are among the files it overwrites (or removes), each with its content before " +
+        '(plan.ts, remove_plan.ts): find always finds it, with a before; the guard is for the type checker',
+    ),
+  ),
+  entry(
+    REGISTRY_LOCK,
+    'ConditionalExpression',
+    'existsSync(`${registryFile}.lock`)',
+    'true',
+    'removeAbandonedLock without a lock there returns at once (its rmdir of the empty lock finds none): the test ' +
+      'saves that call only',
+  ),
+  entry(
+    REGISTRY_LOCK,
+    'ObjectLiteral',
+    '{ staleMs: LOCK_MS }',
+    '{}',
+    "removeAbandonedLock's default staleMs is 10 000 ms, LOCK_MS's value",
+  ),
+  entry(
+    REGISTRY_LOCK,
+    'MethodExpression',
+    '[...dirs].reverse()',
+    '[...dirs]',
+    "the directories made for the lock are the registry's (var/, one level under the root): there is at most one",
+  ),
+  entry(
+    REGISTRY_LOCK,
+    'StringLiteral',
+    "''",
+    '"Stryker was here!"',
+    "an rmdir's error without a code: no stand-in for the missing code is among the expected ones, so it is " +
+      'thrown either way',
+  ),
+  entry(
+    REGISTRY_LOCK,
+    'OptionalChaining',
+    'release?.sync',
+    'release.sync',
+    'the TypeError (which onProcessEnd swallows) skips only removing the var/ this run made, while it has no lock: ' +
+      "var/ is made and locked in one synchronous step, so that takes another process taking the lock in this one's " +
+      'new var/ between the two, this one interrupted while it waits, and var/ empty again: nothing a test can stage',
   ),
 ];
