@@ -78,11 +78,13 @@ const AREAS = {
     ],
     // Fastest first: a mutant runs the files that reach it in this order, and stops at the first that kills it.
     tests: [
+      'test/trackers/remote_delivery.test.ts',
+      'test/trackers/remote_spool.test.ts',
       'test/trackers/mlflow_parts.test.ts',
-      'test/trackers/mlflow_faults.test.ts',
       'test/trackers/mlflow_reliability.test.ts',
       'test/trackers/mlflow.test.ts',
       'test/cli/sync.test.ts',
+      'test/trackers/mlflow_faults.test.ts',
     ],
     build: true,
   },

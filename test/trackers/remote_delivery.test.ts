@@ -1,0 +1,1565 @@
+/**
+ * The remote delivery layer on its own (trackers/remote/: the queue, the spool, the rounds, the outcomes, the ledger
+ * and the report), driven through a backend protocol faked in memory: what any backend gets from the layer, each
+ * promise checked without a server, a network or a timer to wait for (the retry backoff is a millisecond here).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { RemoteDelivery } from '../../src/trackers/remote/delivery.js';
+import type { DeliveryOptions } from '../../src/trackers/remote/delivery.js';
+import type {
+  CreateRunResult,
+  DataResult,
+  Doubt,
+  RemoteProtocol,
+  SendResult,
+} from '../../src/trackers/remote/protocol.js';
+import { MemoryQueue } from '../../src/trackers/remote/queue.js';
+import type { ArtifactRecord, DataRecord, QueueRecord, RunStatus } from '../../src/trackers/remote/records.js';
+import { RequestTimeouts } from '../../src/trackers/remote/request_timeouts.js';
+import type { RunMeta } from '../../src/trackers/remote/spool.js';
+import { roundAction, transition } from '../../src/trackers/remote/states.js';
+import { syncLogdir } from '../../src/trackers/remote/sync.js';
+import type { SpoolDeliveryOptions, SyncBackend, SyncedRun } from '../../src/trackers/remote/sync.js';
+import type { DeliveryReport } from '../../src/trackers/remote/ledger.js';
+import { checkSyncInputs, MLFLOW_SYNC_BACKEND } from '../../src/trackers/mlflow/sync.js';
+import { GymnosError } from '../../src/errors.js';
+import type { DeliveryEvent, DeliveryState } from '../../src/trackers/remote/states.js';
+
+interface FakeMeta extends RunMeta {
+  fakeRunId?: string;
+  /** What `stamp` gave out so far (a backend's positions, as W&B's history lines). */
+  stamped?: number;
+}
+
+type Record_ = DataRecord | ArtifactRecord;
+
+/** What the fake server was asked, in order, in a short text per request. */
+const describeRecord = (record: Record_) =>
+  record.t === 'artifact'
+    ? `artifact ${record.path}`
+    : `${record.t} ${record.key}${record.t === 'metric' ? `@${record.step}` : ''}`;
+
+/**
+ * A backend faked in memory: it answers each request with the next scripted answer of its kind, else takes it. Every
+ * request is logged; what it took is kept.
+ */
+class FakeProtocol implements RemoteProtocol<FakeMeta> {
+  readonly name = 'Fake';
+  readonly baseUrl = 'http://fake.test';
+  readonly timeouts = new RequestTimeouts(1_000);
+  batchSize = 3;
+  readonly requests: string[] = [];
+  readonly taken: DataRecord[] = [];
+  readonly files: string[] = [];
+  readonly statuses: { status: RunStatus; endTime: number | undefined }[] = [];
+  readonly doubts: (Doubt | undefined)[] = [];
+  createdTags: Record<string, string> | undefined;
+  readonly answers: {
+    create: (CreateRunResult | Error)[];
+    batch: ((records: readonly DataRecord[]) => DataResult | Error)[];
+    file: (SendResult | Error)[];
+    status: (SendResult | Error)[];
+  } = { create: [], batch: [], file: [], status: [] };
+
+  /** Each request is answered only once the clock has passed this (ms since the epoch): a server that takes time. */
+  slowUntil = 0;
+
+  async #answerLater(): Promise<void> {
+    while (Date.now() <= this.slowUntil) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  runIdOf(meta: FakeMeta): string | undefined {
+    return meta.fakeRunId;
+  }
+
+  async createRun(meta: FakeMeta, tags: Record<string, string>): Promise<CreateRunResult> {
+    this.requests.push('create');
+    await this.#answerLater();
+    const answer = this.answers.create.shift() ?? { kind: 'delivered' };
+    if (answer instanceof Error) throw answer;
+    if (answer.kind === 'delivered') {
+      meta.fakeRunId = 'fake-run';
+      this.createdTags = tags;
+    }
+    return answer;
+  }
+
+  takeBatch(_meta: FakeMeta, records: readonly DataRecord[]): number {
+    return Math.min(records.length, this.batchSize);
+  }
+
+  async sendBatch(_meta: FakeMeta, records: readonly DataRecord[], options: { doubt?: Doubt }): Promise<DataResult> {
+    this.requests.push(`batch ${records.map(describeRecord).join(', ')}${options.doubt ? ' (in doubt)' : ''}`);
+    this.doubts.push(options.doubt);
+    await this.#answerLater();
+    const answer = this.answers.batch.shift()?.(records) ?? { settled: records.length, refused: [] };
+    if (answer instanceof Error) throw answer;
+    const refused = new Set(answer.refused.map(({ record }) => record));
+    this.taken.push(...records.slice(0, answer.settled).filter((record) => !refused.has(record)));
+    return answer;
+  }
+
+  async sendFile(_meta: FakeMeta, record: ArtifactRecord): Promise<SendResult> {
+    this.requests.push(`file ${record.path}`);
+    await this.#answerLater();
+    const answer = this.answers.file.shift() ?? { kind: 'delivered' };
+    if (answer instanceof Error) throw answer;
+    if (answer.kind === 'delivered') {
+      this.files.push(record.file ? readFileSync(record.file, 'utf8') : Buffer.from(record.bytes!).toString());
+    }
+    return answer;
+  }
+
+  async sendStatus(_meta: FakeMeta, status: RunStatus, endTime: number | undefined): Promise<SendResult> {
+    this.requests.push(`status ${status}`);
+    await this.#answerLater();
+    const answer = this.answers.status.shift() ?? { kind: 'delivered' };
+    if (answer instanceof Error) throw answer;
+    if (answer.kind === 'delivered') this.statuses.push({ status, endTime });
+    return answer;
+  }
+
+  reportFields(meta: FakeMeta): Record<string, unknown> {
+    return { fakeProject: `project of ${meta.runName}` };
+  }
+}
+
+/** A failure a retry may help with (a server down). */
+const down = (error = 'connect ECONNREFUSED'): DataResult => ({
+  settled: 0,
+  refused: [],
+  failure: { kind: 'retryable', error, retryAfterMs: undefined },
+});
+
+const metric = (step: number, key = 'loss'): DataRecord => ({ t: 'metric', key, value: step, timestamp: 1, step });
+const steps = (records: readonly DataRecord[]) =>
+  records.map((record) => (record.t === 'metric' ? record.step : record.key));
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-remote-delivery-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+interface Made {
+  delivery: RemoteDelivery<FakeMeta>;
+  fake: FakeProtocol;
+  warnings: { code: string; message: string }[];
+  spoolDir: string;
+}
+
+/** A delivery of run `g1` through `fake`, spooling under the test's directory; `options` override the defaults. */
+function makeDelivery(options: Partial<DeliveryOptions<FakeMeta>> = {}, fake = new FakeProtocol()): Made {
+  const warnings: { code: string; message: string }[] = [];
+  const spoolDir = options.spoolDir ?? path.join(dir, 'spool');
+  const delivery = new RemoteDelivery<FakeMeta>({
+    protocol: () => fake,
+    warningPrefix: 'GYMNOS_FAKE',
+    name: 'fake',
+    spoolDir,
+    maxSpoolBytes: 1 << 20,
+    meta: {
+      version: 1,
+      trackingUri: 'http://fake.test',
+      runName: 'first',
+      gymnosRunId: 'g1',
+      startTime: 1_000,
+      session: 'open',
+    },
+    resumedFields: ['fakeRunId'],
+    mode: 'session',
+    retryBaseMs: 1,
+    retryMaxMs: 2,
+    maxQueueItems: 100,
+    runTags: {},
+    warn: (code, message) => warnings.push({ code, message }),
+    ...options,
+  });
+  return { delivery, fake, warnings, spoolDir };
+}
+
+/** Drains with a deadline far away: the fake answers at once, a deadline never decides these tests. */
+const drainAll = (delivery: RemoteDelivery<FakeMeta>) => delivery.drain(Date.now() + 20_000);
+
+const readRunJson = (spoolDir: string) => JSON.parse(readFileSync(path.join(spoolDir, 'run.json'), 'utf8')) as FakeMeta;
+
+/**
+ * The records a spool holds undelivered (from its cursor on), read from its files as they are on disk: the delivery
+ * that writes them holds the spool's lock meanwhile.
+ */
+function spooled(spoolDir: string): QueueRecord[] {
+  const queueFile = path.join(spoolDir, 'queue.jsonl');
+  if (!existsSync(queueFile)) return [];
+  const offsetFile = path.join(spoolDir, 'queue.offset');
+  const offset = existsSync(offsetFile)
+    ? (JSON.parse(readFileSync(offsetFile, 'utf8')) as { offset: number }).offset
+    : 0;
+  return readFileSync(queueFile)
+    .subarray(offset)
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as QueueRecord & { spool?: number })
+    .filter((record) => record.spool === undefined);
+}
+
+const codes = (warnings: { code: string }[]) => warnings.map((warning) => warning.code);
+const zero = { metrics: 0, params: 0, tags: 0, artifacts: 0 };
+
+describe('remote delivery: the order the server sees, and the report', () => {
+  test('the run first (tagged), then batches in logging order, artifacts one by one, the status last', async () => {
+    const { delivery, fake, spoolDir } = makeDelivery({
+      meta: {
+        version: 1,
+        trackingUri: 'http://fake.test',
+        runName: 'first',
+        gymnosRunId: 'g1',
+        startTime: 1_000,
+        session: 'open',
+        tags: { 'mlflow.user': 'ada', shared: 'from the run' },
+      },
+      runTags: { shared: 'from the tracker' },
+    });
+    await delivery.ready;
+    for (let step = 0; step < 5; step += 1) delivery.enqueue(metric(step));
+    delivery.enqueue({ t: 'param', key: 'lr', value: '0.1' });
+    delivery.enqueue({ t: 'artifact', path: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('A') });
+    delivery.enqueue({ t: 'tag', key: 'phase', value: 'train' });
+    delivery.setStatus('FINISHED', 5_000);
+    assert.equal(delivery.pending, true);
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.requests, [
+      'create',
+      'batch metric loss@0, metric loss@1, metric loss@2',
+      'batch metric loss@3, metric loss@4, param lr',
+      'batch tag phase',
+      'file a.txt',
+      'status FINISHED',
+    ]);
+    assert.deepEqual(fake.createdTags, { 'gymnos.run_id': 'g1', 'mlflow.user': 'ada', shared: 'from the tracker' });
+    assert.deepEqual(fake.files, ['A']);
+    assert.deepEqual(fake.statuses, [{ status: 'FINISHED', endTime: 5_000 }]);
+    assert.equal(delivery.pending, false);
+    assert.equal(delivery.state, 'delivering');
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(report, {
+      trackingUri: 'http://fake.test',
+      fakeProject: 'project of first',
+      runId: 'fake-run',
+      complete: true,
+      logged: { metrics: 5, params: 1, tags: 1, artifacts: 1 },
+      delivered: { metrics: 5, params: 1, tags: 1, artifacts: 1 },
+      undelivered: { ...zero, status: undefined },
+      rejected: [],
+      rejectedCount: 0,
+      refused: zero,
+      dropped: zero,
+      spoolDir,
+      spoolError: undefined,
+      lastError: undefined,
+    });
+    const saved = readRunJson(spoolDir);
+    assert.equal(saved.fakeRunId, 'fake-run', 'the run id is kept for a later session');
+    assert.equal(saved.pendingStatus, undefined, 'the status sent is no longer pending');
+    assert.equal(saved.session, 'ended');
+    assert.equal(delivery.state, 'closed');
+  });
+
+  test('a run created without a final status does not send RUNNING; a status set meanwhile is sent last', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    delivery.setStatus('RUNNING');
+    delivery.enqueue(metric(0));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.requests, ['create', 'batch metric loss@0']);
+    delivery.setStatus('FAILED');
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.statuses, [{ status: 'FAILED', endTime: undefined }]);
+    await delivery.close();
+  });
+
+  test('each kind of refusal is reported, counted, and never retried', async () => {
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    fake.answers.batch.push((records) => ({
+      settled: records.length,
+      refused: [
+        { record: records[1]!, reason: 'HTTP 400: bad value' },
+        { record: records[2]!, reason: 'HTTP 400: too long' },
+      ],
+    }));
+    fake.answers.file.push({ kind: 'refused', reason: 'HTTP 413: too large' });
+    fake.answers.status.push({ kind: 'refused', reason: 'HTTP 400: no such status' });
+    delivery.enqueue(metric(0));
+    delivery.enqueue({ t: 'param', key: 'lr', value: 'x' });
+    delivery.enqueue({ t: 'tag', key: 'phase', value: 'y' });
+    delivery.enqueue({
+      t: 'artifact',
+      path: 'big.bin',
+      contentType: 'application/octet-stream',
+      bytes: Buffer.from('B'),
+    });
+    delivery.setStatus('FINISHED');
+    assert.equal(await drainAll(delivery), true, 'a refusal settles the record: nothing is left to send');
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(report.rejected, [
+      { kind: 'param', key: 'lr', reason: 'HTTP 400: bad value' },
+      { kind: 'tag', key: 'phase', reason: 'HTTP 400: too long' },
+      { kind: 'artifact', key: 'big.bin', reason: 'HTTP 413: too large' },
+      { kind: 'status', key: 'FINISHED', reason: 'HTTP 400: no such status' },
+    ]);
+    assert.equal(report.rejectedCount, 4);
+    assert.deepEqual(report.refused, { metrics: 0, params: 1, tags: 1, artifacts: 1 }, 'a status is no record');
+    assert.deepEqual(report.delivered, { metrics: 1, params: 0, tags: 0, artifacts: 0 });
+    assert.equal(report.complete, false);
+    assert.deepEqual(report.undelivered, { ...zero, status: undefined });
+    assert.deepEqual(
+      warnings.map(({ code, message }) => `${code} ${message}`),
+      [
+        'GYMNOS_FAKE_REJECTED param "lr" was not logged: HTTP 400: bad value',
+        'GYMNOS_FAKE_REJECTED tag "phase" was not logged: HTTP 400: too long',
+        'GYMNOS_FAKE_REJECTED artifact "big.bin" was not logged: HTTP 413: too large',
+        'GYMNOS_FAKE_REJECTED status "FINISHED" was not logged: HTTP 400: no such status',
+      ],
+    );
+    assert.equal(fake.requests.filter((request) => request.startsWith('batch')).length, 1, 'never sent again');
+  });
+
+  test('the first ten refusals are said (the tenth says the rest are counted), the first hundred listed', async () => {
+    const { delivery, fake, warnings } = makeDelivery({ maxQueueItems: 1_000 });
+    await delivery.ready;
+    fake.batchSize = 1_000;
+    fake.answers.batch.push((records) => ({
+      settled: records.length,
+      refused: records.map((record) => ({ record, reason: 'no' })),
+    }));
+    for (let step = 0; step < 120; step += 1) delivery.enqueue(metric(step, `m${step}`));
+    await drainAll(delivery);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.equal(report.rejectedCount, 120);
+    assert.equal(report.refused.metrics, 120);
+    assert.equal(report.rejected.length, 100);
+    assert.equal(report.rejected[99]!.key, 'm99');
+    const said = warnings
+      .filter((warning) => warning.code === 'GYMNOS_FAKE_REJECTED')
+      .map((warning) => warning.message);
+    assert.equal(said.length, 10);
+    assert.equal(said[8], 'metric "m8" was not logged: no');
+    assert.equal(said[9], 'metric "m9" was not logged: no (further refusals are only counted)');
+  });
+});
+
+describe('remote delivery: a server that fails, stops, or asks to wait', () => {
+  test('an outage: said once, the data spooled meanwhile, delivered in order once the server answers', async () => {
+    const { delivery, fake, warnings, spoolDir } = makeDelivery();
+    await delivery.ready;
+    fake.answers.batch.push(
+      () => down(),
+      () => down(),
+    );
+    for (let step = 0; step < 3; step += 1) delivery.enqueue(metric(step));
+    await delivery.round();
+    assert.equal(delivery.state, 'outage');
+    assert.equal(delivery.outage, true);
+    assert.deepEqual(
+      steps(spooled(spoolDir) as DataRecord[]),
+      [0, 1, 2],
+      'the memory queue moved to the spool when the request failed',
+    );
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_UNAVAILABLE']);
+    assert.equal(
+      warnings[0]!.message,
+      `Fake server http://fake.test unavailable: connect ECONNREFUSED; training goes on, data is spooled to ${spoolDir}; ` +
+        'it is sent when the server answers again',
+    );
+    delivery.enqueue(metric(3));
+    assert.equal(await drainAll(delivery), true);
+    assert.equal(delivery.state, 'delivering');
+    assert.equal(delivery.outage, false);
+    assert.deepEqual(steps(fake.taken), [0, 1, 2, 3], 'the spool first, then memory, each once');
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_UNAVAILABLE'], 'said once per outage');
+    const report = await delivery.report();
+    await delivery.close();
+    assert.equal(report.complete, true);
+    assert.equal(report.lastError, 'connect ECONNREFUSED', 'the last error stays in the report');
+  });
+
+  test('each new outage is said, the first five of a session only', async () => {
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    for (let outage = 0; outage < 7; outage += 1) {
+      fake.answers.batch.push(() => down(`outage ${outage}`));
+      delivery.enqueue(metric(outage));
+      assert.equal(await drainAll(delivery), true);
+    }
+    await delivery.close();
+    assert.deepEqual(
+      warnings.map((warning) => /unavailable: (outage \d)/.exec(warning.message)?.[1]),
+      ['outage 0', 'outage 1', 'outage 2', 'outage 3', 'outage 4'],
+    );
+    assert.deepEqual(steps(fake.taken), [0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  test('a run refused for good: said, nothing more sent this session, everything kept in the spool', async () => {
+    const { delivery, fake, warnings, spoolDir } = makeDelivery();
+    await delivery.ready;
+    fake.answers.batch.push(() => ({
+      settled: 1,
+      refused: [],
+      failure: { kind: 'stopped', reason: 'run fake-run is deleted' },
+    }));
+    for (let step = 0; step < 3; step += 1) delivery.enqueue(metric(step));
+    delivery.setStatus('FINISHED');
+    assert.equal(await drainAll(delivery), false);
+    assert.equal(delivery.state, 'stopped');
+    const sent = fake.requests.length;
+    delivery.enqueue(metric(3));
+    await delivery.round();
+    assert.equal(await drainAll(delivery), false);
+    assert.equal(fake.requests.length, sent, 'no request after the stop');
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_DELIVERY_STOPPED']);
+    assert.equal(
+      warnings[0]!.message,
+      `run fake-run is deleted; nothing more is sent this session, undelivered data is kept in ${spoolDir}`,
+    );
+    assert.equal(report.stoppedReason, 'run fake-run is deleted');
+    assert.equal(report.lastError, 'run fake-run is deleted');
+    assert.deepEqual(report.delivered, { ...zero, metrics: 1 });
+    assert.deepEqual(report.undelivered, { ...zero, metrics: 3, status: 'FINISHED' });
+    assert.equal(report.complete, false);
+    assert.deepEqual(steps(spooled(spoolDir) as DataRecord[]), [1, 2, 3]);
+    assert.equal(readRunJson(spoolDir).pendingStatus?.status, 'FINISHED');
+  });
+
+  test('a run whose creation is refused for good is reported as such', async () => {
+    const fake = new FakeProtocol();
+    fake.answers.create.push({ kind: 'stopped', reason: 'HTTP 403: credentials refused' });
+    const { delivery, warnings } = makeDelivery({}, fake);
+    await delivery.ready;
+    delivery.enqueue(metric(0));
+    assert.equal(await drainAll(delivery), false);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(report.rejected, [{ kind: 'run', key: 'first', reason: 'HTTP 403: credentials refused' }]);
+    assert.deepEqual(report.refused, zero);
+    assert.equal(report.runId, undefined);
+    assert.equal(report.complete, false);
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_REJECTED', 'GYMNOS_FAKE_DELIVERY_STOPPED']);
+  });
+
+  test('a bug in the protocol is said once as a bug, the data kept and retried, never counted refused', async () => {
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    fake.answers.batch.push(
+      () => new TypeError('records.at is not a function'),
+      () => new TypeError('records.at is not a function'),
+    );
+    delivery.enqueue(metric(0));
+    assert.equal(await drainAll(delivery), true);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(steps(fake.taken), [0]);
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_INTERNAL_ERROR'], 'once, and no outage is claimed');
+    assert.match(
+      warnings[0]!.message,
+      new RegExp(
+        '^internal error in the fake delivery: records\\.at is not a function; the data is kept \\(queued or ' +
+          'spooled\\) and retried\\. This is a bug in gymnos: please report it with this stack: ' +
+          'TypeError: records\\.at',
+      ),
+    );
+    assert.equal(report.lastError, 'internal error in the fake delivery: records.at is not a function');
+    assert.equal(report.rejectedCount, 0);
+    assert.equal(report.complete, true);
+  });
+
+  test('a pause the server asks for on an answer it took: no request before it is over, and no outage', async () => {
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    fake.answers.batch.push((records) => ({ settled: records.length, refused: [], paceMs: 600_000 }));
+    for (let step = 0; step < 6; step += 1) delivery.enqueue(metric(step));
+    await delivery.round();
+    assert.deepEqual(fake.requests, ['create', 'batch metric loss@0, metric loss@1, metric loss@2']);
+    await delivery.round();
+    await delivery.drain(Date.now() + 60_000, { untilDeferred: true });
+    assert.equal(fake.requests.length, 2, 'the pause holds for a round and for a flush that does not wait');
+    assert.equal(delivery.outage, false);
+    assert.deepEqual(warnings, []);
+    await delivery.close();
+  });
+
+  test('a run creation that asks for a pause: the round ends after it', async () => {
+    const fake = new FakeProtocol();
+    fake.answers.create.push({ kind: 'delivered', paceMs: 600_000 });
+    fake.batchSize = 1;
+    const { delivery } = makeDelivery({}, fake);
+    await delivery.ready;
+    delivery.enqueue(metric(0));
+    delivery.enqueue(metric(1));
+    await delivery.round();
+    await delivery.round();
+    assert.deepEqual(fake.requests, ['create', 'batch metric loss@0'], 'the request under way goes, no other');
+    await delivery.close();
+  });
+
+  test('a Retry-After holds for a flush too; a flush during a known outage spools at once', async () => {
+    const { delivery, fake, spoolDir } = makeDelivery({ retryMaxMs: 600_000 });
+    await delivery.ready;
+    fake.answers.batch.push(() => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'HTTP 503', retryAfterMs: 600_000 },
+    }));
+    delivery.enqueue(metric(0));
+    await delivery.round();
+    assert.equal(delivery.outage, true);
+    delivery.enqueue(metric(1));
+    await delivery.flush(Date.now() + 60_000);
+    assert.deepEqual(steps(spooled(spoolDir) as DataRecord[]), [0, 1], 'flushed to the spool, not waited for');
+    assert.equal(await delivery.drain(Date.now() + 60_000, { untilDeferred: true }), false);
+    assert.equal(fake.requests.filter((request) => request.startsWith('batch')).length, 1, 'not asked again sooner');
+    await delivery.close();
+  });
+});
+
+describe('remote delivery: the report while records wait', () => {
+  test('complete only when nothing of any kind waits (memory, spool); an unreadable spool is no error', async () => {
+    const { delivery, fake, spoolDir } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.batch.push(() => down());
+    delivery.enqueue(metric(0));
+    delivery.enqueue({ t: 'param', key: 'lr', value: '0.1' });
+    delivery.enqueue({ t: 'tag', key: 'phase', value: 'train' });
+    delivery.enqueue({ t: 'artifact', path: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('A') });
+    await delivery.round();
+    assert.equal(spooled(spoolDir).length, 4);
+    const waiting = await delivery.report();
+    assert.deepEqual(waiting.undelivered, { metrics: 1, params: 1, tags: 1, artifacts: 1, status: undefined });
+    assert.equal(waiting.complete, false);
+    // A spool that cannot be read any more: the report still comes, with what memory holds.
+    delivery.enqueue(metric(1));
+    rmSync(path.join(spoolDir, 'queue.jsonl'));
+    const unreadable = await delivery.report();
+    assert.deepEqual(unreadable.undelivered, { metrics: 1, params: 0, tags: 0, artifacts: 0, status: undefined });
+    await delivery.close();
+  });
+
+  test('incomplete while a status waits or the run is not created; a backend with no fields of its own', async () => {
+    const fake = new FakeProtocol();
+    Object.assign(fake, { reportFields: undefined });
+    fake.answers.create.push({ kind: 'retryable', error: 'down', retryAfterMs: undefined });
+    const { delivery } = makeDelivery({}, fake);
+    await delivery.ready;
+    await delivery.round();
+    const notCreated = await delivery.report();
+    assert.equal(notCreated.runId, undefined);
+    assert.equal(notCreated.complete, false, 'nothing logged, but the run does not exist');
+    assert.equal('fakeProject' in notCreated, false);
+    assert.equal(await drainAll(delivery), true);
+    assert.equal((await delivery.report()).complete, true);
+    delivery.setStatus('FINISHED');
+    const statusLeft = await delivery.report();
+    assert.deepEqual(statusLeft.undelivered, { ...zero, status: 'FINISHED' });
+    assert.equal(statusLeft.complete, false);
+    await delivery.close();
+  });
+
+  test('a metric and a record of another kind waiting: incomplete (the kinds are added, never set off)', async () => {
+    for (const other of [
+      { t: 'param', key: 'lr', value: '0.1' },
+      { t: 'tag', key: 'phase', value: 'train' },
+      { t: 'artifact', path: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('A') },
+    ] as const) {
+      const { delivery } = makeDelivery();
+      await delivery.ready;
+      await delivery.connect(Date.now() + 20_000);
+      delivery.enqueue(metric(0));
+      delivery.enqueue(other);
+      const report = await delivery.report();
+      await delivery.close();
+      assert.equal(report.complete, false, other.t);
+    }
+  });
+
+  test('a record of each kind dropped makes the run incomplete', async () => {
+    for (const record of [
+      metric(0),
+      { t: 'param', key: 'lr', value: '0.1' },
+      { t: 'tag', key: 'phase', value: 'train' },
+      { t: 'artifact', path: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('A') },
+    ] as const) {
+      const { delivery } = makeDelivery({ maxQueueItems: 1 });
+      delivery.enqueue(metric(1));
+      delivery.enqueue(record); // the queue is full before the spool is open: dropped
+      await delivery.ready;
+      assert.equal(await drainAll(delivery), true);
+      const report = await delivery.report();
+      await delivery.close();
+      assert.equal(report.complete, false, record.t);
+      assert.equal(
+        Object.values(report.dropped).reduce((sum, count) => sum + count, 0),
+        1,
+        record.t,
+      );
+    }
+  });
+});
+
+describe('remote delivery: memory bounded, the spool full or broken', () => {
+  test('a full memory queue moves to the spool at once, nothing dropped, everything delivered in order', async () => {
+    const { delivery, fake, warnings, spoolDir } = makeDelivery({ maxQueueItems: 4 });
+    await delivery.ready;
+    for (let step = 0; step < 11; step += 1) delivery.enqueue(metric(step));
+    // Each fifth record found four waiting: the four and it went to the spool.
+    assert.deepEqual(steps(spooled(spoolDir) as DataRecord[]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(steps(fake.taken), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(report.dropped, zero);
+    assert.deepEqual(warnings, []);
+  });
+
+  test('a full queue before the spool is open drops what does not fit, counted and said once', async () => {
+    const { delivery, fake, warnings } = makeDelivery({ maxQueueItems: 2 });
+    for (let step = 0; step < 5; step += 1) delivery.enqueue(metric(step));
+    await delivery.ready;
+    assert.equal(await drainAll(delivery), true);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(steps(fake.taken), [0, 1]);
+    assert.deepEqual(report.dropped, { ...zero, metrics: 3 });
+    assert.deepEqual(report.logged, { ...zero, metrics: 5 });
+    assert.equal(report.complete, false, 'something was dropped');
+    assert.deepEqual(
+      warnings.map(({ code, message }) => `${code} ${message}`),
+      [
+        'GYMNOS_FAKE_QUEUE_FULL more than 2 items wait in memory and the spool cannot take them; further items are ' +
+          'dropped until the queue drains',
+      ],
+    );
+  });
+
+  test('a spool full to maxSpoolBytes drops the newest records, counted and said once; the rest goes', async () => {
+    const { delivery, fake, warnings, spoolDir } = makeDelivery({ maxQueueItems: 2, maxSpoolBytes: 700 });
+    await delivery.ready;
+    fake.answers.create.push({ kind: 'retryable', error: 'down', retryAfterMs: undefined });
+    await delivery.round(); // an outage: nothing is sent, everything goes to the spool
+    for (let step = 0; step < 40; step += 1) delivery.enqueue(metric(step));
+    const kept = steps(spooled(spoolDir) as DataRecord[]);
+    assert.ok(kept.length > 0 && kept.length < 38, `${kept.length} records kept`);
+    assert.equal(await drainAll(delivery), true);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.equal(report.dropped.metrics, 40 - fake.taken.length);
+    assert.equal(report.delivered.metrics, fake.taken.length);
+    assert.deepEqual(steps(fake.taken), [...kept, ...steps(fake.taken).slice(kept.length)]);
+    const full = warnings.filter((warning) => warning.code === 'GYMNOS_FAKE_SPOOL_FULL');
+    assert.deepEqual(
+      full.map((warning) => warning.message),
+      [`the spool ${spoolDir} reached maxSpoolBytes (700 bytes); newer data is dropped until the server takes some`],
+    );
+  });
+
+  test('a spool that cannot be written: said once, data kept in memory, what is left at the end dropped', async () => {
+    const blocked = path.join(dir, 'a-file');
+    writeFileSync(blocked, '');
+    const { delivery, fake, warnings } = makeDelivery({ spoolDir: path.join(blocked, 'spool'), maxQueueItems: 3 });
+    await delivery.ready;
+    assert.match(delivery.spoolError ?? '', /ENOTDIR/);
+    fake.answers.create.push({ kind: 'retryable', error: 'down', retryAfterMs: undefined });
+    for (let step = 0; step < 5; step += 1) delivery.enqueue(metric(step));
+    await delivery.round();
+    const report = await delivery.report();
+    await delivery.close();
+    const closed = await delivery.report();
+    assert.deepEqual(codes(warnings), [
+      'GYMNOS_FAKE_SPOOL_UNAVAILABLE',
+      'GYMNOS_FAKE_QUEUE_FULL',
+      'GYMNOS_FAKE_UNAVAILABLE',
+    ]);
+    assert.match(
+      warnings[0]!.message,
+      new RegExp(
+        '^cannot write the spool .*spool \\(ENOTDIR.*\\): what the server has not taken is kept in memory only ' +
+          '\\(at most 3 items, more are dropped\\) and lost if the process ends first; give spoolDir a writable ' +
+          'directory$',
+      ),
+    );
+    assert.match(warnings[1]!.message, /^more than 3 items wait in memory and the spool cannot take them \(ENOTDIR/);
+    assert.match(
+      warnings[2]!.message,
+      new RegExp(
+        'data is kept in memory only \\(at most 3 items; the spool .* cannot be written: ENOTDIR.*\\), lost if the ' +
+          'process ends first; it is sent',
+      ),
+    );
+    assert.deepEqual(report.undelivered, { ...zero, metrics: 3, status: undefined }, 'waiting in memory');
+    assert.deepEqual(report.dropped, { ...zero, metrics: 2 });
+    assert.match(report.spoolError ?? '', /ENOTDIR/);
+    assert.deepEqual(closed.undelivered, { ...zero, status: undefined });
+    assert.deepEqual(closed.dropped, { ...zero, metrics: 5 }, 'lost with the process: dropped, not waiting');
+  });
+});
+
+describe('remote delivery: the end of a process without end()', () => {
+  for (const [ending, status] of [
+    [{ signal: 'SIGTERM' as const }, 'KILLED'],
+    [{ exitCode: 1 }, 'FAILED'],
+    [{ exitCode: 0 }, 'FINISHED'],
+    [{}, 'FINISHED'],
+  ] as const) {
+    test(`${JSON.stringify(ending)}: the memory queue is spooled and the run's status is ${status}`, async () => {
+      const { delivery, spoolDir } = makeDelivery();
+      await delivery.ready;
+      delivery.enqueue(metric(0));
+      delivery.enqueue({ t: 'param', key: 'lr', value: '0.1' });
+      const before = Date.now();
+      delivery.flushAtExit(ending);
+      const meta = readRunJson(spoolDir);
+      assert.equal(meta.pendingStatus?.status, status);
+      assert.ok(meta.pendingStatus!.endTime! >= before);
+      assert.equal(meta.session, 'ended');
+      assert.deepEqual(spooled(spoolDir), [metric(0), { t: 'param', key: 'lr', value: '0.1' }]);
+      assert.equal(delivery.pending, true);
+      await delivery.close();
+      assert.deepEqual(spooled(spoolDir).length, 2, 'written once');
+    });
+  }
+
+  test('after end() set the status, an exit keeps it; a closed delivery writes nothing more', async () => {
+    const { delivery, spoolDir } = makeDelivery();
+    await delivery.ready;
+    delivery.setStatus('FINISHED', 42);
+    delivery.flushAtExit({ signal: 'SIGINT' });
+    assert.deepEqual(readRunJson(spoolDir).pendingStatus, { status: 'FINISHED', endTime: 42 });
+    await delivery.close();
+    delivery.enqueue(metric(9));
+    delivery.flushAtExit({ signal: 'SIGINT' });
+    assert.deepEqual(spooled(spoolDir), []);
+  });
+});
+
+describe('remote delivery: a spool left by an earlier session, delivered again', () => {
+  /** A session of run g1 whose server went down after the run was created: it leaves a spool and exits. */
+  async function leaveSpool(options: Partial<DeliveryOptions<FakeMeta>> = {}, ending = {}) {
+    const made = makeDelivery(options);
+    await made.delivery.ready;
+    made.fake.answers.batch.push(() => down());
+    made.delivery.enqueue(metric(0));
+    made.delivery.enqueue(metric(1));
+    await made.delivery.round();
+    made.delivery.flushAtExit(ending);
+    await made.delivery.close();
+    return made;
+  }
+
+  test('the same run in a later session: resumed (its ids, start time), leftovers first, RUNNING again', async () => {
+    const { spoolDir } = await leaveSpool({}, {});
+    const { delivery, fake } = makeDelivery({
+      meta: {
+        version: 1,
+        trackingUri: 'http://fake.test',
+        runName: 'first',
+        gymnosRunId: 'g1',
+        startTime: 9_999,
+        session: 'open',
+      },
+    });
+    await delivery.ready;
+    assert.equal(delivery.runId, 'fake-run', 'the run is not created again');
+    assert.equal(delivery.meta.startTime, 1_000);
+    assert.equal(delivery.state, 'delivering');
+    delivery.enqueue(metric(2));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.requests, ['batch metric loss@0, metric loss@1', 'batch metric loss@2', 'status RUNNING']);
+    await delivery.close();
+    assert.equal(readRunJson(spoolDir).startTime, 1_000);
+  });
+
+  test("a status set before the spool was opened stands over the earlier session's", async () => {
+    await leaveSpool();
+    const { delivery, fake } = makeDelivery();
+    delivery.setStatus('FAILED', 7);
+    await delivery.ready;
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.statuses, [{ status: 'FAILED', endTime: 7 }]);
+    await delivery.close();
+  });
+
+  test("another run's spool with records left is never delivered to this run: a sibling spool is used", async () => {
+    const { spoolDir } = await leaveSpool();
+    const { delivery, fake, warnings } = makeDelivery({
+      meta: {
+        version: 1,
+        trackingUri: 'http://fake.test',
+        runName: 'second',
+        gymnosRunId: 'g2',
+        startTime: 2_000,
+        session: 'open',
+      },
+    });
+    await delivery.ready;
+    assert.notEqual(delivery.spoolDir, spoolDir);
+    assert.ok(delivery.spoolDir.startsWith(`${spoolDir}-${process.pid}-`), delivery.spoolDir);
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_SPOOL_BUSY']);
+    assert.equal(
+      warnings[0]!.message,
+      `${spoolDir} holds the spool of run "g1"; this session spools to ${delivery.spoolDir}`,
+    );
+    delivery.enqueue(metric(5));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.requests, ['create', 'batch metric loss@5']);
+    await delivery.close();
+    assert.equal(readRunJson(spoolDir).gymnosRunId, 'g1', "the other run's spool is left as it was");
+    assert.equal(spooled(spoolDir).length, 2);
+  });
+
+  test("another run's spool with nothing left is reused", async () => {
+    const first = makeDelivery();
+    await first.delivery.ready;
+    first.delivery.enqueue(metric(0));
+    await drainAll(first.delivery);
+    await first.delivery.close();
+    const { delivery, fake, warnings, spoolDir } = makeDelivery({
+      meta: {
+        version: 1,
+        trackingUri: 'http://fake.test',
+        runName: 'second',
+        gymnosRunId: 'g2',
+        startTime: 2_000,
+        session: 'open',
+      },
+    });
+    await delivery.ready;
+    assert.equal(delivery.spoolDir, spoolDir);
+    assert.deepEqual(warnings, []);
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.requests, ['create'], 'a new run, not the first one resumed');
+    await delivery.close();
+    assert.equal(readRunJson(spoolDir).gymnosRunId, 'g2');
+  });
+
+  test('a spool held by a live delivery: a second session of the run uses a sibling', async () => {
+    const first = makeDelivery();
+    await first.delivery.ready;
+    const { delivery, warnings, spoolDir } = makeDelivery();
+    await delivery.ready;
+    assert.ok(delivery.spoolDir.startsWith(`${spoolDir}-`));
+    assert.equal(
+      warnings[0]?.message,
+      `${spoolDir} is in use by another process; this session spools to ${delivery.spoolDir}`,
+    );
+    await delivery.close();
+    await first.delivery.close();
+  });
+
+  test('redeliver: a spool as it is, to the URI given; a killed session is set KILLED at its last write', async () => {
+    const { spoolDir } = await leaveSpool();
+    const meta = readRunJson(spoolDir);
+    meta.session = 'open';
+    delete meta.pendingStatus;
+    writeFileSync(path.join(spoolDir, 'run.json'), JSON.stringify(meta));
+    const { delivery, fake } = makeDelivery({
+      mode: 'redeliver',
+      meta: { version: 1, trackingUri: 'http://elsewhere.test', runName: '', gymnosRunId: '', startTime: 0 },
+    });
+    await delivery.ready;
+    assert.equal(delivery.meta.trackingUri, 'http://elsewhere.test');
+    assert.equal(delivery.meta.gymnosRunId, 'g1');
+    assert.equal(await drainAll(delivery), true);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(fake.requests, ['batch metric loss@0, metric loss@1', 'status KILLED']);
+    const endTime = fake.statuses[0]!.endTime!;
+    assert.ok(Math.abs(endTime - Date.now()) < 600_000 && endTime > 1_000, String(endTime));
+    assert.equal(report.killed, true);
+    assert.equal(readRunJson(spoolDir).session, 'killed');
+  });
+
+  test('redeliver: a directory without a run.json is no spool; a busy spool is said', async () => {
+    await mkdir(path.join(dir, 'empty'));
+    const { delivery } = makeDelivery({ mode: 'redeliver', spoolDir: path.join(dir, 'empty') });
+    await assert.rejects(delivery.ready, (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'MLFLOW_SPOOL_NOT_FOUND');
+      assert.equal(error.message, `${path.join(dir, 'empty')} holds no spool of a run (run.json)`);
+      return true;
+    });
+    const first = makeDelivery();
+    await first.delivery.ready;
+    const second = makeDelivery({ mode: 'redeliver' });
+    await assert.rejects(second.delivery.ready, { code: 'MLFLOW_SPOOL_BUSY' });
+    await first.delivery.close();
+  });
+});
+
+describe('remote delivery: a batch whose answer was lost', () => {
+  const lost = (): DataResult => ({
+    settled: 0,
+    refused: [],
+    failure: { kind: 'retryable', error: 'socket hang up', retryAfterMs: undefined, inDoubt: { settleBy: 123 } },
+  });
+
+  test('from memory: sent again as it was, with its doubt, never merged with newer records', async () => {
+    const { delivery, fake } = makeDelivery({ maxQueueItems: 1_000 });
+    await delivery.ready;
+    await delivery.connect(Date.now() + 60_000);
+    fake.batchSize = 2;
+    fake.answers.batch.push(lost);
+    delivery.enqueue(metric(0));
+    delivery.enqueue(metric(1));
+    await delivery.round();
+    // The outage spools the batch with its doubt; records logged since follow it.
+    delivery.enqueue(metric(2));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.requests.slice(1), [
+      'batch metric loss@0, metric loss@1',
+      'batch metric loss@0, metric loss@1 (in doubt)',
+      'batch metric loss@2',
+    ]);
+    assert.equal(fake.doubts[1]?.settleBy, 123, 'with the time the server may take to carry it out');
+    await delivery.close();
+  });
+
+  test('a server that answers the question (waiting) is no outage: asked again, then delivered', async () => {
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    fake.answers.batch.push(lost, () => ({
+      settled: 0,
+      refused: [],
+      failure: {
+        kind: 'retryable',
+        error: 'still in doubt',
+        retryAfterMs: undefined,
+        inDoubt: { settleBy: 123 },
+        waiting: true,
+      },
+    }));
+    delivery.enqueue(metric(0));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(fake.requests, [
+      'create',
+      'batch metric loss@0',
+      'batch metric loss@0 (in doubt)',
+      'batch metric loss@0 (in doubt)',
+    ]);
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_UNAVAILABLE'], 'the lost answer only');
+    await delivery.close();
+  });
+});
+
+describe('remote delivery: drain', () => {
+  test('onOutage is called once, at once, with the error; untilFailure stops at the first failure', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    fake.answers.create.push(
+      { kind: 'retryable', error: 'ECONNRESET', retryAfterMs: undefined },
+      { kind: 'retryable', error: 'ECONNRESET again', retryAfterMs: undefined },
+    );
+    delivery.enqueue(metric(0));
+    const outages: string[] = [];
+    assert.equal(
+      await delivery.drain(Date.now() + 60_000, { untilFailure: true, onOutage: (error) => outages.push(error) }),
+      false,
+    );
+    assert.deepEqual(fake.requests, ['create']);
+    assert.deepEqual(outages, ['ECONNRESET']);
+    assert.equal(await delivery.drain(Date.now() + 60_000, { onOutage: (error) => outages.push(error) }), true);
+    assert.deepEqual(outages, ['ECONNRESET', 'ECONNRESET again']);
+    assert.deepEqual(fake.requests, ['create', 'create', 'create', 'batch metric loss@0']);
+    await delivery.close();
+  });
+
+  test('onOutage is not called while the server answers, however many rounds the drain takes', async () => {
+    const { delivery, fake } = makeDelivery({ maxQueueItems: 1_000 });
+    await delivery.ready;
+    fake.batchSize = 1;
+    for (let step = 0; step < 70; step += 1) delivery.enqueue(metric(step)); // more requests than one round makes
+    const outages: string[] = [];
+    assert.equal(await delivery.drain(Date.now() + 20_000, { onOutage: (error) => outages.push(error) }), true);
+    assert.equal(fake.taken.length, 70);
+    assert.deepEqual(outages, []);
+    await delivery.close();
+  });
+
+  test('between attempts the drain waits for the backoff (no polling), and leaves no listener behind', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const { delivery, fake } = makeDelivery({ retryBaseMs: 20, retryMaxMs: 40 });
+      await delivery.ready;
+      for (let failure = 0; failure < 12; failure += 1) {
+        fake.answers.create.push({ kind: 'retryable', error: 'down', retryAfterMs: undefined });
+      }
+      delivery.enqueue(metric(0));
+      let rounds = 0;
+      const round = delivery.round.bind(delivery);
+      delivery.round = () => {
+        rounds += 1;
+        return round();
+      };
+      assert.equal(await drainAll(delivery), true);
+      await delivery.close();
+      assert.equal(fake.requests.length, 14, '12 failed creations, the 13th, the batch');
+      // A timer may fire a millisecond before the clock shows the backoff over: then one more short wait.
+      assert.ok(rounds <= 2 * 13 + 1, `${rounds} rounds for 13 attempts: one once each backoff is over`);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  test('untilFailure and untilDeferred go on while the server answers, however many rounds that takes', async () => {
+    for (const options of [{ untilFailure: true }, { untilDeferred: true }]) {
+      const { delivery, fake } = makeDelivery({ maxQueueItems: 1_000 });
+      await delivery.ready;
+      fake.batchSize = 1;
+      for (let step = 0; step < 70; step += 1) delivery.enqueue(metric(step));
+      assert.equal(await delivery.drain(Date.now() + 20_000, options), true, JSON.stringify(options));
+      assert.equal(fake.taken.length, 70);
+      await delivery.close();
+    }
+  });
+
+  test('idleMs: each answer (a request taken, a question answered, a pace asked) moves the deadline on', async () => {
+    // Each case has the drain reach its deadline (100 ms) with records left, just after an answer of the server.
+    const cases: [string, (fake: FakeProtocol, deadline: number) => void][] = [
+      [
+        'a request taken',
+        (fake, deadline) => {
+          fake.batchSize = 1; // 70 requests: more than a round makes
+          fake.answers.batch.push((records) => {
+            fake.slowUntil = deadline; // the next request is answered after the deadline
+            return { settled: records.length, refused: [] };
+          });
+        },
+      ],
+      [
+        'a question about a request in doubt answered (the next is asked 200 ms later)',
+        (fake) =>
+          fake.answers.batch.push(
+            () => ({
+              settled: 0,
+              refused: [],
+              failure: { kind: 'retryable', error: 'lost', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
+            }),
+            () => ({
+              settled: 0,
+              refused: [],
+              failure: {
+                kind: 'retryable',
+                error: 'still',
+                retryAfterMs: undefined,
+                inDoubt: { settleBy: 1 },
+                waiting: true,
+              },
+            }),
+          ),
+      ],
+      [
+        'a pace asked for (300 ms)',
+        (fake) =>
+          fake.answers.batch.push(() => ({
+            settled: 0,
+            refused: [],
+            failure: { kind: 'retryable', error: 'pace', retryAfterMs: 300, waiting: true },
+          })),
+      ],
+    ];
+    for (const [what, setUp] of cases) {
+      const { delivery, fake } = makeDelivery({ maxQueueItems: 1_000 });
+      await delivery.ready;
+      await delivery.connect(Date.now() + 20_000);
+      for (let step = 0; step < 70; step += 1) delivery.enqueue(metric(step));
+      const deadline = Date.now() + 100;
+      setUp(fake, deadline);
+      assert.equal(await delivery.drain(deadline, { idleMs: 20_000 }), true, what);
+      assert.equal(fake.taken.length, 70, what);
+      await delivery.close();
+    }
+  });
+
+  test('idleMs: a server that does not answer is given up at the deadline', async () => {
+    // 200 failures take at least 400 ms of backoff: the drain gives up long before the server would answer.
+    const { delivery, fake } = makeDelivery({ retryBaseMs: 4, retryMaxMs: 4 });
+    await delivery.ready;
+    for (let attempt = 0; attempt < 200; attempt += 1) fake.answers.create.push(down().failure!);
+    delivery.enqueue(metric(0));
+    assert.equal(await delivery.drain(Date.now() + 100, { idleMs: 600_000 }), false);
+    await delivery.close();
+  });
+
+  test('a deadline already passed sends nothing; idleMs moves it on with each answer', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    delivery.enqueue(metric(0));
+    assert.equal(await delivery.drain(Date.now() - 1), false);
+    assert.deepEqual(fake.requests, []);
+    assert.equal(await delivery.drain(Date.now() - 1, { idleMs: 60_000 }), false, 'idleMs counts from an answer');
+    await delivery.close();
+  });
+
+  test('a stopped delivery is not drained again', async () => {
+    const fake = new FakeProtocol();
+    fake.answers.create.push({ kind: 'stopped', reason: 'no' });
+    const { delivery } = makeDelivery({}, fake);
+    await delivery.ready;
+    delivery.enqueue(metric(0));
+    assert.equal(await drainAll(delivery), false);
+    assert.deepEqual(fake.requests, ['create']);
+    await delivery.close();
+  });
+
+  test('stop(): no new request; the wait between rounds ends at once', async () => {
+    const { delivery, fake } = makeDelivery({ retryBaseMs: 600_000, retryMaxMs: 600_000 });
+    await delivery.ready;
+    fake.answers.create.push({ kind: 'retryable', error: 'down', retryAfterMs: undefined });
+    delivery.enqueue(metric(0));
+    // onOutage is called after the failed attempt, just before the drain starts waiting for the backoff.
+    let stopped: Promise<void> | undefined;
+    const drained = delivery.drain(Date.now() + 600_000, {
+      onOutage: () => setImmediate(() => (stopped = delivery.stop(60_000))),
+    });
+    assert.equal(await drained, false);
+    await stopped;
+    assert.equal(delivery.state, 'stopping');
+    assert.deepEqual(fake.requests, ['create']);
+    await delivery.close();
+  });
+});
+
+describe('gymnos sync: every spool under a logdir, each with its backend', () => {
+  /** A spool directory with a run.json (`meta` over a valid one; `null`: no run.json at all). */
+  async function spoolAt(relative: string, meta: Record<string, unknown> | null = {}) {
+    const spoolDir = path.join(dir, relative);
+    await mkdir(spoolDir, { recursive: true });
+    if (meta !== null) {
+      const full = {
+        version: 1,
+        trackingUri: 'http://recorded.test',
+        runName: 'r',
+        gymnosRunId: path.basename(relative),
+        startTime: 1,
+        ...meta,
+      };
+      writeFileSync(path.join(spoolDir, 'run.json'), JSON.stringify(full));
+    }
+    return spoolDir;
+  }
+
+  const report = (fields: Partial<DeliveryReport> = {}): DeliveryReport => ({
+    trackingUri: 'http://target.test',
+    runId: 'backend-run',
+    complete: true,
+    logged: { ...zero },
+    delivered: { ...zero },
+    undelivered: { ...zero, status: undefined },
+    rejected: [],
+    rejectedCount: 0,
+    refused: { ...zero },
+    dropped: { ...zero },
+    spoolDir: '',
+    spoolError: undefined,
+    lastError: undefined,
+    ...fields,
+  });
+
+  /** A backend whose deliveries answer with the reports given per run id (or throw them), recording the options. */
+  function fakeBackend(
+    reports: Record<string, DeliveryReport | Error | ((options: SpoolDeliveryOptions) => DeliveryReport)>,
+  ) {
+    const calls: { spoolDir: string; options: SpoolDeliveryOptions }[] = [];
+    const backend: SyncBackend = {
+      targetUri: (meta, trackingUri) => trackingUri ?? meta?.trackingUri ?? '',
+      runIdOf: (meta) => (meta as { fakeRunId?: string } | undefined)?.fakeRunId,
+      deliverSpool: async (spoolDir, options) => {
+        calls.push({ spoolDir, options });
+        const answer = reports[path.basename(spoolDir)];
+        if (answer instanceof Error) throw answer;
+        if (typeof answer === 'function') return answer(options);
+        return answer ?? report();
+      },
+    };
+    return { backend, calls };
+  }
+
+  test('finds every spool (sorted; not in node_modules, .git, a lock, a spool), runs said as they go', async () => {
+    await spoolAt('b/run-2', { fakeRunId: 'x' });
+    await spoolAt('a/run-1');
+    await spoolAt('a/run-1/inner');
+    await spoolAt('node_modules/pkg');
+    await spoolAt('.git/run');
+    await spoolAt('c.lock/run');
+    await spoolAt('d/not-a-spool', { version: 2 });
+    await spoolAt('e/no-meta', null);
+    writeFileSync(path.join(dir, 'f-file'), '');
+    const { backend, calls } = fakeBackend({});
+    const seen: string[] = [];
+    const runs = await syncLogdir(dir, { mlflow: backend }, { onRun: (run) => seen.push(run.runId) });
+    assert.deepEqual(
+      calls.map((call) => path.relative(dir, call.spoolDir)),
+      [path.join('a', 'run-1'), path.join('b', 'run-2')],
+    );
+    assert.deepEqual(seen, ['run-1', 'run-2']);
+    assert.deepEqual(
+      runs.map((run) => run.runId),
+      ['run-1', 'run-2'],
+    );
+  });
+
+  test('the backend run.json names (mlflow if none); one not known is said, the rest synced', async () => {
+    await spoolAt('a', { backend: 'nope' });
+    await spoolAt('b', { backend: 'toString' });
+    await spoolAt('c');
+    const { backend } = fakeBackend({});
+    const runs = await syncLogdir(dir, { mlflow: backend, fake: backend });
+    assert.deepEqual(
+      runs.map((run) => [run.runId, run.status, run.backend, run.error]),
+      [
+        ['a', 'failed', 'nope', 'its backend "nope" is not one of mlflow, fake'],
+        ['b', 'failed', 'toString', 'its backend "toString" is not one of mlflow, fake'],
+        ['c', 'delivered', 'mlflow', null],
+      ],
+    );
+    assert.deepEqual(runs[0]!.trackingUri, 'http://recorded.test');
+    assert.equal(runs[0]!.backendRunId, null);
+  });
+
+  test('delivered, in sync, incomplete, failed (why), with the counts, ids and warnings of each', async () => {
+    await spoolAt('delivered', { backend: 'fake', pendingStatus: { status: 'FINISHED' } });
+    await spoolAt('insync', { backend: 'fake', fakeRunId: 'known' });
+    await spoolAt('fresh', { backend: 'fake' });
+    await spoolAt('incomplete', { backend: 'fake', fakeRunId: 'known' });
+    await spoolAt('stopped', { backend: 'fake', fakeRunId: 'known', pendingStatus: { status: 'FAILED' } });
+    await spoolAt('timeout', { backend: 'fake', fakeRunId: 'known' });
+    const rejected = [{ kind: 'param' as const, key: 'lr', reason: 'HTTP 400' }];
+    const { backend } = fakeBackend({
+      delivered: (options) => {
+        options.onWarning('GYMNOS_FAKE_REJECTED', 'FakeTracker: something said');
+        options.onWarning('GYMNOS_FAKE_UNAVAILABLE', 'said by the status');
+        options.onWarning('GYMNOS_FAKE_DELIVERY_STOPPED', 'said by the error');
+        return report({ delivered: { ...zero, metrics: 3 }, experimentId: '7' } as Partial<DeliveryReport>);
+      },
+      insync: report(),
+      fresh: report(),
+      incomplete: report({ delivered: { ...zero, params: 1 }, rejected, rejectedCount: 1 }),
+      stopped: report({
+        undelivered: { ...zero, metrics: 2, status: 'FAILED' },
+        stoppedReason: 'run deleted',
+        lastError: 'run deleted',
+      }),
+      timeout: report({
+        undelivered: { ...zero, tags: 1, status: undefined },
+        lastError: 'request timed out after 10 s',
+      }),
+    });
+    const runs = await syncLogdir(dir, { fake: backend }, { timeoutMs: 1_000 });
+    const byId = Object.fromEntries(runs.map((run) => [run.runId, run])) as Record<string, SyncedRun>;
+    assert.deepEqual(byId.delivered, {
+      runId: 'delivered',
+      spoolDir: path.join(dir, 'delivered'),
+      status: 'delivered',
+      killed: false,
+      backend: 'fake',
+      trackingUri: 'http://target.test',
+      experimentId: '7',
+      backendRunId: 'backend-run',
+      mlflowRunId: 'backend-run',
+      delivered: { ...zero, metrics: 3, status: 'FINISHED' },
+      undelivered: { ...zero, status: null },
+      rejected: [],
+      rejectedCount: 0,
+      error: null,
+      warnings: ['something said'],
+    });
+    assert.equal(byId.insync!.status, 'in-sync');
+    assert.equal(byId.fresh!.status, 'delivered', 'a run created now is news, even with nothing else sent');
+    assert.deepEqual([byId.incomplete!.status, byId.incomplete!.error], ['incomplete', 'the server refused 1 item(s)']);
+    assert.deepEqual(byId.incomplete!.rejected, rejected);
+    assert.deepEqual(
+      [byId.stopped!.status, byId.stopped!.error, byId.stopped!.undelivered, byId.stopped!.delivered.status],
+      ['failed', 'run deleted', { ...zero, metrics: 2, status: 'FAILED' }, null],
+    );
+    assert.deepEqual(
+      [byId.timeout!.status, byId.timeout!.error],
+      [
+        'failed',
+        'http://target.test did not answer in time (request timed out after 10 s); a server that needs longer per ' +
+          'request can be given it with --request-timeout <seconds>',
+      ],
+    );
+  });
+
+  test('a run left without its run id, or not answered, fails; that server is not waited for again', async () => {
+    await spoolAt('a', { backend: 'fake' });
+    await spoolAt('b', { backend: 'fake' });
+    await spoolAt('c', { backend: 'fake', trackingUri: 'http://other.test' });
+    const { backend, calls } = fakeBackend({ a: report({ runId: undefined, lastError: undefined }) });
+    const runs = await syncLogdir(dir, { fake: backend }, {});
+    assert.deepEqual(
+      runs.map((run) => [run.runId, run.status, run.error]),
+      [
+        ['a', 'failed', 'http://target.test did not take it in time (no answer)'],
+        ['b', 'failed', 'not tried: http://recorded.test did not answer for run "a"'],
+        ['c', 'delivered', null],
+      ],
+    );
+    assert.equal(calls.length, 2);
+  });
+
+  test("what a run's delivery is given: the URI, the timeouts, the signal, an announced wait", async () => {
+    await spoolAt('a', { backend: 'fake', trackingUri: 'http://alice:pw@recorded.test/' });
+    const { backend, calls } = fakeBackend({
+      a: (options) => {
+        options.onOutage?.('ECONNREFUSED');
+        return report();
+      },
+    });
+    const signal = new AbortController().signal;
+    const waits: string[][] = [];
+    await syncLogdir(
+      dir,
+      { fake: backend },
+      {
+        timeoutMs: 4_000,
+        requestTimeoutMs: 5_000,
+        retryBaseMs: 6,
+        signal,
+        onWaiting: (...said) => waits.push(said),
+      },
+    );
+    const { onWarning, onOutage, ...given } = calls[0]!.options;
+    assert.equal(typeof onWarning, 'function');
+    assert.equal(typeof onOutage, 'function');
+    assert.deepEqual(given, { timeoutMs: 4_000, requestTimeoutMs: 5_000, retryBaseMs: 6, signal });
+    assert.deepEqual(waits, [
+      [
+        'a',
+        path.join(dir, 'a'),
+        'http://recorded.test does not answer (ECONNREFUSED); retrying for up to 4 s without progress (Ctrl-C stops)',
+      ],
+    ]);
+    calls.length = 0;
+    await syncLogdir(dir, { fake: backend }, { trackingUri: 'http://given.test', timeoutMs: 1_999 });
+    const { onWarning: _w, ...short } = calls[0]!.options;
+    assert.deepEqual(short, { trackingUri: 'http://given.test', timeoutMs: 1_999 }, 'a short wait is not announced');
+    calls.length = 0;
+    await syncLogdir(dir, { fake: backend });
+    assert.equal(calls[0]!.options.timeoutMs, 30_000);
+    assert.equal(typeof calls[0]!.options.onOutage, 'function');
+  });
+
+  test('busy, a delivery error, an interrupted sync: each run says so; a bug is thrown', async () => {
+    await spoolAt('a', { backend: 'fake', fakeRunId: 'known', experimentId: '3' });
+    await spoolAt('b', { backend: 'fake' });
+    await spoolAt('c', { backend: 'fake' });
+    const busy = new GymnosError('MLFLOW_SPOOL_BUSY', 'busy', { details: { pid: 4242 } });
+    const { backend } = fakeBackend({ a: busy, b: new GymnosError('X', 'FakeTracker: cannot read it') });
+    const controller = new AbortController();
+    const runs = await syncLogdir(
+      dir,
+      { fake: backend },
+      { onRun: () => controller.abort(), signal: controller.signal },
+    );
+    assert.deepEqual(
+      runs.map((run) => [run.status, run.error, run.experimentId, run.backendRunId, run.mlflowRunId]),
+      [
+        ['busy', 'in use by another process (pid 4242) (a run still logging, or another sync)', '3', 'known', 'known'],
+        ['skipped', 'interrupted before this run', null, null, null],
+        ['skipped', 'interrupted before this run', null, null, null],
+      ],
+    );
+    const again = await syncLogdir(dir, {
+      fake: fakeBackend({
+        a: new GymnosError('MLFLOW_SPOOL_BUSY', 'busy'),
+        b: new GymnosError('X', 'FakeTracker: cannot read it'),
+      }).backend,
+    });
+    assert.deepEqual(
+      again.slice(0, 2).map((run) => [run.status, run.error]),
+      [
+        ['busy', 'in use by another process (a run still logging, or another sync)'],
+        ['failed', 'cannot read it'],
+      ],
+    );
+    await assert.rejects(syncLogdir(dir, { fake: fakeBackend({ a: new TypeError('bug') }).backend }), TypeError);
+  });
+
+  test('a run killed before its end: KILLED sent and said; a later sync finds it sent', async () => {
+    await spoolAt('open', { backend: 'fake', session: 'open' });
+    await spoolAt('marked', { backend: 'fake', session: 'killed', pendingStatus: { status: 'KILLED' } });
+    const { backend } = fakeBackend({ open: report({ killed: true }), marked: report({ killed: true }) });
+    const runs = await syncLogdir(dir, { fake: backend });
+    assert.deepEqual(
+      runs.map((run) => [run.runId, run.killed, run.delivered.status]),
+      [
+        ['marked', true, 'KILLED'],
+        ['open', true, 'KILLED'],
+      ],
+    );
+  });
+
+  test('a logdir that is missing or a file is a usage error before anything is read', async () => {
+    writeFileSync(path.join(dir, 'file'), '');
+    await assert.rejects(checkSyncInputs(path.join(dir, 'file'), undefined), {
+      code: 'LOGDIR_NOT_A_DIRECTORY',
+      message: `${path.join(dir, 'file')} is not a directory; give the logdir your runs were logged to`,
+    });
+    await assert.rejects(checkSyncInputs(path.join(dir, 'missing'), undefined), {
+      code: 'LOGDIR_NOT_FOUND',
+      message: `${path.join(dir, 'missing')} does not exist; give the logdir your runs were logged to`,
+    });
+  });
+});
+
+describe('gymnos sync, mlflow: where a spool goes, and the URIs a user gives', () => {
+  const saved = process.env.MLFLOW_TRACKING_URI;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.MLFLOW_TRACKING_URI;
+    else process.env.MLFLOW_TRACKING_URI = saved;
+  });
+  const meta = {
+    version: 1,
+    trackingUri: 'http://recorded.test',
+    runName: 'r',
+    gymnosRunId: 'g',
+    startTime: 1,
+  } as const;
+
+  test('--tracking-uri, then MLFLOW_TRACKING_URI (unless empty), then the URI the spool recorded', () => {
+    delete process.env.MLFLOW_TRACKING_URI;
+    assert.equal(MLFLOW_SYNC_BACKEND.targetUri(meta, 'http://given.test'), 'http://given.test');
+    assert.equal(MLFLOW_SYNC_BACKEND.targetUri(meta, undefined), 'http://recorded.test');
+    assert.equal(MLFLOW_SYNC_BACKEND.targetUri(undefined, undefined), '');
+    process.env.MLFLOW_TRACKING_URI = 'http://env.test';
+    assert.equal(MLFLOW_SYNC_BACKEND.targetUri(meta, 'http://given.test'), 'http://given.test');
+    assert.equal(MLFLOW_SYNC_BACKEND.targetUri(meta, undefined), 'http://env.test');
+    process.env.MLFLOW_TRACKING_URI = '';
+    assert.equal(MLFLOW_SYNC_BACKEND.targetUri(meta, undefined), 'http://recorded.test');
+    assert.equal(MLFLOW_SYNC_BACKEND.runIdOf({ ...meta, mlflowRunId: 'abc' } as RunMeta), 'abc');
+    assert.equal(MLFLOW_SYNC_BACKEND.runIdOf(undefined), undefined);
+  });
+
+  test('a URI that is not http(s) is refused, named by where it came from, without its password', async () => {
+    delete process.env.MLFLOW_TRACKING_URI;
+    await checkSyncInputs(dir, 'https://host.test');
+    await checkSyncInputs(dir, undefined);
+    await assert.rejects(checkSyncInputs(dir, 'file:///tmp/mlruns'), (error: GymnosError) => {
+      assert.equal(error.code, 'MLFLOW_BAD_TRACKING_URI');
+      assert.equal(
+        error.message,
+        '--tracking-uri "file:///tmp/mlruns" is not the http(s) URL of an MLflow tracking server (e.g. ' +
+          'http://127.0.0.1:5000); gymnos delivers over the REST API only',
+      );
+      assert.deepEqual(error.details, { source: '--tracking-uri', trackingUri: 'file:///tmp/mlruns' });
+      return true;
+    });
+    await assert.rejects(checkSyncInputs(dir, 'not a url'), { code: 'MLFLOW_BAD_TRACKING_URI' });
+    process.env.MLFLOW_TRACKING_URI = 'ftp://bob:pw@host.test';
+    await assert.rejects(checkSyncInputs(dir, undefined), (error: GymnosError) => {
+      assert.match(error.message, /^MLFLOW_TRACKING_URI "ftp:\/\/host\.test" is not/);
+      assert.deepEqual(error.details, { source: 'MLFLOW_TRACKING_URI', trackingUri: 'ftp://host.test' });
+      return true;
+    });
+    await checkSyncInputs(dir, 'http://given.test'); // the variable is not used then
+    process.env.MLFLOW_TRACKING_URI = '';
+    await checkSyncInputs(dir, undefined);
+  });
+});
+
+describe('remote delivery: its states (states.ts) and its memory queue', () => {
+  test('the transitions the diagram draws, and no other', () => {
+    const drawn: Record<DeliveryState, Partial<Record<DeliveryEvent, DeliveryState>>> = {
+      opening: { opened: 'connecting', offline: 'offline', stop: 'stopping', close: 'closed' },
+      connecting: { created: 'delivering', failed: 'outage', refused: 'stopped', stop: 'stopping', close: 'closed' },
+      delivering: { failed: 'outage', refused: 'stopped', stop: 'stopping', close: 'closed' },
+      outage: { answered: 'delivering', created: 'delivering', refused: 'stopped', stop: 'stopping', close: 'closed' },
+      stopped: { stop: 'stopping', close: 'closed' },
+      offline: { stop: 'stopping', close: 'closed' },
+      stopping: { close: 'closed' },
+      closed: {},
+    };
+    const events: DeliveryEvent[] = ['opened', 'offline', 'created', 'answered', 'failed', 'refused', 'stop', 'close'];
+    for (const [state, moves] of Object.entries(drawn) as [
+      DeliveryState,
+      Partial<Record<DeliveryEvent, DeliveryState>>,
+    ][]) {
+      for (const event of events)
+        assert.equal(transition(state, event), moves[event] ?? state, `${state} --${event}-->`);
+    }
+    const actions = (Object.keys(drawn) as DeliveryState[]).map((state) => [
+      state,
+      roundAction(state, true),
+      roundAction(state, false),
+    ]);
+    assert.deepEqual(actions, [
+      ['opening', 'nothing', 'nothing'],
+      ['connecting', 'send', 'spill'],
+      ['delivering', 'send', 'spill'],
+      ['outage', 'send', 'spill'],
+      ['stopped', 'spill', 'spill'],
+      ['offline', 'spill', 'spill'],
+      ['stopping', 'nothing', 'nothing'],
+      ['closed', 'nothing', 'nothing'],
+    ]);
+  });
+
+  test('offline: nothing is sent, everything is spooled for a later sync', async () => {
+    const { delivery, fake, spoolDir } = makeDelivery({ offline: true });
+    await delivery.ready;
+    assert.equal(delivery.state, 'offline');
+    delivery.enqueue(metric(0));
+    await delivery.round();
+    assert.equal(await drainAll(delivery), false);
+    await delivery.close();
+    assert.deepEqual(fake.requests, []);
+    assert.deepEqual(spooled(spoolDir), [metric(0)]);
+  });
+
+  test('the queue forgets the first records of a snapshot in its order (data, then artifacts), newer ones kept', () => {
+    const artifact = (name: string): ArtifactRecord => ({
+      t: 'artifact',
+      path: name,
+      contentType: 'text/plain',
+      file: name,
+    });
+    const fill = () => {
+      const queue = new MemoryQueue(10);
+      queue.push(metric(0));
+      queue.push(artifact('a'));
+      queue.push(metric(1));
+      queue.push(artifact('b'));
+      return queue;
+    };
+    const contents = (queue: MemoryQueue) => queue.snapshot().records.map((record) => describeRecord(record));
+    for (const [count, left] of [
+      [1, ['metric loss@1', 'metric loss@9', 'artifact a', 'artifact b']],
+      [2, ['metric loss@9', 'artifact a', 'artifact b']],
+      [3, ['metric loss@9', 'artifact b']],
+      [4, ['metric loss@9']],
+    ] as const) {
+      const queue = fill();
+      const snapshot = queue.snapshot();
+      queue.push(metric(9));
+      queue.forgetFirst(snapshot, count);
+      assert.deepEqual(contents(queue), left, `the first ${count}`);
+    }
+    const queue = fill();
+    assert.deepEqual(queue.takeBeyond(1, 1).map(describeRecord), ['metric loss@1', 'artifact b']);
+    assert.deepEqual(contents(queue), ['metric loss@0', 'artifact a']);
+    assert.deepEqual(queue.counts(), { metrics: 1, params: 0, tags: 0, artifacts: 1 });
+  });
+});

@@ -1,0 +1,401 @@
+/**
+ * The spool of a remote tracker on its own (trackers/remote/spool.ts): what it keeps, in what order, through a
+ * reopen, a compaction, a cut line or a cursor left by a crash; its bound; its lock; its files. Only the file system:
+ * fast, no server.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { DataRecord, QueueRecord } from '../../src/trackers/remote/records.js';
+import { Spool } from '../../src/trackers/remote/spool.js';
+import type { RunMeta } from '../../src/trackers/remote/spool.js';
+
+let dir: string;
+let spoolDir: string;
+const opened: Spool[] = [];
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gymnos-remote-spool-'));
+  spoolDir = path.join(dir, 'spool');
+});
+afterEach(async () => {
+  for (const spool of opened.splice(0)) await spool.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function openSpool(maxBytes = 1 << 20): Promise<Spool> {
+  const spool = new Spool(spoolDir, maxBytes);
+  await spool.open();
+  opened.push(spool);
+  return spool;
+}
+
+const metric = (step: number, key = 'loss'): DataRecord => ({ t: 'metric', key, value: step, timestamp: 1, step });
+const lineOf = (record: QueueRecord) => `${JSON.stringify(record)}\n`;
+const bytesOf = (records: QueueRecord[]) => records.reduce((sum, record) => sum + Buffer.byteLength(lineOf(record)), 0);
+
+/** Everything the spool holds undelivered, read window after window without delivering it. */
+async function pendingRecords(spool: Spool): Promise<(QueueRecord | undefined)[]> {
+  return (await spool.readWindow()).map((entry) => entry.record);
+}
+
+/** Delivers the whole spool, window by window; the records, in order. */
+async function deliverAll(spool: Spool): Promise<(QueueRecord | undefined)[]> {
+  const records: (QueueRecord | undefined)[] = [];
+  for (let entries = await spool.readWindow(2); entries.length > 0; entries = await spool.readWindow(2)) {
+    records.push(...entries.map((entry) => entry.record));
+    await spool.advance(entries.at(-1)!.end);
+  }
+  return records;
+}
+
+const queueFile = () => path.join(spoolDir, 'queue.jsonl');
+const offsetFile = () => path.join(spoolDir, 'queue.offset');
+const cursor = () =>
+  JSON.parse(readFileSync(offsetFile(), 'utf8')) as { generation: string; offset: number; doubt?: unknown };
+const header = () => readFileSync(queueFile(), 'utf8').split('\n')[0]!;
+
+describe('remote spool: records in, in order, out', () => {
+  test('appended in order, read with the offset past each line, delivered from the front; then files go', async () => {
+    const spool = await openSpool();
+    assert.equal(spool.hasPending, false);
+    assert.deepEqual(await spool.readWindow(), []);
+    const records = [metric(0), { t: 'param', key: 'lr', value: '0.1' } as const, metric(1)];
+    assert.deepEqual(spool.appendSync(records), { refused: [] });
+    assert.equal(spool.hasPending, true);
+    assert.match(header(), /^\{"spool":2,"generation":"[0-9a-z]+-[0-9a-z]+"\}$/);
+    const start = Buffer.byteLength(`${header()}\n`);
+    assert.equal(spool.offset, start);
+    assert.equal(spool.liveBytes, bytesOf(records));
+    const entries = await spool.readWindow();
+    assert.deepEqual(
+      entries.map((entry) => entry.record),
+      records,
+    );
+    assert.deepEqual(
+      entries.map((entry) => entry.end),
+      [1, 2, 3].map((count) => start + bytesOf(records.slice(0, count))),
+    );
+    assert.deepEqual(
+      (await spool.readWindow(2)).map((entry) => entry.record),
+      records.slice(0, 2),
+    );
+    await spool.advance(entries[0]!.end);
+    assert.equal(spool.offset, entries[0]!.end);
+    assert.deepEqual(cursor(), { generation: JSON.parse(header()).generation, offset: entries[0]!.end });
+    assert.equal(spool.liveBytes, bytesOf(records.slice(1)));
+    assert.deepEqual(await pendingRecords(spool), records.slice(1));
+    await spool.advance(entries[0]!.end - 5);
+    assert.equal(spool.offset, entries[0]!.end, 'never backwards');
+    await spool.advance(entries[2]!.end + 100);
+    assert.equal(spool.hasPending, false);
+    assert.equal(existsSync(queueFile()), false);
+    assert.equal(existsSync(offsetFile()), false);
+    assert.equal(spool.offset, 0);
+    assert.equal(spool.liveBytes, 0);
+    spool.appendSync([metric(5)]);
+    assert.deepEqual(await pendingRecords(spool), [metric(5)], 'a new queue after an empty one');
+  });
+
+  test('a later process resumes where the cursor is; the async append is the same append', async () => {
+    const first = await openSpool();
+    await first.append([metric(0), metric(1), metric(2)]);
+    const [entry] = await first.readWindow(1);
+    await first.advance(entry!.end);
+    await first.close();
+    await first.close(); // idempotent
+    const second = await openSpool();
+    assert.deepEqual(await pendingRecords(second), [metric(1), metric(2)]);
+    assert.equal(second.offset, entry!.end);
+    second.appendSync([metric(3)]);
+    assert.deepEqual(await deliverAll(second), [metric(1), metric(2), metric(3)]);
+  });
+
+  test('a spool of an earlier gymnos (no header, a bare offset) is read as it was written', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(spoolDir, { recursive: true });
+    writeFileSync(queueFile(), [metric(0), metric(1), metric(2)].map(lineOf).join(''));
+    writeFileSync(offsetFile(), `${Buffer.byteLength(lineOf(metric(0)))}\n`);
+    const spool = await openSpool();
+    assert.deepEqual(await pendingRecords(spool), [metric(1), metric(2)]);
+    spool.appendSync([metric(3)]);
+    assert.deepEqual(await deliverAll(spool), [metric(1), metric(2), metric(3)]);
+  });
+
+  test('a cursor cut short, out of the queue or of another generation: the queue is read from its start', async () => {
+    for (const text of [
+      '{"generation":"x","off',
+      '{"generation":"GEN","offset":99999}',
+      '{"generation":"GEN","offset":3}',
+      '{"generation":"GEN","offset":"12"}',
+      '{"generation":7,"offset":60}',
+      '{"generation":"other","offset":60}',
+      'garbage',
+    ]) {
+      const spool = await openSpool();
+      spool.appendSync([metric(0), metric(1)]);
+      await spool.close();
+      writeFileSync(offsetFile(), text.replace('GEN', JSON.parse(header()).generation));
+      const again = await openSpool();
+      assert.deepEqual(await pendingRecords(again), [metric(0), metric(1)], text);
+      await deliverAll(again);
+      await again.close();
+    }
+  });
+
+  test('a line cut by a crash reads as unreadable, the lines after as usual; a window holds whole lines', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0)]);
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(queueFile(), '{"t":"metric","ke\n');
+    await spool.close();
+    const again = await openSpool();
+    again.appendSync([metric(2)]);
+    assert.deepEqual(await pendingRecords(again), [metric(0), undefined, metric(2)]);
+    const small = await again.readWindow(Infinity, Buffer.byteLength(lineOf(metric(0))) + 3);
+    assert.deepEqual(
+      small.map((entry) => entry.record),
+      [metric(0)],
+      'the line the window cuts goes to the next read',
+    );
+  });
+
+  test('a line longer than the window is skipped whole, as unreadable', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0, 'x'.repeat(200)), metric(1)]);
+    const [entry, ...rest] = await spool.readWindow(Infinity, 50);
+    assert.equal(entry!.record, undefined);
+    assert.equal(entry!.end, spool.offset + 50);
+    assert.deepEqual(rest, []);
+  });
+
+  test('counts what waits by kind (a row as its metrics); the newest record waiting', async () => {
+    const spool = await openSpool();
+    assert.deepEqual(await spool.countPending(), { metric: 0, param: 0, tag: 0, artifact: 0 });
+    assert.equal(await spool.lastPending(), undefined);
+    const row = { t: 'row', key: 'step 1', step: 1, timestamp: 1, values: { a: 1, b: 2 }, metrics: 2 } as const;
+    spool.appendSync([
+      metric(0),
+      { t: 'param', key: 'lr', value: '1' },
+      { t: 'tag', key: 'x', value: 'y' },
+      { t: 'tag', key: 'z', value: 'w' },
+      row,
+      { t: 'artifact', path: 'a.txt', contentType: 'text/plain', file: '/nowhere/a.txt' },
+      metric(1),
+    ]);
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(queueFile(), '{"t":"metric"\n\n{"t":"weird"}\n');
+    await spool.close();
+    const again = await openSpool();
+    assert.deepEqual(await again.countPending(), { metric: 4, param: 1, tag: 2, artifact: 1 });
+    assert.deepEqual(await again.lastPending(), { t: 'weird' });
+    const [first] = await again.readWindow(1);
+    await again.advance(first!.end);
+    assert.equal((await again.countPending()).metric, 3, 'only what waits');
+  });
+
+  test('the newest record: a torn last line is passed over', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0), metric(1)]);
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(queueFile(), '{"t":"met');
+    await spool.close();
+    const again = await openSpool();
+    assert.deepEqual(await again.lastPending(), metric(1));
+  });
+});
+
+describe('remote spool: its bound, its files', () => {
+  test('records beyond maxBytes are refused, the first that does not fit and all after it', async () => {
+    const records = [metric(0), metric(1), metric(2), metric(3)];
+    const spool = await openSpool(bytesOf(records.slice(0, 2)) + 5);
+    const { refused } = spool.appendSync(records);
+    assert.deepEqual(refused, records.slice(2));
+    assert.deepEqual(await pendingRecords(spool), records.slice(0, 2));
+    assert.deepEqual(spool.appendSync([metric(9)]).refused, [metric(9)]);
+  });
+
+  test('a full spool drops its delivered prefix (compaction) when a round appends, not a log call', async () => {
+    const records = [0, 1, 2, 3, 4, 5].map((step) => metric(step));
+    const spool = await openSpool(bytesOf(records.slice(0, 3)) + 5);
+    spool.appendSync(records.slice(0, 3));
+    const [, second] = await spool.readWindow(2);
+    await spool.advance(second!.end);
+    const generation = JSON.parse(header()).generation as string;
+    const before = statSync(queueFile()).size;
+    assert.deepEqual(spool.appendSync(records.slice(3)).refused, records.slice(5), 'what fits the bound is taken');
+    assert.equal(JSON.parse(header()).generation, generation, 'a log call does not compact');
+    assert.equal(statSync(queueFile()).size, before + bytesOf(records.slice(3, 5)));
+    spool.markInDoubt({ start: spool.offset, end: spool.offset + bytesOf([records[2]!]), settleBy: 77 });
+    assert.deepEqual(spool.appendSync(records.slice(5), { compact: true }).refused, records.slice(5), 'still full');
+    const compacted = JSON.parse(header()).generation as string;
+    assert.notEqual(compacted, generation, 'a new generation');
+    const start = Buffer.byteLength(`${header()}\n`);
+    assert.equal(spool.offset, start);
+    const doubt = { start, end: start + bytesOf([records[2]!]), settleBy: 77 };
+    assert.deepEqual(cursor(), { generation: compacted, offset: start, doubt });
+    assert.equal(statSync(queueFile()).size, start + bytesOf(records.slice(2, 5)));
+    assert.deepEqual(spool.doubt, doubt, 'the doubt moved with its records');
+    assert.deepEqual(readdirSync(spoolDir).sort(), ['queue.jsonl', 'queue.offset'], 'no temporary file left');
+    await spool.close();
+    const again = await openSpool(bytesOf(records.slice(0, 3)) + 5);
+    assert.deepEqual(again.doubt, doubt);
+    assert.deepEqual(await deliverAll(again), records.slice(2, 5));
+  });
+
+  test('figure bytes are spooled as files (named safely), counted in the bound, deleted when released', async () => {
+    const spool = await openSpool();
+    const bytes = new Uint8Array([1, 2, 3, 4, 5]);
+    spool.appendSync([
+      { t: 'artifact', path: 'figures/loss curve?.png', contentType: 'image/png', bytes },
+      { t: 'artifact', path: 'b.png', contentType: 'image/png', bytes: new Uint8Array(2) },
+    ]);
+    const [stored, other] = (await pendingRecords(spool)) as { file: string; owned: boolean }[];
+    assert.deepEqual(stored, {
+      t: 'artifact',
+      path: 'figures/loss curve?.png',
+      contentType: 'image/png',
+      file: path.join(spoolDir, 'files', '000001-loss_curve_.png'),
+      owned: true,
+    });
+    assert.equal(other!.file, path.join(spoolDir, 'files', '000002-b.png'));
+    assert.deepEqual([...readFileSync(stored!.file)], [1, 2, 3, 4, 5]);
+    const lineBytes = Buffer.byteLength(readFileSync(queueFile(), 'utf8').split('\n').slice(1, 3).join('\n')) + 1;
+    assert.equal(spool.liveBytes, lineBytes + 5 + 2);
+    await spool.release(stored as never);
+    assert.equal(existsSync(stored!.file), false);
+    assert.equal(spool.liveBytes, lineBytes + 2);
+    await spool.release({ t: 'artifact', path: 'x', contentType: 'text/plain', file: other!.file });
+    assert.equal(existsSync(other!.file), true, 'a file the spool does not own is never deleted');
+    await spool.close();
+    const again = await openSpool();
+    assert.equal(again.liveBytes, lineBytes + 2, 'the files are counted on open');
+    again.appendSync([{ t: 'artifact', path: 'c.png', contentType: 'image/png', bytes: new Uint8Array(1) }]);
+    const records = (await pendingRecords(again)) as { file: string }[];
+    assert.equal(records[2]!.file, path.join(spoolDir, 'files', '000003-c.png'), 'numbered after the highest');
+    await deliverAll(again);
+    assert.equal(existsSync(path.join(spoolDir, 'files')), false);
+  });
+
+  test('bytes that do not fit are refused before any file is written', async () => {
+    const spool = await openSpool(300);
+    const { refused } = spool.appendSync([
+      { t: 'artifact', path: 'big.png', contentType: 'image/png', bytes: new Uint8Array(400) },
+    ]);
+    assert.equal(refused.length, 1);
+    assert.equal(existsSync(path.join(spoolDir, 'files')), false);
+    assert.equal(spool.hasPending, false);
+  });
+});
+
+describe('remote spool: a request in doubt, the lock, run.json', () => {
+  test('a range in doubt is kept through a reopen, trimmed by what is delivered, gone once past', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0), metric(1), metric(2)], { inDoubt: 2, settleBy: 55 });
+    const entries = await spool.readWindow();
+    const start = spool.offset;
+    assert.deepEqual(spool.doubt, { start, end: entries[1]!.end, settleBy: 55 });
+    assert.deepEqual(cursor().doubt, { start, end: entries[1]!.end, settleBy: 55 });
+    await spool.close();
+    const again = await openSpool();
+    assert.deepEqual(again.doubt, { start, end: entries[1]!.end, settleBy: 55 });
+    await again.advance(entries[0]!.end);
+    assert.deepEqual(again.doubt, { start: entries[0]!.end, end: entries[1]!.end, settleBy: 55 });
+    await again.advance(entries[1]!.end);
+    assert.equal(again.doubt, undefined);
+    again.markInDoubt({ start: entries[1]!.end, end: entries[2]!.end, settleBy: 1 });
+    again.clearDoubt();
+    again.clearDoubt();
+    assert.equal(cursor().doubt, undefined);
+    await again.close();
+    const third = await openSpool();
+    assert.equal(third.doubt, undefined);
+  });
+
+  test('an append of records after others marks only its own first records in doubt', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0)]);
+    spool.appendSync([metric(1), metric(2)], { inDoubt: 1 });
+    const entries = await spool.readWindow();
+    assert.deepEqual(spool.doubt, { start: entries[0]!.end, end: entries[1]!.end, settleBy: 0 });
+    const full = await openSpool2(bytesOf([metric(0)]) + 5);
+    full.appendSync([metric(0), metric(1)], { inDoubt: 2 });
+    assert.equal(full.doubt, undefined, 'a batch in doubt that did not fit whole is not marked');
+  });
+
+  test('a doubt recorded beyond the queue, or empty, is dropped on open', async () => {
+    for (const doubt of ['{"start":0,"end":0}', '{"start":"a","end":4}', '{"start":10,"end":999999}']) {
+      const spool = await openSpool();
+      spool.appendSync([metric(0)]);
+      const offset = spool.offset;
+      await spool.close();
+      writeFileSync(
+        offsetFile(),
+        `{"generation":${JSON.stringify(JSON.parse(header()).generation)},"offset":${offset},"doubt":${doubt}}`,
+      );
+      const again = await openSpool();
+      assert.equal(again.doubt, undefined, doubt);
+      await deliverAll(again);
+      await again.close();
+    }
+  });
+
+  test('one process writes a spool at a time: the next is told who holds it', async () => {
+    await openSpool();
+    const second = new Spool(spoolDir, 1 << 20);
+    await assert.rejects(second.open(), (error: Error & { code?: string; details?: Record<string, unknown> }) => {
+      assert.equal(error.code, 'MLFLOW_SPOOL_BUSY');
+      assert.equal(
+        error.message,
+        `${spoolDir} is in use by another process (pid ${process.pid}) (a run still logging, or another delivery)`,
+      );
+      assert.deepEqual(error.details, { spoolDir, pid: process.pid });
+      return true;
+    });
+  });
+
+  test('a spool directory that cannot be made is not called busy', async () => {
+    writeFileSync(path.join(dir, 'file'), '');
+    const spool = new Spool(path.join(dir, 'file', 'spool'), 1 << 20);
+    await assert.rejects(spool.open(), { code: 'ENOTDIR' });
+  });
+
+  test('run.json: written (async or at exit) and read back; absent or of another version, none', async () => {
+    const spool = await openSpool();
+    assert.equal(await spool.readMeta(), undefined);
+    const meta: RunMeta = { version: 1, trackingUri: 'http://x', runName: 'r', gymnosRunId: 'g', startTime: 5 };
+    await spool.writeMeta(meta);
+    assert.deepEqual(await spool.readMeta(), meta);
+    assert.equal(readFileSync(path.join(spoolDir, 'run.json'), 'utf8'), `${JSON.stringify(meta, null, 2)}\n`);
+    spool.writeMetaSync({ ...meta, runName: 's' });
+    assert.equal((await spool.readMeta())?.runName, 's');
+    writeFileSync(path.join(spoolDir, 'run.json'), JSON.stringify({ ...meta, version: 2 }));
+    assert.equal(await spool.readMeta(), undefined);
+    writeFileSync(path.join(spoolDir, 'run.json'), 'null');
+    assert.equal(await spool.readMeta(), undefined);
+  });
+
+  test('the last write time: the newer of the queue and run.json; now when there is neither', async () => {
+    const spool = await openSpool();
+    const before = Date.now();
+    const none = await spool.lastWriteTime();
+    assert.ok(none >= before && none <= Date.now());
+    spool.appendSync([metric(0)]);
+    await spool.writeMeta({ version: 1, trackingUri: 'x', runName: 'r', gymnosRunId: 'g', startTime: 1 });
+    utimesSync(queueFile(), 1_000, 1_000);
+    utimesSync(path.join(spoolDir, 'run.json'), 2_000, 2_000);
+    assert.equal(await spool.lastWriteTime(), 2_000_000);
+    utimesSync(queueFile(), 3_000, 3_000);
+    assert.equal(await spool.lastWriteTime(), 3_000_000);
+  });
+});
+
+/** A second spool in a directory of its own (the test's first is `spoolDir`). */
+async function openSpool2(maxBytes: number): Promise<Spool> {
+  const spool = new Spool(path.join(dir, 'second'), maxBytes);
+  await spool.open();
+  opened.push(spool);
+  return spool;
+}
