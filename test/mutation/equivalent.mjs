@@ -34,6 +34,12 @@ const BEHIND_THE_GUARDS =
 const UNIT_MAGNITUDE =
   "1 and -1 are one digit in toExponential's text, so the fraction's path returns String(value) for them too";
 
+const DRAIN = 'src/trackers/remote/drain.ts';
+const REPORT = 'src/trackers/remote/delivery_report.ts';
+/** drain.ts's sleep: its listener's `once`. */
+const ONCE_LISTENER =
+  'the listener removes itself the first time it runs (done calls removeEventListener): `once` adds nothing';
+
 export const EQUIVALENT = [
   ...[
     ['EqualityOperator', 'value >= 1', 'value > 1'],
@@ -533,5 +539,119 @@ export const EQUIVALENT = [
     'the TypeError (which onProcessEnd swallows) skips only removing the var/ this run made, while it has no lock: ' +
       "var/ is made and locked in one synchronous step, so that takes another process taking the lock in this one's " +
       'new var/ between the two, this one interrupted while it waits, and var/ empty again: nothing a test can stage',
+  ),
+  // delivery (src/trackers/remote/, src/trackers/mlflow/{delivery,sync}.ts)
+  ...[
+    ['OptionalChaining', 'signal?.aborted', 'signal.aborted'],
+    ['OptionalChaining', 'signal?.removeEventListener', 'signal.removeEventListener'],
+    ['OptionalChaining', 'signal?.addEventListener', 'signal.addEventListener'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      DRAIN,
+      mutator,
+      original,
+      replacement,
+      "drain's sleep is always given a signal (its one caller passes the delivery's `stopping`)",
+    ),
+  ),
+  entry(DRAIN, 'ObjectLiteral', '{ once: true }', '{}', ONCE_LISTENER),
+  entry(DRAIN, 'BooleanLiteral', 'true', 'false', ONCE_LISTENER, '{ once: «true» }'),
+  entry(
+    DRAIN,
+    'StringLiteral',
+    "'no answer'",
+    '""',
+    'unreachable: the policy counts a failure only in outcomes.failed, which sets lastError to the ' +
+      "failure's error first",
+  ),
+  ...[
+    ['EqualityOperator', 'round < MAX_DRAIN_ROUNDS', 'round <= MAX_DRAIN_ROUNDS'],
+    ['AssignmentOperator', 'round += 1', 'round -= 1'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      DRAIN,
+      mutator,
+      original,
+      replacement,
+      'the safety bound of 100 000 rounds: a drain reaches it only after 100 000 rounds (each a request, or a ' +
+        'pause of ' +
+        '10 ms or a backoff), longer than any test can run; every drain tested ends by its own conditions first',
+    ),
+  ),
+  entry(
+    DRAIN,
+    'EqualityOperator',
+    'remaining <= 0',
+    'remaining < 0',
+    'a clock boundary: the deadline reached to the millisecond',
+  ),
+  entry(
+    DRAIN,
+    'EqualityOperator',
+    'backoff > 0',
+    'backoff >= 0',
+    'a clock boundary: a backoff over to the millisecond',
+    'untilDeferred && «backoff > 0»',
+  ),
+  entry(
+    DRAIN,
+    'EqualityOperator',
+    'backoff > 0',
+    'backoff >= 0',
+    'a clock boundary: a backoff over to the millisecond',
+    'const wait = «backoff > 0» ?',
+  ),
+  ...[
+    [
+      'LogicalOperator',
+      "!delivery.pending() || delivery.state() === 'stopped'",
+      "!delivery.pending() && delivery.state() === 'stopped'",
+    ],
+    ['ConditionalExpression', "!delivery.pending() || delivery.state() === 'stopped'", 'false'],
+    ['ConditionalExpression', "delivery.state() === 'stopped'", 'false'],
+    ['StringLiteral', "'stopped'", '""'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      DRAIN,
+      mutator,
+      original,
+      replacement,
+      "an early exit: the loop's first check ends the drain the same way at its next turn (nothing pending, or a " +
+        "stopped delivery's round action is `spill`), after the pause of at most 10 ms (a stop leaves no backoff " +
+        'running)',
+    ),
+  ),
+  ...[
+    ['ConditionalExpression', 'backoff > 0', 'true', 'const wait = «backoff > 0» ?'],
+    ['ConditionalExpression', 'outcomes.progress === before', 'true'],
+    ['ConditionalExpression', 'outcomes.progress === before', 'false'],
+    ['EqualityOperator', 'outcomes.progress === before', 'outcomes.progress !== before'],
+    ['ConditionalExpression', 'wait > 0', 'true'],
+    ['EqualityOperator', 'wait > 0', 'wait >= 0'],
+  ].map(([mutator, original, replacement, at]) =>
+    entry(
+      DRAIN,
+      mutator,
+      original,
+      replacement,
+      'the pause of 10 ms (or 0) between rounds when no backoff runs: only how soon the next round starts, never ' +
+        'what it ' +
+        'sends; a round that made no progress either failed (a backoff then runs) or left nothing pending',
+      at,
+    ),
+  ),
+  entry(
+    REPORT,
+    'ConditionalExpression',
+    'spool.holdsRecords',
+    'true',
+    'a spool that holds nothing counts nothing: countPending returns zeros when nothing is pending',
+  ),
+  entry(
+    'src/trackers/mlflow/sync.ts',
+    'BlockStatement',
+    '{\n    return false;\n  }',
+    '{}',
+    "isHttpUrl's catch: undefined instead of false, and its one caller tests `!isHttpUrl(uri)`",
   ),
 ];

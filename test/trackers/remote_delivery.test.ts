@@ -1092,6 +1092,16 @@ describe('remote delivery: drain', () => {
     }
   });
 
+  test('a drain ends at its deadline, in the middle of a long backoff', async () => {
+    const { delivery, fake } = makeDelivery({ retryBaseMs: 600_000, retryMaxMs: 600_000 });
+    await delivery.ready;
+    fake.answers.create.push(down().failure!);
+    delivery.enqueue(metric(0));
+    assert.equal(await delivery.drain(Date.now() + 200), false);
+    assert.deepEqual(fake.requests, ['create']);
+    await delivery.close();
+  });
+
   test('idleMs: a server that does not answer is given up at the deadline', async () => {
     // 200 failures take at least 400 ms of backoff: the drain gives up long before the server would answer.
     const { delivery, fake } = makeDelivery({ retryBaseMs: 4, retryMaxMs: 4 });
@@ -1557,6 +1567,12 @@ describe('remote delivery: its states (states.ts) and its memory queue', () => {
       queue.forgetFirst(snapshot, count);
       assert.deepEqual(contents(queue), left, `the first ${count}`);
     }
+    const bounded = new MemoryQueue(3);
+    assert.equal(bounded.push(artifact('a')), true);
+    assert.equal(bounded.push(artifact('b')), true);
+    assert.equal(bounded.push(metric(0)), true);
+    assert.equal(bounded.push(metric(1)), false, 'artifacts count toward maxItems');
+    assert.equal(bounded.size, 3);
     const queue = fill();
     assert.deepEqual(queue.takeBeyond(1, 1).map(describeRecord), ['metric loss@1', 'artifact b']);
     assert.deepEqual(contents(queue), ['metric loss@0', 'artifact a']);
