@@ -5,7 +5,7 @@
  * plugin-contract rules read: the registry and the project's source files, which they follow from a registry entry
  * through imports to `Tracker`). When it matches the one stored with the last report, that report is replayed and
  * no linter is loaded at all: a cached run reports exactly what an uncached one would. Only this module,
- * config_inputs.ts, the atomic write and node built-ins are loaded on that path.
+ * config_inputs.ts, the atomic write, util/cache_faults.ts and node built-ins are loaded on that path.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
+import { isCacheFault } from '../util/cache_faults.js';
 import { configInputContents, configInputs } from './config_inputs.js';
 import type { LintReport } from './types.js';
 
@@ -45,11 +46,15 @@ export interface FingerprintInput {
   typeScriptVersion: string | undefined;
 }
 
+/** Why a linter's version may not be read: not installed, a manifest its exports hide, gone, or not JSON. */
+const NO_VERSION = new Set(['MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'ENOENT']);
+
 function packageVersion(require: NodeJS.Require, name: string): string {
   try {
     return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'none';
+  } catch (error) {
+    if (error instanceof SyntaxError || NO_VERSION.has((error as NodeJS.ErrnoException).code ?? '')) return 'none';
+    throw error;
   }
 }
 
@@ -73,6 +78,8 @@ function engineIdentity(gymnosVersion: string): string {
 
 const REGISTRY_FILE = 'var/trackers.json';
 const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/;
+/** What the type checker may read of the project: its sources, and the JSON they import (resolveJsonModule). */
+const TYPE_CHECKER_INPUT = /\.(?:[cm]?[jt]sx?|json)$/;
 
 /**
  * What the plugin-contract rules read, whichever files are linted: the registry, and every source file of the
@@ -101,14 +108,19 @@ export function computeFingerprint(input: FingerprintInput): string {
     try {
       return readFileSync(path.join(input.root, file));
     } catch (error) {
-      return Buffer.from(`\0unreadable ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      // The file system's answer (the registry missing, a file gone or unreadable) is part of the key; the
+      // linters meet the same. An error without a code is not the file system's: a bug, for the caller.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined) throw error;
+      return Buffer.from(`\0unreadable ${code}`);
     }
   };
   for (const [file, content] of configInputContents(input.root, configInputs(input.root, input.allFiles))) {
     add(`config ${file}`, content);
   }
-  // Type-aware results depend on every file the program sees, not only the ones linted.
-  const contents = input.typeAware ? input.allFiles.filter((file) => /\.[cm]?[jt]sx?$/.test(file)) : [];
+  // Type-aware results depend on every file the program sees, not only the ones linted: a data file edited (a
+  // run's summary.json too) costs a type-aware lint its replay, as it must, since an import may read it.
+  const contents = input.typeAware ? input.allFiles.filter((file) => TYPE_CHECKER_INPUT.test(file)) : [];
   const linted = new Set([...input.lintFiles, ...contents]);
   for (const file of contractInputs(input.root, input.allFiles)) linted.add(file);
   add('files', input.lintFiles.join('\n'));
@@ -128,6 +140,22 @@ interface StoredEntry {
 interface StoredFile {
   format: string;
   entries: StoredEntry[];
+}
+
+/** A stored file as save() writes it, of this format (a file in node_modules is anyone's to edit: checked). */
+function isStoredFile(value: unknown): value is StoredFile {
+  const stored = value as Partial<StoredFile> | null;
+  return (
+    stored?.format === FORMAT &&
+    Array.isArray(stored.entries) &&
+    stored.entries.every(
+      (entry: Partial<StoredEntry> | null) =>
+        typeof entry?.key === 'string' &&
+        typeof entry.fingerprint === 'string' &&
+        typeof entry.report === 'object' &&
+        entry.report !== null,
+    )
+  );
 }
 
 /** Where a project's lint caches live: `node_modules/.cache/gymnos/`, or nowhere without node_modules. */
@@ -151,10 +179,11 @@ export class FingerprintStore {
 
   #read(): StoredFile {
     try {
-      const stored = JSON.parse(readFileSync(this.file, 'utf8')) as StoredFile;
-      if (stored.format === FORMAT && Array.isArray(stored.entries)) return stored;
-    } catch {
-      // missing or unreadable: start afresh
+      const stored: unknown = JSON.parse(readFileSync(this.file, 'utf8'));
+      if (isStoredFile(stored)) return stored;
+    } catch (error) {
+      // Missing, unreadable, or not JSON: start afresh. Anything else (a disk's EIO) is reported.
+      if (!(error instanceof SyntaxError) && !isCacheFault(error)) throw error;
     }
     return { format: FORMAT, entries: [] };
   }
@@ -165,7 +194,7 @@ export class FingerprintStore {
     return entry?.fingerprint === fingerprint ? entry.report : undefined;
   }
 
-  /** Stores `report` for `key`, keeping the most recently used entries. Never fails the run. */
+  /** Stores `report` for `key`, keeping the most recently used entries. Fails the run only for a disk's fault. */
   save(key: string, fingerprint: string, report: LintReport): void {
     try {
       const stored = this.#read();
@@ -173,8 +202,9 @@ export class FingerprintStore {
       entries.unshift({ key, fingerprint, report, usedAt: Date.now() });
       mkdirSync(path.dirname(this.file), { recursive: true });
       writeFileAtomicSync(this.file, JSON.stringify({ format: FORMAT, entries: entries.slice(0, MAX_ENTRIES) }));
-    } catch {
-      // a read-only node_modules only costs speed
+    } catch (error) {
+      // A read-only node_modules or a full disk only costs speed; anything else (EIO, a bug) is reported.
+      if (!isCacheFault(error)) throw error;
     }
   }
 }

@@ -7,7 +7,7 @@
  *
  * Where: `$GYMNOS_CACHE_DIR`, else `$XDG_CACHE_HOME/gymnos/runs`, else `~/.cache/gymnos/runs`; one small JSON
  * file per run directory. A cache that cannot be read or written is ignored: it only ever saves time. Only what a
- * cache can meet is ignored (IGNORED_CODES, an entry that does not parse or is not an entry); any other error (a
+ * cache can meet is ignored (util/cache_faults.ts, an entry that does not parse or is not an entry); any other error (a
  * disk's EIO, a bug) goes to the caller, which reports it.
  */
 import { createHash } from 'node:crypto';
@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic_write.js';
 import { removeFile } from '../util/remove_file.js';
+import { isCacheFault } from '../util/cache_faults.js';
 import type { RunLocation } from './discover.js';
 import { nonFinite, restoreNonFinite, tailBefore } from '../runtime/run_dir/sidecar.js';
 import type { SummaryState, SummaryStore } from './summary.js';
@@ -39,28 +40,6 @@ interface CacheEntry {
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GYMNOS_CACHE_DIR) return env.GYMNOS_CACHE_DIR;
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'gymnos', 'runs');
-}
-
-/**
- * What reading or writing the cache may meet and ignore: no entry yet, a run file or the cache gone, not a
- * directory, unreadable or unwritable (a read-only home), a full disk or quota.
- */
-const IGNORED_CODES = new Set([
-  'ENOENT',
-  'ENOTDIR',
-  'EISDIR',
-  'EEXIST',
-  'EACCES',
-  'EPERM',
-  'EROFS',
-  'ENOSPC',
-  'EDQUOT',
-  'ELOOP',
-  'ENAMETOOLONG',
-]);
-
-function ignored(error: unknown): boolean {
-  return IGNORED_CODES.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
 
 /** An entry as `save` writes it (a cache file is anyone's to edit: checked, never trusted). */
@@ -112,7 +91,7 @@ export class SummaryCache implements SummaryStore {
       return { state: entry.state, resume: entry.resume };
     } catch (error) {
       // No entry yet, one that does not parse, a cache that cannot be read: the run is read from the start.
-      if (error instanceof SyntaxError || ignored(error)) return undefined;
+      if (error instanceof SyntaxError || isCacheFault(error)) return undefined;
       throw error;
     }
   }
@@ -138,7 +117,7 @@ export class SummaryCache implements SummaryStore {
       writeFileAtomicSync(this.#entryFile(file), text, { durable: false });
     } catch (error) {
       // A read-only home or a full disk: the next listing reads the run again.
-      if (!ignored(error)) throw error;
+      if (!isCacheFault(error)) throw error;
     }
   }
 }

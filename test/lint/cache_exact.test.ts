@@ -121,6 +121,24 @@ test('a Prettier config in the directory above the project: an edit is a miss, f
   assert.match(outcome(after).join('\n'), /src\/util\.ts:1:1 error prettier/);
 });
 
+test('a registry git ignores, missing then created empty: the cache tells the two apart, as the linters do', async () => {
+  // Missing, the tracker is reported unregistered; empty, the registry is (on a file git ignores, so not shown).
+  const root = makeProject(
+    { '.gitignore': 'var/\n', 'src/trackers/alpha.ts': trackerModule('AlphaTracker') },
+    { git: true },
+  );
+  const options = { root, gymnosVersion: '0.0.0-test' };
+  assert.match(
+    outcome(await lintProject(options)).join('\n'),
+    /src\/trackers\/alpha\.ts:.* gymnos\/tracker-unregistered/,
+  );
+  mkdirSync(path.join(root, 'var'));
+  writeFileSync(path.join(root, 'var/trackers.json'), '');
+  const after = await lintProject(options);
+  assert.equal(after.cache, 'miss');
+  assert.deepEqual(outcome(after), outcome(await lintProject({ ...options, cache: false })));
+});
+
 test('a cached lint reports exactly what --no-cache reports, over random edits', async () => {
   const seed = Number(process.env.GYMNOS_CACHE_SEED ?? 1);
   const count = Number(process.env.GYMNOS_CACHE_EDITS ?? 6);

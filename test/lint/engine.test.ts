@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { PathLike, Stats, StatSyncOptions } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
@@ -15,6 +15,23 @@ import { lineOf, makeProject, removeLintProjects } from './helpers.js';
 const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 
 after(removeLintProjects);
+
+/** Runs `body` with node:fs's `name` replaced, as fingerprint.ts sees it (syncBuiltinESMExports). */
+async function withFs<K extends 'readFileSync' | 'statSync' | 'mkdirSync'>(
+  name: K,
+  replace: (original: (typeof fs)[K]) => (typeof fs)[K],
+  body: () => Promise<void>,
+): Promise<void> {
+  const original = fs[name];
+  fs[name] = replace(original);
+  syncBuiltinESMExports();
+  try {
+    await body();
+  } finally {
+    fs[name] = original;
+    syncBuiltinESMExports();
+  }
+}
 
 const CLEAN_TS = 'export function greet(name: string): string {\n  return `hello ${name}`;\n}\n';
 
@@ -174,23 +191,6 @@ describe('the project fingerprint', () => {
     assert.ok(!seen.has(computeFingerprint({ ...(await input(root)), gymnosVersion: '1.0.1' })), 'another gymnos');
   });
 
-  /** Runs `body` with node:fs's `name` replaced, as fingerprint.ts sees it (syncBuiltinESMExports). */
-  async function withFs<K extends 'readFileSync' | 'statSync'>(
-    name: K,
-    replace: (original: (typeof fs)[K]) => (typeof fs)[K],
-    body: () => Promise<void>,
-  ): Promise<void> {
-    const original = fs[name];
-    fs[name] = replace(original);
-    syncBuiltinESMExports();
-    try {
-      await body();
-    } finally {
-      fs[name] = original;
-      syncBuiltinESMExports();
-    }
-  }
-
   test('changes when any linter gymnos runs is updated or missing: no report of the old one is replayed', async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS });
     const fingerprint = async () => computeFingerprint(await input(root));
@@ -274,6 +274,106 @@ describe('the project fingerprint', () => {
     assert.notEqual(computeFingerprint(await input(root)), first);
   });
 
+  test('type-aware, it changes with every file the type checker may read, linted or not; not with other data', async () => {
+    // What the program of src/main.ts may read: sources of every kind, declarations, the JSON they import.
+    const read = ['src/lib.ts', 'src/other.mts', 'src/legacy.cts', 'src/helper.js', 'src/view.tsx', 'src/types.d.ts'];
+    const root = makeProject({
+      'src/main.ts': CLEAN_TS,
+      'src/data.json': '{ "value": 1 }\n',
+      ...Object.fromEntries(read.map((file) => [file, CLEAN_TS])),
+      'data/metrics.tsv': 'step\tloss\n0\t1\n',
+      'notes.txt': 'notes\n',
+    });
+    const narrowed = async (typeAware: boolean) =>
+      computeFingerprint({ ...(await input(root, typeAware)), lintFiles: ['src/main.ts'] });
+    const seen = new Set([await narrowed(true)]);
+    for (const file of [...read, 'src/data.json']) {
+      const before = await narrowed(false);
+      writeFileSync(path.join(root, file), `${readFileSync(path.join(root, file), 'utf8')} `);
+      const now = await narrowed(true);
+      assert.ok(!seen.has(now), `the type-aware fingerprint changes with ${file}`);
+      seen.add(now);
+      // Without types, a file not linted (nor read by the contract rules: no registry) is not read.
+      assert.equal(await narrowed(false), before, `the fingerprint without types ignores ${file}`);
+    }
+    // Data no import reads (a .tsv, whose name holds ".ts"; text): the last report still holds.
+    const last = await narrowed(true);
+    writeFileSync(path.join(root, 'data/metrics.tsv'), 'step\tloss\n0\t2\n');
+    writeFileSync(path.join(root, 'notes.txt'), 'other notes\n');
+    assert.equal(await narrowed(true), last);
+  });
+
+  test('a module a config imports, renamed where the import no longer finds it, changes it', async () => {
+    // A monorepo's shared rules above the project: require() finds rules.js, not rules.cjs, so after the rename
+    // ESLint cannot load the config. The same content, at another name: the name is part of the key.
+    const root = makeProject(
+      { 'src/a.ts': CLEAN_TS, 'eslint.config.cjs': "module.exports = require('../shared/rules');\n" },
+      { nested: true },
+    );
+    mkdirSync(path.join(root, '../shared'));
+    writeFileSync(path.join(root, '../shared/rules.js'), 'module.exports = [];\n');
+    const before = computeFingerprint(await input(root));
+    renameSync(path.join(root, '../shared/rules.js'), path.join(root, '../shared/rules.cjs'));
+    assert.notEqual(computeFingerprint(await input(root)), before);
+  });
+
+  test("a linter not installed, or whose manifest its exports hide, is keyed as such; a disk's fault is said", async () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS });
+    const fingerprint = async () => computeFingerprint(await input(root));
+    const installed = await fingerprint();
+    const moduleApi = createRequire(import.meta.url)('node:module') as {
+      _resolveFilename: (...args: unknown[]) => string;
+    };
+    const resolve = moduleApi._resolveFilename;
+    for (const code of ['MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED']) {
+      // How require.resolve('prettier/package.json') fails without prettier, or with a package that hides it.
+      moduleApi._resolveFilename = (request: unknown, ...rest: unknown[]) => {
+        if (request === 'prettier/package.json') throw Object.assign(new Error(`${code}: ${request}`), { code });
+        return resolve.call(moduleApi, request, ...rest);
+      };
+      try {
+        assert.notEqual(await fingerprint(), installed, code);
+      } finally {
+        moduleApi._resolveFilename = resolve;
+      }
+    }
+    const manifest = `${path.sep}node_modules${path.sep}prettier${path.sep}package.json`;
+    const reading = (text: string | Error) => (readFileSync: typeof fs.readFileSync) =>
+      ((file: unknown, ...rest: unknown[]) => {
+        if (typeof file !== 'string' || !file.endsWith(manifest)) {
+          return (readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
+        }
+        if (text instanceof Error) throw text;
+        return text;
+      }) as typeof fs.readFileSync;
+    await withFs('readFileSync', reading('{ "version": '), async () => {
+      assert.notEqual(await fingerprint(), installed, 'a manifest that is not JSON');
+    });
+    await withFs('readFileSync', reading(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })), async () => {
+      await assert.rejects(fingerprint, /EIO/);
+    });
+  });
+
+  test("a file that cannot be read is keyed by the file system's reason; an error without one is a bug, said", async () => {
+    const root = makeProject({ 'src/a.ts': CLEAN_TS });
+    const failing = (error: Error) => (readFileSync: typeof fs.readFileSync) =>
+      ((file: unknown, ...rest: unknown[]) => {
+        if (file === path.join(root, 'src/a.ts')) throw error;
+        return (readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
+      }) as typeof fs.readFileSync;
+    const seen = new Set([computeFingerprint(await input(root))]);
+    for (const code of ['EACCES', 'EIO']) {
+      await withFs('readFileSync', failing(Object.assign(new Error(code), { code })), async () => {
+        const now = computeFingerprint(await input(root));
+        assert.ok(!seen.has(now), code);
+        seen.add(now);
+      });
+    }
+    await withFs('readFileSync', failing(new TypeError('a bug')), async () => {
+      await assert.rejects(async () => computeFingerprint(await input(root)), /a bug/);
+    });
+  });
+
   test('changes when gymnos is rebuilt: a code file of the lint engine with another size or time', async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS });
     const fingerprint = async () => computeFingerprint(await input(root));
@@ -332,6 +432,58 @@ describe('the stored reports', () => {
       stored().entries.map((entry) => entry.key),
       ['fresh'],
     );
+  });
+
+  test('a stored file of another shape is none; a disk fault reading or writing it is reported, not hidden', async () => {
+    const root = makeProject({});
+    const store = new FingerprintStore(cacheDirectory(root)!, root);
+    store.save('all', 'fp', report('all files'));
+    const { format } = JSON.parse(readFileSync(store.file, 'utf8')) as { format: string };
+    // Anyone may edit node_modules: what is not save()'s shape is read as no report, and save() starts afresh.
+    const entry = { key: 'all', fingerprint: 'fp', report: { root: 'r' } };
+    for (const text of [
+      'null',
+      '[]',
+      '"text"',
+      JSON.stringify({ format, entries: [null] }),
+      JSON.stringify({ format, entries: [{ ...entry, key: 1 }] }),
+      JSON.stringify({ format, entries: [{ ...entry, fingerprint: null }] }),
+      JSON.stringify({ format, entries: [{ ...entry, report: null }] }),
+      JSON.stringify({ format, entries: [{ ...entry, report: 'r' }] }),
+      '{ "format": ',
+    ]) {
+      writeFileSync(store.file, text);
+      assert.equal(store.lookup('all', 'fp'), undefined, text);
+      store.save('other', 'fp', report('other'));
+      assert.equal(store.lookup('other', 'fp')?.root, 'other', text);
+    }
+    writeFileSync(store.file, JSON.stringify({ format, entries: [entry] }));
+    assert.equal(store.lookup('all', 'fp')?.root, 'r', 'the shape checked is the shape save() writes');
+    /** node:fs's function failing with `code` for the cache's directory and what is in it. */
+    const failing =
+      (code: string) =>
+      <F>(original: F): F =>
+        ((file: unknown, ...rest: unknown[]) => {
+          if (typeof file === 'string' && file.startsWith(path.dirname(store.file))) {
+            throw Object.assign(new Error(`${code}: ${file}`), { code });
+          }
+          return (original as (...args: unknown[]) => unknown)(file, ...rest);
+        }) as F;
+    // Unreadable (no permission): no report, the lint runs. A disk's EIO: said, not taken for "no report".
+    await withFs('readFileSync', failing('EACCES'), async () => {
+      assert.equal(store.lookup('all', 'fp'), undefined);
+    });
+    await withFs('readFileSync', failing('EIO'), async () => {
+      assert.throws(() => store.lookup('all', 'fp'), /EIO/);
+    });
+    // A read-only node_modules or a full disk costs only the replay; EIO is said.
+    for (const code of ['EROFS', 'EACCES', 'ENOSPC']) {
+      await withFs('mkdirSync', failing(code), async () => store.save('new', 'fp', report('new')));
+    }
+    assert.equal(store.lookup('new', 'fp'), undefined);
+    await withFs('mkdirSync', failing('EIO'), async () => {
+      assert.throws(() => store.save('new', 'fp', report('new')), /EIO/);
+    });
   });
 
   test('live in node_modules/.cache/gymnos under a tag of the root; nowhere without a node_modules directory', () => {

@@ -297,18 +297,13 @@ export const EQUIVALENT = [
     "the stored file's format name: a build writes and reads its own, whatever it is, and a file stored by another " +
       "build is not replayed anyway (the engine identity, its code files' sizes and times, is in every fingerprint)",
   ),
-  ...[
-    ['BlockStatement', "{\n    return 'none';\n  }", '{}'],
-    ['StringLiteral', "'none'", '""'],
-  ].map(([mutator, original, replacement]) =>
-    entry(
-      FINGERPRINT,
-      mutator,
-      original,
-      replacement,
-      "the stand-in for a linter that is not installed ('none', '' or undefined): each differs from every version, " +
-        'which is all the key needs (test/lint/engine.test.ts: a missing linter changes the fingerprint)',
-    ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    "'none'",
+    '""',
+    "the stand-in for a linter that is not installed ('none' or ''): each differs from every version, which is all " +
+      'the key needs (test/lint/engine.test.ts: a missing linter changes the fingerprint)',
   ),
   ...[
     [
@@ -361,9 +356,48 @@ export const EQUIVALENT = [
   entry(
     FINGERPRINT,
     'StringLiteral',
-    "'error'",
+    "'all files'",
     '""',
-    "the stand-in for an unreadable file's error without a code: any fixed text keys the same",
+    "the label of the file list's entry: a fixed text at a fixed place (after 'files', before the first 'file " +
+      "<name>'), and every entry framed by its length, so without it different projects still hash different bytes",
+  ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    "'\\n'",
+    '""',
+    'the separator of the linted files: which files are linted follows from the file list (hashed next) and the ' +
+      "paths asked (the stored report's key), and each linted file is named again in its own entry",
+    "input.lintFiles.join(«'\\n'»)",
+  ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    "'\\n'",
+    '""',
+    'the separator of the file list: names run together only change a result through a file named nowhere else, ' +
+      'and such a file (not linted, not a source, nor data the type checker reads, nor a config input) counts for ' +
+      'the rules only by lying under src/trackers/, which runs the contract rules: without a registry they report ' +
+      'only on the sources there, each named in its own entry (and with one, they run either way)',
+    "input.allFiles.join(«'\\n'»)",
+  ),
+  entry(
+    FINGERPRINT,
+    'MethodExpression',
+    '[...linted].sort()',
+    '[...linted]',
+    'unsorted, the keyed files come in an order that follows from what is hashed before them (the linted files, ' +
+      'the file list, type-aware or not, the registry present or not): the same project keys the same bytes, and two ' +
+      'projects that differ there differ before',
+  ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    '`file ${file}`',
+    '``',
+    'the name of each keyed file: every one is in the file list hashed before (all files) but the registry, which ' +
+      'is keyed always, present or not; which files are keyed, and in which order, follows from what is hashed ' +
+      'before, so their contents alone tell two projects apart',
   ),
   entry(
     'src/report/html.ts',
