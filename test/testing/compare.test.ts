@@ -1,6 +1,6 @@
 /**
- * The conformance kit's comparisons (src/testing/compare.ts) and its measure of blocking (blocked_time.ts), in
- * process: what passes, what fails, and what each failure says. test/testing/kit.test.ts runs whole trackers
+ * The conformance kit's comparisons (src/testing/compare.ts), its measure of blocking (blocked_time.ts) and its
+ * deadline on each call (settlesWithin), in process: what passes, what fails, and what each failure says. test/testing/kit.test.ts runs whole trackers
  * through the kit; these pin the rules it applies.
  */
 import assert from 'node:assert/strict';
@@ -8,10 +8,15 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { blockingMeasure, measureBlocking, measureCpuTime, runQueueWaitOf } from '../../src/testing/blocked_time.js';
+import { settlesWithin } from '../../src/testing/checks.js';
 import { assertFiles, assertMetrics, assertParams, assertTags } from '../../src/testing/compare.js';
 import { PLOTLY_FIGURE, TINY_PNG, TINY_SVG, VEGA_LITE_SPEC } from '../../src/testing/index.js';
+import { ASSET_CONTENT, logEverything, logSeries } from '../../src/testing/logged.js';
+import type { Metric } from '../../src/testing/logged.js';
+import { Tracker } from '../../src/trackers/tracker.js';
 
 /** The message of the AssertionError `body` throws. */
 function failure(body: () => void): string {
@@ -111,6 +116,55 @@ describe('assertMetrics', () => {
       failure(() => assertMetrics(undefined, logged, false)),
       /readBack returned no metrics array/,
     );
+  });
+});
+
+describe('the values the kit logs', () => {
+  /** Every metric the kit logs in a read-back run (everything, and the series), as a faithful backend holds them. */
+  async function loggedByTheKit(): Promise<Metric[]> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gymnos-kit-values-'));
+    try {
+      const files = { asset: path.join(dir, 'config.json'), image: path.join(dir, 'sample.png') };
+      writeFileSync(files.asset, ASSET_CONTENT);
+      writeFileSync(files.image, TINY_PNG);
+      const tracker = new (class extends Tracker {})();
+      await tracker.start('values', dir);
+      const metrics = logEverything(tracker, files, false).metrics;
+      metrics.push(...(await logSeries(tracker)));
+      await tracker.end();
+      return metrics;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // The ways a backend keeps less than the float64 it was given, as we have met them or can name them. Each of
+  // the kit's values is one that some of these lose; which value catches which is not the point (several catch
+  // each): that every way is caught is.
+  const LOSSY: Array<[string, (value: number) => number]> = [
+    ['float32', Math.fround],
+    ['3 decimals (a CSV written with toFixed(3))', (value) => Number(value.toFixed(3))],
+    ['6 decimals', (value) => Number(value.toFixed(6))],
+    ['a DECIMAL column of 10 decimals', (value) => Number(value.toFixed(10))],
+    ["6 significant digits (printf's %g)", (value) => Number(value.toPrecision(6))],
+    ['15 significant digits (%.15g, a double through some SQL drivers)', (value) => Number(value.toPrecision(15))],
+    ['16 significant digits (%.16g)', (value) => Number(value.toPrecision(16))],
+    ['the text cut to 12 characters (a fixed-width column)', (value) => Number(String(value).slice(0, 12))],
+    ['subnormals flushed to zero', (value) => (Math.abs(value) < 2 ** -1022 ? 0 : value)],
+    [
+      'the range of float32 (larger values become infinite)',
+      (value) => (Math.abs(value) > 3.4e38 ? value * 1e300 : value),
+    ],
+    ['integers past 2^31 wrapped to 32 bits', (value) => (Number.isSafeInteger(value) ? value | 0 : value)],
+  ];
+
+  it('catch every way we know of keeping less than the float64 logged', async () => {
+    const logged = await loggedByTheKit();
+    for (const [how, lossy] of LOSSY) {
+      const held = logged.map((metric) => ({ ...metric, value: lossy(metric.value) }));
+      assert.throws(() => assertMetrics(held, logged, false), /not in the backend as logged/, how);
+    }
+    assertMetrics(logged, logged, false);
   });
 });
 
@@ -350,6 +404,53 @@ describe('measureBlocking', () => {
     if (process.platform === 'linux') assert.equal(blockingMeasure(), 'wall time less run-queue wait');
   });
 
+  type BlockedTime = typeof import('../../src/testing/blocked_time.js');
+  let instances = 0;
+  /**
+   * Runs `body` with a fresh instance of blocked_time.ts (which asks the kernel once) on a machine whose
+   * schedstat read fails with `code`.
+   */
+  async function withoutSchedstat(code: string, body: (module: BlockedTime) => void): Promise<void> {
+    const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+    const readFileSync = fs.readFileSync;
+    fs.readFileSync = ((file: unknown, ...rest: unknown[]) => {
+      if (file === '/proc/thread-self/schedstat') throw Object.assign(new Error(`${code}: ${file}`), { code });
+      return (readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
+    }) as typeof fs.readFileSync;
+    syncBuiltinESMExports();
+    try {
+      instances += 1;
+      const source = path.join(import.meta.dirname, '../../src/testing/blocked_time.ts');
+      body((await import(`${pathToFileURL(source).href}?${code}-${instances}`)) as BlockedTime);
+    } finally {
+      fs.readFileSync = readFileSync;
+      syncBuiltinESMExports();
+    }
+  }
+
+  it('where the kernel keeps no schedstat (not Linux, schedstats off), measures CPU time: computing, not sleeping', async () => {
+    await withoutSchedstat('ENOENT', (kit) => {
+      assert.equal(kit.blockingMeasure(), 'CPU time');
+      const computing = kit.measureBlocking(() => {
+        const started = process.cpuUsage();
+        while (process.cpuUsage(started).user < 40_000) {
+          // busy for 40 ms of CPU time
+        }
+        return 'done';
+      });
+      assert.equal(computing.result, 'done');
+      assert.ok(computing.blockedMs >= 40, String(computing.blockedMs));
+      const slept = kit.measureBlocking(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60));
+      assert.ok(slept.blockedMs < 50, `a sleep uses no CPU: ${slept.blockedMs}`);
+    });
+  });
+
+  it('a schedstat that is there but cannot be read (EIO, EACCES) is said, not taken for a kernel without it', async () => {
+    for (const code of ['EIO', 'EACCES']) {
+      await withoutSchedstat(code, (kit) => assert.throws(() => kit.blockingMeasure(), new RegExp(code)));
+    }
+  });
+
   it("does not count the time the thread waited for a CPU: a loaded machine's wait is not blocking", (t) => {
     if (blockingMeasure() !== 'wall time less run-queue wait') return t.skip('no schedstat here');
     // The kernel's count of the thread's run-queue wait, as if the call had waited 5 s for a CPU.
@@ -367,5 +468,23 @@ describe('measureBlocking', () => {
       fs.readFileSync = readFileSync;
       syncBuiltinESMExports();
     }
+  });
+});
+
+describe('settlesWithin', () => {
+  it("leaves no timer behind once the call settled: a run's process is not held up to the timeout", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+    assert.equal(await settlesWithin('t', 'end()', Promise.resolve(7), 5_000), 7);
+    assert.equal(await settlesWithin('t', 'flush()', 8, 5_000), 8);
+    await assert.rejects(settlesWithin('t', 'start()', Promise.reject(new Error('refused')), 5_000), /refused/);
+    assert.equal(timers(), before);
+  });
+
+  it('names the call that does not settle, and the time it had', async () => {
+    await assert.rejects(settlesWithin('t', 'end()', new Promise(() => {}), 20), {
+      name: 'AssertionError',
+      message: 't: end() did not settle within 20 ms; it hangs (a promise that never settles?)',
+    });
   });
 });
