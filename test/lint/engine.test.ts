@@ -274,6 +274,19 @@ describe('the project fingerprint', () => {
     assert.notEqual(computeFingerprint(await input(root)), first);
   });
 
+  test('changes with the options: type-aware or not, and the TypeScript version the project resolves', async () => {
+    // Every file linted, so that type-aware keys no other file: only the options tell the two questions apart.
+    const root = makeProject({ 'src/a.ts': CLEAN_TS });
+    const base = await input(root);
+    assert.deepEqual(base.lintFiles, ['package.json', 'src/a.ts']);
+    const fingerprints = [false, true].flatMap((typeAware) =>
+      [undefined, '5.9.3', '6.0.3'].map((typeScriptVersion) =>
+        computeFingerprint({ ...base, typeAware, typeScriptVersion }),
+      ),
+    );
+    assert.equal(new Set(fingerprints).size, 6, 'each question has a fingerprint of its own');
+  });
+
   test('type-aware, it changes with every file the type checker may read, linted or not; not with other data', async () => {
     // What the program of src/main.ts may read: sources of every kind, declarations, the JSON they import.
     const read = ['src/lib.ts', 'src/other.mts', 'src/legacy.cts', 'src/helper.js', 'src/view.tsx', 'src/types.d.ts'];

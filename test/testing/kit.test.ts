@@ -174,7 +174,7 @@ test('a call that never settles is named by every check that awaits it, with the
       named('hangs_on_flush', 'flush()', 200),
       named('hangs_in_read_back', 'readBack', 200),
       named('hangs_in_factory', 'the factory', 200),
-      named('hangs_after_lifecycle', 'afterLifecycle', 200),
+      named('hangs_after_lifecycle', 'afterLifecycle', 2500),
     ],
     [6, 6, 1, 3, 6, 1],
   );
