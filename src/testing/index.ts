@@ -109,7 +109,7 @@ export function describeTrackerConformance<T extends Tracker>(
     it('params, tags and files reach the backend with their values and content (read back)', readingBack, () =>
       readBack ? checkOthersReadBack(kit, readBack) : undefined,
     );
-    it("callers get the base class's guards, which drop calls before start and after end: no wrapper bypasses them", () =>
+    it("callers get the base class's guards, which drop calls outside the run: no wrapper bypasses them", () =>
       checkGuardsServeTheHooks(kit));
     it(
       'end() resolves once everything is sent: later, and after a second end(), the backend holds the same',

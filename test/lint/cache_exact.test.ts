@@ -121,7 +121,7 @@ test('a Prettier config in the directory above the project: an edit is a miss, f
   assert.match(outcome(after).join('\n'), /src\/util\.ts:1:1 error prettier/);
 });
 
-test('a registry git ignores, missing then created empty: the cache tells the two apart, as the linters do', async () => {
+test('a registry git ignores, missing then empty: the cache tells the two apart, as the linters do', async () => {
   // Missing, the tracker is reported unregistered; empty, the registry is (on a file git ignores, so not shown).
   const root = makeProject(
     { '.gitignore': 'var/\n', 'src/trackers/alpha.ts': trackerModule('AlphaTracker') },

@@ -287,7 +287,7 @@ describe('the project fingerprint', () => {
     assert.equal(new Set(fingerprints).size, 6, 'each question has a fingerprint of its own');
   });
 
-  test('type-aware, it changes with every file the type checker may read, linted or not; not with other data', async () => {
+  test('type-aware, it changes with each file the type checker may read, linted or not, and no other', async () => {
     // What the program of src/main.ts may read: sources of every kind, declarations, the JSON they import.
     const read = ['src/lib.ts', 'src/other.mts', 'src/legacy.cts', 'src/helper.js', 'src/view.tsx', 'src/types.d.ts'];
     const root = makeProject({
@@ -330,7 +330,7 @@ describe('the project fingerprint', () => {
     assert.notEqual(computeFingerprint(await input(root)), before);
   });
 
-  test("a linter not installed, or whose manifest its exports hide, is keyed as such; a disk's fault is said", async () => {
+  test("a linter missing, or whose exports hide its manifest, is keyed as such; a disk's fault is said", async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS });
     const fingerprint = async () => computeFingerprint(await input(root));
     const installed = await fingerprint();
@@ -367,7 +367,7 @@ describe('the project fingerprint', () => {
     });
   });
 
-  test("a file that cannot be read is keyed by the file system's reason; an error without one is a bug, said", async () => {
+  test("a file that cannot be read is keyed by the file system's reason; an error without one is said", async () => {
     const root = makeProject({ 'src/a.ts': CLEAN_TS });
     const failing = (error: Error) => (readFileSync: typeof fs.readFileSync) =>
       ((file: unknown, ...rest: unknown[]) => {
@@ -447,7 +447,7 @@ describe('the stored reports', () => {
     );
   });
 
-  test('a stored file of another shape is none; a disk fault reading or writing it is reported, not hidden', async () => {
+  test('a stored file of another shape is none; a disk fault reading or writing it is said, not hidden', async () => {
     const root = makeProject({});
     const store = new FingerprintStore(cacheDirectory(root)!, root);
     store.save('all', 'fp', report('all files'));

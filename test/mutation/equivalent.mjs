@@ -249,7 +249,8 @@ export const EQUIVALENT = [
   entry(
     LOGGED,
     'ArrayDeclaration',
-    "[\n    { name: 'loss', step: 0, value: 0.5 },\n    { name: 'loss', step: 10, value: 0.25 },\n    { name: 'loss', step: 11, value: 0.125 },\n  ]",
+    "[\n    { name: 'loss', step: 0, value: 0.5 },\n    { name: 'loss', step: 10, value: 0.25 },\n" +
+      "    { name: 'loss', step: 11, value: 0.125 },\n  ]",
     '[]',
     'the loss points left out of what is expected (still logged): what they catch, something else does: a step ' +
       'given explicitly (val/accuracy at 3), implicit steps from 0 (precise, val/curve), a tracker that keeps one ' +

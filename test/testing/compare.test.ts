@@ -1,7 +1,7 @@
 /**
  * The conformance kit's comparisons (src/testing/compare.ts), its measure of blocking (blocked_time.ts) and its
- * deadline on each call (settlesWithin), in process: what passes, what fails, and what each failure says. test/testing/kit.test.ts runs whole trackers
- * through the kit; these pin the rules it applies.
+ * deadline on each call (settlesWithin), in process: what passes, what fails, and what each failure says.
+ * test/testing/kit.test.ts runs whole trackers through the kit; these pin the rules it applies.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -428,7 +428,7 @@ describe('measureBlocking', () => {
     }
   }
 
-  it('where the kernel keeps no schedstat (not Linux, schedstats off), measures CPU time: computing, not sleeping', async () => {
+  it('without schedstat (not Linux, or schedstats off), measures CPU time: computing, not sleeping', async () => {
     await withoutSchedstat('ENOENT', (kit) => {
       assert.equal(kit.blockingMeasure(), 'CPU time');
       const computing = kit.measureBlocking(() => {
@@ -445,7 +445,7 @@ describe('measureBlocking', () => {
     });
   });
 
-  it('a schedstat that is there but cannot be read (EIO, EACCES) is said, not taken for a kernel without it', async () => {
+  it('a schedstat there but unreadable (EIO, EACCES) is said, not taken for a kernel without one', async () => {
     for (const code of ['EIO', 'EACCES']) {
       await withoutSchedstat(code, (kit) => assert.throws(() => kit.blockingMeasure(), new RegExp(code)));
     }

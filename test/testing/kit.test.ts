@@ -77,8 +77,7 @@ const LOG_CALLS = 'log hooks return at once: none returns a promise or blocks th
 const METRICS =
   'every metric logged reaches the backend with its name, step and exact value, in every batch (read back)';
 const OTHERS = 'params, tags and files reach the backend with their values and content (read back)';
-const GUARDS =
-  "callers get the base class's guards, which drop calls before start and after end: no wrapper bypasses them";
+const GUARDS = "callers get the base class's guards, which drop calls outside the run: no wrapper bypasses them";
 const END_CHECK = 'end() resolves once everything is sent: later, and after a second end(), the backend holds the same';
 const ARGUMENTS = "the base class's argument checks hold: no hook bypasses them";
 
