@@ -707,4 +707,27 @@ export const EQUIVALENT = [
     '{}',
     "isHttpUrl's catch: undefined instead of false, and its one caller tests `!isHttpUrl(uri)`",
   ),
+  entry(
+    'src/scaffold/journal.ts',
+    'StringLiteral',
+    "'utf8'",
+    '""',
+    "readJournal's encoding: without it readFileSync gives a Buffer, which JSON.parse reads as its UTF-8 text",
+    "text = readFileSync(path.join(root, JOURNAL_PATH), «'utf8'»);",
+  ),
+  ...[
+    ['mode !== null', 'true', undefined],
+    ['entry.before === null', 'false', 'if (current !== undefined || «entry.before === null») continue;'],
+  ].map(([original, replacement, at]) =>
+    entry(
+      'src/scaffold/journal.ts',
+      'ConditionalExpression',
+      original,
+      replacement,
+      'a journal records a mode for exactly the files that have a content before (targets.ts: both from the file ' +
+        'on disk, read under the lock; a removal always has both): undo never restores a file without a mode, nor ' +
+        'a removal of a file that was not there',
+      at,
+    ),
+  ),
 ];
