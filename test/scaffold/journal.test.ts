@@ -51,6 +51,22 @@ function withFs<T>(replace: (fs: typeof import('node:fs')) => void, body: () => 
 
 const ioError = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
 
+/** Every fsync fails as a disk's would. */
+const diskError = (fs: typeof import('node:fs')) => {
+  fs.fsyncSync = () => {
+    throw ioError('EIO');
+  };
+};
+
+/** A file system that cannot fsync a directory (EINVAL); files sync as usual. */
+const directorySyncUnsupported = (fs: typeof import('node:fs')) => {
+  const fsyncSync = fs.fsyncSync;
+  fs.fsyncSync = (fd) => {
+    if (fs.fstatSync(fd).isDirectory()) throw ioError('EINVAL');
+    fsyncSync(fd);
+  };
+};
+
 /** The paths fsynced while `body` runs (a descriptor's path, read from /proc: Linux). */
 function fsyncedPaths(body: () => void): string[] {
   const synced: string[] = [];
@@ -131,16 +147,7 @@ describe('writeJournal', () => {
 
   test('a directory that cannot be synced (some file systems) still gets its journal', () => {
     const root = project();
-    withFs(
-      (fs) => {
-        const fsyncSync = fs.fsyncSync;
-        fs.fsyncSync = (fd) => {
-          if (fs.fstatSync(fd).isDirectory()) throw ioError('EINVAL');
-          fsyncSync(fd);
-        };
-      },
-      () => writeJournal(root, journalOf([])),
-    );
+    withFs(directorySyncUnsupported, () => writeJournal(root, journalOf([])));
     assert.ok(hasJournal(root));
   });
 
@@ -153,16 +160,12 @@ describe('writeJournal', () => {
 
   test('a journal that could not be written in full is not left behind', () => {
     const root = project();
-    withFs(
-      (fs) => {
-        fs.fsyncSync = () => {
-          throw ioError('EIO');
-        };
-      },
-      () => assert.throws(() => writeJournal(root, journalOf([created('src/k.ts', 'x')])), { code: 'EIO' }),
+    withFs(diskError, () =>
+      assert.throws(() => writeJournal(root, journalOf([created('src/k.ts', 'x')])), { code: 'EIO' }),
     );
     assert.ok(!hasJournal(root), 'no journal: nothing else was written, nothing for the next run to undo');
   });
+
   test('leaves no descriptor open, written or failed (a command that undoes in a signal handler lives on)', () => {
     const root = project();
     const open = () => readdirSync('/proc/self/fd').length;
@@ -170,25 +173,9 @@ describe('writeJournal', () => {
     writeJournal(root, journalOf([]));
     assert.equal(open(), before, 'after a write and its directory sync');
     rmSync(path.join(root, JOURNAL_PATH));
-    withFs(
-      (fs) => {
-        fs.fsyncSync = () => {
-          throw ioError('EIO');
-        };
-      },
-      () => assert.throws(() => writeJournal(root, journalOf([])), { code: 'EIO' }),
-    );
+    withFs(diskError, () => assert.throws(() => writeJournal(root, journalOf([])), { code: 'EIO' }));
     assert.equal(open(), before, 'after a failed write');
-    withFs(
-      (fs) => {
-        const fsyncSync = fs.fsyncSync;
-        fs.fsyncSync = (fd) => {
-          if (fs.fstatSync(fd).isDirectory()) throw ioError('EINVAL');
-          fsyncSync(fd);
-        };
-      },
-      () => writeJournal(root, journalOf([])),
-    );
+    withFs(directorySyncUnsupported, () => writeJournal(root, journalOf([])));
     assert.equal(open(), before, 'after a directory sync that failed');
   });
 });
