@@ -491,7 +491,7 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     await delivery.round();
     assert.deepEqual(fake.requests, ['create', 'batch metric loss@0, metric loss@1, metric loss@2']);
     await delivery.round();
-    await delivery.drain(Date.now() + 60_000, { untilDeferred: true });
+    await delivery.drain(Date.now() + 600_000, { untilDeferred: true }); // a drain that waited would hang here
     assert.equal(fake.requests.length, 2, 'the pause holds for a round and for a flush that does not wait');
     assert.equal(delivery.outage, false);
     assert.deepEqual(warnings, []);
@@ -526,7 +526,7 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     delivery.enqueue(metric(1));
     await delivery.flush(Date.now() + 60_000);
     assert.deepEqual(steps(spooled(spoolDir) as DataRecord[]), [0, 1], 'flushed to the spool, not waited for');
-    assert.equal(await delivery.drain(Date.now() + 60_000, { untilDeferred: true }), false);
+    assert.equal(await delivery.drain(Date.now() + 600_000, { untilDeferred: true }), false); // without waiting
     assert.equal(fake.requests.filter((request) => request.startsWith('batch')).length, 1, 'not asked again sooner');
     await delivery.close();
   });
@@ -998,8 +998,10 @@ describe('remote delivery: drain', () => {
     const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
     process.on('warning', onWarning);
     try {
-      const { delivery, fake } = makeDelivery({ retryBaseMs: 20, retryMaxMs: 40 });
+      // Backoffs of 50 to 100 ms: a drain that polled every 10 ms instead would make several rounds for each.
+      const { delivery, fake } = makeDelivery({ retryBaseMs: 100, retryMaxMs: 100 });
       await delivery.ready;
+      // 12 waits: a listener left by each would pass the 10 that Node warns about.
       for (let failure = 0; failure < 12; failure += 1) {
         fake.answers.create.push({ kind: 'retryable', error: 'down', retryAfterMs: undefined });
       }
@@ -1577,5 +1579,304 @@ describe('remote delivery: its states (states.ts) and its memory queue', () => {
     assert.deepEqual(queue.takeBeyond(1, 1).map(describeRecord), ['metric loss@1', 'artifact b']);
     assert.deepEqual(contents(queue), ['metric loss@0', 'artifact a']);
     assert.deepEqual(queue.counts(), { metrics: 1, params: 0, tags: 0, artifacts: 1 });
+  });
+});
+
+describe('remote delivery: rounds started by log calls, the timer, a flush', () => {
+  /** Waits (at most 20 s: a bound for a hang, not a timing) until `done()`. */
+  async function until(done: () => boolean): Promise<void> {
+    for (const giveUp = Date.now() + 20_000; !done() && Date.now() < giveUp;) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  test('a thousand data records waiting start a round at once; fewer, and artifacts, wait', async () => {
+    const { delivery, fake } = makeDelivery({ maxQueueItems: 5_000 });
+    await delivery.ready;
+    fake.batchSize = 1_000;
+    delivery.enqueue({ t: 'artifact', path: 'first.txt', contentType: 'text/plain', bytes: Buffer.from('x') });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(fake.requests, [], 'an artifact starts no round');
+    for (let step = 0; step < 999; step += 1) delivery.enqueue(metric(step));
+    for (let file = 0; file < 1_001; file += 1) {
+      delivery.enqueue({ t: 'artifact', path: `${file}.txt`, contentType: 'text/plain', bytes: Buffer.from('x') });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(fake.requests, [], 'no round before the thousandth data record');
+    delivery.enqueue(metric(999));
+    await until(() => fake.taken.length === 1_000);
+    assert.equal(fake.taken.length, 1_000);
+    assert.equal(
+      fake.requests[1],
+      `batch ${Array.from({ length: 1_000 }, (_, step) => `metric loss@${step}`).join(', ')}`,
+    );
+    await delivery.close();
+  });
+
+  test('the timer sends what waits; after a stop it moves the memory queue to the spool; close ends it', async () => {
+    const { delivery, fake, spoolDir } = makeDelivery();
+    await delivery.ready;
+    delivery.startTimer(5);
+    delivery.enqueue(metric(0));
+    await until(() => fake.taken.length === 1);
+    assert.deepEqual(steps(fake.taken), [0]);
+    fake.answers.batch.push(() => ({ settled: 0, refused: [], failure: { kind: 'stopped', reason: 'gone' } }));
+    delivery.enqueue(metric(1));
+    await until(() => delivery.state === 'stopped');
+    delivery.enqueue(metric(2));
+    await until(() => spooled(spoolDir).length === 2);
+    assert.deepEqual(steps(spooled(spoolDir) as DataRecord[]), [1, 2]);
+    await delivery.close();
+    const requests = fake.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(fake.requests.length, requests);
+  });
+
+  test('connect creates the run now: true once it exists, false when the server does not answer', async () => {
+    const fake = new FakeProtocol();
+    fake.answers.create.push(down().failure!);
+    const { delivery } = makeDelivery({}, fake);
+    assert.equal(await delivery.connect(Date.now() + 20_000), false);
+    assert.equal(await delivery.connect(Date.now() + 20_000), true);
+    assert.equal(delivery.runId, 'fake-run');
+    assert.equal(delivery.requestTimeoutMs, 1_000);
+    assert.equal(delivery.timeoutsExhausted, false);
+    await delivery.close();
+  });
+
+  test('a flush in an outage, the spool broken, waits for one attempt: the server is all that is left', async () => {
+    const blocked = path.join(dir, 'a-file');
+    writeFileSync(blocked, '');
+    const { delivery, fake } = makeDelivery({ spoolDir: path.join(blocked, 'spool') });
+    await delivery.ready;
+    fake.answers.create.push(down().failure!, down().failure!);
+    delivery.enqueue(metric(0));
+    await delivery.round();
+    assert.equal(delivery.outage, true);
+    await delivery.flush(Date.now() + 20_000);
+    assert.deepEqual(fake.requests, ['create', 'create'], 'one attempt, then back');
+    await delivery.flush(Date.now() + 20_000);
+    assert.deepEqual(steps(fake.taken), [0]);
+    await delivery.close();
+  });
+
+  test('a flush during an outage whose spool breaks on the way waits for the server, the only place left', async () => {
+    const { delivery, fake, warnings, spoolDir } = makeDelivery();
+    await delivery.ready;
+    fake.answers.create.push(down().failure!);
+    await delivery.round();
+    assert.equal(delivery.outage, true);
+    rmSync(spoolDir, { recursive: true, force: true });
+    writeFileSync(spoolDir, 'not a directory');
+    delivery.enqueue(metric(0));
+    await delivery.flush(Date.now() + 20_000);
+    assert.ok(codes(warnings).includes('GYMNOS_FAKE_SPOOL_UNAVAILABLE'));
+    assert.deepEqual(steps(fake.taken), [0], 'delivered before flush returned');
+    await delivery.close();
+  });
+
+  test('a Retry-After longer than retryMaxMs is cut to it', async () => {
+    const { delivery, fake } = makeDelivery({ retryBaseMs: 1, retryMaxMs: 5 });
+    await delivery.ready;
+    fake.answers.batch.push(() => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'HTTP 429', retryAfterMs: 600_000 },
+    }));
+    delivery.enqueue(metric(0));
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+  });
+
+  test('after a pause the server asked for, a round makes as many requests as it may again', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.batchSize = 1;
+    fake.answers.batch.push((records) => ({ settled: records.length, refused: [], paceMs: 1 }));
+    for (let step = 0; step < 6; step += 1) delivery.enqueue(metric(step));
+    await delivery.round();
+    assert.equal(fake.taken.length, 1, 'the round ends at the pause');
+    await until(() => Date.now() > 0 && fake.taken.length === 1); // (no wait: the pause is 1 ms)
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await delivery.round();
+    assert.equal(fake.taken.length, 6, 'one round for the five left');
+    await delivery.close();
+  });
+
+  test('a failure answered after close is not an outage', async () => {
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    let answer: (result: DataResult) => void = () => undefined;
+    fake.answers.batch.push(() => down()); // unused: the request below is answered by hand
+    const sendBatch = fake.sendBatch.bind(fake);
+    fake.sendBatch = () => {
+      fake.sendBatch = sendBatch;
+      fake.requests.push('batch held');
+      return new Promise((resolve) => (answer = resolve));
+    };
+    delivery.enqueue(metric(0));
+    const round = delivery.round();
+    await until(() => fake.requests.includes('batch held'));
+    const closed = delivery.close();
+    answer(down('aborted'));
+    await round;
+    await closed;
+    assert.deepEqual(warnings, []);
+    assert.equal(delivery.outage, false);
+  });
+});
+
+describe('remote delivery: records logged while a request is in flight', () => {
+  test('the queue full meanwhile: the rest is spooled, the batch in flight stays; each record sent once', async () => {
+    const { delivery, fake, spoolDir } = makeDelivery({ maxQueueItems: 4 });
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    const sendBatch = fake.sendBatch.bind(fake);
+    fake.sendBatch = async (meta, records, options) => {
+      fake.sendBatch = sendBatch;
+      await held;
+      return sendBatch(meta, records, options);
+    };
+    for (let step = 0; step < 3; step += 1) delivery.enqueue(metric(step));
+    const round = delivery.round(); // sends 0, 1, 2 and waits for the answer
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let step = 3; step < 6; step += 1) delivery.enqueue(metric(step)); // the queue is full at the 5th
+    assert.deepEqual(steps(spooled(spoolDir) as DataRecord[]), [3, 4], 'not the batch in flight');
+    answer();
+    await round;
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(steps(fake.taken), [0, 1, 2, 3, 4, 5]);
+    await delivery.close();
+  });
+
+  test('a spool that breaks mid-session: said, the data kept in memory and delivered from there', async () => {
+    const { delivery, fake, warnings, spoolDir } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.batch.push(() => down());
+    delivery.enqueue(metric(0));
+    rmSync(spoolDir, { recursive: true, force: true });
+    writeFileSync(spoolDir, 'not a directory');
+    await delivery.round(); // fails: the memory queue cannot move to the spool
+    assert.match(delivery.spoolError ?? '', /ENOTDIR|ENOENT|EEXIST/);
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_UNAVAILABLE', 'GYMNOS_FAKE_SPOOL_UNAVAILABLE']);
+    delivery.enqueue(metric(1));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(steps(fake.taken), [0, 1]);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.equal(report.complete, true);
+  });
+});
+
+describe('remote delivery: stop() while a request is in flight', () => {
+  test('the drain ends once the request is answered, not after the backoff that follows it', async () => {
+    const { delivery, fake } = makeDelivery({ retryBaseMs: 600_000, retryMaxMs: 600_000 });
+    await delivery.ready;
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    const createRun = fake.createRun.bind(fake);
+    fake.createRun = async () => {
+      fake.requests.push('create held');
+      await held;
+      return down('no answer').failure!;
+    };
+    delivery.enqueue(metric(0));
+    const drained = delivery.drain(Date.now() + 600_000);
+    while (!fake.requests.includes('create held')) await new Promise((resolve) => setImmediate(resolve));
+    const stopped = delivery.stop(60_000);
+    answer();
+    await stopped;
+    assert.equal(await drained, false);
+    assert.deepEqual(fake.requests, ['create held']);
+    fake.createRun = createRun;
+    await delivery.close();
+  });
+});
+
+/** A backend whose records carry positions of their own (as W&B's history lines): given once, kept for good. */
+class StampingProtocol extends FakeProtocol {
+  stamp(meta: FakeMeta, records: readonly Record_[]): void {
+    for (const record of records as (Record_ & { line?: number })[]) {
+      if (record.line === undefined) record.line = meta.stamped = (meta.stamped ?? 0) + 1;
+    }
+  }
+
+  unstamp(meta: FakeMeta, records: readonly Record_[]): void {
+    meta.stamped = (meta.stamped ?? 0) - records.length;
+    for (const record of records as (Record_ & { line?: number })[]) delete record.line;
+  }
+
+  resumeAfter(meta: FakeMeta, last: Record_): void {
+    meta.stamped = (last as { line?: number }).line;
+  }
+}
+
+const lines = (records: readonly QueueRecord[]) => records.map((record) => (record as { line?: number }).line);
+
+describe('remote delivery: a backend whose records carry positions (stamp)', () => {
+  test('positions given once, in logging order, kept through the spool and a re-send of a batch in doubt', async () => {
+    const fake = new StampingProtocol();
+    const { delivery, spoolDir } = makeDelivery({}, fake);
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.batch.push(() => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'lost', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
+    }));
+    for (let step = 0; step < 4; step += 1) delivery.enqueue(metric(step));
+    await delivery.round(); // the first batch (3) is stamped and sent, its answer lost; all four are spooled
+    assert.deepEqual(lines(spooled(spoolDir)), [1, 2, 3, 4]);
+    assert.equal(readRunJson(spoolDir).stamped, 4, 'what was given out is in run.json');
+    delivery.enqueue(metric(4));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(lines(fake.taken), [1, 2, 3, 4, 5]);
+    await delivery.close();
+  });
+
+  test('a full queue spooled by a log call: stamped, run.json saying so before anything else is spooled', async () => {
+    const fake = new StampingProtocol();
+    const { delivery, spoolDir } = makeDelivery({ maxQueueItems: 2 }, fake);
+    await delivery.ready;
+    for (let step = 0; step < 3; step += 1) delivery.enqueue(metric(step));
+    assert.deepEqual(lines(spooled(spoolDir)), [1, 2, 3]);
+    assert.equal(readRunJson(spoolDir).stamped, 3, 'written at once, synchronously');
+    await delivery.close();
+  });
+
+  test('records the spool has no room for give their positions back', async () => {
+    const fake = new StampingProtocol();
+    // Room for two metric lines (69 bytes each, with their position).
+    const { delivery, spoolDir } = makeDelivery({ maxQueueItems: 2, maxSpoolBytes: 150 }, fake);
+    await delivery.ready;
+    for (let step = 0; step < 3; step += 1) delivery.enqueue(metric(step)); // the third finds the queue full
+    assert.deepEqual(lines(spooled(spoolDir)), [1, 2]);
+    delivery.enqueue(metric(3));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(lines(fake.taken), [1, 2, 3], "the dropped record's position is given again");
+    assert.deepEqual(steps(fake.taken), [0, 1, 3]);
+    await delivery.close();
+  });
+
+  test('a later session gives positions after the last one its spool holds', async () => {
+    const first = makeDelivery({}, new StampingProtocol());
+    await first.delivery.ready;
+    first.fake.answers.create.push(down().failure!);
+    for (let step = 0; step < 3; step += 1) first.delivery.enqueue(metric(step));
+    await first.delivery.round();
+    first.delivery.flushAtExit({});
+    await first.delivery.close();
+    const fake = new StampingProtocol();
+    const { delivery } = makeDelivery({}, fake);
+    await delivery.ready;
+    delivery.enqueue(metric(3));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(lines(fake.taken), [1, 2, 3, 4]);
+    await delivery.close();
   });
 });
