@@ -35,6 +35,15 @@ const REPORT = 'src/trackers/remote/delivery_report.ts';
 const ONCE_LISTENER =
   'the listener removes itself the first time it runs (done calls removeEventListener): `once` adds nothing';
 
+const OUTCOMES = 'src/trackers/remote/outcomes.ts';
+const TO_SPOOL = 'src/trackers/remote/to_spool.ts';
+/** DeliveryCore.warnOnce's keys: each only has to differ from the others. */
+const WARN_ONCE_KEY = "warnOnce's key: any text no other once-only warning uses ('', too) says it once all the same";
+/** spoolNow's handling of a memory batch in doubt. */
+const NO_DOUBT_IN_MEMORY =
+  'unreachable: a batch whose answer was lost never waits in memory when a log call or a flush spools (spoolNow): ' +
+  'every failure that leaves one spills the memory queue in the same turn (outcomes.failed, then spill, synchronous ' +
+  'up to its append), and a batch sent again and in flight is left out (takeBeyond); so inDoubt is always 0 here';
 export const EQUIVALENT = [
   ...[
     ['EqualityOperator', 'value >= 1', 'value > 1'],
@@ -729,5 +738,60 @@ export const EQUIVALENT = [
         'a removal of a file that was not there',
       at,
     ),
+  ),
+  entry(OUTCOMES, 'StringLiteral', "'internal'", '""', WARN_ONCE_KEY),
+  entry(TO_SPOOL, 'StringLiteral', "'queue full'", '""', WARN_ONCE_KEY),
+  entry(TO_SPOOL, 'StringLiteral', "'spool full'", '""', WARN_ONCE_KEY),
+  entry(
+    OUTCOMES,
+    'StringLiteral',
+    "'retryable'",
+    '""',
+    "internalError's failure kind: outcomes.failed tells only 'stopped' apart, and handles any other kind the same",
+  ),
+  ...[
+    ['EqualityOperator', 'core.queue.size > 0', 'core.queue.size >= 0'],
+    ['ConditionalExpression', 'core.queue.size > 0', 'true'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      TO_SPOOL,
+      mutator,
+      original,
+      replacement,
+      'a spill of an empty memory queue appends no record (appendSync of none writes nothing) and forgets nothing; ' +
+        'no memory doubt exists without its batch queued',
+    ),
+  ),
+  entry(
+    TO_SPOOL,
+    'ConditionalExpression',
+    'inDoubt',
+    'true',
+    NO_DOUBT_IN_MEMORY,
+    '    if («inDoubt») core.memoryDoubt',
+  ),
+  entry(
+    TO_SPOOL,
+    'ConditionalExpression',
+    'inDoubt',
+    'false',
+    NO_DOUBT_IN_MEMORY,
+    '    if («inDoubt») core.memoryDoubt',
+  ),
+  entry(
+    TO_SPOOL,
+    'ObjectLiteral',
+    '{ inDoubt, settleBy }',
+    '{}',
+    NO_DOUBT_IN_MEMORY,
+    'appendSync(records, «{ inDoubt, settleBy }»)',
+  ),
+  entry(
+    TO_SPOOL,
+    'ConditionalExpression',
+    'core.protocol.stamp',
+    'true',
+    "run.json written once more, synchronously, with the run's description as it stands: what the next saveMeta " +
+      'writes anyway (a backend without stamp changes nothing of it here)',
   ),
 ];

@@ -498,6 +498,71 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     await delivery.close();
   });
 
+  test("a wait the backend's own pace asks for: no outage, nothing said, no request before it is over", async () => {
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.batch.push(() => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'rate limited', retryAfterMs: 600_000, waiting: true },
+    }));
+    delivery.enqueue(metric(0));
+    await delivery.round();
+    assert.equal(delivery.outage, false);
+    assert.equal(delivery.state, 'delivering');
+    assert.deepEqual(warnings, []);
+    await delivery.round();
+    assert.equal(fake.requests.length, 2, 'the next request waits for the pace');
+    const report = await delivery.report();
+    assert.equal(report.lastError, undefined);
+    await delivery.close();
+  });
+
+  test('a pace is waited for whole: a drain shorter than it makes no request meanwhile', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.batch.push(() => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'rate limited', retryAfterMs: 600_000, waiting: true },
+    }));
+    delivery.enqueue(metric(0));
+    assert.equal(await delivery.drain(Date.now() + 1_500), false);
+    assert.equal(fake.requests.length, 2, 'create, and the batch the pace deferred');
+    await delivery.close();
+  });
+
+  test('a request in doubt is asked about again, further apart each time; its answer ends the outage', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    const stillInDoubt = (): DataResult => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'still', retryAfterMs: undefined, inDoubt: { settleBy: 1 }, waiting: true },
+    });
+    fake.answers.batch.push(() => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'lost', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
+    }));
+    for (let question = 0; question < 1_000; question += 1) fake.answers.batch.push(stillInDoubt);
+    delivery.enqueue(metric(0));
+    await delivery.round();
+    assert.equal(delivery.state, 'outage');
+    await delivery.drain(Date.now() + 20_000, { untilDeferred: true });
+    assert.equal(delivery.state, 'delivering', 'the server answered the question');
+    assert.equal(delivery.outage, false);
+    // Then one at once (a drain tries at once), the next 200, 400, 800 ms apart: in 1.5 s at most 6 in all, however
+    // fast the machine (a slow one asks fewer).
+    await delivery.drain(Date.now() + 1_500);
+    const questions = fake.requests.filter((request) => request.endsWith('(in doubt)')).length;
+    assert.ok(questions <= 6, `${questions} questions`);
+    await delivery.close();
+  });
+
   test('a run creation that asks for a pause: the round ends after it', async () => {
     const fake = new FakeProtocol();
     fake.answers.create.push({ kind: 'delivered', paceMs: 600_000 });
@@ -651,6 +716,22 @@ describe('remote delivery: memory bounded, the spool full or broken', () => {
     );
   });
 
+  test('a spool given up on (run.json cannot be written): what waits stays in memory and is delivered', async () => {
+    const spoolDir = path.join(dir, 'spool');
+    await mkdir(path.join(spoolDir, 'run.json'), { recursive: true }); // a directory where run.json goes
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    assert.ok(delivery.spoolError, 'the spool is broken');
+    fake.answers.create.push(down().failure!);
+    delivery.enqueue(metric(0));
+    await delivery.round(); // an outage: nothing may go to the broken spool
+    assert.ok(codes(warnings).includes('GYMNOS_FAKE_SPOOL_UNAVAILABLE'));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(steps(fake.taken), [0]);
+    await delivery.close();
+    assert.equal(existsSync(path.join(spoolDir, 'queue.jsonl')), false);
+  });
+
   test('a spool full to maxSpoolBytes drops the newest records, counted and said once; the rest goes', async () => {
     const { delivery, fake, warnings, spoolDir } = makeDelivery({ maxQueueItems: 2, maxSpoolBytes: 700 });
     await delivery.ready;
@@ -737,6 +818,54 @@ describe('remote delivery: the end of a process without end()', () => {
       assert.deepEqual(spooled(spoolDir).length, 2, 'written once');
     });
   }
+
+  test('a batch in flight at the exit is spooled in doubt: the next delivery asks before sending again', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    let answer: (result: DataResult) => void = () => undefined;
+    fake.sendBatch = () => {
+      fake.requests.push('batch in flight');
+      return new Promise((resolve) => (answer = resolve));
+    };
+    delivery.enqueue(metric(0));
+    delivery.enqueue(metric(1));
+    const round = delivery.round();
+    while (!fake.requests.includes('batch in flight')) await new Promise((resolve) => setImmediate(resolve));
+    delivery.enqueue(metric(2));
+    const exit = Date.now();
+    delivery.flushAtExit({ signal: 'SIGTERM' });
+    // The process would end here; this one goes on, so the request ends (aborted) and the lock is released.
+    answer(down('aborted'));
+    await round;
+    await delivery.close();
+    const next = makeDelivery({ mode: 'redeliver' });
+    await next.delivery.ready;
+    assert.equal(await drainAll(next.delivery), true);
+    assert.deepEqual(next.fake.requests, [
+      'batch metric loss@0, metric loss@1 (in doubt)',
+      'batch metric loss@2',
+      'status KILLED',
+    ]);
+    assert.ok(next.fake.doubts[0]!.settleBy >= exit, 'with the time the request may still take');
+    await next.delivery.close();
+  });
+
+  test('records queued at a clean exit are spooled as they are, none of them in doubt', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    fake.answers.create.push(down().failure!);
+    delivery.enqueue(metric(0));
+    await delivery.round(); // an outage: metric 0 is spooled
+    delivery.enqueue(metric(1));
+    delivery.flushAtExit({});
+    await delivery.close();
+    const next = makeDelivery({ mode: 'redeliver' });
+    await next.delivery.ready;
+    assert.equal(await drainAll(next.delivery), true);
+    assert.deepEqual(next.fake.requests, ['create', 'batch metric loss@0, metric loss@1', 'status FINISHED']);
+    await next.delivery.close();
+  });
 
   test('after end() set the status, an exit keeps it; a closed delivery writes nothing more', async () => {
     const { delivery, spoolDir } = makeDelivery();
@@ -1672,6 +1801,7 @@ describe('remote delivery: rounds started by log calls, the timer, a flush', () 
     await delivery.flush(Date.now() + 20_000);
     assert.ok(codes(warnings).includes('GYMNOS_FAKE_SPOOL_UNAVAILABLE'));
     assert.deepEqual(steps(fake.taken), [0], 'delivered before flush returned');
+    assert.deepEqual((await delivery.report()).dropped, zero, 'back in memory, not lost');
     await delivery.close();
   });
 
