@@ -44,6 +44,12 @@ const NO_DOUBT_IN_MEMORY =
   'unreachable: a batch whose answer was lost never waits in memory when a log call or a flush spools (spoolNow): ' +
   'every failure that leaves one spills the memory queue in the same turn (outcomes.failed, then spill, synchronous ' +
   'up to its append), and a batch sent again and in flight is left out (takeBeyond); so inDoubt is always 0 here';
+const DELIVERY_CORE = 'src/trackers/remote/delivery_core.ts';
+/** saveMeta's check that run.json is up to date: without it, run.json is written again with the same content. */
+const SAME_RUN_JSON =
+  'run.json written again with the same content (saveMeta skips a write only when nothing changed since the last ' +
+  "one): no reader of the spool can tell, only its modification time moves (a killed run's end time is the " +
+  "spool's last write: a write while the process still ran, so no later than its end)";
 export const EQUIVALENT = [
   ...[
     ['EqualityOperator', 'value >= 1', 'value > 1'],
@@ -793,5 +799,20 @@ export const EQUIVALENT = [
     'true',
     "run.json written once more, synchronously, with the run's description as it stands: what the next saveMeta " +
       'writes anyway (a backend without stamp changes nothing of it here)',
+  ),
+  entry(
+    DELIVERY_CORE,
+    'ObjectLiteral',
+    '{ data: 0, artifacts: 0 }',
+    '{}',
+    "inFlight's counts undefined until the first send: every reader takes undefined as 0 (splice's start, `||`, `?:`)",
+  ),
+  entry(DELIVERY_CORE, 'ConditionalExpression', 'version === this.#savedMetaVersion', 'false', SAME_RUN_JSON),
+  entry(
+    DELIVERY_CORE,
+    'MethodExpression',
+    'Math.max(this.#savedMetaVersion, version)',
+    'Math.min(this.#savedMetaVersion, version)',
+    SAME_RUN_JSON,
   ),
 ];
