@@ -459,6 +459,7 @@ describe('the stored reports', () => {
       '[]',
       '"text"',
       JSON.stringify({ format, entries: [null] }),
+      JSON.stringify({ format, entries: [entry, null] }),
       JSON.stringify({ format, entries: [{ ...entry, key: 1 }] }),
       JSON.stringify({ format, entries: [{ ...entry, fingerprint: null }] }),
       JSON.stringify({ format, entries: [{ ...entry, report: null }] }),

@@ -380,6 +380,22 @@ export const EQUIVALENT = [
   ),
   entry(
     FINGERPRINT,
+    'ConditionalExpression',
+    "typeof entry.fingerprint === 'string'",
+    'true',
+    'a stored entry whose fingerprint is not a string: the one computed is a string, so the entry is never ' +
+      'replayed, checked or not',
+  ),
+  entry(
+    FINGERPRINT,
+    'StringLiteral',
+    "'utf8'",
+    '""',
+    'the stored file read as bytes: JSON.parse reads a Buffer as its UTF-8 text',
+    "JSON.parse(readFileSync(this.file, «'utf8'»))",
+  ),
+  entry(
+    FINGERPRINT,
     'ArrayDeclaration',
     '[]',
     '["Stryker was here"]',
