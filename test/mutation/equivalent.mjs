@@ -50,6 +50,17 @@ const SAME_RUN_JSON =
   'run.json written again with the same content (saveMeta skips a write only when nothing changed since the last ' +
   "one): no reader of the spool can tell, only its modification time moves (a killed run's end time is the " +
   "spool's last write: a write while the process still ran, so no later than its end)";
+/** DeliveryCore.setStatus's end of the session: how its callers call it. */
+const SESSION_ENDED =
+  "every caller sets a final status (never RUNNING) while the session is 'open' (spoolAtExit and a redelivery check " +
+  "that first) or already 'ended' (end() after an exit's flush): 'ended' is what the session becomes either way";
+/** DeliveryCore.memoryDoubtLength: when a memory doubt exists at all. */
+const DOUBT_AT_FRONT =
+  'a memory doubt exists only with its whole batch at the front of the memory queue (set on the lost answer, cleared ' +
+  'by the spill that follows it, and every caller passes the queue from its front): the checks always hold';
+/** DeliveryCore.keepPace's guard: the paces a backend gives. */
+const PACE_GUARD =
+  'a pace is undefined, 0 or positive: 0 leaves paceMs as it is (Math.max with 0), and undefined is still kept out';
 export const EQUIVALENT = [
   ...[
     ['EqualityOperator', 'value >= 1', 'value > 1'],
@@ -831,4 +842,43 @@ export const EQUIVALENT = [
     'Math.min(this.#savedMetaVersion, version)',
     SAME_RUN_JSON,
   ),
+  entry(
+    DELIVERY_CORE,
+    'ConditionalExpression',
+    'endTime === undefined',
+    'false',
+    '`{ status, endTime: undefined }` is `{ status }` to every reader: JSON drops the key, and readers take a ' +
+      'missing end time as undefined',
+  ),
+  ...[
+    ['ConditionalExpression', "status !== 'RUNNING' && this.meta.session === 'open'", 'true'],
+    [
+      'LogicalOperator',
+      "status !== 'RUNNING' && this.meta.session === 'open'",
+      "status !== 'RUNNING' || this.meta.session === 'open'",
+    ],
+    ['ConditionalExpression', "status !== 'RUNNING'", 'true'],
+    ['StringLiteral', "'RUNNING'", '""'],
+    ['ConditionalExpression', "this.meta.session === 'open'", 'true'],
+  ].map(([mutator, original, replacement]) => entry(DELIVERY_CORE, mutator, original, replacement, SESSION_ENDED)),
+  ...[
+    ['ConditionalExpression', 'records.length > 0', 'true'],
+    ['EqualityOperator', 'records.length > 0', 'records.length >= 0'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      DELIVERY_CORE,
+      mutator,
+      original,
+      replacement,
+      'a stamp of no records gives nothing out; run.json is then written again with the same content',
+    ),
+  ),
+  entry(DELIVERY_CORE, 'ConditionalExpression', 'records[0] === doubt.first', 'true', DOUBT_AT_FRONT),
+  entry(DELIVERY_CORE, 'ConditionalExpression', 'records.length >= doubt.length', 'true', DOUBT_AT_FRONT),
+  ...[
+    ['ConditionalExpression', 'paceMs > 0', 'true'],
+    ['EqualityOperator', 'paceMs > 0', 'paceMs >= 0'],
+    ['LogicalOperator', 'paceMs !== undefined && paceMs > 0', 'paceMs !== undefined || paceMs > 0'],
+    ['ConditionalExpression', 'paceMs !== undefined', 'true'],
+  ].map(([mutator, original, replacement]) => entry(DELIVERY_CORE, mutator, original, replacement, PACE_GUARD)),
 ];
