@@ -880,6 +880,16 @@ describe('remote delivery: the end of a process without end()', () => {
   });
 });
 
+/** Another run (g2) than the one the deliveries log by default (g1). */
+const SECOND_RUN: FakeMeta = {
+  version: 1,
+  trackingUri: 'http://fake.test',
+  runName: 'second',
+  gymnosRunId: 'g2',
+  startTime: 2_000,
+  session: 'open',
+};
+
 describe('remote delivery: a spool left by an earlier session, delivered again', () => {
   /** A session of run g1 whose server went down after the run was created: it leaves a spool and exits. */
   async function leaveSpool(options: Partial<DeliveryOptions<FakeMeta>> = {}, ending = {}) {
@@ -929,16 +939,7 @@ describe('remote delivery: a spool left by an earlier session, delivered again',
 
   test("another run's spool with records left is never delivered to this run: a sibling spool is used", async () => {
     const { spoolDir } = await leaveSpool();
-    const { delivery, fake, warnings } = makeDelivery({
-      meta: {
-        version: 1,
-        trackingUri: 'http://fake.test',
-        runName: 'second',
-        gymnosRunId: 'g2',
-        startTime: 2_000,
-        session: 'open',
-      },
-    });
+    const { delivery, fake, warnings } = makeDelivery({ meta: SECOND_RUN });
     await delivery.ready;
     assert.notEqual(delivery.spoolDir, spoolDir);
     assert.ok(delivery.spoolDir.startsWith(`${spoolDir}-${process.pid}-`), delivery.spoolDir);
@@ -961,16 +962,7 @@ describe('remote delivery: a spool left by an earlier session, delivered again',
     first.delivery.enqueue(metric(0));
     await drainAll(first.delivery);
     await first.delivery.close();
-    const { delivery, fake, warnings, spoolDir } = makeDelivery({
-      meta: {
-        version: 1,
-        trackingUri: 'http://fake.test',
-        runName: 'second',
-        gymnosRunId: 'g2',
-        startTime: 2_000,
-        session: 'open',
-      },
-    });
+    const { delivery, fake, warnings, spoolDir } = makeDelivery({ meta: SECOND_RUN });
     await delivery.ready;
     assert.equal(delivery.spoolDir, spoolDir);
     assert.deepEqual(warnings, []);
