@@ -136,6 +136,12 @@ const down = (error = 'connect ECONNREFUSED'): DataResult => ({
   failure: { kind: 'retryable', error, retryAfterMs: undefined },
 });
 
+/** A batch answered with a pause the backend's own pace asks for (ten minutes): not an outage. */
+const paced = (): DataResult => ({
+  settled: 0,
+  refused: [],
+  failure: { kind: 'retryable', error: 'rate limited', retryAfterMs: 600_000, waiting: true },
+});
 const metric = (step: number, key = 'loss'): DataRecord => ({ t: 'metric', key, value: step, timestamp: 1, step });
 const steps = (records: readonly DataRecord[]) =>
   records.map((record) => (record.t === 'metric' ? record.step : record.key));
@@ -502,11 +508,7 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     const { delivery, fake, warnings } = makeDelivery();
     await delivery.ready;
     await delivery.connect(Date.now() + 20_000);
-    fake.answers.batch.push(() => ({
-      settled: 0,
-      refused: [],
-      failure: { kind: 'retryable', error: 'rate limited', retryAfterMs: 600_000, waiting: true },
-    }));
+    fake.answers.batch.push(paced);
     delivery.enqueue(metric(0));
     await delivery.round();
     assert.equal(delivery.outage, false);
@@ -523,11 +525,7 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     const { delivery, fake } = makeDelivery();
     await delivery.ready;
     await delivery.connect(Date.now() + 20_000);
-    fake.answers.batch.push(() => ({
-      settled: 0,
-      refused: [],
-      failure: { kind: 'retryable', error: 'rate limited', retryAfterMs: 600_000, waiting: true },
-    }));
+    fake.answers.batch.push(paced);
     delivery.enqueue(metric(0));
     assert.equal(await delivery.drain(Date.now() + 1_500), false);
     assert.equal(fake.requests.length, 2, 'create, and the batch the pace deferred');
