@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import fsPromises, { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -1349,6 +1350,56 @@ describe('gymnos sync: every spool under a logdir, each with its backend', () =>
       runs.map((run) => run.runId),
       ['run-1', 'run-2'],
     );
+  });
+
+  test('a run.json of another shape is no spool: a field of another type, null, an array, torn, a folder', async () => {
+    await spoolAt('good');
+    await spoolAt('uri', { trackingUri: 5 });
+    await spoolAt('id', { gymnosRunId: 5 });
+    await spoolAt('start', { startTime: '1' });
+    for (const [name, text] of [
+      ['null', 'null'],
+      ['array', '[]'],
+      ['torn', '{"version":1,'],
+    ]) {
+      await mkdir(path.join(dir, name));
+      writeFileSync(path.join(dir, name, 'run.json'), text);
+    }
+    await mkdir(path.join(dir, 'folder', 'run.json'), { recursive: true });
+    const { backend, calls } = fakeBackend({});
+    await syncLogdir(dir, { mlflow: backend });
+    assert.deepEqual(
+      calls.map((call) => path.relative(dir, call.spoolDir)),
+      ['good'],
+    );
+  });
+
+  test("a disk's EIO on a run.json or a directory is reported, never taken for no spool", async () => {
+    await spoolAt('a');
+    const fail = (call: 'readFile' | 'readdir', target: string) => {
+      const original = fsPromises[call] as (...args: unknown[]) => Promise<unknown>;
+      (fsPromises as unknown as Record<string, unknown>)[call] = (file: unknown, ...rest: unknown[]) =>
+        String(file) === target
+          ? Promise.reject(Object.assign(new Error(`EIO: i/o error, ${call} '${target}'`), { code: 'EIO' }))
+          : original(file, ...rest);
+      syncBuiltinESMExports();
+      return () => {
+        (fsPromises as unknown as Record<string, unknown>)[call] = original;
+        syncBuiltinESMExports();
+      };
+    };
+    for (const [call, target] of [
+      ['readFile', path.join(dir, 'a', 'run.json')],
+      ['readdir', path.join(dir, 'a')],
+    ] as const) {
+      const restore = fail(call, target);
+      try {
+        await assert.rejects(syncLogdir(dir, { mlflow: fakeBackend({}).backend }), { code: 'EIO' }, call);
+      } finally {
+        restore();
+      }
+    }
+    assert.equal((await syncLogdir(dir, { mlflow: fakeBackend({}).backend })).length, 1);
   });
 
   test('the backend run.json names (mlflow if none); one not known is said, the rest synced', async () => {

@@ -120,13 +120,32 @@ function isRunMeta(value: unknown): value is RunMeta {
   );
 }
 
+/**
+ * What makes a directory no spool of ours while the walk looks: it, or its run.json, gone meanwhile, not what its
+ * name says, or unreadable. Anything else (a disk's EIO) is thrown for the command to report: a spool is never
+ * skipped in silence because its disk failed.
+ */
+const NOT_A_SPOOL_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ELOOP']);
+
+const isNotASpool = (error: unknown) => NOT_A_SPOOL_CODES.has((error as NodeJS.ErrnoException).code ?? '');
+
+/** A spool's run.json, or undefined when `dir` holds none: no run.json, not JSON, or not a spool's shape. */
 async function readMeta(dir: string): Promise<RunMeta | undefined> {
+  let text: string;
   try {
-    const meta: unknown = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8'));
-    return isRunMeta(meta) ? meta : undefined;
-  } catch {
-    return undefined;
+    text = await readFile(path.join(dir, 'run.json'), 'utf8');
+  } catch (error) {
+    if (isNotASpool(error)) return undefined;
+    throw error;
   }
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined; // a file of that name that is not a spool's
+    throw error;
+  }
+  return isRunMeta(meta) ? meta : undefined;
 }
 
 /**
@@ -139,8 +158,9 @@ async function findSpools(logdir: string): Promise<string[]> {
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return; // vanished or unreadable: nothing of ours to deliver there
+    } catch (error) {
+      if (isNotASpool(error)) return; // vanished or unreadable: nothing of ours to deliver there
+      throw error;
     }
     if (entries.some((entry) => entry.isFile() && entry.name === 'run.json') && (await readMeta(dir))) {
       found.push(dir);
