@@ -1374,14 +1374,15 @@ describe('gymnos sync: every spool under a logdir, each with its backend', () =>
     );
   });
 
+  const eio = (call: string, target: string) =>
+    Object.assign(new Error(`EIO: i/o error, ${call} '${target}'`), { code: 'EIO' });
+
   test("a disk's EIO on a run.json or a directory is reported, never taken for no spool", async () => {
     await spoolAt('a');
-    const fail = (call: 'readFile' | 'readdir', target: string) => {
+    const fail = (call: 'readFile' | 'readdir', target: string, error: Error = eio(call, target)) => {
       const original = fsPromises[call] as (...args: unknown[]) => Promise<unknown>;
       (fsPromises as unknown as Record<string, unknown>)[call] = (file: unknown, ...rest: unknown[]) =>
-        String(file) === target
-          ? Promise.reject(Object.assign(new Error(`EIO: i/o error, ${call} '${target}'`), { code: 'EIO' }))
-          : original(file, ...rest);
+        String(file) === target ? Promise.reject(error) : original(file, ...rest);
       syncBuiltinESMExports();
       return () => {
         (fsPromises as unknown as Record<string, unknown>)[call] = original;
@@ -1394,10 +1395,27 @@ describe('gymnos sync: every spool under a logdir, each with its backend', () =>
     ] as const) {
       const restore = fail(call, target);
       try {
-        await assert.rejects(syncLogdir(dir, { mlflow: fakeBackend({}).backend }), { code: 'EIO' }, call);
+        await assert.rejects(
+          syncLogdir(dir, { mlflow: fakeBackend({}).backend }),
+          {
+            code: 'SPOOL_UNREADABLE',
+            kind: 'failure',
+            message: `${target}: cannot read it (EIO)`,
+            hint: 'check the disk, then run gymnos sync again',
+          },
+          call,
+        );
       } finally {
         restore();
       }
+    }
+    // An error without a code is a bug of ours, thrown as it is (an internal error, with its stack).
+    const bug = new TypeError('a bug');
+    const restore = fail('readFile', path.join(dir, 'a', 'run.json'), bug);
+    try {
+      await assert.rejects(syncLogdir(dir, { mlflow: fakeBackend({}).backend }), (error) => error === bug);
+    } finally {
+      restore();
     }
     assert.equal((await syncLogdir(dir, { mlflow: fakeBackend({}).backend })).length, 1);
   });

@@ -129,6 +129,21 @@ const NOT_A_SPOOL_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EI
 
 const isNotASpool = (error: unknown) => NOT_A_SPOOL_CODES.has((error as NodeJS.ErrnoException).code ?? '');
 
+/**
+ * What the walk throws for a file system error it does not expect: one line naming the file and the error, exit 1,
+ * not an internal error (the disk failed, not gymnos). An error without a code (a bug) is thrown as it is.
+ */
+function unexpected(file: string, error: unknown): unknown {
+  const { code } = error as NodeJS.ErrnoException;
+  if (typeof code !== 'string') return error;
+  return new GymnosError('SPOOL_UNREADABLE', `${file}: cannot read it (${code})`, {
+    kind: 'failure',
+    hint: 'check the disk, then run gymnos sync again',
+    details: { file, errorCode: code },
+    cause: error,
+  });
+}
+
 /** A spool's run.json, or undefined when `dir` holds none: no run.json, not JSON, or not a spool's shape. */
 async function readMeta(dir: string): Promise<RunMeta | undefined> {
   let text: string;
@@ -136,7 +151,7 @@ async function readMeta(dir: string): Promise<RunMeta | undefined> {
     text = await readFile(path.join(dir, 'run.json'), 'utf8');
   } catch (error) {
     if (isNotASpool(error)) return undefined;
-    throw error;
+    throw unexpected(path.join(dir, 'run.json'), error);
   }
   let meta: unknown;
   try {
@@ -160,7 +175,7 @@ async function findSpools(logdir: string): Promise<string[]> {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
       if (isNotASpool(error)) return; // vanished or unreadable: nothing of ours to deliver there
-      throw error;
+      throw unexpected(dir, error);
     }
     if (entries.some((entry) => entry.isFile() && entry.name === 'run.json') && (await readMeta(dir))) {
       found.push(dir);
