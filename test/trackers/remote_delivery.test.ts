@@ -160,6 +160,15 @@ interface Made {
   spoolDir: string;
 }
 
+/** The run a delivery of these tests starts (its session open). */
+const FIRST_META: FakeMeta = {
+  version: 1,
+  trackingUri: 'http://fake.test',
+  runName: 'first',
+  gymnosRunId: 'g1',
+  startTime: 1_000,
+  session: 'open',
+};
 /** A delivery of run `g1` through `fake`, spooling under the test's directory; `options` override the defaults. */
 function makeDelivery(options: Partial<DeliveryOptions<FakeMeta>> = {}, fake = new FakeProtocol()): Made {
   const warnings: { code: string; message: string }[] = [];
@@ -170,14 +179,7 @@ function makeDelivery(options: Partial<DeliveryOptions<FakeMeta>> = {}, fake = n
     name: 'fake',
     spoolDir,
     maxSpoolBytes: 1 << 20,
-    meta: {
-      version: 1,
-      trackingUri: 'http://fake.test',
-      runName: 'first',
-      gymnosRunId: 'g1',
-      startTime: 1_000,
-      session: 'open',
-    },
+    meta: { ...FIRST_META },
     resumedFields: ['fakeRunId'],
     mode: 'session',
     retryBaseMs: 1,
@@ -221,15 +223,7 @@ const zero = { metrics: 0, params: 0, tags: 0, artifacts: 0 };
 describe('remote delivery: the order the server sees, and the report', () => {
   test('the run first (tagged), then batches in logging order, artifacts one by one, the status last', async () => {
     const { delivery, fake, spoolDir } = makeDelivery({
-      meta: {
-        version: 1,
-        trackingUri: 'http://fake.test',
-        runName: 'first',
-        gymnosRunId: 'g1',
-        startTime: 1_000,
-        session: 'open',
-        tags: { 'mlflow.user': 'ada', shared: 'from the run' },
-      },
+      meta: { ...FIRST_META, tags: { 'mlflow.user': 'ada', shared: 'from the run' } },
       runTags: { shared: 'from the tracker' },
     });
     await delivery.ready;
@@ -906,14 +900,7 @@ describe('remote delivery: a spool left by an earlier session, delivered again',
   test('the same run in a later session: resumed (its ids, start time), leftovers first, RUNNING again', async () => {
     const { spoolDir } = await leaveSpool({}, {});
     const { delivery, fake } = makeDelivery({
-      meta: {
-        version: 1,
-        trackingUri: 'http://fake.test',
-        runName: 'first',
-        gymnosRunId: 'g1',
-        startTime: 9_999,
-        session: 'open',
-      },
+      meta: { ...FIRST_META, startTime: 9_999 },
     });
     await delivery.ready;
     assert.equal(delivery.runId, 'fake-run', 'the run is not created again');
