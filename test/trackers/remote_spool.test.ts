@@ -4,14 +4,30 @@
  * fast, no server.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { DataRecord, QueueRecord } from '../../src/trackers/remote/records.js';
-import { Spool } from '../../src/trackers/remote/spool.js';
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import type { ArtifactRecord, DataRecord, QueueRecord } from '../../src/trackers/remote/records.js';
+import { Spool, SpoolAppendError } from '../../src/trackers/remote/spool.js';
 import type { RunMeta } from '../../src/trackers/remote/spool.js';
+import { skipUnless } from '../helpers/prerequisite.js';
+import { fill, mountSmallDisk, unmountSmallDisk } from '../helpers/small_disk.js';
 
 let dir: string;
 let spoolDir: string;
@@ -114,7 +130,6 @@ describe('remote spool: records in, in order, out', () => {
   });
 
   test('a spool of an earlier gymnos (no header, a bare offset) is read as it was written', async () => {
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(spoolDir, { recursive: true });
     writeFileSync(queueFile(), [metric(0), metric(1), metric(2)].map(lineOf).join(''));
     writeFileSync(offsetFile(), `${Buffer.byteLength(lineOf(metric(0)))}\n`);
@@ -145,10 +160,57 @@ describe('remote spool: records in, in order, out', () => {
     }
   });
 
+  test('a cursor no gymnos writes (a number spelled otherwise, no generation): read from the start', async () => {
+    // In a queue of an earlier gymnos, where a bare offset would be taken as it is: only digits are one.
+    const records = [metric(0), metric(1), metric(2)];
+    const boundary = Buffer.byteLength(lineOf(records[0]!));
+    for (const text of [`${boundary}.0`, `${boundary}e0`, `{"offset":${boundary}}`]) {
+      mkdirSync(spoolDir, { recursive: true });
+      writeFileSync(queueFile(), records.map(lineOf).join(''));
+      writeFileSync(offsetFile(), text);
+      const spool = await openSpool();
+      assert.deepEqual(await pendingRecords(spool), records, text);
+      await spool.close();
+    }
+  });
+
+  test('a cursor at the very end of its queue: all of it was delivered, nothing is sent again', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0), metric(1)]);
+    await spool.close();
+    const generation = JSON.parse(header()).generation as string;
+    writeFileSync(offsetFile(), JSON.stringify({ generation, offset: statSync(queueFile()).size }));
+    const again = await openSpool();
+    assert.equal(again.hasPending, false);
+    assert.deepEqual(await again.readWindow(), []);
+    await again.close();
+    // The same in a queue of an earlier gymnos (a bare offset).
+    writeFileSync(queueFile(), lineOf(metric(0)));
+    writeFileSync(offsetFile(), `${Buffer.byteLength(lineOf(metric(0)))}\n`);
+    const legacy = await openSpool();
+    assert.equal(legacy.hasPending, false);
+    assert.deepEqual(await legacy.readWindow(), []);
+  });
+
+  test('opening reads the queue header only, whatever its size (a queue larger than a string can hold)', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0), metric(1)]);
+    const [first] = await spool.readWindow(1);
+    await spool.advance(first!.end);
+    await spool.close();
+    // Sparse: no disk is taken, and the header is still what the file starts with.
+    truncateSync(queueFile(), 600 * 1024 * 1024);
+    const again = await openSpool();
+    assert.equal(again.offset, first!.end, 'the header read: the cursor of its generation applies');
+    assert.deepEqual(
+      (await again.readWindow(1)).map((entry) => entry.record),
+      [metric(1)],
+    );
+  });
+
   test('a line cut by a crash reads as unreadable, the lines after as usual; a window holds whole lines', async () => {
     const spool = await openSpool();
     spool.appendSync([metric(0)]);
-    const { appendFileSync } = await import('node:fs');
     appendFileSync(queueFile(), '{"t":"metric","ke\n');
     await spool.close();
     const again = await openSpool();
@@ -185,7 +247,6 @@ describe('remote spool: records in, in order, out', () => {
       { t: 'artifact', path: 'a.txt', contentType: 'text/plain', file: '/nowhere/a.txt' },
       metric(1),
     ]);
-    const { appendFileSync } = await import('node:fs');
     appendFileSync(queueFile(), '{"t":"metric"\n\n{"t":"weird"}\n');
     await spool.close();
     const again = await openSpool();
@@ -199,7 +260,6 @@ describe('remote spool: records in, in order, out', () => {
   test('the newest record: a torn last line is passed over', async () => {
     const spool = await openSpool();
     spool.appendSync([metric(0), metric(1)]);
-    const { appendFileSync } = await import('node:fs');
     appendFileSync(queueFile(), '{"t":"met');
     await spool.close();
     const again = await openSpool();
@@ -215,6 +275,21 @@ describe('remote spool: its bound, its files', () => {
     assert.deepEqual(refused, records.slice(2));
     assert.deepEqual(await pendingRecords(spool), records.slice(0, 2));
     assert.deepEqual(spool.appendSync([metric(9)]).refused, [metric(9)]);
+    const exact = await openSpool2(bytesOf(records.slice(0, 2)));
+    assert.deepEqual(exact.appendSync(records).refused, records.slice(2), 'taken up to the last byte of the bound');
+  });
+
+  test('an append of nothing writes nothing; nor does clearing a doubt when there is none', async () => {
+    // (At every exit of a process whose memory queue is empty, the spool is appended nothing.)
+    const spool = await openSpool();
+    assert.deepEqual(spool.appendSync([]), { refused: [] });
+    spool.clearDoubt();
+    assert.deepEqual(readdirSync(spoolDir), []);
+    spool.appendSync([metric(0)]);
+    await deliverAll(spool);
+    spool.appendSync([]);
+    spool.clearDoubt();
+    assert.deepEqual(readdirSync(spoolDir), [], 'all delivered: no queue files');
   });
 
   test('a full spool drops its delivered prefix (compaction) when a round appends, not a log call', async () => {
@@ -243,6 +318,59 @@ describe('remote spool: its bound, its files', () => {
     const again = await openSpool(bytesOf(records.slice(0, 3)) + 5);
     assert.deepEqual(again.doubt, doubt);
     assert.deepEqual(await deliverAll(again), records.slice(2, 5));
+  });
+
+  test('the queue is rewritten (compacted) only when full with a delivered prefix to drop', async () => {
+    // Compaction copies every undelivered byte of the queue: a round may not pay that for nothing.
+    const records = [0, 1, 2, 3].map((step) => metric(step));
+    const spool = await openSpool(bytesOf(records.slice(0, 3))); // full to the byte, then full to the byte again
+    spool.appendSync(records.slice(0, 3));
+    const text = readFileSync(queueFile(), 'utf8');
+    const { ino } = statSync(queueFile());
+    assert.deepEqual((await spool.append([records[3]!])).refused, [records[3]], 'full');
+    assert.equal(readFileSync(queueFile(), 'utf8'), text, 'full, nothing delivered: not rewritten');
+    const [first] = await spool.readWindow(1);
+    await spool.advance(first!.end);
+    assert.deepEqual((await spool.append([records[3]!])).refused, [], 'room again');
+    assert.equal(readFileSync(queueFile(), 'utf8'), text + lineOf(records[3]!), 'appended to, not rewritten');
+    assert.equal(statSync(queueFile()).ino, ino);
+    assert.deepEqual(await deliverAll(spool), records.slice(1));
+  });
+
+  test('compacted, killed before the cursor was written: the new queue from its start, the doubt moved', async () => {
+    const records = [0, 1, 2, 3, 4, 5].map((step) => metric(step));
+    const maxBytes = bytesOf(records.slice(0, 3)) + 5;
+    const spool = await openSpool(maxBytes);
+    spool.appendSync(records.slice(0, 3));
+    const [, second] = await spool.readWindow(2);
+    await spool.advance(second!.end);
+    spool.appendSync(records.slice(3, 5));
+    spool.markInDoubt({ start: spool.offset, end: spool.offset + bytesOf([records[2]!]), settleBy: 77 });
+    const before = readFileSync(offsetFile(), 'utf8');
+    assert.deepEqual(spool.appendSync([records[5]!], { compact: true }).refused, [records[5]]);
+    await spool.close();
+    writeFileSync(offsetFile(), before); // what a crash between the queue's rename and the cursor's write leaves
+    const again = await openSpool(maxBytes);
+    const start = Buffer.byteLength(`${header()}\n`);
+    assert.equal(again.offset, start);
+    assert.deepEqual(again.doubt, { start, end: start + bytesOf([records[2]!]), settleBy: 77 });
+    assert.deepEqual(await deliverAll(again), records.slice(2, 5));
+  });
+
+  test('a queue of an earlier gymnos compacted, killed before the cursor was written: from its start', async () => {
+    const records = [0, 1, 2, 3].map((step) => metric(step));
+    mkdirSync(spoolDir, { recursive: true });
+    writeFileSync(queueFile(), records.slice(0, 3).map(lineOf).join(''));
+    const bare = `${bytesOf(records.slice(0, 1))}\n`; // the first record delivered
+    writeFileSync(offsetFile(), bare);
+    const maxBytes = bytesOf(records.slice(1, 3)) + 5;
+    const spool = await openSpool(maxBytes);
+    assert.deepEqual(spool.appendSync([records[3]!], { compact: true }).refused, [records[3]]);
+    assert.match(header(), /^\{"spool":2,/, 'compacted into a queue with a header');
+    await spool.close();
+    writeFileSync(offsetFile(), bare); // the crash: the bare offset of the queue that was replaced
+    const again = await openSpool(maxBytes);
+    assert.deepEqual(await pendingRecords(again), records.slice(1, 3));
   });
 
   test('figure bytes are spooled as files (named safely), counted in the bound, deleted when released', async () => {
@@ -277,6 +405,44 @@ describe('remote spool: its bound, its files', () => {
     assert.equal(records[2]!.file, path.join(spoolDir, 'files', '000003-c.png'), 'numbered after the highest');
     await deliverAll(again);
     assert.equal(existsSync(path.join(spoolDir, 'files')), false);
+  });
+
+  test('a figure is taken while its line and bytes fit, and never past the bound', async () => {
+    const figure: ArtifactRecord = {
+      t: 'artifact',
+      path: 'plots/loss.png',
+      contentType: 'image/png',
+      bytes: new Uint8Array(100),
+    };
+    const file = path.join(spoolDir, 'files', '000001-loss.png');
+    const stored = lineOf({ t: 'artifact', path: 'plots/loss.png', contentType: 'image/png', file, owned: true });
+    const one = Buffer.byteLength(stored) + 100;
+    const spool = await openSpool(2 * one - 1);
+    for (let count = 0; count < 3; count += 1) spool.appendSync([figure]);
+    assert.equal(spool.liveBytes, one, 'the first taken, the next two refused');
+  });
+
+  test('files in files/ the spool did not name (a stray file, a link to nothing): counted as they are', async () => {
+    mkdirSync(path.join(spoolDir, 'files'), { recursive: true });
+    writeFileSync(path.join(spoolDir, 'files', 'notes.txt'), 'abc');
+    symlinkSync(path.join(dir, 'nowhere'), path.join(spoolDir, 'files', '000007-gone.png'));
+    const spool = await openSpool(1_000);
+    assert.equal(spool.liveBytes, 3);
+    const figure = (byte: number): ArtifactRecord => ({
+      t: 'artifact',
+      path: 'fig.png',
+      contentType: 'image/png',
+      bytes: new Uint8Array([byte]),
+    });
+    spool.appendSync([figure(1), figure(2)]);
+    const files = ((await pendingRecords(spool)) as { file: string }[]).map((record) => record.file);
+    assert.deepEqual(
+      files.map((file) => [...readFileSync(file)]),
+      [[1], [2]],
+      'each figure in a file of its own',
+    );
+    const { refused } = spool.appendSync(Array.from({ length: 40 }, (_, step) => metric(step)));
+    assert.ok(refused.length > 0 && spool.liveBytes <= 1_000, 'the bound holds');
   });
 
   test('bytes that do not fit are refused before any file is written', async () => {
@@ -325,21 +491,35 @@ describe('remote spool: a request in doubt, the lock, run.json', () => {
     assert.equal(full.doubt, undefined, 'a batch in doubt that did not fit whole is not marked');
   });
 
-  test('a doubt recorded beyond the queue, or empty, is dropped on open', async () => {
-    for (const doubt of ['{"start":0,"end":0}', '{"start":"a","end":4}', '{"start":10,"end":999999}']) {
-      const spool = await openSpool();
-      spool.appendSync([metric(0)]);
-      const offset = spool.offset;
-      await spool.close();
-      writeFileSync(
-        offsetFile(),
-        `{"generation":${JSON.stringify(JSON.parse(header()).generation)},"offset":${offset},"doubt":${doubt}}`,
-      );
+  test('a doubt outside the undelivered queue, or empty, is dropped on open; one up to its end, kept', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0), metric(1), metric(2)]);
+    const [first] = await spool.readWindow(1);
+    await spool.advance(first!.end);
+    const offset = spool.offset;
+    await spool.close();
+    const generation = JSON.parse(header()).generation as string;
+    const size = statSync(queueFile()).size;
+    for (const [doubt, kept] of [
+      [{ start: offset, end: size, settleBy: 5 }, true],
+      [{ start: offset, end: offset }, false],
+      [{ start: offset - 1, end: size }, false],
+      [{ start: offset, end: size + 1 }, false],
+      [{ start: 'a', end: size }, false],
+    ] as const) {
+      writeFileSync(offsetFile(), JSON.stringify({ generation, offset, doubt }));
       const again = await openSpool();
-      assert.equal(again.doubt, undefined, doubt);
-      await deliverAll(again);
+      assert.deepEqual(again.doubt, kept ? doubt : undefined, JSON.stringify(doubt));
       await again.close();
     }
+    // The usual way to it: an exit that spools a whole batch whose answer it never read.
+    writeFileSync(offsetFile(), JSON.stringify({ generation, offset: size }));
+    const third = await openSpool();
+    third.appendSync([metric(3)], { inDoubt: 1, settleBy: 9 });
+    const doubt = third.doubt;
+    await third.close();
+    assert.equal(doubt?.end, statSync(queueFile()).size);
+    assert.deepEqual((await openSpool()).doubt, doubt);
   });
 
   test('one process writes a spool at a time: the next is told who holds it', async () => {
@@ -356,10 +536,25 @@ describe('remote spool: a request in doubt, the lock, run.json', () => {
     });
   });
 
-  test('a spool directory that cannot be made is not called busy', async () => {
+  test('a lock whose holder left no pid (no room for it) is held all the same: busy, said without a pid', async () => {
+    mkdirSync(path.join(`${spoolDir}.lock`, 'held'), { recursive: true });
+    await assert.rejects(new Spool(spoolDir, 1 << 20).open(), (error: Error & { code?: string; details?: object }) => {
+      assert.equal(error.code, 'MLFLOW_SPOOL_BUSY');
+      assert.equal(
+        error.message,
+        `${spoolDir} is in use by another process (a run still logging, or another delivery)`,
+      );
+      assert.deepEqual(error.details, { spoolDir });
+      return true;
+    });
+  });
+
+  test('a spool directory that cannot be made, or locked, is not called busy', async () => {
     writeFileSync(path.join(dir, 'file'), '');
     const spool = new Spool(path.join(dir, 'file', 'spool'), 1 << 20);
     await assert.rejects(spool.open(), { code: 'ENOTDIR' });
+    // A name its lock (<dir>.lock) cannot have.
+    await assert.rejects(new Spool(path.join(dir, 'x'.repeat(252)), 1 << 20).open(), { code: 'ENAMETOOLONG' });
   });
 
   test('run.json: written (async or at exit) and read back; absent or of another version, none', async () => {
@@ -371,6 +566,8 @@ describe('remote spool: a request in doubt, the lock, run.json', () => {
     assert.equal(readFileSync(path.join(spoolDir, 'run.json'), 'utf8'), `${JSON.stringify(meta, null, 2)}\n`);
     spool.writeMetaSync({ ...meta, runName: 's' });
     assert.equal((await spool.readMeta())?.runName, 's');
+    const text = `${JSON.stringify({ ...meta, runName: 's' }, null, 2)}\n`;
+    assert.equal(readFileSync(path.join(spoolDir, 'run.json'), 'utf8'), text, 'the same text at exit');
     writeFileSync(path.join(spoolDir, 'run.json'), JSON.stringify({ ...meta, version: 2 }));
     assert.equal(await spool.readMeta(), undefined);
     writeFileSync(path.join(spoolDir, 'run.json'), 'null');
@@ -382,8 +579,10 @@ describe('remote spool: a request in doubt, the lock, run.json', () => {
     const before = Date.now();
     const none = await spool.lastWriteTime();
     assert.ok(none >= before && none <= Date.now());
-    spool.appendSync([metric(0)]);
     await spool.writeMeta({ version: 1, trackingUri: 'x', runName: 'r', gymnosRunId: 'g', startTime: 1 });
+    utimesSync(path.join(spoolDir, 'run.json'), 500, 500);
+    assert.equal(await spool.lastWriteTime(), 500_000, 'run.json alone');
+    spool.appendSync([metric(0)]);
     utimesSync(queueFile(), 1_000, 1_000);
     utimesSync(path.join(spoolDir, 'run.json'), 2_000, 2_000);
     assert.equal(await spool.lastWriteTime(), 2_000_000);
@@ -399,3 +598,101 @@ async function openSpool2(maxBytes: number): Promise<Spool> {
   opened.push(spool);
   return spool;
 }
+
+/** An append that fails: its error, checked to be the spool's, with how many records it had written. */
+function appendFailure(spool: Spool, records: QueueRecord[], options = {}): SpoolAppendError {
+  try {
+    spool.appendSync(records, options);
+  } catch (error) {
+    assert.ok(error instanceof SpoolAppendError, String(error));
+    return error;
+  }
+  assert.fail('the append did not fail');
+}
+
+describe('remote spool: a queue file that fails under it', () => {
+  test('a queue removed from under the spool (a tmp cleaner): the compacting append says so', async () => {
+    const records = [0, 1, 2].map((step) => metric(step));
+    const spool = await openSpool(bytesOf(records) + 5);
+    spool.appendSync(records);
+    const [first] = await spool.readWindow(1);
+    await spool.advance(first!.end);
+    rmSync(queueFile());
+    const error = appendFailure(spool, [metric(3, 'a key longer than the room left')], { compact: true });
+    assert.deepEqual([error.code, error.written], ['ENOENT', 0]);
+    assert.match(error.message, /queue\.jsonl/);
+    assert.deepEqual(readdirSync(spoolDir), ['queue.offset'], 'no temporary file left');
+  });
+});
+
+const disk = mountSmallDisk();
+
+/** On a 2 MiB disk of their own (a tmpfs), which they fill: what the spool keeps when the disk refuses. */
+describe(
+  'remote spool: on a disk that fills',
+  { skip: skipUnless('dir' in disk, 'why' in disk ? disk.why : '') },
+  () => {
+    const diskDir = 'dir' in disk ? disk.dir : '';
+    const maxBytes = 64 * 1024;
+    let filler: string | undefined;
+    after(() => unmountSmallDisk(diskDir));
+    beforeEach(() => {
+      spoolDir = path.join(diskDir, 'spool');
+    });
+    afterEach(async () => {
+      for (const spool of opened.splice(0)) await spool.close();
+      if (filler) unlinkSync(filler);
+      filler = undefined;
+      rmSync(spoolDir, { recursive: true, force: true });
+    });
+    /** Fills the disk but for `bytes`. */
+    const fillBut = (bytes: number) => {
+      filler = fill(diskDir);
+      truncateSync(filler, statSync(filler).size - bytes);
+    };
+    const freeBlocks = () => statfsSync(diskDir).bavail;
+
+    /** A spool full to maxBytes, after half of it was delivered: its queue file holds half as much again. */
+    async function fullSpool(): Promise<Spool> {
+      const spool = await openSpool(maxBytes);
+      let step = 0;
+      const more = () => Array.from({ length: 1_200 }, () => metric(step++));
+      spool.appendSync(more());
+      const entries = await spool.readWindow();
+      await spool.advance(entries[Math.floor(entries.length / 2)]!.end);
+      assert.notDeepEqual(spool.appendSync(more()).refused, [], 'full');
+      return spool;
+    }
+
+    test('an append the disk cuts short is cut back to the records before it: none torn or counted twice', async () => {
+      const spool = await openSpool(maxBytes);
+      const first = [0, 1, 2].map((step) => metric(step));
+      spool.appendSync(first);
+      const size = statSync(queueFile()).size;
+      fillBut(8 * 1024);
+      const error = appendFailure(
+        spool,
+        Array.from({ length: 900 }, (_, step) => metric(3 + step)),
+      );
+      assert.deepEqual(
+        [error.code, error.written, (error.cause as NodeJS.ErrnoException).code],
+        ['ENOSPC', 0, 'ENOSPC'],
+      );
+      assert.equal(statSync(queueFile()).size, size, 'the part that landed cut off again');
+      unlinkSync(filler!);
+      filler = undefined;
+      spool.appendSync([metric(1_000)]);
+      assert.deepEqual(await deliverAll(spool), [...first, metric(1_000)], 'a later append on a line of its own');
+    });
+
+    test('a compaction gives the delivered prefix back to the disk', async () => {
+      const empty = freeBlocks();
+      const spool = await fullSpool();
+      assert.ok(freeBlocks() < empty - 20, 'the queue takes its room');
+      assert.deepEqual(spool.appendSync([metric(0)], { compact: true }).refused, [metric(0)], 'full');
+      const kept = Math.ceil(statSync(queueFile()).size / statfsSync(diskDir).bsize);
+      // The queue as compacted, its cursor, a block of slack.
+      assert.ok(freeBlocks() >= empty - kept - 2, `${empty} blocks free before, ${freeBlocks()} after (${kept} kept)`);
+    });
+  },
+);
