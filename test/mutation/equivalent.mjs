@@ -37,6 +37,17 @@ const ONCE_LISTENER =
 
 const OUTCOMES = 'src/trackers/remote/outcomes.ts';
 const TO_SPOOL = 'src/trackers/remote/to_spool.ts';
+const SPOOL = 'src/trackers/remote/spool.ts';
+/** Spool.#append's check of the bound again after the compaction it may run. */
+const BOUND_AGAIN =
+  'the bound checked again after the same check led to a compaction: neither writing out the lines of the call ' +
+  "(they move from `added` into the queue's size) nor the compaction (it moves the offset and the size by the same " +
+  'shift) changes liveBytes + added, so the check is true whenever it is reached (a compaction frees disk, never ' +
+  'room under the bound, which counts undelivered bytes only)';
+/** Spool.#writeCursor's write: atomic, not durable. */
+const CURSOR_NOT_DURABLE =
+  "durable only adds fsyncs of the cursor file and of its directory: the cursor's content and its atomic rename are " +
+  "the same; only a power cut, or the time taken (bench/README.md, the spool's cursor), tells them apart";
 /** DeliveryCore.warnOnce's keys: each only has to differ from the others. */
 const WARN_ONCE_KEY = "warnOnce's key: any text no other once-only warning uses ('', too) says it once all the same";
 /** spoolNow's handling of a memory batch in doubt. */
@@ -881,4 +892,72 @@ export const EQUIVALENT = [
     ['LogicalOperator', 'paceMs !== undefined && paceMs > 0', 'paceMs !== undefined || paceMs > 0'],
     ['ConditionalExpression', 'paceMs !== undefined', 'true'],
   ].map(([mutator, original, replacement]) => entry(DELIVERY_CORE, mutator, original, replacement, PACE_GUARD)),
+  entry(
+    SPOOL,
+    'OptionalChaining',
+    '(cause as NodeJS.ErrnoException | undefined)?.code',
+    '(cause as NodeJS.ErrnoException | undefined).code',
+    "a SpoolAppendError's cause is what #append threw: an Error of node:fs or of JSON.stringify, never undefined " +
+      'or null',
+  ),
+  entry(
+    SPOOL,
+    'StringLiteral',
+    "''",
+    '"Stryker was here!"',
+    "the field's first value is never read: open() sets it (#readHeader) before anything reads it, and so do the " +
+      'first append (#startQueue), a compaction and #reset; a spool that is not opened is only asked readMeta',
+    "\n  #generation = «''»;",
+  ),
+  entry(
+    SPOOL,
+    'Regex',
+    '/^\\{"spool":2,"generation":"([^"\\n]+)"\\}\\n/',
+    '/\\{"spool":2,"generation":"([^"\\n]+)"\\}\\n/',
+    'the header is only ever written as the first line of a queue (#startQueue, #compact), and no record line can ' +
+      "hold it elsewhere: a string value has its quotes escaped, and the only object in a record (a row's values) " +
+      "holds numbers and is closed by its record's brace before the newline",
+  ),
+  entry(
+    SPOOL,
+    'ConditionalExpression',
+    'this.#size === 0',
+    'false',
+    'an empty queue has no header (0 header bytes): the checks that follow place the cursor at 0 all the same, and ' +
+      'no doubt fits in a queue of 0 bytes (it needs start < end <= 0 <= start)',
+    'if (!cursor || «this.#size === 0») return;',
+  ),
+  entry(SPOOL, 'ObjectLiteral', '{ durable: false }', '{}', CURSOR_NOT_DURABLE),
+  entry(SPOOL, 'BooleanLiteral', 'false', 'true', CURSOR_NOT_DURABLE, '{ durable: «false» }'),
+  entry(
+    SPOOL,
+    'BlockStatement',
+    '{\n      return undefined;\n    }',
+    '{}',
+    "readMeta's catch: the function ends right after it, so without its `return undefined` it returns undefined " +
+      'all the same',
+  ),
+  entry(
+    SPOOL,
+    'BooleanLiteral',
+    'true',
+    'false',
+    "the estimate of a figure's line before its file is named is an upper bound (80 bytes for `/000001-<name>` and " +
+      'the newline); `false` makes it one byte more, which refuses a figure only where it would fit by less than ' +
+      'that slack: liveBytes still never passes maxBytes, all the spool promises',
+    'file: this.#filesDir, owned: «true» }',
+  ),
+  ...[
+    ['ConditionalExpression', 'true'],
+    ['EqualityOperator', 'this.liveBytes + added + lineBytes + fileBytes >= this.maxBytes'],
+  ].map(([mutator, replacement]) =>
+    entry(
+      SPOOL,
+      mutator,
+      'this.liveBytes + added + lineBytes + fileBytes > this.maxBytes',
+      replacement,
+      BOUND_AGAIN,
+      'if («this.liveBytes + added + lineBytes + fileBytes > this.maxBytes») break;',
+    ),
+  ),
 ];
