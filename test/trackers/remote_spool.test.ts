@@ -148,6 +148,9 @@ describe('remote spool: records in, in order, out', () => {
       '{"generation":7,"offset":60}',
       '{"generation":"other","offset":60}',
       'garbage',
+      'null', // JSON, but not a cursor: before, opening the spool failed and the run's spool was called unusable
+      '[]',
+      '"GEN"',
     ]) {
       const spool = await openSpool();
       spool.appendSync([metric(0), metric(1)]);
@@ -599,6 +602,9 @@ async function openSpool2(maxBytes: number): Promise<Spool> {
   return spool;
 }
 
+/** The records of `spool` that wait (the spools of these tests hold less than a window). */
+const waiting = pendingRecords;
+
 /** An append that fails: its error, checked to be the spool's, with how many records it had written. */
 function appendFailure(spool: Spool, records: QueueRecord[], options = {}): SpoolAppendError {
   try {
@@ -683,6 +689,27 @@ describe(
       filler = undefined;
       spool.appendSync([metric(1_000)]);
       assert.deepEqual(await deliverAll(spool), [...first, metric(1_000)], 'a later append on a line of its own');
+    });
+
+    test('a compaction the disk refuses keeps the queue as it was and the records appended before it', async () => {
+      const spool = await fullSpool();
+      const [entry] = await spool.readWindow(1);
+      await spool.advance(entry!.end); // room for a short record, not a long one
+      const before = await waiting(spool);
+      const generation = header();
+      fillBut(32 * 1024); // half the undelivered bytes: the compacted queue cannot be written
+      const free = freeBlocks();
+      const short: QueueRecord = { t: 'param', key: 'k', value: 'v' };
+      const error = appendFailure(spool, [short, metric(0, 'k'.repeat(200))], { compact: true });
+      assert.deepEqual([error.code, error.written], ['ENOSPC', 1], 'the short record is in the queue');
+      assert.ok(freeBlocks() >= free - 1, `the temporary file's space given back (${free} -> ${freeBlocks()} blocks)`);
+      assert.deepEqual(readdirSync(spoolDir).sort(), ['queue.jsonl', 'queue.offset'], 'no temporary file left');
+      assert.equal(header(), generation, 'the queue as it was');
+      unlinkSync(filler!);
+      filler = undefined;
+      await spool.close();
+      const again = await openSpool(maxBytes);
+      assert.deepEqual(await waiting(again), [...before, short], 'nothing lost, nothing twice');
     });
 
     test('a compaction gives the delivered prefix back to the disk', async () => {

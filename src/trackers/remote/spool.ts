@@ -159,12 +159,19 @@ interface Cursor {
   doubt: SpoolRange | undefined;
 }
 
+/** queue.offset's JSON as read, before it is checked. */
+interface CursorText {
+  generation?: unknown;
+  offset?: unknown;
+  doubt?: Partial<SpoolRange>;
+}
+
 function parseCursor(text: string): Cursor | undefined {
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) return { generation: undefined, offset: Number(trimmed), doubt: undefined };
   try {
-    const cursor = JSON.parse(trimmed) as { generation?: unknown; offset?: unknown; doubt?: Partial<SpoolRange> };
-    if (typeof cursor.generation !== 'string' || !Number.isSafeInteger(cursor.offset)) return undefined;
+    const cursor = JSON.parse(trimmed) as CursorText | null; // any JSON: `null` too
+    if (!cursor || typeof cursor.generation !== 'string' || !Number.isSafeInteger(cursor.offset)) return undefined;
     const doubt = cursor.doubt;
     const valid = doubt && Number.isSafeInteger(doubt.start) && Number.isSafeInteger(doubt.end);
     return {
@@ -176,6 +183,14 @@ function parseCursor(text: string): Cursor | undefined {
     if (error instanceof SyntaxError) return undefined; // cut short: the queue is read from its start
     throw error;
   }
+}
+
+/**
+ * Writes the first `length` bytes of `buffer` at the file's position: a write can take fewer bytes than it is given
+ * (a disk with less room left), and the next one then fails with the reason (ENOSPC).
+ */
+function writeFully(fd: number, buffer: Buffer, length: number): void {
+  for (let written = 0; written < length;) written += writeSync(fd, buffer, written, length - written);
 }
 
 export class Spool {
@@ -485,11 +500,11 @@ export class Spool {
     try {
       input = openSync(this.#queueFile, 'r');
       output = openSync(temp, 'w');
-      writeSync(output, header);
+      writeFully(output, header, header.byteLength);
       for (let position = this.#offset; ;) {
         const read = readSync(input, chunk, 0, chunk.length, position);
         if (read === 0) break;
-        writeSync(output, chunk, 0, read);
+        writeFully(output, chunk, read);
         position += read;
       }
       fsyncSync(output);
