@@ -960,4 +960,22 @@ export const EQUIVALENT = [
       'if («this.liveBytes + added + lineBytes + fileBytes > this.maxBytes») break;',
     ),
   ),
+  ...[
+    ['ConditionalExpression', 'error instanceof SyntaxError', 'true'],
+    [
+      'BlockStatement',
+      '{\n    if (error instanceof SyntaxError) return undefined; // cut short: the queue is read from its start\n' +
+        '    throw error;\n  }',
+      '{}',
+    ],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      SPOOL,
+      mutator,
+      original,
+      replacement,
+      "parseCursor's catch: in its try only JSON.parse can throw (what follows reads plain parsed JSON, `null` " +
+        'included), and it throws nothing but SyntaxError, so returning undefined for any error is the same',
+    ),
+  ),
 ];
