@@ -4,7 +4,7 @@
  * promise checked without a server, a network or a timer to wait for (the retry backoff is a millisecond here).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import fsPromises, { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
@@ -556,6 +556,50 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     await delivery.close();
   });
 
+  test('a request in doubt is asked about again within 0.2 s at first, and never more than 3.2 s apart', async (t) => {
+    // The delivery's clock, moved by hand 50 ms at a time, a round tried at each: the time between two questions is
+    // read off that clock, so a slow machine changes nothing. (A user's run that ends while the server carries out a
+    // long request waits at most one interval after the server is done.)
+    let now = Date.now();
+    t.mock.method(Date, 'now', () => now);
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(now + 20_000);
+    const stillInDoubt = (): DataResult => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'still', retryAfterMs: undefined, inDoubt: { settleBy: 1 }, waiting: true },
+    });
+    fake.answers.batch.push(() => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'lost', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
+    }));
+    for (let question = 0; question < 100; question += 1) fake.answers.batch.push(stillInDoubt);
+    const questions = () => fake.requests.filter((request) => request.endsWith('(in doubt)')).length;
+    delivery.enqueue(metric(0));
+    await delivery.round(); // the answer is lost
+    /** The clock's time until a round asks the next question (a minute at most). */
+    const untilAsked = async () => {
+      const [asked, start] = [questions(), now];
+      while (questions() === asked && now - start < 60_000) {
+        now += 50;
+        await delivery.round();
+      }
+      return now - start;
+    };
+    await untilAsked(); // the first question, after the outage's backoff (a millisecond here)
+    const intervals: number[] = [];
+    for (let question = 0; question < 8; question += 1) intervals.push(await untilAsked());
+    await delivery.close();
+    assert.ok(intervals[0]! <= 200, `the first question answered, the next within 0.2 s: ${intervals.join(', ')} ms`);
+    assert.ok(
+      intervals.every((interval, index) => interval <= 3_200 && interval >= (intervals[index - 1] ?? 0)),
+      `further apart each time, never more than 3.2 s: ${intervals.join(', ')} ms`,
+    );
+    assert.ok(intervals.at(-1)! > intervals[0]!, `further apart: ${intervals.join(', ')} ms`);
+  });
+
   test('a run creation that asks for a pause: the round ends after it', async () => {
     const fake = new FakeProtocol();
     fake.answers.create.push({ kind: 'delivered', paceMs: 600_000 });
@@ -784,6 +828,137 @@ describe('remote delivery: memory bounded, the spool full or broken', () => {
     assert.match(report.spoolError ?? '', /ENOTDIR/);
     assert.deepEqual(closed.undelivered, { ...zero, status: undefined });
     assert.deepEqual(closed.dropped, { ...zero, metrics: 5 }, 'lost with the process: dropped, not waiting');
+  });
+});
+
+describe('remote delivery: a spool full to its bound, a disk that fills during an append', () => {
+  /** The bytes of `count` one-digit metrics' lines in the queue: the spool's bound in these tests. */
+  const linesOf = (count: number) => count * Buffer.byteLength(`${JSON.stringify(metric(0))}\n`);
+  const queueFile = (spoolDir: string) => path.join(spoolDir, 'queue.jsonl');
+  /** The queue's bytes on disk past its header line. */
+  const queueBytes = (spoolDir: string) => {
+    const content = readFileSync(queueFile(spoolDir));
+    return content.byteLength - (content.indexOf('\n') + 1);
+  };
+
+  /**
+   * Makes the disk full for the files whose name starts with `prefix` (a temporary file of the spool's) while `run`
+   * runs: opening one fails with ENOSPC, as on a disk whose last blocks an append just took.
+   */
+  async function diskFullFor<T>(prefix: string, run: () => Promise<T>): Promise<T> {
+    const original = fs.openSync;
+    (fs as unknown as Record<string, unknown>).openSync = (file: fs.PathLike, ...rest: unknown[]) => {
+      if (path.basename(String(file)).startsWith(prefix)) {
+        throw Object.assign(new Error(`ENOSPC: no space left on device, open '${String(file)}'`), {
+          code: 'ENOSPC',
+        });
+      }
+      return (original as (...args: unknown[]) => number)(file, ...rest);
+    };
+    syncBuiltinESMExports();
+    try {
+      return await run();
+    } finally {
+      (fs as unknown as Record<string, unknown>).openSync = original;
+      syncBuiltinESMExports();
+    }
+  }
+
+  /**
+   * A session whose spool holds six metrics (its bound), 0 to 2 then delivered, 3 to 5 not: the server fails again
+   * with 6 to 9 logged meanwhile, which go to the spool after 3 to 5 (`during`: while that happens).
+   */
+  async function fillPastTheBound(during: (run: () => Promise<unknown>) => Promise<unknown> = (run) => run()) {
+    const made = makeDelivery({ maxSpoolBytes: linesOf(6) });
+    const { delivery, fake } = made;
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.batch.push(() => down());
+    for (let step = 0; step < 6; step += 1) delivery.enqueue(metric(step));
+    await delivery.round(); // the server fails: 0 to 5 go to the spool, which is then full
+    assert.deepEqual(steps(spooled(made.spoolDir) as DataRecord[]), [0, 1, 2, 3, 4, 5]);
+    fake.answers.batch.push(
+      (records) => ({ settled: records.length, refused: [] }),
+      () => down(),
+    );
+    for (let step = 6; step < 10; step += 1) delivery.enqueue(metric(step));
+    await during(() => delivery.drain(Date.now() + 20_000, { untilFailure: true }));
+    assert.deepEqual(steps(fake.taken), [0, 1, 2]);
+    return made;
+  }
+
+  test('a spool that reaches its bound gives back the space of what was delivered before it refuses more', async () => {
+    const { delivery, spoolDir, warnings } = await fillPastTheBound();
+    // 3 to 8 fill the bound; 9 is dropped (said); the lines of 0 to 2, delivered, are no longer on disk.
+    assert.deepEqual(steps(spooled(spoolDir) as DataRecord[]), [3, 4, 5, 6, 7, 8]);
+    assert.ok(
+      queueBytes(spoolDir) <= linesOf(6),
+      `the queue holds ${queueBytes(spoolDir)} bytes, more than maxSpoolBytes (${linesOf(6)})`,
+    );
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_UNAVAILABLE', 'GYMNOS_FAKE_UNAVAILABLE', 'GYMNOS_FAKE_SPOOL_FULL']);
+    await delivery.close();
+  });
+
+  test('the disk full after part of an append: what was written is delivered once (later), the rest now', async () => {
+    // The append writes 6 to 8, then needs a new queue file to drop the delivered lines, and the disk is full.
+    const { delivery, fake, spoolDir, warnings } = await fillPastTheBound((run) => diskFullFor('.queue.jsonl.', run));
+    assert.match(delivery.spoolError ?? '', /ENOSPC/);
+    assert.deepEqual(codes(warnings), [
+      'GYMNOS_FAKE_UNAVAILABLE',
+      'GYMNOS_FAKE_UNAVAILABLE',
+      'GYMNOS_FAKE_SPOOL_UNAVAILABLE',
+    ]);
+    assert.equal(await drainAll(delivery), true); // the server is back
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(steps(fake.taken), [0, 1, 2, 9], 'what the spool could not take, from memory');
+    assert.deepEqual(report.undelivered, { ...zero, metrics: 6, status: undefined }, 'kept in the spool');
+    assert.deepEqual(report.dropped, zero);
+    // The disk freed, a later delivery of the spool (gymnos sync) sends the rest: each metric once, none lost.
+    const later = makeDelivery({ spoolDir, mode: 'redeliver' });
+    await later.delivery.ready;
+    assert.equal(await drainAll(later.delivery), true);
+    await later.delivery.close();
+    assert.deepEqual(steps(later.fake.taken), [3, 4, 5, 6, 7, 8]);
+  });
+
+  test('a log call that spools a batch in doubt on a disk that fills: what it wrote is not kept in memory too', async () => {
+    // The records' lines go in, then the cursor saying which of them are in doubt cannot be written. The log call
+    // comes between the lost answer and the round's own move to the spool, as one from a training loop whose steps
+    // are microtasks may: the outage's warning, said in between, makes it there.
+    let spooledByTheLogCall: number[] = [];
+    const made = makeDelivery({
+      maxQueueItems: 4,
+      warn: (code) => {
+        if (code !== 'GYMNOS_FAKE_UNAVAILABLE') return;
+        delivery.enqueue(metric(3));
+        delivery.enqueue(metric(4)); // the queue (0 to 3) is full: all of it goes to the spool, synchronously
+        spooledByTheLogCall = steps(spooled(made.spoolDir) as DataRecord[]) as number[];
+      },
+    });
+    const { delivery, fake, spoolDir } = made;
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.batch.push(() => ({
+      settled: 0,
+      refused: [],
+      failure: { kind: 'retryable', error: 'socket hang up', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
+    }));
+    for (let step = 0; step < 3; step += 1) delivery.enqueue(metric(step));
+    await diskFullFor('.queue.offset.', () => delivery.round()); // the answer to 0 to 2 is lost
+    assert.deepEqual(spooledByTheLogCall, [0, 1, 2, 3, 4]);
+    assert.match(delivery.spoolError ?? '', /ENOSPC/);
+    assert.equal(await drainAll(delivery), true);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(steps(fake.taken), [], 'all of it is in the spool, none in memory');
+    assert.deepEqual(report.undelivered, { ...zero, metrics: 5, status: undefined });
+    assert.deepEqual(report.dropped, zero);
+    const later = makeDelivery({ spoolDir, mode: 'redeliver' });
+    await later.delivery.ready;
+    assert.equal(await drainAll(later.delivery), true);
+    await later.delivery.close();
+    assert.deepEqual(steps(later.fake.taken), [0, 1, 2, 3, 4], 'each once');
   });
 });
 
