@@ -50,11 +50,16 @@ const CURSOR_NOT_DURABLE =
   "the same; only a power cut, or the time taken (bench/README.md, the spool's cursor), tells them apart";
 /** DeliveryCore.warnOnce's keys: each only has to differ from the others. */
 const WARN_ONCE_KEY = "warnOnce's key: any text no other once-only warning uses ('', too) says it once all the same";
-/** spoolNow's handling of a memory batch in doubt. */
+/**
+ * spoolNow's `if (inDoubt)` before it forgets a memory doubt. (A doubt does reach spoolNow: a log call between the lost
+ * answer and the spill that follows it; remote_delivery.test.ts stages one.)
+ */
 const NO_DOUBT_IN_MEMORY =
-  'unreachable: a batch whose answer was lost never waits in memory when a log call or a flush spools (spoolNow): ' +
-  'every failure that leaves one spills the memory queue in the same turn (outcomes.failed, then spill, synchronous ' +
-  'up to its append), and a batch sent again and in flight is left out (takeBeyond); so inDoubt is always 0 here';
+  'the memory doubt is forgotten once its batch is spooled with it (inDoubt > 0); when the records spooled do not ' +
+  'start with that batch (inDoubt 0), forgetting it or not changes nothing: the doubt then names a record no longer ' +
+  'in memory or a batch in flight again, and memoryDoubtLength (which compares that very record) never matches the ' +
+  "queue's front again, while the answer to a send in flight sets the doubt anew (spoolAtExit reads the flight " +
+  'first)';
 const DELIVERY_CORE = 'src/trackers/remote/delivery_core.ts';
 /** saveMeta's check that run.json is up to date: without it, run.json is written again with the same content. */
 const SAME_RUN_JSON =
@@ -67,8 +72,9 @@ const SESSION_ENDED =
   "that first) or already 'ended' (end() after an exit's flush): 'ended' is what the session becomes either way";
 /** DeliveryCore.memoryDoubtLength: when a memory doubt exists at all. */
 const DOUBT_AT_FRONT =
-  'a memory doubt exists only with its whole batch at the front of the memory queue (set on the lost answer, cleared ' +
-  'by the spill that follows it, and every caller passes the queue from its front): the checks always hold';
+  "a memory doubt's batch leaves the memory queue only from its front (forgetData, forgetFirst: its first record " +
+  'goes first) or whole (takeBeyond keeps a batch in flight, which a batch in doubt is when it is sent again): when ' +
+  'its first record is at the front, all of it follows, so the length check always holds';
 /** DeliveryCore.keepPace's guard: the paces a backend gives. */
 const PACE_GUARD =
   'a pace is undefined, 0 or positive: 0 leaves paceMs as it is (Math.max with 0), and undefined is still kept out';
@@ -802,8 +808,8 @@ export const EQUIVALENT = [
       mutator,
       original,
       replacement,
-      'a spill of an empty memory queue appends no record (appendSync of none writes nothing) and forgets nothing; ' +
-        'no memory doubt exists without its batch queued',
+      'a spill of an empty memory queue appends no record (appendSync of none writes nothing, and in doubt none: ' +
+        'memoryDoubtLength of no records is 0) and forgets nothing',
     ),
   ),
   entry(
@@ -821,14 +827,6 @@ export const EQUIVALENT = [
     'false',
     NO_DOUBT_IN_MEMORY,
     '    if («inDoubt») core.memoryDoubt',
-  ),
-  entry(
-    TO_SPOOL,
-    'ObjectLiteral',
-    '{ inDoubt, settleBy }',
-    '{}',
-    NO_DOUBT_IN_MEMORY,
-    'appendSync(records, «{ inDoubt, settleBy }»)',
   ),
   entry(
     TO_SPOOL,
@@ -884,7 +882,6 @@ export const EQUIVALENT = [
       'a stamp of no records gives nothing out; run.json is then written again with the same content',
     ),
   ),
-  entry(DELIVERY_CORE, 'ConditionalExpression', 'records[0] === doubt.first', 'true', DOUBT_AT_FRONT),
   entry(DELIVERY_CORE, 'ConditionalExpression', 'records.length >= doubt.length', 'true', DOUBT_AT_FRONT),
   ...[
     ['ConditionalExpression', 'paceMs > 0', 'true'],

@@ -20,7 +20,13 @@ import type {
   SendResult,
 } from '../../src/trackers/remote/protocol.js';
 import { MemoryQueue } from '../../src/trackers/remote/queue.js';
-import type { ArtifactRecord, DataRecord, QueueRecord, RunStatus } from '../../src/trackers/remote/records.js';
+import type {
+  ArtifactRecord,
+  DataRecord,
+  QueueRecord,
+  RowRecord,
+  RunStatus,
+} from '../../src/trackers/remote/records.js';
 import { RequestTimeouts } from '../../src/trackers/remote/request_timeouts.js';
 import type { RunMeta } from '../../src/trackers/remote/spool.js';
 import { roundAction, transition } from '../../src/trackers/remote/states.js';
@@ -198,6 +204,29 @@ const drainAll = (delivery: RemoteDelivery<FakeMeta>) => delivery.drain(Date.now
 const readRunJson = (spoolDir: string) => JSON.parse(readFileSync(path.join(spoolDir, 'run.json'), 'utf8')) as FakeMeta;
 
 /**
+ * Runs `run` while `call` of `module` (node:fs or node:fs/promises, whose exports the modules under test import)
+ * fails with `code` for the files whose name starts with `prefix`: a disk fault on those files only (ENOSPC: a disk
+ * whose last blocks an append just took; EIO: a failing disk).
+ */
+async function withFault<T>(module: object, call: string, prefix: string, code: string, run: () => Promise<T>) {
+  const target = module as Record<string, (...args: unknown[]) => unknown>;
+  const original = target[call]!;
+  target[call] = (file: unknown, ...rest: unknown[]) => {
+    if (!path.basename(String(file)).startsWith(prefix)) return original(file, ...rest);
+    const error = Object.assign(new Error(`${code}: ${call} '${String(file)}'`), { code });
+    if (module === fsPromises) return Promise.reject(error);
+    throw error;
+  };
+  syncBuiltinESMExports();
+  try {
+    return await run();
+  } finally {
+    target[call] = original;
+    syncBuiltinESMExports();
+  }
+}
+
+/**
  * The records a spool holds undelivered (from its cursor on), read from its files as they are on disk: the delivery
  * that writes them holds the spool's lock meanwhile.
  */
@@ -331,6 +360,34 @@ describe('remote delivery: the order the server sees, and the report', () => {
       ],
     );
     assert.equal(fake.requests.filter((request) => request.startsWith('batch')).length, 1, 'never sent again');
+  });
+
+  test("a history row refused is a metric refusal, counted as the row's metrics", async () => {
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    fake.answers.batch.push((records) => ({
+      settled: records.length,
+      refused: [{ record: records[0]!, reason: 'HTTP 400: bad row' }],
+    }));
+    const row: RowRecord = {
+      t: 'row',
+      key: 'step 3',
+      step: 3,
+      timestamp: 1,
+      values: { loss: 0.5, acc: 0.9, image: { _type: 'image-file', path: 'media/a.png' } },
+      metrics: 2,
+    };
+    // Rows are W&B's records; the layer hands them to any backend's batches alike.
+    delivery.enqueue(row as unknown as DataRecord);
+    assert.equal(await drainAll(delivery), true);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(report.rejected, [{ kind: 'metric', key: 'step 3', reason: 'HTTP 400: bad row' }]);
+    assert.deepEqual(report.refused, { ...zero, metrics: 2 });
+    assert.deepEqual(
+      warnings.map(({ code, message }) => `${code} ${message}`),
+      ['GYMNOS_FAKE_REJECTED metric "step 3" was not logged: HTTP 400: bad row'],
+    );
   });
 
   test('the first ten refusals are said (the tenth says the rest are counted), the first hundred listed', async () => {
@@ -842,29 +899,6 @@ describe('remote delivery: a spool full to its bound, a disk that fills during a
   };
 
   /**
-   * Makes the disk full for the files whose name starts with `prefix` (a temporary file of the spool's) while `run`
-   * runs: opening one fails with ENOSPC, as on a disk whose last blocks an append just took.
-   */
-  async function diskFullFor<T>(prefix: string, run: () => Promise<T>): Promise<T> {
-    const original = fs.openSync;
-    (fs as unknown as Record<string, unknown>).openSync = (file: fs.PathLike, ...rest: unknown[]) => {
-      if (path.basename(String(file)).startsWith(prefix)) {
-        throw Object.assign(new Error(`ENOSPC: no space left on device, open '${String(file)}'`), {
-          code: 'ENOSPC',
-        });
-      }
-      return (original as (...args: unknown[]) => number)(file, ...rest);
-    };
-    syncBuiltinESMExports();
-    try {
-      return await run();
-    } finally {
-      (fs as unknown as Record<string, unknown>).openSync = original;
-      syncBuiltinESMExports();
-    }
-  }
-
-  /**
    * A session whose spool holds six metrics (its bound), 0 to 2 then delivered, 3 to 5 not: the server fails again
    * with 6 to 9 logged meanwhile, which go to the spool after 3 to 5 (`during`: while that happens).
    */
@@ -901,7 +935,9 @@ describe('remote delivery: a spool full to its bound, a disk that fills during a
 
   test('the disk full after part of an append: what was written is delivered once (later), the rest now', async () => {
     // The append writes 6 to 8, then needs a new queue file to drop the delivered lines, and the disk is full.
-    const { delivery, fake, spoolDir, warnings } = await fillPastTheBound((run) => diskFullFor('.queue.jsonl.', run));
+    const { delivery, fake, spoolDir, warnings } = await fillPastTheBound((run) =>
+      withFault(fs, 'openSync', '.queue.jsonl.', 'ENOSPC', run),
+    );
     assert.match(delivery.spoolError ?? '', /ENOSPC/);
     assert.deepEqual(codes(warnings), [
       'GYMNOS_FAKE_UNAVAILABLE',
@@ -922,21 +958,25 @@ describe('remote delivery: a spool full to its bound, a disk that fills during a
     assert.deepEqual(steps(later.fake.taken), [3, 4, 5, 6, 7, 8]);
   });
 
-  test('a log call that spools a batch in doubt on a disk that fills: what it wrote is not kept in memory too', async () => {
-    // The records' lines go in, then the cursor saying which of them are in doubt cannot be written. The log call
-    // comes between the lost answer and the round's own move to the spool, as one from a training loop whose steps
-    // are microtasks may: the outage's warning, said in between, makes it there.
-    let spooledByTheLogCall: number[] = [];
+  /**
+   * A session whose batch 0 to 2 gets its answer lost while a log call (3, then 4, which finds the queue full) moves
+   * the memory queue to the spool, synchronously. The log call comes between the lost answer and the round's own move
+   * to the spool, as one from a training loop whose steps are microtasks may (the outcome reaches the round a few
+   * microtasks after the answer is read): the outage's warning, said in between, puts it there. `during`: while the
+   * round runs.
+   */
+  async function logCallAfterALostAnswer(during: (run: () => Promise<unknown>) => Promise<unknown> = (run) => run()) {
+    const seen = { byTheLogCall: [] as unknown[] };
     const made = makeDelivery({
       maxQueueItems: 4,
       warn: (code) => {
         if (code !== 'GYMNOS_FAKE_UNAVAILABLE') return;
-        delivery.enqueue(metric(3));
-        delivery.enqueue(metric(4)); // the queue (0 to 3) is full: all of it goes to the spool, synchronously
-        spooledByTheLogCall = steps(spooled(made.spoolDir) as DataRecord[]) as number[];
+        made.delivery.enqueue(metric(3));
+        made.delivery.enqueue(metric(4));
+        seen.byTheLogCall = steps(spooled(made.spoolDir) as DataRecord[]);
       },
     });
-    const { delivery, fake, spoolDir } = made;
+    const { delivery, fake } = made;
     await delivery.ready;
     await delivery.connect(Date.now() + 20_000);
     fake.answers.batch.push(() => ({
@@ -945,13 +985,37 @@ describe('remote delivery: a spool full to its bound, a disk that fills during a
       failure: { kind: 'retryable', error: 'socket hang up', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
     }));
     for (let step = 0; step < 3; step += 1) delivery.enqueue(metric(step));
-    await diskFullFor('.queue.offset.', () => delivery.round()); // the answer to 0 to 2 is lost
-    assert.deepEqual(spooledByTheLogCall, [0, 1, 2, 3, 4]);
+    await during(() => delivery.round());
+    assert.deepEqual(seen.byTheLogCall, [0, 1, 2, 3, 4], 'the log call spooled the memory queue');
+    return made;
+  }
+
+  test('a log call that spools a batch whose answer was lost: it is asked about before it is sent again', async () => {
+    const { delivery, fake } = await logCallAfterALostAnswer();
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.deepEqual(fake.requests.slice(1), [
+      'batch metric loss@0, metric loss@1, metric loss@2',
+      'batch metric loss@0, metric loss@1, metric loss@2 (in doubt)',
+      'batch metric loss@3, metric loss@4',
+    ]);
+  });
+
+  test('a log call spools a batch in doubt on a disk that fills: what it wrote is not kept in memory too', async () => {
+    // The records' lines go in, then the cursor saying which of them are in doubt cannot be written.
+    const { delivery, fake, spoolDir } = await logCallAfterALostAnswer((run) =>
+      withFault(fs, 'openSync', '.queue.offset.', 'ENOSPC', run),
+    );
     assert.match(delivery.spoolError ?? '', /ENOSPC/);
+    for (let step = 5; step < 8; step += 1) delivery.enqueue(metric(step));
     assert.equal(await drainAll(delivery), true);
     const report = await delivery.report();
     await delivery.close();
-    assert.deepEqual(steps(fake.taken), [], 'all of it is in the spool, none in memory');
+    assert.deepEqual(
+      fake.requests.slice(2),
+      ['batch metric loss@5, metric loss@6, metric loss@7'],
+      'all of 0 to 4 is in the spool, none in memory; what is logged next is sent as usual, not as the batch in doubt',
+    );
     assert.deepEqual(report.undelivered, { ...zero, metrics: 5, status: undefined });
     assert.deepEqual(report.dropped, zero);
     const later = makeDelivery({ spoolDir, mode: 'redeliver' });
@@ -1186,6 +1250,70 @@ describe('remote delivery: a spool left by an earlier session, delivered again',
   });
 });
 
+describe('remote delivery: a spool that cannot be read, or holds lines that are no records', () => {
+  /** A session whose server was down: it leaves metrics `from` to `to` - 1 in its spool and ends. */
+  async function leaveSpool(to: number) {
+    const made = makeDelivery();
+    await made.delivery.ready;
+    made.fake.answers.batch.push(() => down());
+    for (let step = 0; step < to; step += 1) made.delivery.enqueue(metric(step));
+    await made.delivery.round();
+    await made.delivery.close();
+    assert.deepEqual(steps(spooled(made.spoolDir) as DataRecord[]), [...Array(to).keys()]);
+    return made.spoolDir;
+  }
+
+  test("a disk error reading the spool: said, the spool's records kept for later, the memory queue sent", async () => {
+    await leaveSpool(2);
+    const { delivery, fake, warnings } = makeDelivery();
+    await delivery.ready;
+    delivery.enqueue(metric(2));
+    assert.equal(await withFault(fsPromises, 'open', 'queue.jsonl', 'EIO', () => drainAll(delivery)), true);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(fake.requests, ['batch metric loss@2', 'status RUNNING']);
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_SPOOL_UNAVAILABLE']);
+    assert.match(warnings[0]!.message, /EIO/);
+    assert.deepEqual(report.undelivered, { ...zero, metrics: 2, status: undefined }, 'kept in the spool');
+    // The disk mended, a later delivery (gymnos sync) sends them.
+    const later = makeDelivery({ mode: 'redeliver' });
+    await later.delivery.ready;
+    assert.equal(await drainAll(later.delivery), true);
+    await later.delivery.close();
+    assert.deepEqual(steps(later.fake.taken), [0, 1]);
+  });
+
+  test('lines that are no records at the front (a write cut by a crash) are passed over, the rest sent', async () => {
+    const spoolDir = await leaveSpool(5);
+    // Metrics 0 and 1 garbled in place, as a power cut leaves the pages of an append (the cursor still before them).
+    const queue = path.join(spoolDir, 'queue.jsonl');
+    const lines = readFileSync(queue, 'utf8').split('\n');
+    for (const index of [1, 2]) lines[index] = '\0'.repeat(lines[index]!.length);
+    writeFileSync(queue, lines.join('\n'));
+    const { delivery, fake, warnings } = makeDelivery({ mode: 'redeliver' });
+    await delivery.ready;
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.deepEqual(fake.requests, ['batch metric loss@2, metric loss@3, metric loss@4', 'status KILLED']);
+    assert.deepEqual(codes(warnings), []);
+    assert.equal(existsSync(queue), false, 'the spool delivered is removed');
+  });
+
+  test('a spool of nothing but such lines is passed over whole', async () => {
+    const spoolDir = await leaveSpool(2);
+    const queue = path.join(spoolDir, 'queue.jsonl');
+    const [header, ...lines] = readFileSync(queue, 'utf8').split('\n');
+    writeFileSync(queue, [header, ...lines.map((line) => (line ? '\0'.repeat(line.length) : line))].join('\n'));
+    const { delivery, fake, warnings } = makeDelivery({ mode: 'redeliver' });
+    await delivery.ready;
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.deepEqual(fake.requests, ['status KILLED']);
+    assert.deepEqual(codes(warnings), []);
+    assert.equal(existsSync(queue), false);
+  });
+});
+
 describe('remote delivery: a batch whose answer was lost', () => {
   const lost = (): DataResult => ({
     settled: 0,
@@ -1212,6 +1340,27 @@ describe('remote delivery: a batch whose answer was lost', () => {
     ]);
     assert.equal(fake.doubts[1]?.settleBy, 123, 'with the time the server may take to carry it out');
     await delivery.close();
+  });
+
+  test('the spool unwritable: asked about from memory, with its doubt, before it is sent again', async () => {
+    const { delivery, fake, spoolDir } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 60_000);
+    fake.answers.batch.push(lost);
+    delivery.enqueue(metric(0));
+    delivery.enqueue(metric(1));
+    rmSync(spoolDir, { recursive: true, force: true });
+    writeFileSync(spoolDir, 'not a directory');
+    await delivery.round(); // the answer is lost, and the batch cannot go to the spool: it stays in memory
+    assert.match(delivery.spoolError ?? '', /ENOTDIR|ENOENT|EEXIST/);
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.deepEqual(fake.requests.slice(1), [
+      'batch metric loss@0, metric loss@1',
+      'batch metric loss@0, metric loss@1 (in doubt)',
+    ]);
+    assert.equal(fake.doubts[1]?.settleBy, 123, 'with the time the server may take to carry it out');
+    assert.deepEqual(steps(fake.taken), [0, 1]);
   });
 
   test('a server that answers the question (waiting) is no outage: asked again, then delivered', async () => {
