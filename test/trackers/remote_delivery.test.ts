@@ -205,14 +205,21 @@ const readRunJson = (spoolDir: string) => JSON.parse(readFileSync(path.join(spoo
 
 /**
  * Runs `run` while `call` of `module` (node:fs or node:fs/promises, whose exports the modules under test import)
- * fails with `code` for the files whose name starts with `prefix`: a disk fault on those files only (ENOSPC: a disk
- * whose last blocks an append just took; EIO: a failing disk).
+ * fails with `code` for the files whose name starts with `prefix` (or that it accepts): a disk fault on those files
+ * only (ENOSPC: a disk whose last blocks an append just took; EIO: a failing disk).
  */
-async function withFault<T>(module: object, call: string, prefix: string, code: string, run: () => Promise<T>) {
+async function withFault<T>(
+  module: object,
+  call: string,
+  prefix: string | ((name: string) => boolean),
+  code: string,
+  run: () => Promise<T>,
+) {
   const target = module as Record<string, (...args: unknown[]) => unknown>;
   const original = target[call]!;
+  const fails = typeof prefix === 'string' ? (name: string) => name.startsWith(prefix) : prefix;
   target[call] = (file: unknown, ...rest: unknown[]) => {
-    if (!path.basename(String(file)).startsWith(prefix)) return original(file, ...rest);
+    if (!fails(path.basename(String(file)))) return original(file, ...rest);
     const error = Object.assign(new Error(`${code}: ${call} '${String(file)}'`), { code });
     if (module === fsPromises) return Promise.reject(error);
     throw error;
@@ -498,6 +505,31 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     assert.deepEqual(steps(spooled(spoolDir) as DataRecord[]), [1, 2, 3]);
     assert.equal(readRunJson(spoolDir).pendingStatus?.status, 'FINISHED');
   });
+
+  for (const kind of ['file', 'status'] as const) {
+    test(`a ${kind} refused for good (credentials): delivery stops, the ${kind} is kept, not refused`, async () => {
+      const { delivery, fake, warnings, spoolDir } = makeDelivery();
+      await delivery.ready;
+      fake.answers[kind].push({ kind: 'stopped', reason: 'HTTP 403: forbidden' });
+      if (kind === 'file') {
+        delivery.enqueue({ t: 'artifact', path: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('A') });
+      }
+      delivery.setStatus('FINISHED');
+      assert.equal(await drainAll(delivery), false);
+      assert.equal(delivery.state, 'stopped');
+      const report = await delivery.report();
+      await delivery.close();
+      assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_DELIVERY_STOPPED']);
+      assert.deepEqual(report.rejected, []);
+      assert.deepEqual(report.refused, zero);
+      assert.deepEqual(report.undelivered, {
+        ...zero,
+        artifacts: kind === 'file' ? 1 : 0,
+        status: 'FINISHED',
+      });
+      assert.equal(readRunJson(spoolDir).pendingStatus?.status, 'FINISHED');
+    });
+  }
 
   test('a run whose creation is refused for good is reported as such', async () => {
     const fake = new FakeProtocol();
@@ -1211,6 +1243,55 @@ describe('remote delivery: a spool left by an earlier session, delivered again',
     await first.delivery.close();
   });
 
+  test('a spool held by a live delivery and no room for a sibling: said, what waits is sent from memory', async () => {
+    const first = makeDelivery();
+    await first.delivery.ready;
+    const { delivery, fake, warnings, spoolDir } = await withFault(
+      fsPromises,
+      'mkdir',
+      'spool-',
+      'ENOSPC',
+      async () => {
+        const made = makeDelivery();
+        await made.delivery.ready;
+        return made;
+      },
+    );
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_SPOOL_BUSY', 'GYMNOS_FAKE_SPOOL_UNAVAILABLE']);
+    assert.match(warnings[1]!.message, new RegExp(`^cannot write the spool ${spoolDir}-\\S+ \\(ENOSPC`));
+    delivery.enqueue(metric(0));
+    assert.equal(await drainAll(delivery), true);
+    assert.deepEqual(steps(fake.taken), [0]);
+    await delivery.close();
+    await first.delivery.close();
+  });
+
+  test('a cursor that cannot move past what the server took: said; the next delivery asks about it first', async () => {
+    await leaveSpool(); // metrics 0 and 1
+    const { delivery, fake, warnings, spoolDir } = makeDelivery();
+    await delivery.ready;
+    fake.batchSize = 1;
+    // The disk fills while metric 0 is sent: its range in doubt is in the cursor, the move past it is not.
+    let full = false;
+    const sendBatch = fake.sendBatch.bind(fake);
+    fake.sendBatch = (meta, records, options) => {
+      full = true;
+      return sendBatch(meta, records, options);
+    };
+    const cursorFile = (name: string) => full && name.startsWith('.queue.offset.');
+    await withFault(fs, 'openSync', cursorFile, 'ENOSPC', () => drainAll(delivery));
+    await delivery.close();
+    assert.deepEqual(fake.requests, ['batch metric loss@0', 'status RUNNING'], 'the spool is not read any more');
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_SPOOL_UNAVAILABLE']);
+    assert.match(warnings[0]!.message, /ENOSPC/);
+    const later = makeDelivery({ spoolDir, mode: 'redeliver' });
+    await later.delivery.ready;
+    later.fake.answers.batch.push(() => ({ settled: 1, refused: [] })); // the server has it: nothing sent twice
+    assert.equal(await drainAll(later.delivery), true);
+    await later.delivery.close();
+    assert.deepEqual(later.fake.requests.slice(0, 2), ['batch metric loss@0 (in doubt)', 'batch metric loss@1']);
+  });
+
   test('redeliver: a spool as it is, to the URI given; a killed session is set KILLED at its last write', async () => {
     const { spoolDir } = await leaveSpool();
     const meta = readRunJson(spoolDir);
@@ -1299,6 +1380,39 @@ describe('remote delivery: a spool that cannot be read, or holds lines that are 
     assert.equal(existsSync(queue), false, 'the spool delivered is removed');
   });
 
+  test('a queue cut short by another program under a live delivery: no outage said, nothing sent', async () => {
+    const { delivery, fake, warnings, spoolDir } = makeDelivery({ maxQueueItems: 1 });
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    delivery.enqueue(metric(0));
+    delivery.enqueue(metric(1)); // the queue is full: both go to the spool
+    const queue = path.join(spoolDir, 'queue.jsonl');
+    writeFileSync(queue, readFileSync(queue, 'utf8').split('\n')[0] + '\n'); // its header only
+    await delivery.drain(Date.now() + 300);
+    await delivery.close();
+    assert.deepEqual(fake.requests, ['create']);
+    assert.deepEqual(codes(warnings), []);
+    assert.equal(delivery.outage, false);
+  });
+
+  test('a cursor whose range in doubt ends inside a line (corrupt): the range is dropped, records sent', async () => {
+    const spoolDir = await leaveSpool(3);
+    const queue = readFileSync(path.join(spoolDir, 'queue.jsonl'), 'utf8');
+    const header = queue.slice(0, queue.indexOf('\n') + 1);
+    const start = Buffer.byteLength(header);
+    const generation = (JSON.parse(header) as { generation: string }).generation;
+    writeFileSync(
+      path.join(spoolDir, 'queue.offset'),
+      JSON.stringify({ generation, offset: start, doubt: { start, end: start + 5, settleBy: 0 } }),
+    );
+    const { delivery, fake, warnings } = makeDelivery({ mode: 'redeliver' });
+    await delivery.ready;
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.deepEqual(fake.requests, ['batch metric loss@0, metric loss@1, metric loss@2', 'status KILLED']);
+    assert.deepEqual(codes(warnings), []);
+  });
+
   test('a spool of nothing but such lines is passed over whole', async () => {
     const spoolDir = await leaveSpool(2);
     const queue = path.join(spoolDir, 'queue.jsonl');
@@ -1362,6 +1476,30 @@ describe('remote delivery: a batch whose answer was lost', () => {
     assert.equal(fake.doubts[1]?.settleBy, 123, 'with the time the server may take to carry it out');
     assert.deepEqual(steps(fake.taken), [0, 1]);
   });
+
+  for (const from of ['memory', 'spool'] as const) {
+    test(`from the ${from}: a batch partly taken, then an answer lost: what was taken is not sent again`, async () => {
+      // A queue of two: the third record logged moves all three to the spool.
+      const { delivery, fake } = makeDelivery({ maxQueueItems: from === 'spool' ? 2 : 100 });
+      await delivery.ready;
+      await delivery.connect(Date.now() + 20_000);
+      fake.answers.batch.push(() => ({
+        settled: 1,
+        refused: [],
+        failure: { kind: 'retryable', error: 'socket hang up', retryAfterMs: undefined, inDoubt: { settleBy: 123 } },
+      }));
+      for (let step = 0; step < 3; step += 1) delivery.enqueue(metric(step));
+      assert.equal(spooled(delivery.spoolDir).length, from === 'spool' ? 3 : 0);
+      assert.equal(await drainAll(delivery), true);
+      await delivery.close();
+      assert.equal(fake.requests[1], 'batch metric loss@0, metric loss@1, metric loss@2');
+      assert.ok(
+        fake.requests.slice(2).every((request) => !request.includes('loss@0')),
+        fake.requests.slice(2).join('; '),
+      );
+      assert.deepEqual(steps(fake.taken), [0, 1, 2]);
+    });
+  }
 
   test('a server that answers the question (waiting) is no outage: asked again, then delivered', async () => {
     const { delivery, fake, warnings } = makeDelivery();
@@ -2038,6 +2176,43 @@ describe('remote delivery: its states (states.ts) and its memory queue', () => {
     await delivery.close();
     assert.deepEqual(fake.requests, []);
     assert.deepEqual(spooled(spoolDir), [metric(0)]);
+  });
+
+  test('a new run: connecting until the server has created it, then delivering', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    assert.equal(delivery.state, 'connecting');
+    fake.answers.create.push(down().failure!);
+    await delivery.round();
+    assert.equal(delivery.state, 'outage');
+    assert.equal(await delivery.connect(Date.now() + 20_000), true);
+    assert.equal(delivery.state, 'delivering');
+    await delivery.close();
+    assert.equal(delivery.state, 'closed');
+  });
+
+  test("offline is a session's mode only: a redelivery given it sends (gymnos sync of an offline run)", async () => {
+    const first = makeDelivery({ offline: true });
+    await first.delivery.ready;
+    first.delivery.enqueue(metric(0));
+    first.delivery.setStatus('FINISHED');
+    await first.delivery.close();
+    const { delivery, fake } = makeDelivery({ mode: 'redeliver', offline: true });
+    await delivery.ready;
+    assert.equal(delivery.state, 'connecting');
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.deepEqual(fake.requests, ['create', 'batch metric loss@0', 'status FINISHED']);
+  });
+
+  test('a delivery closed while its spool opens leaves no exit handler behind (nothing of it to write)', async () => {
+    const listening = () => ['exit', 'SIGINT', 'SIGTERM'].map((event) => process.listenerCount(event));
+    const before = listening();
+    const { delivery } = makeDelivery();
+    const closed = delivery.close(); // before the spool is open
+    await delivery.ready;
+    await closed;
+    assert.deepEqual(listening(), before);
   });
 
   test('the queue forgets the first records of a snapshot in its order (data, then artifacts), newer ones kept', () => {
