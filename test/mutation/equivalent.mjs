@@ -88,6 +88,18 @@ const DOUBT_AT_FRONT =
 /** DeliveryCore.keepPace's guard: the paces a backend gives. */
 const PACE_GUARD =
   'a pace is undefined, 0 or positive: 0 leaves paceMs as it is (Math.max with 0), and undefined is still kept out';
+const SYNC = 'src/trackers/remote/sync.ts';
+/** settled()'s reads of a run.json that syncLogdir could not read (meta undefined) when the delivery says `killed`. */
+const KILLED_WITHOUT_RUN_JSON =
+  'unreachable: a report says `killed` only when the run.json its delivery read records the session killed ' +
+  '(delivery_report.ts), so meta is undefined here only if a run.json appeared in the instant between the two ' +
+  "reads of one spool (sync's, then its delivery's), written by a process that died in that instant";
+/** unsettled()'s URI when the run has no backend: `gymnos sync` always gives mlflow's, the default. */
+const NO_BACKEND_HAS_META =
+  'unreachable from gymnos sync (cli/sync.ts gives the mlflow backend, the one a spool without run.json is given): ' +
+  'a run has no backend only when its run.json names an unknown one, so meta is defined then, and its trackingUri ' +
+  'a string (isRunMeta checked it)';
+
 export const EQUIVALENT = [
   ...[
     ['EqualityOperator', 'value >= 1', 'value > 1'],
@@ -1013,4 +1025,72 @@ export const EQUIVALENT = [
         'included), and it throws nothing but SyntaxError, so returning undefined for any error is the same',
     ),
   ),
+  entry(
+    SYNC,
+    'Regex',
+    '/_(UNAVAILABLE|DELIVERY_STOPPED)$/',
+    '/_(UNAVAILABLE|DELIVERY_STOPPED)/',
+    'no warning code holds _UNAVAILABLE or _DELIVERY_STOPPED before its end (every code is <PREFIX>_<CODE>, and ' +
+      'no CODE of the delivery layer, the backends or session_end.ts has either inside it)',
+  ),
+  entry(
+    SYNC,
+    'ConditionalExpression',
+    "typeof meta === 'object'",
+    'true',
+    "isRunMeta's test that JSON.parse gave an object: a number, a string or a boolean has no `version` either, so " +
+      'the next test (`meta.version === 1`) refuses it the same way',
+  ),
+  entry(
+    SYNC,
+    'StringLiteral',
+    "''",
+    '"Stryker was here!"',
+    "isNotASpool's stand-in for an error without a code: no code of NOT_A_SPOOL_CODES either way",
+    ".code ?? «''»)",
+  ),
+  entry(
+    SYNC,
+    'StringLiteral',
+    "'utf8'",
+    '""',
+    "readMeta's encoding: without it readFile gives a Buffer, which JSON.parse reads as its UTF-8 text",
+  ),
+  ...[
+    [
+      'BlockStatement',
+      '{\n    if (error instanceof SyntaxError) return undefined; ' +
+        "// a file of that name that is not a spool's\n    throw error;\n  }",
+      '{}',
+    ],
+    ['ConditionalExpression', 'error instanceof SyntaxError', 'true'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      SYNC,
+      mutator,
+      original,
+      replacement,
+      "JSON.parse of a string throws only a SyntaxError (V8's parser is iterative: no RangeError for deep nesting), " +
+        'and a catch that returns nothing leaves meta undefined, which isRunMeta refuses: undefined either way',
+    ),
+  ),
+  entry(SYNC, 'OptionalChaining', 'meta?.session', 'meta.session', KILLED_WITHOUT_RUN_JSON),
+  entry(
+    SYNC,
+    'OptionalChaining',
+    'meta?.pendingStatus',
+    'meta.pendingStatus',
+    KILLED_WITHOUT_RUN_JSON,
+    "(report.killed === true && «meta?.pendingStatus»?.status === 'KILLED')",
+  ),
+  entry(
+    SYNC,
+    'ArrayDeclaration',
+    '[]',
+    '["Stryker was here"]',
+    "settled()'s warnings: its one caller replaces them with the delivery's (`{ ...settled(...), warnings }`)",
+    'warnings: «[]»,\n  };\n}\n\n/** A URI',
+  ),
+  entry(SYNC, 'OptionalChaining', 'meta?.trackingUri', 'meta.trackingUri', NO_BACKEND_HAS_META),
+  entry(SYNC, 'StringLiteral', "''", '"Stryker was here!"', NO_BACKEND_HAS_META, "meta?.trackingUri ?? «''»)"),
 ];

@@ -78,6 +78,7 @@ const AREAS = {
     ],
     // Fastest first: a mutant runs the files that reach it in this order, and stops at the first that kills it.
     tests: [
+      'test/trackers/remote_sync.test.ts',
       'test/trackers/remote_delivery.test.ts',
       'test/trackers/remote_spool.test.ts',
       'test/trackers/mlflow_parts.test.ts',

@@ -223,10 +223,11 @@ function settled(
   backend: SyncBackend,
   report: DeliveryReport & { experimentId?: string },
 ): SyncedRun {
-  // The status to send: the one the run left, or KILLED for a run whose process was killed before its end, found
-  // so by this delivery (its session still open). A later sync finds the session `killed` and KILLED sent already.
+  // The status to send: KILLED for a run whose process was killed before its end, found so by this delivery (its
+  // session still open), which sets it over the status the run left (a resumed run's RUNNING); else the one the run
+  // left. A later sync finds the session `killed` and KILLED sent already.
   const markedKilled = report.killed === true && meta?.session === 'open';
-  const pending = meta?.pendingStatus?.status ?? (markedKilled ? 'KILLED' : undefined);
+  const pending = markedKilled ? 'KILLED' : meta?.pendingStatus?.status;
   const statusSent = pending !== undefined && report.undelivered.status === undefined;
   const delivered = { ...report.delivered, status: statusSent ? pending : null };
   const undelivered = { ...report.undelivered, status: report.undelivered.status ?? null };
