@@ -253,9 +253,11 @@ export class MlflowTracker extends RemoteTracker<SpoolMeta, MlflowDeliveryReport
    * another process is using it.
    */
   static async deliverSpool(spoolDir: string, options: DeliverSpoolOptions = {}): Promise<MlflowDeliveryReport> {
-    // Without a URI (parameter or MLFLOW_TRACKING_URI), use the one the spool was written for.
+    // Without a URI (parameter or MLFLOW_TRACKING_URI, an empty one as unset), use the one the spool was written for.
     const recorded =
-      options.trackingUri ?? process.env.MLFLOW_TRACKING_URI ?? (await readSpoolMeta<SpoolMeta>(spoolDir))?.trackingUri;
+      options.trackingUri ??
+      (process.env.MLFLOW_TRACKING_URI || undefined) ??
+      (await readSpoolMeta<SpoolMeta>(spoolDir))?.trackingUri;
     const { client, trackingUri } = connection({ ...options, ...(recorded ? { trackingUri: recorded } : {}) });
     return redeliverSpool(spoolDir, options, MLFLOW, (common) => {
       const meta: SpoolMeta = {
