@@ -81,6 +81,22 @@ describe('gymnos sync: every spool under a logdir, each with its backend', () =>
     return { backend, calls };
   }
 
+  /** A run its sync sent nothing of, with no id known: what `fields` do not say is empty. */
+  const notSent = (
+    fields: Pick<SyncedRun, 'runId' | 'spoolDir' | 'status' | 'backend' | 'trackingUri' | 'error'>,
+  ): SyncedRun => ({
+    experimentId: null,
+    backendRunId: null,
+    mlflowRunId: null,
+    killed: false,
+    delivered: { ...zero, status: null },
+    undelivered: { ...zero, status: null },
+    rejected: [],
+    rejectedCount: 0,
+    warnings: [],
+    ...fields,
+  });
+
   test('finds every spool (sorted; not in node_modules, .git, a lock, a spool), runs said as they go', async () => {
     // Sorted by the whole path, whatever order the file system lists (a-b/… before a/…: '-' sorts before '/').
     await spoolAt('b/run-2', { fakeRunId: 'x' });
@@ -230,23 +246,17 @@ describe('gymnos sync: every spool under a logdir, each with its backend', () =>
         ['c', 'delivered', 'mlflow', null],
       ],
     );
-    assert.deepEqual(runs[0], {
-      runId: 'a',
-      spoolDir: path.join(dir, 'a'),
-      status: 'failed',
-      backend: 'nope',
-      trackingUri: 'http://recorded.test', // as every URI is shown: without its trailing slashes
-      experimentId: null,
-      backendRunId: null,
-      mlflowRunId: null,
-      killed: false,
-      delivered: { ...zero, status: null },
-      undelivered: { ...zero, status: null },
-      rejected: [],
-      rejectedCount: 0,
-      error: 'its backend "nope" is not one of mlflow, fake',
-      warnings: [],
-    });
+    assert.deepEqual(
+      runs[0],
+      notSent({
+        runId: 'a',
+        spoolDir: path.join(dir, 'a'),
+        status: 'failed',
+        backend: 'nope',
+        trackingUri: 'http://recorded.test', // as every URI is shown: without its trailing slashes
+        error: 'its backend "nope" is not one of mlflow, fake',
+      }),
+    );
   });
 
   test('delivered, in sync, incomplete, failed (why), with the counts, ids and warnings of each', async () => {
@@ -379,23 +389,17 @@ describe('gymnos sync: every spool under a logdir, each with its backend', () =>
     // The mlflow backend refuses it: the run fails, saying why; no request is made.
     const mlflow = { ...MLFLOW_SYNC_BACKEND, deliverSpool: goneOnA(MLFLOW_SYNC_BACKEND.deliverSpool) };
     const refused = await syncLogdir(dir, { mlflow }, { trackingUri: 'http://127.0.0.1:9' });
-    assert.deepEqual(refused[1], {
-      runId: 'b',
-      spoolDir: b,
-      status: 'failed',
-      backend: 'mlflow',
-      trackingUri: 'http://127.0.0.1:9',
-      experimentId: null,
-      backendRunId: null,
-      mlflowRunId: null,
-      killed: false,
-      delivered: { ...zero, status: null },
-      undelivered: { ...zero, status: null },
-      rejected: [],
-      rejectedCount: 0,
-      error: `${b} holds no spool of a run (run.json)`,
-      warnings: [],
-    });
+    assert.deepEqual(
+      refused[1],
+      notSent({
+        runId: 'b',
+        spoolDir: b,
+        status: 'failed',
+        backend: 'mlflow',
+        trackingUri: 'http://127.0.0.1:9',
+        error: `${b} holds no spool of a run (run.json)`,
+      }),
+    );
     // A backend that delivers it all the same (from what it keeps of its own): said as it says.
     await spoolAt('b');
     const delivered = await syncLogdir(dir, {
