@@ -63,6 +63,7 @@ const NO_DOUBT_IN_MEMORY =
 const DELIVERY_CORE = 'src/trackers/remote/delivery_core.ts';
 const SESSION_SPOOL = 'src/trackers/remote/session_spool.ts';
 const REQUEST_STEP = 'src/trackers/remote/request_step.ts';
+const DELIVERY = 'src/trackers/remote/delivery.ts';
 /** request_step.ts's doubtOf: a doubt only for a retryable failure before anything of the batch was settled. */
 const PARTLY_SETTLED =
   'a doubt for a batch partly settled changes nothing: from the spool, its range starts before the cursor (moved ' +
@@ -905,6 +906,36 @@ export const EQUIVALENT = [
     ),
   ),
   entry(DELIVERY_CORE, 'ConditionalExpression', 'records.length >= doubt.length', 'true', DOUBT_AT_FRONT),
+  ...[
+    ['ConditionalExpression', "this.pending && this.#core.state !== 'stopped'", 'true'],
+    ['StringLiteral', "'stopped'", '""'],
+    ['ConditionalExpression', 'this.#core.queue.size > 0', 'true'],
+    ['EqualityOperator', 'this.#core.queue.size > 0', 'this.#core.queue.size >= 0'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      DELIVERY,
+      mutator,
+      original,
+      replacement,
+      "the timer's choice of when to kick: a round with nothing to do does nothing (nothing pending: sendNext is " +
+        "idle; a stopped delivery's round only spills the memory queue, which is then empty), so kicking more often " +
+        'changes no request and no file',
+    ),
+  ),
+  ...[
+    ['ConditionalExpression', "action === 'nothing'", 'false'],
+    ['StringLiteral', "'nothing'", '""'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      DELIVERY,
+      mutator,
+      original,
+      replacement,
+      "a round's early return: in every state whose action is `nothing` (opening, stopping, closed) the action is " +
+        "not `spill` either, and the request loop's own check (roundAction(state, true) === 'send') is false: the " +
+        'round does nothing all the same',
+    ),
+  ),
   ...[
     [
       'LogicalOperator',

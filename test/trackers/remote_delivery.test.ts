@@ -392,6 +392,20 @@ describe('remote delivery: the order the server sees, and the report', () => {
     );
   });
 
+  test('a record the tracker refuses itself is counted as logged: the report adds up', async () => {
+    const { delivery, warnings } = makeDelivery();
+    await delivery.ready;
+    const relogged = { t: 'param', key: 'lr', value: '0.2' } as const; // a param logged again with another value
+    delivery.countLogged(relogged);
+    delivery.reject('param', 'lr', 'already logged as 0.1');
+    assert.equal(await drainAll(delivery), true);
+    const report = await delivery.report();
+    await delivery.close();
+    assert.deepEqual(report.logged, { ...zero, params: 1 });
+    assert.deepEqual(report.refused, { ...zero, params: 1 });
+    assert.deepEqual(codes(warnings), ['GYMNOS_FAKE_REJECTED']);
+  });
+
   test('the first ten refusals are said (the tenth says the rest are counted), the first hundred listed', async () => {
     const { delivery, fake, warnings } = makeDelivery({ maxQueueItems: 1_000 });
     await delivery.ready;
@@ -525,6 +539,23 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
       assert.equal(readRunJson(spoolDir).pendingStatus?.status, 'FINISHED');
     });
   }
+
+  test('an artifact whose upload fails is kept (spooled) and uploaded once the server answers', async () => {
+    const { delivery, fake, spoolDir } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.file.push({ kind: 'retryable', error: 'connect ECONNREFUSED', retryAfterMs: undefined });
+    delivery.enqueue({ t: 'artifact', path: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('A') });
+    await delivery.round(); // the upload fails: the artifact goes to the spool
+    assert.deepEqual(
+      spooled(spoolDir).map((record) => (record as ArtifactRecord).path),
+      ['a.txt'],
+    );
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.deepEqual(fake.requests.slice(1), ['file a.txt', 'file a.txt']);
+    assert.deepEqual(fake.files, ['A']);
+  });
 
   test('a run whose creation is refused for good is reported as such', async () => {
     const fake = new FakeProtocol();
@@ -1894,6 +1925,61 @@ describe('remote delivery: rounds started by log calls, the timer, a flush', () 
     assert.equal(fake.requests.length, requests);
   });
 
+  test('the timer sends the spool once the server is back, with nothing new logged', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    fake.answers.batch.push(() => down());
+    delivery.enqueue(metric(0));
+    delivery.enqueue(metric(1));
+    await delivery.round(); // the server fails: 0 and 1 go to the spool, memory is empty
+    delivery.startTimer(5);
+    await until(() => fake.taken.length === 2);
+    await delivery.close();
+    assert.deepEqual(steps(fake.taken), [0, 1]);
+  });
+
+  test('kicks while a round waits start no more rounds; none after close', async () => {
+    const { delivery, fake } = makeDelivery();
+    await delivery.ready;
+    await delivery.connect(Date.now() + 20_000);
+    let rounds = 0;
+    const round = delivery.round.bind(delivery);
+    delivery.round = () => {
+      rounds += 1;
+      return round();
+    };
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    const sendBatch = fake.sendBatch.bind(fake);
+    fake.sendBatch = async (meta, records, options) => {
+      await held;
+      return sendBatch(meta, records, options);
+    };
+    delivery.enqueue(metric(0));
+    const first = delivery.round(); // its request waits for the server
+    for (let kick = 0; kick < 5; kick += 1) delivery.kick(); // log calls, timer ticks meanwhile
+    assert.equal(rounds, 2, 'the round under way, and one waiting behind it');
+    answer();
+    await first;
+    await delivery.close();
+    delivery.kick();
+    assert.equal(rounds, 2, 'none after close');
+    assert.deepEqual(steps(fake.taken), [0]);
+  });
+
+  test('a round makes at most 64 requests (a flush or an end checks its deadline between rounds)', async () => {
+    const { delivery, fake } = makeDelivery({ maxQueueItems: 1_000 });
+    await delivery.ready;
+    fake.batchSize = 1;
+    for (let step = 0; step < 100; step += 1) delivery.enqueue(metric(step));
+    await delivery.round();
+    assert.equal(fake.requests.filter((request) => request.startsWith('batch')).length, 64);
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.equal(fake.taken.length, 100);
+  });
+
   test('connect creates the run now: true once it exists, false when the server does not answer', async () => {
     const fake = new FakeProtocol();
     fake.answers.create.push(down().failure!);
@@ -2100,6 +2186,25 @@ describe('remote delivery: a backend whose records carry positions (stamp)', () 
     assert.equal(await drainAll(delivery), true);
     assert.deepEqual(lines(fake.taken), [1, 2, 3, 4, 5]);
     await delivery.close();
+  });
+
+  test('an artifact sent from memory is given its position too, after the records sent before it', async () => {
+    const fake = new StampingProtocol();
+    const sent: (number | undefined)[] = [];
+    const sendFile = fake.sendFile.bind(fake);
+    fake.sendFile = (meta, record) => {
+      sent.push((record as { line?: number }).line);
+      return sendFile(meta, record);
+    };
+    const { delivery } = makeDelivery({}, fake);
+    await delivery.ready;
+    delivery.enqueue(metric(0));
+    delivery.enqueue({ t: 'artifact', path: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('A') });
+    delivery.enqueue(metric(1));
+    assert.equal(await drainAll(delivery), true);
+    await delivery.close();
+    assert.deepEqual(lines(fake.taken), [1, 2]);
+    assert.deepEqual(sent, [3]);
   });
 
   test('a full queue spooled by a log call: stamped, run.json saying so before anything else is spooled', async () => {
