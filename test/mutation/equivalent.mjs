@@ -1057,6 +1057,102 @@ export const EQUIVALENT = [
     ),
   ),
   entry(
+    SPOOL,
+    'StringLiteral',
+    "'0'",
+    '""',
+    'no cursor file read as the bare offset 0 or (the mutant) as no cursor at all: #placeCursor puts both at the ' +
+      "queue's first record (after its header, which an offset of 0 of no generation does not name), with no doubt",
+    ".catch(() => «'0'»)",
+  ),
+  entry(
+    SPOOL,
+    'ConditionalExpression',
+    "record.t === 'artifact'",
+    'true',
+    'only an ArtifactRecord has a `bytes` field (records.ts): for any other record `record.bytes` is undefined and ' +
+      'fileBytes 0 either way',
+  ),
+  entry(
+    SPOOL,
+    'ArithmeticOperator',
+    'this.#size - this.#offset',
+    'this.#size + this.#offset',
+    "a read asked for more than the queue holds stops at the file's end (#readRange keeps the bytes read), and the " +
+      'queue file never runs past #size: only the lock holder writes it, and a failed append is cut back to #size',
+    'Math.min(maxBytes, «this.#size - this.#offset»)',
+  ),
+  ...[
+    ['ConditionalExpression', 'true'],
+    ['EqualityOperator', 'position <= chunk.length'],
+  ].map(([mutator, replacement]) =>
+    entry(
+      SPOOL,
+      mutator,
+      'position < chunk.length',
+      replacement,
+      "readWindow's loop once past the chunk's last byte: indexOf finds no newline there, and as at least one " +
+        'entry was taken to get there, the loop breaks with the same entries',
+    ),
+  ),
+  entry(
+    SPOOL,
+    'BlockStatement',
+    '{\n        record = undefined;\n      }',
+    '{}',
+    "the catch after JSON.parse in readWindow and countPending: `record` is declared afresh in each turn of the " +
+      'loop (undefined), and a parse that throws assigns nothing, so it is undefined without the assignment too',
+  ),
+  entry(
+    SPOOL,
+    'EqualityOperator',
+    'this.#doubt.start < this.#offset',
+    'this.#doubt.start <= this.#offset',
+    "a doubt that starts where the delivered part ends: the mutant sets its start to the offset, the value it has",
+  ),
+  entry(
+    SPOOL,
+    'StringLiteral',
+    "''",
+    '"Stryker was here!"',
+    "#reset's generation is never read before it is set again: with the queue gone (size 0) the next cursor is " +
+      'written only after an append, which starts a queue (#startQueue) and names a new generation first',
+    "this.#generation = «''»;\n    this.#doubt = undefined;",
+  ),
+  entry(
+    SPOOL,
+    'ArithmeticOperator',
+    'this.#size - 1',
+    'this.#size + 1',
+    "countPending's read stream ends at the file's end either way: the queue file never runs past #size (only the " +
+      'lock holder writes it, and a failed append is cut back to #size)',
+  ),
+  entry(
+    SPOOL,
+    'ArithmeticOperator',
+    'lines.length - 1',
+    'lines.length + 1',
+    "lastPending's loop starting two past the last line: lines[index] is undefined there, JSON.parse(undefined) " +
+      "throws a SyntaxError (it parses the text 'undefined'), which passes on to the line before, twice, then the last line",
+  ),
+  ...[
+    [
+      'BlockStatement',
+      '{\n        if (!(error instanceof SyntaxError)) throw error; // a line cut by a crash: the one before it\n      }',
+      '{}',
+    ],
+    ['ConditionalExpression', '!(error instanceof SyntaxError)', 'false'],
+  ].map(([mutator, original, replacement]) =>
+    entry(
+      SPOOL,
+      mutator,
+      original,
+      replacement,
+      "lastPending's catch: its try only runs JSON.parse on a string (a line of the split), which throws nothing " +
+        'but SyntaxError (V8 parses nesting without recursion), so rethrowing the rest never happens',
+    ),
+  ),
+  entry(
     SYNC,
     'Regex',
     '/_(UNAVAILABLE|DELIVERY_STOPPED)$/',

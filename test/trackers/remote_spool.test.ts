@@ -268,6 +268,21 @@ describe('remote spool: records in, in order, out', () => {
     const again = await openSpool();
     assert.deepEqual(await again.lastPending(), metric(1));
   });
+
+  test('the newest record: the only one waiting, before a torn line; none when only a torn line waits', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0), metric(1)]);
+    const [first] = await spool.readWindow(1);
+    await spool.advance(first!.end);
+    appendFileSync(queueFile(), '{"t":"met');
+    await spool.close();
+    const again = await openSpool();
+    assert.deepEqual(await again.lastPending(), metric(1), 'the one whole line that waits');
+    const [second] = await again.readWindow(1);
+    await again.advance(second!.end);
+    assert.equal(again.hasPending, true, 'the torn line waits');
+    assert.equal(await again.lastPending(), undefined, 'never a record already delivered');
+  });
 });
 
 describe('remote spool: its bound, its files', () => {
@@ -400,6 +415,8 @@ describe('remote spool: its bound, its files', () => {
     assert.equal(spool.liveBytes, lineBytes + 2);
     await spool.release({ t: 'artifact', path: 'x', contentType: 'text/plain', file: other!.file });
     assert.equal(existsSync(other!.file), true, 'a file the spool does not own is never deleted');
+    await spool.release(stored as never);
+    assert.equal(spool.liveBytes, lineBytes + 2, 'released twice (its file gone): nothing more is counted off');
     await spool.close();
     const again = await openSpool();
     assert.equal(again.liveBytes, lineBytes + 2, 'the files are counted on open');
@@ -492,6 +509,16 @@ describe('remote spool: a request in doubt, the lock, run.json', () => {
     const full = await openSpool2(bytesOf([metric(0)]) + 5);
     full.appendSync([metric(0), metric(1)], { inDoubt: 2 });
     assert.equal(full.doubt, undefined, 'a batch in doubt that did not fit whole is not marked');
+  });
+
+  test('delivering records before a range in doubt leaves the range as it was: no other record comes into doubt', async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0), metric(1)]);
+    spool.appendSync([metric(2)], { inDoubt: 1, settleBy: 7 });
+    const entries = await spool.readWindow();
+    const inDoubt = { start: entries[1]!.end, end: entries[2]!.end, settleBy: 7 };
+    await spool.advance(entries[0]!.end);
+    assert.deepEqual([spool.doubt, cursor().doubt], [inDoubt, inDoubt]);
   });
 
   test('a doubt outside the undelivered queue, or empty, is dropped on open; one up to its end, kept', async () => {
