@@ -739,6 +739,28 @@ describe(
       assert.deepEqual(await waiting(again), [...before, short], 'nothing lost, nothing twice');
     });
 
+    test('a compaction the disk cuts short inside a copy chunk says the disk is full; the queue as it was', async () => {
+      // More undelivered than the compaction copies at once (1 MiB), on a disk with less than that left.
+      const spool = await openSpool(1_300_000);
+      const long = (step: number) => metric(step, 'k'.repeat(1_000));
+      assert.deepEqual(spool.appendSync(Array.from({ length: 1_150 }, (_, step) => long(step))).refused, []);
+      const entries = await spool.readWindow(40);
+      await spool.advance(entries.at(-1)!.end);
+      const generation = header();
+      const error = appendFailure(spool, [metric(0, 'x'.repeat(200_000))], { compact: true });
+      assert.deepEqual([error.code, error.written], ['ENOSPC', 0], 'the disk is full, nothing of the call written');
+      assert.deepEqual(readdirSync(spoolDir).sort(), ['queue.jsonl', 'queue.offset'], 'no temporary file left');
+      assert.equal(header(), generation, 'the queue as it was');
+      await spool.close();
+      const again = await openSpool(1_300_000);
+      const rest: (QueueRecord | undefined)[] = [];
+      for (let window = await again.readWindow(); window.length > 0; window = await again.readWindow()) {
+        rest.push(...window.map((entry) => entry.record));
+        await again.advance(window.at(-1)!.end);
+      }
+      assert.deepEqual(rest, Array.from({ length: 1_110 }, (_, step) => long(40 + step)), 'nothing lost, nothing twice');
+    });
+
     test('a compaction gives the delivered prefix back to the disk', async () => {
       const empty = freeBlocks();
       const spool = await fullSpool();
