@@ -1100,7 +1100,7 @@ export const EQUIVALENT = [
     'BlockStatement',
     '{\n        record = undefined;\n      }',
     '{}',
-    "the catch after JSON.parse in readWindow and countPending: `record` is declared afresh in each turn of the " +
+    'the catch after JSON.parse in readWindow and countPending: `record` is declared afresh in each turn of the ' +
       'loop (undefined), and a parse that throws assigns nothing, so it is undefined without the assignment too',
   ),
   entry(
@@ -1108,7 +1108,7 @@ export const EQUIVALENT = [
     'EqualityOperator',
     'this.#doubt.start < this.#offset',
     'this.#doubt.start <= this.#offset',
-    "a doubt that starts where the delivered part ends: the mutant sets its start to the offset, the value it has",
+    'a doubt that starts where the delivered part ends: the mutant sets its start to the offset, the value it has',
   ),
   entry(
     SPOOL,
@@ -1132,13 +1132,15 @@ export const EQUIVALENT = [
     'ArithmeticOperator',
     'lines.length - 1',
     'lines.length + 1',
-    "lastPending's loop starting two past the last line: lines[index] is undefined there, JSON.parse(undefined) " +
-      "throws a SyntaxError (it parses the text 'undefined'), which passes on to the line before, twice, then the last line",
+    "lastPending's loop starting two past the last line: lines[index] is undefined there, and JSON.parse(undefined) " +
+      "throws a SyntaxError (it parses the text 'undefined'), which passes on to the line before: twice, then the " +
+      'last line as before',
   ),
   ...[
     [
       'BlockStatement',
-      '{\n        if (!(error instanceof SyntaxError)) throw error; // a line cut by a crash: the one before it\n      }',
+      '{\n        if (!(error instanceof SyntaxError)) throw error; ' +
+        '// a line cut by a crash: the one before it\n      }',
       '{}',
     ],
     ['ConditionalExpression', '!(error instanceof SyntaxError)', 'false'],
@@ -1148,8 +1150,8 @@ export const EQUIVALENT = [
       mutator,
       original,
       replacement,
-      "lastPending's catch: its try only runs JSON.parse on a string (a line of the split), which throws nothing " +
-        'but SyntaxError (V8 parses nesting without recursion), so rethrowing the rest never happens',
+      "lastPending's catch: its try only runs JSON.parse on a string (a line of the split), which throws " +
+        'nothing but SyntaxError (V8 parses nesting without recursion), so rethrowing the rest never happens',
     ),
   ),
   entry(

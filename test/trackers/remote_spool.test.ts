@@ -511,7 +511,7 @@ describe('remote spool: a request in doubt, the lock, run.json', () => {
     assert.equal(full.doubt, undefined, 'a batch in doubt that did not fit whole is not marked');
   });
 
-  test('delivering records before a range in doubt leaves the range as it was: no other record comes into doubt', async () => {
+  test('records delivered before a range in doubt leave it as it was: no other record comes into doubt', async () => {
     const spool = await openSpool();
     spool.appendSync([metric(0), metric(1)]);
     spool.appendSync([metric(2)], { inDoubt: 1, settleBy: 7 });
@@ -739,7 +739,7 @@ describe(
       assert.deepEqual(await waiting(again), [...before, short], 'nothing lost, nothing twice');
     });
 
-    test('a compaction the disk cuts short inside a copy chunk says the disk is full; the queue as it was', async () => {
+    test('a compaction the disk cuts short inside a copy chunk: the disk is full, the queue as it was', async () => {
       // More undelivered than the compaction copies at once (1 MiB), on a disk with less than that left.
       const spool = await openSpool(1_300_000);
       const long = (step: number) => metric(step, 'k'.repeat(1_000));
@@ -758,7 +758,11 @@ describe(
         rest.push(...window.map((entry) => entry.record));
         await again.advance(window.at(-1)!.end);
       }
-      assert.deepEqual(rest, Array.from({ length: 1_110 }, (_, step) => long(40 + step)), 'nothing lost, nothing twice');
+      assert.deepEqual(
+        rest,
+        Array.from({ length: 1_110 }, (_, step) => long(40 + step)),
+        'nothing lost, nothing twice',
+      );
     });
 
     test('a compaction gives the delivered prefix back to the disk', async () => {
