@@ -283,6 +283,17 @@ describe('remote spool: records in, in order, out', () => {
     assert.equal(again.hasPending, true, 'the torn line waits');
     assert.equal(await again.lastPending(), undefined, 'never a record already delivered');
   });
+
+  test("a torn last line a crash left: the next session's records are whole, none glued onto it", async () => {
+    const spool = await openSpool();
+    spool.appendSync([metric(0)]);
+    appendFileSync(queueFile(), '{"t":"met'); // a process killed mid-append
+    await spool.close();
+    const again = await openSpool();
+    again.appendSync([metric(1), metric(2)]);
+    const torn = undefined; // the torn line, on a line of its own: passed over as unreadable
+    assert.deepEqual(await pendingRecords(again), [metric(0), torn, metric(1), metric(2)]);
+  });
 });
 
 describe('remote spool: its bound, its files', () => {

@@ -42,7 +42,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { errorMessage, GymnosError, isGymnosError } from '../../errors.js';
@@ -235,6 +235,7 @@ export class Spool {
       (stats) => stats.size,
       () => 0,
     );
+    await this.#endTornLine();
     await this.#readHeader();
     const text = await readFile(this.#offsetFile, 'utf8').catch(() => '0');
     this.#placeCursor(parseCursor(text));
@@ -247,6 +248,16 @@ export class Spool {
     }
     // Spooled files are named `<sequence>-<name>`: continue after the highest, never over a pending file.
     this.#sequence = Math.max(0, ...files.map((name) => Number.parseInt(name, 10)).filter(Number.isSafeInteger));
+  }
+
+  /**
+   * A process killed mid-append leaves the queue's last line torn: end it, so that the next record starts a line
+   * of its own instead of being glued onto it and lost with it (readers pass over the torn line).
+   */
+  async #endTornLine(): Promise<void> {
+    if (this.#size === 0 || (await this.#readRange(this.#size - 1, 1))[0] === 0x0a) return; // '\n'
+    await appendFile(this.#queueFile, '\n');
+    this.#size += 1;
   }
 
   /** Reads the queue's header line: its generation, or none (a queue of an earlier gymnos). */
