@@ -365,9 +365,15 @@ describe('measureBlocking', () => {
     assert.equal(slept.result, 'done');
     if (blockingMeasure() === 'wall time less run-queue wait')
       assert.ok(slept.blockedMs >= 75, String(slept.blockedMs));
-    const quick = measureBlocking(() => 42);
-    assert.equal(quick.result, 42);
-    assert.ok(quick.blockedMs >= 0 && quick.blockedMs < 25, String(quick.blockedMs));
+    // A quick call blocks for about nothing; a loaded machine can only add to what is measured (a page fault, a
+    // wait the run queue's count missed), so the least of a few tries is the one compared.
+    const quick = Array.from({ length: 5 }, () => measureBlocking(() => 42));
+    assert.deepEqual(
+      quick.map((call) => call.result),
+      [42, 42, 42, 42, 42],
+    );
+    const least = Math.min(...quick.map((call) => call.blockedMs));
+    assert.ok(least >= 0 && least < 25, String(least));
   });
 
   it('counts computing as blocking', () => {
