@@ -355,6 +355,38 @@ describe('gymnos sync: every spool under a logdir, each with its backend', () =>
     );
   });
 
+  test('a spool whose cursor cannot move (a full disk) fails its run for that, not for the server', async () => {
+    await spoolAt('stuck', { backend: 'fake' });
+    await spoolAt('at-the-end', { backend: 'fake' });
+    const full = "ENOSPC: no space left on device, open '.queue.offset.1'";
+    const { backend } = fakeBackend({
+      // The delivery stops reading the spool there, and says so in a warning the run's error says better.
+      stuck: (options) => {
+        options.onWarning('GYMNOS_FAKE_SPOOL_UNAVAILABLE', `cannot write the spool (${full})`);
+        return report({
+          delivered: { ...zero, metrics: 1 },
+          undelivered: { ...zero, metrics: 1, status: undefined },
+          spoolError: full,
+        });
+      },
+      // Everything was taken before: delivered (the next sync asks about the last request before sending it again).
+      'at-the-end': report({ delivered: { ...zero, metrics: 1 }, spoolError: full }),
+    });
+    const runs = await syncLogdir(dir, { fake: backend });
+    assert.deepEqual(
+      runs.map((run) => [run.runId, run.status, run.error, run.warnings]),
+      [
+        ['at-the-end', 'delivered', null, []],
+        [
+          'stuck',
+          'failed',
+          `its spool could not be written (${full}); make it writable, then run gymnos sync again`,
+          [],
+        ],
+      ],
+    );
+  });
+
   test('a run that made progress before it failed leaves its server to the next run', async () => {
     await spoolAt('a', { backend: 'fake' });
     await spoolAt('b', { backend: 'fake' });

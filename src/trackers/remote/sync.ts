@@ -100,7 +100,7 @@ export interface SyncOptions {
   onWaiting?: (runId: string, spoolDir: string, message: string) => void;
 }
 
-/** Warnings (by the end of their code) that a run's status and error already say. */
+/** Warnings (by the end of their code) that a run's status and error already say (the spool's failure too). */
 const SAID_BY_STATUS = /_(UNAVAILABLE|DELIVERY_STOPPED)$/;
 
 /** The backend of spools whose run.json names none: the first one's. */
@@ -239,7 +239,11 @@ function settled(
   else status = sentNothing ? 'in-sync' : 'delivered';
   let error: string | null = null;
   if (left && report.stoppedReason) error = report.stoppedReason;
-  else if (left && report.lastError && /timed out/.test(report.lastError)) {
+  else if (left && report.spoolError) {
+    // Its cursor could not move past what the server took (a full disk): the delivery stops reading, the server is
+    // not to blame (its warning, GYMNOS_*_SPOOL_UNAVAILABLE, is left out: said here).
+    error = `its spool could not be written (${report.spoolError}); make it writable, then run gymnos sync again`;
+  } else if (left && report.lastError && /timed out/.test(report.lastError)) {
     error =
       `${report.trackingUri} did not answer in time (${report.lastError}); a server that needs longer per ` +
       'request can be given it with --request-timeout <seconds>';
