@@ -358,15 +358,20 @@ describe('assertFiles', () => {
 
 describe('measureBlocking', () => {
   it('returns the call result and counts a sleep as blocking, a quick call as not', () => {
-    const slept = measureBlocking(() => {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
-      return 'done';
-    });
-    assert.equal(slept.result, 'done');
-    if (blockingMeasure() === 'wall time less run-queue wait')
-      assert.ok(slept.blockedMs >= 75, String(slept.blockedMs));
-    // A quick call blocks for about nothing; a loaded machine can only add to what is measured (a page fault, a
-    // wait the run queue's count missed), so the least of a few tries is the one compared.
+    // A loaded machine can blur either way what the kernel counts as waiting for a CPU: a sleep is compared by
+    // the most of three tries, a quick call (below) by the least of five.
+    const slept = Array.from({ length: 3 }, () =>
+      measureBlocking(() => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
+        return 'done';
+      }),
+    );
+    assert.deepEqual(
+      slept.map((call) => call.result),
+      ['done', 'done', 'done'],
+    );
+    const most = Math.max(...slept.map((call) => call.blockedMs));
+    if (blockingMeasure() === 'wall time less run-queue wait') assert.ok(most >= 75, String(most));
     const quick = Array.from({ length: 5 }, () => measureBlocking(() => 42));
     assert.deepEqual(
       quick.map((call) => call.result),
