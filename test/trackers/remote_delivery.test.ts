@@ -431,6 +431,21 @@ describe('remote delivery: the order the server sees, and the report', () => {
   });
 });
 
+/** The next batch's answer is lost, then the server says `questions` times that it is still at it. */
+function answerLostThenInDoubt(fake: ReturnType<typeof makeDelivery>['fake'], questions: number): void {
+  const stillInDoubt = (): DataResult => ({
+    settled: 0,
+    refused: [],
+    failure: { kind: 'retryable', error: 'still', retryAfterMs: undefined, inDoubt: { settleBy: 1 }, waiting: true },
+  });
+  fake.answers.batch.push(() => ({
+    settled: 0,
+    refused: [],
+    failure: { kind: 'retryable', error: 'lost', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
+  }));
+  for (let question = 0; question < questions; question += 1) fake.answers.batch.push(stillInDoubt);
+}
+
 describe('remote delivery: a server that fails, stops, or asks to wait', () => {
   test('an outage: said once, the data spooled meanwhile, delivered in order once the server answers', async () => {
     const { delivery, fake, warnings, spoolDir } = makeDelivery();
@@ -646,17 +661,7 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     const { delivery, fake } = makeDelivery();
     await delivery.ready;
     await delivery.connect(Date.now() + 20_000);
-    const stillInDoubt = (): DataResult => ({
-      settled: 0,
-      refused: [],
-      failure: { kind: 'retryable', error: 'still', retryAfterMs: undefined, inDoubt: { settleBy: 1 }, waiting: true },
-    });
-    fake.answers.batch.push(() => ({
-      settled: 0,
-      refused: [],
-      failure: { kind: 'retryable', error: 'lost', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
-    }));
-    for (let question = 0; question < 1_000; question += 1) fake.answers.batch.push(stillInDoubt);
+    answerLostThenInDoubt(fake, 1_000);
     delivery.enqueue(metric(0));
     await delivery.round();
     assert.equal(delivery.state, 'outage');
@@ -680,17 +685,7 @@ describe('remote delivery: a server that fails, stops, or asks to wait', () => {
     const { delivery, fake } = makeDelivery();
     await delivery.ready;
     await delivery.connect(now + 20_000);
-    const stillInDoubt = (): DataResult => ({
-      settled: 0,
-      refused: [],
-      failure: { kind: 'retryable', error: 'still', retryAfterMs: undefined, inDoubt: { settleBy: 1 }, waiting: true },
-    });
-    fake.answers.batch.push(() => ({
-      settled: 0,
-      refused: [],
-      failure: { kind: 'retryable', error: 'lost', retryAfterMs: undefined, inDoubt: { settleBy: 1 } },
-    }));
-    for (let question = 0; question < 100; question += 1) fake.answers.batch.push(stillInDoubt);
+    answerLostThenInDoubt(fake, 100);
     const questions = () => fake.requests.filter((request) => request.endsWith('(in doubt)')).length;
     delivery.enqueue(metric(0));
     await delivery.round(); // the answer is lost
